@@ -1,0 +1,75 @@
+package config_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/figwatch/watcher/internal/config"
+)
+
+// FuzzParse feeds arbitrary bytes to Parse. It must never panic, and its
+// result must be one of: a config that holds its invariants, or Errors that
+// each name the file.
+func FuzzParse(f *testing.F) {
+	seeds, _ := filepath.Glob("testdata/*.yaml")
+	seeds = append(seeds, "../../config/watcher.yaml")
+	for _, p := range seeds {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(minimal))
+	f.Add([]byte("sources: &a [*a]"))
+	f.Add([]byte("sources:\n  - &a {<<: *a, id: x, url: 'https://x/'}"))
+	f.Add([]byte("sources:\n  - {id: a, url: 'https://x/', schedule: 'TZ=UTC'}"))
+	f.Add([]byte("sources:\n  - {id: a, url: 'https://x/', schedule: 'CRON_TZ='}"))
+	f.Add([]byte("a: &a [*a, *a]\nb: &b [*a, *a]\nsources: [*b, *b]"))
+
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := config.Parse("fuzz.yaml", data)
+		if err != nil {
+			var errs config.Errors
+			if !errors.As(err, &errs) || len(errs) == 0 {
+				t.Fatalf("error is not a non-empty config.Errors: %T %v", err, err)
+			}
+			for _, e := range errs {
+				if e.File != "fuzz.yaml" || e.Msg == "" {
+					t.Fatalf("malformed error %#v", e)
+				}
+			}
+			return
+		}
+		if len(cfg.Sources) == 0 || cfg.Location == nil {
+			t.Fatalf("accepted config without sources or location: %+v", cfg)
+		}
+		seen := map[string]bool{}
+		for _, s := range cfg.Sources {
+			if s.ID == "" || seen[s.ID] || s.URL == "" || s.Line <= 0 {
+				t.Fatalf("accepted bad source %+v", s)
+			}
+			seen[s.ID] = true
+			if _, err := config.ParseSchedule(s.Schedule); err != nil {
+				t.Fatalf("accepted source %s with bad schedule %q: %v", s.ID, s.Schedule, err)
+			}
+			if s.Kind != config.KindFeed && s.Kind != config.KindPage && s.Kind != config.KindPDF {
+				t.Fatalf("accepted kind %q", s.Kind)
+			}
+			if !strings.HasPrefix(s.URL, "http://") && !strings.HasPrefix(s.URL, "https://") {
+				t.Fatalf("accepted URL %q", s.URL)
+			}
+		}
+		for _, m := range cfg.Metrics {
+			if m.ID == "" || len(m.Any) == 0 || m.Tolerance < 0 || m.Tolerance > 1 {
+				t.Fatalf("accepted bad metric %+v", m)
+			}
+		}
+		if cfg.Fetch.Timeout <= 0 || cfg.Fetch.MaxBodySize <= 0 || cfg.Fetch.Concurrency < 1 || cfg.Delivery.RetryMin > cfg.Delivery.RetryMax {
+			t.Fatalf("accepted bad limits %+v %+v", cfg.Fetch, cfg.Delivery)
+		}
+	})
+}

@@ -1,0 +1,141 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+)
+
+// redacted is what every printing path shows instead of a secret's value.
+const redacted = "[redacted]"
+
+// Secret is a credential read from the environment or a file. Every way of
+// printing it (fmt verbs, %#v, slog, JSON, text encoding) shows
+// "[redacted]", or "" when it is empty so that "not set" stays visible; only
+// Reveal returns the value.
+type Secret string
+
+// Reveal returns the secret's value, for the one place that sends it.
+func (s Secret) Reveal() string { return string(s) }
+
+// String returns "[redacted]", or "" for an empty secret.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return redacted
+}
+
+// GoString returns the redacted form for %#v.
+func (s Secret) GoString() string { return fmt.Sprintf("config.Secret(%q)", s.String()) }
+
+// Format redacts the secret under every verb, including %x and %q, which
+// would otherwise print the underlying string.
+func (s Secret) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		fmt.Fprint(f, s.GoString())
+		return
+	}
+	fmt.Fprint(f, s.String())
+}
+
+// LogValue redacts the secret in log/slog output.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// MarshalText redacts the secret in JSON and other text encodings.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Secrets are the Slack credentials found for a configuration.
+type Secrets struct {
+	BotToken   Secret // xoxb-/xoxp- token for chat.postMessage
+	WebhookURL Secret // https incoming-webhook URL
+}
+
+// Destination says where alerts go with these secrets: "Slack channel #x
+// (bot token)", "Slack incoming webhook" or "console". A bot token wins over
+// a webhook because only it can thread follow-ups under the first alert.
+func (s Secrets) Destination(channel string) string {
+	switch {
+	case s.BotToken != "":
+		return "Slack channel " + channel + " (bot token)"
+	case s.WebhookURL != "":
+		return "Slack incoming webhook"
+	default:
+		return "console"
+	}
+}
+
+// Secrets reads the Slack credentials: each from its environment variable
+// (via getenv, normally os.Getenv) when that is set, else from its file when
+// one is configured; surrounding whitespace is trimmed. Neither set is not an
+// error: alerts then go to the console. Errors name the variable or file but
+// never include the secret.
+func (c *Config) Secrets(getenv func(string) string) (Secrets, error) {
+	var (
+		s    Secrets
+		errs []error
+	)
+	tok, from, err := readSecret(getenv, c.Slack.TokenEnv, c.Slack.TokenFile)
+	switch {
+	case err != nil:
+		errs = append(errs, fmt.Errorf("slack bot token: %w", err))
+	case tok == "":
+	case !strings.HasPrefix(tok, "xoxb-") && !strings.HasPrefix(tok, "xoxp-"):
+		errs = append(errs, fmt.Errorf("slack bot token from %s does not start with xoxb- or xoxp-", from))
+	case strings.ContainsFunc(tok, isSpaceOrControl):
+		errs = append(errs, fmt.Errorf("slack bot token from %s contains whitespace or control characters", from))
+	case c.Slack.Channel == "":
+		errs = append(errs, fmt.Errorf("slack bot token from %s is set but slack.channel is empty: name the channel to post to", from))
+	default:
+		s.BotToken = Secret(tok)
+	}
+
+	hook, from, err := readSecret(getenv, c.Slack.WebhookURLEnv, c.Slack.WebhookURLFile)
+	switch {
+	case err != nil:
+		errs = append(errs, fmt.Errorf("slack webhook URL: %w", err))
+	case hook == "":
+	default:
+		// url.Parse errors quote the input, so only the verdict is reported.
+		u, perr := url.Parse(hook)
+		if perr != nil || u.Scheme != "https" || u.Host == "" || strings.ContainsFunc(hook, isSpaceOrControl) {
+			errs = append(errs, fmt.Errorf("slack webhook URL from %s is not an https URL", from))
+		} else {
+			s.WebhookURL = Secret(hook)
+		}
+	}
+	if len(errs) > 0 {
+		return Secrets{}, errors.Join(errs...)
+	}
+	return s, nil
+}
+
+// readSecret returns the trimmed value of the env var, or of the file when
+// the variable is unset or blank, and says where it came from.
+func readSecret(getenv func(string) string, env, file string) (value, from string, err error) {
+	if env != "" {
+		if v := strings.TrimSpace(getenv(env)); v != "" {
+			return v, "$" + env, nil
+		}
+	}
+	if file == "" {
+		return "", "", nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		// The *PathError names the file and the reason, never the content.
+		return "", "", fmt.Errorf("read secret file: %w", err)
+	}
+	v := strings.TrimSpace(string(b))
+	if v == "" {
+		return "", "", fmt.Errorf("secret file %s is empty", file)
+	}
+	return v, "file " + file, nil
+}
+
+func isSpaceOrControl(r rune) bool {
+	return r <= ' ' || r == 0x7f || r == 0x85 || r == 0xa0 || r == 0x2028 || r == 0x2029
+}
