@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func benchSnapshot(docID string, rev int) Snapshot {
+	s := Snapshot{
+		DocID: docID, Source: "bls", URL: "https://www.bls.gov/news.release/empsit.nr0.htm",
+		Title: "The Employment Situation — February 2025", Published: t0,
+		Hash: "sha256:" + strconv.Itoa(rev), LastSeen: t0.Add(time.Duration(rev) * time.Minute),
+	}
+	sentence := "Total nonfarm payroll employment rose by 291,000 in February, and the unemployment rate was little changed at 3.9 percent."
+	for i := range 20 {
+		s.Figures = append(s.Figures, Figure{
+			Value: 291000 + float64(i), Unit: "jobs", Qualifier: "exact", Metric: "payrolls",
+			Text: "291,000", Sentence: sentence, Start: 41, End: 48,
+		})
+	}
+	return s
+}
+
+// BenchmarkPutSnapshot measures one Update that stores a 20-figure
+// snapshot, including the commit's fsync.
+func BenchmarkPutSnapshot(b *testing.B) {
+	for _, bc := range []struct {
+		name    string
+		revised bool // same document, new hash: appends and trims history
+	}{
+		{name: "new-document"},
+		{name: "revised-document", revised: true},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			db := openTemp(b, Options{RevisionLimit: 20})
+			ctx := context.Background()
+			i := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				id := "doc-" + strconv.Itoa(i)
+				if bc.revised {
+					id = "doc"
+				}
+				s := benchSnapshot(id, i)
+				if err := db.Update(ctx, func(tx *Tx) error { return tx.PutSnapshot(s) }); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}
+
+// BenchmarkEnqueue measures queueing alerts with a typical event payload:
+// one per Update (with fsync), and 100 per Update.
+func BenchmarkEnqueue(b *testing.B) {
+	payload, err := json.Marshal(map[string]any{
+		"kind": "metric_changed", "metric": "payrolls", "source": "bls",
+		"old": map[string]any{"value": 291000, "quote": strings.Repeat("x", 120)},
+		"new": map[string]any{"value": 233000, "quote": strings.Repeat("y", 120)},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, perTx := range []int{1, 100} {
+		b.Run(fmt.Sprintf("per-tx=%d", perTx), func(b *testing.B) {
+			db := openTemp(b, Options{})
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				err := db.Update(ctx, func(tx *Tx) error {
+					for range perTx {
+						a := &Alert{Kind: "metric_changed", Metric: "payrolls", Channel: "C123", Payload: payload}
+						if err := tx.Enqueue(a); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

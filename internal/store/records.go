@@ -1,0 +1,201 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// FetchState is what watcher remembers about polling one source.
+type FetchState struct {
+	Source       string `json:"source"`
+	ETag         string `json:"etag,omitempty"`
+	LastModified string `json:"last_modified,omitempty"`
+	// LastStatus is the HTTP status of the last poll (0 when it never got
+	// a response).
+	LastStatus  int       `json:"last_status,omitempty"`
+	LastPoll    time.Time `json:"last_poll,omitzero"`
+	LastSuccess time.Time `json:"last_success,omitzero"`
+	LastError   string    `json:"last_error,omitempty"`
+
+	ConsecutiveFailures int `json:"consecutive_failures,omitempty"`
+	// FailingSince is when the current run of failures began; zero while
+	// healthy.
+	FailingSince time.Time `json:"failing_since,omitzero"`
+	// Polls counts successful polls; 0 means the next success is the first
+	// poll, whose documents are a baseline rather than news.
+	Polls int `json:"polls,omitempty"`
+}
+
+// Figure is a figure as stored in a snapshot: a copy of the extractor's
+// figure, so that store imports nothing of extract.
+type Figure struct {
+	Value         float64 `json:"value"`
+	High          float64 `json:"high,omitempty"` // upper bound of a range, else 0
+	Unit          string  `json:"unit,omitempty"`
+	Qualifier     string  `json:"qualifier,omitempty"`
+	QualifierText string  `json:"qualifier_text,omitempty"`
+	Metric        string  `json:"metric,omitempty"`
+	Text          string  `json:"text,omitempty"`
+	Sentence      string  `json:"sentence,omitempty"`
+	Start         int     `json:"start"`
+	End           int     `json:"end"`
+}
+
+// Snapshot is the latest known state of one document.
+type Snapshot struct {
+	DocID     string    `json:"doc_id"`
+	Source    string    `json:"source,omitempty"`
+	URL       string    `json:"url,omitempty"`
+	Title     string    `json:"title,omitempty"`
+	Published time.Time `json:"published,omitzero"`
+	Hash      string    `json:"hash"`
+	Figures   []Figure  `json:"figures,omitempty"`
+
+	FirstSeen   time.Time `json:"first_seen,omitzero"`
+	LastSeen    time.Time `json:"last_seen,omitzero"`
+	LastChanged time.Time `json:"last_changed,omitzero"`
+	// Revision is 1 for the first version stored and grows by one each
+	// time Hash changes.
+	Revision int `json:"revision"`
+}
+
+// Observation is a figure that reports a metric, with its provenance.
+type Observation struct {
+	Metric        string  `json:"metric"`
+	Value         float64 `json:"value"`
+	High          float64 `json:"high,omitempty"`
+	Unit          string  `json:"unit,omitempty"`
+	Qualifier     string  `json:"qualifier,omitempty"`
+	QualifierText string  `json:"qualifier_text,omitempty"`
+	Text          string  `json:"text,omitempty"`
+	// Quote is the sentence stating the figure; QuoteMark is the byte range
+	// of Text within it.
+	Quote     string `json:"quote,omitempty"`
+	QuoteMark [2]int `json:"quote_mark,omitzero"`
+
+	Source    string    `json:"source,omitempty"`
+	Authority string    `json:"authority,omitempty"` // "official" or "press"
+	DocID     string    `json:"doc_id,omitempty"`
+	URL       string    `json:"url,omitempty"`
+	Title     string    `json:"title,omitempty"`
+	Published time.Time `json:"published,omitzero"`
+	Observed  time.Time `json:"observed"`
+}
+
+// Alert statuses.
+const (
+	StatusPending = "pending"
+	StatusSent    = "sent"
+	StatusFailed  = "failed" // permanently: it will not be retried
+)
+
+// Alert is an event queued for one destination.
+type Alert struct {
+	// ID is assigned by Enqueue, in enqueue order.
+	ID      uint64 `json:"id"`
+	Kind    string `json:"kind"`
+	Metric  string `json:"metric,omitempty"`
+	Channel string `json:"channel,omitempty"`
+	// Payload is the event, encoded by the caller; it must be valid JSON.
+	Payload json.RawMessage `json:"payload,omitempty"`
+	Created time.Time       `json:"created"`
+
+	Attempts    int       `json:"attempts,omitempty"`
+	NextAttempt time.Time `json:"next_attempt,omitzero"`
+	LastError   string    `json:"last_error,omitempty"`
+	// Status is StatusPending, StatusSent or StatusFailed.
+	Status string    `json:"status"`
+	SentAt time.Time `json:"sent_at,omitzero"`
+	// SentTS is the Slack message ts once sent.
+	SentTS string `json:"sent_ts,omitempty"`
+}
+
+// thread is the record behind Thread and PutThread.
+type thread struct {
+	Metric  string    `json:"metric"`
+	Channel string    `json:"channel"`
+	TS      string    `json:"ts"`
+	Updated time.Time `json:"updated,omitzero"`
+}
+
+// recordVersion is the "v" every record carries. A change to a record's
+// meaning bumps it, and readers refuse versions they do not know rather
+// than misread them.
+const recordVersion = 1
+
+// versionPrefix opens every record this package writes; decode checks it
+// without a second JSON pass.
+var versionPrefix = []byte(`{"v":1`)
+
+// encode marshals v (a struct) as JSON with "v" as its first member.
+func encode(v any) ([]byte, error) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	if len(body) < 2 || body[0] != '{' {
+		return nil, fmt.Errorf("encode %T: not a JSON object", v)
+	}
+	out := make([]byte, 0, len(versionPrefix)+len(body)+1)
+	out = append(out, versionPrefix...)
+	if len(body) > 2 {
+		out = append(out, ',')
+	}
+	return append(out, body[1:]...), nil
+}
+
+// decode unmarshals a record into v after checking its version.
+func decode(data []byte, v any) error {
+	if !bytes.HasPrefix(data, versionPrefix) || (len(data) > len(versionPrefix) && data[len(versionPrefix)] != ',' && data[len(versionPrefix)] != '}') {
+		// Written by something else (an import tool, a later version):
+		// read the version properly before trusting the rest.
+		var hdr struct {
+			V *int `json:"v"`
+		}
+		if err := json.Unmarshal(data, &hdr); err != nil {
+			return fmt.Errorf("decode record: %w", err)
+		}
+		if hdr.V == nil {
+			return fmt.Errorf("decode record: no record version")
+		}
+		if *hdr.V != recordVersion {
+			return fmt.Errorf("decode record: record version %d unknown (this watcher reads %d)", *hdr.V, recordVersion)
+		}
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("decode record: %w", err)
+	}
+	return nil
+}
+
+// itob encodes n big-endian so that keys sort in numeric order.
+func itob(n uint64) []byte {
+	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), n)
+}
+
+// btoi decodes an itob key; 0 for a key of the wrong size.
+func btoi(k []byte) uint64 {
+	if len(k) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(k)
+}
+
+// observationKey orders a metric's observations by time observed, then by
+// insertion for equal times.
+func observationKey(observed time.Time, seq uint64) []byte {
+	k := make([]byte, 0, 16)
+	k = binary.BigEndian.AppendUint64(k, uint64(observed.UnixNano()))
+	return binary.BigEndian.AppendUint64(k, seq)
+}
+
+// threadKey joins metric and channel with a NUL, which neither may contain.
+func threadKey(metric, channel string) []byte {
+	k := make([]byte, 0, len(metric)+1+len(channel))
+	k = append(k, metric...)
+	k = append(k, 0)
+	return append(k, channel...)
+}

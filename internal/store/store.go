@@ -1,0 +1,611 @@
+// Package store owns watcher's bbolt file: its schema version, bucket
+// layout, key encodings and record format, the latest snapshot of every
+// document with a bounded revision history, the observation history of every
+// metric, per-source fetch state, the alert outbox, Slack thread anchors,
+// retention and hot backup.
+//
+// It is the only package that knows bucket names and key encodings; the other
+// stages read and write through Tx so that one document's snapshot,
+// observations and alerts are committed in a single transaction.
+//
+// Records are JSON objects carrying a record version ("v":1), so the file can
+// be read by `watcher export` and by bbolt's own tooling.
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// SchemaVersion is the layout version this package reads and writes. Open
+// refuses a file written with a newer one rather than misread it.
+const SchemaVersion = 1
+
+// Defaults for Options.
+const (
+	DefaultTimeout       = 2 * time.Second
+	DefaultRevisionLimit = 20
+	// DefaultInitialMmapSize is large enough that a read transaction held
+	// while the file grows does not block writers on a remap for the first
+	// 64 MiB of data; it costs address space, not memory.
+	DefaultInitialMmapSize = 64 << 20
+)
+
+// ErrLocked is returned (wrapped, with the path) when the file lock cannot be
+// had within Options.Timeout: another watcher, or another command, has the
+// database open.
+var ErrLocked = errors.New("database is in use by another watcher")
+
+// ErrUnknownSchema is returned (wrapped) by Open when the file was written by
+// a newer watcher whose schema this one does not know.
+var ErrUnknownSchema = errors.New("unknown database schema version")
+
+// ErrNotWatcherDB is returned (wrapped) by Open when the file is not a bbolt
+// database, or is a bbolt database that watcher did not create.
+var ErrNotWatcherDB = errors.New("not a watcher database")
+
+// ErrNotFound is returned (wrapped) when an update names a record that does
+// not exist, such as PutAlert with an unknown ID.
+var ErrNotFound = errors.New("not found")
+
+// Options tunes Open. The zero value is ready to use.
+type Options struct {
+	// Timeout bounds the wait for the file lock; DefaultTimeout when zero or
+	// negative. bbolt itself would wait forever.
+	Timeout time.Duration
+	// ReadOnly opens the file with a shared lock for inspection. It still
+	// conflicts with a read-write opener (the daemon).
+	ReadOnly bool
+	// Logger receives the store's and bbolt's diagnostics; discarded when nil.
+	Logger *slog.Logger
+	// RevisionLimit is how many previous versions of each document are kept;
+	// DefaultRevisionLimit when zero, none when negative.
+	RevisionLimit int
+	// InitialMmapSize overrides DefaultInitialMmapSize when positive.
+	InitialMmapSize int
+	// Now is the clock used for timestamps the caller left zero; time.Now
+	// when nil.
+	Now func() time.Time
+}
+
+// DB is an open watcher database. It is safe for concurrent use; bbolt
+// serialises writers and lets readers run alongside them.
+type DB struct {
+	bolt          *bolt.DB
+	path          string
+	log           *slog.Logger
+	revisionLimit int
+	now           func() time.Time
+}
+
+// Bucket names. Nested buckets live under revisions (one per document) and
+// metrics (one per metric).
+var (
+	bucketMeta      = []byte("meta")
+	bucketSources   = []byte("sources")
+	bucketDocs      = []byte("docs")
+	bucketRevisions = []byte("revisions")
+	bucketMetrics   = []byte("metrics")
+	bucketOutbox    = []byte("outbox")
+	// bucketPending indexes the IDs of pending alerts so that the delivery
+	// loop's frequent PendingAlerts does not decode every retained alert.
+	bucketPending = []byte("outbox_pending")
+	bucketThreads = []byte("threads")
+
+	allBuckets = [][]byte{bucketMeta, bucketSources, bucketDocs, bucketRevisions, bucketMetrics, bucketOutbox, bucketPending, bucketThreads}
+
+	keySchemaVersion = []byte("schema_version")
+	keyCreated       = []byte("created")
+)
+
+// boltMagic is the magic number at the start of every bbolt meta page.
+const boltMagic = 0xED0CDAED
+
+// Open opens the database at path, creating it (and its parent directory,
+// 0o750) with mode 0o600 when it does not exist. It writes the schema version
+// into a new file, refuses a file of a newer schema, and creates any missing
+// bucket. A file locked by another process yields an error wrapping ErrLocked
+// after opts.Timeout.
+func Open(path string, opts Options) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("open database: empty path")
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.RevisionLimit == 0 {
+		opts.RevisionLimit = DefaultRevisionLimit
+	}
+	if opts.InitialMmapSize <= 0 {
+		opts.InitialMmapSize = DefaultInitialMmapSize
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+
+	if !opts.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+			return nil, fmt.Errorf("open database %s: create directory: %w", path, err)
+		}
+	}
+	if err := checkFile(path, opts.ReadOnly); err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+
+	bdb, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:         opts.Timeout,
+		ReadOnly:        opts.ReadOnly,
+		InitialMmapSize: opts.InitialMmapSize,
+		// The hashmap freelist stays fast as the file fragments; the array
+		// one degrades with many free pages.
+		FreelistType: bolt.FreelistMapType,
+		Logger:       boltLogger{opts.Logger.With("component", "bbolt")},
+	})
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return nil, fmt.Errorf("open database %s: %w (lock not acquired within %s)", path, ErrLocked, opts.Timeout)
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
+		return nil, fmt.Errorf("open database %s: %w: not a valid bbolt file: %w", path, ErrNotWatcherDB, err)
+	case err != nil:
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+
+	db := &DB{
+		bolt:          bdb,
+		path:          path,
+		log:           opts.Logger,
+		revisionLimit: opts.RevisionLimit,
+		now:           opts.Now,
+	}
+	if opts.ReadOnly {
+		err = bdb.View(db.checkSchema)
+	} else {
+		err = bdb.Update(db.initSchema)
+	}
+	if err != nil {
+		_ = bdb.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	db.log.Debug("database opened", "path", path, "read_only", opts.ReadOnly, "schema", SchemaVersion)
+	return db, nil
+}
+
+// checkFile refuses, before bbolt opens it, a file that cannot be a bbolt
+// database, so that the error says so: bbolt reports such files variously
+// ("file size too small", "invalid database") and would take a lock and map
+// a file the user most likely named by mistake.
+func checkFile(path string, readOnly bool) error {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) && !readOnly {
+		return nil // bbolt creates it
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if info.IsDir() {
+		return errors.New("is a directory")
+	}
+	if info.Size() == 0 {
+		if readOnly {
+			return fmt.Errorf("%w: empty file", ErrNotWatcherDB)
+		}
+		return nil // bbolt initialises an empty file
+	}
+	// The first meta page: a 16-byte page header, then magic, version and
+	// page size, in the machine's byte order as bbolt writes them.
+	var hdr [28]byte
+	if _, err := io.ReadFull(f, hdr[:]); err != nil {
+		return fmt.Errorf("%w: file too short for a bbolt header", ErrNotWatcherDB)
+	}
+	if binary.NativeEndian.Uint32(hdr[16:20]) != boltMagic {
+		return fmt.Errorf("%w: no bbolt header", ErrNotWatcherDB)
+	}
+	if pageSize := int64(binary.NativeEndian.Uint32(hdr[24:28])); pageSize < 512 || info.Size() < 2*pageSize {
+		return fmt.Errorf("%w: truncated bbolt file (%d bytes)", ErrNotWatcherDB, info.Size())
+	}
+	return nil
+}
+
+// initSchema writes the schema version into a new file, validates it in an
+// existing one, and creates missing buckets.
+func (db *DB) initSchema(tx *bolt.Tx) error {
+	if tx.Bucket(bucketMeta) == nil {
+		// A bbolt file with buckets but no meta belongs to another program;
+		// adding ours to it would only hide the mistake.
+		var foreign []byte
+		_ = tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+			foreign = name
+			return errStop
+		})
+		if foreign != nil {
+			return fmt.Errorf("%w: bucket %q but no %q bucket", ErrNotWatcherDB, foreign, bucketMeta)
+		}
+		meta, err := tx.CreateBucket(bucketMeta)
+		if err != nil {
+			return fmt.Errorf("create bucket %s: %w", bucketMeta, err)
+		}
+		if err := meta.Put(keySchemaVersion, []byte(strconv.Itoa(SchemaVersion))); err != nil {
+			return fmt.Errorf("write schema version: %w", err)
+		}
+		if err := meta.Put(keyCreated, []byte(db.now().UTC().Format(time.RFC3339))); err != nil {
+			return fmt.Errorf("write creation time: %w", err)
+		}
+	} else if err := db.checkSchema(tx); err != nil {
+		return err
+	}
+	for _, name := range allBuckets {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// checkSchema refuses a file without a schema version or with one this
+// package does not know.
+func (db *DB) checkSchema(tx *bolt.Tx) error {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		return fmt.Errorf("%w: no %q bucket", ErrNotWatcherDB, bucketMeta)
+	}
+	raw := meta.Get(keySchemaVersion)
+	if raw == nil {
+		return fmt.Errorf("%w: no schema version", ErrNotWatcherDB)
+	}
+	v, err := strconv.Atoi(string(raw))
+	if err != nil || v < 1 {
+		return fmt.Errorf("%w: schema version %q", ErrUnknownSchema, raw)
+	}
+	if v > SchemaVersion {
+		return fmt.Errorf("%w: file has schema %d, this watcher knows up to %d; upgrade watcher", ErrUnknownSchema, v, SchemaVersion)
+	}
+	return nil
+}
+
+// errStop ends a bbolt ForEach early.
+var errStop = errors.New("stop")
+
+// Close releases the file and its lock. It waits for open transactions.
+func (db *DB) Close() error {
+	if err := db.bolt.Close(); err != nil {
+		return fmt.Errorf("close database %s: %w", db.path, err)
+	}
+	return nil
+}
+
+// Path is the file the database was opened from.
+func (db *DB) Path() string { return db.path }
+
+// RevisionLimit is how many previous versions of a document PutSnapshot
+// keeps (0: none).
+func (db *DB) RevisionLimit() int { return max(db.revisionLimit, 0) }
+
+// Update runs fn in a read-write transaction and commits it when fn returns
+// nil; any error (or panic) rolls everything fn wrote back. It returns
+// ctx.Err() without running fn when ctx is done, also after waiting for the
+// writer lock. Keep fn short and free of network I/O: it holds the only
+// writer slot.
+func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.bolt.Update(func(btx *bolt.Tx) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return fn(&Tx{tx: btx, db: db})
+	})
+}
+
+// View runs fn in a read-only transaction over a consistent snapshot. It
+// returns ctx.Err() without running fn when ctx is done. A long View keeps
+// old pages alive and stalls a growing writer: read, return, then work.
+func (db *DB) View(ctx context.Context, fn func(*Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.bolt.View(func(btx *bolt.Tx) error {
+		return fn(&Tx{tx: btx, db: db})
+	})
+}
+
+// Size is the size in bytes of the data in the file (the file itself may be
+// larger: bbolt never shrinks it).
+func (db *DB) Size(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.View(ctx, func(tx *Tx) error {
+		n = tx.tx.Size()
+		return nil
+	})
+	return n, err
+}
+
+// Backup writes a consistent copy of the database to w while it stays in
+// use, and returns the number of bytes written. The copy is a complete bbolt
+// file that Open accepts. Cancelling ctx aborts the copy.
+func (db *DB) Backup(ctx context.Context, w io.Writer) (int64, error) {
+	var n int64
+	err := db.View(ctx, func(tx *Tx) error {
+		var err error
+		n, err = tx.tx.WriteTo(ctxWriter{ctx: ctx, w: w})
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("back up database %s: %w", db.path, err)
+	}
+	return n, nil
+}
+
+// BackupFile writes a consistent copy of the database to path (mode 0o600)
+// through a temporary file in the same directory, so that path holds either
+// its old content or a complete backup, never a partial one.
+func (db *DB) BackupFile(ctx context.Context, path string) (int64, error) {
+	if abs, err := filepath.Abs(path); err == nil {
+		if self, err := filepath.Abs(db.path); err == nil && abs == self {
+			return 0, fmt.Errorf("back up database %s: refusing to overwrite the database itself", db.path)
+		}
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return 0, fmt.Errorf("back up database to %s: %w", path, err)
+	}
+	tmp := f.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			_ = f.Close()
+			_ = os.Remove(tmp)
+		}
+	}()
+	if err := f.Chmod(0o600); err != nil {
+		return 0, fmt.Errorf("back up database to %s: %w", path, err)
+	}
+	n, err := db.Backup(ctx, f)
+	if err != nil {
+		return n, err
+	}
+	if err := f.Sync(); err != nil {
+		return n, fmt.Errorf("back up database to %s: sync: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return n, fmt.Errorf("back up database to %s: close: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return n, fmt.Errorf("back up database to %s: %w", path, err)
+	}
+	ok = true
+	return n, nil
+}
+
+// ctxWriter fails writes once ctx is done, so a backup to a slow writer can
+// be abandoned.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
+}
+
+// pruneBatch bounds how many records one retention transaction deletes, so
+// that pruning a large backlog does not hold the writer for long.
+const pruneBatch = 1000
+
+// PruneSent deletes sent and failed alerts whose last activity (SentAt, or
+// Created when never sent) is before olderThan, and returns how many it
+// deleted. Pending alerts are never pruned. It works in short transactions
+// and stops with ctx.Err() when ctx is done.
+func (db *DB) PruneSent(ctx context.Context, olderThan time.Time) (int, error) {
+	total := 0
+	var after []byte
+	for {
+		var done bool
+		var n int
+		err := db.Update(ctx, func(tx *Tx) error {
+			b := tx.tx.Bucket(bucketOutbox)
+			if b == nil {
+				done = true
+				return nil
+			}
+			var del [][]byte
+			c := b.Cursor()
+			k, v := c.First()
+			if after != nil {
+				k, v = c.Seek(after)
+				if bytes.Equal(k, after) {
+					k, v = c.Next()
+				}
+			}
+			for ; k != nil; k, v = c.Next() {
+				var a Alert
+				if err := decode(v, &a); err != nil {
+					return fmt.Errorf("read alert %d: %w", btoi(k), err)
+				}
+				after = bytes.Clone(k)
+				last := a.Created
+				if a.SentAt.After(last) {
+					last = a.SentAt
+				}
+				if (a.Status == StatusSent || a.Status == StatusFailed) && last.Before(olderThan) {
+					del = append(del, after)
+					if len(del) == pruneBatch {
+						break
+					}
+				}
+			}
+			done = k == nil
+			pending := tx.tx.Bucket(bucketPending)
+			for _, k := range del {
+				if err := b.Delete(k); err != nil {
+					return fmt.Errorf("delete alert %d: %w", btoi(k), err)
+				}
+				if pending != nil {
+					if err := pending.Delete(k); err != nil {
+						return fmt.Errorf("unindex alert %d: %w", btoi(k), err)
+					}
+				}
+			}
+			n = len(del)
+			return nil
+		})
+		if err != nil {
+			return total, fmt.Errorf("prune outbox: %w", err)
+		}
+		total += n
+		if done {
+			break
+		}
+	}
+	if total > 0 {
+		db.log.Info("pruned outbox", "alerts", total, "before", olderThan)
+	}
+	return total, nil
+}
+
+// PruneDocuments deletes the snapshots (and revision histories) of documents
+// last seen before olderThan, and returns how many it deleted. Pick a horizon
+// well beyond how long a feed lists an item: a pruned document that shows up
+// again is new to watcher.
+func (db *DB) PruneDocuments(ctx context.Context, olderThan time.Time) (int, error) {
+	total := 0
+	var after []byte
+	for {
+		var done bool
+		var n int
+		err := db.Update(ctx, func(tx *Tx) error {
+			docs := tx.tx.Bucket(bucketDocs)
+			if docs == nil {
+				done = true
+				return nil
+			}
+			var del [][]byte
+			c := docs.Cursor()
+			k, v := c.First()
+			if after != nil {
+				k, v = c.Seek(after)
+				if bytes.Equal(k, after) {
+					k, v = c.Next()
+				}
+			}
+			for ; k != nil; k, v = c.Next() {
+				var s Snapshot
+				if err := decode(v, &s); err != nil {
+					return fmt.Errorf("read snapshot %s: %w", k, err)
+				}
+				after = bytes.Clone(k)
+				if s.LastSeen.Before(olderThan) {
+					del = append(del, after)
+					if len(del) == pruneBatch {
+						break
+					}
+				}
+			}
+			done = k == nil
+			revs := tx.tx.Bucket(bucketRevisions)
+			for _, k := range del {
+				if err := docs.Delete(k); err != nil {
+					return fmt.Errorf("delete snapshot %s: %w", k, err)
+				}
+				if revs == nil {
+					continue
+				}
+				if err := revs.DeleteBucket(k); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+					return fmt.Errorf("delete revisions of %s: %w", k, err)
+				}
+			}
+			n = len(del)
+			return nil
+		})
+		if err != nil {
+			return total, fmt.Errorf("prune documents: %w", err)
+		}
+		total += n
+		if done {
+			break
+		}
+	}
+	if total > 0 {
+		db.log.Info("pruned documents", "docs", total, "before", olderThan)
+	}
+	return total, nil
+}
+
+// PruneObservations deletes observations made before olderThan, except the
+// newest one of each metric from each authority, which diff compares new
+// figures against. It returns how many it deleted.
+func (db *DB) PruneObservations(ctx context.Context, olderThan time.Time) (int, error) {
+	var metrics []string
+	if err := db.View(ctx, func(tx *Tx) error {
+		var err error
+		metrics, err = tx.Metrics()
+		return err
+	}); err != nil {
+		return 0, fmt.Errorf("prune observations: %w", err)
+	}
+	total := 0
+	for _, metric := range metrics {
+		var n int
+		err := db.Update(ctx, func(tx *Tx) error {
+			b := tx.metricBucket(metric)
+			if b == nil {
+				return nil
+			}
+			kept := map[string]bool{}
+			var del [][]byte
+			c := b.Cursor()
+			for k, v := c.Last(); k != nil; k, v = c.Prev() {
+				var o Observation
+				if err := decode(v, &o); err != nil {
+					return fmt.Errorf("read observation %s/%x: %w", metric, k, err)
+				}
+				if !kept[o.Authority] {
+					kept[o.Authority] = true
+					continue
+				}
+				if o.Observed.Before(olderThan) {
+					del = append(del, bytes.Clone(k))
+				}
+			}
+			for _, k := range del {
+				if err := b.Delete(k); err != nil {
+					return fmt.Errorf("delete observation %s/%x: %w", metric, k, err)
+				}
+			}
+			n = len(del)
+			return nil
+		})
+		if err != nil {
+			return total, fmt.Errorf("prune observations of %s: %w", metric, err)
+		}
+		total += n
+	}
+	if total > 0 {
+		db.log.Info("pruned observations", "observations", total, "before", olderThan)
+	}
+	return total, nil
+}

@@ -1,0 +1,1220 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+var t0 = time.Date(2025, 3, 7, 13, 30, 0, 0, time.UTC)
+
+func fixedClock() time.Time { return t0 }
+
+// openTemp opens a fresh database in a test directory, closed at cleanup.
+func openTemp(t testing.TB, opts Options) *DB {
+	t.Helper()
+	if opts.Now == nil {
+		opts.Now = fixedClock
+	}
+	db, err := Open(filepath.Join(t.TempDir(), "state", "watcher.db"), opts)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+func update(t testing.TB, db *DB, fn func(*Tx) error) {
+	t.Helper()
+	if err := db.Update(context.Background(), fn); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+}
+
+func view(t testing.TB, db *DB, fn func(*Tx) error) {
+	t.Helper()
+	if err := db.View(context.Background(), fn); err != nil {
+		t.Fatalf("View: %v", err)
+	}
+}
+
+func sampleSnapshot(docID, hash string) Snapshot {
+	return Snapshot{
+		DocID: docID, Source: "bls", URL: "https://example.test/" + docID, Title: "Employment Situation",
+		Published: t0.Add(-time.Hour), Hash: hash,
+		Figures: []Figure{{
+			Value: 291000, Unit: "jobs", Qualifier: "exact", Metric: "payrolls", Text: "291,000",
+			Sentence: "Payrolls rose by 291,000 in February.", Start: 16, End: 23,
+		}, {
+			Value: 3.9, High: 4.1, Unit: "percent", Qualifier: "approx", QualifierText: "about",
+			Text: "3.9 to 4.1", Sentence: "Unemployment was about 3.9 to 4.1 percent.", Start: 23, End: 33,
+		}},
+		LastSeen: t0,
+	}
+}
+
+func sampleObservation(metric, authority string, observed time.Time, value float64) Observation {
+	return Observation{
+		Metric: metric, Value: value, Unit: "jobs", Qualifier: "exact", Text: fmt.Sprint(value),
+		Quote: "Payrolls rose.", QuoteMark: [2]int{0, 8}, Source: authority + "-src", Authority: authority,
+		DocID: "doc", URL: "https://example.test/doc", Title: "T", Published: observed.Add(-time.Minute), Observed: observed,
+	}
+}
+
+// fillAll writes one record of every kind and returns what reads should
+// give back.
+type everything struct {
+	Fetch    FetchState
+	Snap     Snapshot
+	Obs      Observation
+	Alert    Alert
+	ThreadTS string
+}
+
+func fillAll(t testing.TB, db *DB) everything {
+	t.Helper()
+	want := everything{
+		Fetch: FetchState{
+			Source: "bls", ETag: `"abc"`, LastModified: "Fri, 07 Mar 2025 13:30:00 GMT", LastStatus: 200,
+			LastPoll: t0, LastSuccess: t0, ConsecutiveFailures: 0, Polls: 3,
+		},
+		Snap:     sampleSnapshot("doc-1", "h1"),
+		Obs:      sampleObservation("payrolls", "official", t0, 291000),
+		Alert:    Alert{Kind: "metric_new", Metric: "payrolls", Channel: "C123", Payload: json.RawMessage(`{"kind":"metric_new"}`)},
+		ThreadTS: "1741354200.000100",
+	}
+	update(t, db, func(tx *Tx) error {
+		if err := tx.PutFetchState(want.Fetch); err != nil {
+			return err
+		}
+		if err := tx.PutSnapshot(want.Snap); err != nil {
+			return err
+		}
+		if err := tx.AddObservation(want.Obs); err != nil {
+			return err
+		}
+		if err := tx.Enqueue(&want.Alert); err != nil {
+			return err
+		}
+		return tx.PutThread("payrolls", "C123", want.ThreadTS)
+	})
+	// What the store fills in.
+	want.Snap.Revision, want.Snap.FirstSeen, want.Snap.LastChanged = 1, t0, t0
+	return want
+}
+
+func readAll(t testing.TB, db *DB) everything {
+	t.Helper()
+	var got everything
+	view(t, db, func(tx *Tx) error {
+		var ok [5]bool
+		var err error
+		if got.Fetch, ok[0], err = tx.FetchState("bls"); err != nil {
+			return err
+		}
+		if got.Snap, ok[1], err = tx.Snapshot("doc-1"); err != nil {
+			return err
+		}
+		if got.Obs, ok[2], err = tx.LatestObservation("payrolls", ""); err != nil {
+			return err
+		}
+		if got.Alert, ok[3], err = tx.Alert(1); err != nil {
+			return err
+		}
+		if got.ThreadTS, ok[4], err = tx.Thread("payrolls", "C123"); err != nil {
+			return err
+		}
+		for i, found := range ok {
+			if !found {
+				t.Errorf("record %d not found", i)
+			}
+		}
+		return nil
+	})
+	return got
+}
+
+func TestOpenCloseReopenKeepsData(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		readOnly bool
+	}{
+		{name: "read-write reopen", readOnly: false},
+		{name: "read-only reopen", readOnly: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "a", "b", "watcher.db")
+			db, err := Open(path, Options{Now: fixedClock})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := fillAll(t, db)
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			db, err = Open(path, Options{ReadOnly: tc.readOnly, Now: fixedClock})
+			if err != nil {
+				t.Fatalf("reopen: %v", err)
+			}
+			defer db.Close()
+			if db.Path() != path {
+				t.Errorf("Path() = %q, want %q", db.Path(), path)
+			}
+			if diff := cmp.Diff(want, readAll(t, db)); diff != "" {
+				t.Errorf("data after reopen (-want +got):\n%s", diff)
+			}
+			err = db.Update(context.Background(), func(tx *Tx) error { return nil })
+			if tc.readOnly != errors.Is(err, berrors.ErrDatabaseReadOnly) {
+				t.Errorf("Update on read-only=%v database: %v", tc.readOnly, err)
+			}
+		})
+	}
+}
+
+func TestOpenCreatesDirectoryAndFilePrivately(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "state")
+	db, err := Open(filepath.Join(dir, "watcher.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, tc := range []struct {
+		name string
+		path string
+		want os.FileMode
+	}{
+		{name: "directory", path: dir, want: 0o750},
+		{name: "file", path: db.Path(), want: 0o600},
+	} {
+		info, err := os.Stat(tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The umask may only remove bits.
+		if perm := info.Mode().Perm(); perm&^tc.want != 0 {
+			t.Errorf("%s mode %v, want at most %v", tc.name, perm, tc.want)
+		}
+	}
+}
+
+func TestOpenSchemaVersion(t *testing.T) {
+	t.Parallel()
+	// prepare builds a bbolt file by hand, as another program or a newer
+	// watcher would leave it.
+	rawFile := func(t *testing.T, fn func(*bolt.Tx) error) string {
+		path := filepath.Join(t.TempDir(), "watcher.db")
+		bdb, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := bdb.Update(fn); err != nil {
+			t.Fatal(err)
+		}
+		if err := bdb.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	withMeta := func(version string) func(*bolt.Tx) error {
+		return func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucket(bucketMeta)
+			if err != nil || version == "" {
+				return err
+			}
+			return b.Put(keySchemaVersion, []byte(version))
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		prepare func(*bolt.Tx) error // nil: Open creates the file
+		wantErr error
+	}{
+		{name: "new file gets current version"},
+		{name: "current version accepted", prepare: withMeta("1")},
+		{name: "newer version refused", prepare: withMeta("2"), wantErr: ErrUnknownSchema},
+		{name: "garbled version refused", prepare: withMeta("one"), wantErr: ErrUnknownSchema},
+		{name: "meta without version refused", prepare: withMeta(""), wantErr: ErrNotWatcherDB},
+		{name: "foreign bbolt file refused", prepare: func(tx *bolt.Tx) error {
+			_, err := tx.CreateBucket([]byte("users"))
+			return err
+		}, wantErr: ErrNotWatcherDB},
+		{name: "empty bbolt file initialised", prepare: func(*bolt.Tx) error { return nil }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "watcher.db")
+			if tc.prepare != nil {
+				path = rawFile(t, tc.prepare)
+			}
+			db, err := Open(path, Options{})
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) || !strings.Contains(err.Error(), path) {
+					t.Fatalf("Open = %v, want %v naming %s", err, tc.wantErr, path)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			defer db.Close()
+			err = db.bolt.View(func(tx *bolt.Tx) error {
+				if got := string(tx.Bucket(bucketMeta).Get(keySchemaVersion)); got != "1" {
+					t.Errorf("schema version %q, want 1", got)
+				}
+				for _, name := range allBuckets {
+					if tx.Bucket(name) == nil {
+						t.Errorf("bucket %s missing", name)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestOpenRefusesFilesThatAreNotDatabases(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		content  []byte // nil: no file; "dir": a directory
+		dir      bool
+		readOnly bool
+		wantErr  error
+	}{
+		{name: "YAML config", content: []byte("sources:\n  - id: bls\n"), wantErr: ErrNotWatcherDB},
+		{name: "one page of text", content: bytes.Repeat([]byte("x"), 4096), wantErr: ErrNotWatcherDB},
+		{name: "large garbage", content: bytes.Repeat([]byte{0xA5}, 64<<10), wantErr: ErrNotWatcherDB},
+		{name: "empty file read-only", content: []byte{}, readOnly: true, wantErr: ErrNotWatcherDB},
+		{name: "missing file read-only", readOnly: true, wantErr: os.ErrNotExist},
+		{name: "directory", dir: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "watcher.db")
+			switch {
+			case tc.dir:
+				if err := os.Mkdir(path, 0o700); err != nil {
+					t.Fatal(err)
+				}
+			case tc.content != nil:
+				if err := os.WriteFile(path, tc.content, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			db, err := Open(path, Options{ReadOnly: tc.readOnly})
+			if err == nil {
+				db.Close()
+				t.Fatal("Open succeeded")
+			}
+			if !strings.Contains(err.Error(), path) {
+				t.Errorf("error %q does not name %s", err, path)
+			}
+			if tc.wantErr != nil && !errors.Is(err, tc.wantErr) {
+				t.Errorf("Open = %v, want %v", err, tc.wantErr)
+			}
+			if tc.content != nil {
+				// Refusing must not have written to the file.
+				got, _ := os.ReadFile(path)
+				if !bytes.Equal(got, tc.content) {
+					t.Error("file was modified")
+				}
+			}
+		})
+	}
+}
+
+func TestSecondOpenGetsErrLockedWithinTimeout(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		readOnly bool
+	}{
+		{name: "second read-write open", readOnly: false},
+		// A shared lock still waits for the daemon's exclusive one.
+		{name: "read-only open while daemon runs", readOnly: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			first := openTemp(t, Options{})
+			const timeout = 200 * time.Millisecond
+			start := time.Now()
+			db, err := Open(first.Path(), Options{Timeout: timeout, ReadOnly: tc.readOnly})
+			elapsed := time.Since(start)
+			if err == nil {
+				db.Close()
+				t.Fatal("second Open succeeded while the first holds the lock")
+			}
+			if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), first.Path()) {
+				t.Errorf("Open = %v, want ErrLocked naming the path", err)
+			}
+			if elapsed < timeout/2 || elapsed > timeout+time.Second {
+				t.Errorf("gave up after %v, want about %v", elapsed, timeout)
+			}
+
+			// Once the holder closes, the lock is free.
+			if err := first.Close(); err != nil {
+				t.Fatal(err)
+			}
+			db, err = Open(first.Path(), Options{Timeout: timeout, ReadOnly: tc.readOnly})
+			if err != nil {
+				t.Fatalf("Open after Close: %v", err)
+			}
+			db.Close()
+		})
+	}
+}
+
+func TestPutSnapshotKeepsBookkeepingAndBoundedHistory(t *testing.T) {
+	t.Parallel()
+	type put struct {
+		hash     string
+		lastSeen time.Time
+	}
+	for _, tc := range []struct {
+		name          string
+		limit         int
+		puts          []put
+		wantRevision  int
+		wantFirstSeen time.Time
+		wantChanged   time.Time
+		wantHistory   []string // hashes of Revisions, oldest first
+		wantHistRevs  []int
+	}{
+		{
+			name:         "new document",
+			puts:         []put{{"h1", t0}},
+			wantRevision: 1, wantFirstSeen: t0, wantChanged: t0,
+		},
+		{
+			name:         "same hash keeps revision and adds no history",
+			puts:         []put{{"h1", t0}, {"h1", t0.Add(time.Hour)}, {"h1", t0.Add(2 * time.Hour)}},
+			wantRevision: 1, wantFirstSeen: t0, wantChanged: t0,
+		},
+		{
+			name:         "changed hash bumps revision and keeps previous",
+			puts:         []put{{"h1", t0}, {"h1", t0.Add(time.Hour)}, {"h2", t0.Add(2 * time.Hour)}},
+			wantRevision: 2, wantFirstSeen: t0, wantChanged: t0.Add(2 * time.Hour),
+			wantHistory: []string{"h1"}, wantHistRevs: []int{1},
+		},
+		{
+			name:  "history bounded to limit, oldest dropped",
+			limit: 3,
+			puts: []put{
+				{"h1", t0}, {"h2", t0.Add(1 * time.Hour)}, {"h3", t0.Add(2 * time.Hour)},
+				{"h4", t0.Add(3 * time.Hour)}, {"h5", t0.Add(4 * time.Hour)}, {"h6", t0.Add(5 * time.Hour)},
+			},
+			wantRevision: 6, wantFirstSeen: t0, wantChanged: t0.Add(5 * time.Hour),
+			wantHistory: []string{"h3", "h4", "h5"}, wantHistRevs: []int{3, 4, 5},
+		},
+		{
+			name:         "negative limit keeps no history",
+			limit:        -1,
+			puts:         []put{{"h1", t0}, {"h2", t0.Add(time.Hour)}},
+			wantRevision: 2, wantFirstSeen: t0, wantChanged: t0.Add(time.Hour),
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			db := openTemp(t, Options{RevisionLimit: tc.limit})
+			var last Snapshot
+			for _, p := range tc.puts {
+				last = sampleSnapshot("doc", p.hash)
+				last.LastSeen = p.lastSeen
+				// Callers may pass stale bookkeeping; the store corrects it.
+				last.Revision, last.FirstSeen = 99, p.lastSeen
+				update(t, db, func(tx *Tx) error { return tx.PutSnapshot(last) })
+			}
+			var got Snapshot
+			var revs []Snapshot
+			view(t, db, func(tx *Tx) error {
+				var ok bool
+				var err error
+				if got, ok, err = tx.Snapshot("doc"); err != nil || !ok {
+					return fmt.Errorf("Snapshot = %v, %v", ok, err)
+				}
+				revs, err = tx.Revisions("doc")
+				return err
+			})
+			want := last
+			want.Revision, want.FirstSeen, want.LastChanged = tc.wantRevision, tc.wantFirstSeen, tc.wantChanged
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("snapshot (-want +got):\n%s", diff)
+			}
+			var hashes []string
+			var revNums []int
+			for _, r := range revs {
+				hashes = append(hashes, r.Hash)
+				revNums = append(revNums, r.Revision)
+			}
+			if diff := cmp.Diff(tc.wantHistory, hashes); diff != "" {
+				t.Errorf("history hashes (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantHistRevs, revNums); diff != "" {
+				t.Errorf("history revisions (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestPutSnapshotRejectsEmptyID(t *testing.T) {
+	t.Parallel()
+	db := openTemp(t, Options{})
+	err := db.Update(context.Background(), func(tx *Tx) error { return tx.PutSnapshot(Snapshot{Hash: "h"}) })
+	if err == nil {
+		t.Fatal("PutSnapshot with empty DocID succeeded")
+	}
+}
+
+func TestObservationsOrderedAndLatestByAuthority(t *testing.T) {
+	t.Parallel()
+	db := openTemp(t, Options{})
+	// Inserted out of time order; two share a timestamp.
+	adds := []Observation{
+		sampleObservation("payrolls", "official", t0.Add(2*time.Hour), 3),
+		sampleObservation("payrolls", "press", t0.Add(3*time.Hour), 4),
+		sampleObservation("payrolls", "official", t0, 1),
+		sampleObservation("payrolls", "press", t0.Add(time.Hour), 2),
+		sampleObservation("payrolls", "press", t0.Add(time.Hour), 2.5),
+		sampleObservation("cpi", "official", t0, 3.1),
+	}
+	update(t, db, func(tx *Tx) error {
+		for _, o := range adds {
+			if err := tx.AddObservation(o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+
+	var values []float64
+	view(t, db, func(tx *Tx) error {
+		obs, err := tx.Observations("payrolls")
+		for _, o := range obs {
+			values = append(values, o.Value)
+		}
+		return err
+	})
+	if diff := cmp.Diff([]float64{1, 2, 2.5, 3, 4}, values); diff != "" {
+		t.Errorf("Observations order (-want +got):\n%s", diff)
+	}
+
+	for _, tc := range []struct {
+		name      string
+		metric    string
+		authority string
+		wantOK    bool
+		want      float64
+	}{
+		{name: "any authority is the newest", metric: "payrolls", authority: "", wantOK: true, want: 4},
+		{name: "official skips newer press", metric: "payrolls", authority: "official", wantOK: true, want: 3},
+		{name: "press", metric: "payrolls", authority: "press", wantOK: true, want: 4},
+		{name: "other metric", metric: "cpi", authority: "official", wantOK: true, want: 3.1},
+		{name: "authority never seen", metric: "cpi", authority: "press"},
+		{name: "unknown metric", metric: "gdp"},
+		{name: "empty metric", metric: ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			o, ok, err := db.LatestObservation(context.Background(), tc.metric, tc.authority)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok != tc.wantOK || o.Value != tc.want {
+				t.Errorf("LatestObservation = %v (ok %v), want %v (ok %v)", o.Value, ok, tc.want, tc.wantOK)
+			}
+			if ok && tc.authority != "" && o.Authority != tc.authority {
+				t.Errorf("authority %q, want %q", o.Authority, tc.authority)
+			}
+		})
+	}
+
+	metrics, err := db.Metrics(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"cpi", "payrolls"}, metrics); diff != "" {
+		t.Errorf("Metrics (-want +got):\n%s", diff)
+	}
+}
+
+func TestAddObservationDefaultsAndValidation(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		obs     Observation
+		wantErr bool
+	}{
+		{name: "observed defaults to now", obs: Observation{Metric: "m", Value: 1}},
+		{name: "empty metric", obs: Observation{Value: 1}, wantErr: true},
+		{name: "NUL in metric", obs: Observation{Metric: "a\x00b"}, wantErr: true},
+		{name: "before 1970", obs: Observation{Metric: "m", Observed: time.Date(1969, 1, 1, 0, 0, 0, 0, time.UTC)}, wantErr: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			db := openTemp(t, Options{})
+			err := db.Update(context.Background(), func(tx *Tx) error { return tx.AddObservation(tc.obs) })
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("AddObservation = %v, want error %v", err, tc.wantErr)
+			}
+			if tc.wantErr {
+				return
+			}
+			o, ok, err := db.LatestObservation(context.Background(), tc.obs.Metric, "")
+			if err != nil || !ok || !o.Observed.Equal(t0) {
+				t.Errorf("LatestObservation = %+v, %v, %v; want Observed %v", o, ok, err, t0)
+			}
+		})
+	}
+}
+
+func TestOutbox(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openTemp(t, Options{})
+
+	var ids []uint64
+	for i, kind := range []string{"metric_new", "metric_changed", "claim_mismatch", "new_report"} {
+		a := &Alert{Kind: kind, Metric: "payrolls", Channel: "C1", Payload: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))}
+		if err := db.Enqueue(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if a.Status != StatusPending || !a.Created.Equal(t0) || !a.NextAttempt.Equal(t0) {
+			t.Errorf("enqueued alert %+v: want pending, created and due at %v", a, t0)
+		}
+		ids = append(ids, a.ID)
+	}
+	if diff := cmp.Diff([]uint64{1, 2, 3, 4}, ids); diff != "" {
+		t.Errorf("IDs (-want +got):\n%s", diff)
+	}
+
+	// Alert 1 sent, 3 failed for good, 2 retried later.
+	sentAt := t0.Add(time.Minute)
+	update(t, db, func(tx *Tx) error {
+		a1, _, err := tx.Alert(1)
+		if err != nil {
+			return err
+		}
+		a1.Status, a1.SentAt, a1.SentTS, a1.Attempts = StatusSent, sentAt, "1741354260.000200", 1
+		if err := tx.PutAlert(a1); err != nil {
+			return err
+		}
+		a3, _, err := tx.Alert(3)
+		if err != nil {
+			return err
+		}
+		a3.Status, a3.LastError, a3.Attempts = StatusFailed, "channel_not_found", 1
+		if err := tx.PutAlert(a3); err != nil {
+			return err
+		}
+		a2, _, err := tx.Alert(2)
+		if err != nil {
+			return err
+		}
+		a2.Attempts, a2.LastError, a2.NextAttempt = 1, "connection reset", t0.Add(30*time.Second)
+		return tx.PutAlert(a2)
+	})
+
+	for _, tc := range []struct {
+		name  string
+		limit int
+		want  []uint64
+	}{
+		{name: "all pending skip sent and failed", limit: 0, want: []uint64{2, 4}},
+		{name: "limit", limit: 1, want: []uint64{2}},
+		{name: "limit above count", limit: 10, want: []uint64{2, 4}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			pending, err := db.PendingAlerts(ctx, tc.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []uint64
+			for _, a := range pending {
+				got = append(got, a.ID)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("PendingAlerts (-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	a2, ok, err := db.Alert(ctx, 2)
+	if err != nil || !ok {
+		t.Fatalf("Alert(2) = %v, %v", ok, err)
+	}
+	want2 := Alert{
+		ID: 2, Kind: "metric_changed", Metric: "payrolls", Channel: "C1", Payload: json.RawMessage(`{"n":1}`),
+		Created: t0, Attempts: 1, NextAttempt: t0.Add(30 * time.Second), LastError: "connection reset", Status: StatusPending,
+	}
+	if diff := cmp.Diff(want2, a2); diff != "" {
+		t.Errorf("updated alert (-want +got):\n%s", diff)
+	}
+	a1, _, _ := db.Alert(ctx, 1)
+	if a1.Status != StatusSent || a1.SentTS != "1741354260.000200" || !a1.SentAt.Equal(sentAt) {
+		t.Errorf("sent alert = %+v", a1)
+	}
+
+	pending, sent, failed, err := db.OutboxStats(ctx)
+	if err != nil || pending != 2 || sent != 1 || failed != 1 {
+		t.Errorf("OutboxStats = %d, %d, %d, %v; want 2, 1, 1", pending, sent, failed, err)
+	}
+}
+
+func TestPutAlertRejectsBadUpdates(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openTemp(t, Options{})
+	a := &Alert{Kind: "metric_new"}
+	if err := db.Enqueue(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		alert   Alert
+		wantErr error
+	}{
+		{name: "unknown id", alert: Alert{ID: 42, Kind: "x", Status: StatusSent}, wantErr: ErrNotFound},
+		{name: "zero id", alert: Alert{Kind: "x", Status: StatusSent}, wantErr: ErrNotFound},
+		{name: "unknown status", alert: Alert{ID: a.ID, Kind: "x", Status: "delivered"}},
+		{name: "invalid payload", alert: Alert{ID: a.ID, Kind: "x", Status: StatusSent, Payload: json.RawMessage(`{`)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := db.PutAlert(ctx, tc.alert)
+			if err == nil || (tc.wantErr != nil && !errors.Is(err, tc.wantErr)) {
+				t.Errorf("PutAlert = %v, want error %v", err, tc.wantErr)
+			}
+		})
+	}
+	// None of them touched the stored alert.
+	got, _, err := db.Alert(ctx, a.ID)
+	if err != nil || got.Status != StatusPending {
+		t.Errorf("alert after rejected updates = %+v, %v", got, err)
+	}
+}
+
+func TestEnqueueRejectsBadAlerts(t *testing.T) {
+	t.Parallel()
+	db := openTemp(t, Options{})
+	for _, tc := range []struct {
+		name  string
+		alert *Alert
+	}{
+		{name: "nil", alert: nil},
+		{name: "no kind", alert: &Alert{}},
+		{name: "invalid payload", alert: &Alert{Kind: "k", Payload: json.RawMessage(`nope`)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := db.Enqueue(context.Background(), tc.alert)
+			if err == nil {
+				t.Fatal("Enqueue succeeded")
+			}
+			if tc.alert != nil && tc.alert.ID != 0 {
+				t.Errorf("failed Enqueue assigned ID %d", tc.alert.ID)
+			}
+		})
+	}
+}
+
+func TestFailedUpdateWritesNothing(t *testing.T) {
+	t.Parallel()
+	errBoom := errors.New("boom")
+	writeAll := func(tx *Tx) error {
+		if err := tx.PutSnapshot(sampleSnapshot("doc-1", "h1")); err != nil {
+			return err
+		}
+		if err := tx.AddObservation(sampleObservation("payrolls", "official", t0, 1)); err != nil {
+			return err
+		}
+		if err := tx.Enqueue(&Alert{Kind: "metric_new", Metric: "payrolls"}); err != nil {
+			return err
+		}
+		if err := tx.PutThread("payrolls", "C1", "1.2"); err != nil {
+			return err
+		}
+		return tx.PutFetchState(FetchState{Source: "bls", Polls: 1})
+	}
+	for _, tc := range []struct {
+		name    string
+		ctx     func() context.Context
+		fn      func(*Tx) error
+		wantErr error
+	}{
+		{name: "function returns error", fn: func(tx *Tx) error {
+			if err := writeAll(tx); err != nil {
+				return err
+			}
+			return errBoom
+		}, wantErr: errBoom},
+		{name: "function panics", fn: func(tx *Tx) error {
+			if err := writeAll(tx); err != nil {
+				return err
+			}
+			panic(errBoom)
+		}, wantErr: errBoom},
+		{name: "context already cancelled", ctx: func() context.Context {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			return ctx
+		}, fn: func(tx *Tx) error {
+			if err := writeAll(tx); err != nil {
+				return err
+			}
+			return errors.New("fn ran despite cancelled context")
+		}, wantErr: context.Canceled},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			db := openTemp(t, Options{})
+			ctx := context.Background()
+			if tc.ctx != nil {
+				ctx = tc.ctx()
+			}
+			err := func() (err error) {
+				defer func() {
+					if r := recover(); r != nil {
+						err = r.(error)
+					}
+				}()
+				return db.Update(ctx, tc.fn)
+			}()
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("Update = %v, want %v", err, tc.wantErr)
+			}
+			view(t, db, func(tx *Tx) error {
+				_, okSnap, _ := tx.Snapshot("doc-1")
+				obs, _ := tx.Observations("payrolls")
+				metrics, _ := tx.Metrics()
+				pending, _ := tx.PendingAlerts(0)
+				_, okAlert, _ := tx.Alert(1)
+				_, okThread, _ := tx.Thread("payrolls", "C1")
+				_, okFetch, _ := tx.FetchState("bls")
+				if okSnap || len(obs) > 0 || len(metrics) > 0 || len(pending) > 0 || okAlert || okThread || okFetch {
+					t.Errorf("rolled-back update left data: snapshot %v, observations %d, metrics %v, pending %d, alert %v, thread %v, fetch %v",
+						okSnap, len(obs), metrics, len(pending), okAlert, okThread, okFetch)
+				}
+				return nil
+			})
+			// The outbox sequence rolled back too: the next alert is 1.
+			a := &Alert{Kind: "k"}
+			if err := db.Enqueue(context.Background(), a); err != nil || a.ID != 1 {
+				t.Errorf("Enqueue after rollback: ID %d, %v; want 1", a.ID, err)
+			}
+		})
+	}
+}
+
+func TestReadOnlyTransactionRefusesWrites(t *testing.T) {
+	t.Parallel()
+	db := openTemp(t, Options{})
+	for _, tc := range []struct {
+		name  string
+		write func(*Tx) error
+	}{
+		{name: "PutFetchState", write: func(tx *Tx) error { return tx.PutFetchState(FetchState{Source: "s"}) }},
+		{name: "PutSnapshot", write: func(tx *Tx) error { return tx.PutSnapshot(sampleSnapshot("d", "h")) }},
+		{name: "AddObservation", write: func(tx *Tx) error { return tx.AddObservation(Observation{Metric: "m"}) }},
+		{name: "Enqueue", write: func(tx *Tx) error { return tx.Enqueue(&Alert{Kind: "k"}) }},
+		{name: "PutThread", write: func(tx *Tx) error { return tx.PutThread("m", "c", "1") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := db.View(context.Background(), tc.write)
+			if !errors.Is(err, berrors.ErrTxNotWritable) {
+				t.Errorf("write in View = %v, want ErrTxNotWritable", err)
+			}
+		})
+	}
+}
+
+func TestBackupOpensWithSameData(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		backup func(ctx context.Context, db *DB, path string) (int64, error)
+	}{
+		{name: "Backup to writer", backup: func(ctx context.Context, db *DB, path string) (int64, error) {
+			var buf bytes.Buffer
+			n, err := db.Backup(ctx, &buf)
+			if err != nil {
+				return n, err
+			}
+			if int64(buf.Len()) != n {
+				return n, fmt.Errorf("reported %d bytes, wrote %d", n, buf.Len())
+			}
+			return n, os.WriteFile(path, buf.Bytes(), 0o600)
+		}},
+		{name: "BackupFile", backup: func(ctx context.Context, db *DB, path string) (int64, error) {
+			return db.BackupFile(ctx, path)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			db := openTemp(t, Options{})
+			want := fillAll(t, db)
+			path := filepath.Join(t.TempDir(), "backup.db")
+			// The source stays open (and locked) during the backup.
+			n, err := tc.backup(context.Background(), db, path)
+			if err != nil {
+				t.Fatalf("backup: %v", err)
+			}
+			if n == 0 {
+				t.Error("backup wrote 0 bytes")
+			}
+			copyDB, err := Open(path, Options{ReadOnly: true})
+			if err != nil {
+				t.Fatalf("open backup: %v", err)
+			}
+			defer copyDB.Close()
+			if diff := cmp.Diff(want, readAll(t, copyDB)); diff != "" {
+				t.Errorf("backup data (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestBackupFailures(t *testing.T) {
+	t.Parallel()
+	db := openTemp(t, Options{})
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, tc := range []struct {
+		name string
+		run  func() error
+	}{
+		{name: "cancelled context", run: func() error {
+			_, err := db.Backup(cancelled, &bytes.Buffer{})
+			return err
+		}},
+		{name: "onto the database itself", run: func() error {
+			_, err := db.BackupFile(context.Background(), db.Path())
+			return err
+		}},
+		{name: "missing directory", run: func() error {
+			_, err := db.BackupFile(context.Background(), filepath.Join(t.TempDir(), "no", "such", "b.db"))
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if err := tc.run(); err == nil {
+				t.Error("succeeded")
+			}
+		})
+	}
+	// The database itself is unharmed.
+	if _, _, err := db.FetchState(context.Background(), "x"); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestThreads(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openTemp(t, Options{})
+	for _, p := range [][3]string{
+		{"payrolls", "C1", "100.1"},
+		{"payrolls", "C2", "200.1"},
+		{"payrolls", "C1", "100.2"}, // a new anchor replaces the old
+		{"payrolls\x00x", "C1", "bad"},
+		{"cpi", "C1", ""},
+	} {
+		_ = db.PutThread(ctx, p[0], p[1], p[2]) // the last two are refused, checked below
+	}
+	for _, tc := range []struct {
+		name, metric, channel string
+		wantOK                bool
+		want                  string
+	}{
+		{name: "replaced anchor", metric: "payrolls", channel: "C1", wantOK: true, want: "100.2"},
+		{name: "per channel", metric: "payrolls", channel: "C2", wantOK: true, want: "200.1"},
+		{name: "empty ts refused", metric: "cpi", channel: "C1"},
+		{name: "NUL metric refused", metric: "payrolls\x00x", channel: "C1"},
+		{name: "no anchor", metric: "gdp", channel: "C1"},
+		{name: "metric prefix is not a match", metric: "payroll", channel: "C1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ts, ok, err := db.Thread(ctx, tc.metric, tc.channel)
+			if err != nil || ok != tc.wantOK || ts != tc.want {
+				t.Errorf("Thread = %q, %v, %v; want %q, %v", ts, ok, err, tc.want, tc.wantOK)
+			}
+		})
+	}
+}
+
+func TestSourcesListsFetchStates(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openTemp(t, Options{})
+	for _, fs := range []FetchState{
+		{Source: "ons", Polls: 2},
+		{Source: "bls", LastStatus: 503, ConsecutiveFailures: 3, FailingSince: t0, LastError: "503 Service Unavailable"},
+		{Source: "ons", Polls: 3}, // replaces
+	} {
+		if err := db.PutFetchState(ctx, fs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.PutFetchState(ctx, FetchState{}); err == nil {
+		t.Error("PutFetchState without a source succeeded")
+	}
+	got, err := db.Sources(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []FetchState{
+		{Source: "bls", LastStatus: 503, ConsecutiveFailures: 3, FailingSince: t0, LastError: "503 Service Unavailable"},
+		{Source: "ons", Polls: 3},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Sources (-want +got):\n%s", diff)
+	}
+}
+
+func TestRecordsCarryVersion(t *testing.T) {
+	t.Parallel()
+	db := openTemp(t, Options{})
+	fillAll(t, db)
+	for _, tc := range []struct {
+		name      string
+		stored    string // replaces the fetch state of "bls"
+		wantErr   bool
+		wantPolls int
+	}{
+		{name: "as written", wantPolls: 3},
+		{name: "version not first", stored: `{"source":"bls","polls":7,"v":1}`, wantPolls: 7},
+		{name: "newer record version", stored: `{"v":2,"source":"bls"}`, wantErr: true},
+		{name: "version 10 is not 1", stored: `{"v":10,"source":"bls"}`, wantErr: true},
+		{name: "no version", stored: `{"source":"bls"}`, wantErr: true},
+		{name: "not JSON", stored: `garbage`, wantErr: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Sequential: the cases share the record.
+			err := db.bolt.Update(func(tx *bolt.Tx) error {
+				b := tx.Bucket(bucketSources)
+				raw := b.Get([]byte("bls"))
+				if !bytes.HasPrefix(raw, []byte(`{"v":1,`)) {
+					t.Errorf("stored record %s does not start with the version", raw)
+				}
+				if tc.stored == "" {
+					return nil
+				}
+				return b.Put([]byte("bls"), []byte(tc.stored))
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs, _, err := db.FetchState(context.Background(), "bls")
+			if (err != nil) != tc.wantErr || (err == nil && fs.Polls != tc.wantPolls) {
+				t.Errorf("FetchState = %+v, %v; want polls %d, error %v", fs, err, tc.wantPolls, tc.wantErr)
+			}
+			// Put it back as the store writes it.
+			if err := db.PutFetchState(context.Background(), FetchState{Source: "bls", Polls: 3}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestPruneSent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openTemp(t, Options{})
+	day := 24 * time.Hour
+	// id: status, created, sent
+	alerts := []struct {
+		status  string
+		created time.Time
+		sentAt  time.Time
+	}{
+		{StatusSent, t0.Add(-40 * day), t0.Add(-40 * day)}, // 1: old, pruned
+		{StatusFailed, t0.Add(-40 * day), time.Time{}},     // 2: old failure, pruned
+		{StatusPending, t0.Add(-40 * day), time.Time{}},    // 3: pending, kept however old
+		{StatusSent, t0.Add(-40 * day), t0.Add(-1 * day)},  // 4: sent recently after a long outage, kept
+		{StatusSent, t0.Add(-1 * day), t0.Add(-1 * day)},   // 5: recent, kept
+		{StatusFailed, t0.Add(-1 * day), time.Time{}},      // 6: recent failure, kept
+		{StatusSent, t0.Add(-31 * day), t0.Add(-31 * day)}, // 7: old, pruned
+	}
+	for _, a := range alerts {
+		al := &Alert{Kind: "k", Created: a.created}
+		if err := db.Enqueue(ctx, al); err != nil {
+			t.Fatal(err)
+		}
+		al.Status, al.SentAt = a.status, a.sentAt
+		if err := db.PutAlert(ctx, *al); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := db.PruneSent(ctx, t0.Add(-30*day))
+	if err != nil || n != 3 {
+		t.Fatalf("PruneSent = %d, %v; want 3", n, err)
+	}
+	var left []uint64
+	view(t, db, func(tx *Tx) error {
+		for id := uint64(1); id <= uint64(len(alerts)); id++ {
+			if _, ok, err := tx.Alert(id); err != nil {
+				return err
+			} else if ok {
+				left = append(left, id)
+			}
+		}
+		return nil
+	})
+	if diff := cmp.Diff([]uint64{3, 4, 5, 6}, left); diff != "" {
+		t.Errorf("alerts left (-want +got):\n%s", diff)
+	}
+	if p, _ := db.PendingAlerts(ctx, 0); len(p) != 1 || p[0].ID != 3 {
+		t.Errorf("pending after prune = %+v, want alert 3", p)
+	}
+	// IDs keep growing after a prune: order is never reused.
+	a := &Alert{Kind: "k"}
+	if err := db.Enqueue(ctx, a); err != nil || a.ID != 8 {
+		t.Errorf("Enqueue after prune: ID %d, %v; want 8", a.ID, err)
+	}
+}
+
+func TestPruneSentWorksInBatches(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openTemp(t, Options{})
+	const total = pruneBatch*2 + 17
+	update(t, db, func(tx *Tx) error {
+		for range total {
+			a := &Alert{Kind: "k", Created: t0.Add(-time.Hour)}
+			if err := tx.Enqueue(a); err != nil {
+				return err
+			}
+			a.Status = StatusSent
+			if err := tx.PutAlert(*a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	n, err := db.PruneSent(ctx, t0)
+	if err != nil || n != total {
+		t.Fatalf("PruneSent = %d, %v; want %d", n, err, total)
+	}
+	if p, s, f, err := db.OutboxStats(ctx); p+s+f != 0 || err != nil {
+		t.Errorf("OutboxStats after prune = %d, %d, %d, %v", p, s, f, err)
+	}
+}
+
+func TestPruneDocuments(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openTemp(t, Options{})
+	update(t, db, func(tx *Tx) error {
+		for _, p := range []struct {
+			id, hash string
+			seen     time.Time
+		}{
+			{"old", "h1", t0.Add(-100 * 24 * time.Hour)},
+			{"old", "h2", t0.Add(-99 * 24 * time.Hour)}, // gives "old" a revision history
+			{"fresh", "h1", t0},
+		} {
+			s := sampleSnapshot(p.id, p.hash)
+			s.LastSeen = p.seen
+			if err := tx.PutSnapshot(s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	n, err := db.PruneDocuments(ctx, t0.Add(-90*24*time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("PruneDocuments = %d, %v; want 1", n, err)
+	}
+	view(t, db, func(tx *Tx) error {
+		for _, tc := range []struct {
+			id   string
+			want bool
+		}{{"old", false}, {"fresh", true}} {
+			_, ok, err := tx.Snapshot(tc.id)
+			revs, rerr := tx.Revisions(tc.id)
+			if err != nil || rerr != nil || ok != tc.want {
+				t.Errorf("%s: present %v (%v, %v), want %v", tc.id, ok, err, rerr, tc.want)
+			}
+			if !tc.want && len(revs) != 0 {
+				t.Errorf("%s: %d revisions left", tc.id, len(revs))
+			}
+		}
+		return nil
+	})
+}
+
+func TestPruneObservationsKeepsLatestPerAuthority(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openTemp(t, Options{})
+	day := 24 * time.Hour
+	update(t, db, func(tx *Tx) error {
+		for _, o := range []Observation{
+			sampleObservation("payrolls", "official", t0.Add(-400*day), 1),
+			sampleObservation("payrolls", "official", t0.Add(-300*day), 2), // latest official: kept
+			sampleObservation("payrolls", "press", t0.Add(-500*day), 3),
+			sampleObservation("payrolls", "press", t0.Add(-10*day), 4),
+			sampleObservation("payrolls", "press", t0.Add(-5*day), 5),
+			sampleObservation("cpi", "official", t0.Add(-400*day), 6), // only one: kept
+		} {
+			if err := tx.AddObservation(o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	n, err := db.PruneObservations(ctx, t0.Add(-365*day))
+	if err != nil || n != 2 {
+		t.Fatalf("PruneObservations = %d, %v; want 2", n, err)
+	}
+	var values []float64
+	for _, m := range []string{"cpi", "payrolls"} {
+		obs, err := db.Observations(ctx, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range obs {
+			values = append(values, o.Value)
+		}
+	}
+	if diff := cmp.Diff([]float64{6, 2, 4, 5}, values); diff != "" {
+		t.Errorf("observations left (-want +got):\n%s", diff)
+	}
+}
+
+func TestUpdateAndViewAfterClose(t *testing.T) {
+	t.Parallel()
+	db, err := Open(filepath.Join(t.TempDir(), "w.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.View(context.Background(), func(*Tx) error { return nil }); !errors.Is(err, berrors.ErrDatabaseNotOpen) {
+		t.Errorf("View after Close = %v, want ErrDatabaseNotOpen", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Errorf("second Close = %v", err)
+	}
+}
