@@ -1,0 +1,437 @@
+// Package fetch owns the one polite HTTP client every source is fetched with:
+// connect and overall timeouts, a cap on the decompressed body size, gzip
+// handled by hand so the cap also bounds decompression, bounded redirects
+// that never downgrade from https to http, conditional GET with ETag and
+// Last-Modified, Retry-After on 429 and 503, and global and per-host limits on
+// requests in flight.
+package fetch
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults for the zero values of Options.
+const (
+	DefaultConnectTimeout = 10 * time.Second
+	DefaultTimeout        = 60 * time.Second
+	DefaultMaxBodyBytes   = 10 << 20
+	DefaultMaxRedirects   = 5
+	DefaultConcurrency    = 8
+	DefaultPerHost        = 2
+)
+
+// defaultAccept names what watcher can read, most wanted first. Some bot
+// walls reject requests without an Accept header, and content-negotiating
+// servers otherwise pick an HTML rendering of a feed.
+const defaultAccept = "application/rss+xml, application/atom+xml, application/feed+json, " +
+	"application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, application/pdf;q=0.8, */*;q=0.5"
+
+// drainBytes is how much of an error response's body is read and discarded so
+// that the connection can go back to the idle pool.
+const drainBytes = 64 << 10
+
+// ErrTooLarge is returned (wrapped with the URL and the cap) when a body,
+// after decompression, is larger than Options.MaxBodyBytes.
+var ErrTooLarge = errors.New("body too large")
+
+// ErrTooManyRedirects is returned (wrapped) when a fetch is redirected more
+// than Options.MaxRedirects times, a redirect loop included.
+var ErrTooManyRedirects = errors.New("too many redirects")
+
+// ErrInsecureRedirect is returned (wrapped) when an https URL redirects to
+// plain http: following it would send the request, and trust the answer, in
+// the clear.
+var ErrInsecureRedirect = errors.New("redirect from https to http refused")
+
+// Options configures a Client. Zero values take the documented defaults.
+type Options struct {
+	UserAgent      string        // required; sent on every request
+	ConnectTimeout time.Duration // dial + TLS handshake, default 10s
+	Timeout        time.Duration // whole request including body read, default 60s
+	MaxBodyBytes   int64         // cap on the (decompressed) body, default 10 MiB
+	MaxRedirects   int           // default 5; negative follows no redirect at all
+	Concurrency    int           // global limit on requests in flight, default 8
+	PerHost        int           // per-host limit on requests in flight, default 2
+	Logger         *slog.Logger  // default discards
+	// Transport replaces the client's own transport, for tests. The client
+	// then cannot apply ConnectTimeout; Timeout still bounds every request.
+	Transport http.RoundTripper
+}
+
+// Client fetches URLs politely. It is safe for concurrent use; create one per
+// process and share it.
+type Client struct {
+	opts   Options
+	hc     *http.Client
+	global chan struct{}
+	hosts  *hostLimiter
+	log    *slog.Logger
+}
+
+// New returns a Client for opts, filling in defaults. A missing UserAgent is
+// reported by every Get, so a misconfigured client fails loudly rather than
+// fetching anonymously.
+func New(opts Options) *Client {
+	if opts.ConnectTimeout <= 0 {
+		opts.ConnectTimeout = DefaultConnectTimeout
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.MaxRedirects == 0 {
+		opts.MaxRedirects = DefaultMaxRedirects
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = DefaultConcurrency
+	}
+	if opts.PerHost <= 0 {
+		opts.PerHost = DefaultPerHost
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	rt := opts.Transport
+	if rt == nil {
+		rt = newTransport(opts)
+	}
+	c := &Client{
+		opts:   opts,
+		global: make(chan struct{}, opts.Concurrency),
+		hosts:  newHostLimiter(opts.PerHost),
+		log:    logger,
+	}
+	c.hc = &http.Client{
+		Transport:     rt,
+		CheckRedirect: c.checkRedirect,
+		// No Client.Timeout: Get bounds each request with a context deadline,
+		// which covers the body read and keeps errors.Is(err,
+		// context.DeadlineExceeded) true on timeout.
+	}
+	return c
+}
+
+func newTransport(opts Options) *http.Transport {
+	dialer := &net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		TLSHandshakeTimeout:   opts.ConnectTimeout,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   opts.PerHost,
+		IdleConnTimeout:       90 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		// Gzip is requested and decoded in Get so that MaxBodyBytes bounds
+		// the decompressed size; the transport must not do it behind our back.
+		DisableCompression: true,
+	}
+}
+
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	prev := via[len(via)-1]
+	if prev.URL.Scheme == "https" && req.URL.Scheme == "http" {
+		return fmt.Errorf("redirect from %s to %s: %w", prev.URL.Redacted(), req.URL.Redacted(), ErrInsecureRedirect)
+	}
+	limit := max(c.opts.MaxRedirects, 0)
+	if len(via) > limit {
+		return fmt.Errorf("stopped after %d redirects at %s: %w", limit, req.URL.Redacted(), ErrTooManyRedirects)
+	}
+	return nil
+}
+
+// Close releases the client's idle connections. Requests in flight are not
+// interrupted; the client stays usable.
+func (c *Client) Close() {
+	c.hc.CloseIdleConnections()
+}
+
+// Request is one fetch.
+type Request struct {
+	URL          string
+	ETag         string            // sent as If-None-Match when set
+	LastModified string            // sent as If-Modified-Since when set
+	Header       map[string]string // extra per-source headers
+	Source       string            // for logs
+}
+
+// Response is the outcome of a successful fetch: a 2xx with its body, or a
+// 304 Not Modified.
+type Response struct {
+	URL          string // final URL after redirects
+	Status       int
+	NotModified  bool   // 304
+	Body         []byte // decompressed, at most MaxBodyBytes
+	ContentType  string
+	ETag         string // validator from the response; on 304 the request's is kept when the server sends none
+	LastModified string // as ETag
+	Bytes        int64  // body bytes read from the network (compressed size when gzip)
+	Duration     time.Duration
+}
+
+// StatusError reports a response status other than 2xx or 304.
+type StatusError struct {
+	URL        string
+	Status     int
+	RetryAfter time.Duration // from Retry-After on 429 and 503; zero when absent
+}
+
+func (e *StatusError) Error() string {
+	msg := fmt.Sprintf("get %s: status %d %s", e.URL, e.Status, http.StatusText(e.Status))
+	if e.RetryAfter > 0 {
+		msg += fmt.Sprintf(" (retry after %s)", e.RetryAfter)
+	}
+	return msg
+}
+
+// Temporary reports whether the same request may succeed later: 408, 425,
+// 429 and 5xx, as opposed to 404 or 410 which need a config change.
+func (e *StatusError) Temporary() bool {
+	switch {
+	case e.Status == http.StatusRequestTimeout, e.Status == http.StatusTooEarly,
+		e.Status == http.StatusTooManyRequests, e.Status >= 500:
+		return true
+	}
+	return false
+}
+
+// Get fetches req.URL. It waits for a per-host and a global slot (returning
+// ctx's error if ctx ends first), then bounds the whole exchange, body read
+// included, by Options.Timeout. Errors name the URL; see StatusError,
+// ErrTooLarge, ErrTooManyRedirects and ErrInsecureRedirect. A timeout
+// satisfies errors.Is(err, context.DeadlineExceeded).
+func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
+	if c.opts.UserAgent == "" {
+		return nil, fmt.Errorf("get %s: no User-Agent configured", req.URL)
+	}
+	u, err := url.Parse(req.URL)
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", req.URL, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("get %s: unsupported URL scheme %q", req.URL, u.Scheme)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("get %s: URL has no host", req.URL)
+	}
+	// From here on req.URL only names the fetch in errors and logs: without
+	// a password that a URL's userinfo may carry. The request itself uses u.
+	req.URL = u.Redacted()
+
+	// Per-host first: waiting for a busy host while holding a global slot
+	// would let one slow host starve every other.
+	releaseHost, err := c.hosts.acquire(ctx, strings.ToLower(u.Hostname()))
+	if err != nil {
+		return nil, fmt.Errorf("get %s: wait for host slot: %w", req.URL, err)
+	}
+	defer releaseHost()
+	if err := acquire(ctx, c.global); err != nil {
+		return nil, fmt.Errorf("get %s: wait for slot: %w", req.URL, err)
+	}
+	defer func() { <-c.global }()
+
+	start := time.Now()
+	resp, err := c.do(ctx, u, req)
+	dur := time.Since(start)
+	attrs := []slog.Attr{slog.String("source", req.Source), slog.String("url", req.URL)}
+	if err == nil {
+		resp.Duration = dur
+		c.log.LogAttrs(ctx, slog.LevelDebug, "fetched", append(attrs,
+			slog.Int("status", resp.Status), slog.Int64("bytes", resp.Bytes),
+			slog.Duration("dur", dur), slog.Bool("not_modified", resp.NotModified))...)
+		return resp, nil
+	}
+	var se *StatusError
+	if errors.As(err, &se) {
+		attrs = append(attrs, slog.Int("status", se.Status))
+	}
+	c.log.LogAttrs(ctx, slog.LevelDebug, "fetch failed", append(attrs,
+		slog.Duration("dur", dur), slog.Any("err", err))...)
+	return nil, err
+}
+
+func (c *Client) do(ctx context.Context, u *url.URL, req Request) (*Response, error) {
+	tctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+
+	hreq, err := http.NewRequestWithContext(tctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", req.URL, err)
+	}
+	hreq.Header.Set("Accept", defaultAccept)
+	for k, v := range req.Header {
+		if strings.EqualFold(k, "Host") {
+			hreq.Host = v
+			continue
+		}
+		hreq.Header.Set(k, v)
+	}
+	// Set after the per-source headers: the body decoder below understands
+	// only gzip, and the User-Agent is the client's identity everywhere.
+	hreq.Header.Set("User-Agent", c.opts.UserAgent)
+	hreq.Header.Set("Accept-Encoding", "gzip")
+	if req.ETag != "" {
+		hreq.Header.Set("If-None-Match", req.ETag)
+	}
+	if req.LastModified != "" {
+		hreq.Header.Set("If-Modified-Since", req.LastModified)
+	}
+
+	hresp, err := c.hc.Do(hreq)
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", req.URL, c.explain(ctx, unwrapURLError(err)))
+	}
+	defer hresp.Body.Close()
+
+	out := &Response{
+		URL:          hresp.Request.URL.String(),
+		Status:       hresp.StatusCode,
+		ContentType:  hresp.Header.Get("Content-Type"),
+		ETag:         hresp.Header.Get("ETag"),
+		LastModified: hresp.Header.Get("Last-Modified"),
+	}
+	switch {
+	case hresp.StatusCode == http.StatusNotModified:
+		out.NotModified = true
+		if out.ETag == "" {
+			out.ETag = req.ETag
+		}
+		if out.LastModified == "" {
+			out.LastModified = req.LastModified
+		}
+		return out, nil
+	case hresp.StatusCode < 200 || hresp.StatusCode > 299:
+		// Drain a little so the connection can be reused; errors here do not
+		// matter, the status is the news.
+		_, _ = io.CopyN(io.Discard, hresp.Body, drainBytes)
+		se := &StatusError{URL: req.URL, Status: hresp.StatusCode}
+		if hresp.StatusCode == http.StatusTooManyRequests || hresp.StatusCode == http.StatusServiceUnavailable {
+			se.RetryAfter = parseRetryAfter(hresp.Header.Get("Retry-After"), time.Now())
+		}
+		return nil, se
+	}
+
+	counted := &countingReader{r: hresp.Body}
+	body, err := c.readBody(counted, hresp)
+	out.Bytes = counted.n
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", req.URL, c.explain(ctx, err))
+	}
+	out.Body = body
+	return out, nil
+}
+
+// explain adds the configured timeout to an error caused by Get's own
+// deadline, which otherwise reads as a bare "context deadline exceeded". ctx
+// is the caller's: when its deadline passed first, the timeout is not ours.
+func (c *Client) explain(ctx context.Context, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		return fmt.Errorf("timed out after %s: %w", c.opts.Timeout, err)
+	}
+	return err
+}
+
+// unwrapURLError drops net/http's *url.Error wrapper, whose message repeats
+// the URL that Get's own wrapping already names. The cause keeps its
+// net.Error and context identity.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil {
+		return ue.Err
+	}
+	return err
+}
+
+// readBody reads at most MaxBodyBytes of decoded body. Gzip is detected by
+// the Content-Encoding header and also by the gzip magic number, because
+// some servers compress without saying so and some say so without
+// compressing.
+func (c *Client) readBody(r io.Reader, hresp *http.Response) ([]byte, error) {
+	limit := c.opts.MaxBodyBytes
+	enc := strings.ToLower(strings.TrimSpace(hresp.Header.Get("Content-Encoding")))
+	switch enc {
+	case "", "identity", "gzip", "x-gzip":
+	default:
+		return nil, fmt.Errorf("unsupported Content-Encoding %q", enc)
+	}
+
+	br := bufio.NewReader(r)
+	if isGzip(br) {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("read gzip body: %w", err)
+		}
+		defer zr.Close()
+		r = zr
+	} else {
+		// An honest Content-Length over the cap saves reading the body.
+		if hresp.ContentLength > limit {
+			return nil, fmt.Errorf("declared length %d exceeds %d bytes: %w", hresp.ContentLength, limit, ErrTooLarge)
+		}
+		r = br
+	}
+
+	body, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("body exceeds %d bytes: %w", limit, ErrTooLarge)
+	}
+	return body, nil
+}
+
+// isGzip reports whether br starts with the gzip magic number and the
+// deflate method byte, without consuming it.
+func isGzip(br *bufio.Reader) bool {
+	p, _ := br.Peek(3)
+	return len(p) == 3 && p[0] == 0x1f && p[1] == 0x8b && p[2] == 8
+}
+
+// parseRetryAfter reads a Retry-After value: delay seconds or an HTTP date.
+// Anything unparseable or in the past is zero.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		// Cap absurd values so the multiplication cannot overflow.
+		if secs <= 0 {
+			return 0
+		}
+		return time.Duration(min(secs, int64(365*24*time.Hour/time.Second))) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d.Round(time.Second)
+		}
+	}
+	return 0
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}

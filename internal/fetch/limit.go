@@ -1,0 +1,68 @@
+package fetch
+
+import (
+	"context"
+	"sync"
+)
+
+// acquire takes a slot in sem, or returns ctx's error once ctx ends.
+func acquire(ctx context.Context, sem chan struct{}) error {
+	// A ctx that is already done must not win a slot by the luck of select.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	select {
+	case sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// hostLimiter bounds requests in flight per host. Semaphores are created on
+// demand and dropped when no request holds or awaits them, so a daemon that
+// polls thousands of hosts over months keeps only the busy ones.
+type hostLimiter struct {
+	n     int
+	mu    sync.Mutex
+	hosts map[string]*hostSem
+}
+
+type hostSem struct {
+	sem  chan struct{}
+	refs int // requests holding or waiting for a slot; guarded by hostLimiter.mu
+}
+
+func newHostLimiter(n int) *hostLimiter {
+	return &hostLimiter{n: n, hosts: make(map[string]*hostSem)}
+}
+
+// acquire takes a slot for host and returns the function that gives it back.
+func (h *hostLimiter) acquire(ctx context.Context, host string) (release func(), err error) {
+	h.mu.Lock()
+	s := h.hosts[host]
+	if s == nil {
+		s = &hostSem{sem: make(chan struct{}, h.n)}
+		h.hosts[host] = s
+	}
+	s.refs++
+	h.mu.Unlock()
+
+	if err := acquire(ctx, s.sem); err != nil {
+		h.unref(host, s)
+		return nil, err
+	}
+	return func() {
+		<-s.sem
+		h.unref(host, s)
+	}, nil
+}
+
+func (h *hostLimiter) unref(host string, s *hostSem) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s.refs--
+	if s.refs == 0 {
+		delete(h.hosts, host)
+	}
+}
