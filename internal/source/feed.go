@@ -1,0 +1,357 @@
+// Package source turns fetched bodies into Documents: feeds (RSS, Atom and
+// JSON Feed) through gofeed, and HTML into readable plain text. It decides
+// nothing about what changed; that is internal/diff's job.
+package source
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mmcdole/gofeed"
+	gojson "github.com/mmcdole/gofeed/json"
+	"github.com/mmcdole/gofeed/rss"
+	xhtml "golang.org/x/net/html"
+	"golang.org/x/text/encoding/charmap"
+)
+
+// Document is one fetched thing with a stable identity.
+type Document struct {
+	// ID is stable across fetches: "<source id>:" + the item's GUID as
+	// given (relative or opaque ones included), else its absolute link,
+	// else the hex SHA-256 of its title.
+	ID        string
+	Source    string    // source id
+	URL       string    // absolute item link, resolved against the feed's URL
+	Title     string    // plain text, on one line
+	Published time.Time // published, else updated, in UTC; zero when absent
+	// Text is Title + "\n\n" + the plain text of the item's content (else
+	// its description), HTML stripped; just Title when there is no body.
+	Text string
+	Hash string // hex SHA-256 of Title + "\n" + Text
+}
+
+// ParseFeed parses an RSS, Atom or JSON Feed body fetched from feedURL into
+// Documents, in feed order. Items with neither GUID, link nor title are
+// skipped; of items sharing an ID the first is kept. A body that is not a
+// feed (an HTML page such as a bot wall, an empty body, other XML, JSON
+// that is not a JSON Feed) is an error saying what the body is instead and
+// naming the URL.
+func ParseFeed(sourceID, feedURL string, body []byte) ([]Document, error) {
+	base, err := url.Parse(feedURL)
+	if err != nil {
+		return nil, fmt.Errorf("parse feed %s: bad feed URL: %w", feedURL, err)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, fmt.Errorf("parse feed %s: body is empty", feedURL)
+	}
+	body = xmlToUTF8(body)
+
+	// A parser per call: gofeed parsers are cheap, and sharing one would be
+	// package state. The image scan is off because Documents carry no
+	// images, and it costs a full HTML parse per item. The original feed is
+	// kept for the few fields the universal Item loses (RSS isPermaLink,
+	// JSON Feed's content_text versus content_html).
+	p := gofeed.NewParser()
+	p.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
+	p.KeepOriginalFeed = true
+	feed, err := p.Parse(bytes.NewReader(body))
+	if err != nil {
+		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
+			return nil, fmt.Errorf("parse feed %s: %s", feedURL, describeNonFeed(body))
+		}
+		if trimmed := bytes.TrimLeft(body, " \t\r\n\ufeff"); len(trimmed) > 0 && trimmed[0] == '{' {
+			return nil, fmt.Errorf("parse feed %s: body is not valid JSON: %w", feedURL, err)
+		}
+		return nil, fmt.Errorf("parse feed %s: %w", feedURL, err)
+	}
+	if feed.FeedType == "json" && !strings.Contains(feed.FeedVersion, "jsonfeed.org/version/") {
+		return nil, fmt.Errorf("parse feed %s: body is JSON but not a JSON Feed (no jsonfeed.org version)", feedURL)
+	}
+
+	var (
+		rssItems  []*rss.Item
+		jsonItems []*gojson.Item
+	)
+	switch orig := feed.OriginalFeed().(type) {
+	case *rss.Feed:
+		rssItems = orig.Items
+	case *gojson.Feed:
+		jsonItems = orig.Items
+	}
+
+	docs := make([]Document, 0, len(feed.Items))
+	seen := make(map[string]bool, len(feed.Items))
+	for i, item := range feed.Items {
+		var (
+			permalink = true // RSS guids are permalinks unless they say not
+			plain     = false
+		)
+		if len(rssItems) == len(feed.Items) && rssItems[i].GUID != nil {
+			permalink = !strings.EqualFold(strings.TrimSpace(rssItems[i].GUID.IsPermalink), "false")
+		}
+		if len(jsonItems) == len(feed.Items) {
+			plain = jsonItems[i].ContentHTML == "" && jsonItems[i].ContentText != ""
+		}
+		doc, ok := itemDocument(sourceID, base, item, permalink, plain)
+		if !ok || seen[doc.ID] {
+			continue
+		}
+		seen[doc.ID] = true
+		docs = append(docs, doc)
+	}
+	return docs, nil
+}
+
+// itemDocument builds the Document for one item; ok is false when the item
+// has nothing to identify it by.
+func itemDocument(sourceID string, base *url.URL, item *gofeed.Item, guidIsPermalink, plainContent bool) (Document, bool) {
+	guid := strings.TrimSpace(item.GUID)
+	link := strings.TrimSpace(item.Link)
+	if link == "" {
+		for _, l := range item.Links {
+			if l = strings.TrimSpace(l); l != "" {
+				link = l
+				break
+			}
+		}
+	}
+	if link == "" && guid != "" && guidIsPermalink && looksLikeLink(guid) {
+		link = guid
+	}
+	doc := Document{
+		Source: sourceID,
+		URL:    resolve(base, link),
+		Title:  titleText(item.Title),
+	}
+	switch {
+	case guid != "":
+		doc.ID = sourceID + ":" + guid
+	case doc.URL != "":
+		doc.ID = sourceID + ":" + doc.URL
+	case doc.Title != "":
+		sum := sha256.Sum256([]byte(doc.Title))
+		doc.ID = sourceID + ":" + hex.EncodeToString(sum[:])
+	default:
+		return Document{}, false
+	}
+
+	switch {
+	case item.PublishedParsed != nil:
+		doc.Published = item.PublishedParsed.UTC()
+	case item.UpdatedParsed != nil:
+		doc.Published = item.UpdatedParsed.UTC()
+	}
+
+	content := item.Content
+	if strings.TrimSpace(content) == "" {
+		content, plainContent = item.Description, false
+	}
+	var text string
+	if plainContent {
+		text = plainText(content)
+	} else {
+		text = feedHTMLText(content)
+	}
+	switch {
+	case doc.Title == "":
+		doc.Text = text
+	case text == "":
+		doc.Text = doc.Title
+	default:
+		doc.Text = doc.Title + "\n\n" + text
+	}
+	sum := sha256.Sum256([]byte(doc.Title + "\n" + doc.Text))
+	doc.Hash = hex.EncodeToString(sum[:])
+	return doc, true
+}
+
+// looksLikeLink reports whether a GUID can stand in for a missing link: an
+// http(s) URL or an absolute path, not an opaque id like "urn:uuid:..." or
+// "tag:...".
+func looksLikeLink(guid string) bool {
+	if strings.HasPrefix(guid, "/") {
+		return true
+	}
+	u, err := url.Parse(guid)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// resolve makes link absolute against base; an unparseable link is kept as
+// given rather than dropped, so it still shows up in alerts.
+func resolve(base *url.URL, link string) string {
+	if link == "" {
+		return ""
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		return link
+	}
+	return base.ResolveReference(u).String()
+}
+
+// feedHTMLText is HTMLText for feed fields, which are sometimes escaped
+// twice (GAO's "&amp;amp;"): while the plain text still holds an entity, the
+// field is unescaped once more and read again, at most twice.
+func feedHTMLText(s string) string {
+	text := HTMLText(s)
+	for range 2 {
+		if !hasEntity(text) {
+			break
+		}
+		s = html.UnescapeString(s)
+		text = HTMLText(s)
+	}
+	return text
+}
+
+// titleText is the plain text of a title on one line. Atom titles may hold
+// HTML, and RSS titles often do.
+func titleText(s string) string {
+	return strings.Join(strings.Fields(feedHTMLText(s)), " ")
+}
+
+// plainText tidies text that is not HTML (JSON Feed's content_text):
+// whitespace collapsed within lines, at most one blank line in a row.
+func plainText(s string) string {
+	var w textWriter
+	w.text([]byte(strings.ReplaceAll(s, "\r\n", "\n")), true)
+	return w.b.String()
+}
+
+// hasEntity reports whether plain text still holds an HTML character
+// reference, which means its source was escaped more than once.
+func hasEntity(s string) bool {
+	return strings.IndexByte(s, '&') >= 0 && html.UnescapeString(s) != s
+}
+
+// xmlToUTF8 converts an XML body that is not valid UTF-8 and declares no
+// other encoding from Windows-1252, the usual encoding of such feeds. A body
+// that declares its encoding is left alone: the parser converts it, and
+// converting here too would decode the text twice.
+func xmlToUTF8(body []byte) []byte {
+	if utf8.Valid(body) {
+		return body
+	}
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if !bytes.HasPrefix(trimmed, []byte("<")) {
+		return body
+	}
+	if enc := strings.ToLower(xmlDeclEncoding(trimmed)); enc != "" && enc != "utf-8" && enc != "utf8" {
+		return body
+	}
+	out, err := charmap.Windows1252.NewDecoder().Bytes(body)
+	if err != nil {
+		return body
+	}
+	return out
+}
+
+// xmlDeclEncoding returns the encoding named in an XML declaration at the
+// start of b, or "".
+func xmlDeclEncoding(b []byte) string {
+	if !bytes.HasPrefix(b, []byte("<?xml")) {
+		return ""
+	}
+	end := bytes.Index(b, []byte("?>"))
+	if end < 0 {
+		return ""
+	}
+	decl := string(b[:end])
+	i := strings.Index(decl, "encoding")
+	if i < 0 {
+		return ""
+	}
+	rest := strings.TrimLeft(decl[i+len("encoding"):], " \t\r\n")
+	rest, ok := strings.CutPrefix(rest, "=")
+	if !ok {
+		return ""
+	}
+	rest = strings.TrimLeft(rest, " \t\r\n")
+	if rest == "" || (rest[0] != '"' && rest[0] != '\'') {
+		return ""
+	}
+	q := rest[0]
+	val, _, ok := strings.Cut(rest[1:], string(q))
+	if !ok {
+		return ""
+	}
+	return strings.TrimSpace(val)
+}
+
+// describeNonFeed says what a body that is not a feed is, for an error
+// message an operator can act on: a bot wall's title, another XML root, or
+// the first bytes.
+func describeNonFeed(body []byte) string {
+	trimmed := bytes.TrimLeft(body, " \t\r\n\ufeff")
+	switch {
+	case len(trimmed) == 0:
+		return "body is empty"
+	case trimmed[0] == '{' || trimmed[0] == '[':
+		if json.Valid(trimmed) {
+			return "body is JSON but not a JSON Feed"
+		}
+		return "body is neither a feed nor valid JSON"
+	case trimmed[0] == '<':
+		root, title, isHTML := firstElement(trimmed)
+		switch {
+		case isHTML && title != "":
+			return fmt.Sprintf("body is an HTML page, not a feed (title %q)", title)
+		case isHTML:
+			return "body is an HTML page, not a feed"
+		case root != "":
+			return fmt.Sprintf("body is XML with root element <%s>, not a feed", root)
+		}
+	}
+	return fmt.Sprintf("body is not a feed (starts with %q)", snippet(trimmed, 60))
+}
+
+// firstElement finds the first element of a markup body, whether the body is
+// an HTML document, and its <title>.
+func firstElement(b []byte) (root, title string, isHTML bool) {
+	const scanLimit = 64 << 10 // a bot wall's title is near the top
+	z := xhtml.NewTokenizer(bytes.NewReader(b[:min(len(b), scanLimit)]))
+	for {
+		switch z.Next() {
+		case xhtml.ErrorToken:
+			return root, title, isHTML
+		case xhtml.DoctypeToken:
+			if f := strings.Fields(string(z.Text())); len(f) > 0 && strings.EqualFold(f[0], "html") {
+				isHTML = true
+			}
+		case xhtml.StartTagToken, xhtml.SelfClosingTagToken:
+			name, _ := z.TagName()
+			if root == "" {
+				root = string(name)
+				switch root {
+				case "html", "head", "body", "meta", "title", "div", "p", "script", "style", "link":
+					isHTML = true
+				}
+				if !isHTML {
+					return root, "", false
+				}
+			}
+			if string(name) == "title" && z.Next() == xhtml.TextToken {
+				title = strings.Join(strings.Fields(string(z.Text())), " ")
+				return root, title, isHTML
+			}
+		}
+	}
+}
+
+// snippet is the first n runes of b, for error messages.
+func snippet(b []byte, n int) string {
+	s := strings.ToValidUTF8(string(b[:min(len(b), 4*n)]), "\ufffd")
+	if utf8.RuneCountInString(s) > n {
+		s = string([]rune(s)[:n]) + "…"
+	}
+	return s
+}
