@@ -469,3 +469,14 @@ func TestParseSchedule(t *testing.T) {
 		})
 	}
 }
+
+func TestShortTimeoutLowersDefaultConnectTimeout(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Parse("short.yaml", []byte("fetch:\n  user_agent: \"x (+mailto:a@b.org)\"\n  timeout: 2s\nsources:\n  - id: a\n    url: https://example.org/feed\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Fetch.ConnectTimeout != config.Duration(2*time.Second) {
+		t.Errorf("connect timeout = %s, want 2s (capped by timeout)", cfg.Fetch.ConnectTimeout)
+	}
+}

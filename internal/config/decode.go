@@ -212,6 +212,12 @@ func (d *decoder) fetch(cfg *Config, m *mapping) {
 	// so one bad value is not reported twice.
 	connectOK := d.duration(m, "connect_timeout", &f.ConnectTimeout)
 	totalOK := d.duration(m, "timeout", &f.Timeout)
+	if connectOK && totalOK && m.val("connect_timeout") == nil && f.ConnectTimeout > f.Timeout {
+		// Only the total was set, shorter than the default dial timeout:
+		// the dial gets the whole budget rather than an error about a key
+		// the user never wrote.
+		f.ConnectTimeout = f.Timeout
+	}
 	if connectOK && totalOK && f.ConnectTimeout > f.Timeout {
 		n, key := m.first("connect_timeout", "timeout")
 		d.errorf(n, m.key(key), "connect_timeout (%s) is longer than timeout (%s), which bounds the whole request", f.ConnectTimeout, f.Timeout)
