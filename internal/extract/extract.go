@@ -1,0 +1,263 @@
+// Package extract turns text into figures: every number a document states,
+// in whatever form it is written ("291,000", "4.8 million", "85K",
+// "two-thirds", "57 percent", "between 30,000 and 40,000"), with its
+// qualifier ("more than" → over), the noun it counts, the sentence it stands
+// in, byte offsets into the original text, and the metric it reports
+// according to configured rules.
+//
+// Numbers that are not figures (years, dates, times, ages, durations,
+// document numbers, codes, URLs, handles, phone numbers, addresses, scraping
+// debris) are recognised and left out of Extract; ExtractAll returns them too,
+// with Kind set.
+//
+// The package does no I/O. An Extractor is immutable and safe for concurrent use.
+package extract
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Qualifier says how a figure relates to the quantity it describes.
+type Qualifier string
+
+// Qualifier values.
+const (
+	Exact   Qualifier = "exact"
+	Over    Qualifier = "over"     // more than, over, above, exceeding, upwards of
+	Under   Qualifier = "under"    // fewer than, less than, under, below
+	Nearly  Qualifier = "nearly"   // nearly, almost, close to, just under
+	Approx  Qualifier = "approx"   // about, approximately, roughly, around, some, an estimated
+	UpTo    Qualifier = "up_to"    // up to, as many as
+	AtLeast Qualifier = "at_least" // at least, no fewer than
+)
+
+// Kind values of the non-figures ExtractAll returns.
+const (
+	KindYear      = "year"       // "2019", "FY2023", "2019-2023", "1990s"
+	KindDate      = "date"       // "August 20, 2024", "May 2024", "8/20/2024"
+	KindTime      = "time"       // "10:30 a.m.", "2024-08-20T12:00Z"
+	KindAge       = "age"        // "Veronica Marquez, 36,", "a 16-year-old"
+	KindDuration  = "duration"   // "over the past five years", "three years later"
+	KindOrdinal   = "ordinal"    // "1st", "third"
+	KindDocNumber = "doc_number" // "OIG-24-46", "Section 2", "H.R. 2"
+	KindCode      = "code"       // "RVM10", "COVID-19", "24/7"
+	KindURL       = "url"
+	KindHandle    = "handle" // "@ackocher"
+	KindPhone     = "phone"
+	KindAddress   = "address" // "1600 Pennsylvania Avenue"
+	KindDebris    = "debris"  // "img_1234.jpg", "data-id=998877", "1724276320"
+)
+
+// Special units. A rule matches figures in these units only when it lists
+// the unit in Units: a share is never mistaken for a count.
+const (
+	UnitPercent  = "percent"
+	UnitUSD      = "usd"
+	UnitFraction = "fraction" // "two-thirds", "a quarter", "one in five"
+)
+
+// Figure is one number found in text.
+type Figure struct {
+	Value         float64   `json:"value"`          // 291000; 4800000 for "4.8 million"; 65 for "65%"; 0.6667 for "two-thirds"
+	High          float64   `json:"high,omitempty"` // upper bound of a range ("between 30,000 and 40,000": Value 30000, High 40000)
+	Unit          string    `json:"unit"`           // "percent", "usd", "fraction", else the counted noun in lower case ("children") or ""
+	Qualifier     Qualifier `json:"qualifier"`
+	QualifierText string    `json:"qualifier_text,omitempty"` // the qualifier as written: "more than"
+	Metric        string    `json:"metric"`                   // metric id from the rules, "" when none
+	Ambiguous     []string  `json:"ambiguous,omitempty"`      // when rules tie: every tied metric id, Metric left ""
+	Text          string    `json:"text"`                     // the number as written, exactly input[Start:End]
+	Start         int       `json:"start"`                    // byte offsets into the input string
+	End           int       `json:"end"`
+	Sentence      string    `json:"sentence"`       // the sentence it stands in, cleaned
+	SentenceStart int       `json:"sentence_start"` // byte offset of the sentence in the input
+	Kind          string    `json:"kind,omitempty"` // "" for a figure; a Kind* constant for non-figures from ExtractAll
+}
+
+// Extractor finds figures in text and assigns them metrics by its rules.
+type Extractor struct {
+	rules     []compiledRule
+	terms     []term
+	first     map[string][]int32 // term indices by their first word
+	firstMask [256]uint64        // bit min(len,63) set for each first word, by its first byte: a cheap pre-filter
+	scratch   sync.Pool          // *doc buffers reused across calls
+}
+
+// Extract returns the figures in text, in order of Start. Safe for concurrent use.
+func (e *Extractor) Extract(text string) []Figure { return e.run(text, false) }
+
+// ExtractAll also returns the non-figures it recognised (years, dates, ...)
+// with Kind set, all in order of Start.
+func (e *Extractor) ExtractAll(text string) []Figure { return e.run(text, true) }
+
+func (e *Extractor) run(text string, all bool) []Figure {
+	if e == nil {
+		e = &Extractor{}
+	}
+	d, _ := e.scratch.Get().(*doc)
+	if d == nil {
+		d = &doc{}
+	}
+	defer func() {
+		d.c = cleaned{} // do not keep the caller's text alive in the pool
+		e.scratch.Put(d)
+	}()
+	d.e = e
+	d.c, d.buf = newCleaned(text, d.buf, d.edits)
+	d.edits = d.c.edits
+	d.toks = tokenize(d.c.text, d.c.lower, d.toks[:0])
+	if len(d.toks) == 0 {
+		return nil
+	}
+	d.sents = d.sentences(d.sents[:0])
+	var out []Figure
+	items := d.items[:0]
+	defer func() { d.items = items[:0] }()
+	for _, s := range d.sents {
+		d.sa, d.sb = s.a, s.b
+		items = d.scanSentence(items[:0])
+		figs := 0
+		for i := range items {
+			if items[i].kind == "" {
+				figs++
+			}
+		}
+		if figs == 0 && (!all || len(items) == 0) {
+			continue
+		}
+		if figs > 0 {
+			d.prepareTerms(s)
+			n := int(d.clause[len(d.clause)-1]) + 1
+			d.figClause = slices.Grow(d.figClause[:0], n)[:n]
+			clear(d.figClause)
+			for i := range items {
+				if items[i].kind == "" {
+					d.figClause[d.clause[items[i].ta-s.a]] = true
+				}
+			}
+		}
+		sentence := d.sentenceText(s)
+		sentStart := d.c.origStart(int(d.toks[s.a].s))
+		for i := range items {
+			it := &items[i]
+			if it.kind != "" && !all {
+				continue
+			}
+			f := d.figure(it)
+			f.Sentence, f.SentenceStart = sentence, sentStart
+			if it.kind == "" {
+				f.Metric, f.Ambiguous = d.assignMetric(s, it)
+			}
+			out = append(out, f)
+		}
+	}
+	propagateMetrics(out)
+	slices.SortStableFunc(out, func(a, b Figure) int { return cmp.Compare(a.Start, b.Start) })
+	return out
+}
+
+func (d *doc) figure(it *item) Figure {
+	cs, ce := int(d.toks[it.ta].s), int(d.toks[it.tb-1].e)
+	start, end := d.c.origStart(cs), d.c.origEnd(ce)
+	f := Figure{Value: it.value, Text: d.c.orig[start:end], Start: start, End: end, Kind: it.kind}
+	if it.kind != "" {
+		return f
+	}
+	f.High, f.Unit, f.Qualifier = it.high, it.unit, it.qual
+	if it.qa < it.qb {
+		f.QualifierText = collapseSpace(d.c.text[d.toks[it.qa].s:d.toks[it.qb-1].e])
+	}
+	if it.fraction {
+		f.Value = roundShare(f.Value)
+	}
+	return f
+}
+
+// roundShare rounds a share to four places: "two-thirds" is 0.6667.
+func roundShare(v float64) float64 {
+	return float64(int64(v*10000+0.5)) / 10000
+}
+
+func (d *doc) sentenceText(s span) string {
+	return collapseSpace(d.c.text[d.toks[s.a].s:d.toks[s.b-1].e])
+}
+
+// collapseSpace turns every run of whitespace into one space.
+func collapseSpace(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' && (c != ' ' || i+1 < len(s) && s[i+1] == ' ') {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\v' {
+			space = true
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// propagateMetrics gives a figure without a metric the metric of the same
+// figure (value, unit, qualifier) stated elsewhere in the document, when all
+// such statements agree. Articles repeat their headline number in teasers
+// and captions that do not name what it counts.
+func propagateMetrics(figs []Figure) {
+	type key struct {
+		v    float64
+		unit string
+		q    Qualifier
+	}
+	var known map[key]string
+	for i := range figs {
+		f := &figs[i]
+		if f.Kind != "" || f.Metric == "" || f.Unit == "" {
+			continue
+		}
+		if known == nil {
+			known = make(map[key]string)
+		}
+		k := key{f.Value, f.Unit, f.Qualifier}
+		if m, ok := known[k]; ok && m != f.Metric {
+			known[k] = ""
+		} else if !ok {
+			known[k] = f.Metric
+		}
+	}
+	if known == nil {
+		return
+	}
+	for i := range figs {
+		f := &figs[i]
+		if f.Kind != "" || f.Metric != "" || len(f.Ambiguous) > 0 || f.Unit == "" || specialUnit(f.Unit) {
+			continue
+		}
+		if m := known[key{f.Value, f.Unit, f.Qualifier}]; m != "" {
+			f.Metric = m
+		}
+	}
+}
+
+func specialUnit(u string) bool {
+	switch u {
+	case UnitPercent, UnitUSD, UnitFraction, "percentage_points":
+		return true
+	}
+	return false
+}
