@@ -1,0 +1,85 @@
+package diff
+
+import "time"
+
+// Kind names what happened; it is the event's type in logs, routing and Slack.
+type Kind string
+
+// The event kinds. DESIGN.md describes when each is raised.
+const (
+	MetricNew       Kind = "metric_new"
+	MetricChanged   Kind = "metric_changed"
+	DocumentRevised Kind = "document_revised"
+	NewReport       Kind = "new_report"
+	ClaimMismatch   Kind = "claim_mismatch"
+	SourceFailing   Kind = "source_failing"
+	SourceRecovered Kind = "source_recovered"
+)
+
+// Kinds lists every kind, in the order documentation and samples show them.
+var Kinds = []Kind{MetricNew, MetricChanged, DocumentRevised, NewReport, ClaimMismatch, SourceFailing, SourceRecovered}
+
+// Stated is one figure as a document states it, with everything a reporter
+// needs to check it: the wording, the quote and where it came from.
+type Stated struct {
+	Value     float64 `json:"value"`
+	Unit      string  `json:"unit,omitempty"`      // "percent", "usd", a counted noun, or ""
+	Qualifier string  `json:"qualifier,omitempty"` // exact, over, under, nearly, approx, up_to, at_least
+	// Wording is the figure as written with its qualifier: "more than 291,000".
+	Wording string `json:"wording,omitempty"`
+	// Text is the number as written: "291,000".
+	Text string `json:"text,omitempty"`
+	// Quote is the sentence the figure stands in; Mark is the byte range of
+	// Text inside Quote (both zero when unknown), so renderers can bold it.
+	Quote string `json:"quote,omitempty"`
+	Mark  [2]int `json:"mark,omitempty"`
+
+	Metric    string    `json:"metric,omitempty"`
+	Source    string    `json:"source,omitempty"`    // source id
+	Authority string    `json:"authority,omitempty"` // official or press
+	DocID     string    `json:"doc_id,omitempty"`
+	URL       string    `json:"url,omitempty"`
+	Title     string    `json:"title,omitempty"`
+	Published time.Time `json:"published,omitzero"` // when the document says it was published
+	Seen      time.Time `json:"seen,omitzero"`      // when watcher first saw it
+}
+
+// Change is one figure of a revised document, before and after. Either side
+// is nil when the figure was added or removed.
+type Change struct {
+	Metric string  `json:"metric,omitempty"`
+	Before *Stated `json:"before,omitempty"`
+	After  *Stated `json:"after,omitempty"`
+}
+
+// Event is what a reporter is told. Which fields are set depends on Kind:
+//   - metric_new, metric_changed, claim_mismatch: Metric, New (and Old, the
+//     previous official value, for metric_changed and claim_mismatch);
+//   - document_revised: Changes, FirstSeen;
+//   - new_report: Figures;
+//   - source_failing, source_recovered: Error, FailingSince.
+type Event struct {
+	Kind        Kind      `json:"kind"`
+	At          time.Time `json:"at"`
+	Metric      string    `json:"metric,omitempty"`
+	MetricLabel string    `json:"metric_label,omitempty"`
+
+	Source     string `json:"source"`
+	SourceName string `json:"source_name,omitempty"`
+	Authority  string `json:"authority,omitempty"`
+
+	DocID     string    `json:"doc_id,omitempty"`
+	URL       string    `json:"url,omitempty"`
+	Title     string    `json:"title,omitempty"`
+	Published time.Time `json:"published,omitzero"`
+	FirstSeen time.Time `json:"first_seen,omitzero"`
+
+	Old *Stated `json:"old,omitempty"`
+	New *Stated `json:"new,omitempty"`
+
+	Changes []Change `json:"changes,omitempty"`
+	Figures []Stated `json:"figures,omitempty"`
+
+	Error        string    `json:"error,omitempty"`
+	FailingSince time.Time `json:"failing_since,omitzero"`
+}

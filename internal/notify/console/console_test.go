@@ -1,0 +1,177 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/figwatch/watcher/internal/diff"
+	"github.com/figwatch/watcher/internal/notify"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// fixtures are the shared event fixtures in ../testdata/events.
+var fixtures = []string{
+	"metric_changed", "metric_changed_hostile", "metric_changed_long_quote", "metric_new",
+	"claim_mismatch", "document_revised", "new_report", "source_failing", "source_recovered",
+}
+
+func loadEvent(t *testing.T, name string) diff.Event {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "events", name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev diff.Event
+	if err := json.Unmarshal(b, &ev); err != nil {
+		t.Fatalf("decode %s: %v", name, err)
+	}
+	return ev
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+func TestSendMatchesGolden(t *testing.T) {
+	t.Parallel()
+	for i, name := range fixtures {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var buf bytes.Buffer
+			n := New(&buf)
+			r, err := n.Send(context.Background(), notify.Alert{ID: uint64(100 + i), Event: loadEvent(t, name)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r != (notify.Receipt{Channel: "console"}) {
+				t.Errorf("receipt = %+v", r)
+			}
+			golden(t, name, buf.Bytes())
+		})
+	}
+}
+
+func TestSendNeutralisesHostileText(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	if _, err := New(&buf).Send(context.Background(), notify.Alert{ID: 1, Event: loadEvent(t, "metric_changed_hostile")}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, bad := range []string{"\x1b", "\u202e"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("output holds %q", bad)
+		}
+	}
+}
+
+func TestSendUsesNowWhenEventHasNoTime(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	n := New(&buf)
+	n.now = func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }
+	ev := loadEvent(t, "source_failing")
+	ev.At = time.Time{}
+	if _, err := n.Send(context.Background(), notify.Alert{ID: 7, Event: ev}); err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := strings.Cut(buf.String(), "\n")
+	if want := "2026-03-01T12:00:00Z  source_failing  alert 7"; first != want {
+		t.Errorf("header = %q, want %q", first, want)
+	}
+}
+
+// Concurrent sends must each land as one unbroken block.
+func TestSendConcurrentAlertsDoNotInterleave(t *testing.T) {
+	t.Parallel()
+	w := &chunkWriter{}
+	n := New(w)
+	ev := loadEvent(t, "metric_changed")
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			if _, err := n.Send(context.Background(), notify.Alert{ID: uint64(i), Event: ev}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if len(w.chunks) != 20 {
+		t.Fatalf("got %d writes, want 20", len(w.chunks))
+	}
+	for _, c := range w.chunks {
+		if strings.Count(c, "alert ") != 1 || !strings.HasSuffix(c, strings.Repeat("─", 72)+"\n") {
+			t.Errorf("write is not one whole alert:\n%s", c)
+		}
+	}
+}
+
+// chunkWriter records each Write separately; it is deliberately not
+// synchronised, so the race detector flags concurrent writes.
+type chunkWriter struct{ chunks []string }
+
+func (w *chunkWriter) Write(p []byte) (int, error) {
+	w.chunks = append(w.chunks, string(p))
+	return len(p), nil
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestSendErrors(t *testing.T) {
+	t.Parallel()
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name string
+		ctx  context.Context
+		w    *Notifier
+		want error
+	}{
+		{"cancelled context", cancelled, New(&bytes.Buffer{}), context.Canceled},
+		{"failed write", context.Background(), New(failWriter{}), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := tc.w.Send(tc.ctx, notify.Alert{ID: 3, Event: loadEvent(t, "metric_new")})
+			if err == nil {
+				t.Fatal("Send succeeded")
+			}
+			if tc.want != nil && !errors.Is(err, tc.want) {
+				t.Errorf("err = %v, want %v", err, tc.want)
+			}
+			if notify.Permanent(err) {
+				t.Errorf("console errors are temporary, got permanent %v", err)
+			}
+			if !strings.Contains(err.Error(), "alert 3") {
+				t.Errorf("error does not name the alert: %v", err)
+			}
+		})
+	}
+}

@@ -1,0 +1,460 @@
+package notify
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/figwatch/watcher/internal/diff"
+)
+
+// minus is the typographic minus sign: it reads better than a hyphen next
+// to digits and never wraps away from its number.
+const minus = "−"
+
+// Ellipsis marks text that was cut.
+const Ellipsis = "…"
+
+// FormatNumber renders a figure the way a reporter would write it:
+// 291000 → "291,000"; 4800000 → "4.8 million"; 65 with unit "percent" →
+// "65%"; 2.5e9 with unit "usd" → "$2.5 billion". Large values use a
+// million/billion/trillion word only when that loses nothing (1,234,567
+// stays as it is), because a figure watcher must never round a change away.
+// Any other unit is a counted noun and follows the number ("12 states").
+func FormatNumber(v float64, unit string) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	neg := v < 0
+	a := math.Abs(v)
+	var s string
+	switch strings.ToLower(unit) {
+	case "percent", "%", "pct":
+		s = grouped(a, false) + "%"
+	case "usd", "$":
+		s = "$" + scaled(a, true)
+	case "":
+		s = scaled(a, false)
+	default:
+		s = scaled(a, false) + " " + unit
+	}
+	if neg {
+		return minus + s
+	}
+	return s
+}
+
+// scaled writes a ≥ 0 with a scale word when that is exact to three decimals
+// of the scale ("4.8 million", "1.235 billion").
+func scaled(a float64, money bool) string {
+	scales := []struct {
+		v    float64
+		word string
+	}{{1e12, "trillion"}, {1e9, "billion"}, {1e6, "million"}}
+	for _, sc := range scales {
+		if a < sc.v {
+			continue
+		}
+		r := math.Round(a/sc.v*1000) / 1000
+		// Tolerance relative to the value absorbs float noise (4.8e6/1e6)
+		// without ever hiding a real digit, which would be at least 1.
+		if math.Abs(r*sc.v-a) <= math.Max(1e-9*a, 1e-6) {
+			return strconv.FormatFloat(r, 'f', -1, 64) + " " + sc.word
+		}
+		break
+	}
+	return grouped(a, money)
+}
+
+// grouped writes a ≥ 0 with thousands separators: money with cents when it
+// has any, other values with up to three decimals.
+func grouped(a float64, money bool) string {
+	var s string
+	if money && a != math.Trunc(a) {
+		s = strconv.FormatFloat(a, 'f', 2, 64)
+	} else {
+		s = strconv.FormatFloat(math.Round(a*1000)/1000, 'f', 3, 64)
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	intPart, frac, hasFrac := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, c := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if hasFrac {
+		b.WriteByte('.')
+		b.WriteString(frac)
+	}
+	return b.String()
+}
+
+// Delta returns the change from old to new, absolute and in percent of old.
+// ok is false when old is zero, where a percentage means nothing.
+func Delta(old, new float64) (abs float64, pct float64, ok bool) {
+	abs = new - old
+	if old == 0 {
+		return abs, 0, false
+	}
+	return abs, abs / math.Abs(old) * 100, true
+}
+
+// FormatChange renders the change between two values of one unit:
+// "−58,000, −19.9%". Counted nouns are left out to keep it short;
+// percentages change by points ("+2 pts, +3.1%").
+func FormatChange(old, new float64, unit string) string {
+	abs, pct, ok := Delta(old, new)
+	var a string
+	switch strings.ToLower(unit) {
+	case "percent", "%", "pct":
+		a = signed(abs, grouped(math.Abs(abs), false)+" pts")
+	case "usd", "$":
+		a = signed(abs, FormatNumber(math.Abs(abs), "usd"))
+	default:
+		a = signed(abs, FormatNumber(math.Abs(abs), ""))
+	}
+	if abs == 0 {
+		return "no change"
+	}
+	if !ok {
+		return a
+	}
+	return a + ", " + signed(pct, strconv.FormatFloat(math.Abs(pct), 'f', 1, 64)+"%")
+}
+
+func signed(v float64, s string) string {
+	switch {
+	case v < 0:
+		return minus + s
+	case v > 0:
+		return "+" + s
+	}
+	return s
+}
+
+// EscapeMrkdwn escapes the three characters Slack treats as control
+// characters in mrkdwn (& < >), so text from a document can never ping
+// <!channel>, mention a user or forge a <https://evil|link>.
+func EscapeMrkdwn(s string) string {
+	if !strings.ContainsAny(s, "&<>") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	for _, r := range s {
+		switch r {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// Clean makes text from a document safe to show on one line of a terminal
+// or a message: invalid UTF-8 is replaced, control and bidirectional
+// override characters (which could recolour a terminal or reverse what a
+// reader sees) become spaces, and runs of white space collapse to one.
+func Clean(s string) string {
+	return strings.TrimSpace(collapse(s))
+}
+
+// collapse is Clean without the trim, for pieces of one text that are
+// joined again (the quote around its figure).
+func collapse(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		if unicode.IsControl(r) || isBidi(r) || r == '\u2028' || r == '\u2029' || (unicode.IsSpace(r) && !isGlue(r)) {
+			if !space {
+				b.WriteByte(' ')
+			}
+			space = true
+			continue
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isBidi(r rune) bool {
+	return (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') || r == '\u200e' || r == '\u200f' || r == '\u061c'
+}
+
+// isGlue reports the spaces that hold a number together ("291 000",
+// "5 km"): they are kept and never chosen as a place to cut.
+func isGlue(r rune) bool {
+	return r == '\u00a0' || r == '\u202f' || r == '\u2009' || r == '\u2007'
+}
+
+// Truncate cuts s to at most n runes, ending with "…" when it cut, at a word
+// boundary when one is near.
+func Truncate(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	if n == 1 {
+		return Ellipsis
+	}
+	r := []rune(s)[:n-1]
+	// Prefer the last break in the final fifth, so words stay whole.
+	for i := len(r) - 1; i > len(r)*4/5; i-- {
+		if isBreak(r[i]) {
+			r = r[:i]
+			break
+		}
+	}
+	return strings.TrimRightFunc(string(r), unicode.IsSpace) + Ellipsis
+}
+
+func isBreak(r rune) bool { return unicode.IsSpace(r) && !isGlue(r) }
+
+// Excerpt is a quote split around the figure it states, cut to fit. Before
+// starts with "…" and After ends with "…" when text was cut there. All
+// three parts are Clean text; none is escaped.
+type Excerpt struct {
+	Before, Figure, After string
+}
+
+// String joins the parts without marking the figure.
+func (e Excerpt) String() string { return e.Before + e.Figure + e.After }
+
+// Empty reports whether there is no quote at all.
+func (e Excerpt) Empty() bool { return e.Before == "" && e.Figure == "" && e.After == "" }
+
+// CutQuote returns the quote of s in at most max runes, centred on the
+// figure (located by s.Mark, or by searching s.Text when the mark is
+// missing or does not fit the quote). Cuts fall between words, never inside
+// a number.
+func CutQuote(s diff.Stated, max int) Excerpt {
+	q := s.Quote
+	lo, hi, found := mark(q, s.Mark, s.Text)
+	var e Excerpt
+	if found {
+		e = Excerpt{Before: collapse(q[:lo]), Figure: collapse(q[lo:hi]), After: collapse(q[hi:])}
+	} else {
+		e = Excerpt{After: collapse(q)}
+	}
+	e.Before = strings.TrimLeftFunc(e.Before, unicode.IsSpace)
+	e.After = strings.TrimRightFunc(e.After, unicode.IsSpace)
+	if e.Before == "" && e.Figure == "" {
+		e.After = strings.TrimLeftFunc(e.After, unicode.IsSpace)
+	}
+	nb, nf, na := utf8.RuneCountInString(e.Before), utf8.RuneCountInString(e.Figure), utf8.RuneCountInString(e.After)
+	if nb+nf+na <= max {
+		return e
+	}
+	if nf+2 > max {
+		return Excerpt{Figure: Truncate(e.Figure, max)}
+	}
+	// Share what the figure leaves (minus an ellipsis each side) between the
+	// two sides, giving one side's unused share to the other.
+	avail := max - nf - 2
+	bAllow, aAllow := avail/2, avail-avail/2
+	if nb < bAllow {
+		aAllow += bAllow - nb
+		bAllow = nb
+	}
+	if na < aAllow {
+		bAllow += aAllow - na
+		aAllow = na
+	}
+	if nb > bAllow {
+		e.Before = cutHead(e.Before, bAllow)
+	}
+	if na > aAllow {
+		e.After = cutTail(e.After, aAllow)
+	}
+	return e
+}
+
+// mark finds the figure's byte range in q.
+func mark(q string, m [2]int, text string) (lo, hi int, ok bool) {
+	lo, hi = m[0], m[1]
+	if lo >= 0 && lo < hi && hi <= len(q) && utf8.RuneStart(q[lo]) && (hi == len(q) || utf8.RuneStart(q[hi])) &&
+		(text == "" || q[lo:hi] == text) {
+		return lo, hi, true
+	}
+	if text != "" {
+		if i := strings.Index(q, text); i >= 0 {
+			return i, i + len(text), true
+		}
+	}
+	return 0, 0, false
+}
+
+// cutHead keeps at most n-ish runes of the end of s (the text before the
+// figure), starting at a word, behind an ellipsis.
+func cutHead(s string, n int) string {
+	r := []rune(s)
+	start := len(r) - n
+	if start > 0 && !isBreak(r[start-1]) {
+		// Mid-word: move forward to the next break.
+		i := start
+		for i < len(r) && !isBreak(r[i]) {
+			i++
+		}
+		if i == len(r) {
+			// No break left (one long token): at least step past any
+			// digits so no number is cut.
+			i = start
+			for i < len(r) && isNumberRune(r[i]) {
+				i++
+			}
+		}
+		start = i
+	}
+	kept := strings.TrimLeftFunc(string(r[start:]), unicode.IsSpace)
+	if kept == "" {
+		return Ellipsis + " "
+	}
+	return Ellipsis + kept
+}
+
+// cutTail keeps at most n runes of the start of s (the text after the
+// figure), ending at a word, before an ellipsis.
+func cutTail(s string, n int) string {
+	r := []rune(s)
+	end := n
+	if end < len(r) && !isBreak(r[end]) {
+		i := end
+		for i > 0 && !isBreak(r[i-1]) {
+			i--
+		}
+		if i == 0 {
+			i = end
+			for i > 0 && isNumberRune(r[i-1]) {
+				i--
+			}
+		}
+		end = i
+	}
+	kept := strings.TrimRightFunc(string(r[:end]), unicode.IsSpace)
+	if kept == "" {
+		return " " + Ellipsis
+	}
+	return kept + Ellipsis
+}
+
+func isNumberRune(r rune) bool {
+	return unicode.IsDigit(r) || r == ',' || r == '.' || isGlue(r)
+}
+
+// Label is the metric's name for people: its label, else its id.
+func Label(ev diff.Event) string {
+	switch {
+	case ev.MetricLabel != "":
+		return Clean(ev.MetricLabel)
+	case ev.Metric != "":
+		return Clean(ev.Metric)
+	}
+	return "untracked figure"
+}
+
+// SourceName is the event's source for people: its name, else its id.
+func SourceName(ev diff.Event) string {
+	if ev.SourceName != "" {
+		return Clean(ev.SourceName)
+	}
+	return Clean(ev.Source)
+}
+
+// Wording is a stated figure as its document words it ("more than
+// 291,000"), or, when the wording was not kept, rebuilt from the qualifier,
+// value and unit.
+func Wording(s *diff.Stated) string {
+	if s == nil {
+		return "(none)"
+	}
+	if w := Clean(s.Wording); w != "" {
+		return w
+	}
+	n := FormatNumber(s.Value, s.Unit)
+	if q := qualifierWords(s.Qualifier); q != "" {
+		return q + " " + n
+	}
+	return n
+}
+
+// qualifierWords is how a qualifier reads before a number.
+func qualifierWords(q string) string {
+	switch q {
+	case "over":
+		return "more than"
+	case "under":
+		return "fewer than"
+	case "nearly":
+		return "nearly"
+	case "approx":
+		return "about"
+	case "up_to":
+		return "up to"
+	case "at_least":
+		return "at least"
+	}
+	return ""
+}
+
+// Date formats a calendar date for people: "2 Jan 2026", in UTC so every
+// reader and every golden file agrees; "" for the zero time.
+func Date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2 Jan 2006")
+}
+
+// Stamp formats an instant for people: "2 Jan 2026 15:04 UTC"; "" for the
+// zero time.
+func Stamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2 Jan 2006 15:04 MST")
+}
+
+// Reported is when a stated figure was published, else when watcher first
+// saw it.
+func Reported(s *diff.Stated) time.Time {
+	if s == nil {
+		return time.Time{}
+	}
+	if !s.Published.IsZero() {
+		return s.Published
+	}
+	return s.Seen
+}
+
+// Duration renders how long something lasted, to the minute: "3h12m", "2d4h".
+func Duration(d time.Duration) string {
+	if d < time.Minute {
+		return d.Round(time.Second).String()
+	}
+	d = d.Round(time.Minute)
+	days := d / (24 * time.Hour)
+	d -= days * 24 * time.Hour
+	h, m := d/time.Hour, (d%time.Hour)/time.Minute
+	switch {
+	case days > 0:
+		return strconv.Itoa(int(days)) + "d" + strconv.Itoa(int(h)) + "h"
+	case h > 0:
+		return strconv.Itoa(int(h)) + "h" + strconv.Itoa(int(m)) + "m"
+	}
+	return strconv.Itoa(int(m)) + "m"
+}

@@ -1,0 +1,302 @@
+package slack
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/figwatch/watcher/internal/diff"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// fixtures are the shared event fixtures in ../testdata/events.
+var fixtures = []string{
+	"metric_changed", "metric_changed_hostile", "metric_changed_long_quote", "metric_new",
+	"claim_mismatch", "document_revised", "new_report", "source_failing", "source_recovered",
+}
+
+func loadEvent(t *testing.T, name string) diff.Event {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "events", name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev diff.Event
+	if err := json.Unmarshal(b, &ev); err != nil {
+		t.Fatalf("decode %s: %v", name, err)
+	}
+	return ev
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+func marshalBlocks(t *testing.T, blocks []slackapi.Block) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	// Keep & < > readable in the golden files: what matters is what Slack
+	// receives after JSON decoding, and these are decoded the same.
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(blocks); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestBlocksMatchGolden(t *testing.T) {
+	t.Parallel()
+	for _, name := range fixtures {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			golden(t, name, marshalBlocks(t, Blocks(loadEvent(t, name))))
+		})
+	}
+}
+
+// rendered is the subset of Block Kit JSON the limits apply to.
+type rendered struct {
+	Type string `json:"type"`
+	Text *struct {
+		Type     string `json:"type"`
+		Text     string `json:"text"`
+		Verbatim bool   `json:"verbatim"`
+	} `json:"text"`
+	Fields []struct {
+		Type     string `json:"type"`
+		Text     string `json:"text"`
+		Verbatim bool   `json:"verbatim"`
+	} `json:"fields"`
+	Elements []struct {
+		Type string `json:"type"`
+		Text any    `json:"text"`
+		URL  string `json:"url"`
+	} `json:"elements"`
+}
+
+func decodeBlocks(t *testing.T, blocks []slackapi.Block) []rendered {
+	t.Helper()
+	b, err := json.Marshal(blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []rendered
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// blockQuote and allowedAngle match the only markup with < or > that
+// watcher writes itself: block quotes, links to http(s) URLs and date
+// formatting. Anything else in mrkdwn would be a mention or a link
+// smuggled in from a document.
+var (
+	blockQuote   = regexp.MustCompile(`(?m)^> `)
+	allowedAngle = regexp.MustCompile(`<(https?://[^<>|]+\|[^<>]*|!date\^\d+\^[^|<>]*\|[^<>]*)>`)
+)
+
+func TestBlocksRespectSlackLimitsAndEscape(t *testing.T) {
+	t.Parallel()
+	for _, name := range fixtures {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			blocks := decodeBlocks(t, Blocks(loadEvent(t, name)))
+			if len(blocks) == 0 || len(blocks) > maxBlocks {
+				t.Fatalf("%d blocks", len(blocks))
+			}
+			if blocks[0].Type != "header" || utf8.RuneCountInString(blocks[0].Text.Text) > maxHeader {
+				t.Errorf("first block is not a header within %d runes: %+v", maxHeader, blocks[0])
+			}
+			var texts []string
+			for i, b := range blocks {
+				if b.Type == "section" {
+					if b.Text == nil && len(b.Fields) == 0 {
+						t.Errorf("block %d: empty section", i)
+					}
+					if b.Text != nil {
+						if n := utf8.RuneCountInString(b.Text.Text); n > maxSectionText || n == 0 {
+							t.Errorf("block %d: section text is %d runes", i, n)
+						}
+						texts = append(texts, b.Text.Text)
+					}
+					if len(b.Fields) > maxFields {
+						t.Errorf("block %d: %d fields", i, len(b.Fields))
+					}
+					for _, f := range b.Fields {
+						if n := utf8.RuneCountInString(f.Text); n > maxField || n == 0 {
+							t.Errorf("block %d: field is %d runes", i, n)
+						}
+						texts = append(texts, f.Text)
+					}
+				}
+				if b.Type == "context" {
+					for _, e := range b.Elements {
+						if s, ok := e.Text.(string); ok {
+							texts = append(texts, s)
+						}
+					}
+				}
+				if b.Type == "actions" {
+					for _, e := range b.Elements {
+						if !strings.HasPrefix(e.URL, "https://") || strings.ContainsAny(e.URL, "<>| ") {
+							t.Errorf("block %d: button URL %q", i, e.URL)
+						}
+					}
+				}
+			}
+			for _, s := range texts {
+				rest := allowedAngle.ReplaceAllString(blockQuote.ReplaceAllString(s, ""), "")
+				if strings.ContainsAny(rest, "<>") {
+					t.Errorf("mrkdwn holds an unescaped < or >: %q", s)
+				}
+				if strings.ContainsAny(s, "\x1b\u202e") {
+					t.Errorf("mrkdwn holds a control character: %q", s)
+				}
+			}
+		})
+	}
+}
+
+func TestBlocksMarkMrkdwnVerbatim(t *testing.T) {
+	t.Parallel()
+	for _, b := range decodeBlocks(t, Blocks(loadEvent(t, "metric_changed_hostile"))) {
+		if b.Text != nil && b.Text.Type == "mrkdwn" && !b.Text.Verbatim {
+			t.Errorf("mrkdwn text not verbatim: %q", b.Text.Text)
+		}
+		for _, f := range b.Fields {
+			if !f.Verbatim {
+				t.Errorf("mrkdwn field not verbatim: %q", f.Text)
+			}
+		}
+	}
+}
+
+func TestBlocksCutLongQuoteAroundFigure(t *testing.T) {
+	t.Parallel()
+	ev := loadEvent(t, "metric_changed_long_quote")
+	if n := utf8.RuneCountInString(ev.New.Quote); n < 5000 {
+		t.Fatalf("fixture quote is only %d runes", n)
+	}
+	var quote string
+	for _, b := range decodeBlocks(t, Blocks(ev)) {
+		if b.Text != nil && strings.Contains(b.Text.Text, "\n> ") {
+			quote = b.Text.Text
+		}
+	}
+	if quote == "" {
+		t.Fatal("no quote section")
+	}
+	if n := utf8.RuneCountInString(quote); n > maxSectionText || n < maxSectionText-200 {
+		t.Errorf("quote section is %d runes, want just under %d", n, maxSectionText)
+	}
+	_, body, _ := strings.Cut(quote, "\n> ")
+	if !strings.HasPrefix(body, "…") || !strings.HasSuffix(body, "…") {
+		t.Errorf("quote is not cut at both ends: %.40q … %q", body, body[len(body)-40:])
+	}
+	if !strings.Contains(body, " *233,000* ") {
+		t.Errorf("figure not in bold")
+	}
+	// Cut between words: the words next to the ellipses are whole words of
+	// the original sentence, so no number is split.
+	words := map[string]bool{}
+	for _, w := range strings.Fields(ev.New.Quote) {
+		words[w] = true
+	}
+	f := strings.Fields(strings.TrimSuffix(strings.TrimPrefix(body, "…"), "…"))
+	if !words[f[0]] || !words[f[len(f)-1]] {
+		t.Errorf("cut mid-word: %q … %q", f[0], f[len(f)-1])
+	}
+}
+
+func TestBlocksFitQuoteAfterEscaping(t *testing.T) {
+	t.Parallel()
+	// Every & grows to &amp; when escaped: the cut must account for it.
+	q := strings.Repeat("& ", 2000) + "233,000 " + strings.Repeat("& ", 2000)
+	ev := loadEvent(t, "metric_new")
+	ev.New.Quote = q
+	ev.New.Text = "233,000"
+	ev.New.Mark = [2]int{4000, 4007}
+	for _, b := range decodeBlocks(t, Blocks(ev)) {
+		if b.Text == nil {
+			continue
+		}
+		if n := utf8.RuneCountInString(b.Text.Text); n > maxSectionText {
+			t.Errorf("section is %d runes after escaping", n)
+		}
+		if strings.Contains(b.Text.Text, "\n> ") && !strings.Contains(b.Text.Text, "*233,000*") {
+			t.Errorf("figure lost: %.200q", b.Text.Text)
+		}
+	}
+}
+
+func TestBlocksLimitLongLists(t *testing.T) {
+	t.Parallel()
+	ev := loadEvent(t, "new_report")
+	for len(ev.Figures) < 60 {
+		ev.Figures = append(ev.Figures, ev.Figures...)
+	}
+	blocks := decodeBlocks(t, Blocks(ev))
+	if len(blocks) > maxBlocks {
+		t.Fatalf("%d blocks", len(blocks))
+	}
+	total := 0
+	found := false
+	for _, b := range blocks {
+		if b.Text != nil {
+			total += utf8.RuneCountInString(b.Text.Text)
+			found = found || strings.Contains(b.Text.Text, "more tracked figures")
+		}
+	}
+	if !found {
+		t.Errorf("the figures left out are not counted")
+	}
+	if total > 12000 {
+		t.Errorf("message text is %d runes; Slack's practical limit is about 13,000", total)
+	}
+}
+
+func TestSafeURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, in, want string }{
+		{"https kept", "https://www.example.gov/a?b=1&c=2", "https://www.example.gov/a?b=1&c=2"},
+		{"javascript refused", "javascript:alert(1)", ""},
+		{"relative refused", "/reports/1", ""},
+		{"pipe and brackets encoded", "https://x.example/a|b?q=<x>", "https://x.example/a%7Cb?q=%3Cx%3E"},
+		{"space encoded", "https://x.example/a b", "https://x.example/a%20b"},
+		{"too long refused", "https://x.example/" + strings.Repeat("a", maxURL), ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := safeURL(tc.in); got != tc.want {
+				t.Errorf("safeURL(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
