@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// These tests run the command as a user does, through run(), so that the
+// README's commands keep working on the shipped config.
+
+func TestValidateShippedConfig(t *testing.T) {
+	t.Setenv("SLACK_BOT_TOKEN", "")
+	t.Setenv("SLACK_WEBHOOK_URL", "")
+	var out, errb bytes.Buffer
+	code := run([]string{"validate", "--config", "../../config/watcher.yaml"}, nil, &out, &errb)
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, errb.String())
+	}
+	if got := out.String(); !strings.HasPrefix(got, "ok: ") || !strings.Contains(got, "6 metrics") || !strings.Contains(got, "console") {
+		t.Errorf("stdout = %q, want ok with the summary", got)
+	}
+}
+
+func TestValidateReportsEveryError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(path, []byte("sources:\n  - id: a\n    url: notaurl\n    shedule: \"* *\"\n"), 0o600)
+	var out, errb bytes.Buffer
+	if code := run([]string{"validate", "--config", path}, nil, &out, &errb); code != exitUsage {
+		t.Fatalf("exit %d, want %d", code, exitUsage)
+	}
+	for _, want := range []string{path + ":3", path + ":4", `"shedule"`} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errb.String())
+		}
+	}
+}
+
+func TestExtractJSONFromStdin(t *testing.T) {
+	in := "The inspector general found that more than 291,000 children were never served a notice to appear.\n"
+	var out, errb bytes.Buffer
+	code := run([]string{"extract", "--json", "--config", "../../config/watcher.yaml", "-"}, strings.NewReader(in), &out, &errb)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("got %d figures, want 1:\n%s", len(lines), out.String())
+	}
+	var f struct {
+		Value      float64
+		Unit       string
+		Qualifier  string
+		Metric     string
+		Text       string
+		Start, End int
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.Value != 291000 || f.Qualifier != "over" || f.Metric != "uc_no_nta" || in[f.Start:f.End] != f.Text {
+		t.Errorf("figure = %+v", f)
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"frobnicate"}, nil, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), `unknown command "frobnicate"`) {
+		t.Errorf("exit %d, stderr %q", code, errb.String())
+	}
+}
+
+func TestExtractHTMLOffsetsIntoTheFile(t *testing.T) {
+	page := "<html><head><title>x</title><script>var id = 448000;</script></head><body>" +
+		"<nav>Home</nav><p>More than <b>32,000</b> children failed&nbsp;to appear in court.</p></body></html>"
+	path := filepath.Join(t.TempDir(), "story.html")
+	os.WriteFile(path, []byte(page), 0o600)
+	var out, errb bytes.Buffer
+	if code := run([]string{"extract", "--json", "--config", "../../config/watcher.yaml", path}, nil, &out, &errb); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("want one figure (the script's number is not one):\n%s", out.String())
+	}
+	var f struct {
+		Value      float64
+		Text       string
+		Start, End int
+	}
+	json.Unmarshal([]byte(lines[0]), &f)
+	if f.Value != 32000 || page[f.Start:f.End] != f.Text {
+		t.Errorf("figure %+v does not slice the file to its text", f)
+	}
+}

@@ -1,0 +1,200 @@
+// Package daemon runs watcher: a cron entry per source, one poll cycle per
+// source (fetch → parse → extract → diff+store in one transaction), and the
+// outbox loop that delivers alerts. It owns lifetimes and wiring, not any
+// stage's logic.
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/figwatch/watcher/internal/config"
+	"github.com/figwatch/watcher/internal/diff"
+	"github.com/figwatch/watcher/internal/extract"
+	"github.com/figwatch/watcher/internal/fetch"
+	"github.com/figwatch/watcher/internal/notify"
+	"github.com/figwatch/watcher/internal/source"
+	"github.com/figwatch/watcher/internal/store"
+)
+
+// Fetcher gets one URL, conditionally; *fetch.Client implements it.
+type Fetcher interface {
+	Get(ctx context.Context, req fetch.Request) (*fetch.Response, error)
+}
+
+// Options wires a Daemon. Config, DB, Fetcher and Notifier are required.
+type Options struct {
+	Config   *config.Config
+	DB       *store.DB
+	Fetcher  Fetcher
+	Notifier notify.Notifier
+	Logger   *slog.Logger
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// MaxJitter bounds the per-source delay before a scheduled poll, so that
+	// sources sharing a schedule do not hit the network in the same
+	// millisecond. Default 3s; tests set a negative value for none.
+	MaxJitter time.Duration
+	// CycleTimeout bounds one source's poll. Default: twice the fetch
+	// timeout plus a minute for parsing and storing.
+	CycleTimeout time.Duration
+	// ShutdownTimeout bounds how long Run waits for in-flight polls and a
+	// last delivery pass after its context is cancelled. Default 30s.
+	ShutdownTimeout time.Duration
+	// SdNotify, when set, is called with systemd notify states
+	// ("READY=1", "STOPPING=1", "WATCHDOG=1"); WatchdogInterval > 0 turns
+	// on watchdog pings at that interval.
+	SdNotify         func(state string)
+	WatchdogInterval time.Duration
+}
+
+// Daemon is the running pipeline.
+type Daemon struct {
+	cfg      *config.Config
+	db       *store.DB
+	fetcher  Fetcher
+	notifier notify.Notifier
+	log      *slog.Logger
+	now      func() time.Time
+	ext      *extract.Extractor
+	metrics  map[string]diff.Metric
+	opts     Options
+
+	// running guards each source against overlapping polls, whichever of
+	// cron, start-up catch-up or `once` started them.
+	running sync.Map // source id → *atomic.Bool
+	// wake nudges the outbox loop after a poll queued alerts.
+	wake chan struct{}
+	// deliverMu serialises outbox passes so an alert is never sent by two.
+	deliverMu sync.Mutex
+
+	schedBeat  atomic.Int64 // unix nanos of the scheduler's last heartbeat
+	outboxBeat atomic.Int64 // unix nanos of the outbox loop's last pass
+}
+
+// New checks the options and compiles the metric rules.
+func New(opts Options) (*Daemon, error) {
+	if opts.Config == nil || opts.DB == nil || opts.Fetcher == nil || opts.Notifier == nil {
+		return nil, errors.New("daemon: config, database, fetcher and notifier are required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.MaxJitter == 0 {
+		opts.MaxJitter = 3 * time.Second
+	}
+	if opts.CycleTimeout <= 0 {
+		opts.CycleTimeout = 2*time.Duration(opts.Config.Fetch.Timeout) + time.Minute
+	}
+	if opts.ShutdownTimeout <= 0 {
+		opts.ShutdownTimeout = 30 * time.Second
+	}
+	ext, err := NewExtractor(opts.Config)
+	if err != nil {
+		return nil, err
+	}
+	for _, src := range opts.Config.Sources {
+		if src.Enabled && src.Kind == config.KindPDF {
+			if err := source.PDFToTextAvailable(); err != nil {
+				opts.Logger.Error("PDF sources will fail", "source", src.ID, "err", err)
+			}
+		}
+	}
+	metrics := make(map[string]diff.Metric, len(opts.Config.Metrics))
+	for _, m := range opts.Config.Metrics {
+		metrics[m.ID] = diff.Metric{Label: m.Label, Tolerance: float64(m.Tolerance)}
+	}
+	return &Daemon{
+		cfg: opts.Config, db: opts.DB, fetcher: opts.Fetcher, notifier: opts.Notifier,
+		log: opts.Logger, now: opts.Now, ext: ext, metrics: metrics, opts: opts,
+		wake: make(chan struct{}, 1),
+	}, nil
+}
+
+// NewExtractor compiles the config's metric rules into an extractor.
+func NewExtractor(cfg *config.Config) (*extract.Extractor, error) {
+	rules := make([]extract.Rule, 0, len(cfg.Metrics))
+	for _, m := range cfg.Metrics {
+		rules = append(rules, extract.Rule{Metric: m.ID, Any: m.Any, All: m.All, None: m.None, Units: m.Units})
+	}
+	ext, err := extract.New(rules)
+	if err != nil {
+		return nil, fmt.Errorf("compile metric rules of %s: %w", cfg.Path, err)
+	}
+	return ext, nil
+}
+
+// Sources returns the enabled sources.
+func (d *Daemon) Sources() []config.Source {
+	var out []config.Source
+	for _, s := range d.cfg.Sources {
+		if s.Enabled {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// jitter is a stable per-source delay in [0, MaxJitter): stable so that a
+// source keeps its slot from one run to the next.
+func (d *Daemon) jitter(id string) time.Duration {
+	if d.opts.MaxJitter <= 0 {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	return time.Duration(h.Sum64() % uint64(d.opts.MaxJitter))
+}
+
+// errSkipped reports a poll not started because the source's previous poll
+// is still running.
+var errSkipped = errors.New("previous poll still running")
+
+// runSource polls one source unless it is already being polled, and turns a
+// panic in the cycle into an error so one bad source cannot take the daemon
+// down.
+func (d *Daemon) runSource(ctx context.Context, src config.Source) (err error) {
+	v, _ := d.running.LoadOrStore(src.ID, new(atomic.Bool))
+	busy := v.(*atomic.Bool)
+	if !busy.CompareAndSwap(false, true) {
+		d.log.Warn("poll skipped", "source", src.ID, "reason", errSkipped)
+		return errSkipped
+	}
+	defer busy.Store(false)
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("poll %s: panic: %v", src.ID, r)
+			d.log.Error("poll panicked", "source", src.ID, "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	ctx, cancel := context.WithTimeout(ctx, d.opts.CycleTimeout)
+	defer cancel()
+	return d.Poll(ctx, src)
+}
+
+func (d *Daemon) kick() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// encodeEvent is the outbox payload of an event.
+func encodeEvent(ev diff.Event) (json.RawMessage, error) {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s event: %w", ev.Kind, err)
+	}
+	return b, nil
+}

@@ -1,0 +1,204 @@
+package daemon
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeSlack plays Slack's Web API for chat.postMessage and records every
+// message it accepted. Its mode can be switched to fail the way Slack does.
+type fakeSlack struct {
+	srv *httptest.Server
+
+	mu       sync.Mutex
+	mode     string // "ok", "500", "429", "reset"
+	posts    []slackPost
+	attempts int
+	seq      int
+}
+
+type slackPost struct {
+	Channel, Text, ThreadTS, TS string
+	Broadcast                   bool
+	Blocks                      string
+	Metadata                    string
+}
+
+func newFakeSlack(t *testing.T) *fakeSlack {
+	t.Helper()
+	f := &fakeSlack{mode: "ok"}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeSlack) URL() string { return f.srv.URL + "/api/" }
+
+func (f *fakeSlack) setMode(m string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.mode = m
+}
+
+func (f *fakeSlack) Posts() []slackPost {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]slackPost(nil), f.posts...)
+}
+
+func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.attempts++
+	if !strings.HasSuffix(r.URL.Path, "/chat.postMessage") {
+		http.Error(w, "unexpected call "+r.URL.Path, http.StatusNotFound)
+		return
+	}
+	switch f.mode {
+	case "500":
+		http.Error(w, "upstream trouble", http.StatusInternalServerError)
+		return
+	case "429":
+		w.Header().Set("Retry-After", "2")
+		w.WriteHeader(http.StatusTooManyRequests)
+		return
+	case "reset":
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	f.seq++
+	ts := fmt.Sprintf("1700000000.%06d", f.seq)
+	f.posts = append(f.posts, slackPost{
+		Channel: r.FormValue("channel"), Text: r.FormValue("text"), ThreadTS: r.FormValue("thread_ts"),
+		Broadcast: r.FormValue("reply_broadcast") == "true", Blocks: r.FormValue("blocks"),
+		Metadata: r.FormValue("metadata"), TS: ts,
+	})
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": "C0FIGURES", "ts": ts})
+}
+
+// feedServer serves feeds by path; each path's response can be replaced
+// between polls. It honours If-None-Match with the ETag it set, and records
+// every request.
+type feedServer struct {
+	srv *httptest.Server
+
+	mu       sync.Mutex
+	feeds    map[string]feedResponse
+	requests []feedRequest
+}
+
+type feedResponse struct {
+	status int
+	body   string
+	etag   string
+	ctype  string
+	delay  time.Duration
+}
+
+type feedRequest struct {
+	Path, IfNoneMatch, UserAgent string
+	Status                       int
+}
+
+func newFeedServer(t *testing.T) *feedServer {
+	t.Helper()
+	f := &feedServer{feeds: map[string]feedResponse{}}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *feedServer) set(path string, r feedResponse) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.feeds[path] = r
+}
+
+func (f *feedServer) Requests() []feedRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]feedRequest(nil), f.requests...)
+}
+
+func (f *feedServer) serve(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	resp, ok := f.feeds[r.URL.Path]
+	f.mu.Unlock()
+	status := resp.status
+	if !ok {
+		status = http.StatusNotFound
+	} else if status == 0 {
+		status = http.StatusOK
+	}
+	if ok && resp.etag != "" && r.Header.Get("If-None-Match") == resp.etag {
+		status = http.StatusNotModified
+	}
+	f.mu.Lock()
+	f.requests = append(f.requests, feedRequest{Path: r.URL.Path, IfNoneMatch: r.Header.Get("If-None-Match"), UserAgent: r.UserAgent(), Status: status})
+	f.mu.Unlock()
+	if resp.delay > 0 {
+		select {
+		case <-time.After(resp.delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if resp.etag != "" {
+		w.Header().Set("ETag", resp.etag)
+	}
+	if status == http.StatusNotModified {
+		w.WriteHeader(status)
+		return
+	}
+	ct := resp.ctype
+	if ct == "" {
+		ct = "application/rss+xml; charset=utf-8"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(resp.body))
+}
+
+// rss renders an RSS 2.0 feed of items (guid, title, description, pubDate).
+func rss(title string, items ...[4]string) string {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<rss version=\"2.0\"><channel><title>" + title + "</title><link>https://example.org/</link><description>test</description>\n")
+	for _, it := range items {
+		fmt.Fprintf(&b, "<item><guid isPermaLink=\"false\">%s</guid><title>%s</title><link>https://example.org/%s</link><description><![CDATA[%s]]></description><pubDate>%s</pubDate></item>\n",
+			it[0], it[1], it[0], it[2], it[3])
+	}
+	b.WriteString("</channel></rss>\n")
+	return b.String()
+}
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}

@@ -1,0 +1,97 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/figwatch/watcher/internal/fetch"
+)
+
+// fetcherFunc adapts a function to Fetcher.
+type fetcherFunc func(ctx context.Context, req fetch.Request) (*fetch.Response, error)
+
+func (f fetcherFunc) Get(ctx context.Context, req fetch.Request) (*fetch.Response, error) {
+	return f(ctx, req)
+}
+
+func TestPanicInOnePollIsRecovered(t *testing.T) {
+	h := newHarness(t, []sourceYAML{
+		{id: "boom", path: "/boom.xml", authority: "press"},
+		{id: "fine", path: "/fine.xml", authority: "official", firstPollAlerts: true},
+	}, "")
+	h.feeds.set("/fine.xml", feedResponse{body: rss("fine", [4]string{"r", "Report", aug2024, pubAug})})
+	real := h.d.fetcher
+	h.d.fetcher = fetcherFunc(func(ctx context.Context, req fetch.Request) (*fetch.Response, error) {
+		if req.Source == "boom" {
+			panic("parser exploded")
+		}
+		return real.Get(ctx, req)
+	})
+	err := h.once()
+	if err == nil || !strings.Contains(err.Error(), "poll boom: panic: parser exploded") {
+		t.Fatalf("once: %v, want the panic reported as boom's error", err)
+	}
+	if len(h.slack.Posts()) == 0 {
+		t.Error("the healthy source's alerts were not delivered")
+	}
+	if !strings.Contains(h.log(), "poll panicked") || !strings.Contains(h.log(), "stack=") {
+		t.Error("panic not logged with its stack")
+	}
+}
+
+func TestSourceNeverPollsTwiceAtOnce(t *testing.T) {
+	h := newHarness(t, []sourceYAML{{id: "slow", path: "/slow.xml", authority: "press"}}, "")
+	release := make(chan struct{})
+	var inFlight, most atomic.Int32
+	h.d.fetcher = fetcherFunc(func(ctx context.Context, req fetch.Request) (*fetch.Response, error) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for {
+			m := most.Load()
+			if n <= m || most.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		<-release
+		return nil, errors.New("done")
+	})
+	src := h.d.Sources()[0]
+	ctx := context.Background()
+	first := make(chan error, 1)
+	go func() { first <- h.d.runSource(ctx, src) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for inFlight.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if err := h.d.runSource(ctx, src); !errors.Is(err, errSkipped) {
+		t.Errorf("second concurrent poll: %v, want errSkipped", err)
+	}
+	close(release)
+	<-first
+	if most.Load() != 1 {
+		t.Errorf("%d polls of one source ran at once", most.Load())
+	}
+	// Once the first poll is over the source can be polled again.
+	if err := h.d.runSource(ctx, src); errors.Is(err, errSkipped) {
+		t.Error("source stayed marked as running after its poll ended")
+	}
+}
+
+func TestJitterIsStableAndBounded(t *testing.T) {
+	d := &Daemon{opts: Options{MaxJitter: 3 * time.Second}}
+	seen := map[time.Duration]bool{}
+	for _, id := range []string{"a", "b", "gao-reports", "dhs-oig"} {
+		j := d.jitter(id)
+		if j < 0 || j >= 3*time.Second || j != d.jitter(id) {
+			t.Errorf("jitter(%s) = %s: not stable or out of [0,3s)", id, j)
+		}
+		seen[j] = true
+	}
+	if len(seen) < 2 {
+		t.Error("every source got the same jitter")
+	}
+}
