@@ -9,6 +9,8 @@ package config
 
 import (
 	"fmt"
+	"net"
+	"net/netip"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -52,6 +54,18 @@ const (
 	DefaultMaxAge         = Duration(72 * time.Hour)
 	DefaultInterval       = Duration(5 * time.Second)
 	DefaultTolerance      = Ratio(0.05)
+	DefaultPerHost        = 2
+	DefaultHostDelay      = Duration(time.Second)
+	DefaultCycleTimeout   = Duration(5 * time.Minute)
+	DefaultBackoffMax     = Duration(6 * time.Hour)
+	DefaultAlertAfter     = Duration(24 * time.Hour)
+	DefaultDedupeWindow   = Duration(24 * time.Hour)
+	DefaultHoldSeverity   = SeverityLow
+	DefaultRevisions      = 20
+	DefaultKeepObserved   = Duration(365 * 24 * time.Hour)
+	DefaultKeepDocuments  = Duration(180 * 24 * time.Hour)
+	DefaultKeepAlerts     = Duration(30 * 24 * time.Hour)
+	DefaultRetentionEvery = Duration(time.Hour)
 
 	// MaxRedirectsLimit is the largest max_redirects accepted.
 	MaxRedirectsLimit = 20
@@ -59,17 +73,20 @@ const (
 
 // Config is a loaded, defaulted and validated configuration file.
 type Config struct {
-	Path     string         // the file loaded
-	Timezone string         // IANA zone name for cron schedules
-	Location *time.Location // Timezone, loaded
-	Storage  Storage
-	Log      Log
-	Fetch    Fetch
-	Defaults Defaults
-	Slack    Slack
-	Delivery Delivery
-	Sources  []Source
-	Metrics  []Metric
+	Path      string         // the file loaded
+	Timezone  string         // IANA zone name for cron schedules
+	Location  *time.Location // Timezone, loaded
+	Storage   Storage
+	Log       Log
+	Fetch     Fetch
+	Defaults  Defaults
+	Slack     Slack
+	Delivery  Delivery
+	Alerts    Alerts
+	HTTP      HTTP
+	Retention Retention
+	Sources   []Source
+	Metrics   []Metric
 }
 
 // Storage locates the bbolt database.
@@ -91,6 +108,10 @@ type Fetch struct {
 	MaxBodySize    Size     // larger bodies are a fetch error
 	MaxRedirects   int      // 0..20
 	Concurrency    int      // concurrent fetches across all hosts
+	PerHost        int      // concurrent requests to one host, at least 1
+	HostDelay      Duration // least time between two requests to one host; 0 = none
+	CycleTimeout   Duration // one source's whole poll, linked articles included; >= Timeout
+	BackoffMax     Duration // cap of the exponential backoff of a failing source
 }
 
 // Defaults are applied to sources that leave the setting out.
@@ -98,6 +119,7 @@ type Defaults struct {
 	Schedule         string
 	Authority        string
 	AlertOnFirstPoll bool
+	AlertAfter       Duration // a source failing this long raises source_failing; 0 = never
 }
 
 // Slack names where alerts go and where the secrets are; the secrets
@@ -119,6 +141,74 @@ type Delivery struct {
 	Interval Duration // outbox poll interval
 }
 
+// Alerts routes events to Slack channels and decides which wait for the
+// quiet-hours digest. See Config.Route, Config.Quiet and Config.Held.
+type Alerts struct {
+	// DedupeWindow: the same claimed figure from several outlets within
+	// this window is one alert, updated in place; 0 = every claim alerts.
+	DedupeWindow Duration
+	// Kinds holds a route for every event kind (see EventKinds) after Load:
+	// the severity is always set, the channel only when the file sets it.
+	Kinds        map[string]KindRoute
+	QuietHours   QuietHours
+	HoldSeverity string // alerts at or below this severity wait during quiet hours
+}
+
+// KindRoute is the destination and severity of one event kind.
+type KindRoute struct {
+	Channel  string // "" = slack.channel
+	Severity string // SeverityLow | SeverityNormal | SeverityHigh
+}
+
+// QuietHours is a daily span of wall-clock time, in Config.Location, during
+// which alerts at or below Alerts.HoldSeverity are held for one digest.
+// Times are "HH:MM"; End before Start spans midnight. All empty = off.
+type QuietHours struct {
+	Start  string
+	End    string
+	Digest string // when held alerts go out; defaults to End
+}
+
+// Enabled reports whether quiet hours are configured.
+func (q QuietHours) Enabled() bool { return q.Start != "" && q.End != "" }
+
+// HTTP configures the optional status, health and metrics listener.
+type HTTP struct {
+	// Listen is "host:port" with an IP address or localhost as host;
+	// "" = no listener. A non-loopback address exposes the status page.
+	Listen string
+}
+
+// Enabled reports whether the listener is configured.
+func (h HTTP) Enabled() bool { return h.Listen != "" }
+
+// Exposed reports whether the listener accepts connections from other
+// machines (its host is not a loopback address), which the daemon logs.
+func (h HTTP) Exposed() bool {
+	if h.Listen == "" {
+		return false
+	}
+	host, _, err := net.SplitHostPort(h.Listen)
+	if err != nil {
+		return true
+	}
+	if strings.EqualFold(host, "localhost") {
+		return false
+	}
+	addr, err := netip.ParseAddr(host)
+	return err != nil || !addr.IsLoopback()
+}
+
+// Retention bounds what the database keeps. A zero age keeps records
+// forever; the newest observation per metric and authority is always kept.
+type Retention struct {
+	Revisions    int      // past revisions kept per document; 0 = only the latest snapshot
+	Observations Duration // drop metric observations older than this
+	Documents    Duration // drop snapshots of documents not seen for this long
+	Alerts       Duration // drop sent or failed alerts older than this
+	Interval     Duration // how often retention runs
+}
+
 // Source is one polled document source.
 type Source struct {
 	ID               string
@@ -132,6 +222,8 @@ type Source struct {
 	Headers          map[string]string // canonical header name → value
 	FollowLinks      bool              // feed only: fetch the article each item links to
 	Selector         string            // page only: CSS selector of the text to read
+	AlertAfter       Duration          // failing this long raises source_failing; 0 = never
+	Channel          string            // Slack channel for alerts about this source; "" = routed by kind
 	Line             int               // line of the source in the file
 }
 
@@ -144,6 +236,7 @@ type Metric struct {
 	All       []string // every one must appear in the sentence
 	None      []string // none may appear in the sentence
 	Units     []string // counted nouns the figure must count; empty = any
+	Channel   string   // Slack channel for alerts about this metric; "" = routed otherwise
 	Line      int      // line of the metric in the file
 }
 
@@ -187,14 +280,30 @@ func newDefaults() *Config {
 			MaxBodySize:    DefaultMaxBodySize,
 			MaxRedirects:   DefaultMaxRedirects,
 			Concurrency:    DefaultConcurrency,
+			PerHost:        DefaultPerHost,
+			HostDelay:      DefaultHostDelay,
+			CycleTimeout:   DefaultCycleTimeout,
+			BackoffMax:     DefaultBackoffMax,
 		},
-		Defaults: Defaults{Schedule: DefaultSchedule, Authority: DefaultAuthority},
+		Defaults: Defaults{Schedule: DefaultSchedule, Authority: DefaultAuthority, AlertAfter: DefaultAlertAfter},
 		Slack:    Slack{TokenEnv: DefaultTokenEnv, WebhookURLEnv: DefaultWebhookURLEnv},
 		Delivery: Delivery{
 			RetryMin: DefaultRetryMin,
 			RetryMax: DefaultRetryMax,
 			MaxAge:   DefaultMaxAge,
 			Interval: DefaultInterval,
+		},
+		Alerts: Alerts{
+			DedupeWindow: DefaultDedupeWindow,
+			Kinds:        defaultKinds(),
+			HoldSeverity: DefaultHoldSeverity,
+		},
+		Retention: Retention{
+			Revisions:    DefaultRevisions,
+			Observations: DefaultKeepObserved,
+			Documents:    DefaultKeepDocuments,
+			Alerts:       DefaultKeepAlerts,
+			Interval:     DefaultRetentionEvery,
 		},
 	}
 }

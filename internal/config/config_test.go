@@ -74,6 +74,26 @@ func TestLoadShippedConfig(t *testing.T) {
 	if cfg.Slack.Channel == "" {
 		t.Errorf("shipped config should name a Slack channel")
 	}
+	// The status page is opt-in: a fresh install opens no port.
+	if cfg.HTTP.Enabled() {
+		t.Errorf("shipped config listens on %s; the listener must be off by default", cfg.HTTP.Listen)
+	}
+	defaults, err := config.Parse("minimal.yaml", []byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The file documents the defaults, so it must state the same values.
+	if diff := cmp.Diff(defaults.Alerts, cfg.Alerts); diff != "" {
+		t.Errorf("shipped alerts section differs from the defaults (-default +shipped):\n%s", diff)
+	}
+	if diff := cmp.Diff(defaults.Retention, cfg.Retention); diff != "" {
+		t.Errorf("shipped retention differs from the defaults (-default +shipped):\n%s", diff)
+	}
+	f, d := cfg.Fetch, defaults.Fetch
+	if f.PerHost != d.PerHost || f.HostDelay != d.HostDelay || f.CycleTimeout != d.CycleTimeout || f.BackoffMax != d.BackoffMax ||
+		cfg.Defaults.AlertAfter != defaults.Defaults.AlertAfter {
+		t.Errorf("shipped politeness settings %+v differ from the defaults %+v", f, d)
+	}
 }
 
 // TestShippedConfigPolitenessToGAO pins the GAO schedules to the
@@ -130,8 +150,12 @@ func TestParseFillsDefaults(t *testing.T) {
 			MaxBodySize:    10 << 20,
 			MaxRedirects:   5,
 			Concurrency:    8,
+			PerHost:        2,
+			HostDelay:      config.Duration(time.Second),
+			CycleTimeout:   config.Duration(5 * time.Minute),
+			BackoffMax:     config.Duration(6 * time.Hour),
 		},
-		Defaults: config.Defaults{Schedule: "*/15 * * * *", Authority: "press"},
+		Defaults: config.Defaults{Schedule: "*/15 * * * *", Authority: "press", AlertAfter: config.Duration(24 * time.Hour)},
 		Slack:    config.Slack{TokenEnv: "SLACK_BOT_TOKEN", WebhookURLEnv: "SLACK_WEBHOOK_URL"},
 		Delivery: config.Delivery{
 			RetryMin: config.Duration(5 * time.Second),
@@ -139,9 +163,29 @@ func TestParseFillsDefaults(t *testing.T) {
 			MaxAge:   config.Duration(72 * time.Hour),
 			Interval: config.Duration(5 * time.Second),
 		},
+		Alerts: config.Alerts{
+			DedupeWindow: config.Duration(24 * time.Hour),
+			Kinds: map[string]config.KindRoute{
+				"metric_new":       {Severity: "low"},
+				"metric_changed":   {Severity: "high"},
+				"document_revised": {Severity: "normal"},
+				"new_report":       {Severity: "normal"},
+				"claim_mismatch":   {Severity: "normal"},
+				"source_failing":   {Severity: "normal"},
+				"source_recovered": {Severity: "low"},
+			},
+			HoldSeverity: "low",
+		},
+		Retention: config.Retention{
+			Revisions:    20,
+			Observations: config.Duration(365 * 24 * time.Hour),
+			Documents:    config.Duration(180 * 24 * time.Hour),
+			Alerts:       config.Duration(30 * 24 * time.Hour),
+			Interval:     config.Duration(time.Hour),
+		},
 		Sources: []config.Source{{
 			ID: "gao", Name: "gao", Kind: "feed", URL: "https://www.gao.gov/rss/reports.xml",
-			Schedule: "*/15 * * * *", Authority: "press", Enabled: true, Line: 3,
+			Schedule: "*/15 * * * *", Authority: "press", Enabled: true, AlertAfter: config.Duration(24 * time.Hour), Line: 3,
 		}},
 		Metrics: []config.Metric{{
 			ID: "uc_no_nta", Label: "uc_no_nta", Tolerance: 0.05, Any: []string{"notice to appear"}, Line: 6,
@@ -163,6 +207,7 @@ defaults:
   schedule: "@every 30m"
   authority: official
   alert_on_first_poll: true
+  alert_after: 6h
 sources:
   - id: inherits
     url: https://example.org/a.xml
@@ -176,6 +221,8 @@ sources:
     enabled: false
     selector: "article .body"
     headers: {accept: text/html, X-Trace: "1"}
+    alert_after: 0
+    channel: "#press-desk"
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -185,9 +232,9 @@ sources:
 	}
 	want := []config.Source{
 		{ID: "inherits", Name: "inherits", Kind: "feed", URL: "https://example.org/a.xml", Schedule: "@every 30m",
-			Authority: "official", AlertOnFirstPoll: true, Enabled: true, Line: 8},
+			Authority: "official", AlertOnFirstPoll: true, AlertAfter: config.Duration(6 * time.Hour), Enabled: true, Line: 9},
 		{ID: "overrides", Name: "Press page", Kind: "page", URL: "http://example.org/b.html", Schedule: "0 9 * * 1-5",
-			Authority: "press", Selector: "article .body", Line: 10,
+			Authority: "press", Selector: "article .body", AlertAfter: 0, Channel: "#press-desk", Line: 11,
 			Headers: map[string]string{"Accept": "text/html", "X-Trace": "1"}},
 	}
 	if diff := cmp.Diff(want, cfg.Sources, cmpopts.EquateEmpty()); diff != "" {
@@ -288,6 +335,14 @@ func TestBadConfigs(t *testing.T) {
 		{file: "syntax_error"},
 		{file: "two_documents"},
 		{file: "not_a_mapping"},
+		{file: "bad_alerts"},
+		{file: "bad_channels"},
+		{file: "quiet_hours_half"},
+		{file: "quiet_hours_empty"},
+		{file: "digest_without_quiet_hours"},
+		{file: "bad_listen"},
+		{file: "bad_politeness"},
+		{file: "bad_retention"},
 		{file: "many", not: []string{"xoxb-not-a-real-token"}},
 	}
 	for _, tc := range tests {

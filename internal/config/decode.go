@@ -116,15 +116,22 @@ func (d *decoder) decode(data []byte) *Config {
 // Keys per section, in the order the shipped config documents them; the
 // order is also the tie-break for "did you mean".
 var (
-	rootKeys     = []string{"timezone", "storage", "log", "fetch", "defaults", "slack", "delivery", "sources", "metrics"}
-	storageKeys  = []string{"path"}
-	logKeys      = []string{"level", "format"}
-	fetchKeys    = []string{"user_agent", "connect_timeout", "timeout", "max_body_size", "max_redirects", "concurrency"}
-	defaultsKeys = []string{"schedule", "authority", "alert_on_first_poll"}
-	slackKeys    = []string{"channel", "token_env", "token_file", "webhook_url_env", "webhook_url_file", "api_url"}
-	deliveryKeys = []string{"retry_min", "retry_max", "max_age", "interval"}
-	sourceKeys   = []string{"id", "name", "kind", "url", "schedule", "authority", "alert_on_first_poll", "enabled", "headers", "follow_links", "selector"}
-	metricKeys   = []string{"id", "label", "tolerance", "any", "all", "none", "units"}
+	rootKeys    = []string{"timezone", "storage", "log", "fetch", "defaults", "slack", "delivery", "alerts", "http", "retention", "sources", "metrics"}
+	storageKeys = []string{"path"}
+	logKeys     = []string{"level", "format"}
+	fetchKeys   = []string{"user_agent", "connect_timeout", "timeout", "max_body_size", "max_redirects", "concurrency",
+		"per_host", "host_delay", "cycle_timeout", "backoff_max"}
+	defaultsKeys  = []string{"schedule", "authority", "alert_on_first_poll", "alert_after"}
+	slackKeys     = []string{"channel", "token_env", "token_file", "webhook_url_env", "webhook_url_file", "api_url"}
+	deliveryKeys  = []string{"retry_min", "retry_max", "max_age", "interval"}
+	alertsKeys    = []string{"dedupe_window", "kinds", "quiet_hours", "hold_severity"}
+	kindKeys      = []string{"channel", "severity"}
+	quietKeys     = []string{"start", "end", "digest"}
+	httpKeys      = []string{"listen"}
+	retentionKeys = []string{"revisions", "observations", "documents", "alerts", "interval"}
+	sourceKeys    = []string{"id", "name", "kind", "url", "schedule", "authority", "alert_on_first_poll", "enabled", "headers", "follow_links", "selector",
+		"alert_after", "channel"}
+	metricKeys = []string{"id", "label", "tolerance", "any", "all", "none", "units", "channel"}
 )
 
 // sections lists the sections whose keys may be misplaced at the top level.
@@ -133,7 +140,8 @@ var sections = []struct {
 	keys []string
 }{
 	{"storage", storageKeys}, {"log", logKeys}, {"fetch", fetchKeys}, {"defaults", defaultsKeys},
-	{"slack", slackKeys}, {"delivery", deliveryKeys},
+	{"slack", slackKeys}, {"delivery", deliveryKeys}, {"alerts", alertsKeys}, {"http", httpKeys},
+	{"retention", retentionKeys},
 }
 
 // sectionOf maps a key that is valid only inside a section to that section,
@@ -174,6 +182,9 @@ func (d *decoder) root(cfg *Config, root *yaml.Node) {
 	d.defaults(cfg, m.child("defaults", defaultsKeys))
 	d.slack(cfg, m.child("slack", slackKeys))
 	d.delivery(cfg, m.child("delivery", deliveryKeys))
+	d.alerts(cfg, m.child("alerts", alertsKeys))
+	d.http(cfg, m.child("http", httpKeys))
+	d.retention(cfg, m.child("retention", retentionKeys))
 	d.sources(cfg, m)
 	d.metrics(cfg, m)
 }
@@ -231,6 +242,22 @@ func (d *decoder) fetch(cfg *Config, m *mapping) {
 		d.errorf(n, m.key("concurrency"), "must be at least 1, found %d", f.Concurrency)
 		f.Concurrency = DefaultConcurrency
 	}
+	if n, ok := d.integer(m, "per_host", &f.PerHost); ok && f.PerHost < 1 {
+		d.errorf(n, m.key("per_host"), "must be at least 1, found %d", f.PerHost)
+		f.PerHost = DefaultPerHost
+	}
+	d.durationOrZero(m, "host_delay", &f.HostDelay)
+	cycleOK := d.duration(m, "cycle_timeout", &f.CycleTimeout)
+	if totalOK && isNull(m.val("cycle_timeout")) && f.CycleTimeout < f.Timeout {
+		// As with connect_timeout: a long timeout written alone stretches
+		// the default cycle rather than failing on an unwritten key.
+		f.CycleTimeout = f.Timeout
+	}
+	if cycleOK && totalOK && f.CycleTimeout < f.Timeout {
+		n, key := m.first("cycle_timeout", "timeout")
+		d.errorf(n, m.key(key), "cycle_timeout (%s) is shorter than timeout (%s): a poll could not wait out even one request", f.CycleTimeout, f.Timeout)
+	}
+	d.duration(m, "backoff_max", &f.BackoffMax)
 }
 
 func (d *decoder) defaults(cfg *Config, m *mapping) {
@@ -243,6 +270,7 @@ func (d *decoder) defaults(cfg *Config, m *mapping) {
 	}
 	d.enum(m, "authority", &cfg.Defaults.Authority, AuthorityOfficial, AuthorityPress)
 	d.boolean(m, "alert_on_first_poll", &cfg.Defaults.AlertOnFirstPoll)
+	d.durationOrZero(m, "alert_after", &cfg.Defaults.AlertAfter)
 }
 
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -345,6 +373,7 @@ func (d *decoder) sources(cfg *Config, root *mapping) {
 			Schedule:         cfg.Defaults.Schedule,
 			Authority:        cfg.Defaults.Authority,
 			AlertOnFirstPoll: cfg.Defaults.AlertOnFirstPoll,
+			AlertAfter:       cfg.Defaults.AlertAfter,
 			Enabled:          true,
 			Line:             m.line(),
 		}
@@ -391,6 +420,8 @@ func (d *decoder) sources(cfg *Config, root *mapping) {
 				src.Selector = v
 			}
 		}
+		d.durationOrZero(m, "alert_after", &src.AlertAfter)
+		d.channel(m, "channel", &src.Channel)
 		cfg.Sources = append(cfg.Sources, src)
 	}
 }
@@ -501,6 +532,7 @@ func (d *decoder) metrics(cfg *Config, root *mapping) {
 			}
 		}
 		mt.Any, mt.All, mt.None = anyT, allT, noneT
+		d.channel(m, "channel", &mt.Channel)
 		cfg.Metrics = append(cfg.Metrics, mt)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/figwatch/watcher/internal/config"
 )
@@ -29,6 +30,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("sources:\n  - {id: a, url: 'https://x/', schedule: 'TZ=UTC'}"))
 	f.Add([]byte("sources:\n  - {id: a, url: 'https://x/', schedule: 'CRON_TZ='}"))
 	f.Add([]byte("a: &a [*a, *a]\nb: &b [*a, *a]\nsources: [*b, *b]"))
+	f.Add([]byte(routed))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := config.Parse("fuzz.yaml", data)
@@ -71,5 +73,34 @@ func FuzzParse(f *testing.F) {
 		if cfg.Fetch.Timeout <= 0 || cfg.Fetch.MaxBodySize <= 0 || cfg.Fetch.Concurrency < 1 || cfg.Delivery.RetryMin > cfg.Delivery.RetryMax {
 			t.Fatalf("accepted bad limits %+v %+v", cfg.Fetch, cfg.Delivery)
 		}
+		f := cfg.Fetch
+		if f.PerHost < 1 || f.HostDelay < 0 || f.CycleTimeout < f.Timeout || f.BackoffMax <= 0 || cfg.Defaults.AlertAfter < 0 {
+			t.Fatalf("accepted bad politeness settings %+v %+v", f, cfg.Defaults)
+		}
+		r := cfg.Retention
+		if r.Revisions < 0 || r.Observations < 0 || r.Documents < 0 || r.Alerts < 0 || r.Interval <= 0 {
+			t.Fatalf("accepted bad retention %+v", r)
+		}
+		a := cfg.Alerts
+		if len(a.Kinds) != len(config.EventKinds()) || config.SeverityRank(a.HoldSeverity) < 0 || a.DedupeWindow < 0 {
+			t.Fatalf("accepted bad alerts %+v", a)
+		}
+		for _, k := range config.EventKinds() {
+			if config.SeverityRank(a.Kinds[k].Severity) < 0 {
+				t.Fatalf("kind %s without a severity: %+v", k, a.Kinds)
+			}
+		}
+		if q := a.QuietHours; (q.Start == "") != (q.End == "") || (q.Start == "") != (q.Digest == "") || q.Start != "" && q.Start == q.End {
+			t.Fatalf("accepted bad quiet hours %+v", q)
+		}
+		for _, s := range cfg.Sources {
+			if s.AlertAfter < 0 || s.Channel != "" && !strings.HasPrefix(s.Channel, "#") && !strings.ContainsAny(s.Channel[:1], "CGD") {
+				t.Fatalf("accepted bad source routing %+v", s)
+			}
+		}
+		// Must not panic on whatever was accepted.
+		cfg.NextDigest(time.Date(2025, 3, 9, 1, 0, 0, 0, time.UTC))
+		cfg.Quiet(time.Date(2025, 3, 9, 1, 0, 0, 0, time.UTC))
+		cfg.HTTP.Exposed()
 	})
 }

@@ -36,11 +36,22 @@ func (d Duration) String() string {
 var daysPrefix = regexp.MustCompile(`^([0-9]+)d`)
 
 // ParseDuration parses a duration such as "30s", "15m", "72h" or "3d".
-// A bare number is rejected: "30" could mean seconds or minutes.
+// A bare number other than 0 is rejected: "30" could mean seconds or
+// minutes.
 func ParseDuration(s string) (Duration, error) {
 	in := strings.TrimSpace(s)
 	if in == "" {
 		return 0, errors.New("empty duration")
+	}
+	if rest, neg := strings.CutPrefix(in, "-"); neg && daysPrefix.MatchString(rest) {
+		// time.ParseDuration takes a sign but knows no days; parse the
+		// magnitude so "-30d" is a negative duration, which callers
+		// reject with a clearer message than a syntax error.
+		d, err := ParseDuration(rest)
+		if err != nil {
+			return 0, fmt.Errorf("bad duration %q: write it like 30s, 15m, 72h or 3d", s)
+		}
+		return -d, nil
 	}
 	var days time.Duration
 	if m := daysPrefix.FindStringSubmatch(in); m != nil {
@@ -54,7 +65,12 @@ func ParseDuration(s string) (Duration, error) {
 			return Duration(days), nil
 		}
 	}
-	if _, err := strconv.ParseFloat(in, 64); err == nil && days == 0 {
+	if f, err := strconv.ParseFloat(in, 64); err == nil && days == 0 {
+		if f == 0 {
+			// Zero needs no unit, as in time.ParseDuration; "0" is how
+			// people write "never" for settings that allow it.
+			return 0, nil
+		}
 		return 0, fmt.Errorf("duration %q has no unit: write it like %[1]ss, %[1]sm or %[1]sh", s)
 	}
 	d, err := time.ParseDuration(in)

@@ -24,6 +24,12 @@ func TestParseDuration(t *testing.T) {
 		{in: "1d12h", want: 36 * time.Hour},
 		{in: "500ms", want: 500 * time.Millisecond},
 		{in: "-5s", want: -5 * time.Second}, // sign is the caller's business
+		{in: "-30d", want: -30 * 24 * time.Hour},
+		{in: "-1d12h", want: -36 * time.Hour},
+		{in: "0", want: 0}, // zero needs no unit
+		{in: "-0", want: 0},
+		{in: "--3d", wantErr: `bad duration "--3d": write it like 30s, 15m, 72h or 3d`},
+		{in: "-3dd", wantErr: `bad duration "-3dd": write it like 30s, 15m, 72h or 3d`},
 		{in: "30", wantErr: `duration "30" has no unit: write it like 30s, 30m or 30h`},
 		{in: "", wantErr: "empty duration"},
 		{in: "soon", wantErr: `bad duration "soon": write it like 30s, 15m, 72h or 3d`},

@@ -340,6 +340,8 @@ var enumAliases = map[string]string{
 	"rss": KindFeed, "atom": KindFeed, "xml": KindFeed,
 	"html": KindPage, "web": KindPage,
 	"warning": "warn", "err": "error", "trace": "debug",
+	"medium": SeverityNormal, "moderate": SeverityNormal, "default": SeverityNormal,
+	"urgent": SeverityHigh, "critical": SeverityHigh, "info": SeverityLow,
 }
 
 // enum decodes a string key that must be one of allowed.
