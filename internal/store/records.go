@@ -18,6 +18,9 @@ type FetchState struct {
 	LastStatus  int       `json:"last_status,omitempty"`
 	LastPoll    time.Time `json:"last_poll,omitzero"`
 	LastSuccess time.Time `json:"last_success,omitzero"`
+	// LastFetched is the last poll that got the whole body (not a 304):
+	// every document still listed was seen then.
+	LastFetched time.Time `json:"last_fetched,omitzero"`
 	LastError   string    `json:"last_error,omitempty"`
 
 	ConsecutiveFailures int `json:"consecutive_failures,omitempty"`
@@ -27,6 +30,25 @@ type FetchState struct {
 	// Polls counts successful polls; 0 means the next success is the first
 	// poll, whose documents are a baseline rather than news.
 	Polls int `json:"polls,omitempty"`
+	// NextPoll, while failing, is the earliest time the source may be
+	// polled again (exponential backoff, or the server's Retry-After):
+	// scheduled runs before it are skipped.
+	NextPoll time.Time `json:"next_poll,omitzero"`
+	// FailingAlerted is set once a source_failing alert was queued for the
+	// current run of failures, so it is raised once, and a
+	// source_recovered follows it when the source comes back.
+	FailingAlerted bool `json:"failing_alerted,omitempty"`
+}
+
+// Item is what watcher remembers of one feed item whose link it follows:
+// the hash of the item as the feed states it and the document (the linked
+// article) it led to. An item whose hash is unchanged is not refetched.
+type Item struct {
+	Source string    `json:"source"`
+	Key    string    `json:"key"` // the item's GUID, else its link
+	Hash   string    `json:"hash"`
+	DocID  string    `json:"doc_id,omitempty"`
+	Seen   time.Time `json:"seen,omitzero"`
 }
 
 // Figure is a figure as stored in a snapshot: a copy of the extractor's
@@ -76,13 +98,14 @@ type Observation struct {
 	Quote     string `json:"quote,omitempty"`
 	QuoteMark [2]int `json:"quote_mark,omitzero"`
 
-	Source    string    `json:"source,omitempty"`
-	Authority string    `json:"authority,omitempty"` // "official" or "press"
-	DocID     string    `json:"doc_id,omitempty"`
-	URL       string    `json:"url,omitempty"`
-	Title     string    `json:"title,omitempty"`
-	Published time.Time `json:"published,omitzero"`
-	Observed  time.Time `json:"observed"`
+	Source     string    `json:"source,omitempty"`
+	SourceName string    `json:"source_name,omitempty"`
+	Authority  string    `json:"authority,omitempty"` // "official" or "press"
+	DocID      string    `json:"doc_id,omitempty"`
+	URL        string    `json:"url,omitempty"`
+	Title      string    `json:"title,omitempty"`
+	Published  time.Time `json:"published,omitzero"`
+	Observed   time.Time `json:"observed"`
 }
 
 // Alert statuses.
@@ -111,6 +134,33 @@ type Alert struct {
 	SentAt time.Time `json:"sent_at,omitzero"`
 	// SentTS is the Slack message ts once sent.
 	SentTS string `json:"sent_ts,omitempty"`
+	// SentChannel is the channel Slack reports the message in (an ID).
+	SentChannel string `json:"sent_channel,omitempty"`
+
+	// Severity is low, normal or high, from the routing config.
+	Severity string `json:"severity,omitempty"`
+	// Digest marks an alert held during quiet hours: it is not sent on its
+	// own but listed in the digest sent at NextAttempt.
+	Digest bool `json:"digest,omitempty"`
+	// UpdateOf, when set, makes this alert an edit of the message already
+	// posted for that alert (chat.update) rather than a new message.
+	UpdateOf uint64 `json:"update_of,omitempty"`
+	// Tried is set just before the first send attempt, so that after a
+	// crash between Slack's reply and the outbox update the next attempt
+	// knows to look for the message before posting it again.
+	Tried bool `json:"tried,omitempty"`
+}
+
+// Claim records a press figure already alerted as a claim_mismatch, so the
+// same figure from further outlets within the dedupe window updates that
+// alert instead of raising a new one.
+type Claim struct {
+	Metric  string    `json:"metric"`
+	Value   float64   `json:"value"`
+	AlertID uint64    `json:"alert_id"`
+	First   time.Time `json:"first"`
+	// Docs are the documents stating the figure, in the order seen.
+	Docs []string `json:"docs,omitempty"`
 }
 
 // thread is the record behind Thread and PutThread.

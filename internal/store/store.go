@@ -104,8 +104,13 @@ var (
 	// loop's frequent PendingAlerts does not decode every retained alert.
 	bucketPending = []byte("outbox_pending")
 	bucketThreads = []byte("threads")
+	// bucketItems holds the feed items whose links are followed, by
+	// source and item key.
+	bucketItems = []byte("items")
+	// bucketClaims indexes claim_mismatch alerts by metric and value.
+	bucketClaims = []byte("claims")
 
-	allBuckets = [][]byte{bucketMeta, bucketSources, bucketDocs, bucketRevisions, bucketMetrics, bucketOutbox, bucketPending, bucketThreads}
+	allBuckets = [][]byte{bucketMeta, bucketSources, bucketDocs, bucketRevisions, bucketMetrics, bucketOutbox, bucketPending, bucketThreads, bucketItems, bucketClaims}
 
 	keySchemaVersion = []byte("schema_version")
 	keyCreated       = []byte("created")
@@ -487,11 +492,52 @@ func (db *DB) PruneSent(ctx context.Context, olderThan time.Time) (int, error) {
 	return total, nil
 }
 
+// PruneItems deletes the followed feed items not seen since olderThan, and
+// the claim records first alerted before it.
+func (db *DB) PruneItems(ctx context.Context, olderThan time.Time) (int, error) {
+	n := 0
+	err := db.Update(ctx, func(tx *Tx) error {
+		for _, name := range [][]byte{bucketItems, bucketClaims} {
+			b := tx.tx.Bucket(name)
+			if b == nil {
+				continue
+			}
+			var del [][]byte
+			err := b.ForEach(func(k, v []byte) error {
+				var rec struct {
+					Seen  time.Time `json:"seen"`
+					First time.Time `json:"first"`
+				}
+				if err := decode(v, &rec); err != nil {
+					return fmt.Errorf("read %s %q: %w", name, k, err)
+				}
+				if t := rec.Seen; (t.IsZero() && rec.First.Before(olderThan)) || (!t.IsZero() && t.Before(olderThan)) {
+					del = append(del, bytes.Clone(k))
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			for _, k := range del {
+				if err := b.Delete(k); err != nil {
+					return err
+				}
+			}
+			n += len(del)
+		}
+		return nil
+	})
+	return n, err
+}
+
 // PruneDocuments deletes the snapshots (and revision histories) of documents
 // last seen before olderThan, and returns how many it deleted. Pick a horizon
 // well beyond how long a feed lists an item: a pruned document that shows up
-// again is new to watcher.
-func (db *DB) PruneDocuments(ctx context.Context, olderThan time.Time) (int, error) {
+// again is new to watcher. keep, when not nil, can spare a document that
+// is old by LastSeen but known to be still listed (its source answered 304
+// since).
+func (db *DB) PruneDocuments(ctx context.Context, olderThan time.Time, keep func(Snapshot) bool) (int, error) {
 	total := 0
 	var after []byte
 	for {
@@ -518,7 +564,7 @@ func (db *DB) PruneDocuments(ctx context.Context, olderThan time.Time) (int, err
 					return fmt.Errorf("read snapshot %s: %w", k, err)
 				}
 				after = bytes.Clone(k)
-				if s.LastSeen.Before(olderThan) {
+				if s.LastSeen.Before(olderThan) && (keep == nil || !keep(s)) {
 					del = append(del, after)
 					if len(del) == pruneBatch {
 						break

@@ -1141,7 +1141,7 @@ func TestPruneDocuments(t *testing.T) {
 		}
 		return nil
 	})
-	n, err := db.PruneDocuments(ctx, t0.Add(-90*24*time.Hour))
+	n, err := db.PruneDocuments(ctx, t0.Add(-90*24*time.Hour), nil)
 	if err != nil || n != 1 {
 		t.Fatalf("PruneDocuments = %d, %v; want 1", n, err)
 	}
@@ -1217,4 +1217,72 @@ func TestUpdateAndViewAfterClose(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Errorf("second Close = %v", err)
 	}
+}
+
+func TestItemsAndClaimsRoundTrip(t *testing.T) {
+	t.Parallel()
+	db, err := Open(filepath.Join(t.TempDir(), "w.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	seen := time.Date(2025, 3, 26, 9, 0, 0, 0, time.UTC)
+	err = db.Update(ctx, func(tx *Tx) error {
+		if err := tx.PutItem(Item{Source: "press", Key: "guid-1", Hash: "h1", DocID: "url:https://example.org/a", Seen: seen}); err != nil {
+			return err
+		}
+		return tx.PutClaim(Claim{Metric: "uc_no_nta", Value: 320000, AlertID: 7, First: seen, Docs: []string{"a"}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.View(ctx, func(tx *Tx) error {
+		it, ok, err := tx.Item("press", "guid-1")
+		if err != nil || !ok || it.Hash != "h1" || it.DocID != "url:https://example.org/a" || !it.Seen.Equal(seen) {
+			t.Errorf("item = %+v, %t, %v", it, ok, err)
+		}
+		if _, ok, _ := tx.Item("other", "guid-1"); ok {
+			t.Error("items of another source must not be found")
+		}
+		c, ok, err := tx.Claim("uc_no_nta", 320000)
+		if err != nil || !ok || c.AlertID != 7 || len(c.Docs) != 1 {
+			t.Errorf("claim = %+v, %t, %v", c, ok, err)
+		}
+		if _, ok, _ := tx.Claim("uc_no_nta", 320001); ok {
+			t.Error("a different value must be a different claim")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(ctx, func(tx *Tx) error { return tx.PutItem(Item{Source: "press"}) }); err == nil {
+		t.Error("an item without a key was stored")
+	}
+}
+
+func TestRecentAlertsNewestFirst(t *testing.T) {
+	t.Parallel()
+	db, err := Open(filepath.Join(t.TempDir(), "w.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	db.Update(ctx, func(tx *Tx) error {
+		for i := range 5 {
+			if err := tx.Enqueue(&Alert{Kind: fmt.Sprintf("k%d", i), Payload: []byte(`{}`), Created: time.Now()}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.View(ctx, func(tx *Tx) error {
+		got, err := tx.RecentAlerts(3)
+		if err != nil || len(got) != 3 || got[0].Kind != "k4" || got[2].Kind != "k2" {
+			t.Errorf("recent = %+v, %v; want k4, k3, k2", got, err)
+		}
+		return nil
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -449,6 +450,24 @@ func (tx *Tx) PendingAlerts(limit int) ([]Alert, error) {
 	return out, nil
 }
 
+// RecentAlerts returns up to limit alerts of any status, newest first.
+func (tx *Tx) RecentAlerts(limit int) ([]Alert, error) {
+	outbox := tx.tx.Bucket(bucketOutbox)
+	if outbox == nil {
+		return nil, nil
+	}
+	var out []Alert
+	c := outbox.Cursor()
+	for k, raw := c.Last(); k != nil && len(out) < limit; k, raw = c.Prev() {
+		var a Alert
+		if err := decode(raw, &a); err != nil {
+			return nil, fmt.Errorf("read alert %d: %w", btoi(k), err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
 // OutboxStats counts the alerts in the outbox by status. It reads every
 // retained alert: call it for reports, not in a hot loop.
 func (tx *Tx) OutboxStats() (pending, sent, failed int, err error) {
@@ -504,6 +523,58 @@ func (tx *Tx) PutThread(metric, channel, ts string) error {
 	}
 	return nil
 }
+
+// Item returns the stored feed item key of source, and whether there is one.
+func (tx *Tx) Item(source, key string) (Item, bool, error) {
+	var it Item
+	ok, err := tx.get(bucketItems, itemKey(source, key), &it)
+	if err != nil {
+		return it, false, fmt.Errorf("read item %s of %s: %w", key, source, err)
+	}
+	return it, ok, nil
+}
+
+// PutItem stores a followed feed item.
+func (tx *Tx) PutItem(it Item) error {
+	if err := validName(it.Source); err != nil {
+		return fmt.Errorf("write item: source: %w", err)
+	}
+	if err := validName(it.Key); err != nil {
+		return fmt.Errorf("write item of %s: key: %w", it.Source, err)
+	}
+	if err := tx.put(bucketItems, itemKey(it.Source, it.Key), it); err != nil {
+		return fmt.Errorf("write item %s of %s: %w", it.Key, it.Source, err)
+	}
+	return nil
+}
+
+// Claim returns the claim record of metric at value, and whether there is
+// one.
+func (tx *Tx) Claim(metric string, value float64) (Claim, bool, error) {
+	var c Claim
+	ok, err := tx.get(bucketClaims, claimKey(metric, value), &c)
+	if err != nil {
+		return c, false, fmt.Errorf("read claim %s=%g: %w", metric, value, err)
+	}
+	return c, ok, nil
+}
+
+// PutClaim stores a claim record.
+func (tx *Tx) PutClaim(c Claim) error {
+	if err := validName(c.Metric); err != nil {
+		return fmt.Errorf("write claim: metric: %w", err)
+	}
+	if err := tx.put(bucketClaims, claimKey(c.Metric, c.Value), c); err != nil {
+		return fmt.Errorf("write claim %s=%g: %w", c.Metric, c.Value, err)
+	}
+	return nil
+}
+
+func claimKey(metric string, value float64) []byte {
+	return []byte(metric + "\x00" + strconv.FormatFloat(value, 'g', -1, 64))
+}
+
+func itemKey(source, key string) []byte { return []byte(source + "\x00" + key) }
 
 // validName checks an id used in a key.
 func validName(s string) error {
