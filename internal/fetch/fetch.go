@@ -2,8 +2,9 @@
 // connect and overall timeouts, a cap on the decompressed body size, gzip
 // handled by hand so the cap also bounds decompression, bounded redirects
 // that never downgrade from https to http, conditional GET with ETag and
-// Last-Modified, Retry-After on 429 and 503, and global and per-host limits on
-// requests in flight.
+// Last-Modified, Retry-After on 429 and 503 remembered per host, a minimum
+// delay between requests to one host, global and per-host limits on
+// requests in flight, and charset detection to UTF-8.
 package fetch
 
 import (
@@ -64,7 +65,10 @@ type Options struct {
 	MaxRedirects   int           // default 5; negative follows no redirect at all
 	Concurrency    int           // global limit on requests in flight, default 8
 	PerHost        int           // per-host limit on requests in flight, default 2
-	Logger         *slog.Logger  // default discards
+	// HostDelay is the minimum time between the starts of two requests to
+	// one host, whichever sources they serve; default 0, none.
+	HostDelay time.Duration
+	Logger    *slog.Logger // default discards
 	// Transport replaces the client's own transport, for tests. The client
 	// then cannot apply ConnectTimeout; Timeout still bounds every request.
 	Transport http.RoundTripper
@@ -77,6 +81,7 @@ type Client struct {
 	hc     *http.Client
 	global chan struct{}
 	hosts  *hostLimiter
+	gate   *hostGate
 	log    *slog.Logger
 }
 
@@ -114,6 +119,7 @@ func New(opts Options) *Client {
 		opts:   opts,
 		global: make(chan struct{}, opts.Concurrency),
 		hosts:  newHostLimiter(opts.PerHost),
+		gate:   newHostGate(opts.HostDelay),
 		log:    logger,
 	}
 	c.hc = &http.Client{
@@ -210,9 +216,20 @@ func (e *StatusError) Temporary() bool {
 	return false
 }
 
-// Get fetches req.URL. It waits for a per-host and a global slot (returning
-// ctx's error if ctx ends first), then bounds the whole exchange, body read
-// included, by Options.Timeout. Errors name the URL; see StatusError,
+// Get fetches req.URL. Before sending it waits, returning ctx's error if ctx
+// ends first:
+//   - for the end of a Retry-After backoff that the host asked for on an
+//     earlier 429 or 503. When that end falls after ctx's deadline (or, for
+//     a ctx without one, more than Options.Timeout away) Get fails at once
+//     with a *HostBackoffError instead;
+//   - for a per-host slot (Options.PerHost);
+//   - for Options.HostDelay after the start of the previous request to the
+//     host. When that start falls after ctx's deadline Get fails at once
+//     with an error that satisfies errors.Is(err, context.DeadlineExceeded);
+//   - for a global slot (Options.Concurrency).
+//
+// The whole exchange, body read included, is then bounded by
+// Options.Timeout. Errors name the URL; see StatusError, HostBackoffError,
 // ErrTooLarge, ErrTooManyRedirects and ErrInsecureRedirect. A timeout
 // satisfies errors.Is(err, context.DeadlineExceeded).
 func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
@@ -233,13 +250,22 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 	// a password that a URL's userinfo may carry. The request itself uses u.
 	req.URL = u.Redacted()
 
+	host := strings.ToLower(u.Hostname())
+	// Backoff before the host slot: a request waiting out a Retry-After
+	// must not keep another source's request, due later, from its slot.
+	if err := c.waitBackoff(ctx, host); err != nil {
+		return nil, fmt.Errorf("get %s: %w", req.URL, err)
+	}
 	// Per-host first: waiting for a busy host while holding a global slot
 	// would let one slow host starve every other.
-	releaseHost, err := c.hosts.acquire(ctx, strings.ToLower(u.Hostname()))
+	releaseHost, err := c.hosts.acquire(ctx, host)
 	if err != nil {
 		return nil, fmt.Errorf("get %s: wait for host slot: %w", req.URL, err)
 	}
 	defer releaseHost()
+	if err := c.waitTurn(ctx, host); err != nil {
+		return nil, fmt.Errorf("get %s: %w", req.URL, err)
+	}
 	if err := acquire(ctx, c.global); err != nil {
 		return nil, fmt.Errorf("get %s: wait for slot: %w", req.URL, err)
 	}
@@ -259,6 +285,12 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 	var se *StatusError
 	if errors.As(err, &se) {
 		attrs = append(attrs, slog.Int("status", se.Status))
+		if se.RetryAfter > 0 {
+			until := start.Add(dur + min(se.RetryAfter, MaxHostBackoff))
+			c.gate.setBackoff(host, until, se.Status)
+			c.log.LogAttrs(ctx, slog.LevelInfo, "host asked to back off", append(attrs,
+				slog.String("host", host), slog.Time("until", until))...)
+		}
 	}
 	c.log.LogAttrs(ctx, slog.LevelDebug, "fetch failed", append(attrs,
 		slog.Duration("dur", dur), slog.Any("err", err))...)
@@ -334,6 +366,50 @@ func (c *Client) do(ctx context.Context, u *url.URL, req Request) (*Response, er
 	}
 	out.Body = body
 	return out, nil
+}
+
+// waitBackoff waits until host's Retry-After backoff, if any, has ended, or
+// fails at once with a *HostBackoffError when it ends after the request
+// could still be sent.
+func (c *Client) waitBackoff(ctx context.Context, host string) error {
+	// A loop: while this request waited, another answer from the host may
+	// have pushed the end further out.
+	for {
+		now := time.Now()
+		until, status := c.gate.backoff(host, now)
+		if until.IsZero() {
+			return nil
+		}
+		limit, ok := ctx.Deadline()
+		if !ok {
+			// A ctx without a deadline (a CLI fetch) would otherwise wait up
+			// to MaxHostBackoff in silence.
+			limit = now.Add(c.opts.Timeout)
+		}
+		if until.After(limit) {
+			return &HostBackoffError{Host: host, Until: until, Status: status}
+		}
+		if err := sleep(ctx, until.Sub(now)); err != nil {
+			return fmt.Errorf("wait for host %s to end its backoff: %w", host, err)
+		}
+	}
+}
+
+// waitTurn waits until Options.HostDelay has passed since the start of the
+// previous request to host, booking this request's start.
+func (c *Client) waitTurn(ctx context.Context, host string) error {
+	now := time.Now()
+	deadline, _ := ctx.Deadline()
+	start, cancel, ok := c.gate.reserve(host, now, deadline)
+	if !ok {
+		return fmt.Errorf("host %s is busy until %s, after this request's deadline: %w",
+			host, start.UTC().Format(time.RFC3339Nano), context.DeadlineExceeded)
+	}
+	if err := sleep(ctx, start.Sub(now)); err != nil {
+		cancel()
+		return fmt.Errorf("wait for host %s: %w", host, err)
+	}
+	return nil
 }
 
 // explain adds the configured timeout to an error caused by Get's own

@@ -407,7 +407,10 @@ func TestGetRefusesHTTPSToHTTPRedirect(t *testing.T) {
 
 func TestGetStatusErrors(t *testing.T) {
 	t.Parallel()
-	future := time.Now().Add(90 * time.Second).UTC().Format(http.TimeFormat)
+	// An HTTP date 90s ahead, made when the server answers: made at the
+	// start of the test, it aged by however long a loaded machine took to
+	// reach the subtest.
+	const future = "in 90s"
 	tests := []struct {
 		name           string
 		status         int
@@ -428,7 +431,11 @@ func TestGetStatusErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if tc.retryAfter != "" {
+				switch tc.retryAfter {
+				case "":
+				case future:
+					w.Header().Set("Retry-After", time.Now().Add(90*time.Second).UTC().Format(http.TimeFormat))
+				default:
 					w.Header().Set("Retry-After", tc.retryAfter)
 				}
 				w.WriteHeader(tc.status)
@@ -798,6 +805,24 @@ func TestToUTF8(t *testing.T) {
 		{name: "invalid UTF-8 claiming UTF-8", body: []byte("\x93quoted\x94"), contentType: "text/html; charset=utf-8", want: "\u201cquoted\u201d", wantName: "windows-1252"},
 		{name: "UTF-8 BOM is dropped", body: []byte("\xef\xbb\xbfhi"), contentType: "text/plain", want: "hi", wantName: "utf-8"},
 		{name: "UTF-16LE with BOM", body: []byte{0xFF, 0xFE, 'h', 0, 'i', 0}, contentType: "text/plain", want: "hi", wantName: "utf-16le"},
+		{name: "UTF-16BE with BOM over a latin1 header", body: []byte{0xFE, 0xFF, 0, 'h', 0, 0xe9}, contentType: "text/html; charset=iso-8859-1", want: "h\u00e9", wantName: "utf-16be"},
+		{name: "UTF-8 BOM over a latin1 header", body: []byte("\xef\xbb\xbfcaf\xc3\xa9"), contentType: "text/html; charset=iso-8859-1", want: "caf\u00e9", wantName: "utf-8"},
+		{name: "UTF-16LE from header without BOM", body: []byte{'h', 0, 'i', 0}, contentType: "text/plain; charset=UTF-16LE", want: "hi", wantName: "utf-16le"},
+		{name: "BOM-less UTF-16LE XML declaration", body: []byte("<\x00?\x00x\x00m\x00l\x00?\x00>\x00"), want: "<?xml?>", wantName: "utf-16le"},
+		{name: "header beats meta", body: []byte("<meta charset=iso-8859-15><p>50 \xa4"), contentType: "text/html; charset=windows-1252", want: "<meta charset=iso-8859-15><p>50 \u00a4", wantName: "windows-1252"},
+		{name: "unknown header label falls through to meta", body: []byte("<meta charset=iso-8859-15><p>50 \xa4"), contentType: "text/html; charset=bogus", want: "<meta charset=iso-8859-15><p>50 \u20ac", wantName: "iso-8859-15"},
+		{name: "XML declaration beats meta", body: []byte("<?xml version=\"1.0\" encoding=\"iso-8859-15\"?><html><meta charset=windows-1252><p>\xa4"), want: "<?xml version=\"1.0\" encoding=\"iso-8859-15\"?><html><meta charset=windows-1252><p>\u20ac", wantName: "iso-8859-15"},
+		{name: "http-equiv meta", body: []byte(`<meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-15"><p>` + "\xa4"), want: `<meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-15"><p>` + "\u20ac", wantName: "iso-8859-15"},
+		{
+			name:     "meta charset after 1,024 bytes of head",
+			body:     []byte("<html><head><script>" + strings.Repeat("var x = 1;\n", 200) + "</script><meta charset=iso-8859-15></head><body>50 \xa4"),
+			want:     "<html><head><script>" + strings.Repeat("var x = 1;\n", 200) + "</script><meta charset=iso-8859-15></head><body>50 \u20ac",
+			wantName: "iso-8859-15",
+		},
+		{name: "meta in the body is ignored", body: []byte("<body><meta charset=iso-8859-15>\xa4"), want: "<body><meta charset=iso-8859-15>\u00a4", wantName: "windows-1252"},
+		{name: "meta UTF-16 on 8-bit text", body: []byte("<meta charset=utf-16>caf\xe9"), want: "<meta charset=utf-16>caf\u00e9", wantName: "windows-1252"},
+		{name: "no label at all", body: []byte("\x93Thats\x94 50\x80"), want: "\u201cThats\u201d 50\u20ac", wantName: "windows-1252"},
+		{name: "ASCII with a bogus header", body: []byte("plain"), contentType: "text/html; charset=x-bogus", want: "plain", wantName: "utf-8"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

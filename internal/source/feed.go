@@ -21,6 +21,7 @@ import (
 	"github.com/mmcdole/gofeed/rss"
 	xhtml "golang.org/x/net/html"
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
 )
 
 // Document is one fetched thing with a stable identity.
@@ -130,7 +131,7 @@ func itemDocument(sourceID string, base *url.URL, item *gofeed.Item, guidIsPerma
 	doc := Document{
 		Source: sourceID,
 		URL:    resolve(base, link),
-		Title:  titleText(item.Title),
+		Title:  RepairMojibake(titleText(item.Title)),
 	}
 	switch {
 	case guid != "":
@@ -161,6 +162,7 @@ func itemDocument(sourceID string, base *url.URL, item *gofeed.Item, guidIsPerma
 	} else {
 		text = feedHTMLText(content)
 	}
+	text = RepairMojibake(text)
 	switch {
 	case doc.Title == "":
 		doc.Text = text
@@ -233,11 +235,21 @@ func hasEntity(s string) bool {
 	return strings.IndexByte(s, '&') >= 0 && html.UnescapeString(s) != s
 }
 
-// xmlToUTF8 converts an XML body that is not valid UTF-8 and declares no
-// other encoding from Windows-1252, the usual encoding of such feeds. A body
-// that declares its encoding is left alone: the parser converts it, and
-// converting here too would decode the text twice.
+// xmlToUTF8 prepares a feed body for the parser, which reads UTF-8 and the
+// 8-bit encodings an XML declaration names, but not UTF-16:
+//
+//   - UTF-16, recognised by its byte order mark or, without one, by the
+//     zero bytes around "<?xml" (the XML specification's autodetection),
+//     is converted to UTF-8 and its declaration rewritten to say so, since
+//     the parser would otherwise decode the converted text as UTF-16 again;
+//   - a body that is not valid UTF-8 and declares no other encoding is
+//     converted from Windows-1252, the usual encoding of such feeds;
+//   - a body that declares an 8-bit encoding is left alone: the parser
+//     converts it, and converting here too would decode the text twice.
 func xmlToUTF8(body []byte) []byte {
+	if out, ok := utf16ToUTF8(body); ok {
+		return out
+	}
 	if utf8.Valid(body) {
 		return body
 	}
@@ -253,6 +265,50 @@ func xmlToUTF8(body []byte) []byte {
 		return body
 	}
 	return out
+}
+
+// utf16ToUTF8 converts a UTF-16 XML body to UTF-8 with a declaration that
+// says UTF-8; ok is false when body is not UTF-16 or does not decode.
+func utf16ToUTF8(body []byte) (out []byte, ok bool) {
+	var order unicode.Endianness
+	switch {
+	case bytes.HasPrefix(body, []byte{0xFF, 0xFE}), bytes.HasPrefix(body, []byte("<\x00?\x00x\x00")):
+		order = unicode.LittleEndian
+	case bytes.HasPrefix(body, []byte{0xFE, 0xFF}), bytes.HasPrefix(body, []byte("\x00<\x00?\x00x")):
+		order = unicode.BigEndian
+	default:
+		return nil, false
+	}
+	// UseBOM: a byte order mark, when present, is obeyed and dropped.
+	out, err := unicode.UTF16(order, unicode.UseBOM).NewDecoder().Bytes(body)
+	if err != nil {
+		return nil, false
+	}
+	return rewriteXMLDeclEncoding(out, "UTF-8"), true
+}
+
+// rewriteXMLDeclEncoding replaces the encoding named in b's XML declaration,
+// if any, with enc.
+func rewriteXMLDeclEncoding(b []byte, enc string) []byte {
+	trimmed := bytes.TrimLeft(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")), " \t\r\n")
+	old := xmlDeclEncoding(trimmed)
+	if old == "" {
+		return b
+	}
+	end := bytes.Index(b, []byte("?>"))
+	attr := bytes.Index(b[:end], []byte("encoding"))
+	if attr < 0 {
+		return b
+	}
+	i := bytes.Index(b[attr:end], []byte(old))
+	if i < 0 {
+		return b
+	}
+	i += attr
+	out := make([]byte, 0, len(b)-len(old)+len(enc))
+	out = append(out, b[:i]...)
+	out = append(out, enc...)
+	return append(out, b[i+len(old):]...)
 }
 
 // xmlDeclEncoding returns the encoding named in an XML declaration at the

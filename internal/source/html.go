@@ -26,16 +26,21 @@ func HTMLText(s string) string {
 		skipDepth int
 		preDepth  int
 		tables    []tableState // innermost last
+		openCells int          // tables in the stack whose inCell is set
 	)
 	// inCell reports whether text is inside a table cell, of a nested table
-	// too, where line breaks would split one row across lines.
-	inCell := func() bool {
-		for i := range tables {
-			if tables[i].inCell {
-				return true
+	// too, where line breaks would split one row across lines. A counter,
+	// not a scan of the stack: 100,000 nested tables made that quadratic.
+	inCell := func() bool { return openCells > 0 }
+	setCell := func(t *tableState, in bool) {
+		if t.inCell != in {
+			if in {
+				openCells++
+			} else {
+				openCells--
 			}
+			t.inCell = in
 		}
-		return false
 	}
 	brk := func(n int) {
 		if inCell() {
@@ -81,15 +86,16 @@ func HTMLText(s string) string {
 				brk(2)
 			case atom.Td, atom.Th:
 				if len(tables) > 0 {
-					tables[len(tables)-1].inCell = false
+					setCell(&tables[len(tables)-1], false)
 				}
 			case atom.Tr:
 				if len(tables) > 0 {
-					tables[len(tables)-1].inCell = false
+					setCell(&tables[len(tables)-1], false)
 				}
 				brk(1)
 			case atom.Table:
 				if len(tables) > 0 {
+					setCell(&tables[len(tables)-1], false)
 					tables = tables[:len(tables)-1]
 				}
 				brk(2)
@@ -130,7 +136,8 @@ func HTMLText(s string) string {
 		case atom.Tr:
 			if len(tables) > 0 {
 				t := &tables[len(tables)-1]
-				t.inCell, t.cells = false, 0
+				setCell(t, false)
+				t.cells = 0
 			}
 			brk(1)
 		case atom.Td, atom.Th:
@@ -144,7 +151,7 @@ func HTMLText(s string) string {
 				w.separator()
 			}
 			t.cells++
-			t.inCell = tt == html.StartTagToken
+			setCell(t, tt == html.StartTagToken)
 		default:
 			if n := blockBreak(a); n > 0 {
 				brk(n)

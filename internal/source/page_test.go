@@ -17,7 +17,7 @@ func TestPageDocument(t *testing.T) {
 		want, notWant  []string
 		wantErr        string
 	}{
-		{name: "whole page", want: []string{"UC data", "Home", "12,345"}},
+		{name: "no selector reads the main content", want: []string{"UC data", "Unaccompanied children referred | 12,345"}, notWant: []string{"Home", "Contact"}},
 		{name: "selector keeps the row's label with its number", selector: "#figures table",
 			want: []string{"UC data", "Unaccompanied children referred | 12,345"}, notWant: []string{"Home", "Contact"}},
 		{name: "selector that matches nothing", selector: "#gone", wantErr: `selector "#gone" matches nothing (title "UC data")`},

@@ -1,23 +1,35 @@
 package source
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
-// minimalPDF builds a one-page PDF showing text, with a correct xref table.
-func minimalPDF(text string) []byte {
+// minimalPDF builds a PDF with one page per argument, each showing that
+// text, with a correct xref table.
+func minimalPDF(pages ...string) []byte {
+	// Objects: 1 catalog, 2 page tree, 3 font, then a page and its content
+	// stream for each page.
 	objs := []string{
 		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-		"", // content stream, below
+		"", // page tree, below
 		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
 	}
-	stream := fmt.Sprintf("BT /F1 12 Tf 72 720 Td (%s) Tj ET", text)
-	objs[3] = fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(stream), stream)
+	var kids []string
+	for _, text := range pages {
+		pageObj := len(objs) + 1
+		kids = append(kids, fmt.Sprintf("%d 0 R", pageObj))
+		stream := fmt.Sprintf("BT /F1 12 Tf 72 720 Td (%s) Tj ET", text)
+		objs = append(objs,
+			fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R /Resources << /Font << /F1 3 0 R >> >> >>", pageObj+1),
+			fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(stream), stream))
+	}
+	objs[1] = fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(pages))
 	var b strings.Builder
 	b.WriteString("%PDF-1.4\n")
 	offsets := make([]int, len(objs))
@@ -61,5 +73,83 @@ func TestPDFDocumentRejectsNonPDF(t *testing.T) {
 	_, err := PDFDocument(context.Background(), "oig", "https://example.org/r.pdf", []byte("<html>Access Denied</html>"))
 	if err == nil || !strings.Contains(err.Error(), "https://example.org/r.pdf: body is not a PDF") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestPDFDocumentPageNumbers(t *testing.T) {
+	t.Parallel()
+	if err := PDFToTextAvailable(); err != nil {
+		t.Skip(err)
+	}
+	body := minimalPDF(
+		"OIG-25-21 Management Alert",
+		"More than 43,000 children failed to appear.",
+		"ICE had not served 233,000 notices to appear.",
+	)
+	d, err := PDFDocument(context.Background(), "oig", "https://example.org/OIG-25-21.pdf", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		quote string
+		want  int
+	}{
+		{quote: "OIG-25-21", want: 1},
+		{quote: "43,000", want: 2},
+		{quote: "233,000", want: 3},
+	}
+	for _, tc := range tests {
+		i := strings.Index(d.Text, tc.quote)
+		if i < 0 {
+			t.Fatalf("text lacks %q: %q", tc.quote, d.Text)
+		}
+		if got := PageAt(d.Text, i); got != tc.want {
+			t.Errorf("PageAt(%q at %d) = %d, want %d; text %q", tc.quote, i, got, tc.want, d.Text)
+		}
+	}
+}
+
+func TestPageAt(t *testing.T) {
+	t.Parallel()
+	const text = "one\ftwo\fthree\f"
+	tests := []struct {
+		name   string
+		offset int
+		want   int
+	}{
+		{name: "start", offset: 0, want: 1},
+		{name: "form feed ending page 1", offset: 3, want: 1},
+		{name: "first byte of page 2", offset: 4, want: 2},
+		{name: "last page", offset: strings.Index(text, "three"), want: 3},
+		{name: "trailing form feed", offset: len(text) - 1, want: 3},
+		{name: "end of text", offset: len(text), want: 3},
+		{name: "past the end", offset: len(text) + 10, want: 3},
+		{name: "negative", offset: -1, want: 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := PageAt(text, tc.offset); got != tc.want {
+				t.Errorf("PageAt(%d) = %d, want %d", tc.offset, got, tc.want)
+			}
+		})
+	}
+	if got := PageAt("", 0); got != 1 {
+		t.Errorf(`PageAt("", 0) = %d, want 1`, got)
+	}
+}
+
+// TestPDFDocumentRefuses50MB: the size is checked before pdftotext runs,
+// so this holds whether or not poppler is installed, and is fast.
+func TestPDFDocumentRefuses50MB(t *testing.T) {
+	t.Parallel()
+	body := append(minimalPDF("x"), bytes.Repeat([]byte("0"), 50_000_000)...)
+	start := time.Now()
+	_, err := PDFDocument(context.Background(), "oig", "https://example.org/huge.pdf", body)
+	if !errors.Is(err, ErrPDFTooLarge) || !strings.Contains(err.Error(), "https://example.org/huge.pdf") {
+		t.Fatalf("err = %v, want ErrPDFTooLarge naming the URL", err)
+	}
+	if elapsed := time.Since(start); elapsed > time.Second {
+		t.Errorf("took %s to refuse", elapsed)
 	}
 }

@@ -1,0 +1,291 @@
+package source
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/text/encoding/charmap"
+)
+
+func TestArticleDropsBoilerplate(t *testing.T) {
+	t.Parallel()
+	const pageURL = "https://News.Example.com:443/2025/03/25/ice-children-audit?utm_source=rss&utm_campaign=x#top"
+	a, err := Article(pageURL, readFixture(t, "article.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "https://news.example.com/2025/03/25/ice-children-audit"; a.URL != want {
+		t.Errorf("URL = %q, want %q (rel=canonical resolved, tracking stripped)", a.URL, want)
+	}
+	if want := "ICE cannot locate thousands of migrant children, watchdog finds"; a.Title != want {
+		t.Errorf("Title = %q, want %q", a.Title, want)
+	}
+	if a.Byline != "Jane Roe" {
+		t.Errorf("Byline = %q", a.Byline)
+	}
+	if want := time.Date(2025, 3, 25, 18, 5, 0, 0, time.UTC); !a.Published.Equal(want) || a.Published.Location() != time.UTC {
+		t.Errorf("Published = %s, want %s", a.Published, want)
+	}
+	// The figures of the story, each on its own paragraph line.
+	for _, want := range []string{
+		"The agency had not served notices to appear on 233,000 children as of January 2025",
+		"\n\nMore than 43,000 children failed to appear for immigration court hearings as of October 2024",
+		"\n\nInspectors also found that more than 31,000 release addresses were blank",
+		"“committed to the safety of every child”",
+	} {
+		if !strings.Contains(a.Text, want) {
+			t.Errorf("text lacks %q:\n%s", want, a.Text)
+		}
+	}
+	// Navigation, cookie banner, ads, share tools, related stories,
+	// newsletter box, comments, footer, scripts: none of their words or
+	// figures.
+	for _, boiler := range []string{
+		"Politics", "Subscribe", "$1 a week", // navigation
+		"1,234 partners", "cookies", "Accept all", // cookie banner
+		"Advertisement", "45%", "70%", "headphones", // ads, top and inline
+		"Share on",                                   // share tools
+		"Related", "600,000", "85,000", "9,000 beds", // related stories
+		"2,000,000", "newsletter", // newsletter box
+		"320,000", "Comments", // comments
+		"500 Main", "All rights reserved", "Careers", // footer
+		"987654", "slots", "min-height", // scripts and styles
+	} {
+		if strings.Contains(a.Text, boiler) {
+			t.Errorf("text has boilerplate %q:\n%s", boiler, a.Text)
+		}
+	}
+	if strings.HasPrefix(a.Text, a.Title) {
+		t.Errorf("text repeats the title:\n%s", a.Text)
+	}
+}
+
+// articlePage is a page whose story is long enough for readability, with
+// the head and story text given.
+func articlePage(head, story string) []byte {
+	var b strings.Builder
+	b.WriteString("<!DOCTYPE html><html><head><meta charset=utf-8><title>Story | Site</title>" + head + "</head><body>")
+	b.WriteString(`<nav><a href="/">Home</a> <a href="/news">News</a></nav><article>`)
+	for range 4 {
+		b.WriteString("<p>" + story + " The audit reviewed records from five fiscal years and interviewed officials at headquarters and in the field offices.</p>")
+	}
+	b.WriteString(`</article><footer>Footer text</footer></body></html>`)
+	return []byte(b.String())
+}
+
+func TestArticleCanonicalURL(t *testing.T) {
+	t.Parallel()
+	const pageURL = "https://news.example.com/story/42?utm_source=rss&id=7"
+	tests := []struct {
+		name, head, want string
+	}{
+		{name: "no canonical: the page URL, canonicalised", want: "https://news.example.com/story/42?id=7"},
+		{name: "absolute rel=canonical", head: `<link rel="canonical" href="https://www.example.com/politics/story-42/">`, want: "https://www.example.com/politics/story-42/"},
+		{name: "relative rel=canonical", head: `<link rel="canonical" href="../story/42?b=2&a=1">`, want: "https://news.example.com/story/42?a=1&b=2"},
+		{name: "rel with several tokens", head: `<link rel="alternate canonical" href="/c">`, want: "https://news.example.com/c"},
+		{name: "og:url when no canonical", head: `<meta property="og:url" content="https://news.example.com/og/42?fbclid=x">`, want: "https://news.example.com/og/42"},
+		{name: "canonical beats og:url", head: `<meta property="og:url" content="/og"><link rel=canonical href="/canon">`, want: "https://news.example.com/canon"},
+		{name: "canonical to the home page is ignored", head: `<link rel="canonical" href="https://news.example.com/"><meta property="og:url" content="/og">`, want: "https://news.example.com/og"},
+		{name: "non-http canonical is ignored", head: `<link rel="canonical" href="javascript:alert(1)">`, want: "https://news.example.com/story/42?id=7"},
+		{name: "empty canonical is ignored", head: `<link rel="canonical" href=" ">`, want: "https://news.example.com/story/42?id=7"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a, err := Article(pageURL, articlePage(tc.head, "More than 43,000 children failed to appear."))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.URL != tc.want {
+				t.Errorf("URL = %q, want %q", a.URL, tc.want)
+			}
+		})
+	}
+}
+
+func TestArticleErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		url     string
+		body    string
+		wantIs  error
+		wantErr string
+	}{
+		{name: "empty page", url: "https://example.org/a", body: "<html><body></body></html>", wantIs: ErrNoArticle,
+			wantErr: "read article https://example.org/a: no article text found"},
+		{name: "script-only shell", url: "https://example.org/b", body: `<html><head><title>Just a moment...</title></head><body><script>challenge()</script><noscript>Enable JavaScript</noscript></body></html>`,
+			wantIs: ErrNoArticle, wantErr: `(title "Just a moment...")`},
+		{name: "bad URL", url: "http://a b/", body: "<p>x</p>", wantErr: "read article http://a b/: bad page URL"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Article(tc.url, []byte(tc.body))
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("err = %v, want %q", err, tc.wantErr)
+			}
+			if tc.wantIs != nil && !errors.Is(err, tc.wantIs) {
+				t.Errorf("err = %v, want errors.Is %v", err, tc.wantIs)
+			}
+		})
+	}
+}
+
+func TestArticleRepairsMojibake(t *testing.T) {
+	t.Parallel()
+	a, err := Article("https://example.org/a", articlePage("", "Thatâ€™s what the agency said: more than 43,000Â children."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(a.Text, "That’s what the agency said: more than 43,000\u00a0children.") {
+		t.Errorf("text not repaired:\n%s", a.Text)
+	}
+}
+
+// TestWindows1252Page reads a page generated in Windows-1252 (curly quotes,
+// dashes, accents and the euro sign are all single bytes there) after
+// decoding it as the daemon does, from the page's own declaration.
+func TestWindows1252Page(t *testing.T) {
+	t.Parallel()
+	utf := string(articlePage(`<meta http-equiv="Content-Type" content="text/html; charset=windows-1252">`,
+		"The agency’s “Key figures” box — café owners paid €1,200 in fees."))
+	body, err := charmap.Windows1252.NewEncoder().Bytes([]byte(utf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(body) == utf {
+		t.Fatal("the fixture is not in Windows-1252")
+	}
+	// The decoding that fetch.ToUTF8 does: declared Windows-1252.
+	decoded, err := charmap.Windows1252.NewDecoder().Bytes(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := PageDocument("cp", "https://example.org/p", "", decoded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "The agency’s “Key figures” box — café owners paid €1,200 in fees."; !strings.Contains(d.Text, want) {
+		t.Errorf("text lacks %q:\n%s", want, d.Text)
+	}
+}
+
+// TestHostileNestedHTML feeds 100,000 nested elements of several kinds to
+// every HTML reader. Each must return (an error is fine, and expected for
+// some) in bounded time: a guard against quadratic paths, not a benchmark.
+func TestHostileNestedHTML(t *testing.T) {
+	t.Parallel()
+	const n = 100_000
+	tests := []struct {
+		name  string
+		inner string
+	}{
+		{name: "div", inner: strings.Repeat("<div>", n) + "291,000"},
+		{name: "table", inner: strings.Repeat("<table>", n) + "291,000"},
+		{name: "table row cell", inner: strings.Repeat("<table><tr><td>", n) + "291,000"},
+		{name: "anchor", inner: strings.Repeat(`<a href="#">`, n) + "291,000"},
+		{name: "formatting", inner: strings.Repeat("<b><i>", n/2) + "291,000"},
+		{name: "list", inner: strings.Repeat("<ul><li>", n/2) + "291,000"},
+		{name: "div, 40,000 deep, under the element caps", inner: strings.Repeat("<div>", 40_000) + "291,000"},
+		{name: "40,000 elements 400 deep, under the caps", inner: strings.Repeat(strings.Repeat("<div>", 400)+"<p>A sentence with 12 words in it."+strings.Repeat("</div>", 400), 100)},
+		{name: "deep but parseable, many times", inner: strings.Repeat(strings.Repeat("<div>", 400)+"<p>A sentence with 12 words in it."+strings.Repeat("</div>", 400), n/400)},
+	}
+	// Seconds, where a quadratic path would take minutes; scaled under the
+	// race detector.
+	const bound = 5 * time.Second * raceSlowdown
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			page := []byte("<html><head><title>Deep</title></head><body>" + tc.inner + "</body></html>")
+			for _, reader := range []struct {
+				name string
+				read func() error
+			}{
+				{"HTMLText", func() error { HTMLText(string(page)); return nil }},
+				{"Article", func() error { _, err := Article("https://example.org/deep", page); return err }},
+				{"PageDocument with selector", func() error {
+					_, err := PageDocument("s", "https://example.org/deep", "div, table, td, p", page)
+					return err
+				}},
+				{"PageDocument without selector", func() error {
+					_, err := PageDocument("s", "https://example.org/deep", "", page)
+					return err
+				}},
+			} {
+				start := time.Now()
+				err := reader.read()
+				elapsed := time.Since(start)
+				if elapsed > bound {
+					t.Errorf("%s took %s, want under %s", reader.name, elapsed, bound)
+				}
+				if err != nil && !strings.Contains(err.Error(), "https://example.org/deep") {
+					t.Errorf("%s: error %q does not name the page", reader.name, err)
+				}
+				t.Logf("%s: %s, err %v", reader.name, elapsed.Round(time.Millisecond), err)
+			}
+		})
+	}
+}
+
+// benchArticle is a news page of about 100 KB shaped like the real ones:
+// a long head of scripts and styles, a cookie banner, a mega-menu, ads, the
+// story, a related-stories box, comments and a footer.
+func benchArticle() []byte {
+	var b strings.Builder
+	b.WriteString(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>ICE cannot locate thousands of children | The Daily Ledger</title>
+<link rel="canonical" href="https://news.example.com/2025/03/25/ice-children-audit">
+<meta property="article:published_time" content="2025-03-25T14:05:00Z">`)
+	for i := range 30 {
+		fmt.Fprintf(&b, `<link rel="preload" href="/static/chunk-%d.js" as="script"><script>window.__cfg%d = {"a": [1,2,3], "flags": {"x": true}, "n": %d};</script>`, i, i, i)
+	}
+	b.WriteString(`<style>` + strings.Repeat(".c{margin:0 auto;padding:4px 8px}", 900) + `</style></head><body>`)
+	b.WriteString(`<div class="cookie-banner" role="dialog"><p>We and our 1,234 partners use cookies.</p><button>Accept</button></div>`)
+	b.WriteString(`<header><nav class="mega-menu"><ul>`)
+	for i := range 300 {
+		fmt.Fprintf(&b, `<li class="menu-item"><a href="/section/%d">Section %d</a></li>`, i, i)
+	}
+	b.WriteString(`</ul></nav></header><main><article><h1>ICE cannot locate thousands of children</h1><div class="byline">By Jane Roe</div>`)
+	for i := range 60 {
+		fmt.Fprintf(&b, `<p>Paragraph %d: ICE had not served notices to appear on 233,000 children as of January 2025, and more than 43,000 failed to appear, the inspector general said in a report on the agency&rsquo;s monitoring of children released from custody.</p>`, i)
+		if i%8 == 7 {
+			b.WriteString(`<div class="ad ad-inline"><span>Advertisement</span><a href="https://ads.example.net/c">Save 45% today</a></div>`)
+		}
+	}
+	b.WriteString(`</article><aside class="related-stories"><h2>Related</h2><ul>`)
+	for i := range 30 {
+		fmt.Fprintf(&b, `<li><a href="/story/%d"><img src="/img/%d.jpg" alt="">Related story number %d with 600,000 in the headline</a></li>`, i, i, i)
+	}
+	b.WriteString(`</ul></aside><section class="comments">`)
+	for i := range 150 {
+		fmt.Fprintf(&b, `<div class="comment"><span class="author">reader%d</span><p>Comment %d: I read it was 320,000 somewhere else.</p></div>`, i, i)
+	}
+	b.WriteString(`</section></main><footer class="site-footer"><ul>`)
+	for i := range 150 {
+		fmt.Fprintf(&b, `<li><a href="/footer/%d">Footer link %d</a></li>`, i, i)
+	}
+	b.WriteString(`</ul><p>&copy; 2025 The Daily Ledger</p></footer></body></html>`)
+	return []byte(b.String())
+}
+
+func BenchmarkArticle(b *testing.B) {
+	page := benchArticle()
+	a, err := Article("https://news.example.com/2025/03/25/ice-children-audit?utm_source=rss", page)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if strings.Contains(a.Text, "600,000") || strings.Contains(a.Text, "320,000") || !strings.Contains(a.Text, "Paragraph 59") {
+		b.Fatalf("the benchmark page is not read as expected:\n%s", a.Text)
+	}
+	b.Logf("page of %d bytes", len(page))
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Article("https://news.example.com/2025/03/25/ice-children-audit?utm_source=rss", page); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
