@@ -7,6 +7,7 @@ package diff
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -16,6 +17,10 @@ import (
 	"github.com/figwatch/watcher/internal/source"
 	"github.com/figwatch/watcher/internal/store"
 )
+
+// TouchInterval is how stale an unchanged document's LastSeen may get
+// before a poll that sees it again rewrites it.
+const TouchInterval = 24 * time.Hour
 
 // Authorities of a source.
 const (
@@ -27,6 +32,8 @@ const (
 type State interface {
 	Snapshot(docID string) (store.Snapshot, bool, error)
 	LatestObservation(metric, authority string) (store.Observation, bool, error)
+	// Observations is a metric's history, oldest first.
+	Observations(metric string) ([]store.Observation, error)
 }
 
 // SourceInfo describes the polled source.
@@ -106,6 +113,14 @@ func (c *comparer) doc(d Doc) error {
 	}
 	if seen && prev.Hash == doc.Hash {
 		c.res.Unchanged++
+		// Refresh LastSeen at most daily: retention drops documents not
+		// seen for a long time, and one still in its feed must not be
+		// dropped (it would come back as new), but rewriting every
+		// unchanged document on every poll would cost a write each.
+		if c.in.Now.Sub(prev.LastSeen) >= TouchInterval {
+			prev.LastSeen = c.in.Now
+			c.res.Snapshots = append(c.res.Snapshots, prev)
+		}
 		return nil
 	}
 	now := c.in.Now
@@ -195,8 +210,20 @@ func (c *comparer) officialFigure(doc source.Document, o store.Observation) erro
 
 func (c *comparer) claim(doc source.Document, o store.Observation) error {
 	off, ok, err := c.latestOfficial(o.Metric)
-	if err != nil || !ok {
+	if err != nil {
 		return err
+	}
+	if !ok {
+		// No official figure for this metric: the claim can only be
+		// checked as a sum of official figures of other metrics.
+		note, err := c.sumNote(o)
+		if err != nil || note == "" {
+			return err
+		}
+		ev := c.metricEvent(doc, o)
+		ev.Kind, ev.Note = ClaimMismatch, note
+		c.emit(ev)
+		return nil
 	}
 	tol := c.in.Metrics[o.Metric].Tolerance
 	if withinTolerance(off.Value, o.Value, tol) {
@@ -206,8 +233,54 @@ func (c *comparer) claim(doc source.Document, o store.Observation) error {
 	ev.Kind = ClaimMismatch
 	official := c.statedObs(off)
 	ev.Old = &official
+	hist, err := c.st.Observations(o.Metric)
+	if err != nil {
+		return fmt.Errorf("read history of %s: %w", o.Metric, err)
+	}
+	for _, h := range hist {
+		if h.Authority == Official && !sameValue(h, off) {
+			ev.Figures = append(ev.Figures, c.statedObs(h))
+		}
+	}
+	if ev.Note, err = c.sumNote(o); err != nil {
+		return err
+	}
 	c.emit(ev)
 	return nil
+}
+
+// sumTolerance is how close a claim must be to a sum of official figures
+// to be called that sum: reporters round sums (291,000 + 32,000 = 323,000
+// printed as "320,000").
+const sumTolerance = 0.015
+
+// sumNote says when a claim equals the sum of two current official values
+// of different metrics ("320,000" for 291,000 not served an NTA plus 32,000
+// who failed to appear): a figure no official source states.
+func (c *comparer) sumNote(claim store.Observation) (string, error) {
+	ids := slices.Sorted(maps.Keys(c.in.Metrics))
+	vals := make([]store.Observation, 0, len(ids))
+	for _, id := range ids {
+		o, ok, err := c.latestOfficial(id)
+		if err != nil {
+			return "", err
+		}
+		if ok && o.Unit == claim.Unit {
+			vals = append(vals, o)
+		}
+	}
+	for i := range vals {
+		for j := i + 1; j < len(vals); j++ {
+			sum := vals[i].Value + vals[j].Value
+			if sum != 0 && math.Abs(claim.Value-sum)/sum <= sumTolerance {
+				return fmt.Sprintf("%s equals %s (%s) + %s (%s): a sum no official source states",
+					Wording(claim.QualifierText, claim.Text),
+					Wording(vals[i].QualifierText, vals[i].Text), c.label(vals[i].Metric),
+					Wording(vals[j].QualifierText, vals[j].Text), c.label(vals[j].Metric)), nil
+			}
+		}
+	}
+	return "", nil
 }
 
 func (c *comparer) metricEvent(doc source.Document, o store.Observation) Event {
@@ -242,7 +315,7 @@ func (c *comparer) observations(doc source.Document, figs []extract.Figure) []st
 			Metric: f.Metric, Value: f.Value, High: f.High, Unit: f.Unit,
 			Qualifier: string(f.Qualifier), QualifierText: f.QualifierText, Text: f.Text,
 			Quote: quote, QuoteMark: mark,
-			Source: c.in.Source.ID, Authority: c.in.Source.Authority,
+			Source: c.in.Source.ID, SourceName: c.in.Source.Name, Authority: c.in.Source.Authority,
 			DocID: doc.ID, URL: doc.URL, Title: doc.Title,
 			Published: doc.Published, Observed: c.in.Now,
 		})
@@ -257,7 +330,7 @@ func (c *comparer) stated(doc source.Document) func(store.Figure) *Stated {
 		return &Stated{
 			Value: f.Value, Unit: f.Unit, Qualifier: f.Qualifier,
 			Wording: Wording(f.QualifierText, f.Text), Text: f.Text, Quote: quote, Mark: mark,
-			Metric: f.Metric, Source: c.in.Source.ID, Authority: c.in.Source.Authority,
+			Metric: f.Metric, Source: c.in.Source.ID, SourceName: c.in.Source.Name, Authority: c.in.Source.Authority,
 			DocID: doc.ID, URL: doc.URL, Title: doc.Title, Published: doc.Published, Seen: c.in.Now,
 		}
 	}
@@ -267,7 +340,7 @@ func (c *comparer) statedObs(o store.Observation) Stated {
 	return Stated{
 		Value: o.Value, Unit: o.Unit, Qualifier: o.Qualifier,
 		Wording: Wording(o.QualifierText, o.Text), Text: o.Text, Quote: o.Quote, Mark: o.QuoteMark,
-		Metric: o.Metric, Source: o.Source, Authority: o.Authority,
+		Metric: o.Metric, Source: o.Source, SourceName: o.SourceName, Authority: o.Authority,
 		DocID: o.DocID, URL: o.URL, Title: o.Title, Published: o.Published, Seen: o.Observed,
 	}
 }
@@ -277,7 +350,8 @@ func Wording(qualifierText, text string) string {
 	if qualifierText == "" {
 		return text
 	}
-	return qualifierText + " " + text
+	// Lower-cased: "More than" opening a sentence reads wrong mid-message.
+	return strings.ToLower(qualifierText) + " " + text
 }
 
 func storeFigures(figs []extract.Figure) []store.Figure {

@@ -13,6 +13,11 @@ import (
 type memState struct {
 	snaps    map[string]store.Snapshot
 	official map[string]store.Observation
+	history  map[string][]store.Observation
+}
+
+func (m memState) Observations(metric string) ([]store.Observation, error) {
+	return m.history[metric], nil
 }
 
 func (m memState) Snapshot(id string) (store.Snapshot, bool, error) {
@@ -48,7 +53,10 @@ func kinds(evs []Event) []Kind {
 }
 
 func TestCompare(t *testing.T) {
-	metrics := map[string]Metric{"uc_no_nta": {Label: "Not served an NTA", Tolerance: 0.05}}
+	metrics := map[string]Metric{
+		"uc_no_nta":           {Label: "Not served an NTA", Tolerance: 0.05},
+		"uc_failed_to_appear": {Label: "Failed to appear", Tolerance: 0.05},
+	}
 	off291 := store.Observation{Metric: "uc_no_nta", Value: 291000, Text: "291,000", QualifierText: "more than", Authority: Official, URL: "https://example.org/old"}
 	tests := []struct {
 		name      string
@@ -137,13 +145,77 @@ func TestCompare(t *testing.T) {
 			},
 		},
 		{
+			name: "claim repeating a revised official figure", authority: Press,
+			state: memState{
+				official: map[string]store.Observation{"uc_no_nta": {Metric: "uc_no_nta", Value: 233000, Text: "233,000", Authority: Official}},
+				history: map[string][]store.Observation{"uc_no_nta": {
+					{Metric: "uc_no_nta", Value: 291000, Text: "291,000", Authority: Official, Published: t0.AddDate(-1, 0, 0)},
+					{Metric: "uc_no_nta", Value: 290000, Text: "290,000", Authority: Press},
+					{Metric: "uc_no_nta", Value: 233000, Text: "233,000", Authority: Official},
+				}},
+			},
+			docs: []Doc{doc("story", "h1", fig("uc_no_nta", 291000, "291,000", "more than"))},
+			want: []Kind{ClaimMismatch},
+			check: func(t *testing.T, r Result) {
+				ev := r.Events[0]
+				if len(ev.Figures) != 1 || ev.Figures[0].Value != 291000 {
+					t.Errorf("past official values = %+v, want only 291,000", ev.Figures)
+				}
+			},
+		},
+		{
+			name: "claim that sums two official figures", authority: Press,
+			state: memState{official: map[string]store.Observation{
+				"uc_no_nta":           {Metric: "uc_no_nta", Value: 291000, Text: "291,000", QualifierText: "more than", Authority: Official},
+				"uc_failed_to_appear": {Metric: "uc_failed_to_appear", Value: 32000, Text: "32,000", QualifierText: "more than", Authority: Official},
+			}},
+			docs: []Doc{doc("story", "h1", fig("uc_no_nta", 320000, "320,000", ""))},
+			want: []Kind{ClaimMismatch},
+			check: func(t *testing.T, r Result) {
+				want := "320,000 equals more than 32,000 (Failed to appear) + more than 291,000 (Not served an NTA): a sum no official source states"
+				if r.Events[0].Note != want {
+					t.Errorf("note = %q\nwant   %q", r.Events[0].Note, want)
+				}
+			},
+		},
+		{
+			name: "sum claimed for a metric with no official figure", authority: Press,
+			state: memState{official: map[string]store.Observation{
+				"uc_no_nta":           {Metric: "uc_no_nta", Value: 291000, Text: "291,000", Authority: Official},
+				"uc_failed_to_appear": {Metric: "uc_failed_to_appear", Value: 32000, Text: "32,000", Authority: Official},
+			}},
+			docs: []Doc{doc("story", "h1", fig("uc_unaccounted", 320000, "320,000", ""))},
+			want: []Kind{ClaimMismatch},
+			check: func(t *testing.T, r Result) {
+				if ev := r.Events[0]; ev.Old != nil || ev.Note == "" {
+					t.Errorf("old %+v note %q: want no official value and a sum note", ev.Old, ev.Note)
+				}
+			},
+		},
+		{
+			name: "unrelated claim for a metric with no official figure is silent", authority: Press,
+			docs: []Doc{doc("story", "h1", fig("uc_unaccounted", 600000, "600,000", ""))},
+			want: nil,
+		},
+		{
 			name: "unchanged document is skipped", authority: Official,
-			state: memState{snaps: map[string]store.Snapshot{"a": {DocID: "a", Hash: "h1", Revision: 1}}},
+			state: memState{snaps: map[string]store.Snapshot{"a": {DocID: "a", Hash: "h1", Revision: 1, LastSeen: t0.Add(-time.Hour)}}},
 			docs:  []Doc{doc("a", "h1", fig("uc_no_nta", 291000, "291,000", ""))},
 			want:  nil,
 			check: func(t *testing.T, r Result) {
 				if r.Unchanged != 1 || len(r.Snapshots) != 0 {
 					t.Errorf("unchanged=%d snapshots=%d", r.Unchanged, len(r.Snapshots))
+				}
+			},
+		},
+		{
+			name: "unchanged document seen after a day is touched, silently", authority: Official,
+			state: memState{snaps: map[string]store.Snapshot{"a": {DocID: "a", Hash: "h1", Revision: 3, LastSeen: t0.Add(-25 * time.Hour)}}},
+			docs:  []Doc{doc("a", "h1", fig("uc_no_nta", 291000, "291,000", ""))},
+			want:  nil,
+			check: func(t *testing.T, r Result) {
+				if len(r.Snapshots) != 1 || !r.Snapshots[0].LastSeen.Equal(t0) || r.Snapshots[0].Revision != 3 || len(r.Observations) != 0 {
+					t.Errorf("snapshots %+v observations %d", r.Snapshots, len(r.Observations))
 				}
 			},
 		},

@@ -34,14 +34,15 @@ type Stated struct {
 	Quote string `json:"quote,omitempty"`
 	Mark  [2]int `json:"mark,omitempty"`
 
-	Metric    string    `json:"metric,omitempty"`
-	Source    string    `json:"source,omitempty"`    // source id
-	Authority string    `json:"authority,omitempty"` // official or press
-	DocID     string    `json:"doc_id,omitempty"`
-	URL       string    `json:"url,omitempty"`
-	Title     string    `json:"title,omitempty"`
-	Published time.Time `json:"published,omitzero"` // when the document says it was published
-	Seen      time.Time `json:"seen,omitzero"`      // when watcher first saw it
+	Metric     string    `json:"metric,omitempty"`
+	Source     string    `json:"source,omitempty"`      // source id
+	SourceName string    `json:"source_name,omitempty"` // the source's display name
+	Authority  string    `json:"authority,omitempty"`   // official or press
+	DocID      string    `json:"doc_id,omitempty"`
+	URL        string    `json:"url,omitempty"`
+	Title      string    `json:"title,omitempty"`
+	Published  time.Time `json:"published,omitzero"` // when the document says it was published
+	Seen       time.Time `json:"seen,omitzero"`      // when watcher first saw it
 }
 
 // Change is one figure of a revised document, before and after. Either side
@@ -57,6 +58,10 @@ type Change struct {
 //     previous official value, for metric_changed and claim_mismatch);
 //   - document_revised: Changes, FirstSeen;
 //   - new_report: Figures;
+//   - claim_mismatch: Old is the current official value, New the claim,
+//     Figures the earlier official values of the metric (oldest first), so
+//     a claim that repeats a revised figure can say so; Note when the
+//     claim is a sum of official figures;
 //   - source_failing, source_recovered: Error, FailingSince.
 type Event struct {
 	Kind        Kind      `json:"kind"`
@@ -79,6 +84,10 @@ type Event struct {
 
 	Changes []Change `json:"changes,omitempty"`
 	Figures []Stated `json:"figures,omitempty"`
+
+	// Note explains a claim_mismatch further: the claim is a sum of two
+	// official figures that no official source states as such.
+	Note string `json:"note,omitempty"`
 
 	Error        string    `json:"error,omitempty"`
 	FailingSince time.Time `json:"failing_since,omitzero"`

@@ -458,3 +458,15 @@ func Duration(d time.Duration) string {
 	}
 	return strconv.Itoa(int(m)) + "m"
 }
+
+// StatedSource names where a figure was stated: the source's display name,
+// else its id.
+func StatedSource(s *diff.Stated) string {
+	if s == nil {
+		return ""
+	}
+	if s.SourceName != "" {
+		return Clean(s.SourceName)
+	}
+	return Clean(s.Source)
+}

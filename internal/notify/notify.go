@@ -28,6 +28,12 @@ type Alert struct {
 	// ThreadTS, when set, posts the alert as a reply in that thread (the
 	// outbox keeps one thread per metric).
 	ThreadTS string
+	// Also lists other documents stating the same claim (outlet, title,
+	// URL, published), for a claim_mismatch that several outlets repeat
+	// within the dedupe window: one message with every link, updated in
+	// place as outlets are added, rather than one message each. Renderers
+	// show at most AlsoShown of them and count the rest.
+	Also []diff.Stated
 }
 
 // Receipt says where a message landed. TS is empty when the destination
@@ -43,6 +49,38 @@ type Receipt struct {
 type Notifier interface {
 	Send(ctx context.Context, a Alert) (Receipt, error)
 	Name() string
+}
+
+// Updater is a Notifier that can rewrite a message it sent, in place: the
+// daemon uses it when more outlets repeat a claim already alerted on. The
+// message is rendered exactly as Send renders a (Also included); r is the
+// receipt of the original Send. It returns the receipt of the updated
+// message, and classifies errors as Send does.
+type Updater interface {
+	Update(ctx context.Context, a Alert, r Receipt) (Receipt, error)
+}
+
+// Finder is a Notifier that can look for an alert it may already have
+// posted: after a crash between the destination's answer and the outbox's
+// bookkeeping, the daemon asks before sending the alert again. It searches
+// channel's top-level messages posted since since; found is false when
+// none carries alertID. Destinations that cannot read back what they
+// posted (webhooks, the console) do not implement it.
+type Finder interface {
+	Find(ctx context.Context, channel string, alertID uint64, since time.Time) (r Receipt, found bool, err error)
+}
+
+// ThreadFinder is Finder for replies: an alert sent with Alert.ThreadTS
+// is a reply in that thread, which a channel's history does not list.
+type ThreadFinder interface {
+	FindInThread(ctx context.Context, channel, threadTS string, alertID uint64, since time.Time) (r Receipt, found bool, err error)
+}
+
+// DigestSender is a Notifier that can send one message listing the alerts
+// held back between from and to (quiet hours), in the order given. An
+// empty channel means the notifier's default.
+type DigestSender interface {
+	SendDigest(ctx context.Context, channel string, events []diff.Event, from, to time.Time) (Receipt, error)
 }
 
 // PermanentError marks a failure that will not go away by retrying: a bad

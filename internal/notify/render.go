@@ -31,10 +31,20 @@ func Headline(ev diff.Event) string {
 		return fmt.Sprintf("%s: %s (new metric)", Label(ev), Wording(ev.New))
 	case diff.ClaimMismatch:
 		if ev.Old == nil {
-			return fmt.Sprintf("%s: %s claims %s", Label(ev), SourceName(ev), Wording(ev.New))
+			h := fmt.Sprintf("%s: %s claims %s", Label(ev), SourceName(ev), Wording(ev.New))
+			if ev.Note != "" {
+				h += ", a sum of official figures"
+			}
+			return h
 		}
-		return fmt.Sprintf("%s: %s claims %s, official figure is %s (%s)",
+		h := fmt.Sprintf("%s: %s claims %s, official figure is %s (%s)",
 			Label(ev), SourceName(ev), Wording(ev.New), Wording(ev.Old), changeOf(ev.Old, ev.New))
+		// A repeated, since-revised official figure is the likeliest
+		// explanation of a mismatch: say so where the preview shows it.
+		if m := PastMatchText(ev); m != "" {
+			h += "; " + m
+		}
+		return h
 	case diff.DocumentRevised:
 		if len(ev.Changes) == 1 {
 			c := ev.Changes[0]
@@ -144,8 +154,20 @@ func PlainText(ev diff.Event) string {
 	case diff.ClaimMismatch:
 		t.statedBlock("Claim", ev.New, SourceName(ev))
 		if ev.Old != nil {
-			t.statedBlock("Official", ev.Old, Clean(ev.Old.Source))
+			t.statedBlock("Official", ev.Old, StatedSource(ev.Old))
 			t.row("Difference", changeOf(ev.Old, ev.New)+" against the official figure")
+		}
+		if ev.Note != "" {
+			t.row("Note", Clean(ev.Note))
+		}
+		if p, ok := PastMatch(ev); ok {
+			t.row("Note", "The claim "+PastMatchText(ev)+": "+joinNonEmpty(", ", Wording(&p), StatedSource(&p), Date(Reported(&p))))
+			indent := strings.Repeat(" ", plainKeyWidth)
+			for _, v := range []string{Clean(p.Title), Clean(p.URL)} {
+				if v != "" {
+					t.wrapped(indent, indent, v)
+				}
+			}
 		}
 	case diff.DocumentRevised:
 		t.row("Document", DocTitle(ev))

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/figwatch/watcher/internal/diff"
 	"github.com/figwatch/watcher/internal/notify"
 )
 
@@ -23,7 +24,15 @@ type Notifier struct {
 	now func() time.Time
 }
 
-var _ notify.Notifier = (*Notifier)(nil)
+var (
+	_ notify.Notifier     = (*Notifier)(nil)
+	_ notify.Updater      = (*Notifier)(nil)
+	_ notify.DigestSender = (*Notifier)(nil)
+)
+
+// separator ends every message so consecutive ones are easy to tell apart
+// in a scrolling terminal.
+const separator = "────────────────────────────────────────────────────────────────────────\n"
 
 // New returns a Notifier writing to w.
 func New(w io.Writer) *Notifier {
@@ -34,8 +43,19 @@ func New(w io.Writer) *Notifier {
 func (n *Notifier) Name() string { return "console" }
 
 // Send writes a header line (the event's time, kind and alert id), the
-// event's PlainText and a separator. A failed write is a temporary error.
+// alert's text (notify.AlertText: the event, then the other documents
+// repeating it) and a separator. A failed write is a temporary error.
 func (n *Notifier) Send(ctx context.Context, a notify.Alert) (notify.Receipt, error) {
+	return n.writeAlert(ctx, a, "")
+}
+
+// Update writes the alert again, its header marked "updated": a terminal
+// cannot edit what it printed, so the new version follows the old one.
+func (n *Notifier) Update(ctx context.Context, a notify.Alert, _ notify.Receipt) (notify.Receipt, error) {
+	return n.writeAlert(ctx, a, "  updated")
+}
+
+func (n *Notifier) writeAlert(ctx context.Context, a notify.Alert, note string) (notify.Receipt, error) {
 	if err := ctx.Err(); err != nil {
 		return notify.Receipt{}, fmt.Errorf("write console alert %d: %w", a.ID, err)
 	}
@@ -44,16 +64,41 @@ func (n *Notifier) Send(ctx context.Context, a notify.Alert) (notify.Receipt, er
 		at = n.now()
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s  %s  alert %d\n", at.UTC().Format(time.RFC3339), a.Event.Kind, a.ID)
-	b.WriteString(notify.PlainText(a.Event))
-	// The separator ends every alert so consecutive ones are easy to tell
-	// apart in a scrolling terminal.
-	b.WriteString(strings.Repeat("─", 72) + "\n")
-
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if _, err := io.WriteString(n.w, b.String()); err != nil {
+	fmt.Fprintf(&b, "%s  %s  alert %d%s\n", at.UTC().Format(time.RFC3339), a.Event.Kind, a.ID, note)
+	b.WriteString(notify.AlertText(a))
+	b.WriteString(separator)
+	if err := n.write(b.String()); err != nil {
 		return notify.Receipt{}, fmt.Errorf("write console alert %d: %w", a.ID, err)
 	}
 	return notify.Receipt{Channel: "console"}, nil
+}
+
+// SendDigest writes a header line (the end of the period, or now), the
+// notify.DigestText of the held events and a separator; channel is
+// ignored.
+func (n *Notifier) SendDigest(ctx context.Context, _ string, events []diff.Event, from, to time.Time) (notify.Receipt, error) {
+	if err := ctx.Err(); err != nil {
+		return notify.Receipt{}, fmt.Errorf("write console digest of %d alerts: %w", len(events), err)
+	}
+	at := to
+	if at.IsZero() {
+		at = n.now()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s  digest  %d alerts\n", at.UTC().Format(time.RFC3339), len(events))
+	b.WriteString(notify.DigestText(events, from, to))
+	b.WriteString(separator)
+	if err := n.write(b.String()); err != nil {
+		return notify.Receipt{}, fmt.Errorf("write console digest of %d alerts: %w", len(events), err)
+	}
+	return notify.Receipt{Channel: "console"}, nil
+}
+
+// write writes one message with one Write call under the lock, so
+// concurrent messages never interleave.
+func (n *Notifier) write(s string) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	_, err := io.WriteString(n.w, s)
+	return err
 }

@@ -41,8 +41,15 @@ const (
 // mrkdwn and marked verbatim, so it cannot mention anyone or forge a link,
 // and cut to Slack's limits.
 func Blocks(ev diff.Event) []slackapi.Block {
+	return AlertBlocks(notify.Alert{Event: ev})
+}
+
+// AlertBlocks is Blocks of the alert's event, followed by the other
+// documents repeating it (Alert.Also) as links: what Send and Update post.
+func AlertBlocks(a notify.Alert) []slackapi.Block {
+	ev := a.Event
 	blocks := []slackapi.Block{
-		slackapi.NewHeaderBlock(plain(notify.Truncate(notify.Headline(ev), maxHeader))),
+		slackapi.NewHeaderBlock(plain(notify.Truncate(header(ev), maxHeader))),
 	}
 	add := func(b slackapi.Block) {
 		if b != nil {
@@ -73,7 +80,7 @@ func Blocks(ev diff.Event) []slackapi.Block {
 		var f fields
 		f.add("Claim", statedValue(ev.New)+"\n"+esc(notify.SourceName(ev)))
 		if ev.Old != nil {
-			f.add("Official", statedValue(ev.Old)+"\n"+esc(notify.Clean(ev.Old.Source)))
+			f.add("Official", statedValue(ev.Old)+"\n"+esc(notify.StatedSource(ev.Old)))
 			if ev.New != nil {
 				f.add("Difference", notify.FormatChange(ev.Old.Value, ev.New.Value, ev.New.Unit))
 			}
@@ -86,6 +93,13 @@ func Blocks(ev diff.Event) []slackapi.Block {
 		if ev.Old != nil {
 			add(quoteSection("*Official:* "+docLink(ev.Old.URL, statedTitle(ev.Old))+"\n", *ev.Old, maxSectionText))
 			buttons = append(buttons, button("open_official", "Open official source", ev.Old.URL))
+		}
+		if p, ok := notify.PastMatch(ev); ok {
+			add(pastMatchSection(ev, p))
+			buttons = append(buttons, button("open_past_official", "Open earlier report", p.URL))
+		}
+		if ev.Note != "" {
+			add(slackapi.NewSectionBlock(md(notify.Truncate("*Note:* "+esc(notify.Clean(ev.Note)), maxSectionText)), nil, nil))
 		}
 	case diff.DocumentRevised:
 		var f fields
@@ -145,12 +159,27 @@ func Blocks(ev diff.Event) []slackapi.Block {
 		add(f.section())
 		buttons = append(buttons, button("open_document", "Open document", docURL(ev)))
 	}
+	add(alsoSection(a))
 	add(contextBlock(ev))
 	add(actions(buttons))
 	if len(blocks) > maxBlocks {
 		blocks = blocks[:maxBlocks]
 	}
 	return blocks
+}
+
+// header is the headline for the header block. A claim's "matches the
+// August 2024 figure" is dropped when it would not fit, rather than cut
+// with the change figures: the message's note section says it in full.
+func header(ev diff.Event) string {
+	h := notify.Headline(ev)
+	if utf8.RuneCountInString(h) <= maxHeader {
+		return h
+	}
+	if m := notify.PastMatchText(ev); m != "" {
+		return strings.TrimSuffix(h, "; "+m)
+	}
+	return h
 }
 
 // plain is a plain_text object: Slack shows it as is, never parsing
@@ -455,4 +484,61 @@ func actions(buttons []slackapi.BlockElement) slackapi.Block {
 		return nil
 	}
 	return slackapi.NewActionBlock("", els...)
+}
+
+// pastMatchSection says that a claim repeats an earlier official figure,
+// with that figure's quote.
+func pastMatchSection(ev diff.Event, p diff.Stated) slackapi.Block {
+	head := "*Note:* the claim " + esc(notify.PastMatchText(ev)) + ": " + esc(notify.Wording(&p)) +
+		" in " + docLink(p.URL, statedTitle(&p))
+	if d := notify.Date(notify.Reported(&p)); d != "" {
+		head += " (" + d + ")"
+	}
+	// A link near Slack's URL limit would leave no room for the quote.
+	if utf8.RuneCountInString(head) > maxSectionText/2 {
+		head = "*Note:* the claim " + esc(notify.PastMatchText(ev)) + ": " + esc(notify.Wording(&p))
+	}
+	return quoteSection(head+"\n", p, maxSectionText)
+}
+
+// alsoTitleMax bounds each repeating document's title in the list, so ten
+// of them fit one section.
+const alsoTitleMax = 120
+
+// alsoSection lists the other documents repeating the alert's claim as
+// "<url|title> (source)", comma-separated in one section: the first
+// notify.AlsoShown, or fewer when their links would overflow the section,
+// then how many more.
+func alsoSection(a notify.Alert) slackapi.Block {
+	shown, more := notify.AlsoReported(a)
+	if len(shown) == 0 {
+		return nil
+	}
+	const lead = "*Also reported by:* "
+	// Room for the longest possible tail: ", _…and 9999 more_".
+	budget := maxSectionText - utf8.RuneCountInString(lead) - 24
+	var items []string
+	used := 0
+	for i, s := range shown {
+		item := docLink(s.URL, notify.Truncate(notify.AlsoTitle(s), alsoTitleMax))
+		if utf8.RuneCountInString(item) > budget/2 {
+			// A link too long to share the section is named, not linked.
+			item = esc(notify.Truncate(notify.AlsoTitle(s), alsoTitleMax))
+		}
+		if src := notify.StatedSource(&s); src != "" {
+			item += " (" + esc(notify.Truncate(src, 80)) + ")"
+		}
+		n := utf8.RuneCountInString(item) + 2
+		if used+n > budget {
+			more += len(shown) - i
+			break
+		}
+		items = append(items, item)
+		used += n
+	}
+	text := lead + strings.Join(items, ", ")
+	if more > 0 {
+		text += fmt.Sprintf(", _…and %d more_", more)
+	}
+	return textSection(text)
 }

@@ -14,6 +14,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/figwatch/watcher/internal/diff"
+	"github.com/figwatch/watcher/internal/notify"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -126,61 +127,79 @@ func TestBlocksRespectSlackLimitsAndEscape(t *testing.T) {
 	for _, name := range fixtures {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			blocks := decodeBlocks(t, Blocks(loadEvent(t, name)))
-			if len(blocks) == 0 || len(blocks) > maxBlocks {
-				t.Fatalf("%d blocks", len(blocks))
-			}
-			if blocks[0].Type != "header" || utf8.RuneCountInString(blocks[0].Text.Text) > maxHeader {
-				t.Errorf("first block is not a header within %d runes: %+v", maxHeader, blocks[0])
-			}
-			var texts []string
-			for i, b := range blocks {
-				if b.Type == "section" {
-					if b.Text == nil && len(b.Fields) == 0 {
-						t.Errorf("block %d: empty section", i)
-					}
-					if b.Text != nil {
-						if n := utf8.RuneCountInString(b.Text.Text); n > maxSectionText || n == 0 {
-							t.Errorf("block %d: section text is %d runes", i, n)
-						}
-						texts = append(texts, b.Text.Text)
-					}
-					if len(b.Fields) > maxFields {
-						t.Errorf("block %d: %d fields", i, len(b.Fields))
-					}
-					for _, f := range b.Fields {
-						if n := utf8.RuneCountInString(f.Text); n > maxField || n == 0 {
-							t.Errorf("block %d: field is %d runes", i, n)
-						}
-						texts = append(texts, f.Text)
-					}
-				}
-				if b.Type == "context" {
-					for _, e := range b.Elements {
-						if s, ok := e.Text.(string); ok {
-							texts = append(texts, s)
-						}
-					}
-				}
-				if b.Type == "actions" {
-					for _, e := range b.Elements {
-						if !strings.HasPrefix(e.URL, "https://") || strings.ContainsAny(e.URL, "<>| ") {
-							t.Errorf("block %d: button URL %q", i, e.URL)
-						}
-					}
-				}
-			}
-			for _, s := range texts {
-				rest := allowedAngle.ReplaceAllString(blockQuote.ReplaceAllString(s, ""), "")
-				if strings.ContainsAny(rest, "<>") {
-					t.Errorf("mrkdwn holds an unescaped < or >: %q", s)
-				}
-				if strings.ContainsAny(s, "\x1b\u202e") {
-					t.Errorf("mrkdwn holds a control character: %q", s)
-				}
-			}
+			checkLimits(t, Blocks(loadEvent(t, name)))
 		})
 	}
+}
+
+// checkLimits fails the test when blocks break one of Block Kit's limits,
+// leave a section empty, hold a button to a non-https URL, or carry markup
+// with < or > that watcher did not write itself. It returns the decoded
+// blocks for further checks.
+func checkLimits(t *testing.T, in []slackapi.Block) []rendered {
+	t.Helper()
+	blocks := decodeBlocks(t, in)
+	if len(blocks) == 0 || len(blocks) > maxBlocks {
+		t.Fatalf("%d blocks", len(blocks))
+	}
+	if blocks[0].Type != "header" || utf8.RuneCountInString(blocks[0].Text.Text) > maxHeader {
+		t.Errorf("first block is not a header within %d runes: %+v", maxHeader, blocks[0])
+	}
+	var texts []string
+	for i, b := range blocks {
+		if b.Type == "section" {
+			if b.Text == nil && len(b.Fields) == 0 {
+				t.Errorf("block %d: empty section", i)
+			}
+			if b.Text != nil {
+				if n := utf8.RuneCountInString(b.Text.Text); n > maxSectionText || n == 0 {
+					t.Errorf("block %d: section text is %d runes", i, n)
+				}
+				texts = append(texts, b.Text.Text)
+			}
+			if len(b.Fields) > maxFields {
+				t.Errorf("block %d: %d fields", i, len(b.Fields))
+			}
+			for _, f := range b.Fields {
+				if n := utf8.RuneCountInString(f.Text); n > maxField || n == 0 {
+					t.Errorf("block %d: field is %d runes", i, n)
+				}
+				texts = append(texts, f.Text)
+			}
+		}
+		if b.Type == "context" {
+			for _, e := range b.Elements {
+				if s, ok := e.Text.(string); ok {
+					if n := utf8.RuneCountInString(s); n > maxContextText {
+						t.Errorf("block %d: context text is %d runes", i, n)
+					}
+					texts = append(texts, s)
+				}
+			}
+		}
+		if b.Type == "actions" {
+			for _, e := range b.Elements {
+				if !strings.HasPrefix(e.URL, "https://") || strings.ContainsAny(e.URL, "<>| ") {
+					t.Errorf("block %d: button URL %q", i, e.URL)
+				}
+			}
+		}
+	}
+	total := 0
+	for _, s := range texts {
+		total += utf8.RuneCountInString(s)
+		rest := allowedAngle.ReplaceAllString(blockQuote.ReplaceAllString(s, ""), "")
+		if strings.ContainsAny(rest, "<>") {
+			t.Errorf("mrkdwn holds an unescaped < or >: %q", s)
+		}
+		if strings.ContainsAny(s, "\x1b\u202e") {
+			t.Errorf("mrkdwn holds a control character: %q", s)
+		}
+	}
+	if total > 12000 {
+		t.Errorf("message text is %d runes; Slack's practical limit is about 13,000", total)
+	}
+	return blocks
 }
 
 func TestBlocksMarkMrkdwnVerbatim(t *testing.T) {
@@ -298,5 +317,28 @@ func TestSafeURL(t *testing.T) {
 				t.Errorf("safeURL(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
+	}
+}
+
+func TestClaimSumNoteIsRenderedEscaped(t *testing.T) {
+	t.Parallel()
+	ev := diff.Event{
+		Kind: diff.ClaimMismatch, Metric: "uc_unaccounted", MetricLabel: "Children unaccounted for",
+		Source: "tabloid", SourceName: "Capital Tabloid", Authority: "press",
+		New:  &diff.Stated{Value: 320000, Text: "320,000", Wording: "320,000", Quote: "They lost 320,000 children.", Mark: [2]int{10, 17}},
+		Note: "320,000 equals 291,000 (<!channel>) + 32,000 (failed to appear): a sum no official source states",
+	}
+	raw, err := json.Marshal(Blocks(ev))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(raw), "a sum no official source states") || strings.Contains(string(raw), "<!channel>") {
+		t.Errorf("note missing or unescaped: %s", raw)
+	}
+	if h := notify.Headline(ev); !strings.Contains(h, "a sum of official figures") {
+		t.Errorf("headline %q does not say the claim is a sum", h)
+	}
+	if txt := notify.PlainText(ev); !strings.Contains(strings.Join(strings.Fields(txt), " "), "a sum no official source states") {
+		t.Errorf("plain text lacks the note:\n%s", txt)
 	}
 }

@@ -62,6 +62,10 @@ type Options struct {
 	HTTPClient *http.Client
 	// Logger defaults to discarding.
 	Logger *slog.Logger
+	// PerChannel is the pace of messages per channel: one per second by
+	// default (Slack's limit), so most 429s never happen. Tests and
+	// replays against a fake Slack raise it.
+	PerChannel rate.Limit
 }
 
 // Notifier posts alerts to Slack. It is safe for concurrent use.
@@ -75,18 +79,35 @@ type Notifier struct {
 
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
+	rate     rate.Limit
+	// ids maps channel names ("#figures") to the IDs Slack answered with:
+	// history lookups need the ID, and a channel's rate limit is shared
+	// whichever way it is named.
+	ids map[string]string
 }
 
-var _ notify.Notifier = (*Notifier)(nil)
+var (
+	_ notify.Notifier     = (*Notifier)(nil)
+	_ notify.Updater      = (*Notifier)(nil)
+	_ notify.Finder       = (*Notifier)(nil)
+	_ notify.ThreadFinder = (*Notifier)(nil)
+	_ notify.DigestSender = (*Notifier)(nil)
+)
 
 // New returns a Notifier for a bot token or, when the token is empty, a
-// webhook. It checks the options but does not call Slack.
+// webhook. It checks the options but does not call Slack. Open is the
+// same, with a result whose type says what the destination supports.
 func New(opts Options) (*Notifier, error) {
 	n := &Notifier{
 		http:     opts.HTTPClient,
 		channel:  strings.TrimSpace(opts.Channel),
 		log:      opts.Logger,
 		limiters: make(map[string]*rate.Limiter),
+		ids:      make(map[string]string),
+		rate:     opts.PerChannel,
+	}
+	if n.rate <= 0 {
+		n.rate = channelRate
 	}
 	if n.http == nil {
 		n.http = &http.Client{Timeout: DefaultTimeout}
@@ -130,6 +151,46 @@ func New(opts Options) (*Notifier, error) {
 	return n, nil
 }
 
+// Open is New, returning the notifier as the daemon should see it: the
+// *Notifier for a bot token, which can also update, find and send digests;
+// a *Webhook for a webhook, which can only send, so that the daemon's type
+// assertions (notify.Finder, notify.Updater) tell what the destination
+// supports.
+func Open(opts Options) (notify.Notifier, error) {
+	n, err := New(opts)
+	if err != nil {
+		return nil, err
+	}
+	if n.api == nil {
+		return &Webhook{n: n}, nil
+	}
+	return n, nil
+}
+
+// Webhook is an incoming-webhook notifier as Open returns it: it sends
+// alerts and digests, and cannot update or find messages because a webhook
+// answers with neither a channel nor a message ts.
+type Webhook struct{ n *Notifier }
+
+var (
+	_ notify.Notifier     = (*Webhook)(nil)
+	_ notify.DigestSender = (*Webhook)(nil)
+)
+
+// Name is "slack-webhook".
+func (w *Webhook) Name() string { return w.n.Name() }
+
+// Send posts one alert to the webhook; see Notifier.Send.
+func (w *Webhook) Send(ctx context.Context, a notify.Alert) (notify.Receipt, error) {
+	return w.n.Send(ctx, a)
+}
+
+// SendDigest posts a digest to the webhook; channel is ignored (a webhook
+// posts to the channel it was created for). See Notifier.SendDigest.
+func (w *Webhook) SendDigest(ctx context.Context, channel string, events []diff.Event, from, to time.Time) (notify.Receipt, error) {
+	return w.n.SendDigest(ctx, channel, events, from, to)
+}
+
 // Name says which kind of Slack delivery this is.
 func (n *Notifier) Name() string {
 	if n.api == nil {
@@ -149,8 +210,8 @@ func (n *Notifier) Send(ctx context.Context, a notify.Alert) (notify.Receipt, er
 
 // fallback is the message's text: what notifications and clients without
 // Block Kit show.
-func fallback(ev diff.Event) string {
-	return notify.EscapeMrkdwn(notify.Truncate(notify.PlainText(ev), maxFallback))
+func fallback(a notify.Alert) string {
+	return notify.EscapeMrkdwn(notify.Truncate(notify.AlertText(a), maxFallback))
 }
 
 // broadcast reports whether a threaded reply should also go to the
@@ -161,9 +222,12 @@ func broadcast(a notify.Alert) bool {
 
 func (n *Notifier) wait(ctx context.Context, key string) error {
 	n.mu.Lock()
+	if id, ok := n.ids[key]; ok {
+		key = id
+	}
 	l, ok := n.limiters[key]
 	if !ok {
-		l = rate.NewLimiter(channelRate, channelBurst)
+		l = rate.NewLimiter(n.rate, channelBurst)
 		n.limiters[key] = l
 	}
 	n.mu.Unlock()
@@ -184,17 +248,10 @@ func (n *Notifier) sendBot(ctx context.Context, a notify.Alert) (notify.Receipt,
 	if err := n.wait(ctx, channel); err != nil {
 		return notify.Receipt{}, err
 	}
-	opts := []slackapi.MsgOption{
-		slackapi.MsgOptionBlocks(Blocks(a.Event)...),
-		// Escaped here already: slack-go's escaping would escape it twice.
-		slackapi.MsgOptionText(fallback(a.Event), false),
+	opts := append(messageOptions(a),
 		slackapi.MsgOptionDisableLinkUnfurl(),
 		slackapi.MsgOptionDisableMediaUnfurl(),
-		slackapi.MsgOptionMetadata(slackapi.SlackMetadata{
-			EventType:    MetadataEventType,
-			EventPayload: map[string]any{"alert_id": strconv.FormatUint(a.ID, 10)},
-		}),
-	}
+	)
 	if a.ThreadTS != "" {
 		opts = append(opts, slackapi.MsgOptionTS(a.ThreadTS))
 		if broadcast(a) {
@@ -212,8 +269,48 @@ func (n *Notifier) sendBot(ctx context.Context, a notify.Alert) (notify.Receipt,
 	if ch == "" {
 		ch = channel
 	}
+	n.learn(channel, ch)
 	n.log.Debug("slack message posted", "alert", a.ID, "channel", ch, "ts", ts, "kind", a.Event.Kind, "dur", time.Since(start))
 	return notify.Receipt{Channel: ch, TS: ts}, nil
+}
+
+// messageOptions are what Send and Update post: the blocks, the
+// notification text and the metadata carrying the alert id, which Find
+// looks for (an updated message must keep it).
+func messageOptions(a notify.Alert) []slackapi.MsgOption {
+	return []slackapi.MsgOption{
+		slackapi.MsgOptionBlocks(AlertBlocks(a)...),
+		// Escaped here already: slack-go's escaping would escape it twice.
+		slackapi.MsgOptionText(fallback(a), false),
+		slackapi.MsgOptionMetadata(alertMetadata(a.ID)),
+	}
+}
+
+// alertMetadata tags a message with its alert id. The id is a decimal
+// string: a JSON number would lose precision beyond 2^53 in clients that
+// decode numbers as floats.
+func alertMetadata(id uint64) slackapi.SlackMetadata {
+	return slackapi.SlackMetadata{
+		EventType:    MetadataEventType,
+		EventPayload: map[string]any{"alert_id": strconv.FormatUint(id, 10)},
+	}
+}
+
+// learn records the ID Slack answered for a channel named by name, and
+// carries the name's rate limiter over to the ID so both share one.
+func (n *Notifier) learn(name, id string) {
+	if name == "" || id == "" || name == id {
+		return
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.ids[name] = id
+	if l, ok := n.limiters[name]; ok {
+		if _, taken := n.limiters[id]; !taken {
+			n.limiters[id] = l
+		}
+		delete(n.limiters, name)
+	}
 }
 
 // permanentCodes are chat.postMessage errors that retrying cannot fix: the
@@ -285,32 +382,37 @@ func permanentStatus(code int) bool {
 // strconv error, and wraps transport errors with the full URL, whose path
 // is the webhook's secret.
 func (n *Notifier) sendWebhook(ctx context.Context, a notify.Alert) (notify.Receipt, error) {
-	if err := n.wait(ctx, "webhook"); err != nil {
-		return notify.Receipt{}, err
-	}
 	f := false
-	msg := slackapi.WebhookMessage{
-		Text:            fallback(a.Event),
-		Blocks:          &slackapi.Blocks{BlockSet: Blocks(a.Event)},
+	return n.postWebhook(ctx, fmt.Sprintf("alert %d", a.ID), slackapi.WebhookMessage{
+		Text:            fallback(a),
+		Blocks:          &slackapi.Blocks{BlockSet: AlertBlocks(a)},
 		ThreadTimestamp: a.ThreadTS,
 		ReplyBroadcast:  broadcast(a),
 		UnfurlLinks:     &f,
 		UnfurlMedia:     &f,
+	})
+}
+
+// postWebhook posts one message to the webhook; what names it in errors
+// and logs ("alert 7", "digest").
+func (n *Notifier) postWebhook(ctx context.Context, what string, msg slackapi.WebhookMessage) (notify.Receipt, error) {
+	if err := n.wait(ctx, "webhook"); err != nil {
+		return notify.Receipt{}, err
 	}
 	body, err := json.Marshal(msg)
 	if err != nil {
-		return notify.Receipt{}, notify.PermanentError{Err: fmt.Errorf("encode slack webhook message for alert %d: %w", a.ID, err)}
+		return notify.Receipt{}, notify.PermanentError{Err: fmt.Errorf("encode slack webhook message for %s: %w", what, err)}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.webhook, bytes.NewReader(body))
 	if err != nil {
-		return notify.Receipt{}, notify.PermanentError{Err: fmt.Errorf("build slack webhook request to %s: %w", n.webhookLog, redact(err, n.webhookLog))}
+		return notify.Receipt{}, notify.PermanentError{Err: fmt.Errorf("build slack webhook request for %s to %s: %w", what, n.webhookLog, redact(err, n.webhookLog))}
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	start := time.Now()
 	resp, err := n.http.Do(req)
 	if err != nil {
 		err = redact(err, n.webhookLog)
-		n.log.Debug("slack webhook post failed", "alert", a.ID, "dur", time.Since(start), "err", err)
+		n.log.Debug("slack webhook post failed", "message", what, "dur", time.Since(start), "err", err)
 		return notify.Receipt{}, fmt.Errorf("post slack webhook %s: %w", n.webhookLog, err)
 	}
 	defer resp.Body.Close()
@@ -319,11 +421,11 @@ func (n *Notifier) sendWebhook(ctx context.Context, a notify.Alert) (notify.Rece
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode/100 == 2 {
-		n.log.Debug("slack webhook posted", "alert", a.ID, "status", resp.StatusCode, "dur", time.Since(start))
+		n.log.Debug("slack webhook posted", "message", what, "status", resp.StatusCode, "dur", time.Since(start))
 		return notify.Receipt{}, nil
 	}
 	err = &WebhookError{Status: resp.StatusCode, Reason: notify.Clean(string(answer))}
-	n.log.Debug("slack webhook post failed", "alert", a.ID, "status", resp.StatusCode, "dur", time.Since(start), "err", err)
+	n.log.Debug("slack webhook post failed", "message", what, "status", resp.StatusCode, "dur", time.Since(start), "err", err)
 	err = fmt.Errorf("post slack webhook %s: %w", n.webhookLog, err)
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:

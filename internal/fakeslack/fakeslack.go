@@ -1,0 +1,155 @@
+// Package fakeslack is a fake of the Slack Web API methods watcher uses
+// (chat.postMessage, chat.update, conversations.list/history/replies) for
+// tests: it records every message and can fail the ways Slack does.
+package fakeslack
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Server plays Slack's Web API for chat.postMessage and records every
+// message it accepted. Its mode can be switched to fail the way Slack does.
+type Server struct {
+	srv *httptest.Server
+
+	mu       sync.Mutex
+	mode     string // "ok", "500", "429", "reset", "lose-reply"
+	posts    []Post
+	attempts int
+	seq      int
+}
+
+// Post is one message as Slack holds it.
+type Post struct {
+	Channel, Text, ThreadTS, TS string
+	Broadcast                   bool
+	Blocks                      string
+	Metadata                    string
+	Updates                     int
+}
+
+// New starts a fake Slack that is closed when the test ends.
+func New(t testing.TB) *Server {
+	t.Helper()
+	f := &Server{mode: "ok"}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// URL is the API base URL to configure (slack.api_url).
+func (f *Server) URL() string { return f.srv.URL + "/api/" }
+
+// SetMode switches how the server answers: "ok"; "500" and "429" (with
+// Retry-After: 2) for every call; "reset" closes the connection unanswered;
+// "lose-reply" records a posted message, then closes the connection, as if
+// the answer were lost.
+func (f *Server) SetMode(m string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.mode = m
+}
+
+// Posts returns the messages accepted so far, in order.
+func (f *Server) Posts() []Post {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Post(nil), f.posts...)
+}
+
+func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.attempts++
+	method := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
+	switch method {
+	case "chat.postMessage", "chat.update":
+	case "conversations.list":
+		writeJSON(w, map[string]any{"ok": true, "channels": []map[string]any{{"id": "C0FIGURES", "name": "figures"}}})
+		return
+	case "conversations.history", "conversations.replies":
+		if f.mode != "ok" && f.mode != "lose-reply" {
+			http.Error(w, "upstream trouble", http.StatusInternalServerError)
+			return
+		}
+		r.ParseForm()
+		thread := r.FormValue("ts")
+		var msgs []map[string]any
+		for i := len(f.posts) - 1; i >= 0; i-- {
+			p := f.posts[i]
+			if method == "conversations.replies" && p.ThreadTS != thread && p.TS != thread {
+				continue
+			}
+			if method == "conversations.history" && p.ThreadTS != "" && !p.Broadcast {
+				continue
+			}
+			var md any
+			json.Unmarshal([]byte(p.Metadata), &md)
+			msgs = append(msgs, map[string]any{"type": "message", "ts": p.TS, "text": p.Text, "metadata": md})
+		}
+		writeJSON(w, map[string]any{"ok": true, "messages": msgs, "has_more": false})
+		return
+	default:
+		http.Error(w, "unexpected call "+r.URL.Path, http.StatusNotFound)
+		return
+	}
+	switch f.mode {
+	case "500":
+		http.Error(w, "upstream trouble", http.StatusInternalServerError)
+		return
+	case "429":
+		w.Header().Set("Retry-After", "2")
+		w.WriteHeader(http.StatusTooManyRequests)
+		return
+	case "reset":
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if method == "chat.update" {
+		ts := r.FormValue("ts")
+		for i := range f.posts {
+			if f.posts[i].TS == ts {
+				f.posts[i].Text, f.posts[i].Blocks = r.FormValue("text"), r.FormValue("blocks")
+				f.posts[i].Updates++
+				writeJSON(w, map[string]any{"ok": true, "channel": "C0FIGURES", "ts": ts})
+				return
+			}
+		}
+		writeJSON(w, map[string]any{"ok": false, "error": "message_not_found"})
+		return
+	}
+	f.seq++
+	ts := fmt.Sprintf("1700000000.%06d", f.seq)
+	f.posts = append(f.posts, Post{
+		Channel: r.FormValue("channel"), Text: r.FormValue("text"), ThreadTS: r.FormValue("thread_ts"),
+		Broadcast: r.FormValue("reply_broadcast") == "true", Blocks: r.FormValue("blocks"),
+		Metadata: r.FormValue("metadata"), TS: ts,
+	})
+	if f.mode == "lose-reply" {
+		// Slack took the message but the answer never arrives: the
+		// client cannot know it was posted.
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close()
+		}
+		return
+	}
+	writeJSON(w, map[string]any{"ok": true, "channel": "C0FIGURES", "ts": ts})
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(v)
+}

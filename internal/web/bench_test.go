@@ -1,0 +1,107 @@
+package web
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/figwatch/watcher/internal/store"
+)
+
+// benchHistory is n observations of a metric, one a day, every fifth a
+// press claim, with quotes of realistic length.
+func benchHistory(metric string, n int, start time.Time) []store.Observation {
+	hist := make([]store.Observation, n)
+	for i := range hist {
+		authority, source := "official", "bls"
+		if i%5 == 4 {
+			authority, source = "press", "daily"
+		}
+		v := 200000 + float64((i*7919)%120000)
+		t := start.Add(time.Duration(i) * 24 * time.Hour)
+		hist[i] = store.Observation{Metric: metric, Value: v, Unit: "jobs", Authority: authority, Source: source,
+			Quote:     fmt.Sprintf("Total nonfarm payroll employment rose by %s in the month, the agency said on its release.", formatNumber(v)),
+			URL:       "https://www.bls.gov/news.release/empsit.nr0.htm",
+			Published: t, Observed: t.Add(time.Hour)}
+	}
+	return hist
+}
+
+// benchStatus is the status of a large deployment: 1,000 sources and 6
+// metrics of 200 observations each.
+func benchStatus() Status {
+	now := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
+	st := testStatus()
+	st.Now = now
+	st.Sources = make([]SourceStatus, 1000)
+	for i := range st.Sources {
+		id := fmt.Sprintf("source-%04d", i)
+		fs := store.FetchState{Source: id, LastStatus: 200, LastPoll: now.Add(-time.Duration(i) * time.Second),
+			LastSuccess: now.Add(-time.Duration(i) * time.Second), Polls: i}
+		if i%10 == 0 {
+			fs.ConsecutiveFailures, fs.FailingSince, fs.LastError = 3, now.Add(-time.Hour), "GET https://example.com/: 503 Service Unavailable"
+		}
+		st.Sources[i] = SourceStatus{ID: id, Name: "Source " + id, Kind: "feed", URL: "https://example.com/" + id + "/feed.xml",
+			Authority: "press", Enabled: true, State: fs, NextRun: now.Add(time.Duration(i%900) * time.Second)}
+	}
+	st.Metrics = make([]MetricStatus, 6)
+	for i := range st.Metrics {
+		id := fmt.Sprintf("metric-%d", i)
+		hist := benchHistory(id, 200, now.Add(-200*24*time.Hour))
+		cur := hist[len(hist)-2]
+		st.Metrics[i] = MetricStatus{ID: id, Label: "Metric " + id, Current: &cur, History: hist}
+	}
+	return st
+}
+
+func BenchmarkStatusPage(b *testing.B) {
+	h := Handler(fixedProvider{st: benchStatus()}, nil, nil, nil)
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	b.ReportAllocs()
+	var size int
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("GET / = %d", rec.Code)
+		}
+		size = rec.Body.Len()
+	}
+	b.ReportMetric(float64(size), "page-bytes")
+}
+
+func BenchmarkStatusJSON(b *testing.B) {
+	h := Handler(fixedProvider{st: benchStatus()}, nil, nil, nil)
+	req := httptest.NewRequest(http.MethodGet, "/?format=json", nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("GET /?format=json = %d", rec.Code)
+		}
+	}
+}
+
+func BenchmarkMetricsScrape(b *testing.B) {
+	st := benchStatus()
+	m := NewMetrics("bench", fixedProvider{st: st})
+	for _, s := range st.Sources {
+		m.Polls.WithLabelValues(s.ID, PollOK).Inc()
+		m.FetchDuration.WithLabelValues(s.ID).Observe(0.2)
+	}
+	h := Handler(fixedProvider{st: st}, m, nil, nil)
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("GET /metrics = %d", rec.Code)
+		}
+		_, _ = io.Copy(io.Discard, rec.Body)
+	}
+}

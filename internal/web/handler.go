@@ -1,0 +1,337 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/figwatch/watcher/internal/store"
+)
+
+//go:embed templates/status.html
+var templateFS embed.FS
+
+// Chart size on the status page.
+const (
+	chartW = 480
+	chartH = 120
+)
+
+// Handler serves /healthz, /metrics and / (the status page, or its data
+// with ?format=json). health returns nil while the scheduler and outbox
+// loop are alive; a nil health is always healthy. m may be nil, in which
+// case /metrics is not served.
+func Handler(st StatusProvider, m *Metrics, health func() error, log *slog.Logger) http.Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if health == nil {
+		health = func() error { return nil }
+	}
+	s := &server{
+		st:     st,
+		health: health,
+		log:    log,
+		// The template is embedded: a parse error is a bug that every
+		// test of this package would catch, not a runtime condition.
+		page: template.Must(template.New("status.html").ParseFS(templateFS, "templates/status.html")),
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /{$}", s.status)
+	if m != nil {
+		mux.Handle("GET /metrics", promhttp.InstrumentMetricHandler(m.Registry,
+			promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{
+				// A failing status read must not hide the counters.
+				ErrorHandling:     promhttp.ContinueOnError,
+				ErrorLog:          promLogger{log},
+				Registry:          m.Registry,
+				EnableOpenMetrics: true,
+			})))
+	}
+	return s.logRequests(mux)
+}
+
+// server holds what the handlers share.
+type server struct {
+	st     StatusProvider
+	health func() error
+	log    *slog.Logger
+	page   *template.Template
+}
+
+func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if err := s.health(); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, err.Error())
+		return
+	}
+	fmt.Fprintln(w, "ok")
+}
+
+func (s *server) status(w http.ResponseWriter, r *http.Request) {
+	format := r.URL.Query().Get("format")
+	if format != "" && format != "html" && format != "json" {
+		http.Error(w, fmt.Sprintf("unknown format %q: want html or json", format), http.StatusBadRequest)
+		return
+	}
+	if s.st == nil {
+		http.Error(w, "no status provider", http.StatusServiceUnavailable)
+		return
+	}
+	st, err := s.st.Status(r.Context())
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "read status", "err", err)
+		http.Error(w, "read status: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if format == "json" {
+		h.Set("Content-Type", "application/json")
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(st); err != nil {
+			s.log.WarnContext(r.Context(), "write status json", "err", err)
+		}
+		return
+	}
+	// Render fully before writing, so that a failure is a clean 500
+	// rather than half a page with a 200.
+	var buf bytes.Buffer
+	view := newPageView(st)
+	if err := s.health(); err != nil {
+		view.Unhealthy = err.Error()
+	}
+	if err := s.page.Execute(&buf, view); err != nil {
+		s.log.ErrorContext(r.Context(), "render status page", "err", err)
+		http.Error(w, "render status page", http.StatusInternalServerError)
+		return
+	}
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	// The page has inline CSS and inline SVG, and nothing else: no
+	// scripts, no external assets, no frames.
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	if _, err := buf.WriteTo(w); err != nil {
+		s.log.DebugContext(r.Context(), "write status page", "err", err)
+	}
+}
+
+// logRequests logs each request at debug level: the status page and
+// /metrics are polled often and are not worth an operator's attention.
+func (s *server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		s.log.DebugContext(r.Context(), "http request", "method", r.Method, "path", r.URL.Path,
+			"status", rec.status, "remote", r.RemoteAddr, "dur", time.Since(start))
+	})
+}
+
+// statusRecorder remembers the status code written.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer (promhttp
+// flushes through it).
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// promLogger adapts slog to promhttp's Println logger.
+type promLogger struct{ log *slog.Logger }
+
+func (l promLogger) Println(v ...any) {
+	l.log.Error("serve metrics", "err", strings.TrimSpace(fmt.Sprintln(v...)))
+}
+
+// The view model: everything the template shows, formatted, so that the
+// template holds layout only.
+
+type pageView struct {
+	Version   string
+	Unhealthy string // the health check's error; "" while healthy
+	Generated timeView
+	Started   timeView
+	Uptime    string
+	DBSize    string
+	Sources   []sourceView
+	Healthy   int
+	Failing   int
+	Never     int
+	Disabled  int
+	Metrics   []metricView
+	Outbox    OutboxStatus
+	Alerts    []alertView
+}
+
+type timeView struct {
+	Zero bool
+	ISO  string // RFC 3339, for <time datetime>
+	Abs  string // "2024-06-07 13:30 UTC"
+	Rel  string // "3m 10s ago"
+}
+
+type sourceView struct {
+	ID, Name, Kind, Authority, URL string
+	Enabled                        bool
+	// Class is healthy, failing, never or disabled; Text says it in words.
+	Class, Text string
+	Since       timeView
+	LastError   string
+	LastStatus  int
+	Failures    int
+	LastPoll    timeView
+	LastSuccess timeView
+	NextRun     timeView
+}
+
+type metricView struct {
+	ID, Label  string
+	HasCurrent bool
+	Qualifier  string
+	Value      string
+	Date       timeView
+	Source     string
+	URL, Title string
+	Quote      string
+	Official   int
+	Press      int
+	Chart      template.HTML
+}
+
+type alertView struct {
+	ID                     uint64
+	Kind, Metric, Channel  string
+	Status, LastError      string
+	Attempts               int
+	Created, SentOrNextTry timeView
+	SentOrNextLabel        string
+}
+
+func newPageView(st Status) pageView {
+	now := st.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	tv := func(t time.Time) timeView {
+		if t.IsZero() {
+			return timeView{Zero: true}
+		}
+		t = t.In(now.Location())
+		return timeView{
+			ISO: t.Format(time.RFC3339),
+			Abs: t.Format("2006-01-02 15:04 MST"),
+			Rel: relativeTime(t, now),
+		}
+	}
+	v := pageView{
+		Version:   st.Version,
+		Generated: tv(now),
+		Started:   tv(st.Started),
+		DBSize:    humanBytes(st.DBSize),
+		Outbox:    st.Outbox,
+		Sources:   make([]sourceView, 0, len(st.Sources)),
+		Metrics:   make([]metricView, 0, len(st.Metrics)),
+		Alerts:    make([]alertView, 0, len(st.Outbox.Recent)),
+	}
+	if !st.Started.IsZero() {
+		v.Uptime = humanDuration(now.Sub(st.Started))
+	}
+	for _, src := range st.Sources {
+		fs := src.State
+		sv := sourceView{
+			ID: src.ID, Name: src.Name, Kind: src.Kind, Authority: src.Authority, URL: src.URL,
+			Enabled:     src.Enabled,
+			LastStatus:  fs.LastStatus,
+			Failures:    fs.ConsecutiveFailures,
+			LastPoll:    tv(fs.LastPoll),
+			LastSuccess: tv(fs.LastSuccess),
+			NextRun:     tv(src.NextRun),
+		}
+		if sv.Name == "" {
+			sv.Name = src.ID
+		}
+		switch {
+		case !src.Enabled:
+			sv.Class, sv.Text = "disabled", "disabled"
+			v.Disabled++
+		case fs.ConsecutiveFailures > 0:
+			since := fs.FailingSince
+			if since.IsZero() {
+				since = fs.LastPoll
+			}
+			sv.Class, sv.Text, sv.Since, sv.LastError = "failing", "failing", tv(since), fs.LastError
+			v.Failing++
+		case fs.LastPoll.IsZero():
+			sv.Class, sv.Text = "never", "never polled"
+			v.Never++
+		default:
+			sv.Class, sv.Text = "healthy", "healthy"
+			v.Healthy++
+		}
+		v.Sources = append(v.Sources, sv)
+	}
+	for _, m := range st.Metrics {
+		mv := metricView{ID: m.ID, Label: m.Label, Chart: RenderSVG(m.History, chartW, chartH)}
+		if mv.Label == "" {
+			mv.Label = m.ID
+		}
+		for _, o := range m.History {
+			if o.Authority == "official" {
+				mv.Official++
+			} else {
+				mv.Press++
+			}
+		}
+		if c := m.Current; c != nil {
+			mv.HasCurrent = true
+			mv.Qualifier = observationQualifier(*c)
+			mv.Value = formatObservationValue(*c)
+			mv.Date = tv(observationTime(*c))
+			mv.Source, mv.URL, mv.Title = c.Source, c.URL, c.Title
+			if mv.Title == "" {
+				mv.Title = c.URL
+			}
+			mv.Quote = strings.Join(strings.Fields(c.Quote), " ")
+		}
+		v.Metrics = append(v.Metrics, mv)
+	}
+	for _, a := range st.Outbox.Recent {
+		av := alertView{
+			ID: a.ID, Kind: a.Kind, Metric: a.Metric, Channel: a.Channel,
+			Status: a.Status, LastError: a.LastError, Attempts: a.Attempts,
+			Created: tv(a.Created),
+		}
+		switch a.Status {
+		case store.StatusSent:
+			av.SentOrNextLabel, av.SentOrNextTry = "sent", tv(a.SentAt)
+		case store.StatusPending:
+			if !a.NextAttempt.IsZero() {
+				av.SentOrNextLabel, av.SentOrNextTry = "next try", tv(a.NextAttempt)
+			}
+		}
+		v.Alerts = append(v.Alerts, av)
+	}
+	return v
+}

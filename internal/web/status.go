@@ -1,0 +1,76 @@
+// Package web owns watcher's HTTP surface: /healthz for supervisors,
+// /metrics in the Prometheus text format from a private registry, and / a
+// server-rendered status page (with ?format=json for tools) that tells a
+// reporter what watcher watches and what it last saw.
+//
+// The package reads the daemon's state only through StatusProvider, so it
+// knows nothing of the scheduler or of how the store is opened.
+package web
+
+import (
+	"context"
+	"time"
+
+	"github.com/figwatch/watcher/internal/store"
+)
+
+// StatusProvider is what the status page and the scrape-time gauges read.
+// The daemon implements it over the store. Status is called once per page
+// view and once per /metrics scrape, with the request's context.
+type StatusProvider interface {
+	Status(ctx context.Context) (Status, error)
+}
+
+// StatusProviderFunc adapts a function to StatusProvider.
+type StatusProviderFunc func(ctx context.Context) (Status, error)
+
+// Status calls f.
+func (f StatusProviderFunc) Status(ctx context.Context) (Status, error) { return f(ctx) }
+
+// Status is a point-in-time view of the daemon. It is also the JSON
+// document served by /?format=json.
+type Status struct {
+	// Now is when the status was taken; the page shows times in its
+	// location.
+	Now     time.Time      `json:"now"`
+	Version string         `json:"version"`
+	Started time.Time      `json:"started"`
+	Sources []SourceStatus `json:"sources"` // config order
+	Metrics []MetricStatus `json:"metrics"` // config order
+	Outbox  OutboxStatus   `json:"outbox"`
+	DBSize  int64          `json:"db_size"` // bytes
+}
+
+// SourceStatus is one configured source and what polling it last did.
+type SourceStatus struct {
+	ID        string           `json:"id"`
+	Name      string           `json:"name,omitempty"`
+	Kind      string           `json:"kind"`
+	URL       string           `json:"url"`
+	Authority string           `json:"authority"`
+	Enabled   bool             `json:"enabled"`
+	State     store.FetchState `json:"state"`
+	// NextRun is the next scheduled poll; zero when none is scheduled
+	// (a disabled source).
+	NextRun time.Time `json:"next_run,omitzero"`
+}
+
+// MetricStatus is one tracked metric.
+type MetricStatus struct {
+	ID    string `json:"id"`
+	Label string `json:"label,omitempty"`
+	// Current is the latest official observation; nil when no official
+	// source has stated the metric yet.
+	Current *store.Observation `json:"current,omitempty"`
+	// History holds official and press observations, oldest first.
+	History []store.Observation `json:"history,omitempty"`
+}
+
+// OutboxStatus counts the outbox by alert status.
+type OutboxStatus struct {
+	Pending int `json:"pending"`
+	Sent    int `json:"sent"`
+	Failed  int `json:"failed"`
+	// Recent holds up to 20 alerts of any status, newest first.
+	Recent []store.Alert `json:"recent,omitempty"`
+}

@@ -1,0 +1,392 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+// get fetches path from h and returns status, headers and body.
+func get(t *testing.T, h http.Handler, path string) (int, http.Header, string) {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	resp, err := srv.Client().Get(srv.URL + path)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	return resp.StatusCode, resp.Header, string(body)
+}
+
+func TestHealthz(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name       string
+		health     func() error
+		wantStatus int
+		wantBody   string
+	}{
+		{"alive", func() error { return nil }, http.StatusOK, "ok\n"},
+		{"nil check is alive", nil, http.StatusOK, "ok\n"},
+		{"scheduler stalled", func() error { return errors.New("scheduler: no tick for 5m0s") },
+			http.StatusServiceUnavailable, "scheduler: no tick for 5m0s\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := Handler(fixedProvider{st: testStatus()}, nil, tc.health, nil)
+			status, hdr, body := get(t, h, "/healthz")
+			if status != tc.wantStatus || body != tc.wantBody {
+				t.Errorf("GET /healthz = %d %q, want %d %q", status, body, tc.wantStatus, tc.wantBody)
+			}
+			if ct := hdr.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+				t.Errorf("Content-Type = %q, want text/plain", ct)
+			}
+		})
+	}
+}
+
+// scrape fetches /metrics and parses it with the Prometheus text parser,
+// which rejects anything promtool would.
+func scrape(t *testing.T, h http.Handler) map[string]*dto.MetricFamily {
+	t.Helper()
+	status, hdr, body := get(t, h, "/metrics")
+	if status != http.StatusOK {
+		t.Fatalf("GET /metrics = %d: %s", status, body)
+	}
+	if got := expfmt.ResponseFormat(hdr); got.FormatType() != expfmt.TypeTextPlain {
+		t.Fatalf("/metrics format = %v, want text", got)
+	}
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	families, err := p.TextToMetricFamilies(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("parse /metrics: %v\n%s", err, body)
+	}
+	return families
+}
+
+// sample finds the value of a family's metric with the given labels.
+func sample(t *testing.T, families map[string]*dto.MetricFamily, name string, labels map[string]string) float64 {
+	t.Helper()
+	mf, ok := families[name]
+	if !ok {
+		t.Fatalf("family %s missing", name)
+	}
+next:
+	for _, m := range mf.GetMetric() {
+		got := map[string]string{}
+		for _, lp := range m.GetLabel() {
+			got[lp.GetName()] = lp.GetValue()
+		}
+		for k, v := range labels {
+			if got[k] != v {
+				continue next
+			}
+		}
+		switch mf.GetType() {
+		case dto.MetricType_COUNTER:
+			return m.GetCounter().GetValue()
+		case dto.MetricType_GAUGE:
+			return m.GetGauge().GetValue()
+		case dto.MetricType_HISTOGRAM:
+			return float64(m.GetHistogram().GetSampleCount())
+		}
+		t.Fatalf("family %s has unexpected type %v", name, mf.GetType())
+	}
+	t.Fatalf("family %s has no metric with labels %v", name, labels)
+	return 0
+}
+
+func TestMetricsExposeEveryFamily(t *testing.T) {
+	t.Parallel()
+	st := testStatus()
+	m := NewMetrics("1.2.3", fixedProvider{st: st})
+	m.Polls.WithLabelValues("bls", PollOK).Inc()
+	m.Polls.WithLabelValues("bls", PollNotModified).Add(2)
+	m.Polls.WithLabelValues("daily", PollError).Inc()
+	m.FetchDuration.WithLabelValues("bls").Observe(0.3)
+	m.FetchBytes.WithLabelValues("bls").Add(12345)
+	m.Figures.WithLabelValues("bls").Add(7)
+	m.Events.WithLabelValues("metric_changed").Inc()
+	m.AlertsQueued.WithLabelValues("metric_changed").Inc()
+	m.AlertsSent.WithLabelValues("metric_changed").Inc()
+	m.AlertsFailed.WithLabelValues("new_report", FailPermanent).Inc()
+	families := scrape(t, Handler(fixedProvider{st: st}, m, nil, nil))
+
+	for _, tc := range []struct {
+		family string
+		labels map[string]string
+		want   float64
+	}{
+		{"watcher_polls_total", map[string]string{"source": "bls", "result": "ok"}, 1},
+		{"watcher_polls_total", map[string]string{"source": "bls", "result": "not_modified"}, 2},
+		{"watcher_polls_total", map[string]string{"source": "daily", "result": "error"}, 1},
+		{"watcher_fetch_duration_seconds", map[string]string{"source": "bls"}, 1},
+		{"watcher_fetch_bytes_total", map[string]string{"source": "bls"}, 12345},
+		{"watcher_figures_extracted_total", map[string]string{"source": "bls"}, 7},
+		{"watcher_events_total", map[string]string{"kind": "metric_changed"}, 1},
+		{"watcher_alerts_queued_total", map[string]string{"kind": "metric_changed"}, 1},
+		{"watcher_alerts_sent_total", map[string]string{"kind": "metric_changed"}, 1},
+		{"watcher_alerts_failed_total", map[string]string{"kind": "new_report", "reason": "permanent"}, 1},
+		{"watcher_outbox_pending", nil, 2},
+		{"watcher_db_size_bytes", nil, 3 << 20},
+		{"watcher_source_consecutive_failures", map[string]string{"source": "daily"}, 4},
+		{"watcher_source_consecutive_failures", map[string]string{"source": "bls"}, 0},
+		{"watcher_source_last_success_timestamp_seconds", map[string]string{"source": "bls"},
+			float64(st.Sources[0].State.LastSuccess.Unix())},
+		{"watcher_build_info", map[string]string{"version": "1.2.3"}, 1},
+		{"go_goroutines", nil, -1},
+		{"process_start_time_seconds", nil, -1},
+	} {
+		t.Run(tc.family, func(t *testing.T) {
+			got := sample(t, families, tc.family, tc.labels)
+			if tc.want >= 0 && got != tc.want {
+				t.Errorf("%s%v = %v, want %v", tc.family, tc.labels, got, tc.want)
+			}
+		})
+	}
+	// A source never polled successfully has no last-success sample: a
+	// zero would read as 1970.
+	for _, m := range families["watcher_source_last_success_timestamp_seconds"].GetMetric() {
+		for _, lp := range m.GetLabel() {
+			if lp.GetValue() == "blog" {
+				t.Errorf("last success exported for never-polled source blog: %v", m)
+			}
+		}
+	}
+}
+
+func TestMetricsServeCountersWhenStatusFails(t *testing.T) {
+	t.Parallel()
+	p := fixedProvider{err: errStoreClosed}
+	m := NewMetrics("dev", p)
+	m.Polls.WithLabelValues("bls", PollOK).Inc()
+	h := Handler(p, m, nil, nil)
+	families := scrape(t, h)
+	if got := sample(t, families, "watcher_polls_total", map[string]string{"source": "bls", "result": "ok"}); got != 1 {
+		t.Errorf("watcher_polls_total = %v, want 1", got)
+	}
+	if _, ok := families["watcher_outbox_pending"]; ok {
+		t.Error("watcher_outbox_pending exported although the status read failed")
+	}
+	// The handler counts the failure after gathering, so the next scrape
+	// shows it.
+	families = scrape(t, h)
+	if got := sample(t, families, "promhttp_metric_handler_errors_total", map[string]string{"cause": "gathering"}); got < 1 {
+		t.Errorf("promhttp_metric_handler_errors_total{cause=gathering} = %v, want ≥ 1", got)
+	}
+}
+
+func TestMetricsRegistriesArePrivate(t *testing.T) {
+	t.Parallel()
+	// Two instances in one process (tests, a reload) must not collide.
+	a, b := NewMetrics("a", nil), NewMetrics("b", nil)
+	a.Polls.WithLabelValues("x", PollOK).Inc()
+	fb := scrape(t, Handler(nil, b, nil, nil))
+	if _, ok := fb["watcher_polls_total"]; ok {
+		t.Error("counter incremented on one Metrics shows in another's registry")
+	}
+	if got := sample(t, fb, "watcher_build_info", map[string]string{"version": "b"}); got != 1 {
+		t.Errorf("watcher_build_info{version=b} = %v", got)
+	}
+}
+
+func TestStatusPage(t *testing.T) {
+	t.Parallel()
+	h := Handler(fixedProvider{st: testStatus()}, nil, nil, nil)
+	status, hdr, body := get(t, h, "/")
+	if status != http.StatusOK {
+		t.Fatalf("GET / = %d: %s", status, body)
+	}
+	if ct := hdr.Get("Content-Type"); ct != "text/html; charset=utf-8" {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	if csp := hdr.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+		t.Errorf("Content-Security-Policy = %q, want default-src 'none'", csp)
+	}
+	for _, tc := range []struct{ name, want string }{
+		{"version", "1.2.3"},
+		{"uptime", "3d 4h"},
+		{"outbox depth", "<dd>2 pending</dd>"},
+		{"db size", "3.0 MiB"},
+		{"healthy source", "BLS Employment Situation"},
+		{"healthy badge", `<span class="badge healthy">healthy</span>`},
+		{"failing badge", `<span class="badge failing">failing</span> since <time datetime="2024-07-10T11:00:00Z" title="2024-07-10 11:00 UTC">1h 0m ago</time> (4 failed polls)`},
+		{"failing error escaped", `503 &#34;&lt;b&gt;busy&lt;/b&gt;&#34;`},
+		{"never polled", `<span class="badge never">never polled</span>`},
+		{"disabled", `<span class="badge disabled">disabled</span>`},
+		{"last poll", "5m 0s ago"},
+		{"next run", "in 15m 0s"},
+		{"source counts", "4 configured · 1 healthy · 1 failing · 1 never polled · 1 disabled"},
+		{"metric label", "Nonfarm payrolls, monthly change"},
+		{"current value", `<span class="value">233,000 jobs</span>`},
+		{"current date", "2024-07-05 00:00 UTC"},
+		{"current link", `<a href="https://www.bls.gov/news.release/empsit.nr0.htm" rel="noopener noreferrer">The Employment Situation — June 2024</a>`},
+		{"current quote", "May was revised down to 233,000."},
+		{"metric without figures", "No official figure yet."},
+		{"chart", `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="480" height="120"`},
+		{"chart step line", `<path class="official"`},
+		{"chart claims", `<g class="press-points">`},
+		{"legend", "press claims (2)"},
+		{"outbox counts", "<b>7</b> sent"},
+		{"alert error", "slack: channel_not_found"},
+		{"alert metric link", `<a href="#metric-payrolls">payrolls</a>`},
+		{"alert next try", "next try <time"},
+		{"alert attempts", `<td class="num">2</td>`},
+	} {
+		if !strings.Contains(body, tc.want) {
+			t.Errorf("%s: page lacks %q", tc.name, tc.want)
+		}
+	}
+	for _, bad := range []string{hostileName, "<script", `<b>busy`, "ZgotmplZ"} {
+		if strings.Contains(body, bad) {
+			t.Errorf("page contains unescaped %q", bad)
+		}
+	}
+	if !strings.Contains(body, "&lt;script&gt;alert(&#34;pwned&#34;)&lt;/script&gt;") {
+		t.Error("hostile source name not shown escaped")
+	}
+	// The hostile press quote reaches the chart's tooltip escaped.
+	if !strings.Contains(body, "A &#34;blogger&#34; wrote &lt;about 30,000&gt; &amp; more.") {
+		t.Error("hostile quote not shown escaped in the chart tooltip")
+	}
+}
+
+func TestStatusPageNeutralisesHostileURLs(t *testing.T) {
+	t.Parallel()
+	st := testStatus()
+	st.Sources[0].URL = "javascript:alert(1)"
+	cur := *st.Metrics[0].Current
+	cur.URL = "javascript:alert(2)"
+	st.Metrics[0].Current = &cur
+	_, _, body := get(t, Handler(fixedProvider{st: st}, nil, nil, nil), "/")
+	if strings.Contains(body, "javascript:") {
+		t.Error("page links to a javascript: URL")
+	}
+	if n := strings.Count(body, "#ZgotmplZ"); n != 2 {
+		t.Errorf("%d neutralised URLs, want 2", n)
+	}
+}
+
+func TestStatusPageShowsHealth(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		health func() error
+		want   string
+	}{
+		{"healthy", nil, `<dt>health</dt><dd><span class="healthy">ok</span></dd>`},
+		{"unhealthy", func() error { return errors.New("outbox loop stopped") }, "unhealthy: outbox loop stopped"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, _, body := get(t, Handler(fixedProvider{st: testStatus()}, nil, tc.health, nil), "/")
+			if !strings.Contains(body, tc.want) {
+				t.Errorf("page lacks %q", tc.want)
+			}
+		})
+	}
+}
+
+func TestHandlerTwiceOnOneMetrics(t *testing.T) {
+	t.Parallel()
+	// A reload may build a new handler over the same Metrics; the
+	// handler's own collectors must not collide on the registry.
+	m := NewMetrics("dev", nil)
+	_ = Handler(nil, m, nil, nil)
+	families := scrape(t, Handler(nil, m, nil, nil))
+	if _, ok := families["promhttp_metric_handler_requests_total"]; !ok {
+		t.Error("promhttp_metric_handler_requests_total missing")
+	}
+}
+
+func TestStatusPageEmpty(t *testing.T) {
+	t.Parallel()
+	_, _, body := get(t, Handler(fixedProvider{st: Status{Version: "dev"}}, nil, nil, nil), "/")
+	for _, want := range []string{"No sources configured.", "No metrics configured.", "No alerts yet."} {
+		if !strings.Contains(body, want) {
+			t.Errorf("empty page lacks %q", want)
+		}
+	}
+}
+
+func TestStatusJSONRoundTrips(t *testing.T) {
+	t.Parallel()
+	want := testStatus()
+	status, hdr, body := get(t, Handler(fixedProvider{st: want}, nil, nil, nil), "/?format=json")
+	if status != http.StatusOK {
+		t.Fatalf("GET /?format=json = %d: %s", status, body)
+	}
+	if ct := hdr.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	var got Status
+	dec := json.NewDecoder(strings.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&got); err != nil {
+		t.Fatalf("decode status JSON: %v", err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("status JSON round trip (-want +got):\n%s", diff)
+	}
+	// Field names are part of the contract with `watcher status`.
+	for _, key := range []string{`"next_run"`, `"consecutive_failures"`, `"db_size"`, `"recent"`, `"history"`} {
+		if !strings.Contains(body, key) {
+			t.Errorf("status JSON lacks key %s", key)
+		}
+	}
+}
+
+func TestStatusErrors(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name       string
+		p          StatusProvider
+		path       string
+		wantStatus int
+		wantBody   *regexp.Regexp
+	}{
+		{"status read fails", fixedProvider{err: errStoreClosed}, "/", http.StatusServiceUnavailable, regexp.MustCompile(`read status: database not open`)},
+		{"status read fails as json", fixedProvider{err: errStoreClosed}, "/?format=json", http.StatusServiceUnavailable, regexp.MustCompile(`database not open`)},
+		{"no provider", nil, "/", http.StatusServiceUnavailable, regexp.MustCompile(`no status provider`)},
+		{"unknown format", fixedProvider{st: testStatus()}, "/?format=xml", http.StatusBadRequest, regexp.MustCompile(`unknown format "xml"`)},
+		{"unknown path", fixedProvider{st: testStatus()}, "/nope", http.StatusNotFound, regexp.MustCompile(`404`)},
+		{"metrics without Metrics", fixedProvider{st: testStatus()}, "/metrics", http.StatusNotFound, regexp.MustCompile(`404`)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			status, _, body := get(t, Handler(tc.p, nil, nil, nil), tc.path)
+			if status != tc.wantStatus || !tc.wantBody.MatchString(body) {
+				t.Errorf("GET %s = %d %q, want %d matching %s", tc.path, status, body, tc.wantStatus, tc.wantBody)
+			}
+		})
+	}
+}
+
+func TestStatusRejectsOtherMethods(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(Handler(fixedProvider{st: testStatus()}, nil, nil, nil))
+	defer srv.Close()
+	resp, err := srv.Client().Post(srv.URL+"/", "text/plain", strings.NewReader("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST / = %d, want 405", resp.StatusCode)
+	}
+}
