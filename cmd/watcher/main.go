@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -24,6 +23,7 @@ import (
 	"github.com/figwatch/watcher/internal/notify/console"
 	"github.com/figwatch/watcher/internal/notify/slack"
 	"github.com/figwatch/watcher/internal/store"
+	"github.com/figwatch/watcher/internal/web"
 )
 
 // Exit codes.
@@ -43,6 +43,8 @@ Usage:
   watcher validate [--config FILE]   check the config; print "ok" and a summary, or every error
   watcher extract  [--config FILE] [--json] [--all] PATH|-
                                      print the figures in a text file (or stdin)
+  watcher test-alert [--config FILE] send one sample of each alert kind to the configured destination
+  watcher demo     [--config FILE]   replay the 2024-2025 story offline and print the alerts
   watcher version                    print the version
 
 --config defaults to $WATCHER_CONFIG, else config/watcher.yaml.
@@ -65,6 +67,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cmdValidate(rest, stdout, stderr)
 	case "extract":
 		return cmdExtract(rest, stdin, stdout, stderr)
+	case "test-alert":
+		return cmdTestAlert(rest, stdout, stderr)
+	case "demo":
+		return cmdDemo(rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "watcher", version())
 		return exitOK
@@ -77,19 +83,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 }
 
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				return "devel-" + s.Value[:12]
-			}
-		}
-	}
-	return "devel"
-}
+func version() string { return daemon.Version() }
 
 // flags is a subcommand's flag set with the --config flag every one has.
 func flags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
@@ -132,13 +126,49 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return withDaemon(ctx, *path, stdout, stderr, func(ctx context.Context, d *daemon.Daemon, log *slog.Logger) int {
-		if err := d.Run(ctx); err != nil {
-			log.Error("run", "err", err)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	return withDaemon(ctx, *path, stdout, stderr, func(ctx context.Context, d *daemon.Daemon, w wiring) int {
+		go d.WatchReload(ctx, hup, func() (*config.Config, notify.Notifier, error) {
+			cfg, err := config.Load(*path)
+			if err != nil {
+				return nil, nil, err
+			}
+			secrets, err := cfg.Secrets(os.Getenv)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", cfg.Path, err)
+			}
+			n, err := newNotifier(cfg, secrets, stdout, w.log)
+			return cfg, n, err
+		})
+		errc := make(chan error, 1)
+		if w.cfg.HTTP.Enabled() {
+			if w.cfg.HTTP.Exposed() {
+				w.log.Warn("http.listen is not a loopback address: the status page and /api/backup are reachable from the network", "listen", w.cfg.HTTP.Listen)
+			}
+			go func() { errc <- web.Serve(ctx, w.cfg.HTTP.Listen, d.HTTPHandler(w.metrics), w.log) }()
+		}
+		runErr := d.Run(ctx)
+		if w.cfg.HTTP.Enabled() {
+			if err := <-errc; err != nil {
+				w.log.Error("http listener", "err", err)
+				return exitFailure
+			}
+		}
+		if runErr != nil {
+			w.log.Error("run", "err", runErr)
 			return exitFailure
 		}
 		return exitOK
 	}, true)
+}
+
+// wiring is what withDaemon built, for the command to use.
+type wiring struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	metrics *web.Metrics
 }
 
 func cmdOnce(args []string, stdout, stderr io.Writer) int {
@@ -148,9 +178,9 @@ func cmdOnce(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return withDaemon(ctx, *path, stdout, stderr, func(ctx context.Context, d *daemon.Daemon, log *slog.Logger) int {
+	return withDaemon(ctx, *path, stdout, stderr, func(ctx context.Context, d *daemon.Daemon, w wiring) int {
 		if err := d.Once(ctx); err != nil {
-			log.Error("once: some sources failed", "err", err)
+			w.log.Error("once: some sources failed", "err", err)
 			return exitFailure
 		}
 		return exitOK
@@ -160,7 +190,7 @@ func cmdOnce(args []string, stdout, stderr io.Writer) int {
 // withDaemon loads the config, opens the database, builds the pipeline and
 // hands it to fn; it undoes all of that in reverse order afterwards.
 func withDaemon(ctx context.Context, path string, stdout, stderr io.Writer,
-	fn func(context.Context, *daemon.Daemon, *slog.Logger) int, systemd bool) int {
+	fn func(context.Context, *daemon.Daemon, wiring) int, daemonMode bool) int {
 	cfg, err := config.Load(path)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -172,7 +202,7 @@ func withDaemon(ctx context.Context, path string, stdout, stderr io.Writer,
 		log.Error("slack secret", "config", cfg.Path, "err", err)
 		return exitUsage
 	}
-	db, err := store.Open(cfg.Storage.Path, store.Options{Timeout: 2 * time.Second, Logger: log})
+	db, err := store.Open(cfg.Storage.Path, storeOptions(cfg, log))
 	if err != nil {
 		log.Error("open database", "err", err)
 		return exitFailure
@@ -189,6 +219,8 @@ func withDaemon(ctx context.Context, path string, stdout, stderr io.Writer,
 		MaxBodyBytes:   int64(cfg.Fetch.MaxBodySize),
 		MaxRedirects:   cfg.Fetch.MaxRedirects,
 		Concurrency:    cfg.Fetch.Concurrency,
+		PerHost:        cfg.Fetch.PerHost,
+		HostDelay:      time.Duration(cfg.Fetch.HostDelay),
 		Logger:         log,
 	})
 	defer fetcher.Close()
@@ -198,7 +230,17 @@ func withDaemon(ctx context.Context, path string, stdout, stderr io.Writer,
 		return exitUsage
 	}
 	opts := daemon.Options{Config: cfg, DB: db, Fetcher: fetcher, Notifier: notifier, Logger: log}
-	if systemd {
+	var d *daemon.Daemon
+	w := wiring{cfg: cfg, log: log}
+	if daemonMode && cfg.HTTP.Enabled() {
+		// The scrape-time gauges read the daemon, which needs the
+		// metrics to be built: the provider resolves it when called.
+		w.metrics = web.NewMetrics(version(), web.StatusProviderFunc(func(ctx context.Context) (web.Status, error) {
+			return d.Status(ctx)
+		}))
+		opts.Metrics = w.metrics
+	}
+	if daemonMode {
 		opts.SdNotify = func(state string) {
 			if _, err := sddaemon.SdNotify(false, state); err != nil {
 				log.Warn("systemd notify", "state", state, "err", err)
@@ -208,20 +250,20 @@ func withDaemon(ctx context.Context, path string, stdout, stderr io.Writer,
 			opts.WatchdogInterval = iv / 2
 		}
 	}
-	d, err := daemon.New(opts)
+	d, err = daemon.New(opts)
 	if err != nil {
 		log.Error("start", "err", err)
 		return exitUsage
 	}
-	return fn(ctx, d, log)
+	return fn(ctx, d, w)
 }
 
 func newNotifier(cfg *config.Config, s config.Secrets, stdout io.Writer, log *slog.Logger) (notify.Notifier, error) {
 	switch {
 	case s.BotToken != "":
-		return slack.New(slack.Options{Token: s.BotToken.Reveal(), APIURL: cfg.Slack.APIURL, Channel: cfg.Slack.Channel, Logger: log})
+		return slack.Open(slack.Options{Token: s.BotToken.Reveal(), APIURL: cfg.Slack.APIURL, Channel: cfg.Slack.Channel, Logger: log})
 	case s.WebhookURL != "":
-		return slack.New(slack.Options{WebhookURL: s.WebhookURL.Reveal(), Logger: log})
+		return slack.Open(slack.Options{WebhookURL: s.WebhookURL.Reveal(), Logger: log})
 	default:
 		log.Info("no Slack secret set: alerts go to the console", "token_env", cfg.Slack.TokenEnv, "webhook_url_env", cfg.Slack.WebhookURLEnv)
 		return console.New(stdout), nil
@@ -238,4 +280,14 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, o))
 	}
 	return slog.New(slog.NewTextHandler(w, o))
+}
+
+// storeOptions maps the config's retention onto the store: revisions: 0
+// in the config keeps only the latest version, which the store spells -1.
+func storeOptions(cfg *config.Config, log *slog.Logger) store.Options {
+	revs := cfg.Retention.Revisions
+	if revs == 0 {
+		revs = -1
+	}
+	return store.Options{Timeout: 2 * time.Second, Logger: log, RevisionLimit: revs}
 }

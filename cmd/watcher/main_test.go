@@ -96,3 +96,17 @@ func TestExtractHTMLOffsetsIntoTheFile(t *testing.T) {
 		t.Errorf("figure %+v does not slice the file to its text", f)
 	}
 }
+
+func TestTestAlertOnTheConsole(t *testing.T) {
+	t.Setenv("SLACK_BOT_TOKEN", "")
+	t.Setenv("SLACK_WEBHOOK_URL", "")
+	var out, errb bytes.Buffer
+	if code := run([]string{"test-alert", "--config", "../../config/watcher.yaml"}, nil, &out, &errb); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, kind := range []string{"metric_new", "metric_changed", "document_revised", "new_report", "claim_mismatch", "source_failing", "source_recovered"} {
+		if !strings.Contains(out.String(), kind) {
+			t.Errorf("console output lacks a %s sample", kind)
+		}
+	}
+}

@@ -2,8 +2,14 @@ package daemon
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"net/http"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/figwatch/watcher/internal/config"
 	"github.com/figwatch/watcher/internal/fetch"
@@ -11,65 +17,144 @@ import (
 	"github.com/figwatch/watcher/internal/store"
 )
 
-// followLinks fetches the article behind each new or changed feed item and
-// appends its text to the item's, because the figures are in the article,
-// not the summary. Items whose feed entry is unchanged are not refetched:
-// the document keeps the feed item's hash as its identity of content, so a
-// warm poll costs no article requests. An article that cannot be fetched
-// fails the poll, so that the item is retried next time rather than stored
-// without its figures.
-func (d *Daemon) followLinks(ctx context.Context, src config.Source, docs []source.Document) error {
-	var todo []int
-	err := d.db.View(ctx, func(tx *store.Tx) error {
-		for i, doc := range docs {
-			if doc.URL == "" {
-				continue
-			}
-			prev, ok, err := tx.Snapshot(doc.ID)
+// follow replaces each new or changed feed item by the article it links to,
+// because the figures are in the article, not in the summary. The article
+// is a document of its own, identified by its canonical URL, so the same
+// story reached through two feeds is stored once. Items whose feed entry
+// is unchanged since the last poll are not refetched: a warm poll costs no
+// article requests.
+//
+// An article that is gone (a 4xx) or unreadable falls back to the item's
+// own text. One that fails for a reason that may pass (timeout, 5xx) is
+// skipped this time and complete is false, so the caller does not save the
+// feed's validators and the next poll sees the item again rather than a
+// 304.
+func (d *Daemon) follow(ctx context.Context, src config.Source, items []source.Document) (docs []source.Document, seen []store.Item, complete bool, err error) {
+	now := d.now()
+	type todo struct {
+		item source.Document
+		key  string
+	}
+	var work []todo
+	err = d.db.View(ctx, func(tx *store.Tx) error {
+		for _, it := range items {
+			key := strings.TrimPrefix(it.ID, src.ID+":")
+			prev, ok, err := tx.Item(src.ID, key)
 			if err != nil {
 				return err
 			}
-			if !ok || prev.Hash != doc.Hash {
-				todo = append(todo, i)
+			switch {
+			case ok && prev.Hash == it.Hash:
+				// Unchanged; refresh its Seen daily so retention keeps it.
+				if now.Sub(prev.Seen) >= dayTouch {
+					prev.Seen = now
+					seen = append(seen, prev)
+				}
+			case it.URL == "":
+				docs = append(docs, it)
+			default:
+				work = append(work, todo{it, key})
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("read snapshots: %w", err)
+		return nil, nil, false, fmt.Errorf("read items: %w", err)
 	}
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
-	)
-	for _, i := range todo {
+
+	complete = true
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, w := range work {
 		wg.Go(func() {
-			text, err := d.article(ctx, src, docs[i].URL)
+			doc, err := d.article(ctx, src, w.item)
 			mu.Lock()
 			defer mu.Unlock()
-			if err != nil {
-				errs = append(errs, err)
+			switch {
+			case err == nil:
+			case permanentFetchError(err):
+				d.log.Warn("article unreadable: using the feed item's text", "source", src.ID, "url", w.item.URL, "err", err)
+				doc = w.item
+			default:
+				d.log.Warn("article not fetched: will retry at the next poll", "source", src.ID, "url", w.item.URL, "err", err)
+				complete = false
 				return
 			}
-			docs[i].Text += "\n\n" + text
+			docs = append(docs, doc)
+			seen = append(seen, store.Item{Source: src.ID, Key: w.key, Hash: w.item.Hash, DocID: doc.ID, Seen: now})
 		})
 	}
 	wg.Wait()
-	if len(errs) > 0 {
-		return fmt.Errorf("follow links: %d of %d articles failed, first: %w", len(errs), len(todo), errs[0])
+	if ctx.Err() != nil {
+		return nil, nil, false, ctx.Err()
 	}
-	return nil
+	return docs, seen, complete, nil
 }
 
-func (d *Daemon) article(ctx context.Context, src config.Source, url string) (string, error) {
-	resp, err := d.fetcher.Get(ctx, fetch.Request{URL: url, Header: src.Headers, Source: src.ID})
+// dayTouch is how stale a stored record's "seen" time may get before a poll
+// that sees it again rewrites it.
+const dayTouch = 24 * time.Hour
+
+// article fetches and reads the page (or PDF) behind a feed item.
+func (d *Daemon) article(ctx context.Context, src config.Source, item source.Document) (source.Document, error) {
+	resp, err := d.fetcher.Get(ctx, fetch.Request{URL: item.URL, Header: src.Headers, Source: src.ID})
 	if err != nil {
-		return "", fmt.Errorf("fetch article: %w", err)
+		return source.Document{}, fmt.Errorf("fetch article: %w", err)
 	}
-	body, _, err := fetch.ToUTF8(resp.Body, resp.ContentType)
-	if err != nil {
-		return "", fmt.Errorf("decode article %s: %w", url, err)
+	d.stats.fetched(src.ID, resp)
+	canonical := source.CanonicalURL(resp.URL)
+	var title, text string
+	if isPDF(resp) {
+		doc, err := source.PDFDocument(ctx, src.ID, resp.URL, resp.Body)
+		if err != nil {
+			return source.Document{}, errUnreadable{err}
+		}
+		text = doc.Text
+	} else {
+		body, _, err := fetch.ToUTF8(resp.Body, resp.ContentType)
+		if err != nil {
+			return source.Document{}, errUnreadable{fmt.Errorf("decode article %s: %w", resp.URL, err)}
+		}
+		art, err := source.Article(resp.URL, body)
+		if err != nil {
+			return source.Document{}, errUnreadable{err}
+		}
+		if art.URL != "" {
+			canonical = art.URL
+		}
+		title, text = art.Title, art.Text
 	}
-	return source.HTMLText(string(body)), nil
+	if title == "" {
+		title = item.Title
+	}
+	text = title + "\n\n" + text
+	sum := sha256.Sum256([]byte(title + "\n" + text))
+	return source.Document{
+		ID: "url:" + canonical, Source: src.ID, URL: canonical, Title: title,
+		Published: item.Published, Text: text, Hash: hex.EncodeToString(sum[:]),
+	}, nil
+}
+
+func isPDF(resp *fetch.Response) bool {
+	return strings.Contains(resp.ContentType, "application/pdf") ||
+		strings.HasPrefix(string(resp.Body[:min(len(resp.Body), 8)]), "%PDF-")
+}
+
+// errUnreadable marks an article that was fetched but could not be read.
+type errUnreadable struct{ error }
+
+func (e errUnreadable) Unwrap() error { return e.error }
+
+// permanentFetchError reports an article failure that retrying will not
+// mend: the page is gone or forbidden, too large, or unreadable.
+func permanentFetchError(err error) bool {
+	var u errUnreadable
+	if errors.As(err, &u) || errors.Is(err, fetch.ErrTooLarge) {
+		return true
+	}
+	var se *fetch.StatusError
+	if errors.As(err, &se) {
+		return se.Status >= 400 && se.Status < 500 && se.Status != http.StatusRequestTimeout && se.Status != http.StatusTooManyRequests
+	}
+	return false
 }

@@ -6,7 +6,6 @@ package daemon
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -23,6 +22,7 @@ import (
 	"github.com/figwatch/watcher/internal/notify"
 	"github.com/figwatch/watcher/internal/source"
 	"github.com/figwatch/watcher/internal/store"
+	"github.com/figwatch/watcher/internal/web"
 )
 
 // Fetcher gets one URL, conditionally; *fetch.Client implements it.
@@ -43,12 +43,14 @@ type Options struct {
 	// sources sharing a schedule do not hit the network in the same
 	// millisecond. Default 3s; tests set a negative value for none.
 	MaxJitter time.Duration
-	// CycleTimeout bounds one source's poll. Default: twice the fetch
-	// timeout plus a minute for parsing and storing.
+	// CycleTimeout bounds one source's poll, articles included. Default:
+	// fetch.cycle_timeout.
 	CycleTimeout time.Duration
 	// ShutdownTimeout bounds how long Run waits for in-flight polls and a
 	// last delivery pass after its context is cancelled. Default 30s.
 	ShutdownTimeout time.Duration
+	// Metrics, when set, receives the daemon's counts (served on /metrics).
+	Metrics *web.Metrics
 	// SdNotify, when set, is called with systemd notify states
 	// ("READY=1", "STOPPING=1", "WATCHDOG=1"); WatchdogInterval > 0 turns
 	// on watchdog pings at that interval.
@@ -58,15 +60,19 @@ type Options struct {
 
 // Daemon is the running pipeline.
 type Daemon struct {
-	cfg      *config.Config
-	db       *store.DB
-	fetcher  Fetcher
-	notifier notify.Notifier
-	log      *slog.Logger
-	now      func() time.Time
-	ext      *extract.Extractor
-	metrics  map[string]diff.Metric
-	opts     Options
+	db      *store.DB
+	fetcher Fetcher
+	log     *slog.Logger
+	now     func() time.Time
+	opts    Options
+	started time.Time
+
+	// rt is what a config reload replaces, as one unit: a poll or a
+	// delivery reads it once per use and never sees half of two configs.
+	rt atomic.Pointer[runtime]
+	// schedMu guards sched, the cron entries of the running schedule.
+	schedMu sync.Mutex
+	sched   *schedule
 
 	// running guards each source against overlapping polls, whichever of
 	// cron, start-up catch-up or `once` started them.
@@ -75,6 +81,8 @@ type Daemon struct {
 	wake chan struct{}
 	// deliverMu serialises outbox passes so an alert is never sent by two.
 	deliverMu sync.Mutex
+
+	stats stats
 
 	schedBeat  atomic.Int64 // unix nanos of the scheduler's last heartbeat
 	outboxBeat atomic.Int64 // unix nanos of the outbox loop's last pass
@@ -95,32 +103,58 @@ func New(opts Options) (*Daemon, error) {
 		opts.MaxJitter = 3 * time.Second
 	}
 	if opts.CycleTimeout <= 0 {
+		opts.CycleTimeout = time.Duration(opts.Config.Fetch.CycleTimeout)
+	}
+	if opts.CycleTimeout <= 0 {
 		opts.CycleTimeout = 2*time.Duration(opts.Config.Fetch.Timeout) + time.Minute
 	}
 	if opts.ShutdownTimeout <= 0 {
 		opts.ShutdownTimeout = 30 * time.Second
 	}
-	ext, err := NewExtractor(opts.Config)
+	rt, err := newRuntime(opts.Config, opts.Notifier, opts.Logger)
 	if err != nil {
 		return nil, err
 	}
-	for _, src := range opts.Config.Sources {
+	d := &Daemon{
+		db: opts.DB, fetcher: opts.Fetcher, log: opts.Logger, now: opts.Now, opts: opts,
+		wake: make(chan struct{}, 1), stats: stats{opts.Metrics}, started: opts.Now(),
+	}
+	d.rt.Store(rt)
+	return d, nil
+}
+
+// runtime is everything derived from one config.
+type runtime struct {
+	cfg      *config.Config
+	ext      *extract.Extractor
+	metrics  map[string]diff.Metric
+	notifier notify.Notifier
+}
+
+func newRuntime(cfg *config.Config, n notify.Notifier, log *slog.Logger) (*runtime, error) {
+	ext, err := NewExtractor(cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, src := range cfg.Sources {
 		if src.Enabled && src.Kind == config.KindPDF {
 			if err := source.PDFToTextAvailable(); err != nil {
-				opts.Logger.Error("PDF sources will fail", "source", src.ID, "err", err)
+				log.Error("PDF sources will fail", "source", src.ID, "err", err)
 			}
 		}
 	}
-	metrics := make(map[string]diff.Metric, len(opts.Config.Metrics))
-	for _, m := range opts.Config.Metrics {
+	metrics := make(map[string]diff.Metric, len(cfg.Metrics))
+	for _, m := range cfg.Metrics {
 		metrics[m.ID] = diff.Metric{Label: m.Label, Tolerance: float64(m.Tolerance)}
 	}
-	return &Daemon{
-		cfg: opts.Config, db: opts.DB, fetcher: opts.Fetcher, notifier: opts.Notifier,
-		log: opts.Logger, now: opts.Now, ext: ext, metrics: metrics, opts: opts,
-		wake: make(chan struct{}, 1),
-	}, nil
+	return &runtime{cfg: cfg, ext: ext, metrics: metrics, notifier: n}, nil
 }
+
+// conf is the config in force.
+func (d *Daemon) conf() *config.Config { return d.rt.Load().cfg }
+
+// notifier is the destination in force.
+func (d *Daemon) notifier() notify.Notifier { return d.rt.Load().notifier }
 
 // NewExtractor compiles the config's metric rules into an extractor.
 func NewExtractor(cfg *config.Config) (*extract.Extractor, error) {
@@ -138,7 +172,7 @@ func NewExtractor(cfg *config.Config) (*extract.Extractor, error) {
 // Sources returns the enabled sources.
 func (d *Daemon) Sources() []config.Source {
 	var out []config.Source
-	for _, s := range d.cfg.Sources {
+	for _, s := range d.conf().Sources {
 		if s.Enabled {
 			out = append(out, s)
 		}
@@ -188,13 +222,4 @@ func (d *Daemon) kick() {
 	case d.wake <- struct{}{}:
 	default:
 	}
-}
-
-// encodeEvent is the outbox payload of an event.
-func encodeEvent(ev diff.Event) (json.RawMessage, error) {
-	b, err := json.Marshal(ev)
-	if err != nil {
-		return nil, fmt.Errorf("encode %s event: %w", ev.Kind, err)
-	}
-	return b, nil
 }

@@ -10,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/figwatch/watcher/internal/config"
+	"github.com/figwatch/watcher/internal/fakeslack"
 	"github.com/figwatch/watcher/internal/fetch"
 	"github.com/figwatch/watcher/internal/notify/slack"
 	"github.com/figwatch/watcher/internal/store"
@@ -48,7 +51,7 @@ type harness struct {
 	db    *store.DB
 	d     *Daemon
 	feeds *feedServer
-	slack *fakeSlack
+	slack *fakeslack.Server
 	clock *clock
 	logs  *strings.Builder
 }
@@ -63,7 +66,7 @@ type sourceYAML struct {
 func newHarness(t *testing.T, sources []sourceYAML, extra string) *harness {
 	t.Helper()
 	h := &harness{
-		t: t, dir: t.TempDir(), feeds: newFeedServer(t), slack: newFakeSlack(t),
+		t: t, dir: t.TempDir(), feeds: newFeedServer(t), slack: fakeslack.New(t),
 		clock: &clock{t: time.Date(2025, 3, 26, 9, 0, 0, 0, time.UTC)}, logs: &strings.Builder{},
 	}
 	var b strings.Builder
@@ -105,7 +108,7 @@ func (h *harness) start() {
 		MaxBodyBytes: int64(h.cfg.Fetch.MaxBodySize), MaxRedirects: h.cfg.Fetch.MaxRedirects,
 		Concurrency: h.cfg.Fetch.Concurrency, Logger: log,
 	})
-	n, err := slack.New(slack.Options{Token: "xoxb-test-token", APIURL: h.cfg.Slack.APIURL, Channel: h.cfg.Slack.Channel, Logger: log})
+	n, err := slack.New(slack.Options{Token: "xoxb-test-token", APIURL: h.cfg.Slack.APIURL, Channel: h.cfg.Slack.Channel, Logger: log, PerChannel: rate.Inf})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -226,7 +229,7 @@ func TestMetricChangeIsAlertedOnceAndNotResent(t *testing.T) {
 	}
 }
 
-func dumpPosts(ps []slackPost) string {
+func dumpPosts(ps []fakeslack.Post) string {
 	var b strings.Builder
 	for i, p := range ps {
 		fmt.Fprintf(&b, "--- %d channel=%s thread=%s broadcast=%t\n%s\n", i, p.Channel, p.ThreadTS, p.Broadcast, p.Text)
@@ -332,7 +335,7 @@ func TestSlackOutageDeliversExactlyOnce(t *testing.T) {
 	ctx := context.Background()
 	// Slack refuses connections (reset), then errors, then rate-limits.
 	for _, mode := range []string{"reset", "500", "429"} {
-		h.slack.setMode(mode)
+		h.slack.SetMode(mode)
 		_ = h.once() // the poll succeeds; delivery fails
 		if got := len(h.slack.Posts()); got != 0 {
 			t.Fatalf("mode %s: %d messages accepted, want 0", mode, got)
@@ -344,12 +347,12 @@ func TestSlackOutageDeliversExactlyOnce(t *testing.T) {
 	if len(pending) != 3 {
 		t.Fatalf("pending alerts = %d, want 3", len(pending))
 	}
-	if pending[0].Attempts < 3 || pending[0].LastError == "" {
-		t.Errorf("first alert: attempts %d, last error %q; want ≥3 attempts recorded", pending[0].Attempts, pending[0].LastError)
+	if pending[0].Attempts < 1 || pending[0].LastError == "" || !pending[0].Tried {
+		t.Errorf("first alert: attempts %d, tried %t, last error %q; want the failed attempts recorded", pending[0].Attempts, pending[0].Tried, pending[0].LastError)
 	}
 
 	// 429's Retry-After (2s) is honoured: a pass one second later sends nothing.
-	h.slack.setMode("ok")
+	h.slack.SetMode("ok")
 	h.restart()
 	// Slack is back, after a restart: everything goes out, once.
 	h.clock.Add(3 * time.Second)
@@ -376,11 +379,11 @@ func TestSlackOutageDeliversExactlyOnce(t *testing.T) {
 func TestRetryAfterIsHonoured(t *testing.T) {
 	h := newHarness(t, []sourceYAML{{id: "oig", path: "/oig.xml", authority: "official", firstPollAlerts: true}}, "")
 	h.feeds.set("/oig.xml", feedResponse{body: rss("DHS OIG", [4]string{"OIG-24-46", "Alert", aug2024, pubAug})})
-	h.slack.setMode("429")
+	h.slack.SetMode("429")
 	if err := h.once(); err != nil {
 		t.Fatal(err)
 	}
-	h.slack.setMode("ok")
+	h.slack.SetMode("ok")
 	ctx := context.Background()
 	h.clock.Add(time.Second) // Retry-After is 2s
 	if st, _ := h.d.Deliver(ctx); st.Sent != 0 {
@@ -442,7 +445,10 @@ func TestFollowLinksFetchesOnlyNewArticles(t *testing.T) {
 		t.Fatal(err)
 	}
 	var snap store.Snapshot
-	h.db.View(context.Background(), func(tx *store.Tx) error { snap, _, _ = tx.Snapshot("press:a1"); return nil })
+	h.db.View(context.Background(), func(tx *store.Tx) error {
+		snap, _, _ = tx.Snapshot("url:" + h.feeds.srv.URL + "/articles/a1")
+		return nil
+	})
 	if len(snap.Figures) != 1 || snap.Figures[0].Value != 32000 {
 		t.Fatalf("article figures not stored: %+v", snap.Figures)
 	}

@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -10,85 +9,6 @@ import (
 	"testing"
 	"time"
 )
-
-// fakeSlack plays Slack's Web API for chat.postMessage and records every
-// message it accepted. Its mode can be switched to fail the way Slack does.
-type fakeSlack struct {
-	srv *httptest.Server
-
-	mu       sync.Mutex
-	mode     string // "ok", "500", "429", "reset"
-	posts    []slackPost
-	attempts int
-	seq      int
-}
-
-type slackPost struct {
-	Channel, Text, ThreadTS, TS string
-	Broadcast                   bool
-	Blocks                      string
-	Metadata                    string
-}
-
-func newFakeSlack(t *testing.T) *fakeSlack {
-	t.Helper()
-	f := &fakeSlack{mode: "ok"}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
-	return f
-}
-
-func (f *fakeSlack) URL() string { return f.srv.URL + "/api/" }
-
-func (f *fakeSlack) setMode(m string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.mode = m
-}
-
-func (f *fakeSlack) Posts() []slackPost {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]slackPost(nil), f.posts...)
-}
-
-func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.attempts++
-	if !strings.HasSuffix(r.URL.Path, "/chat.postMessage") {
-		http.Error(w, "unexpected call "+r.URL.Path, http.StatusNotFound)
-		return
-	}
-	switch f.mode {
-	case "500":
-		http.Error(w, "upstream trouble", http.StatusInternalServerError)
-		return
-	case "429":
-		w.Header().Set("Retry-After", "2")
-		w.WriteHeader(http.StatusTooManyRequests)
-		return
-	case "reset":
-		conn, _, err := w.(http.Hijacker).Hijack()
-		if err == nil {
-			conn.Close()
-		}
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	f.seq++
-	ts := fmt.Sprintf("1700000000.%06d", f.seq)
-	f.posts = append(f.posts, slackPost{
-		Channel: r.FormValue("channel"), Text: r.FormValue("text"), ThreadTS: r.FormValue("thread_ts"),
-		Broadcast: r.FormValue("reply_broadcast") == "true", Blocks: r.FormValue("blocks"),
-		Metadata: r.FormValue("metadata"), TS: ts,
-	})
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": "C0FIGURES", "ts": ts})
-}
 
 // feedServer serves feeds by path; each path's response can be replaced
 // between polls. It honours If-None-Match with the ETag it set, and records
@@ -102,11 +22,12 @@ type feedServer struct {
 }
 
 type feedResponse struct {
-	status int
-	body   string
-	etag   string
-	ctype  string
-	delay  time.Duration
+	retryAfter string
+	status     int
+	body       string
+	etag       string
+	ctype      string
+	delay      time.Duration
 }
 
 type feedRequest struct {
@@ -159,6 +80,9 @@ func (f *feedServer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if resp.etag != "" {
 		w.Header().Set("ETag", resp.etag)
+	}
+	if resp.retryAfter != "" {
+		w.Header().Set("Retry-After", resp.retryAfter)
 	}
 	if status == http.StatusNotModified {
 		w.WriteHeader(status)

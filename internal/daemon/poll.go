@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/figwatch/watcher/internal/config"
@@ -13,22 +14,21 @@ import (
 	"github.com/figwatch/watcher/internal/store"
 )
 
-// Poll runs one cycle of one source: fetch (conditionally), parse, extract,
-// then diff and store in one transaction that also queues the alerts. On
-// any failure the source's snapshots and validators are left as they were;
-// only its health (last error, consecutive failures) is recorded.
+// backoffBase is the first wait after a failed poll; it doubles with each
+// further failure up to fetch.backoff_max.
+const backoffBase = time.Minute
+
+// Poll runs one cycle of one source: fetch (conditionally), parse, follow
+// item links, extract, then diff and store in one transaction that also
+// queues the alerts and saves the new validators. On any failure the
+// source's snapshots and validators are left as they were; only its health
+// (last error, consecutive failures, backoff) is recorded.
 func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 	start := d.now()
-	var prev store.FetchState
-	err := d.db.View(ctx, func(tx *store.Tx) error {
-		var err error
-		prev, _, err = tx.FetchState(src.ID)
-		return err
-	})
+	prev, err := d.fetchState(ctx, src.ID)
 	if err != nil {
 		return fmt.Errorf("poll %s: read fetch state: %w", src.ID, err)
 	}
-	prev.Source = src.ID
 
 	resp, err := d.fetcher.Get(ctx, fetch.Request{
 		URL: src.URL, ETag: prev.ETag, LastModified: prev.LastModified,
@@ -37,10 +37,11 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 	if err != nil {
 		return d.failed(ctx, src, prev, 0, fmt.Errorf("poll %s: %w", src.ID, err))
 	}
+	d.stats.fetched(src.ID, resp)
 	if resp.NotModified {
-		st := d.succeeded(prev, resp)
-		if err := d.db.Update(ctx, func(tx *store.Tx) error { return tx.PutFetchState(st) }); err != nil {
-			return fmt.Errorf("poll %s: save fetch state: %w", src.ID, err)
+		d.stats.poll(src.ID, pollNotModified)
+		if err := d.commitNotModified(ctx, src, prev, resp); err != nil {
+			return err
 		}
 		d.log.Info("poll", "source", src.ID, "status", resp.Status, "not_modified", true,
 			"bytes", resp.Bytes, "dur", d.now().Sub(start).Round(time.Millisecond))
@@ -48,8 +49,12 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 	}
 
 	docs, err := d.documents(ctx, src, resp)
+	var (
+		items    []store.Item
+		complete = true
+	)
 	if err == nil && src.FollowLinks {
-		err = d.followLinks(ctx, src, docs)
+		docs, items, complete, err = d.follow(ctx, src, docs)
 	}
 	if err != nil {
 		return d.failed(ctx, src, prev, resp.Status, fmt.Errorf("poll %s: %w", src.ID, err))
@@ -60,17 +65,48 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 			FirstPoll: prev.Polls == 0, AlertOnFirstPoll: src.AlertOnFirstPoll,
 		},
 		Now:     d.now(),
-		Metrics: d.metrics,
+		Metrics: d.rt.Load().metrics,
 	}
 	figures := 0
 	for _, doc := range docs {
-		figs := d.ext.Extract(doc.Text)
+		figs := d.rt.Load().ext.Extract(doc.Text)
 		figures += len(figs)
 		in.Docs = append(in.Docs, diff.Doc{Document: doc, Figures: figs})
 	}
+	if err := d.checkLostFigures(ctx, src, in.Docs); err != nil {
+		return d.failed(ctx, src, prev, resp.Status, fmt.Errorf("poll %s: %w", src.ID, err))
+	}
+	d.stats.figures(src.ID, figures)
 
+	res, err := d.commitPoll(ctx, src, prev, resp, in, items, complete)
+	if err != nil {
+		return err
+	}
+	d.stats.poll(src.ID, pollOK)
+	d.log.Info("poll", "source", src.ID, "status", resp.Status, "bytes", resp.Bytes,
+		"docs", len(docs), "changed", len(res.Snapshots), "figures", figures,
+		"events", len(res.Events), "first_poll", in.Source.FirstPoll,
+		"dur", d.now().Sub(start).Round(time.Millisecond))
+	return nil
+}
+
+func (d *Daemon) fetchState(ctx context.Context, id string) (store.FetchState, error) {
+	var st store.FetchState
+	err := d.db.View(ctx, func(tx *store.Tx) error {
+		var err error
+		st, _, err = tx.FetchState(id)
+		return err
+	})
+	st.Source = id
+	return st, err
+}
+
+// commitPoll diffs the poll against stored state and writes everything it
+// produced in one transaction.
+func (d *Daemon) commitPoll(ctx context.Context, src config.Source, prev store.FetchState, resp *fetch.Response,
+	in diff.Input, items []store.Item, complete bool) (diff.Result, error) {
 	var res diff.Result
-	err = d.db.Update(ctx, func(tx *store.Tx) error {
+	err := d.db.Update(ctx, func(tx *store.Tx) error {
 		var err error
 		if res, err = diff.Compare(tx, in); err != nil {
 			return err
@@ -85,37 +121,80 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 				return err
 			}
 		}
-		for _, ev := range res.Events {
-			payload, err := encodeEvent(ev)
-			if err != nil {
-				return err
-			}
-			if err := tx.Enqueue(&store.Alert{
-				Kind: string(ev.Kind), Metric: ev.Metric, Channel: d.cfg.Slack.Channel,
-				Payload: payload, Created: in.Now, NextAttempt: in.Now,
-			}); err != nil {
+		for _, it := range items {
+			if err := tx.PutItem(it); err != nil {
 				return err
 			}
 		}
-		return tx.PutFetchState(d.succeeded(prev, resp))
+		for _, ev := range res.Events {
+			if err := d.enqueue(tx, ev); err != nil {
+				return err
+			}
+		}
+		return d.putSuccess(tx, src, prev, resp, complete)
 	})
 	if err != nil {
 		// A storage failure is not the source's fault, but nothing of this
-		// poll was kept, so the next poll must fetch it all again: the
-		// validators were not saved either.
-		return fmt.Errorf("poll %s: store: %w", src.ID, err)
+		// poll was kept, validators included, so the next poll fetches it
+		// all again.
+		return res, fmt.Errorf("poll %s: store: %w", src.ID, err)
 	}
-	d.log.Info("poll", "source", src.ID, "status", resp.Status, "bytes", resp.Bytes,
-		"docs", len(docs), "changed", len(res.Snapshots), "figures", figures,
-		"events", len(res.Events), "first_poll", in.Source.FirstPoll,
-		"dur", d.now().Sub(start).Round(time.Millisecond))
 	for _, ev := range res.Events {
+		d.stats.event(ev.Kind)
 		d.log.Info("event", "source", src.ID, "kind", ev.Kind, "metric", ev.Metric, "doc", ev.DocID)
 	}
 	if len(res.Events) > 0 {
 		d.kick()
 	}
+	return res, nil
+}
+
+// commitNotModified saves a poll answered 304.
+func (d *Daemon) commitNotModified(ctx context.Context, src config.Source, prev store.FetchState, resp *fetch.Response) error {
+	if err := d.db.Update(ctx, func(tx *store.Tx) error {
+		return d.putSuccess(tx, src, prev, resp, true)
+	}); err != nil {
+		return fmt.Errorf("poll %s: save fetch state: %w", src.ID, err)
+	}
 	return nil
+}
+
+// putSuccess records a successful poll in the source's state, and queues a
+// source_recovered alert when a source_failing one was sent for it. The
+// validators are kept only when the poll read everything it needed
+// (complete): an item whose article could not be fetched this time must
+// not be hidden behind a 304 next time.
+func (d *Daemon) putSuccess(tx *store.Tx, src config.Source, prev store.FetchState, resp *fetch.Response, complete bool) error {
+	st := prev
+	now := d.now()
+	if complete {
+		st.ETag, st.LastModified = resp.ETag, resp.LastModified
+	} else {
+		st.ETag, st.LastModified = "", ""
+	}
+	st.LastStatus = resp.Status
+	st.LastPoll, st.LastSuccess = now, now
+	if !resp.NotModified {
+		st.LastFetched = now
+	}
+	st.LastError = ""
+	st.Polls++
+	if prev.FailingAlerted {
+		if err := d.enqueue(tx, diff.Event{
+			Kind: diff.SourceRecovered, At: now, Source: src.ID, SourceName: src.Name,
+			Authority: src.Authority, URL: src.URL, FailingSince: prev.FailingSince,
+			Error: prev.LastError,
+		}); err != nil {
+			return err
+		}
+		d.log.Info("source recovered", "source", src.ID, "failing_since", prev.FailingSince)
+		d.kick()
+	}
+	st.ConsecutiveFailures = 0
+	st.FailingSince = time.Time{}
+	st.FailingAlerted = false
+	st.NextPoll = time.Time{}
+	return tx.PutFetchState(st)
 }
 
 // documents turns a fetched body into documents according to the source's
@@ -143,22 +222,38 @@ func (d *Daemon) documents(ctx context.Context, src config.Source, resp *fetch.R
 	}
 }
 
-func (d *Daemon) succeeded(prev store.FetchState, resp *fetch.Response) store.FetchState {
-	st := prev
-	now := d.now()
-	st.ETag, st.LastModified = resp.ETag, resp.LastModified
-	st.LastStatus = resp.Status
-	st.LastPoll, st.LastSuccess = now, now
-	st.LastError = ""
-	st.ConsecutiveFailures = 0
-	st.FailingSince = time.Time{}
-	st.Polls++
-	return st
+// checkLostFigures fails a page or PDF poll whose document states no figure
+// where its stored version did: a bot wall answering 200 with a challenge
+// page, or a redesign that moved the table, must read as a failing source,
+// never as "the figures were removed".
+func (d *Daemon) checkLostFigures(ctx context.Context, src config.Source, docs []diff.Doc) error {
+	if src.Kind == config.KindFeed {
+		return nil
+	}
+	return d.db.View(ctx, func(tx *store.Tx) error {
+		for _, doc := range docs {
+			if len(doc.Figures) > 0 {
+				continue
+			}
+			prev, ok, err := tx.Snapshot(doc.Document.ID)
+			if err != nil {
+				return err
+			}
+			if ok && len(prev.Figures) > 0 {
+				return fmt.Errorf("%s now states no figures where it stated %d (bot wall or redesign?); keeping the stored version",
+					doc.Document.URL, len(prev.Figures))
+			}
+		}
+		return nil
+	})
 }
 
-// failed records a failed poll in the source's health and returns err. The
-// validators and snapshots stay as they were, so the next successful poll
-// compares against the last good state.
+// failed records a failed poll in the source's health and returns err: the
+// failure count, a backoff before the next scheduled poll (or the server's
+// Retry-After, if longer), and one source_failing alert once the source has
+// been failing for longer than its alert_after. The validators and
+// snapshots stay as they were, so the next successful poll compares
+// against the last good state.
 func (d *Daemon) failed(ctx context.Context, src config.Source, prev store.FetchState, status int, err error) error {
 	st := prev
 	now := d.now()
@@ -173,14 +268,51 @@ func (d *Daemon) failed(ctx context.Context, src config.Source, prev store.Fetch
 	if st.FailingSince.IsZero() {
 		st.FailingSince = now
 	}
-	d.log.Error("poll failed", "source", src.ID, "url", src.URL, "status", st.LastStatus,
-		"failures", st.ConsecutiveFailures, "err", err)
+	wait := d.sourceBackoff(st.ConsecutiveFailures)
+	if se != nil && se.RetryAfter > wait {
+		wait = se.RetryAfter
+	}
+	st.NextPoll = now.Add(wait)
+	d.stats.poll(src.ID, pollError)
+	d.log.Error("poll failed", "source", src.ID, "status", st.LastStatus,
+		"failures", st.ConsecutiveFailures, "retry_after", wait.Round(time.Second), "err", err)
+
+	alertAfter := time.Duration(src.AlertAfter)
+	raise := alertAfter > 0 && !st.FailingAlerted && now.Sub(st.FailingSince) >= alertAfter
 	// Record health even if the poll's context ran out (a timeout is the
 	// commonest failure), but not beyond a short grace period.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if werr := d.db.Update(wctx, func(tx *store.Tx) error { return tx.PutFetchState(st) }); werr != nil {
+	werr := d.db.Update(wctx, func(tx *store.Tx) error {
+		if raise {
+			if err := d.enqueue(tx, diff.Event{
+				Kind: diff.SourceFailing, At: now, Source: src.ID, SourceName: src.Name,
+				Authority: src.Authority, URL: src.URL, Error: st.LastError, FailingSince: st.FailingSince,
+			}); err != nil {
+				return err
+			}
+			st.FailingAlerted = true
+		}
+		return tx.PutFetchState(st)
+	})
+	if werr != nil {
 		d.log.Error("save fetch state", "source", src.ID, "err", werr)
+	} else if raise {
+		d.log.Warn("source failing", "source", src.ID, "since", st.FailingSince, "failures", st.ConsecutiveFailures)
+		d.kick()
 	}
 	return err
+}
+
+// sourceBackoff is backoffBase doubled per consecutive failure, capped at
+// fetch.backoff_max, with ±20% jitter so that sources that failed together
+// (one host down) do not all come back in the same second.
+func (d *Daemon) sourceBackoff(failures int) time.Duration {
+	hi := time.Duration(d.conf().Fetch.BackoffMax)
+	wait := backoffBase
+	for i := 1; i < failures && wait < hi; i++ {
+		wait *= 2
+	}
+	wait = min(wait, hi)
+	return time.Duration(float64(wait) * (0.8 + 0.4*rand.Float64()))
 }

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
 
 	"github.com/figwatch/watcher/internal/config"
+	"github.com/figwatch/watcher/internal/notify"
 	"github.com/figwatch/watcher/internal/store"
 )
 
@@ -42,6 +45,16 @@ func (d *Daemon) Once(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// schedule is the running cron schedule.
+type schedule struct {
+	c       *cron.Cron
+	entries map[string]cron.EntryID // source id → its cron entry
+	// work is the context polls run in: it outlives the run's context by
+	// the shutdown grace period. stop is the run's own context.
+	work, stop context.Context
+	polls      *sync.WaitGroup
+}
+
 // Run is the daemon: it schedules every enabled source, polls at start the
 // sources whose last poll is older than their schedule (cron never catches
 // up on runs missed while the daemon was down), delivers the outbox, and on
@@ -53,55 +66,35 @@ func (d *Daemon) Run(ctx context.Context) error {
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 
-	c := cron.New(cron.WithLocation(d.cfg.Location), cron.WithLogger(cronLogger{d.log}))
 	var polls sync.WaitGroup
-	type scheduled struct {
-		source string
-		id     cron.EntryID
+	s := &schedule{
+		c:       cron.New(cron.WithLogger(cronLogger{d.log})),
+		entries: map[string]cron.EntryID{},
+		work:    work, stop: ctx, polls: &polls,
 	}
-	var entries []scheduled
-	due, err := d.dueAtStart(ctx)
+	due, err := d.due(ctx, d.Sources())
 	if err != nil {
 		return err
 	}
-	for _, src := range d.Sources() {
-		spec := src.Schedule
-		id, err := c.AddFunc(spec, func() {
-			polls.Add(1)
-			defer polls.Done()
-			if !sleepCtx(work, d.jitter(src.ID)) || ctx.Err() != nil {
-				return
-			}
-			_ = d.runSource(work, src) // logged inside
-		})
-		if err != nil {
-			return fmt.Errorf("schedule source %s (%q): %w", src.ID, spec, err)
-		}
-		entries = append(entries, scheduled{src.ID, id})
+	if err := d.scheduleSources(s, d.conf()); err != nil {
+		return err
 	}
-	if _, err := c.AddFunc("@every 10s", func() { d.schedBeat.Store(d.now().UnixNano()) }); err != nil {
+	if _, err := s.c.AddFunc("@every 10s", func() { d.schedBeat.Store(d.now().UnixNano()) }); err != nil {
 		return fmt.Errorf("schedule heartbeat: %w", err)
 	}
 	d.schedBeat.Store(d.now().UnixNano())
-	c.Start()
-	for _, e := range entries {
-		d.log.Info("scheduled", "source", e.source, "next", c.Entry(e.id).Next.Format(time.RFC3339))
-	}
-	d.log.Info("watcher started", "sources", len(d.Sources()), "metrics", len(d.cfg.Metrics),
-		"notifier", d.notifier.Name(), "db", d.db.Path(), "timezone", d.cfg.Location.String(), "due_now", len(due))
-
-	for _, src := range due {
-		polls.Add(1)
-		go func() {
-			defer polls.Done()
-			if sleepCtx(work, d.jitter(src.ID)) && ctx.Err() == nil {
-				_ = d.runSource(work, src)
-			}
-		}()
-	}
+	d.schedMu.Lock()
+	d.sched = s
+	d.schedMu.Unlock()
+	s.c.Start()
+	d.logSchedule(s)
+	d.log.Info("watcher started", "sources", len(d.Sources()), "metrics", len(d.conf().Metrics),
+		"notifier", d.notifier().Name(), "db", d.db.Path(), "timezone", d.conf().Location.String(), "due_now", len(due))
+	d.pollNow(s, due)
 
 	var loops sync.WaitGroup
 	loops.Go(func() { d.outboxLoop(ctx) })
+	loops.Go(func() { d.retentionLoop(ctx) })
 	if d.opts.SdNotify != nil {
 		d.opts.SdNotify("READY=1")
 		if d.opts.WatchdogInterval > 0 {
@@ -114,7 +107,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if d.opts.SdNotify != nil {
 		d.opts.SdNotify("STOPPING=1")
 	}
-	cronStopped := c.Stop()
+	d.schedMu.Lock()
+	d.sched = nil
+	d.schedMu.Unlock()
+	cronStopped := s.c.Stop()
 	loops.Wait()
 	done := make(chan struct{})
 	go func() {
@@ -142,13 +138,131 @@ func (d *Daemon) Run(ctx context.Context) error {
 	return nil
 }
 
-// dueAtStart lists the sources never polled or whose next scheduled run
+// scheduleSources replaces the schedule's source entries by cfg's. Each
+// entry carries the config's time zone, so a reload can change it.
+func (d *Daemon) scheduleSources(s *schedule, cfg *config.Config) error {
+	for id, e := range s.entries {
+		s.c.Remove(e)
+		delete(s.entries, id)
+	}
+	for _, src := range cfg.Sources {
+		if !src.Enabled {
+			continue
+		}
+		spec := "CRON_TZ=" + cfg.Location.String() + " " + src.Schedule
+		id, err := s.c.AddFunc(spec, func() {
+			s.polls.Add(1)
+			defer s.polls.Done()
+			if !sleepCtx(s.work, d.jitter(src.ID)) || s.stop.Err() != nil {
+				return
+			}
+			d.scheduledPoll(s.work, src)
+		})
+		if err != nil {
+			return fmt.Errorf("schedule source %s (%q): %w", src.ID, src.Schedule, err)
+		}
+		s.entries[src.ID] = id
+	}
+	return nil
+}
+
+func (d *Daemon) logSchedule(s *schedule) {
+	for _, id := range slices.Sorted(maps.Keys(s.entries)) {
+		d.log.Info("scheduled", "source", id, "next", s.c.Entry(s.entries[id]).Next.Format(time.RFC3339))
+	}
+}
+
+// pollNow polls srcs at once (after their jitter), tracked by the schedule.
+func (d *Daemon) pollNow(s *schedule, srcs []config.Source) {
+	for _, src := range srcs {
+		s.polls.Add(1)
+		go func() {
+			defer s.polls.Done()
+			if sleepCtx(s.work, d.jitter(src.ID)) && s.stop.Err() == nil {
+				d.scheduledPoll(s.work, src)
+			}
+		}()
+	}
+}
+
+// Reload swaps in a new config (already loaded and validated by the
+// caller) and its notifier: metric rules, routes, destinations and the
+// schedule change at once; polls in flight finish under the config they
+// started with, and the outbox is untouched. Sources added by the new
+// config that were never polled are polled now. On error the old config
+// stays in force.
+func (d *Daemon) Reload(cfg *config.Config, n notify.Notifier) error {
+	rt, err := newRuntime(cfg, n, d.log)
+	if err != nil {
+		return fmt.Errorf("reload %s: %w", cfg.Path, err)
+	}
+	old := d.conf()
+	if cfg.Storage.Path != old.Storage.Path {
+		d.log.Warn("storage.path changed: takes effect at the next restart", "in_use", old.Storage.Path, "new", cfg.Storage.Path)
+	}
+	if cfg.HTTP.Listen != old.HTTP.Listen {
+		d.log.Warn("http.listen changed: takes effect at the next restart", "in_use", old.HTTP.Listen, "new", cfg.HTTP.Listen)
+	}
+	d.schedMu.Lock()
+	defer d.schedMu.Unlock()
+	oldRT := d.rt.Swap(rt)
+	if d.sched == nil {
+		return nil
+	}
+	if err := d.scheduleSources(d.sched, cfg); err != nil {
+		// Config validation checks every spec, so this is not expected;
+		// still, never leave the daemon with half a schedule.
+		d.rt.Store(oldRT)
+		if rerr := d.scheduleSources(d.sched, old); rerr != nil {
+			d.log.Error("restore the previous schedule", "err", rerr)
+		}
+		return fmt.Errorf("reload %s: %w", cfg.Path, err)
+	}
+	var added []config.Source
+	have := map[string]bool{}
+	for _, s := range old.Sources {
+		have[s.ID] = s.Enabled
+	}
+	for _, s := range cfg.Sources {
+		if s.Enabled && !have[s.ID] {
+			added = append(added, s)
+		}
+	}
+	due, err := d.due(d.sched.stop, added)
+	if err != nil {
+		d.log.Error("reload: read fetch state", "err", err)
+	}
+	d.pollNow(d.sched, due)
+	d.logSchedule(d.sched)
+	d.log.Info("config reloaded", "config", cfg.Path, "sources", len(d.Sources()), "metrics", len(cfg.Metrics),
+		"notifier", n.Name(), "polled_now", len(due))
+	return nil
+}
+
+// scheduledPoll polls src unless it is backing off after failures (or a
+// server's Retry-After): `once` polls regardless, the schedule does not.
+func (d *Daemon) scheduledPoll(ctx context.Context, src config.Source) {
+	st, err := d.fetchState(ctx, src.ID)
+	if err != nil {
+		d.log.Error("read fetch state", "source", src.ID, "err", err)
+		return
+	}
+	if now := d.now(); st.NextPoll.After(now) {
+		d.log.Info("poll skipped: backing off after failures", "source", src.ID,
+			"failures", st.ConsecutiveFailures, "until", st.NextPoll.Format(time.RFC3339))
+		return
+	}
+	_ = d.runSource(ctx, src) // logged inside
+}
+
+// due lists the sources of srcs never polled, or whose next scheduled run
 // after their last poll is already past.
-func (d *Daemon) dueAtStart(ctx context.Context) ([]config.Source, error) {
+func (d *Daemon) due(ctx context.Context, srcs []config.Source) ([]config.Source, error) {
 	now := d.now()
+	loc := d.conf().Location
 	var due []config.Source
 	err := d.db.View(ctx, func(tx *store.Tx) error {
-		for _, src := range d.Sources() {
+		for _, src := range srcs {
 			st, ok, err := tx.FetchState(src.ID)
 			if err != nil {
 				return err
@@ -157,11 +271,11 @@ func (d *Daemon) dueAtStart(ctx context.Context) ([]config.Source, error) {
 				due = append(due, src)
 				continue
 			}
-			sched, err := cron.ParseStandard(src.Schedule)
+			sched, err := config.ParseSchedule(src.Schedule)
 			if err != nil {
 				return fmt.Errorf("source %s: schedule %q: %w", src.ID, src.Schedule, err)
 			}
-			if !sched.Next(st.LastPoll.In(d.cfg.Location)).After(now) {
+			if !sched.Next(st.LastPoll.In(loc)).After(now) {
 				due = append(due, src)
 			}
 		}
@@ -173,9 +287,26 @@ func (d *Daemon) dueAtStart(ctx context.Context) ([]config.Source, error) {
 	return due, nil
 }
 
+// NextRun is when src is next polled under cfg: its next scheduled run
+// after now, or the first one after its backoff ends.
+func NextRun(cfg *config.Config, src config.Source, st store.FetchState, now time.Time) time.Time {
+	if !src.Enabled {
+		return time.Time{}
+	}
+	sched, err := config.ParseSchedule(src.Schedule)
+	if err != nil {
+		return time.Time{}
+	}
+	next := sched.Next(now.In(cfg.Location))
+	for i := 0; i < 10000 && !st.NextPoll.IsZero() && next.Before(st.NextPoll); i++ {
+		next = sched.Next(next)
+	}
+	return next
+}
+
 // outboxLoop delivers on a timer and whenever a poll queued alerts.
 func (d *Daemon) outboxLoop(ctx context.Context) {
-	interval := time.Duration(d.cfg.Delivery.Interval)
+	interval := time.Duration(d.conf().Delivery.Interval)
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -218,7 +349,7 @@ func (d *Daemon) Healthy() error {
 	if age := now.Sub(time.Unix(0, d.schedBeat.Load())); age > time.Minute {
 		return fmt.Errorf("scheduler silent for %s", age.Round(time.Second))
 	}
-	limit := 2*time.Duration(d.cfg.Delivery.Interval) + 2*time.Minute
+	limit := 2*time.Duration(d.conf().Delivery.Interval) + 2*time.Minute
 	if age := now.Sub(time.Unix(0, d.outboxBeat.Load())); age > limit {
 		return fmt.Errorf("outbox loop silent for %s", age.Round(time.Second))
 	}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/figwatch/watcher/internal/config"
+	"github.com/figwatch/watcher/internal/demo"
+	"github.com/figwatch/watcher/internal/notify"
+)
+
+// cmdTestAlert sends one sample of each event kind to the configured
+// destination, routed as real alerts would be, so a newsroom sees the
+// layout before going live.
+func cmdTestAlert(args []string, stdout, stderr io.Writer) int {
+	fs, path := flags("test-alert", stderr)
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	log := newLogger(cfg, stderr)
+	secrets, err := cfg.Secrets(os.Getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", cfg.Path, err)
+		return exitUsage
+	}
+	n, err := newNotifier(cfg, secrets, stdout, log)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	code := exitOK
+	for i, ev := range notify.Samples(time.Now()) {
+		ch, _ := cfg.Route(string(ev.Kind), ev.Metric, ev.Source)
+		sctx, cancel := context.WithTimeout(ctx, time.Minute)
+		_, err := n.Send(sctx, notify.Alert{ID: uint64(i + 1), Event: ev, Channel: ch})
+		cancel()
+		if err != nil {
+			fmt.Fprintf(stderr, "test-alert %s to %s: %v\n", ev.Kind, secrets.Destination(ch), err)
+			code = exitFailure
+			continue
+		}
+		log.Info("test alert sent", "kind", ev.Kind, "via", n.Name(), "channel", ch)
+	}
+	return code
+}
+
+// cmdDemo replays the 2024-2025 story offline through the real pipeline
+// and prints each alert as it would reach Slack.
+func cmdDemo(args []string, stdout, stderr io.Writer) int {
+	fs, path := flags("demo", stderr)
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	fmt.Fprintln(stdout, "watcher demo: the DHS Inspector General's figures on unaccompanied children, August 2024 to March 2025,")
+	fmt.Fprintln(stdout, "replayed offline with the metrics of", cfg.Path+". Each block below is an alert as Slack would show it.")
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if err := demo.Run(ctx, demo.Options{Metrics: cfg.Metrics, Out: stdout, Logger: log}); err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFailure
+	}
+	return exitOK
+}

@@ -1,0 +1,150 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/figwatch/watcher/internal/store"
+)
+
+func TestLostSlackReplyIsNotPostedTwice(t *testing.T) {
+	h := newHarness(t, []sourceYAML{{id: "oig", path: "/oig.xml", authority: "official", firstPollAlerts: true}}, "")
+	h.feeds.set("/oig.xml", feedResponse{body: rss("DHS OIG", [4]string{"OIG-24-46", "Alert", aug2024, pubAug})})
+	// Slack posts every message but the answers never arrive, as if the
+	// process died between Slack's reply and the outbox update.
+	h.slack.SetMode("lose-reply")
+	_ = h.once()
+	posted := len(h.slack.Posts())
+	if posted == 0 {
+		t.Fatal("nothing reached Slack")
+	}
+	h.slack.SetMode("ok")
+	for range 3 {
+		h.restart()
+		h.clock.Add(5 * time.Minute)
+		if _, err := h.d.drain(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	posts := h.slack.Posts()
+	seen := map[string]int{}
+	for _, p := range posts {
+		seen[p.Metadata]++
+	}
+	for md, n := range seen {
+		if n != 1 {
+			t.Errorf("alert %s posted %d times", md, n)
+		}
+	}
+	var pending int
+	h.db.View(context.Background(), func(tx *store.Tx) error {
+		p, _ := tx.PendingAlerts(100)
+		pending = len(p)
+		return nil
+	})
+	if pending != 0 {
+		t.Errorf("%d alerts still pending after Slack answered again", pending)
+	}
+	// The first lost post was found rather than resent; the rest were sent
+	// normally once Slack answered.
+	if len(posts) != 4 {
+		t.Errorf("%d messages in Slack, want 4 (3 metric_new + new_report):\n%s", len(posts), dumpPosts(posts))
+	}
+}
+
+func TestSameClaimFromManyOutletsIsOneMessageUpdated(t *testing.T) {
+	var srcs []sourceYAML
+	srcs = append(srcs, sourceYAML{id: "oig", path: "/oig.xml", authority: "official"})
+	for i := range 10 {
+		srcs = append(srcs, sourceYAML{id: fmt.Sprintf("outlet%d", i), path: fmt.Sprintf("/o%d.xml", i), authority: "press"})
+	}
+	h := newHarness(t, srcs, "")
+	h.feeds.set("/oig.xml", feedResponse{body: rss("DHS OIG", [4]string{"OIG-24-46", "Alert", aug2024, pubAug})})
+	for i := range 10 {
+		h.feeds.set(fmt.Sprintf("/o%d.xml", i), feedResponse{body: rss("outlet")})
+	}
+	if err := h.once(); err != nil { // baselines
+		t.Fatal(err)
+	}
+	story := func(i int) feedResponse {
+		return feedResponse{body: rss("outlet", [4]string{fmt.Sprintf("s%d", i), "Story",
+			"About 30,000 children failed to appear in court, the watchdog said.", pubAug})}
+	}
+	// Three outlets in the first poll, then the others one poll at a time.
+	for i := range 3 {
+		h.feeds.set(fmt.Sprintf("/o%d.xml", i), story(i))
+	}
+	h.clock.Add(time.Hour)
+	if err := h.once(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 3; i < 10; i++ {
+		h.feeds.set(fmt.Sprintf("/o%d.xml", i), story(i))
+		h.clock.Add(10 * time.Minute)
+		if err := h.once(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	posts := h.slack.Posts()
+	if len(posts) != 1 {
+		t.Fatalf("%d messages, want one claim_mismatch:\n%s", len(posts), dumpPosts(posts))
+	}
+	p := posts[0]
+	if p.Updates != 7 {
+		t.Errorf("message updated %d times, want 7 (one per later outlet)", p.Updates)
+	}
+	for i := 1; i < 10; i++ {
+		if !strings.Contains(p.Blocks, fmt.Sprintf("s%d", i)) {
+			t.Errorf("final message does not link outlet %d's story", i)
+		}
+	}
+	// A day later the window is over: a new wave is a new alert.
+	h.clock.Add(25 * time.Hour)
+	h.feeds.set("/o0.xml", feedResponse{body: rss("outlet", [4]string{"s-late", "Story",
+		"About 30,000 children failed to appear in court.", pubAug})})
+	if err := h.once(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.slack.Posts()); n != 2 {
+		t.Errorf("after the dedupe window: %d messages, want 2", n)
+	}
+}
+
+func TestQuietHoursHoldLowSeverityForTheDigest(t *testing.T) {
+	quiet := "alerts:\n  quiet_hours:\n    start: \"22:00\"\n    end: \"07:00\"\n    digest: \"07:30\"\n"
+	h := newHarness(t, []sourceYAML{{id: "oig", path: "/oig.xml", authority: "official", firstPollAlerts: true}}, quiet)
+	h.clock.Add(-9*time.Hour - 30*time.Minute) // 23:30 the day before: quiet
+	h.feeds.set("/oig.xml", feedResponse{body: rss("DHS OIG", [4]string{"OIG-24-46", "Alert", aug2024, pubAug})})
+	if err := h.once(); err != nil {
+		t.Fatal(err)
+	}
+	// metric_new is low severity: held; new_report is normal: sent now.
+	posts := h.slack.Posts()
+	if len(posts) != 1 || !strings.Contains(posts[0].Text, "OIG-24-46") && !strings.Contains(posts[0].Text, "Alert") {
+		t.Fatalf("during quiet hours: want only the new_report, got:\n%s", dumpPosts(posts))
+	}
+	h.clock.Add(7 * time.Hour) // 06:30: still before the digest
+	h.d.drain(context.Background())
+	if n := len(h.slack.Posts()); n != 1 {
+		t.Fatalf("digest sent early: %d messages", n)
+	}
+	h.clock.Add(time.Hour) // 07:30
+	h.d.drain(context.Background())
+	posts = h.slack.Posts()
+	if len(posts) != 2 {
+		t.Fatalf("want one digest after 07:30, got:\n%s", dumpPosts(posts))
+	}
+	d := posts[1].Text + posts[1].Blocks
+	for _, want := range []string{"448,000", "291,000", "32,000"} {
+		if !strings.Contains(d, want) {
+			t.Errorf("digest lacks %s:\n%s", want, posts[1].Text)
+		}
+	}
+	h.d.drain(context.Background())
+	if n := len(h.slack.Posts()); n != 2 {
+		t.Errorf("digest sent twice: %d messages", n)
+	}
+}

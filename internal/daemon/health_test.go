@@ -1,0 +1,161 @@
+package daemon
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/figwatch/watcher/internal/store"
+)
+
+func TestFailingSourceAlertsOnceThenRecovers(t *testing.T) {
+	h := newHarness(t, []sourceYAML{{id: "oig", path: "/oig.xml", authority: "official", extra: "    alert_after: 2h\n"}}, "")
+	h.feeds.set("/oig.xml", feedResponse{body: rss("DHS OIG", [4]string{"OIG-24-46", "Alert", aug2024, pubAug})})
+	if err := h.once(); err != nil {
+		t.Fatal(err)
+	}
+	h.feeds.set("/oig.xml", feedResponse{status: 503, body: "down for maintenance"})
+	// Failing for 3 hours, polled every 30 minutes: one alert, after 2h.
+	for range 7 {
+		h.clock.Add(30 * time.Minute)
+		_ = h.once()
+	}
+	posts := h.slack.Posts()
+	if len(posts) != 1 || !strings.Contains(posts[0].Text+posts[0].Blocks, "503") {
+		t.Fatalf("want exactly one source_failing alert naming the error, got:\n%s", dumpPosts(posts))
+	}
+	st, _ := h.fetchState("oig")
+	if !st.FailingAlerted || st.ConsecutiveFailures != 7 {
+		t.Errorf("state %+v", st)
+	}
+
+	h.feeds.set("/oig.xml", feedResponse{body: rss("DHS OIG", [4]string{"OIG-24-46", "Alert", aug2024, pubAug})})
+	h.clock.Add(30 * time.Minute)
+	if err := h.once(); err != nil {
+		t.Fatal(err)
+	}
+	posts = h.slack.Posts()
+	if len(posts) != 2 || !strings.Contains(strings.ToLower(posts[1].Text), "recovered") {
+		t.Fatalf("want a source_recovered alert after the failing one, got:\n%s", dumpPosts(posts))
+	}
+	if st, _ := h.fetchState("oig"); st.FailingAlerted || st.ConsecutiveFailures != 0 || !st.NextPoll.IsZero() {
+		t.Errorf("health not reset after recovery: %+v", st)
+	}
+}
+
+func (h *harness) fetchState(id string) (store.FetchState, error) {
+	return h.d.fetchState(context.Background(), id)
+}
+
+func TestFailingSourceBacksOffScheduledPolls(t *testing.T) {
+	h := newHarness(t, []sourceYAML{{id: "flaky", path: "/flaky.xml", authority: "press"}}, "")
+	h.feeds.set("/flaky.xml", feedResponse{status: 429, body: "slow down"})
+	_ = h.once()
+	src := h.d.Sources()[0]
+	ctx := context.Background()
+	count := func() int { return len(h.feeds.Requests()) }
+
+	st, _ := h.fetchState("flaky")
+	wait := st.NextPoll.Sub(h.clock.Now())
+	if wait < 40*time.Second || wait > 80*time.Second {
+		t.Fatalf("first backoff = %s, want about a minute", wait)
+	}
+	before := count()
+	h.d.scheduledPoll(ctx, src)
+	if count() != before {
+		t.Error("a scheduled poll during the backoff fetched anyway")
+	}
+	h.clock.Add(2 * time.Minute)
+	h.d.scheduledPoll(ctx, src)
+	if count() != before+1 {
+		t.Error("the scheduled poll after the backoff did not fetch")
+	}
+	// Backoff grows with each failure and is capped by fetch.backoff_max.
+	for range 20 {
+		h.clock.Add(24 * time.Hour)
+		h.d.scheduledPoll(ctx, src)
+	}
+	st, _ = h.fetchState("flaky")
+	if wait := st.NextPoll.Sub(h.clock.Now()); wait > time.Duration(float64(h.cfg.Fetch.BackoffMax)*1.21) || wait < time.Hour {
+		t.Errorf("backoff after many failures = %s, want near backoff_max %s", wait, h.cfg.Fetch.BackoffMax)
+	}
+	// A Retry-After longer than the backoff wins.
+	h.feeds.set("/flaky.xml", feedResponse{status: 503, body: "x", retryAfter: "86400"})
+	h.clock.Add(48 * time.Hour)
+	h.d.scheduledPoll(ctx, src)
+	st, _ = h.fetchState("flaky")
+	if wait := st.NextPoll.Sub(h.clock.Now()); wait < 23*time.Hour {
+		t.Errorf("Retry-After of a day not honoured: next poll in %s", wait)
+	}
+}
+
+func TestSameStoryThroughTwoFeedsIsOneDocument(t *testing.T) {
+	h := newHarness(t, []sourceYAML{
+		{id: "politics", path: "/politics.xml", authority: "press", extra: "    follow_links: true\n"},
+		{id: "national", path: "/national.xml", authority: "press", extra: "    follow_links: true\n"},
+	}, "")
+	link := h.feeds.srv.URL + "/story"
+	item := func(guid, query string) string {
+		return `<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><guid>` + guid +
+			`</guid><title>Story</title><link>` + link + query + `</link><pubDate>` + pubMar + `</pubDate></item></channel></rss>`
+	}
+	h.feeds.set("/politics.xml", feedResponse{body: item("p-1", "?utm_source=politics&amp;utm_medium=rss")})
+	h.feeds.set("/national.xml", feedResponse{body: item("n-77", "?utm_source=national")})
+	h.feeds.set("/story", feedResponse{ctype: "text/html", body: `<html><head><link rel="canonical" href="` + link + `"></head><body>` +
+		`<nav>Home World Politics</nav><article><h1>Story</h1><p>More than 32,000 children failed to appear in court, the report said.</p>` +
+		`<p>Officials declined to comment on the findings.</p></article><footer>© 2025 Example News. 1,234 comments.</footer></body></html>`})
+	if err := h.once(); err != nil {
+		t.Fatal(err)
+	}
+	var docs []string
+	h.db.View(context.Background(), func(tx *store.Tx) error {
+		for _, id := range []string{"url:" + link, "politics:p-1", "national:n-77"} {
+			if s, ok, _ := tx.Snapshot(id); ok {
+				docs = append(docs, id)
+				if len(s.Figures) != 1 || s.Figures[0].Value != 32000 {
+					t.Errorf("%s: figures %+v, want only the article body's 32,000", id, s.Figures)
+				}
+			}
+		}
+		return nil
+	})
+	if len(docs) != 1 || docs[0] != "url:"+link {
+		t.Errorf("stored documents %v, want the one canonical article", docs)
+	}
+}
+
+func TestPageSelectorCellChangeIsAlerted(t *testing.T) {
+	h := newHarness(t, []sourceYAML{{id: "hhs", path: "/data", authority: "official", extra: "    kind: page\n    selector: \"#key-figures\"\n"}}, "")
+	page := func(n string) feedResponse {
+		return feedResponse{ctype: "text/html; charset=utf-8", body: `<html><head><title>UC data</title></head><body><nav>1 2 3 4</nav>` +
+			`<table id="key-figures"><tr><th>Measure</th><th>Count</th></tr>` +
+			`<tr><td>Children transferred to HHS custody</td><td>` + n + `</td></tr></table>` +
+			`<p>Updated 5 times a week.</p></body></html>`}
+	}
+	h.feeds.set("/data", page("448,000"))
+	if err := h.once(); err != nil {
+		t.Fatal(err)
+	}
+	h.feeds.set("/data", page("450,112"))
+	h.clock.Add(time.Hour)
+	if err := h.once(); err != nil {
+		t.Fatal(err)
+	}
+	posts := h.slack.Posts()
+	var changed bool
+	for _, p := range posts {
+		if strings.Contains(p.Text, "448,000") && strings.Contains(p.Text, "450,112") {
+			changed = true
+		}
+	}
+	if !changed {
+		t.Fatalf("no alert with 448,000 → 450,112:\n%s", dumpPosts(posts))
+	}
+	// The page turning into a bot wall is a failure, not "figures removed".
+	h.feeds.set("/data", feedResponse{ctype: "text/html", body: `<html><head><title>Just a moment...</title></head><body><div id="key-figures">Checking your browser</div></body></html>`})
+	h.clock.Add(time.Hour)
+	if err := h.once(); err == nil || !strings.Contains(err.Error(), "states no figures") {
+		t.Errorf("bot wall page: err = %v, want a failure saying the figures are gone", err)
+	}
+}

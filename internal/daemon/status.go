@@ -1,0 +1,74 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/figwatch/watcher/internal/config"
+	"github.com/figwatch/watcher/internal/store"
+	"github.com/figwatch/watcher/internal/web"
+)
+
+// statusHistory bounds the observations per metric a status carries: the
+// chart and `watcher history` want the story, not every poll of it.
+const statusHistory = 500
+
+// Status is the daemon's web.StatusProvider.
+func (d *Daemon) Status(ctx context.Context) (web.Status, error) {
+	st, err := ReadStatus(ctx, d.db, d.conf(), d.now())
+	st.Started = d.started
+	return st, err
+}
+
+// ReadStatus reads what the status page, /metrics and `watcher status`
+// show: each configured source with its health and next run, each metric
+// with its current official value and history, the outbox, the file size.
+// It works on a database opened read-only too (a backup, or the file of a
+// stopped daemon).
+func ReadStatus(ctx context.Context, db *store.DB, cfg *config.Config, now time.Time) (web.Status, error) {
+	out := web.Status{Now: now.In(cfg.Location), Version: Version()}
+	err := db.View(ctx, func(tx *store.Tx) error {
+		for _, src := range cfg.Sources {
+			fs, _, err := tx.FetchState(src.ID)
+			if err != nil {
+				return err
+			}
+			fs.Source = src.ID
+			out.Sources = append(out.Sources, web.SourceStatus{
+				ID: src.ID, Name: src.Name, Kind: src.Kind, URL: src.URL, Authority: src.Authority,
+				Enabled: src.Enabled, State: fs, NextRun: NextRun(cfg, src, fs, now),
+			})
+		}
+		for _, m := range cfg.Metrics {
+			ms := web.MetricStatus{ID: m.ID, Label: m.Label}
+			if cur, ok, err := tx.LatestObservation(m.ID, "official"); err != nil {
+				return err
+			} else if ok {
+				ms.Current = &cur
+			}
+			hist, err := tx.Observations(m.ID)
+			if err != nil {
+				return err
+			}
+			if len(hist) > statusHistory {
+				hist = hist[len(hist)-statusHistory:]
+			}
+			ms.History = hist
+			out.Metrics = append(out.Metrics, ms)
+		}
+		var err error
+		if out.Outbox.Pending, out.Outbox.Sent, out.Outbox.Failed, err = tx.OutboxStats(); err != nil {
+			return err
+		}
+		out.Outbox.Recent, err = tx.RecentAlerts(20)
+		return err
+	})
+	if err != nil {
+		return out, fmt.Errorf("read status: %w", err)
+	}
+	if out.DBSize, err = db.Size(ctx); err != nil {
+		return out, fmt.Errorf("read status: %w", err)
+	}
+	return out, nil
+}
