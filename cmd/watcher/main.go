@@ -45,6 +45,15 @@ Usage:
                                      print the figures in a text file (or stdin)
   watcher test-alert [--config FILE] send one sample of each alert kind to the configured destination
   watcher demo     [--config FILE]   replay the 2024-2025 story offline and print the alerts
+  watcher status   [--config FILE] [--db FILE]
+                                     sources and their health, metrics, outbox, last errors
+  watcher history  [--config FILE] [--db FILE] METRIC
+                                     a metric's observations with source, date, wording, quote
+  watcher export   [--config FILE] [--db FILE] [--format csv|json] [--table observations|figures]
+  watcher backup   [--config FILE] FILE
+                                     a hot, consistent copy of the database (through the daemon's
+                                     listener when it runs)
+  watcher compact  [--config FILE]   rewrite the database without free pages (daemon stopped)
   watcher version                    print the version
 
 --config defaults to $WATCHER_CONFIG, else config/watcher.yaml.
@@ -71,6 +80,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cmdTestAlert(rest, stdout, stderr)
 	case "demo":
 		return cmdDemo(rest, stdout, stderr)
+	case "status":
+		return cmdStatus(rest, stdout, stderr)
+	case "history":
+		return cmdHistory(rest, stdout, stderr)
+	case "export":
+		return cmdExport(rest, stdout, stderr)
+	case "backup":
+		return cmdBackup(rest, stdout, stderr)
+	case "compact":
+		return cmdCompact(rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "watcher", version())
 		return exitOK
@@ -84,6 +103,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func version() string { return daemon.Version() }
+
+type flagSet = flag.FlagSet
 
 // flags is a subcommand's flag set with the --config flag every one has.
 func flags(name string, stderr io.Writer) (*flag.FlagSet, *string) {

@@ -1286,3 +1286,43 @@ func TestRecentAlertsNewestFirst(t *testing.T) {
 		return nil
 	})
 }
+
+func TestCompactShrinksAndKeepsData(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "w.db")
+	db, err := Open(path, Options{InitialMmapSize: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	big := strings.Repeat("x", 4000)
+	for i := range 300 {
+		if err := db.Update(ctx, func(tx *Tx) error {
+			return tx.PutSnapshot(Snapshot{DocID: fmt.Sprintf("d%d", i), Hash: "h", Title: big})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := db.PruneDocuments(ctx, time.Now().Add(time.Hour), func(s Snapshot) bool { return s.DocID == "d7" }); err != nil || n != 299 {
+		t.Fatalf("pruned %d, %v", n, err)
+	}
+	db.Close()
+	before, after, err := Compact(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after >= before {
+		t.Errorf("compact: %d → %d bytes, want smaller", before, after)
+	}
+	db, err = Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.View(ctx, func(tx *Tx) error {
+		if _, ok, _ := tx.Snapshot("d7"); !ok {
+			t.Error("kept document lost by compaction")
+		}
+		return nil
+	})
+}

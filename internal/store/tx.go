@@ -450,6 +450,22 @@ func (tx *Tx) PendingAlerts(limit int) ([]Alert, error) {
 	return out, nil
 }
 
+// ForEachSnapshot calls fn with every stored document's latest snapshot,
+// in document id order, stopping at fn's first error.
+func (tx *Tx) ForEachSnapshot(fn func(Snapshot) error) error {
+	b := tx.tx.Bucket(bucketDocs)
+	if b == nil {
+		return nil
+	}
+	return b.ForEach(func(k, v []byte) error {
+		var s Snapshot
+		if err := decode(v, &s); err != nil {
+			return fmt.Errorf("read snapshot %s: %w", k, err)
+		}
+		return fn(s)
+	})
+}
+
 // RecentAlerts returns up to limit alerts of any status, newest first.
 func (tx *Tx) RecentAlerts(limit int) ([]Alert, error) {
 	outbox := tx.tx.Bucket(bucketOutbox)

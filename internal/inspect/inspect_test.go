@@ -1,0 +1,215 @@
+package inspect
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/figwatch/watcher/internal/config"
+	"github.com/figwatch/watcher/internal/daemon"
+	"github.com/figwatch/watcher/internal/fetch"
+	"github.com/figwatch/watcher/internal/notify/console"
+	"github.com/figwatch/watcher/internal/store"
+	"github.com/figwatch/watcher/internal/web"
+)
+
+// busyFeed answers every poll with a new item, so each poll writes.
+func busyFeed(t *testing.T) *httptest.Server {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		i := n.Add(1)
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>OIG</title>`+
+			`<item><guid>r%d</guid><title>Report %d</title><link>https://example.org/r%d</link>`+
+			`<description>As of May 2024, ICE had not served notices to appear on more than %d,000 children.</description></item></channel></rss>`, i, i, i, 200+i)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestBackupWhileTheDaemonWritesIsConsistent(t *testing.T) {
+	feed := busyFeed(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "watcher.yaml")
+	os.WriteFile(path, []byte(fmt.Sprintf(`storage:
+  path: %s
+fetch:
+  user_agent: "watcher-test (+mailto:test@example.org)"
+http:
+  listen: %s
+sources:
+  - id: oig
+    url: %s/feed.xml
+    authority: official
+    alert_on_first_poll: true
+metrics:
+  - id: uc_no_nta
+    label: Not served a notice to appear
+    any: ["notices to appear"]
+`, filepath.Join(dir, "watcher.db"), ln.Addr(), feed.URL)), 0o600)
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(cfg.Storage.Path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var d *daemon.Daemon
+	metrics := web.NewMetrics("test", web.StatusProviderFunc(func(ctx context.Context) (web.Status, error) { return d.Status(ctx) }))
+	d, err = daemon.New(daemon.Options{Config: cfg, DB: db, Fetcher: fetch.New(fetch.Options{UserAgent: cfg.Fetch.UserAgent}),
+		Notifier: console.New(io.Discard), Logger: log, Metrics: metrics, MaxJitter: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	served := make(chan error, 1)
+	go func() { served <- web.ServeListener(ctx, ln, d.HTTPHandler(metrics), log) }()
+
+	// The daemon writes continuously while backups are taken.
+	writing := make(chan struct{})
+	go func() {
+		defer close(writing)
+		for ctx.Err() == nil {
+			d.Once(ctx)
+		}
+	}()
+	time.Sleep(200 * time.Millisecond)
+	for i := range 3 {
+		file := filepath.Join(dir, fmt.Sprintf("backup%d.db", i))
+		// The daemon holds the file: the backup must go through it.
+		n, err := Backup(ctx, cfg, file, log)
+		if err != nil {
+			t.Fatalf("backup %d: %v", i, err)
+		}
+		if n == 0 {
+			t.Fatalf("backup %d is empty", i)
+		}
+		checkConsistent(t, cfg, file)
+	}
+	// `watcher status` on the running daemon reads through the listener.
+	rdb, closeDB, err := Open(ctx, cfg, "", log)
+	if err != nil {
+		t.Fatalf("open while the daemon runs: %v", err)
+	}
+	st, err := daemon.ReadStatus(ctx, rdb, cfg, time.Now())
+	closeDB()
+	if err != nil || st.Sources[0].State.Polls == 0 {
+		t.Fatalf("status through the daemon: %+v, %v", st.Sources, err)
+	}
+	var out bytes.Buffer
+	if err := WriteStatus(&out, st); err != nil || !strings.Contains(out.String(), "oig") || !strings.Contains(out.String(), "uc_no_nta") {
+		t.Errorf("status text:\n%s", out.String())
+	}
+
+	// /metrics parses as the Prometheus text format and counts the polls.
+	resp, err := http.Get("http://" + ln.Addr().String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatalf("/metrics does not parse: %v", err)
+	}
+	for _, name := range []string{"watcher_polls_total", "watcher_fetch_duration_seconds", "watcher_alerts_queued_total", "watcher_outbox_pending", "watcher_db_size_bytes"} {
+		if fams[name] == nil {
+			t.Errorf("/metrics lacks %s", name)
+		}
+	}
+	cancel()
+	<-writing
+	if err := <-served; err != nil {
+		t.Errorf("listener: %v", err)
+	}
+}
+
+// checkConsistent opens a backup and checks what one transaction
+// guarantees: every observation's document is there, with the figure.
+func checkConsistent(t *testing.T, cfg *config.Config, file string) {
+	t.Helper()
+	b, err := store.Open(file, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("backup does not open: %v", err)
+	}
+	defer b.Close()
+	st, err := daemon.ReadStatus(context.Background(), b, cfg, time.Now())
+	if err != nil {
+		t.Fatalf("status on the backup: %v", err)
+	}
+	var out bytes.Buffer
+	WriteStatus(&out, st)
+	err = b.View(context.Background(), func(tx *store.Tx) error {
+		obs, err := tx.Observations("uc_no_nta")
+		if err != nil {
+			return err
+		}
+		for _, o := range obs {
+			s, ok, err := tx.Snapshot(o.DocID)
+			if err != nil {
+				return err
+			}
+			if !ok || len(s.Figures) == 0 || s.Figures[0].Value != o.Value {
+				t.Errorf("observation of %s without its snapshot in the backup", o.DocID)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The CSV export of the backup has a row per observation.
+	var csvOut bytes.Buffer
+	if err := Export(context.Background(), &csvOut, b, "csv", "observations"); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&csvOut).ReadAll()
+	if err != nil || len(rows) < 2 || rows[0][0] != "metric" {
+		t.Errorf("csv export: %d rows, %v", len(rows), err)
+	}
+}
+
+func TestOpenWithoutListenerExplainsTheLock(t *testing.T) {
+	dir := t.TempDir()
+	cfg := &config.Config{Storage: config.Storage{Path: filepath.Join(dir, "w.db")}}
+	db, err := store.Open(cfg.Storage.Path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_, _, err = Open(context.Background(), cfg, "", nil)
+	if err == nil || !strings.Contains(err.Error(), "set http.listen") {
+		t.Fatalf("err = %v, want advice to set http.listen", err)
+	}
+}
+
+func TestHistoryUnknownMetricListsTheKnownOnes(t *testing.T) {
+	st := web.Status{Metrics: []web.MetricStatus{{ID: "uc_no_nta"}, {ID: "uc_failed_to_appear"}}}
+	err := WriteHistory(io.Discard, st, "uc_nta")
+	if err == nil || !strings.Contains(err.Error(), "uc_no_nta, uc_failed_to_appear") {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -1,0 +1,121 @@
+// Package inspect reads watcher's database for people: `watcher status`,
+// `history`, `export` and `backup`. bbolt's lock keeps every other process
+// out of a file the daemon holds, read-only ones too, so while the daemon
+// runs these go through its HTTP listener (a hot backup over /api/backup)
+// and read the copy.
+package inspect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/figwatch/watcher/internal/config"
+	"github.com/figwatch/watcher/internal/store"
+)
+
+// ErrDaemonHoldsDB says the database is locked by a running daemon and
+// there is no listener to ask it through.
+var ErrDaemonHoldsDB = errors.New("the database is in use by the running watcher; set http.listen in the config so inspection commands can ask the daemon, or point --db at a backup")
+
+// Open opens the database for reading: dbPath when given (a backup), else
+// the config's storage.path read-only, else, when the daemon holds that
+// file, a hot backup fetched from the daemon's listener into a temporary
+// file. close removes what Open made.
+func Open(ctx context.Context, cfg *config.Config, dbPath string, log *slog.Logger) (db *store.DB, closeFn func(), err error) {
+	if dbPath != "" {
+		db, err := store.Open(dbPath, store.Options{ReadOnly: true, Timeout: time.Second, Logger: log})
+		if err != nil {
+			return nil, nil, err
+		}
+		return db, func() { db.Close() }, nil
+	}
+	db, err = store.Open(cfg.Storage.Path, store.Options{ReadOnly: true, Timeout: 500 * time.Millisecond, Logger: log})
+	if err == nil {
+		return db, func() { db.Close() }, nil
+	}
+	if !errors.Is(err, store.ErrLocked) {
+		return nil, nil, err
+	}
+	if !cfg.HTTP.Enabled() {
+		return nil, nil, fmt.Errorf("%s: %w", cfg.Storage.Path, ErrDaemonHoldsDB)
+	}
+	dir, err := os.MkdirTemp("", "watcher-inspect-")
+	if err != nil {
+		return nil, nil, err
+	}
+	tmp := filepath.Join(dir, "watcher.db")
+	if _, err := FetchBackup(ctx, cfg, tmp); err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	db, err = store.Open(tmp, store.Options{ReadOnly: true, Timeout: time.Second, Logger: log})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return db, func() { db.Close(); os.RemoveAll(dir) }, nil
+}
+
+// Backup writes a consistent copy of the database to file: directly when
+// no daemon holds it, else through the daemon's /api/backup. The copy is
+// written aside and renamed into place only once it opens as a watcher
+// database.
+func Backup(ctx context.Context, cfg *config.Config, file string, log *slog.Logger) (int64, error) {
+	db, err := store.Open(cfg.Storage.Path, store.Options{ReadOnly: true, Timeout: 500 * time.Millisecond, Logger: log})
+	if err == nil {
+		defer db.Close()
+		return db.BackupFile(ctx, file)
+	}
+	if !errors.Is(err, store.ErrLocked) {
+		return 0, err
+	}
+	if !cfg.HTTP.Enabled() {
+		return 0, fmt.Errorf("%s: %w", cfg.Storage.Path, ErrDaemonHoldsDB)
+	}
+	return FetchBackup(ctx, cfg, file)
+}
+
+// FetchBackup downloads a hot backup from the running daemon to file.
+func FetchBackup(ctx context.Context, cfg *config.Config, file string) (int64, error) {
+	url := "http://" + cfg.HTTP.Listen + "/api/backup"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := (&http.Client{Timeout: 10 * time.Minute}).Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("backup from the running daemon at %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("backup from the running daemon at %s: %s", url, resp.Status)
+	}
+	tmp := file + ".part"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	n, err := io.Copy(f, resp.Body)
+	if err = errors.Join(err, f.Sync(), f.Close()); err != nil {
+		os.Remove(tmp)
+		return n, fmt.Errorf("backup from %s: %w", url, err)
+	}
+	check, err := store.Open(tmp, store.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		os.Remove(tmp)
+		return n, fmt.Errorf("backup from %s is not a usable database (%d bytes): %w", url, n, err)
+	}
+	check.Close()
+	if err := os.Rename(tmp, file); err != nil {
+		os.Remove(tmp)
+		return n, fmt.Errorf("backup: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,243 @@
+package inspect
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/figwatch/watcher/internal/diff"
+	"github.com/figwatch/watcher/internal/notify"
+	"github.com/figwatch/watcher/internal/store"
+	"github.com/figwatch/watcher/internal/web"
+)
+
+// WriteStatus prints what `watcher status` shows: each source with its
+// health and next run, each metric's current official value, the outbox,
+// and the last errors.
+func WriteStatus(w io.Writer, st web.Status) error {
+	stamp := func(t time.Time) string {
+		if t.IsZero() {
+			return "-"
+		}
+		return t.In(st.Now.Location()).Format("2006-01-02 15:04")
+	}
+	fmt.Fprintf(w, "watcher %s · database %s · outbox: %d pending, %d sent, %d failed\n\n",
+		st.Version, humanBytes(st.DBSize), st.Outbox.Pending, st.Outbox.Sent, st.Outbox.Failed)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SOURCE\tKIND\tAUTHORITY\tLAST POLL\tSTATUS\tNEXT RUN")
+	var errs []string
+	for _, s := range st.Sources {
+		status := health(s)
+		if s.State.LastError != "" {
+			errs = append(errs, fmt.Sprintf("%s (%s): %s", s.ID, stamp(s.State.LastPoll), s.State.LastError))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Kind, s.Authority, stamp(s.State.LastPoll), status, stamp(s.NextRun))
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "METRIC\tCURRENT OFFICIAL\tREPORTED\tSOURCE\tOBSERVATIONS")
+	for _, m := range st.Metrics {
+		cur, when, src := "-", "-", "-"
+		if o := m.Current; o != nil {
+			cur = diff.Wording(o.QualifierText, o.Text)
+			if o.Text == "" {
+				cur = notify.FormatNumber(o.Value, o.Unit)
+			}
+			when, src = notify.Date(reported(*o)), orDash(o.Source)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", m.ID, cur, when, src, len(m.History))
+	}
+	tw.Flush()
+	if len(st.Outbox.Recent) > 0 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "ALERT\tKIND\tMETRIC\tCHANNEL\tSTATUS\tATTEMPTS\tCREATED")
+		for _, a := range st.Outbox.Recent {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\n", a.ID, a.Kind, orDash(a.Metric), orDash(a.Channel), a.Status, a.Attempts, stamp(a.Created))
+			if a.Status != store.StatusSent && a.LastError != "" {
+				errs = append(errs, fmt.Sprintf("alert %d: %s", a.ID, a.LastError))
+			}
+		}
+		tw.Flush()
+	}
+	if len(errs) > 0 {
+		fmt.Fprintln(w, "\nLAST ERRORS")
+		for _, e := range errs {
+			fmt.Fprintln(w, "  "+e)
+		}
+	}
+	return nil
+}
+
+func health(s web.SourceStatus) string {
+	switch {
+	case !s.Enabled:
+		return "disabled"
+	case s.State.LastPoll.IsZero():
+		return "never polled"
+	case s.State.ConsecutiveFailures > 0:
+		return fmt.Sprintf("FAILING ×%d since %s", s.State.ConsecutiveFailures, s.State.FailingSince.Format("2006-01-02 15:04"))
+	case s.State.LastStatus == 304:
+		return "ok (unchanged)"
+	default:
+		return fmt.Sprintf("ok (%d)", s.State.LastStatus)
+	}
+}
+
+// WriteHistory prints a metric's observations, oldest first, each with
+// its source, date, wording and quote.
+func WriteHistory(w io.Writer, st web.Status, metric string) error {
+	for _, m := range st.Metrics {
+		if m.ID != metric {
+			continue
+		}
+		fmt.Fprintf(w, "%s (%s): %d observations\n\n", orDash(m.Label), m.ID, len(m.History))
+		for _, o := range m.History {
+			fmt.Fprintf(w, "%s  %-8s  %-22s  %s\n", notify.Date(reported(o)), o.Authority, diff.Wording(o.QualifierText, o.Text), sourceLine(o))
+			if o.Quote != "" {
+				fmt.Fprintf(w, "            “%s”\n", notify.Truncate(notify.Clean(o.Quote), 300))
+			}
+		}
+		return nil
+	}
+	var ids []string
+	for _, m := range st.Metrics {
+		ids = append(ids, m.ID)
+	}
+	return fmt.Errorf("no metric %q in the config (metrics: %s)", metric, strings.Join(ids, ", "))
+}
+
+func sourceLine(o store.Observation) string {
+	parts := []string{orDash(o.SourceName)}
+	if o.SourceName == "" {
+		parts[0] = orDash(o.Source)
+	}
+	if o.Title != "" {
+		parts = append(parts, o.Title)
+	}
+	if o.URL != "" {
+		parts = append(parts, o.URL)
+	}
+	return strings.Join(parts, " · ")
+}
+
+// Export writes the metric history, documents and figures of db: one JSON
+// document, or with CSV one table (what: observations, figures).
+func Export(ctx context.Context, w io.Writer, db *store.DB, format, what string) error {
+	switch format {
+	case "json":
+		return exportJSON(ctx, w, db)
+	case "csv":
+		return exportCSV(ctx, w, db, what)
+	}
+	return fmt.Errorf("unknown export format %q (csv or json)", format)
+}
+
+func exportJSON(ctx context.Context, w io.Writer, db *store.DB) error {
+	out := struct {
+		Metrics   map[string][]store.Observation `json:"metrics"`
+		Documents []store.Snapshot               `json:"documents"`
+	}{Metrics: map[string][]store.Observation{}}
+	err := db.View(ctx, func(tx *store.Tx) error {
+		ids, err := tx.Metrics()
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if out.Metrics[id], err = tx.Observations(id); err != nil {
+				return err
+			}
+		}
+		return tx.ForEachSnapshot(func(s store.Snapshot) error {
+			out.Documents = append(out.Documents, s)
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func exportCSV(ctx context.Context, w io.Writer, db *store.DB, what string) error {
+	cw := csv.NewWriter(w)
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	t := func(v time.Time) string {
+		if v.IsZero() {
+			return ""
+		}
+		return v.UTC().Format(time.RFC3339)
+	}
+	err := db.View(ctx, func(tx *store.Tx) error {
+		switch what {
+		case "", "observations":
+			cw.Write([]string{"metric", "value", "high", "unit", "qualifier", "wording", "authority", "source", "published", "observed", "url", "title", "quote"})
+			ids, err := tx.Metrics()
+			if err != nil {
+				return err
+			}
+			for _, id := range ids {
+				obs, err := tx.Observations(id)
+				if err != nil {
+					return err
+				}
+				for _, o := range obs {
+					cw.Write([]string{o.Metric, f(o.Value), f(o.High), o.Unit, o.Qualifier, diff.Wording(o.QualifierText, o.Text),
+						o.Authority, o.Source, t(o.Published), t(o.Observed), o.URL, o.Title, o.Quote})
+				}
+			}
+		case "figures":
+			cw.Write([]string{"doc_id", "source", "url", "title", "published", "revision", "metric", "value", "high", "unit", "qualifier", "text", "sentence"})
+			return tx.ForEachSnapshot(func(s store.Snapshot) error {
+				for _, g := range s.Figures {
+					cw.Write([]string{s.DocID, s.Source, s.URL, s.Title, t(s.Published), strconv.Itoa(s.Revision),
+						g.Metric, f(g.Value), f(g.High), g.Unit, g.Qualifier, g.Text, g.Sentence})
+				}
+				return nil
+			})
+		default:
+			return fmt.Errorf("unknown table %q for csv (observations or figures)", what)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func reported(o store.Observation) time.Time {
+	if !o.Published.IsZero() {
+		return o.Published
+	}
+	return o.Observed
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
