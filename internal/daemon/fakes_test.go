@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -8,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/figwatch/watcher/internal/store"
 )
 
 // feedServer serves feeds by path; each path's response can be replaced
@@ -125,4 +128,24 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
+}
+
+func (h *harness) pending() int {
+	var n int
+	h.db.View(context.Background(), func(tx *store.Tx) error {
+		p, err := tx.PendingAlerts(0)
+		n = len(p)
+		return err
+	})
+	return n
+}
+
+func (h *harness) snapshotFigures(id string) []store.Figure {
+	var figs []store.Figure
+	h.db.View(context.Background(), func(tx *store.Tx) error {
+		s, _, err := tx.Snapshot(id)
+		figs = s.Figures
+		return err
+	})
+	return figs
 }
