@@ -1,6 +1,10 @@
 // Package source turns fetched bodies into Documents: feeds (RSS, Atom and
-// JSON Feed) through gofeed, and HTML into readable plain text. It decides
-// nothing about what changed; that is internal/diff's job.
+// JSON Feed, in UTF-8, UTF-16 or an 8-bit encoding) through gofeed, the
+// articles feed items link to through readability, HTML data pages through
+// a CSS selector, and PDF reports through poppler's pdftotext, with page
+// numbers. It also gives documents their canonical URLs and repairs
+// mojibake. It decides nothing about what changed; that is internal/diff's
+// job.
 package source
 
 import (

@@ -51,3 +51,18 @@ func TestPageDocument(t *testing.T) {
 		})
 	}
 }
+
+func TestPageDocumentReadsNestedMatchesOnce(t *testing.T) {
+	t.Parallel()
+	const page = `<html><head><title>Key figures</title></head><body>
+<div class="box"><p>Referred: 12,345</p><div class="box"><p>Released: 6,789</p></div></div>
+<div class="box"><p>Pending: 42</p></div></body></html>`
+	d, err := PageDocument("hhs", "https://example.org/k", "div.box", []byte(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Key figures\n\nReferred: 12,345\n\nReleased: 6,789\n\nPending: 42"
+	if d.Text != want {
+		t.Errorf("text = %q, want %q", d.Text, want)
+	}
+}
