@@ -61,6 +61,7 @@ func cmdTestAlert(args []string, stdout, stderr io.Writer) int {
 // and prints each alert as it would reach Slack.
 func cmdDemo(args []string, stdout, stderr io.Writer) int {
 	fs, path := flags("demo", stderr)
+	serve := fs.String("serve", "", "after the replay, serve its status page at this address (e.g. 127.0.0.1:9464) until Ctrl-C")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -74,7 +75,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if err := demo.Run(ctx, demo.Options{Metrics: cfg.Metrics, Out: stdout, Logger: log}); err != nil {
+	if err := demo.Run(ctx, demo.Options{Metrics: cfg.Metrics, Out: stdout, Logger: log, Serve: *serve}); err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitFailure
 	}

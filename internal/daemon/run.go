@@ -344,14 +344,22 @@ func (d *Daemon) watchdog(ctx context.Context) {
 
 // Healthy reports whether the scheduler and the outbox loop have run
 // recently.
+//
+// A loop that has not started yet (the listener comes up with the
+// process; `watcher demo --serve` never schedules) is not counted as
+// silent.
 func (d *Daemon) Healthy() error {
 	now := d.now()
-	if age := now.Sub(time.Unix(0, d.schedBeat.Load())); age > time.Minute {
-		return fmt.Errorf("scheduler silent for %s", age.Round(time.Second))
+	if beat := d.schedBeat.Load(); beat != 0 {
+		if age := now.Sub(time.Unix(0, beat)); age > time.Minute {
+			return fmt.Errorf("scheduler silent for %s", age.Round(time.Second))
+		}
 	}
 	limit := 2*time.Duration(d.conf().Delivery.Interval) + 2*time.Minute
-	if age := now.Sub(time.Unix(0, d.outboxBeat.Load())); age > limit {
-		return fmt.Errorf("outbox loop silent for %s", age.Round(time.Second))
+	if beat := d.outboxBeat.Load(); beat != 0 {
+		if age := now.Sub(time.Unix(0, beat)); age > limit {
+			return fmt.Errorf("outbox loop silent for %s", age.Round(time.Second))
+		}
 	}
 	return nil
 }

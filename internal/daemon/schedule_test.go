@@ -95,3 +95,25 @@ func TestJitterIsStableAndBounded(t *testing.T) {
 		t.Error("every source got the same jitter")
 	}
 }
+
+func TestHealthyReportsASilentLoop(t *testing.T) {
+	h := newHarness(t, []sourceYAML{{id: "a", path: "/a.xml", authority: "press"}}, "")
+	if err := h.d.Healthy(); err != nil {
+		t.Errorf("before the loops start: %v, want healthy", err)
+	}
+	h.d.schedBeat.Store(h.clock.Now().UnixNano())
+	h.d.outboxBeat.Store(h.clock.Now().UnixNano())
+	if err := h.d.Healthy(); err != nil {
+		t.Errorf("fresh beats: %v", err)
+	}
+	h.clock.Add(2 * time.Minute)
+	if err := h.d.Healthy(); err == nil || !strings.Contains(err.Error(), "scheduler silent") {
+		t.Errorf("a scheduler silent for 2m: %v", err)
+	}
+	h.d.schedBeat.Store(h.clock.Now().UnixNano())
+	h.clock.Add(5 * time.Minute)
+	h.d.schedBeat.Store(h.clock.Now().UnixNano())
+	if err := h.d.Healthy(); err == nil || !strings.Contains(err.Error(), "outbox loop silent") {
+		t.Errorf("an outbox loop silent for 7m: %v", err)
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/figwatch/watcher/internal/notify"
 	"github.com/figwatch/watcher/internal/notify/console"
 	"github.com/figwatch/watcher/internal/store"
+	"github.com/figwatch/watcher/internal/web"
 )
 
 // Options configures a replay.
@@ -36,6 +37,10 @@ type Options struct {
 	// Dir holds the temporary database; a new temporary directory, removed
 	// afterwards, when empty.
 	Dir string
+	// Serve, when set (host:port), keeps serving the status page, /metrics
+	// and /healthz of the replayed database there until ctx ends, so the
+	// page can be seen with the story's data.
+	Serve string
 }
 
 // Run replays Scenario through the real daemon: each step's feeds are
@@ -77,9 +82,14 @@ func Run(ctx context.Context, opts Options) error {
 	f := fetch.New(fetch.Options{UserAgent: cfg.Fetch.UserAgent, Timeout: 10 * time.Second, Logger: opts.Logger})
 	defer f.Close()
 	clock := &clock{}
-	d, err := daemon.New(daemon.Options{
+	clock.Set(Scenario()[0].At)
+	var d *daemon.Daemon
+	metrics := web.NewMetrics(daemon.Version(), web.StatusProviderFunc(func(ctx context.Context) (web.Status, error) {
+		return d.Status(ctx)
+	}))
+	d, err = daemon.New(daemon.Options{
 		Config: cfg, DB: db, Fetcher: f, Notifier: opts.Notifier, Logger: opts.Logger,
-		Now: clock.Now, MaxJitter: -1,
+		Now: clock.Now, MaxJitter: -1, Metrics: metrics,
 	})
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
@@ -92,7 +102,11 @@ func Run(ctx context.Context, opts Options) error {
 			return fmt.Errorf("demo: %w", err)
 		}
 	}
-	return nil
+	if opts.Serve == "" {
+		return nil
+	}
+	fmt.Fprintf(opts.Out, "\n━━ The status page of this replay: http://%s/ (Ctrl-C to stop)\n", opts.Serve)
+	return web.Serve(ctx, opts.Serve, d.HTTPHandler(metrics), opts.Logger)
 }
 
 func configYAML(base, dbPath string, metrics []config.Metric) string {
