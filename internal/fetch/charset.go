@@ -90,7 +90,7 @@ func detect(body []byte, contentType string) (encoding.Encoding, string) {
 	if utf8.Valid(body) {
 		return nil, "utf-8"
 	}
-	for _, label := range []string{header, xmlEncoding(body), metaCharset(body)} {
+	for _, label := range []string{header, XMLEncoding(body), metaCharset(body)} {
 		enc, name := lookup(label)
 		switch {
 		case enc == nil:
@@ -131,9 +131,9 @@ func headerCharset(contentType string) string {
 	return strings.ToLower(strings.TrimSpace(params["charset"]))
 }
 
-// xmlEncoding returns the encoding named in an XML declaration at the start
+// XMLEncoding returns the encoding named in an XML declaration at the start
 // of b (after an optional UTF-8 BOM and whitespace), or "".
-func xmlEncoding(b []byte) string {
+func XMLEncoding(b []byte) string {
 	b = bytes.TrimLeft(bytes.TrimPrefix(b, []byte(utf8BOM)), " \t\r\n")
 	if !bytes.HasPrefix(b, []byte("<?xml")) {
 		return ""

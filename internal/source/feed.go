@@ -26,6 +26,8 @@ import (
 	xhtml "golang.org/x/net/html"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
+
+	"github.com/figwatch/watcher/internal/fetch"
 )
 
 // Document is one fetched thing with a stable identity.
@@ -261,7 +263,7 @@ func xmlToUTF8(body []byte) []byte {
 	if !bytes.HasPrefix(trimmed, []byte("<")) {
 		return body
 	}
-	if enc := strings.ToLower(xmlDeclEncoding(trimmed)); enc != "" && enc != "utf-8" && enc != "utf8" {
+	if enc := strings.ToLower(fetch.XMLEncoding(trimmed)); enc != "" && enc != "utf-8" && enc != "utf8" {
 		return body
 	}
 	out, err := charmap.Windows1252.NewDecoder().Bytes(body)
@@ -295,7 +297,7 @@ func utf16ToUTF8(body []byte) (out []byte, ok bool) {
 // if any, with enc.
 func rewriteXMLDeclEncoding(b []byte, enc string) []byte {
 	trimmed := bytes.TrimLeft(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")), " \t\r\n")
-	old := xmlDeclEncoding(trimmed)
+	old := fetch.XMLEncoding(trimmed)
 	if old == "" {
 		return b
 	}
@@ -313,38 +315,6 @@ func rewriteXMLDeclEncoding(b []byte, enc string) []byte {
 	out = append(out, b[:i]...)
 	out = append(out, enc...)
 	return append(out, b[i+len(old):]...)
-}
-
-// xmlDeclEncoding returns the encoding named in an XML declaration at the
-// start of b, or "".
-func xmlDeclEncoding(b []byte) string {
-	if !bytes.HasPrefix(b, []byte("<?xml")) {
-		return ""
-	}
-	end := bytes.Index(b, []byte("?>"))
-	if end < 0 {
-		return ""
-	}
-	decl := string(b[:end])
-	i := strings.Index(decl, "encoding")
-	if i < 0 {
-		return ""
-	}
-	rest := strings.TrimLeft(decl[i+len("encoding"):], " \t\r\n")
-	rest, ok := strings.CutPrefix(rest, "=")
-	if !ok {
-		return ""
-	}
-	rest = strings.TrimLeft(rest, " \t\r\n")
-	if rest == "" || (rest[0] != '"' && rest[0] != '\'') {
-		return ""
-	}
-	q := rest[0]
-	val, _, ok := strings.Cut(rest[1:], string(q))
-	if !ok {
-		return ""
-	}
-	return strings.TrimSpace(val)
 }
 
 // describeNonFeed says what a body that is not a feed is, for an error

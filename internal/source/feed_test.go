@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/figwatch/watcher/internal/fetch"
 )
 
 func readFixture(t testing.TB, name string) []byte {
@@ -259,8 +261,8 @@ func TestXMLDeclEncoding(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got := xmlDeclEncoding([]byte(tc.in)); got != tc.want {
-				t.Errorf("xmlDeclEncoding(%q) = %q, want %q", tc.in, got, tc.want)
+			if got := fetch.XMLEncoding([]byte(tc.in)); got != tc.want {
+				t.Errorf("fetch.XMLEncoding(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
 	}
