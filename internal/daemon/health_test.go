@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/figwatch/watcher/internal/pdftest"
+	"github.com/figwatch/watcher/internal/source"
 	"github.com/figwatch/watcher/internal/store"
 )
 
@@ -157,5 +159,39 @@ func TestPageSelectorCellChangeIsAlerted(t *testing.T) {
 	h.clock.Add(time.Hour)
 	if err := h.once(); err == nil || !strings.Contains(err.Error(), "states no figures") {
 		t.Errorf("bot wall page: err = %v, want a failure saying the figures are gone", err)
+	}
+}
+
+func TestPDFReportFigureChangeQuotesItsPage(t *testing.T) {
+	if err := source.PDFToTextAvailable(); err != nil {
+		t.Skip(err)
+	}
+	h := newHarness(t, []sourceYAML{{id: "oig-pdf", path: "/OIG-25-21.pdf", authority: "official", extra: "    kind: pdf\n"}}, "")
+	pdf := func(n string) feedResponse {
+		return feedResponse{ctype: "application/pdf", body: string(pdftest.Minimal(
+			"Office of Inspector General. Report OIG-25-21.",
+			"More than "+n+" children failed to appear in immigration court."))}
+	}
+	h.feeds.set("/OIG-25-21.pdf", pdf("43,000"))
+	if err := h.once(); err != nil {
+		t.Fatal(err)
+	}
+	h.feeds.set("/OIG-25-21.pdf", pdf("45,000"))
+	h.clock.Add(time.Hour)
+	if err := h.once(); err != nil {
+		t.Fatal(err)
+	}
+	posts := h.slack.Posts()
+	var found bool
+	for _, p := range posts {
+		if strings.Contains(p.Text, "43,000") && strings.Contains(p.Text, "45,000") {
+			found = true
+			if !strings.Contains(p.Blocks, "(p. 2)") {
+				t.Errorf("quote does not give its page:\n%s", p.Blocks)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no alert for 43,000 → 45,000:\n%s", dumpPosts(posts))
 	}
 }

@@ -126,13 +126,14 @@ func (c *comparer) doc(d Doc) error {
 	now := c.in.Now
 	snap := store.Snapshot{
 		DocID: doc.ID, Source: doc.Source, URL: doc.URL, Title: doc.Title,
-		Published: doc.Published, Hash: doc.Hash, Figures: storeFigures(d.Figures),
+		Published: doc.Published, Hash: doc.Hash,
 		FirstSeen: now, LastSeen: now, LastChanged: now, Revision: 1,
 	}
 	if seen {
 		snap.FirstSeen = prev.FirstSeen
 		snap.Revision = prev.Revision + 1
 	}
+	snap.Figures = storeFigures(d.Figures, doc.Text)
 	c.res.Snapshots = append(c.res.Snapshots, snap)
 
 	// The observations a document contributes: the first figure stated for
@@ -311,7 +312,12 @@ func (c *comparer) observations(doc source.Document, figs []extract.Figure) []st
 		}
 		done[f.Metric] = true
 		quote, mark := quoteOf(f)
+		page := 0
+		if strings.IndexByte(doc.Text, '\f') >= 0 {
+			page = source.PageAt(doc.Text, f.Start)
+		}
 		out = append(out, store.Observation{
+			Page: page,
 			Metric: f.Metric, Value: f.Value, High: f.High, Unit: f.Unit,
 			Qualifier: string(f.Qualifier), QualifierText: f.QualifierText, Text: f.Text,
 			Quote: quote, QuoteMark: mark,
@@ -329,7 +335,7 @@ func (c *comparer) stated(doc source.Document) func(store.Figure) *Stated {
 		quote, mark := markIn(f.Sentence, f.Text)
 		return &Stated{
 			Value: f.Value, Unit: f.Unit, Qualifier: f.Qualifier,
-			Wording: Wording(f.QualifierText, f.Text), Text: f.Text, Quote: quote, Mark: mark,
+			Wording: Wording(f.QualifierText, f.Text), Text: f.Text, Quote: quote, Mark: mark, Page: f.Page,
 			Metric: f.Metric, Source: c.in.Source.ID, SourceName: c.in.Source.Name, Authority: c.in.Source.Authority,
 			DocID: doc.ID, URL: doc.URL, Title: doc.Title, Published: doc.Published, Seen: c.in.Now,
 		}
@@ -339,7 +345,7 @@ func (c *comparer) stated(doc source.Document) func(store.Figure) *Stated {
 func (c *comparer) statedObs(o store.Observation) Stated {
 	return Stated{
 		Value: o.Value, Unit: o.Unit, Qualifier: o.Qualifier,
-		Wording: Wording(o.QualifierText, o.Text), Text: o.Text, Quote: o.Quote, Mark: o.QuoteMark,
+		Wording: Wording(o.QualifierText, o.Text), Text: o.Text, Quote: o.Quote, Mark: o.QuoteMark, Page: o.Page,
 		Metric: o.Metric, Source: o.Source, SourceName: o.SourceName, Authority: o.Authority,
 		DocID: o.DocID, URL: o.URL, Title: o.Title, Published: o.Published, Seen: o.Observed,
 	}
@@ -354,14 +360,21 @@ func Wording(qualifierText, text string) string {
 	return strings.ToLower(qualifierText) + " " + text
 }
 
-func storeFigures(figs []extract.Figure) []store.Figure {
+// storeFigures copies figures for the store, with the PDF page of each
+// when the text is a PDF's (pdftotext separates pages by form feeds).
+func storeFigures(figs []extract.Figure, text string) []store.Figure {
+	paged := strings.IndexByte(text, '\f') >= 0
 	out := make([]store.Figure, 0, len(figs))
 	for _, f := range figs {
-		out = append(out, store.Figure{
+		sf := store.Figure{
 			Value: f.Value, High: f.High, Unit: f.Unit, Qualifier: string(f.Qualifier),
 			QualifierText: f.QualifierText, Metric: f.Metric, Text: f.Text,
 			Sentence: f.Sentence, Start: f.Start, End: f.End,
-		})
+		}
+		if paged {
+			sf.Page = source.PageAt(text, f.Start)
+		}
+		out = append(out, sf)
 	}
 	return out
 }

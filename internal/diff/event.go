@@ -33,6 +33,8 @@ type Stated struct {
 	// Text inside Quote (both zero when unknown), so renderers can bold it.
 	Quote string `json:"quote,omitempty"`
 	Mark  [2]int `json:"mark,omitempty"`
+	// Page is the page of a PDF the quote is on (1-based), 0 otherwise.
+	Page int `json:"page,omitempty"`
 
 	Metric     string    `json:"metric,omitempty"`
 	Source     string    `json:"source,omitempty"`      // source id

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -230,6 +231,16 @@ func isBreak(r rune) bool { return unicode.IsSpace(r) && !isGlue(r) }
 // three parts are Clean text; none is escaped.
 type Excerpt struct {
 	Before, Figure, After string
+	// Page is the PDF page of the quote, 0 when not a PDF's.
+	Page int
+}
+
+// PageNote is " (p. 4)" for a quote from page 4 of a PDF, else "".
+func (e Excerpt) PageNote() string {
+	if e.Page <= 0 || e.Empty() {
+		return ""
+	}
+	return fmt.Sprintf(" (p. %d)", e.Page)
 }
 
 // String joins the parts without marking the figure.
@@ -256,12 +267,13 @@ func CutQuote(s diff.Stated, max int) Excerpt {
 	if e.Before == "" && e.Figure == "" {
 		e.After = strings.TrimLeftFunc(e.After, unicode.IsSpace)
 	}
+	e.Page = s.Page
 	nb, nf, na := utf8.RuneCountInString(e.Before), utf8.RuneCountInString(e.Figure), utf8.RuneCountInString(e.After)
 	if nb+nf+na <= max {
 		return e
 	}
 	if nf+2 > max {
-		return Excerpt{Figure: Truncate(e.Figure, max)}
+		return Excerpt{Figure: Truncate(e.Figure, max), Page: s.Page}
 	}
 	// Share what the figure leaves (minus an ellipsis each side) between the
 	// two sides, giving one side's unused share to the other.

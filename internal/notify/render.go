@@ -224,9 +224,9 @@ func PlainQuote(e Excerpt) string {
 		return ""
 	}
 	if e.Figure == "" {
-		return "“" + e.String() + "”"
+		return "“" + e.String() + "”" + e.PageNote()
 	}
-	return "“" + e.Before + "*" + e.Figure + "*" + e.After + "”"
+	return "“" + e.Before + "*" + e.Figure + "*" + e.After + "”" + e.PageNote()
 }
 
 func reportedWording(s *diff.Stated) string {

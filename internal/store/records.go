@@ -64,6 +64,8 @@ type Figure struct {
 	Sentence      string  `json:"sentence,omitempty"`
 	Start         int     `json:"start"`
 	End           int     `json:"end"`
+	// Page is the PDF page the figure is on, 0 for other documents.
+	Page int `json:"page,omitempty"`
 }
 
 // Snapshot is the latest known state of one document.
@@ -97,6 +99,8 @@ type Observation struct {
 	// of Text within it.
 	Quote     string `json:"quote,omitempty"`
 	QuoteMark [2]int `json:"quote_mark,omitzero"`
+	// Page is the PDF page of the quote, 0 for other documents.
+	Page int `json:"page,omitempty"`
 
 	Source     string    `json:"source,omitempty"`
 	SourceName string    `json:"source_name,omitempty"`

@@ -363,12 +363,16 @@ func quoteMrkdwn(e notify.Excerpt) string {
 	}
 	// Bold needs its asterisks against the figure itself, not a space.
 	fig := strings.TrimSpace(e.Figure)
+	page := ""
+	if n := e.PageNote(); n != "" {
+		page = " _" + strings.TrimSpace(n) + "_"
+	}
 	if fig == "" {
-		return esc(e.String())
+		return esc(e.String()) + page
 	}
 	lead := e.Figure[:strings.Index(e.Figure, fig)]
 	trail := e.Figure[len(lead)+len(fig):]
-	return esc(e.Before+lead) + "*" + esc(fig) + "*" + esc(trail+e.After)
+	return esc(e.Before+lead) + "*" + esc(fig) + "*" + esc(trail+e.After) + page
 }
 
 // fitEscaped escapes s and cuts it to max runes without splitting an
