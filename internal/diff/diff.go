@@ -317,8 +317,7 @@ func (c *comparer) observations(doc source.Document, figs []extract.Figure) []st
 			page = source.PageAt(doc.Text, f.Start)
 		}
 		out = append(out, store.Observation{
-			Page: page,
-			Metric: f.Metric, Value: f.Value, High: f.High, Unit: f.Unit,
+			Metric: f.Metric, Value: f.Value, High: f.High, Unit: f.Unit, Page: page,
 			Qualifier: string(f.Qualifier), QualifierText: f.QualifierText, Text: f.Text,
 			Quote: quote, QuoteMark: mark,
 			Source: c.in.Source.ID, SourceName: c.in.Source.Name, Authority: c.in.Source.Authority,
