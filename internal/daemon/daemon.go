@@ -83,6 +83,11 @@ type Daemon struct {
 	deliverMu sync.Mutex
 
 	stats stats
+	// pollSlots bounds how many sources are polled at once. The fetcher
+	// bounds requests, but a poll holds its documents' text until it
+	// commits, so a thousand sources started together would hold a
+	// thousand feeds' articles in memory at once.
+	pollSlots chan struct{}
 
 	schedBeat  atomic.Int64 // unix nanos of the scheduler's last heartbeat
 	outboxBeat atomic.Int64 // unix nanos of the outbox loop's last pass
@@ -118,6 +123,7 @@ func New(opts Options) (*Daemon, error) {
 	d := &Daemon{
 		db: opts.DB, fetcher: opts.Fetcher, log: opts.Logger, now: opts.Now, opts: opts,
 		wake: make(chan struct{}, 1), stats: stats{opts.Metrics}, started: opts.Now(),
+		pollSlots: make(chan struct{}, max(4, 2*opts.Config.Fetch.Concurrency)),
 	}
 	d.rt.Store(rt)
 	return d, nil
@@ -206,6 +212,12 @@ func (d *Daemon) runSource(ctx context.Context, src config.Source) (err error) {
 		return errSkipped
 	}
 	defer busy.Store(false)
+	select {
+	case d.pollSlots <- struct{}{}:
+		defer func() { <-d.pollSlots }()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("poll %s: panic: %v", src.ID, r)

@@ -150,8 +150,17 @@ func (d *Daemon) commitPoll(ctx context.Context, src config.Source, prev store.F
 }
 
 // commitNotModified saves a poll answered 304.
+//
+// A warm cycle is mostly 304s, one per source: they are written with
+// Batch so that a thousand of them cost a few transactions and fsyncs, not
+// a thousand. A source that was failing (its recovery queues an alert,
+// which must happen once) is written on its own.
 func (d *Daemon) commitNotModified(ctx context.Context, src config.Source, prev store.FetchState, resp *fetch.Response) error {
-	if err := d.db.Update(ctx, func(tx *store.Tx) error {
+	write := d.db.Batch
+	if prev.FailingAlerted {
+		write = d.db.Update
+	}
+	if err := write(ctx, func(tx *store.Tx) error {
 		return d.putSuccess(tx, src, prev, resp, true)
 	}); err != nil {
 		return fmt.Errorf("poll %s: save fetch state: %w", src.ID, err)
@@ -283,7 +292,11 @@ func (d *Daemon) failed(ctx context.Context, src config.Source, prev store.Fetch
 	// commonest failure), but not beyond a short grace period.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	werr := d.db.Update(wctx, func(tx *store.Tx) error {
+	write := d.db.Batch // many sources failing together (a host down) share commits
+	if raise {
+		write = d.db.Update
+	}
+	werr := write(wctx, func(tx *store.Tx) error {
 		if raise {
 			if err := d.enqueue(tx, diff.Event{
 				Kind: diff.SourceFailing, At: now, Source: src.ID, SourceName: src.Name,

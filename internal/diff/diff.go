@@ -32,8 +32,9 @@ const (
 type State interface {
 	Snapshot(docID string) (store.Snapshot, bool, error)
 	LatestObservation(metric, authority string) (store.Observation, bool, error)
-	// Observations is a metric's history, oldest first.
-	Observations(metric string) ([]store.Observation, error)
+	// OfficialValues is, for each distinct official value of a metric,
+	// the first observation stating it, oldest first.
+	OfficialValues(metric string) ([]store.Observation, error)
 }
 
 // SourceInfo describes the polled source.
@@ -234,12 +235,12 @@ func (c *comparer) claim(doc source.Document, o store.Observation) error {
 	ev.Kind = ClaimMismatch
 	official := c.statedObs(off)
 	ev.Old = &official
-	hist, err := c.st.Observations(o.Metric)
+	hist, err := c.st.OfficialValues(o.Metric)
 	if err != nil {
 		return fmt.Errorf("read history of %s: %w", o.Metric, err)
 	}
 	for _, h := range hist {
-		if h.Authority == Official && !sameValue(h, off) {
+		if !sameValue(h, off) {
 			ev.Figures = append(ev.Figures, c.statedObs(h))
 		}
 	}

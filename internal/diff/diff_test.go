@@ -16,8 +16,14 @@ type memState struct {
 	history  map[string][]store.Observation
 }
 
-func (m memState) Observations(metric string) ([]store.Observation, error) {
-	return m.history[metric], nil
+func (m memState) OfficialValues(metric string) ([]store.Observation, error) {
+	var out []store.Observation
+	for _, o := range m.history[metric] {
+		if o.Authority == Official {
+			out = append(out, o)
+		}
+	}
+	return out, nil
 }
 
 func (m memState) Snapshot(id string) (store.Snapshot, bool, error) {

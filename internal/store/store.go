@@ -109,8 +109,14 @@ var (
 	bucketItems = []byte("items")
 	// bucketClaims indexes claim_mismatch alerts by metric and value.
 	bucketClaims = []byte("claims")
+	// bucketLatest indexes the newest observation of each metric by
+	// authority, and bucketValues the first official observation of each
+	// distinct official value, so the diff of a poll reads neither by
+	// scanning a metric's whole history.
+	bucketLatest = []byte("metrics_latest")
+	bucketValues = []byte("metrics_values")
 
-	allBuckets = [][]byte{bucketMeta, bucketSources, bucketDocs, bucketRevisions, bucketMetrics, bucketOutbox, bucketPending, bucketThreads, bucketItems, bucketClaims}
+	allBuckets = [][]byte{bucketMeta, bucketSources, bucketDocs, bucketRevisions, bucketMetrics, bucketOutbox, bucketPending, bucketThreads, bucketItems, bucketClaims, bucketLatest, bucketValues}
 
 	keySchemaVersion = []byte("schema_version")
 	keyCreated       = []byte("created")
@@ -319,6 +325,19 @@ func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		return fn(&Tx{tx: btx, db: db})
+	})
+}
+
+// Batch is Update for small writes made by many goroutines at once (the
+// fetch state of a 304): bbolt groups concurrent Batch calls into one
+// transaction and one fsync. fn may run more than once, so it must only
+// write what it was given, never count or append.
+func (db *DB) Batch(ctx context.Context, fn func(*Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.bolt.Batch(func(btx *bolt.Tx) error {
 		return fn(&Tx{tx: btx, db: db})
 	})
 }

@@ -1326,3 +1326,42 @@ func TestCompactShrinksAndKeepsData(t *testing.T) {
 		return nil
 	})
 }
+
+func TestOfficialValuesAreDistinctAndOldestFirst(t *testing.T) {
+	t.Parallel()
+	db, err := Open(filepath.Join(t.TempDir(), "w.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	t0 := time.Date(2024, 8, 20, 0, 0, 0, 0, time.UTC)
+	obs := []Observation{
+		{Metric: "m", Value: 291000, Authority: "official", Observed: t0, DocID: "a"},
+		{Metric: "m", Value: 300000, Authority: "press", Observed: t0.Add(time.Hour)},
+		{Metric: "m", Value: 291000, Authority: "official", Observed: t0.Add(2 * time.Hour), DocID: "b"},
+		{Metric: "m", Value: 233000, Authority: "official", Observed: t0.Add(3 * time.Hour), DocID: "c"},
+		{Metric: "m", Value: 320000, Authority: "press", Observed: t0.Add(4 * time.Hour)},
+	}
+	db.Update(ctx, func(tx *Tx) error {
+		for _, o := range obs {
+			if err := tx.AddObservation(o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.View(ctx, func(tx *Tx) error {
+		vals, err := tx.OfficialValues("m")
+		if err != nil || len(vals) != 2 || vals[0].DocID != "a" || vals[1].DocID != "c" {
+			t.Errorf("official values = %+v, %v; want 291,000 (first stated in a) then 233,000", vals, err)
+		}
+		if o, ok, _ := tx.LatestObservation("m", "official"); !ok || o.Value != 233000 {
+			t.Errorf("latest official = %+v", o)
+		}
+		if o, ok, _ := tx.LatestObservation("m", "press"); !ok || o.Value != 320000 {
+			t.Errorf("latest press = %+v", o)
+		}
+		return nil
+	})
+}

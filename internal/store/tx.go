@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -273,7 +274,55 @@ func (tx *Tx) AddObservation(o Observation) error {
 	if err := b.Put(observationKey(o.Observed, seq), raw); err != nil {
 		return fmt.Errorf("add observation of %s: %w", o.Metric, err)
 	}
+	return tx.indexObservation(o)
+}
+
+// indexObservation keeps the latest-by-authority and official-values
+// indexes in step with a new observation.
+func (tx *Tx) indexObservation(o Observation) error {
+	lk := []byte(o.Metric + "\x00" + o.Authority)
+	var cur Observation
+	ok, err := tx.get(bucketLatest, lk, &cur)
+	if err != nil {
+		return fmt.Errorf("add observation of %s: read index: %w", o.Metric, err)
+	}
+	if !ok || !o.Observed.Before(cur.Observed) {
+		if err := tx.put(bucketLatest, lk, o); err != nil {
+			return fmt.Errorf("add observation of %s: index: %w", o.Metric, err)
+		}
+	}
+	if o.Authority != "official" {
+		return nil
+	}
+	vk := []byte(o.Metric + "\x00" + strconv.FormatFloat(o.Value, 'g', -1, 64) + "\x00" + strconv.FormatFloat(o.High, 'g', -1, 64) + "\x00" + o.Unit)
+	if b := tx.tx.Bucket(bucketValues); b != nil && b.Get(vk) != nil {
+		return nil
+	}
+	if err := tx.put(bucketValues, vk, o); err != nil {
+		return fmt.Errorf("add observation of %s: index value: %w", o.Metric, err)
+	}
 	return nil
+}
+
+// OfficialValues returns, for each distinct value an official source has
+// stated for metric, the first observation stating it, oldest first.
+func (tx *Tx) OfficialValues(metric string) ([]Observation, error) {
+	b := tx.tx.Bucket(bucketValues)
+	if b == nil {
+		return nil, nil
+	}
+	prefix := []byte(metric + "\x00")
+	var out []Observation
+	c := b.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var o Observation
+		if err := decode(v, &o); err != nil {
+			return nil, fmt.Errorf("read official values of %s: %w", metric, err)
+		}
+		out = append(out, o)
+	}
+	slices.SortStableFunc(out, func(a, b Observation) int { return a.Observed.Compare(b.Observed) })
+	return out, nil
 }
 
 // metricBucket is the nested bucket of metric's observations, or nil.
@@ -288,6 +337,17 @@ func (tx *Tx) metricBucket(metric string) *bolt.Bucket {
 // LatestObservation returns the most recently observed value of metric from
 // sources of the given authority ("" for any), and whether there is one.
 func (tx *Tx) LatestObservation(metric, authority string) (Observation, bool, error) {
+	if authority != "" {
+		var o Observation
+		ok, err := tx.get(bucketLatest, []byte(metric+"\x00"+authority), &o)
+		if err != nil {
+			return o, false, fmt.Errorf("read latest %s observation of %s: %w", authority, metric, err)
+		}
+		if ok {
+			return o, true, nil
+		}
+		// Not indexed (a file written before the index existed): scan.
+	}
 	b := tx.metricBucket(metric)
 	if b == nil {
 		return Observation{}, false, nil
