@@ -32,9 +32,9 @@ const (
 type State interface {
 	Snapshot(docID string) (store.Snapshot, bool, error)
 	LatestObservation(metric, authority string) (store.Observation, bool, error)
-	// OfficialValues is, for each distinct official value of a metric,
-	// the first observation stating it, oldest first.
-	OfficialValues(metric string) ([]store.Observation, error)
+	// OfficialValuesNear is, for each distinct official value of a metric
+	// within tol of value, the first observation stating it, oldest first.
+	OfficialValuesNear(metric string, value, tol float64) ([]store.Observation, error)
 }
 
 // SourceInfo describes the polled source.
@@ -163,8 +163,10 @@ func (c *comparer) doc(d Doc) error {
 			if err := c.officialFigure(doc, o); err != nil {
 				return err
 			}
-		} else if err := c.claim(doc, o); err != nil {
-			return err
+		} else if !c.silent() {
+			if err := c.claim(doc, o); err != nil {
+				return err
+			}
 		}
 	}
 	if !seen && c.in.Source.Authority == Official && len(figs) > 0 {
@@ -176,6 +178,12 @@ func (c *comparer) doc(d Doc) error {
 		})
 	}
 	return nil
+}
+
+// silent reports a first poll whose events are dropped: a press source's
+// claims need not be checked then, only stored.
+func (c *comparer) silent() bool {
+	return c.in.Source.FirstPoll && !c.in.Source.AlertOnFirstPoll
 }
 
 func (c *comparer) latestOfficial(metric string) (store.Observation, bool, error) {
@@ -235,7 +243,7 @@ func (c *comparer) claim(doc source.Document, o store.Observation) error {
 	ev.Kind = ClaimMismatch
 	official := c.statedObs(off)
 	ev.Old = &official
-	hist, err := c.st.OfficialValues(o.Metric)
+	hist, err := c.st.OfficialValuesNear(o.Metric, o.Value, pastMatchTolerance)
 	if err != nil {
 		return fmt.Errorf("read history of %s: %w", o.Metric, err)
 	}
@@ -250,6 +258,10 @@ func (c *comparer) claim(doc source.Document, o store.Observation) error {
 	c.emit(ev)
 	return nil
 }
+
+// pastMatchTolerance is how close a claim must be to a past official value
+// to be said to repeat it (the renderers use the same half percent).
+const pastMatchTolerance = 0.005
 
 // sumTolerance is how close a claim must be to a sum of official figures
 // to be called that sum: reporters round sums (291,000 + 32,000 = 323,000

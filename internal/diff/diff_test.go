@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -16,10 +17,10 @@ type memState struct {
 	history  map[string][]store.Observation
 }
 
-func (m memState) OfficialValues(metric string) ([]store.Observation, error) {
+func (m memState) OfficialValuesNear(metric string, value, tol float64) ([]store.Observation, error) {
 	var out []store.Observation
 	for _, o := range m.history[metric] {
-		if o.Authority == Official {
+		if o.Authority == Official && math.Abs(o.Value-value) <= tol*value {
 			out = append(out, o)
 		}
 	}

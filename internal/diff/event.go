@@ -61,9 +61,10 @@ type Change struct {
 //   - document_revised: Changes, FirstSeen;
 //   - new_report: Figures;
 //   - claim_mismatch: Old is the current official value, New the claim,
-//     Figures the earlier official values of the metric (oldest first), so
-//     a claim that repeats a revised figure can say so; Note when the
-//     claim is a sum of official figures;
+//     Figures the earlier official values the claim repeats (within half a
+//     percent, oldest first), so the message can say "matches the August
+//     2024 figure, since revised"; Note when the claim is a sum of official
+//     figures;
 //   - source_failing, source_recovered: Error, FailingSince.
 type Event struct {
 	Kind        Kind      `json:"kind"`

@@ -1327,7 +1327,7 @@ func TestCompactShrinksAndKeepsData(t *testing.T) {
 	})
 }
 
-func TestOfficialValuesAreDistinctAndOldestFirst(t *testing.T) {
+func TestOfficialValuesNearAreDistinctAndOldestFirst(t *testing.T) {
 	t.Parallel()
 	db, err := Open(filepath.Join(t.TempDir(), "w.db"), Options{})
 	if err != nil {
@@ -1352,9 +1352,15 @@ func TestOfficialValuesAreDistinctAndOldestFirst(t *testing.T) {
 		return nil
 	})
 	db.View(ctx, func(tx *Tx) error {
-		vals, err := tx.OfficialValues("m")
-		if err != nil || len(vals) != 2 || vals[0].DocID != "a" || vals[1].DocID != "c" {
-			t.Errorf("official values = %+v, %v; want 291,000 (first stated in a) then 233,000", vals, err)
+		vals, err := tx.OfficialValuesNear("m", 291500, 0.005)
+		if err != nil || len(vals) != 1 || vals[0].DocID != "a" {
+			t.Errorf("official values near 291,500 = %+v, %v; want 291,000 first stated in a", vals, err)
+		}
+		if vals, _ := tx.OfficialValuesNear("m", 250000, 0.3); len(vals) != 2 || vals[0].DocID != "a" || vals[1].DocID != "c" {
+			t.Errorf("official values near 250,000±30%% = %+v; want 291,000 then 233,000, oldest first", vals)
+		}
+		if vals, _ := tx.OfficialValuesNear("m", 300000, 0.005); len(vals) != 0 {
+			t.Errorf("press values must not count: %+v", vals)
 		}
 		if o, ok, _ := tx.LatestObservation("m", "official"); !ok || o.Value != 233000 {
 			t.Errorf("latest official = %+v", o)

@@ -2,8 +2,10 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -294,7 +296,9 @@ func (tx *Tx) indexObservation(o Observation) error {
 	if o.Authority != "official" {
 		return nil
 	}
-	vk := []byte(o.Metric + "\x00" + strconv.FormatFloat(o.Value, 'g', -1, 64) + "\x00" + strconv.FormatFloat(o.High, 'g', -1, 64) + "\x00" + o.Unit)
+	vk := append([]byte(o.Metric+"\x00"), sortableFloat(o.Value)...)
+	vk = append(vk, sortableFloat(o.High)...)
+	vk = append(vk, o.Unit...)
 	if b := tx.tx.Bucket(bucketValues); b != nil && b.Get(vk) != nil {
 		return nil
 	}
@@ -304,17 +308,25 @@ func (tx *Tx) indexObservation(o Observation) error {
 	return nil
 }
 
-// OfficialValues returns, for each distinct value an official source has
-// stated for metric, the first observation stating it, oldest first.
-func (tx *Tx) OfficialValues(metric string) ([]Observation, error) {
+// OfficialValuesNear returns the first official observation of each
+// distinct official value of metric within a relative tol of value (0.005
+// is half a percent), oldest first. It seeks rather than scans: a claim
+// check costs the same however long the metric's history.
+func (tx *Tx) OfficialValuesNear(metric string, value, tol float64) ([]Observation, error) {
 	b := tx.tx.Bucket(bucketValues)
 	if b == nil {
 		return nil, nil
 	}
+	lo, hi := value*(1-tol), value*(1+tol)
+	if lo > hi {
+		lo, hi = hi, lo
+	}
 	prefix := []byte(metric + "\x00")
+	from := append(bytes.Clone(prefix), sortableFloat(lo)...)
+	until := append(bytes.Clone(prefix), sortableFloat(hi)...)
 	var out []Observation
 	c := b.Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+	for k, v := c.Seek(from); k != nil && bytes.HasPrefix(k, prefix) && bytes.Compare(k[:len(until)], until) <= 0; k, v = c.Next() {
 		var o Observation
 		if err := decode(v, &o); err != nil {
 			return nil, fmt.Errorf("read official values of %s: %w", metric, err)
@@ -323,6 +335,18 @@ func (tx *Tx) OfficialValues(metric string) ([]Observation, error) {
 	}
 	slices.SortStableFunc(out, func(a, b Observation) int { return a.Observed.Compare(b.Observed) })
 	return out, nil
+}
+
+// sortableFloat encodes f so that byte order is numeric order (IEEE 754
+// bits, sign-flipped), for range seeks over values.
+func sortableFloat(f float64) []byte {
+	u := math.Float64bits(f)
+	if u>>63 == 1 {
+		u = ^u
+	} else {
+		u |= 1 << 63
+	}
+	return binary.BigEndian.AppendUint64(nil, u)
 }
 
 // metricBucket is the nested bucket of metric's observations, or nil.
