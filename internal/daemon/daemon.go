@@ -83,7 +83,9 @@ type Daemon struct {
 	deliverMu sync.Mutex
 
 	stats stats
-	// pollSlots bounds how many sources are polled at once. The fetcher
+	// pollSlots bounds how many sources are polled at once (4 per fetch
+	// slot, so a source waiting on a slow server does not idle the
+	// fetcher, at least 16). The fetcher
 	// bounds requests, but a poll holds its documents' text until it
 	// commits, so a thousand sources started together would hold a
 	// thousand feeds' articles in memory at once.
@@ -123,7 +125,7 @@ func New(opts Options) (*Daemon, error) {
 	d := &Daemon{
 		db: opts.DB, fetcher: opts.Fetcher, log: opts.Logger, now: opts.Now, opts: opts,
 		wake: make(chan struct{}, 1), stats: stats{opts.Metrics}, started: opts.Now(),
-		pollSlots: make(chan struct{}, max(4, 2*opts.Config.Fetch.Concurrency)),
+		pollSlots: make(chan struct{}, max(16, 4*opts.Config.Fetch.Concurrency)),
 	}
 	d.rt.Store(rt)
 	return d, nil
