@@ -172,7 +172,9 @@ func (d *Daemon) deliverOne(ctx context.Context, a store.Alert) (deliveryOutcome
 			}
 		}
 	}
-	if !a.Tried {
+	// The marker costs a write (and an fsync) per alert; it only helps a
+	// notifier that can look for the message afterwards.
+	if !a.Tried && canFind(d.notifier()) {
 		a.Tried = true
 		if err := d.putAlert(ctx, a); err != nil {
 			return deliveryDeferred, err
@@ -228,6 +230,12 @@ func (d *Daemon) findPosted(ctx context.Context, a store.Alert, na notify.Alert)
 		return r, true, err
 	}
 	return notify.Receipt{}, false, nil
+}
+
+func canFind(n notify.Notifier) bool {
+	_, f := n.(notify.Finder)
+	_, tf := n.(notify.ThreadFinder)
+	return f || tf
 }
 
 // retryLater schedules the next attempt after a temporary failure.
