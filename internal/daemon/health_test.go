@@ -195,3 +195,50 @@ func TestPDFReportFigureChangeQuotesItsPage(t *testing.T) {
 		t.Fatalf("no alert for 43,000 → 45,000:\n%s", dumpPosts(posts))
 	}
 }
+
+func TestRetentionDropsOldAlertsButKeepsListedDocuments(t *testing.T) {
+	h := newHarness(t, []sourceYAML{{id: "oig", path: "/oig.xml", authority: "official", firstPollAlerts: true}},
+		"retention:\n  alerts: 1d\n  documents: 2d\n")
+	h.feeds.set("/oig.xml", feedResponse{etag: `"v1"`, body: rss("DHS OIG", [4]string{"OIG-24-46", "Alert", aug2024, pubAug})})
+	if err := h.once(); err != nil {
+		t.Fatal(err)
+	}
+	sentBefore := len(h.slack.Posts())
+	// Ten days of 304s: the document is still listed, the alerts are old.
+	for range 10 {
+		h.clock.Add(24 * time.Hour)
+		if err := h.once(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var alerts, docs int
+	h.db.View(context.Background(), func(tx *store.Tx) error {
+		_, sent, _, _ := tx.OutboxStats()
+		alerts = sent
+		return tx.ForEachSnapshot(func(store.Snapshot) error { docs++; return nil })
+	})
+	if alerts != 0 {
+		t.Errorf("%d sent alerts older than retention.alerts kept", alerts)
+	}
+	if docs != 1 {
+		t.Errorf("%d documents, want the one its source still lists (answering 304)", docs)
+	}
+	// The feed drops the item: two days later its snapshot goes too.
+	h.feeds.set("/oig.xml", feedResponse{etag: `"v2"`, body: rss("DHS OIG")})
+	for range 3 {
+		h.clock.Add(24 * time.Hour)
+		if err := h.once(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	docs = 0
+	h.db.View(context.Background(), func(tx *store.Tx) error {
+		return tx.ForEachSnapshot(func(store.Snapshot) error { docs++; return nil })
+	})
+	if docs != 0 {
+		t.Errorf("a document no longer listed survived retention.documents: %d left", docs)
+	}
+	if len(h.slack.Posts()) != sentBefore {
+		t.Errorf("retention caused alerts: %d messages, was %d", len(h.slack.Posts()), sentBefore)
+	}
+}

@@ -17,8 +17,8 @@ import (
 )
 
 // Once polls every enabled source once (concurrently; the fetcher bounds
-// how many requests are in flight), then delivers the outbox. It returns an
-// error naming every source that failed.
+// how many requests are in flight), then delivers the outbox and enforces
+// retention. It returns an error naming every source that failed.
 func (d *Daemon) Once(ctx context.Context) error {
 	var (
 		wg   sync.WaitGroup
@@ -41,6 +41,11 @@ func (d *Daemon) Once(ctx context.Context) error {
 	}
 	if st.Deferred > 0 {
 		d.log.Warn("alerts left in the outbox for the next run", "pending", st.Deferred)
+	}
+	// `once` run from cron is a deployment too: it enforces retention as
+	// the daemon's background loop would.
+	if err := d.Retain(ctx); err != nil && ctx.Err() == nil {
+		d.log.Error("retention", "err", err)
 	}
 	return errors.Join(errs...)
 }
