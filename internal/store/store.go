@@ -450,13 +450,45 @@ const pruneBatch = 1000
 // deleted. Pending alerts are never pruned. It works in short transactions
 // and stops with ctx.Err() when ctx is done.
 func (db *DB) PruneSent(ctx context.Context, olderThan time.Time) (int, error) {
+	total, err := db.pruneBucket(ctx, bucketOutbox, func(k, v []byte) (bool, error) {
+		var a Alert
+		if err := decode(v, &a); err != nil {
+			return false, fmt.Errorf("read alert %d: %w", btoi(k), err)
+		}
+		last := a.Created
+		if a.SentAt.After(last) {
+			last = a.SentAt
+		}
+		return (a.Status == StatusSent || a.Status == StatusFailed) && last.Before(olderThan), nil
+	}, func(tx *Tx, k []byte) error {
+		if pending := tx.tx.Bucket(bucketPending); pending != nil {
+			if err := pending.Delete(k); err != nil {
+				return fmt.Errorf("unindex alert %d: %w", btoi(k), err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return total, fmt.Errorf("prune outbox: %w", err)
+	}
+	if total > 0 {
+		db.log.Info("pruned outbox", "alerts", total, "before", olderThan)
+	}
+	return total, nil
+}
+
+// pruneBucket deletes the records of the top-level bucket name for which
+// drop is true, in transactions of at most pruneBatch deletions so a large
+// clean-up never holds the writer for long. onDelete keeps other buckets in
+// step, in the same transaction as each deletion.
+func (db *DB) pruneBucket(ctx context.Context, name []byte, drop func(k, v []byte) (bool, error), onDelete func(tx *Tx, k []byte) error) (int, error) {
 	total := 0
 	var after []byte
 	for {
 		var done bool
 		var n int
 		err := db.Update(ctx, func(tx *Tx) error {
-			b := tx.tx.Bucket(bucketOutbox)
+			b := tx.tx.Bucket(name)
 			if b == nil {
 				done = true
 				return nil
@@ -471,16 +503,12 @@ func (db *DB) PruneSent(ctx context.Context, olderThan time.Time) (int, error) {
 				}
 			}
 			for ; k != nil; k, v = c.Next() {
-				var a Alert
-				if err := decode(v, &a); err != nil {
-					return fmt.Errorf("read alert %d: %w", btoi(k), err)
-				}
 				after = bytes.Clone(k)
-				last := a.Created
-				if a.SentAt.After(last) {
-					last = a.SentAt
+				ok, err := drop(k, v)
+				if err != nil {
+					return err
 				}
-				if (a.Status == StatusSent || a.Status == StatusFailed) && last.Before(olderThan) {
+				if ok {
 					del = append(del, after)
 					if len(del) == pruneBatch {
 						break
@@ -488,32 +516,25 @@ func (db *DB) PruneSent(ctx context.Context, olderThan time.Time) (int, error) {
 				}
 			}
 			done = k == nil
-			pending := tx.tx.Bucket(bucketPending)
 			for _, k := range del {
 				if err := b.Delete(k); err != nil {
-					return fmt.Errorf("delete alert %d: %w", btoi(k), err)
+					return fmt.Errorf("delete %s %q: %w", name, k, err)
 				}
-				if pending != nil {
-					if err := pending.Delete(k); err != nil {
-						return fmt.Errorf("unindex alert %d: %w", btoi(k), err)
-					}
+				if err := onDelete(tx, k); err != nil {
+					return err
 				}
 			}
 			n = len(del)
 			return nil
 		})
 		if err != nil {
-			return total, fmt.Errorf("prune outbox: %w", err)
+			return total, err
 		}
 		total += n
 		if done {
-			break
+			return total, nil
 		}
 	}
-	if total > 0 {
-		db.log.Info("pruned outbox", "alerts", total, "before", olderThan)
-	}
-	return total, nil
 }
 
 // PruneItems deletes the followed feed items not seen since olderThan, and
@@ -562,62 +583,24 @@ func (db *DB) PruneItems(ctx context.Context, olderThan time.Time) (int, error) 
 // is old by LastSeen but known to be still listed (its source answered 304
 // since).
 func (db *DB) PruneDocuments(ctx context.Context, olderThan time.Time, keep func(Snapshot) bool) (int, error) {
-	total := 0
-	var after []byte
-	for {
-		var done bool
-		var n int
-		err := db.Update(ctx, func(tx *Tx) error {
-			docs := tx.tx.Bucket(bucketDocs)
-			if docs == nil {
-				done = true
-				return nil
-			}
-			var del [][]byte
-			c := docs.Cursor()
-			k, v := c.First()
-			if after != nil {
-				k, v = c.Seek(after)
-				if bytes.Equal(k, after) {
-					k, v = c.Next()
-				}
-			}
-			for ; k != nil; k, v = c.Next() {
-				var s Snapshot
-				if err := decode(v, &s); err != nil {
-					return fmt.Errorf("read snapshot %s: %w", k, err)
-				}
-				after = bytes.Clone(k)
-				if s.LastSeen.Before(olderThan) && (keep == nil || !keep(s)) {
-					del = append(del, after)
-					if len(del) == pruneBatch {
-						break
-					}
-				}
-			}
-			done = k == nil
-			revs := tx.tx.Bucket(bucketRevisions)
-			for _, k := range del {
-				if err := docs.Delete(k); err != nil {
-					return fmt.Errorf("delete snapshot %s: %w", k, err)
-				}
-				if revs == nil {
-					continue
-				}
-				if err := revs.DeleteBucket(k); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
-					return fmt.Errorf("delete revisions of %s: %w", k, err)
-				}
-			}
-			n = len(del)
+	total, err := db.pruneBucket(ctx, bucketDocs, func(k, v []byte) (bool, error) {
+		var s Snapshot
+		if err := decode(v, &s); err != nil {
+			return false, fmt.Errorf("read snapshot %s: %w", k, err)
+		}
+		return s.LastSeen.Before(olderThan) && (keep == nil || !keep(s)), nil
+	}, func(tx *Tx, k []byte) error {
+		revs := tx.tx.Bucket(bucketRevisions)
+		if revs == nil {
 			return nil
-		})
-		if err != nil {
-			return total, fmt.Errorf("prune documents: %w", err)
 		}
-		total += n
-		if done {
-			break
+		if err := revs.DeleteBucket(k); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+			return fmt.Errorf("delete revisions of %s: %w", k, err)
 		}
+		return nil
+	})
+	if err != nil {
+		return total, fmt.Errorf("prune documents: %w", err)
 	}
 	if total > 0 {
 		db.log.Info("pruned documents", "docs", total, "before", olderThan)
