@@ -1,0 +1,231 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"time"
+)
+
+// number is what a median is taken of (time.Duration is an int64).
+type number interface{ ~int | ~int64 | ~float64 }
+
+func mb(b int64) float64 { return float64(b) / (1 << 20) }
+
+// median returns the median of xs (the mean of the middle two for an even
+// count), 0 for none.
+func median[T number](xs []T) T {
+	if len(xs) == 0 {
+		var zero T
+		return zero
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	m := len(s) / 2
+	if len(s)%2 == 1 {
+		return s[m]
+	}
+	return (s[m-1] + s[m]) / 2
+}
+
+// medianOf applies f to every result and returns the median.
+func medianOf[T number](rs []Result, f func(Result) T) T {
+	xs := make([]T, len(rs))
+	for i, r := range rs {
+		xs[i] = f(r)
+	}
+	return median(xs)
+}
+
+// Row is the per-field median of the cycles of one tool and scenario.
+type Row struct {
+	Tool, Scenario string
+	Samples        int
+	Wall, CPU      time.Duration
+	MaxRSS, DBSize int64
+	DBUsed         int64
+	Server         Stats
+	Log            LogCounts
+	Items          int
+}
+
+func summarize(rs []Result) Row {
+	return Row{
+		Tool: rs[0].Tool, Scenario: rs[0].Scenario, Samples: len(rs),
+		Wall:   medianOf(rs, func(r Result) time.Duration { return r.Wall }),
+		CPU:    medianOf(rs, func(r Result) time.Duration { return r.CPU }),
+		MaxRSS: medianOf(rs, func(r Result) int64 { return r.MaxRSS }),
+		DBSize: medianOf(rs, func(r Result) int64 { return r.DBSize }),
+		DBUsed: medianOf(rs, func(r Result) int64 { return r.DB.Used }),
+		Items:  medianOf(rs, func(r Result) int { return r.Items }),
+		Server: Stats{
+			Requests:    medianOf(rs, func(r Result) int64 { return r.Server.Requests }),
+			Feeds:       medianOf(rs, func(r Result) int64 { return r.Server.Feeds }),
+			Articles:    medianOf(rs, func(r Result) int64 { return r.Server.Articles }),
+			NotModified: medianOf(rs, func(r Result) int64 { return r.Server.NotModified }),
+			Bytes:       medianOf(rs, func(r Result) int64 { return r.Server.Bytes }),
+			Errors:      medianOf(rs, func(r Result) int64 { return r.Server.Errors }),
+		},
+		Log: LogCounts{
+			Figures: medianOf(rs, func(r Result) int { return r.Log.Figures }),
+			Events:  medianOf(rs, func(r Result) int { return r.Log.Events }),
+			Failed:  medianOf(rs, func(r Result) int { return r.Log.Failed }),
+		},
+	}
+}
+
+func filter(rs []Result, keep func(Result) bool) []Result {
+	var out []Result
+	for _, r := range rs {
+		if keep(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// printSummary prints the once-mode results as Markdown: the median table,
+// the urlwatch ratios, and each target of issue #7 with its verdict.
+func printSummary(w io.Writer, o Options, all []Result) {
+	fmt.Fprintf(w, "\n### N=%d feeds × K=%d items, follow_links=%t, P=%g%%, fetch.concurrency=%d, %s, %d run(s), %d changed cycle(s) per run: medians\n\n",
+		o.N, o.K, o.Follow, o.P, o.Concurrency, hostLimits(o), o.Runs, o.Cycles)
+	fmt.Fprintln(w, "| tool | cycle | samples | wall s | CPU s | peak RSS MB | requests | articles | 304s | served MB | figures | events | failed | DB file MB | DB pages MB |")
+	fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+	rows := map[string]Row{}
+	for _, sc := range []string{"cold", "warm", "changed"} {
+		for _, tool := range []string{"watcher", "urlwatch"} {
+			rs := filter(all, func(r Result) bool { return r.Tool == tool && r.Scenario == sc })
+			if len(rs) == 0 {
+				continue
+			}
+			row := summarize(rs)
+			rows[tool+"/"+sc] = row
+			fig, ev, failed := fmt.Sprint(row.Log.Figures), fmt.Sprint(row.Log.Events), fmt.Sprint(row.Log.Failed)
+			used := fmt.Sprintf("%.1f", mb(row.DBUsed))
+			if tool == "urlwatch" {
+				fig, ev, failed, used = "–", "–", "–", "–"
+			}
+			fmt.Fprintf(w, "| %s | %s | %d | %.2f | %.2f | %.0f | %d | %d | %d | %.1f | %s | %s | %s | %.1f | %s |\n",
+				tool, sc, row.Samples, row.Wall.Seconds(), row.CPU.Seconds(), mb(row.MaxRSS), row.Server.Requests,
+				row.Server.Articles, row.Server.NotModified, mb(row.Server.Bytes), fig, ev, failed, mb(row.DBSize), used)
+		}
+	}
+
+	cold, warm, changed := rows["watcher/cold"], rows["watcher/warm"], rows["watcher/changed"]
+	if _, ok := rows["urlwatch/warm"]; ok {
+		fmt.Fprintln(w, "\n| cycle | watcher wall s | urlwatch wall s | urlwatch ÷ watcher (wall) | urlwatch ÷ watcher (CPU) |")
+		fmt.Fprintln(w, "|---|--:|--:|--:|--:|")
+		for _, sc := range []string{"cold", "warm", "changed"} {
+			a, b := rows["watcher/"+sc], rows["urlwatch/"+sc]
+			if a.Samples == 0 || b.Samples == 0 {
+				continue
+			}
+			fmt.Fprintf(w, "| %s | %.3f | %.3f | %.1f× | %.1f× |\n", sc, a.Wall.Seconds(), b.Wall.Seconds(),
+				ratio(b.Wall, a.Wall), ratio(b.CPU, a.CPU))
+		}
+	}
+
+	fmt.Fprintln(w, "\nTargets (issue #7):")
+	if uw, ok := rows["urlwatch/warm"]; ok {
+		r := ratio(uw.Wall, warm.Wall)
+		fmt.Fprintf(w, "1. warm ≥ 10× faster than urlwatch: %.1f× → %s; requests per feed %.2f (%d 304s of %d requests) → %s\n",
+			r, verdict(r >= 10), float64(warm.Server.Requests)/float64(o.N), warm.Server.NotModified, warm.Server.Requests,
+			verdict(warm.Server.Requests == int64(o.N)))
+	} else {
+		fmt.Fprintf(w, "1. warm: %.3f s; requests per feed %.2f (%d 304s) → %s; run with -urlwatch for the ratio\n",
+			warm.Wall.Seconds(), float64(warm.Server.Requests)/float64(o.N), warm.Server.NotModified,
+			verdict(warm.Server.Requests == int64(o.N)))
+	}
+	if o.Follow {
+		fmt.Fprintf(w, "2. cold with follow_links: %.2f s (target < 20 s) → %s; peak RSS %.0f MB (target < 300 MB) → %s; %d requests, %.0f MB served\n",
+			cold.Wall.Seconds(), verdict(cold.Wall < 20*time.Second), mb(cold.MaxRSS), verdict(cold.MaxRSS < 300<<20),
+			cold.Server.Requests, mb(cold.Server.Bytes))
+	} else {
+		fmt.Fprintln(w, "2. cold with follow_links: not measured (-follow=false)")
+	}
+	if changed.Samples > 0 {
+		feeds := int64(float64(o.N)*o.P/100 + 0.5)
+		if o.P > 0 {
+			feeds = max(feeds, 1)
+		}
+		perFetch := time.Duration(0)
+		if cold.Server.Requests > 0 {
+			perFetch = cold.Wall / time.Duration(cold.Server.Requests)
+		}
+		bound := 2 * (warm.Wall + time.Duration(changed.Server.Articles)*perFetch)
+		wantArticles := int64(0)
+		if o.Follow {
+			wantArticles = feeds
+		}
+		fmt.Fprintf(w, "3. %g%% changed (%d feeds): %d article requests (want %d: only the new items) → %s; %.3f s vs bound 2×(warm %.3f s + %d × %.2f ms per cold fetch) = %.3f s → %s\n",
+			o.P, feeds, changed.Server.Articles, wantArticles, verdict(changed.Server.Articles == wantArticles),
+			changed.Wall.Seconds(), warm.Wall.Seconds(), changed.Server.Articles, float64(perFetch.Microseconds())/1000,
+			bound.Seconds(), verdict(changed.Wall <= bound))
+		last := filter(all, func(r Result) bool { return r.Tool == "watcher" && r.Scenario == "changed" && r.Cycle == o.Cycles })
+		if len(last) > 0 {
+			db := medianOf(last, func(r Result) int64 { return r.DBSize })
+			used := medianOf(last, func(r Result) int64 { return r.DB.Used })
+			items := medianOf(last, func(r Result) int { return r.Items })
+			fmt.Fprintf(w, "4. database after cold + warm + %d changed cycles: file %.1f MB, pages in use %.1f MB, for %d documents seen = %.0f bytes per document (file), %.0f (pages in use)\n",
+				o.Cycles, mb(db), mb(used), items, float64(db)/float64(items), float64(used)/float64(items))
+			printBuckets(w, last[len(last)-1].DB)
+		}
+	}
+	fmt.Fprintln(w, "5. memory across daemon cycles: run with -daemon -cycles 100")
+}
+
+// printBuckets shows where the database's bytes go, for the last run.
+func printBuckets(w io.Writer, u DBUsage) {
+	names := slices.Sorted(maps.Keys(u.Buckets))
+	fmt.Fprint(w, "   bytes in use per bucket (last run):")
+	for _, n := range names {
+		fmt.Fprintf(w, " %s %.1f MB (%d keys);", n, mb(u.Buckets[n]), u.Keys[n])
+	}
+	fmt.Fprintln(w)
+}
+
+func hostLimits(o Options) string {
+	if o.PerHost <= 0 {
+		return "per_host and host_delay not set (the build's defaults)"
+	}
+	return fmt.Sprintf("per_host=%d, host_delay=%s", o.PerHost, o.HostDelay)
+}
+
+func ratio(a, b time.Duration) float64 {
+	if b <= 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "**met**"
+	}
+	return "**not met**"
+}
+
+// printDaemon prints the daemon-mode samples at the cycles worth quoting
+// and the RSS growth between cycle 10 (warm, steady) and the last.
+func printDaemon(w io.Writer, o Options, ss []DaemonSample) {
+	fmt.Fprintf(w, "\n### watcher run: N=%d × K=%d, follow_links=%t, @every %s, P=%g%% changed per cycle, %d cycles\n\n",
+		o.N, o.K, o.Follow, o.Interval, o.P, len(ss))
+	fmt.Fprintln(w, "| cycle | RSS MB | anon RSS MB | peak RSS MB | requests | articles | 304s | figures | events | failed | DB MB | bytes/doc |")
+	fmt.Fprintln(w, "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+	for _, s := range ss {
+		if !slices.Contains([]int{1, 2, 10, 25, 50, 75, 100}, s.Cycle) && s.Cycle != len(ss) {
+			continue
+		}
+		fmt.Fprintf(w, "| %d | %.1f | %.1f | %.1f | %d | %d | %d | %d | %d | %d | %.1f | %.0f |\n",
+			s.Cycle, mb(s.RSS), mb(s.Anon), mb(s.HWM), s.Server.Requests, s.Server.Articles, s.Server.NotModified,
+			s.Log.Figures, s.Log.Events, s.Log.Failed, mb(s.DBSize), float64(s.DBSize)/float64(max(s.Items, 1)))
+	}
+	if len(ss) >= 10 {
+		a, b := ss[9], ss[len(ss)-1]
+		growth := 100 * (float64(b.RSS) - float64(a.RSS)) / float64(a.RSS)
+		anon := 100 * (float64(b.Anon) - float64(a.Anon)) / float64(a.Anon)
+		fmt.Fprintf(w, "\n5. RSS at cycle 10: %.1f MB, at cycle %d: %.1f MB (%+.1f%%); anonymous RSS %.1f → %.1f MB (%+.1f%%) → %s (met: anonymous RSS within 10%%; file-backed RSS is bbolt's mmap, which follows the database size)\n",
+			mb(a.RSS), b.Cycle, mb(b.RSS), growth, mb(a.Anon), mb(b.Anon), anon, verdict(anon <= 10))
+	}
+}
