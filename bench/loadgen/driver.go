@@ -97,6 +97,8 @@ type ConfigOptions struct {
 	HostDelay  time.Duration
 	PressEvery int    // every PressEvery-th source is a press source; 0: all official
 	Metrics    string // the `metrics:` section, copied from the shipped config
+	// Retain, when set, is every retention age and the retention interval.
+	Retain time.Duration
 }
 
 // WriteConfig writes a watcher config with one feed source per server feed.
@@ -117,6 +119,9 @@ fetch:
 `, o.DBPath, o.Concurrency)
 	if o.PerHost > 0 {
 		fmt.Fprintf(&b, "  per_host: %d\n  host_delay: %s\n", o.PerHost, o.HostDelay)
+	}
+	if o.Retain > 0 {
+		fmt.Fprintf(&b, "retention:\n  alerts: %[1]s\n  observations: %[1]s\n  documents: %[1]s\n  interval: %[1]s\n", o.Retain)
 	}
 	fmt.Fprintf(&b, `defaults:
   schedule: %q

@@ -25,9 +25,13 @@ type Options struct {
 	N, K, Runs, Cycles, Concurrency int
 	PressEvery, PerHost             int
 	HostDelay                       time.Duration
-	P                               float64
-	Follow, Daemon, Keep            bool
-	Interval, Timeout, Serve        time.Duration
+	// Retain, when set, gives the generated config retention ages of that
+	// length (and a retention run as often), so a run of minutes shows
+	// whether the database stays bounded.
+	Retain                   time.Duration
+	P                        float64
+	Follow, Daemon, Keep     bool
+	Interval, Timeout, Serve time.Duration
 }
 
 func main() { os.Exit(run()) }
@@ -51,6 +55,7 @@ func run() int {
 	flag.DurationVar(&o.Interval, "interval", 10*time.Second, "daemon mode: the sources' @every schedule")
 	flag.DurationVar(&o.Timeout, "timeout", 10*time.Minute, "limit on one measured process")
 	flag.BoolVar(&o.Keep, "keep", false, "keep the work directory (configs, databases) and print its path")
+	flag.DurationVar(&o.Retain, "retain", 0, "retention ages (alerts, observations, documents) and interval in the generated config, e.g. 2m (0: the defaults, days)")
 	flag.DurationVar(&o.Serve, "serve", 0, "only serve the feeds for this long (admin: /_admin/change?pct=5, /_admin/stats?reset=1)")
 	flag.Parse()
 
@@ -140,7 +145,7 @@ func oneRun(ctx context.Context, log *slog.Logger, srv *Server, o Options, metri
 	if err := WriteConfig(w.Config, srv, ConfigOptions{
 		N: o.N, Follow: o.Follow, DBPath: w.DBPath, Schedule: "@every 15m",
 		Concurrency: o.Concurrency, PerHost: o.PerHost, HostDelay: o.HostDelay,
-		PressEvery: o.PressEvery, Metrics: metrics,
+		PressEvery: o.PressEvery, Metrics: metrics, Retain: o.Retain,
 	}); err != nil {
 		return nil, err
 	}
@@ -208,7 +213,7 @@ func runDaemon(ctx context.Context, log *slog.Logger, out io.Writer, srv *Server
 	if err := WriteConfig(cfgPath, srv, ConfigOptions{
 		N: o.N, Follow: o.Follow, DBPath: dbPath, Schedule: "@every " + o.Interval.String(),
 		Concurrency: o.Concurrency, PerHost: o.PerHost, HostDelay: o.HostDelay,
-		PressEvery: o.PressEvery, Metrics: metrics,
+		PressEvery: o.PressEvery, Metrics: metrics, Retain: o.Retain,
 	}); err != nil {
 		return err
 	}

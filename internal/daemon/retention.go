@@ -52,6 +52,8 @@ func (d *Daemon) Retain(ctx context.Context) error {
 	if r.Observations > 0 {
 		n, err := d.db.PruneObservations(ctx, now.Add(-time.Duration(r.Observations)))
 		count("observations", n, err)
+		n, err = d.db.PruneOfficialValues(ctx, now.Add(-time.Duration(r.Observations)))
+		count("official values", n, err)
 	}
 	if r.Documents > 0 {
 		horizon := now.Add(-time.Duration(r.Documents))

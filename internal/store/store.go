@@ -477,6 +477,23 @@ func (db *DB) PruneSent(ctx context.Context, olderThan time.Time) (int, error) {
 	return total, nil
 }
 
+// PruneOfficialValues drops the distinct-official-values index entries
+// first stated before olderThan: past that horizon a claim repeating such
+// a value is no longer recognised as "since revised".
+func (db *DB) PruneOfficialValues(ctx context.Context, olderThan time.Time) (int, error) {
+	n, err := db.pruneBucket(ctx, bucketValues, func(k, v []byte) (bool, error) {
+		var o Observation
+		if err := decode(v, &o); err != nil {
+			return false, fmt.Errorf("read official value %q: %w", k, err)
+		}
+		return o.Observed.Before(olderThan), nil
+	}, func(*Tx, []byte) error { return nil })
+	if err != nil {
+		return n, fmt.Errorf("prune official values: %w", err)
+	}
+	return n, nil
+}
+
 // pruneBucket deletes the records of the top-level bucket name for which
 // drop is true, in transactions of at most pruneBatch deletions so a large
 // clean-up never holds the writer for long. onDelete keeps other buckets in

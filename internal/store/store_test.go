@@ -1371,3 +1371,27 @@ func TestOfficialValuesNearAreDistinctAndOldestFirst(t *testing.T) {
 		return nil
 	})
 }
+
+func TestPruneOfficialValues(t *testing.T) {
+	t.Parallel()
+	db, err := Open(filepath.Join(t.TempDir(), "w.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	t0 := time.Date(2024, 8, 20, 0, 0, 0, 0, time.UTC)
+	db.Update(ctx, func(tx *Tx) error {
+		tx.AddObservation(Observation{Metric: "m", Value: 291000, Authority: "official", Observed: t0})
+		return tx.AddObservation(Observation{Metric: "m", Value: 233000, Authority: "official", Observed: t0.AddDate(1, 0, 0)})
+	})
+	if n, err := db.PruneOfficialValues(ctx, t0.AddDate(0, 6, 0)); err != nil || n != 1 {
+		t.Fatalf("pruned %d, %v; want the 2024 value only", n, err)
+	}
+	db.View(ctx, func(tx *Tx) error {
+		if v, _ := tx.OfficialValuesNear("m", 250000, 0.5); len(v) != 1 || v[0].Value != 233000 {
+			t.Errorf("left %+v, want 233,000", v)
+		}
+		return nil
+	})
+}
