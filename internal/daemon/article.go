@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/figwatch/watcher/internal/config"
 	"github.com/figwatch/watcher/internal/fetch"
@@ -46,7 +45,7 @@ func (d *Daemon) follow(ctx context.Context, src config.Source, items []source.D
 			switch {
 			case ok && prev.Hash == it.Hash:
 				// Unchanged; refresh its Seen daily so retention keeps it.
-				if now.Sub(prev.Seen) >= dayTouch {
+				if now.Sub(prev.Seen) >= d.touchInterval() {
 					prev.Seen = now
 					seen = append(seen, prev)
 				}
@@ -90,10 +89,6 @@ func (d *Daemon) follow(ctx context.Context, src config.Source, items []source.D
 	}
 	return docs, seen, complete, nil
 }
-
-// dayTouch is how stale a stored record's "seen" time may get before a poll
-// that sees it again rewrites it.
-const dayTouch = 24 * time.Hour
 
 // article fetches and reads the page (or PDF) behind a feed item.
 func (d *Daemon) article(ctx context.Context, src config.Source, item source.Document) (source.Document, error) {

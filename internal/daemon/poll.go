@@ -64,8 +64,9 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 			ID: src.ID, Name: src.Name, Authority: src.Authority,
 			FirstPoll: prev.Polls == 0, AlertOnFirstPoll: src.AlertOnFirstPoll,
 		},
-		Now:     d.now(),
-		Metrics: d.rt.Load().metrics,
+		Now:           d.now(),
+		Metrics:       d.rt.Load().metrics,
+		TouchInterval: d.touchInterval(),
 	}
 	figures := 0
 	for _, doc := range docs {

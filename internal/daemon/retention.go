@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/figwatch/watcher/internal/diff"
 	"github.com/figwatch/watcher/internal/store"
 )
 
@@ -72,7 +73,7 @@ func (d *Daemon) Retain(ctx context.Context) error {
 				// Seen within a day of the source's last full fetch: it
 				// was in that fetch (LastSeen is refreshed daily).
 				last, ok := fetched[s.Source]
-				return ok && !s.LastSeen.Before(last.Add(-2*TouchSlack))
+				return ok && !s.LastSeen.Before(last.Add(-2*d.touchInterval()))
 			})
 			count("documents", n, err)
 			n, err = d.db.PruneItems(ctx, horizon)
@@ -82,6 +83,14 @@ func (d *Daemon) Retain(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// TouchSlack is how stale LastSeen may be on a document that was in a
-// poll: diff refreshes it at most daily.
-const TouchSlack = 24 * time.Hour
+// touchInterval is how stale a document's LastSeen (or a followed item's
+// Seen) may get before a poll that sees it again refreshes it: daily, or a
+// quarter of retention.documents when that is shorter, so that what a
+// source still lists is never older than the retention horizon.
+func (d *Daemon) touchInterval() time.Duration {
+	t := diff.DefaultTouchInterval
+	if h := time.Duration(d.conf().Retention.Documents); h > 0 {
+		t = min(t, max(time.Minute, h/4))
+	}
+	return t
+}

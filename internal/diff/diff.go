@@ -18,9 +18,9 @@ import (
 	"github.com/figwatch/watcher/internal/store"
 )
 
-// TouchInterval is how stale an unchanged document's LastSeen may get
-// before a poll that sees it again rewrites it.
-const TouchInterval = 24 * time.Hour
+// DefaultTouchInterval is how stale an unchanged document's LastSeen may
+// get before a poll that sees it again rewrites it, when Input says not.
+const DefaultTouchInterval = 24 * time.Hour
 
 // Authorities of a source.
 const (
@@ -66,6 +66,9 @@ type Input struct {
 	Now     time.Time
 	Docs    []Doc
 	Metrics map[string]Metric
+	// TouchInterval overrides DefaultTouchInterval: it must stay well under
+	// the retention horizon for documents.
+	TouchInterval time.Duration
 }
 
 // Result holds what to write and what to tell.
@@ -118,7 +121,11 @@ func (c *comparer) doc(d Doc) error {
 		// seen for a long time, and one still in its feed must not be
 		// dropped (it would come back as new), but rewriting every
 		// unchanged document on every poll would cost a write each.
-		if c.in.Now.Sub(prev.LastSeen) >= TouchInterval {
+		touch := c.in.TouchInterval
+		if touch <= 0 {
+			touch = DefaultTouchInterval
+		}
+		if c.in.Now.Sub(prev.LastSeen) >= touch {
 			prev.LastSeen = c.in.Now
 			c.res.Snapshots = append(c.res.Snapshots, prev)
 		}
