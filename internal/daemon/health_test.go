@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -240,5 +241,48 @@ func TestRetentionDropsOldAlertsButKeepsListedDocuments(t *testing.T) {
 	}
 	if len(h.slack.Posts()) != sentBefore {
 		t.Errorf("retention caused alerts: %d messages, was %d", len(h.slack.Posts()), sentBefore)
+	}
+}
+
+func TestRetentionKeepsFollowedItemsOfAQuietFeed(t *testing.T) {
+	h := newHarness(t, []sourceYAML{{id: "press", path: "/press.xml", authority: "press", extra: "    follow_links: true\n"}},
+		"retention:\n  documents: 1d\n")
+	item := func(id string) string {
+		return fmt.Sprintf("<item><guid>%s</guid><title>%s</title><link>%s/articles/%s</link><pubDate>%s</pubDate></item>", id, id, h.feeds.srv.URL, id, pubMar)
+	}
+	feed := func(etag string, items ...string) feedResponse {
+		return feedResponse{etag: etag, body: `<?xml version="1.0"?><rss version="2.0"><channel><title>Press</title>` + strings.Join(items, "") + `</channel></rss>`}
+	}
+	for _, id := range []string{"a1", "a2", "a3"} {
+		h.feeds.set("/articles/"+id, feedResponse{ctype: "text/html", body: "<html><body><article><p>Story " + id + ": more than 32,000 children failed to appear.</p></article></body></html>"})
+	}
+	h.feeds.set("/press.xml", feed(`"v1"`, item("a2"), item("a1")))
+	if err := h.once(); err != nil {
+		t.Fatal(err)
+	}
+	// A week of 304s, retention running after each poll.
+	for range 7 {
+		h.clock.Add(24 * time.Hour)
+		if err := h.once(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	articles := func() int {
+		n := 0
+		for _, r := range h.feeds.Requests() {
+			if strings.HasPrefix(r.Path, "/articles/") {
+				n++
+			}
+		}
+		return n
+	}
+	before := articles()
+	h.feeds.set("/press.xml", feed(`"v2"`, item("a3"), item("a2"), item("a1")))
+	h.clock.Add(time.Hour)
+	if err := h.once(); err != nil {
+		t.Fatal(err)
+	}
+	if got := articles() - before; got != 1 {
+		t.Errorf("%d article requests after the quiet week, want 1 (only the new item): listed items were pruned", got)
 	}
 }

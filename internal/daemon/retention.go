@@ -57,30 +57,55 @@ func (d *Daemon) Retain(ctx context.Context) error {
 		count("official values", n, err)
 	}
 	if r.Documents > 0 {
-		horizon := now.Add(-time.Duration(r.Documents))
-		fetched := map[string]time.Time{}
-		err := d.db.View(ctx, func(tx *store.Tx) error {
-			states, err := tx.Sources()
-			for _, st := range states {
-				fetched[st.Source] = st.LastFetched
-			}
-			return err
-		})
-		if err != nil {
+		if err := d.retainDocuments(ctx, now.Add(-time.Duration(r.Documents)), count); err != nil {
 			errs = append(errs, err)
-		} else {
-			n, err := d.db.PruneDocuments(ctx, horizon, func(s store.Snapshot) bool {
-				// Seen within a day of the source's last full fetch: it
-				// was in that fetch (LastSeen is refreshed daily).
-				last, ok := fetched[s.Source]
-				return ok && !s.LastSeen.Before(last.Add(-2*d.touchInterval()))
-			})
-			count("documents", n, err)
-			n, err = d.db.PruneItems(ctx, horizon)
-			count("items and claims", n, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// retainDocuments drops documents and followed items that their sources no
+// longer list. What a source still lists was seen in its last full fetch
+// (LastSeen and Seen are refreshed within touchInterval of it), however
+// long ago that was: a source answering 304 for months still lists it. An
+// article document is kept while a kept item leads to it, since unchanged
+// items are never refetched and their articles never touched.
+func (d *Daemon) retainDocuments(ctx context.Context, horizon time.Time, count func(string, int, error)) error {
+	slack := 2 * d.touchInterval()
+	fetched := map[string]time.Time{}
+	err := d.db.View(ctx, func(tx *store.Tx) error {
+		states, err := tx.Sources()
+		for _, st := range states {
+			fetched[st.Source] = st.LastFetched
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	listed := func(source string, seen time.Time) bool {
+		last, ok := fetched[source]
+		return ok && !seen.Before(last.Add(-slack))
+	}
+	n, err := d.db.PruneItems(ctx, horizon, func(it store.Item) bool { return listed(it.Source, it.Seen) })
+	count("items and claims", n, err)
+	if err != nil {
+		return err
+	}
+	linked := map[string]bool{}
+	if err := d.db.View(ctx, func(tx *store.Tx) error {
+		return tx.ForEachItem(func(it store.Item) error {
+			linked[it.DocID] = true
+			return nil
+		})
+	}); err != nil {
+		return err
+	}
+	n, err = d.db.PruneDocuments(ctx, horizon, func(s store.Snapshot) bool {
+		return linked[s.DocID] || listed(s.Source, s.LastSeen)
+	})
+	count("documents", n, err)
+	return err
 }
 
 // touchInterval is how stale a document's LastSeen (or a followed item's

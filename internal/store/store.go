@@ -554,43 +554,30 @@ func (db *DB) pruneBucket(ctx context.Context, name []byte, drop func(k, v []byt
 	}
 }
 
-// PruneItems deletes the followed feed items not seen since olderThan, and
-// the claim records first alerted before it.
-func (db *DB) PruneItems(ctx context.Context, olderThan time.Time) (int, error) {
-	n := 0
-	err := db.Update(ctx, func(tx *Tx) error {
-		for _, name := range [][]byte{bucketItems, bucketClaims} {
-			b := tx.tx.Bucket(name)
-			if b == nil {
-				continue
-			}
-			var del [][]byte
-			err := b.ForEach(func(k, v []byte) error {
-				var rec struct {
-					Seen  time.Time `json:"seen"`
-					First time.Time `json:"first"`
-				}
-				if err := decode(v, &rec); err != nil {
-					return fmt.Errorf("read %s %q: %w", name, k, err)
-				}
-				if t := rec.Seen; (t.IsZero() && rec.First.Before(olderThan)) || (!t.IsZero() && t.Before(olderThan)) {
-					del = append(del, bytes.Clone(k))
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			for _, k := range del {
-				if err := b.Delete(k); err != nil {
-					return err
-				}
-			}
-			n += len(del)
+// PruneItems deletes the followed feed items not seen since olderThan
+// that keep does not spare, and the claim records first alerted before it.
+func (db *DB) PruneItems(ctx context.Context, olderThan time.Time, keep func(Item) bool) (int, error) {
+	n, err := db.pruneBucket(ctx, bucketItems, func(k, v []byte) (bool, error) {
+		var it Item
+		if err := decode(v, &it); err != nil {
+			return false, fmt.Errorf("read item %q: %w", k, err)
 		}
-		return nil
-	})
-	return n, err
+		return it.Seen.Before(olderThan) && (keep == nil || !keep(it)), nil
+	}, func(*Tx, []byte) error { return nil })
+	if err != nil {
+		return n, fmt.Errorf("prune items: %w", err)
+	}
+	m, err := db.pruneBucket(ctx, bucketClaims, func(k, v []byte) (bool, error) {
+		var c Claim
+		if err := decode(v, &c); err != nil {
+			return false, fmt.Errorf("read claim %q: %w", k, err)
+		}
+		return c.First.Before(olderThan), nil
+	}, func(*Tx, []byte) error { return nil })
+	if err != nil {
+		return n + m, fmt.Errorf("prune claims: %w", err)
+	}
+	return n + m, nil
 }
 
 // PruneDocuments deletes the snapshots (and revision histories) of documents

@@ -550,6 +550,22 @@ func (tx *Tx) ForEachSnapshot(fn func(Snapshot) error) error {
 	})
 }
 
+// ForEachItem calls fn with every followed feed item, stopping at fn's
+// first error.
+func (tx *Tx) ForEachItem(fn func(Item) error) error {
+	b := tx.tx.Bucket(bucketItems)
+	if b == nil {
+		return nil
+	}
+	return b.ForEach(func(k, v []byte) error {
+		var it Item
+		if err := decode(v, &it); err != nil {
+			return fmt.Errorf("read item %q: %w", k, err)
+		}
+		return fn(it)
+	})
+}
+
 // RecentAlerts returns up to limit alerts of any status, newest first.
 func (tx *Tx) RecentAlerts(limit int) ([]Alert, error) {
 	outbox := tx.tx.Bucket(bucketOutbox)
