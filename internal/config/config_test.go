@@ -247,7 +247,7 @@ sources:
 
 func TestParseAcceptsAnchorsAndMergeKeys(t *testing.T) {
 	t.Parallel()
-	cfg, err := config.Parse("w.yaml", []byte(`
+	_, err := config.Parse("w.yaml", []byte(`
 x-official: &official
   authority: official
   schedule: "@hourly"
@@ -269,7 +269,7 @@ metrics:
 	if !errors.As(err, &errs) || len(errs) != 1 || errs[0].Key != "x-official" {
 		t.Fatalf("want one unknown-key error for x-official, got %v", err)
 	}
-	cfg, err = config.Parse("w.yaml", []byte(`
+	cfg, err := config.Parse("w.yaml", []byte(`
 sources:
   - &base
     id: a

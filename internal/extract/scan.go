@@ -472,7 +472,7 @@ func (d *doc) figureFromChunk(it *item, ci chunkInfo) {
 					e2 = exp
 				}
 				if nx.n.value(e2) > lo.value(exp) && !nx.isRange {
-					isRange, hi, j = true, nx.n, end
+					isRange, j = true, end
 					pct = pct || nx.percent
 					ci.hi, ci.exp = nx.n, e2
 					it.high = nx.n.value(e2)

@@ -3,74 +3,34 @@ package console
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/figwatch/watcher/internal/diff"
 	"github.com/figwatch/watcher/internal/notify"
+	"github.com/figwatch/watcher/internal/notify/notifytest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-// fixtures are the shared event fixtures in ../testdata/events.
-var fixtures = []string{
-	"metric_changed", "metric_changed_hostile", "metric_changed_long_quote", "metric_new",
-	"claim_mismatch", "document_revised", "new_report", "source_failing", "source_recovered",
-}
-
-func loadEvent(t *testing.T, name string) diff.Event {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "events", name+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev diff.Event
-	if err := json.Unmarshal(b, &ev); err != nil {
-		t.Fatalf("decode %s: %v", name, err)
-	}
-	return ev
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
-
 func TestSendMatchesGolden(t *testing.T) {
 	t.Parallel()
-	for i, name := range fixtures {
+	for i, name := range notifytest.Fixtures {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			var buf bytes.Buffer
 			n := New(&buf)
-			r, err := n.Send(context.Background(), notify.Alert{ID: uint64(100 + i), Event: loadEvent(t, name)})
+			r, err := n.Send(context.Background(), notify.Alert{ID: uint64(100 + i), Event: notifytest.Event(t, name)})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if r != (notify.Receipt{Channel: "console"}) {
 				t.Errorf("receipt = %+v", r)
 			}
-			golden(t, name, buf.Bytes())
+			notifytest.Golden(t, *update, name, buf.Bytes())
 		})
 	}
 }
@@ -78,7 +38,7 @@ func TestSendMatchesGolden(t *testing.T) {
 func TestSendNeutralisesHostileText(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	if _, err := New(&buf).Send(context.Background(), notify.Alert{ID: 1, Event: loadEvent(t, "metric_changed_hostile")}); err != nil {
+	if _, err := New(&buf).Send(context.Background(), notify.Alert{ID: 1, Event: notifytest.Event(t, "metric_changed_hostile")}); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -94,7 +54,7 @@ func TestSendUsesNowWhenEventHasNoTime(t *testing.T) {
 	var buf bytes.Buffer
 	n := New(&buf)
 	n.now = func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }
-	ev := loadEvent(t, "source_failing")
+	ev := notifytest.Event(t, "source_failing")
 	ev.At = time.Time{}
 	if _, err := n.Send(context.Background(), notify.Alert{ID: 7, Event: ev}); err != nil {
 		t.Fatal(err)
@@ -110,7 +70,7 @@ func TestSendConcurrentAlertsDoNotInterleave(t *testing.T) {
 	t.Parallel()
 	w := &chunkWriter{}
 	n := New(w)
-	ev := loadEvent(t, "metric_changed")
+	ev := notifytest.Event(t, "metric_changed")
 	var wg sync.WaitGroup
 	for i := range 20 {
 		wg.Go(func() {
@@ -159,7 +119,7 @@ func TestSendErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := tc.w.Send(tc.ctx, notify.Alert{ID: 3, Event: loadEvent(t, "metric_new")})
+			_, err := tc.w.Send(tc.ctx, notify.Alert{ID: 3, Event: notifytest.Event(t, "metric_new")})
 			if err == nil {
 				t.Fatal("Send succeeded")
 			}

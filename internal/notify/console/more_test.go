@@ -3,32 +3,17 @@ package console
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/figwatch/watcher/internal/diff"
 	"github.com/figwatch/watcher/internal/notify"
+	"github.com/figwatch/watcher/internal/notify/notifytest"
 )
 
 // sampleNow fixes the samples' clock so their golden files are stable.
 var sampleNow = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-
-func loadAlert(t *testing.T, name string) notify.Alert {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "alerts", name+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var a notify.Alert
-	if err := json.Unmarshal(b, &a); err != nil {
-		t.Fatalf("decode %s: %v", name, err)
-	}
-	return a
-}
 
 func TestSamplesMatchGolden(t *testing.T) {
 	t.Parallel()
@@ -39,7 +24,7 @@ func TestSamplesMatchGolden(t *testing.T) {
 			if _, err := New(&buf).Send(context.Background(), notify.Alert{ID: uint64(i + 1), Event: ev}); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "sample_"+string(ev.Kind), buf.Bytes())
+			notifytest.Golden(t, *update, "sample_"+string(ev.Kind), buf.Bytes())
 		})
 	}
 }
@@ -47,11 +32,11 @@ func TestSamplesMatchGolden(t *testing.T) {
 func TestClaimWithOtherOutletsMatchesGolden(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	a := loadAlert(t, "claim_mismatch_also")
+	a := notifytest.Alert(t, "claim_mismatch_also")
 	if _, err := New(&buf).Send(context.Background(), a); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "claim_mismatch_also", buf.Bytes())
+	notifytest.Golden(t, *update, "claim_mismatch_also", buf.Bytes())
 	out := buf.String()
 	for _, want := range []string{"matches the August 2024 figure, since revised", "Also reported by 3 other documents:", "https://post.example.com/2025/04/02/ice-children"} {
 		if !strings.Contains(out, want) {
@@ -71,7 +56,7 @@ func TestSendDigestMatchesGolden(t *testing.T) {
 	if r != (notify.Receipt{Channel: "console"}) {
 		t.Errorf("receipt = %+v", r)
 	}
-	golden(t, "digest", buf.Bytes())
+	notifytest.Golden(t, *update, "digest", buf.Bytes())
 }
 
 func TestSendDigestWithoutPeriodUsesNow(t *testing.T) {
@@ -92,7 +77,7 @@ func TestUpdatePrintsUpdatedAlert(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
 	n := New(&buf)
-	a := loadAlert(t, "claim_mismatch_also")
+	a := notifytest.Alert(t, "claim_mismatch_also")
 	r, err := n.Update(context.Background(), a, notify.Receipt{Channel: "console"})
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +98,7 @@ func TestDigestAndUpdateErrors(t *testing.T) {
 	t.Parallel()
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
-	events := []diff.Event{loadEvent(t, "metric_new")}
+	events := []diff.Event{notifytest.Event(t, "metric_new")}
 	tests := []struct {
 		name string
 		ctx  context.Context

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,46 +13,10 @@ import (
 
 	"github.com/figwatch/watcher/internal/diff"
 	"github.com/figwatch/watcher/internal/notify"
+	"github.com/figwatch/watcher/internal/notify/notifytest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// fixtures are the shared event fixtures in ../testdata/events.
-var fixtures = []string{
-	"metric_changed", "metric_changed_hostile", "metric_changed_long_quote", "metric_new",
-	"claim_mismatch", "document_revised", "new_report", "source_failing", "source_recovered",
-}
-
-func loadEvent(t *testing.T, name string) diff.Event {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "events", name+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev diff.Event
-	if err := json.Unmarshal(b, &ev); err != nil {
-		t.Fatalf("decode %s: %v", name, err)
-	}
-	return ev
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
 
 func marshalBlocks(t *testing.T, blocks []slackapi.Block) []byte {
 	t.Helper()
@@ -72,10 +34,10 @@ func marshalBlocks(t *testing.T, blocks []slackapi.Block) []byte {
 
 func TestBlocksMatchGolden(t *testing.T) {
 	t.Parallel()
-	for _, name := range fixtures {
+	for _, name := range notifytest.Fixtures {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			golden(t, name, marshalBlocks(t, Blocks(loadEvent(t, name))))
+			notifytest.Golden(t, *update, name, marshalBlocks(t, Blocks(notifytest.Event(t, name))))
 		})
 	}
 }
@@ -124,10 +86,10 @@ var (
 
 func TestBlocksRespectSlackLimitsAndEscape(t *testing.T) {
 	t.Parallel()
-	for _, name := range fixtures {
+	for _, name := range notifytest.Fixtures {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			checkLimits(t, Blocks(loadEvent(t, name)))
+			checkLimits(t, Blocks(notifytest.Event(t, name)))
 		})
 	}
 }
@@ -204,7 +166,7 @@ func checkLimits(t *testing.T, in []slackapi.Block) []rendered {
 
 func TestBlocksMarkMrkdwnVerbatim(t *testing.T) {
 	t.Parallel()
-	for _, b := range decodeBlocks(t, Blocks(loadEvent(t, "metric_changed_hostile"))) {
+	for _, b := range decodeBlocks(t, Blocks(notifytest.Event(t, "metric_changed_hostile"))) {
 		if b.Text != nil && b.Text.Type == "mrkdwn" && !b.Text.Verbatim {
 			t.Errorf("mrkdwn text not verbatim: %q", b.Text.Text)
 		}
@@ -218,7 +180,7 @@ func TestBlocksMarkMrkdwnVerbatim(t *testing.T) {
 
 func TestBlocksCutLongQuoteAroundFigure(t *testing.T) {
 	t.Parallel()
-	ev := loadEvent(t, "metric_changed_long_quote")
+	ev := notifytest.Event(t, "metric_changed_long_quote")
 	if n := utf8.RuneCountInString(ev.New.Quote); n < 5000 {
 		t.Fatalf("fixture quote is only %d runes", n)
 	}
@@ -257,7 +219,7 @@ func TestBlocksFitQuoteAfterEscaping(t *testing.T) {
 	t.Parallel()
 	// Every & grows to &amp; when escaped: the cut must account for it.
 	q := strings.Repeat("& ", 2000) + "233,000 " + strings.Repeat("& ", 2000)
-	ev := loadEvent(t, "metric_new")
+	ev := notifytest.Event(t, "metric_new")
 	ev.New.Quote = q
 	ev.New.Text = "233,000"
 	ev.New.Mark = [2]int{4000, 4007}
@@ -276,7 +238,7 @@ func TestBlocksFitQuoteAfterEscaping(t *testing.T) {
 
 func TestBlocksLimitLongLists(t *testing.T) {
 	t.Parallel()
-	ev := loadEvent(t, "new_report")
+	ev := notifytest.Event(t, "new_report")
 	for len(ev.Figures) < 60 {
 		ev.Figures = append(ev.Figures, ev.Figures...)
 	}

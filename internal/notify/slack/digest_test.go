@@ -14,23 +14,11 @@ import (
 
 	"github.com/figwatch/watcher/internal/diff"
 	"github.com/figwatch/watcher/internal/notify"
+	"github.com/figwatch/watcher/internal/notify/notifytest"
 )
 
 // sampleNow fixes the samples' clock so their golden files are stable.
 var sampleNow = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-
-func loadAlert(t *testing.T, name string) notify.Alert {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "alerts", name+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var a notify.Alert
-	if err := json.Unmarshal(b, &a); err != nil {
-		t.Fatalf("decode %s: %v", name, err)
-	}
-	return a
-}
 
 func TestSampleBlocksMatchGoldenAndLimits(t *testing.T) {
 	t.Parallel()
@@ -39,16 +27,16 @@ func TestSampleBlocksMatchGoldenAndLimits(t *testing.T) {
 			t.Parallel()
 			blocks := Blocks(ev)
 			checkLimits(t, blocks)
-			golden(t, "sample_"+string(ev.Kind), marshalBlocks(t, blocks))
+			notifytest.Golden(t, *update, "sample_"+string(ev.Kind), marshalBlocks(t, blocks))
 		})
 	}
 }
 
 func TestClaimWithOtherOutletsBlocks(t *testing.T) {
 	t.Parallel()
-	a := loadAlert(t, "claim_mismatch_also")
+	a := notifytest.Alert(t, "claim_mismatch_also")
 	blocks := AlertBlocks(a)
-	golden(t, "claim_mismatch_also", marshalBlocks(t, blocks))
+	notifytest.Golden(t, *update, "claim_mismatch_also", marshalBlocks(t, blocks))
 	var texts []string
 	for _, b := range checkLimits(t, blocks) {
 		if b.Text != nil {
@@ -77,7 +65,7 @@ var alsoItem = regexp.MustCompile(`\((outlet-\d+)\)`)
 
 func TestAlsoSectionStaysWithinLimits(t *testing.T) {
 	t.Parallel()
-	base := loadAlert(t, "claim_mismatch_also")
+	base := notifytest.Alert(t, "claim_mismatch_also")
 	tests := []struct {
 		name       string
 		n          int
@@ -129,7 +117,7 @@ func TestDigestBlocksMatchGolden(t *testing.T) {
 	t.Parallel()
 	blocks := DigestBlocks(notify.Samples(sampleNow), sampleNow.Add(-11*time.Hour), sampleNow)
 	checkLimits(t, blocks)
-	golden(t, "digest", marshalBlocks(t, blocks))
+	notifytest.Golden(t, *update, "digest", marshalBlocks(t, blocks))
 	empty := checkLimits(t, DigestBlocks(nil, sampleNow.Add(-11*time.Hour), sampleNow))
 	if len(empty) != 3 || empty[2].Text == nil || empty[2].Text.Text != "_No alerts were held._" {
 		t.Errorf("empty digest = %+v", empty)

@@ -18,6 +18,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/figwatch/watcher/internal/notify"
+	"github.com/figwatch/watcher/internal/notify/notifytest"
 )
 
 // historySlack is a fake Slack workspace that keeps what is posted:
@@ -196,7 +197,7 @@ func TestFindLocatesMessageSendPosted(t *testing.T) {
 	h, srv := newHistorySlack(t)
 	n := newBot(t, srv, "#figures")
 	h.seed("C0FIGURES", 150, 1000) // older alerts
-	sent, err := n.Send(context.Background(), notify.Alert{ID: 4242, Event: loadEvent(t, "metric_changed")})
+	sent, err := n.Send(context.Background(), notify.Alert{ID: 4242, Event: notifytest.Event(t, "metric_changed")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,11 +230,11 @@ func TestFindInThreadLooksAtReplies(t *testing.T) {
 	t.Parallel()
 	h, srv := newHistorySlack(t)
 	n := newBot(t, srv, "C0FIGURES")
-	root, err := n.Send(context.Background(), notify.Alert{ID: 1, Event: loadEvent(t, "metric_new")})
+	root, err := n.Send(context.Background(), notify.Alert{ID: 1, Event: notifytest.Event(t, "metric_new")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	reply, err := n.Send(context.Background(), notify.Alert{ID: 2, Event: loadEvent(t, "claim_mismatch"), ThreadTS: root.TS})
+	reply, err := n.Send(context.Background(), notify.Alert{ID: 2, Event: notifytest.Event(t, "claim_mismatch"), ThreadTS: root.TS})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +413,7 @@ func TestWebhookCannotFindOrUpdate(t *testing.T) {
 	if _, _, err := n.Find(context.Background(), "C0FIGURES", 1, time.Time{}); !notify.Permanent(err) || !errors.Is(err, errors.ErrUnsupported) {
 		t.Errorf("Find err = %v, want permanent ErrUnsupported", err)
 	}
-	if _, err := n.Update(context.Background(), notify.Alert{ID: 1, Event: loadEvent(t, "metric_new")}, notify.Receipt{Channel: "C1", TS: "1.2"}); !notify.Permanent(err) || !errors.Is(err, errors.ErrUnsupported) {
+	if _, err := n.Update(context.Background(), notify.Alert{ID: 1, Event: notifytest.Event(t, "metric_new")}, notify.Receipt{Channel: "C1", TS: "1.2"}); !notify.Permanent(err) || !errors.Is(err, errors.ErrUnsupported) {
 		t.Errorf("Update err = %v, want permanent ErrUnsupported", err)
 	}
 }

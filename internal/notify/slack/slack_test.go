@@ -19,6 +19,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/figwatch/watcher/internal/notify"
+	"github.com/figwatch/watcher/internal/notify/notifytest"
 )
 
 const testToken = "xoxb-1111-2222-SECRETSECRET"
@@ -26,12 +27,11 @@ const testToken = "xoxb-1111-2222-SECRETSECRET"
 // fakeSlack records the requests a test server receives and answers each
 // with respond.
 type fakeSlack struct {
-	mu       sync.Mutex
-	forms    []url.Values
-	bodies   [][]byte
-	paths    []string
-	respond  func(w http.ResponseWriter)
-	received chan struct{}
+	mu      sync.Mutex
+	forms   []url.Values
+	bodies  [][]byte
+	paths   []string
+	respond func(w http.ResponseWriter)
 }
 
 func newFake(t *testing.T, respond func(w http.ResponseWriter)) (*fakeSlack, *httptest.Server) {
@@ -134,7 +134,7 @@ func TestBotPostsBlocksThreadsAndMetadata(t *testing.T) {
 				t.Fatal(err)
 			}
 			a := tc.alert
-			a.Event = loadEvent(t, tc.fixture)
+			a.Event = notifytest.Event(t, tc.fixture)
 			r, err := n.Send(context.Background(), a)
 			if err != nil {
 				t.Fatal(err)
@@ -207,7 +207,7 @@ func TestBotFallbackTextIsEscaped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.Send(context.Background(), notify.Alert{ID: 1, Event: loadEvent(t, "metric_changed_hostile")}); err != nil {
+	if _, err := n.Send(context.Background(), notify.Alert{ID: 1, Event: notifytest.Event(t, "metric_changed_hostile")}); err != nil {
 		t.Fatal(err)
 	}
 	_, form, _ := fake.last(t)
@@ -300,7 +300,7 @@ func TestBotErrorMapping(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = n.Send(context.Background(), notify.Alert{ID: 9, Event: loadEvent(t, "metric_new")})
+			_, err = n.Send(context.Background(), notify.Alert{ID: 9, Event: notifytest.Event(t, "metric_new")})
 			if err == nil {
 				t.Fatal("Send succeeded")
 			}
@@ -339,7 +339,7 @@ func TestBotWithoutChannelIsPermanent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = n.Send(context.Background(), notify.Alert{ID: 5, Event: loadEvent(t, "metric_new")})
+	_, err = n.Send(context.Background(), notify.Alert{ID: 5, Event: notifytest.Event(t, "metric_new")})
 	if !notify.Permanent(err) {
 		t.Fatalf("err = %v, want permanent", err)
 	}
@@ -359,7 +359,7 @@ func TestBotCancelledContext(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err = n.Send(ctx, notify.Alert{ID: 5, Event: loadEvent(t, "metric_new")})
+	_, err = n.Send(ctx, notify.Alert{ID: 5, Event: notifytest.Event(t, "metric_new")})
 	if !errors.Is(err, context.Canceled) || notify.Permanent(err) {
 		t.Errorf("err = %v, want a temporary context.Canceled", err)
 	}
@@ -375,7 +375,7 @@ func TestWebhookPostsBlocks(t *testing.T) {
 	if n.Name() != "slack-webhook" {
 		t.Errorf("Name = %q", n.Name())
 	}
-	ev := loadEvent(t, "metric_changed")
+	ev := notifytest.Event(t, "metric_changed")
 	r, err := n.Send(context.Background(), notify.Alert{ID: 7, Event: ev, ThreadTS: "1700000000.000100"})
 	if err != nil {
 		t.Fatal(err)
@@ -455,7 +455,7 @@ func TestWebhookErrorMapping(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = n.Send(context.Background(), notify.Alert{ID: 9, Event: loadEvent(t, "source_failing")})
+			_, err = n.Send(context.Background(), notify.Alert{ID: 9, Event: notifytest.Event(t, "source_failing")})
 			if err == nil {
 				t.Fatal("Send succeeded")
 			}

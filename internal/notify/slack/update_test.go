@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/figwatch/watcher/internal/notify"
+	"github.com/figwatch/watcher/internal/notify/notifytest"
 )
 
 func TestUpdateRewritesMessageWithOtherOutlets(t *testing.T) {
 	t.Parallel()
 	h, srv := newHistorySlack(t)
 	n := newBot(t, srv, "#figures")
-	a := loadAlert(t, "claim_mismatch_also")
+	a := notifytest.Alert(t, "claim_mismatch_also")
 	first := a
 	first.Also = nil
 	sent, err := n.Send(context.Background(), first)
@@ -63,14 +64,14 @@ func TestUpdateWaitsForChannelRateLimit(t *testing.T) {
 	n := newBot(t, srv, "#figures")
 	var last notify.Receipt
 	for i := range channelBurst {
-		r, err := n.Send(context.Background(), notify.Alert{ID: uint64(i + 1), Event: loadEvent(t, "metric_new")})
+		r, err := n.Send(context.Background(), notify.Alert{ID: uint64(i + 1), Event: notifytest.Event(t, "metric_new")})
 		if err != nil {
 			t.Fatal(err)
 		}
 		last = r
 	}
 	start := time.Now()
-	if _, err := n.Update(context.Background(), notify.Alert{ID: 3, Event: loadEvent(t, "metric_new")}, last); err != nil {
+	if _, err := n.Update(context.Background(), notify.Alert{ID: 3, Event: notifytest.Event(t, "metric_new")}, last); err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(start); d < 700*time.Millisecond {
@@ -78,7 +79,7 @@ func TestUpdateWaitsForChannelRateLimit(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if _, err := n.Update(ctx, notify.Alert{ID: 3, Event: loadEvent(t, "metric_new")}, last); err == nil || notify.Permanent(err) {
+	if _, err := n.Update(ctx, notify.Alert{ID: 3, Event: notifytest.Event(t, "metric_new")}, last); err == nil || notify.Permanent(err) {
 		t.Errorf("update that cannot get a turn before its deadline: err = %v, want temporary", err)
 	}
 }
@@ -107,7 +108,7 @@ func TestUpdateErrors(t *testing.T) {
 				return max(tc.status, 200), tc.answer, method == "chat.update"
 			}
 			n := newBot(t, srv, "C0FIGURES")
-			_, err := n.Update(context.Background(), notify.Alert{ID: 8, Event: loadEvent(t, "claim_mismatch")}, tc.receipt)
+			_, err := n.Update(context.Background(), notify.Alert{ID: 8, Event: notifytest.Event(t, "claim_mismatch")}, tc.receipt)
 			if err == nil {
 				t.Fatal("Update succeeded")
 			}
@@ -180,7 +181,7 @@ func TestWebhookSendsDigestAndAlsoList(t *testing.T) {
 		t.Errorf("webhook digest = %s", body)
 	}
 
-	a := loadAlert(t, "claim_mismatch_also")
+	a := notifytest.Alert(t, "claim_mismatch_also")
 	if _, err := n.Send(context.Background(), a); err != nil {
 		t.Fatal(err)
 	}
