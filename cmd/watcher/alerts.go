@@ -10,7 +10,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/figwatch/watcher/internal/config"
 	"github.com/figwatch/watcher/internal/demo"
 	"github.com/figwatch/watcher/internal/notify"
 )
@@ -23,9 +22,8 @@ func cmdTestAlert(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
-	cfg, err := config.Load(*path)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
+	cfg, ok := loadConfig(*path, stderr)
+	if !ok {
 		return exitUsage
 	}
 	log := newLogger(cfg, stderr)
@@ -65,9 +63,8 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
-	cfg, err := config.Load(*path)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
+	cfg, ok := loadConfig(*path, stderr)
+	if !ok {
 		return exitUsage
 	}
 	fmt.Fprintln(stdout, "watcher demo: the DHS Inspector General's figures on unaccompanied children, August 2024 to March 2025,")

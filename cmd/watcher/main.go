@@ -106,6 +106,17 @@ func version() string { return daemon.Version() }
 
 type flagSet = flag.FlagSet
 
+// loadConfig loads path, printing every error of it to stderr when it
+// does not load.
+func loadConfig(path string, stderr io.Writer) (*config.Config, bool) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return nil, false
+	}
+	return cfg, true
+}
+
 // flags is a subcommand's flag set with the --config flag every one has.
 func flags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet("watcher "+name, flag.ContinueOnError)
@@ -123,9 +134,8 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
-	cfg, err := config.Load(*path)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
+	cfg, ok := loadConfig(*path, stderr)
+	if !ok {
 		return exitUsage
 	}
 	if _, err := daemon.NewExtractor(cfg); err != nil {
