@@ -286,3 +286,44 @@ func TestRetentionKeepsFollowedItemsOfAQuietFeed(t *testing.T) {
 		t.Errorf("%d article requests after the quiet week, want 1 (only the new item): listed items were pruned", got)
 	}
 }
+
+// `watcher once` every few minutes must not rescan every document each
+// time: retention runs when retention.interval has passed since its last
+// run, which the database remembers across runs and restarts.
+func TestOnceRunsRetentionOnlyWhenDue(t *testing.T) {
+	h := newHarness(t, []sourceYAML{{id: "oig", path: "/oig.xml", authority: "official"}},
+		"retention:\n  documents: 1d\n  interval: 72h\n")
+	h.feeds.set("/oig.xml", feedResponse{etag: `"v1"`, body: rss("DHS OIG", [4]string{"OIG-24-46", "Alert", aug2024, pubAug})})
+	if err := h.once(); err != nil {
+		t.Fatal(err)
+	}
+	docs := func() int {
+		n := 0
+		h.db.View(context.Background(), func(tx *store.Tx) error {
+			return tx.ForEachSnapshot(func(store.Snapshot) error { n++; return nil })
+		})
+		return n
+	}
+	if wait := h.d.retentionDue(context.Background()); wait != 72*time.Hour {
+		t.Errorf("after a run, retention due in %s, want the 72h interval", wait)
+	}
+	// The feed drops the item; two days on, the document is old but the
+	// last retention pass is not yet an interval old.
+	h.feeds.set("/oig.xml", feedResponse{etag: `"v2"`, body: rss("DHS OIG")})
+	h.clock.Add(48 * time.Hour)
+	if err := h.once(); err != nil {
+		t.Fatal(err)
+	}
+	if n := docs(); n != 1 {
+		t.Fatalf("%d documents after a run with retention not due, want 1 (untouched)", n)
+	}
+	// A restart changes nothing: the time is in the database.
+	h.restart()
+	h.clock.Add(25 * time.Hour)
+	if err := h.once(); err != nil {
+		t.Fatal(err)
+	}
+	if n := docs(); n != 0 {
+		t.Errorf("%d documents once retention was due, want 0", n)
+	}
+}

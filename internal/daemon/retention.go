@@ -9,12 +9,14 @@ import (
 	"github.com/figwatch/watcher/internal/store"
 )
 
-// retentionLoop enforces the retention settings in the background, first a
-// minute after start (not in the start-up rush), then every
+// retentionLoop enforces the retention settings in the background, every
 // retention.interval, so the database stops growing once sources stop
-// changing.
+// changing. The first pass comes when the last one recorded in the
+// database is an interval old, and never sooner than a minute after start
+// (not in the start-up rush): a daemon restarted often does not rescan
+// the whole database each time.
 func (d *Daemon) retentionLoop(ctx context.Context) {
-	wait := time.Minute
+	wait := max(time.Minute, d.retentionDue(ctx))
 	for {
 		if !sleepCtx(ctx, wait) {
 			return
@@ -22,11 +24,44 @@ func (d *Daemon) retentionLoop(ctx context.Context) {
 		if err := d.Retain(ctx); err != nil && ctx.Err() == nil {
 			d.log.Error("retention", "err", err)
 		}
-		wait = time.Duration(d.conf().Retention.Interval)
-		if wait <= 0 {
-			wait = time.Hour
-		}
+		wait = d.retentionInterval()
 	}
+}
+
+func (d *Daemon) retentionInterval() time.Duration {
+	if every := time.Duration(d.conf().Retention.Interval); every > 0 {
+		return every
+	}
+	return time.Hour
+}
+
+// retentionDue returns how long until retention is due: zero when it has
+// never run or its last run is an interval old.
+func (d *Daemon) retentionDue(ctx context.Context) time.Duration {
+	var last time.Time
+	if err := d.db.View(ctx, func(tx *store.Tx) error {
+		var err error
+		last, err = tx.RetentionRan()
+		return err
+	}); err != nil {
+		d.log.Warn("retention: cannot read when it last ran; running it now", "err", err)
+		return 0
+	}
+	if last.IsZero() {
+		return 0
+	}
+	return max(0, last.Add(d.retentionInterval()).Sub(d.now()))
+}
+
+// RetainIfDue runs Retain when retention.interval has passed since its
+// last run: `watcher once` calls it after every cycle, and a cycle every
+// few minutes must not pay for a scan of every stored document.
+func (d *Daemon) RetainIfDue(ctx context.Context) error {
+	if wait := d.retentionDue(ctx); wait > 0 {
+		d.log.Debug("retention not due", "in", wait.Round(time.Second))
+		return nil
+	}
+	return d.Retain(ctx)
 }
 
 // Retain drops what the retention settings say is old: sent and failed
@@ -60,6 +95,10 @@ func (d *Daemon) Retain(ctx context.Context) error {
 		if err := d.retainDocuments(ctx, now.Add(-time.Duration(r.Documents)), count); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if len(errs) == 0 {
+		// A pass that failed is not recorded, so the next run tries again.
+		errs = append(errs, d.db.Update(ctx, func(tx *store.Tx) error { return tx.SetRetentionRan(now) }))
 	}
 	return errors.Join(errs...)
 }

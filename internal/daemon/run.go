@@ -43,8 +43,8 @@ func (d *Daemon) Once(ctx context.Context) error {
 		d.log.Warn("alerts left in the outbox for the next run", "pending", st.Deferred)
 	}
 	// `once` run from cron is a deployment too: it enforces retention as
-	// the daemon's background loop would.
-	if err := d.Retain(ctx); err != nil && ctx.Err() == nil {
+	// the daemon's background loop would, every retention.interval.
+	if err := d.RetainIfDue(ctx); err != nil && ctx.Err() == nil {
 		d.log.Error("retention", "err", err)
 	}
 	return errors.Join(errs...)

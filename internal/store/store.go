@@ -120,6 +120,7 @@ var (
 
 	keySchemaVersion = []byte("schema_version")
 	keyCreated       = []byte("created")
+	keyRetentionRan  = []byte("retention_ran")
 )
 
 // boltMagic is the magic number at the start of every bbolt meta page.
@@ -495,22 +496,25 @@ func (db *DB) PruneOfficialValues(ctx context.Context, olderThan time.Time) (int
 }
 
 // pruneBucket deletes the records of the top-level bucket name for which
-// drop is true, in transactions of at most pruneBatch deletions so a large
-// clean-up never holds the writer for long. onDelete keeps other buckets in
-// step, in the same transaction as each deletion.
+// drop is true. It looks for them in read transactions, so a pass that
+// finds nothing old costs no write (and no fsync), and deletes them in
+// transactions of at most pruneBatch deletions so a large clean-up never
+// holds the writer for long. A record is checked again inside the
+// deleting transaction: a poll may have refreshed it since it was read.
+// onDelete keeps other buckets in step, in the same transaction as each
+// deletion.
 func (db *DB) pruneBucket(ctx context.Context, name []byte, drop func(k, v []byte) (bool, error), onDelete func(tx *Tx, k []byte) error) (int, error) {
 	total := 0
 	var after []byte
 	for {
 		var done bool
-		var n int
-		err := db.Update(ctx, func(tx *Tx) error {
+		var cands [][]byte
+		err := db.View(ctx, func(tx *Tx) error {
 			b := tx.tx.Bucket(name)
 			if b == nil {
 				done = true
 				return nil
 			}
-			var del [][]byte
 			c := b.Cursor()
 			k, v := c.First()
 			if after != nil {
@@ -519,35 +523,60 @@ func (db *DB) pruneBucket(ctx context.Context, name []byte, drop func(k, v []byt
 					k, v = c.Next()
 				}
 			}
-			for ; k != nil; k, v = c.Next() {
-				after = bytes.Clone(k)
+			var last []byte
+			for ; k != nil && len(cands) < pruneBatch; k, v = c.Next() {
 				ok, err := drop(k, v)
 				if err != nil {
 					return err
 				}
 				if ok {
-					del = append(del, after)
-					if len(del) == pruneBatch {
-						break
-					}
+					cands = append(cands, bytes.Clone(k))
 				}
+				last = k
+			}
+			if last != nil {
+				after = bytes.Clone(last)
 			}
 			done = k == nil
-			for _, k := range del {
-				if err := b.Delete(k); err != nil {
-					return fmt.Errorf("delete %s %q: %w", name, k, err)
-				}
-				if err := onDelete(tx, k); err != nil {
-					return err
-				}
-			}
-			n = len(del)
 			return nil
 		})
 		if err != nil {
 			return total, err
 		}
-		total += n
+		if len(cands) > 0 {
+			var n int
+			err := db.Update(ctx, func(tx *Tx) error {
+				n = 0
+				b := tx.tx.Bucket(name)
+				if b == nil {
+					return nil
+				}
+				for _, k := range cands {
+					v := b.Get(k)
+					if v == nil {
+						continue
+					}
+					if ok, err := drop(k, v); err != nil || !ok {
+						if err != nil {
+							return err
+						}
+						continue
+					}
+					if err := b.Delete(k); err != nil {
+						return fmt.Errorf("delete %s %q: %w", name, k, err)
+					}
+					if err := onDelete(tx, k); err != nil {
+						return err
+					}
+					n++
+				}
+				return nil
+			})
+			if err != nil {
+				return total, err
+			}
+			total += n
+		}
 		if done {
 			return total, nil
 		}

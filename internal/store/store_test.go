@@ -1163,6 +1163,93 @@ func TestPruneDocuments(t *testing.T) {
 	})
 }
 
+// A retention pass with nothing old must not take the writer or fsync:
+// `watcher once` and the daemon run it over every stored document.
+func TestPruneFindingNothingWritesNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openTemp(t, Options{})
+	update(t, db, func(tx *Tx) error {
+		for i := range 50 {
+			s := sampleSnapshot(fmt.Sprintf("doc%d", i), "h")
+			s.LastSeen = t0
+			if err := tx.PutSnapshot(s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	writes := func() int64 { st := db.bolt.Stats(); return st.TxStats.GetWrite() }
+	before := writes()
+	if n, err := db.PruneDocuments(ctx, t0.Add(-time.Hour), nil); n != 0 || err != nil {
+		t.Fatalf("PruneDocuments = %d, %v; want 0, nil", n, err)
+	}
+	if n, err := db.PruneItems(ctx, t0.Add(-time.Hour), nil); n != 0 || err != nil {
+		t.Fatalf("PruneItems = %d, %v; want 0, nil", n, err)
+	}
+	if got := writes() - before; got != 0 {
+		t.Errorf("a prune that found nothing wrote %d pages", got)
+	}
+}
+
+// A document refreshed between the read that found it old and the write
+// that deletes it survives: the decision is made again under the writer.
+func TestPruneChecksAgainBeforeDeleting(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openTemp(t, Options{})
+	update(t, db, func(tx *Tx) error {
+		for _, id := range []string{"refreshed", "stale"} {
+			s := sampleSnapshot(id, "h")
+			s.LastSeen = t0.Add(-48 * time.Hour)
+			if err := tx.PutSnapshot(s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	asked := map[string]int{}
+	n, err := db.PruneDocuments(ctx, t0.Add(-24*time.Hour), func(s Snapshot) bool {
+		asked[s.DocID]++
+		// "refreshed" is seen again by a poll after the first look.
+		return s.DocID == "refreshed" && asked[s.DocID] > 1
+	})
+	if err != nil || n != 1 {
+		t.Fatalf("PruneDocuments = %d, %v; want 1", n, err)
+	}
+	view(t, db, func(tx *Tx) error {
+		if _, ok, _ := tx.Snapshot("refreshed"); !ok {
+			t.Error("a document refreshed before the delete was pruned")
+		}
+		if _, ok, _ := tx.Snapshot("stale"); ok {
+			t.Error("the stale document survived")
+		}
+		return nil
+	})
+}
+
+func TestRetentionRanRoundTrip(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openTemp(t, Options{})
+	view(t, db, func(tx *Tx) error {
+		if got, err := tx.RetentionRan(); !got.IsZero() || err != nil {
+			t.Errorf("RetentionRan on a new file = %v, %v; want zero", got, err)
+		}
+		return nil
+	})
+	at := t0.Add(90 * time.Minute)
+	if err := db.Update(ctx, func(tx *Tx) error { return tx.SetRetentionRan(at) }); err != nil {
+		t.Fatal(err)
+	}
+	view(t, db, func(tx *Tx) error {
+		if got, err := tx.RetentionRan(); !got.Equal(at) || err != nil {
+			t.Errorf("RetentionRan = %v, %v; want %v", got, err, at)
+		}
+		return nil
+	})
+}
+
 func TestPruneObservationsKeepsLatestPerAuthority(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

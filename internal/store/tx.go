@@ -702,3 +702,35 @@ func validName(s string) error {
 	}
 	return nil
 }
+
+// RetentionRan returns when retention last completed on this database, the
+// zero time when it never has.
+func (tx *Tx) RetentionRan() (time.Time, error) {
+	meta := tx.tx.Bucket(bucketMeta)
+	if meta == nil {
+		return time.Time{}, nil
+	}
+	raw := meta.Get(keyRetentionRan)
+	if raw == nil {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(raw))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read retention time %q: %w", raw, err)
+	}
+	return t, nil
+}
+
+// SetRetentionRan records that retention completed at t, so that short
+// runs (`watcher once` from cron, restarts) do not repeat a full pass
+// every time.
+func (tx *Tx) SetRetentionRan(t time.Time) error {
+	meta := tx.tx.Bucket(bucketMeta)
+	if meta == nil {
+		return fmt.Errorf("write retention time: no %q bucket", bucketMeta)
+	}
+	if err := meta.Put(keyRetentionRan, []byte(t.UTC().Format(time.RFC3339Nano))); err != nil {
+		return fmt.Errorf("write retention time: %w", err)
+	}
+	return nil
+}
