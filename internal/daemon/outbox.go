@@ -41,12 +41,13 @@ type DeliveryStats struct {
 // and logged, never retried. Alerts held for the quiet-hours digest do not
 // hold anything back; once their digest time has come they go out as one
 // message per channel.
-func (d *Daemon) Deliver(ctx context.Context) (DeliveryStats, error) {
+func (d *Daemon) Deliver(ctx context.Context) (stats DeliveryStats, err error) {
 	d.deliverMu.Lock()
 	defer d.deliverMu.Unlock()
 	defer d.outboxBeat.Store(d.now().UnixNano())
 
-	var stats DeliveryStats
+	marks := &sentMarks{}
+	defer func() { err = errors.Join(err, d.flushMarks(ctx, marks)) }()
 	var pending []store.Alert
 	if err := d.db.View(ctx, func(tx *store.Tx) error {
 		var err error
@@ -75,7 +76,12 @@ func (d *Daemon) Deliver(ctx context.Context) (DeliveryStats, error) {
 			stats.Deferred++
 			continue
 		}
-		done, err := d.deliverOne(ctx, a)
+		if marks.dependsOn(a) {
+			if err := d.flushMarks(ctx, marks); err != nil {
+				return stats, err
+			}
+		}
+		done, err := d.deliverOne(ctx, a, marks)
 		if err != nil {
 			return stats, err
 		}
@@ -107,7 +113,10 @@ const (
 	deliveryDeferred
 )
 
-func (d *Daemon) deliverOne(ctx context.Context, a store.Alert) (deliveryOutcome, error) {
+// deliverOne sends one alert. Its "sent" mark goes into marks when the
+// notifier is Ephemeral (written by the pass's flushMarks), else straight
+// to the store.
+func (d *Daemon) deliverOne(ctx context.Context, a store.Alert, marks *sentMarks) (deliveryOutcome, error) {
 	now := d.now()
 	maxAge := time.Duration(d.conf().Delivery.MaxAge)
 	if maxAge > 0 && now.Sub(a.Created) > maxAge {
@@ -168,7 +177,7 @@ func (d *Daemon) deliverOne(ctx context.Context, a store.Alert) (deliveryOutcome
 			}
 			if found.TS != "" {
 				d.log.Info("alert already posted before a restart; not posting again", "alert", a.ID, "ts", found.TS)
-				return d.markSent(ctx, a, na, found)
+				return d.markSent(ctx, a, na, found, nil)
 			}
 		}
 	}
@@ -190,7 +199,10 @@ func (d *Daemon) deliverOne(ctx context.Context, a store.Alert) (deliveryOutcome
 	}
 	a.Attempts++
 	if err == nil {
-		return d.markSent(ctx, a, na, rcpt)
+		if _, ok := d.notifier().(notify.Ephemeral); !ok {
+			marks = nil
+		}
+		return d.markSent(ctx, a, na, rcpt, marks)
 	}
 	a.LastError = err.Error()
 	if ctx.Err() != nil {
@@ -252,10 +264,11 @@ func (d *Daemon) retryLater(ctx context.Context, a store.Alert, err error) (deli
 }
 
 // markSent records a delivered alert, and makes its message the thread
-// anchor of its metric when there was none. The update happens even when
-// the caller is shutting down: the message is out, and a lost update means
-// a duplicate.
-func (d *Daemon) markSent(ctx context.Context, a store.Alert, na notify.Alert, rcpt notify.Receipt) (deliveryOutcome, error) {
+// anchor of its metric when there was none. With marks, the record waits
+// in it for the pass's flushMarks; without, it is written now. The write
+// happens even when the caller is shutting down: the message is out, and a
+// lost record means a duplicate.
+func (d *Daemon) markSent(ctx context.Context, a store.Alert, na notify.Alert, rcpt notify.Receipt, marks *sentMarks) (deliveryOutcome, error) {
 	a.Status, a.SentAt, a.LastError = store.StatusSent, d.now(), ""
 	if a.UpdateOf == 0 {
 		a.SentTS, a.SentChannel = rcpt.TS, rcpt.Channel
@@ -263,21 +276,87 @@ func (d *Daemon) markSent(ctx context.Context, a store.Alert, na notify.Alert, r
 	d.stats.sent(a.Kind)
 	d.log.Info("alert sent", "alert", a.ID, "kind", a.Kind, "metric", a.Metric,
 		"via", d.notifier().Name(), "channel", rcpt.Channel, "attempts", a.Attempts, "update_of", a.UpdateOf)
+	m := sentMark{alert: a}
+	if metric := na.Event.Metric; metric != "" && na.ThreadTS == "" && rcpt.TS != "" && a.UpdateOf == 0 {
+		m.thread = threadRef{metric: metric, channel: a.Channel}
+		m.threadTS = rcpt.TS
+	}
+	if marks != nil {
+		marks.add(m)
+		return deliverySent, nil
+	}
+	if err := d.writeMarks(ctx, []sentMark{m}); err != nil {
+		return deliverySent, err
+	}
+	return deliverySent, nil
+}
+
+// sentMarks are the records of alerts delivered in this pass and not yet
+// written: an Ephemeral notifier's, which a pass writes together.
+type sentMarks struct {
+	marks   []sentMark
+	ids     map[uint64]bool
+	threads map[threadRef]bool
+}
+
+type sentMark struct {
+	alert    store.Alert
+	thread   threadRef // zero when the message anchors no thread
+	threadTS string
+}
+
+type threadRef struct{ metric, channel string }
+
+func (m *sentMarks) add(sm sentMark) {
+	if m.ids == nil {
+		m.ids, m.threads = map[uint64]bool{}, map[threadRef]bool{}
+	}
+	m.marks = append(m.marks, sm)
+	m.ids[sm.alert.ID] = true
+	if sm.threadTS != "" {
+		m.threads[sm.thread] = true
+	}
+}
+
+// dependsOn reports whether delivering a needs what marks hold: the status
+// of the message it edits, or the thread its metric's messages go to.
+func (m *sentMarks) dependsOn(a store.Alert) bool {
+	return len(m.marks) > 0 && (m.ids[a.UpdateOf] || m.threads[threadRef{a.Metric, a.Channel}])
+}
+
+// flushMarks writes the records marks hold, in one transaction, and
+// empties it.
+func (d *Daemon) flushMarks(ctx context.Context, marks *sentMarks) error {
+	if len(marks.marks) == 0 {
+		return nil
+	}
+	err := d.writeMarks(ctx, marks.marks)
+	*marks = sentMarks{}
+	return err
+}
+
+// writeMarks records delivered alerts (and the thread anchors they set) in
+// one transaction, under a context that shutdown does not cancel.
+func (d *Daemon) writeMarks(ctx context.Context, ms []sentMark) error {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	metric := na.Event.Metric
 	err := d.db.Update(wctx, func(tx *store.Tx) error {
-		if metric != "" && na.ThreadTS == "" && rcpt.TS != "" && a.UpdateOf == 0 {
-			if err := tx.PutThread(metric, a.Channel, rcpt.TS); err != nil {
+		for _, m := range ms {
+			if m.threadTS != "" {
+				if err := tx.PutThread(m.thread.metric, m.thread.channel, m.threadTS); err != nil {
+					return err
+				}
+			}
+			if err := tx.PutAlert(m.alert); err != nil {
 				return err
 			}
 		}
-		return tx.PutAlert(a)
+		return nil
 	})
 	if err != nil {
-		return deliverySent, fmt.Errorf("mark alert %d sent: %w", a.ID, err)
+		return fmt.Errorf("mark %d alert(s) sent, first %d: %w", len(ms), ms[0].alert.ID, err)
 	}
-	return deliverySent, nil
+	return nil
 }
 
 // deliverDigest sends the held alerts of one channel as one message.
@@ -301,7 +380,7 @@ func (d *Daemon) deliverDigest(ctx context.Context, channel string, as []store.A
 		n := 0
 		for _, a := range as {
 			a.Digest = false
-			if out, err := d.deliverOne(ctx, a); err != nil {
+			if out, err := d.deliverOne(ctx, a, nil); err != nil {
 				return n, err
 			} else if out == deliverySent {
 				n++

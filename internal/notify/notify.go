@@ -76,6 +76,16 @@ type ThreadFinder interface {
 	FindInThread(ctx context.Context, channel, threadTS string, alertID uint64, since time.Time) (r Receipt, found bool, err error)
 }
 
+// Ephemeral is a Notifier whose messages a crash may repeat at no cost to
+// a reader: the console, read in a terminal or the journal. The daemon
+// records an ephemeral notifier's deliveries as sent once per delivery
+// pass, with one write, instead of one write (and fsync) per alert; after
+// a crash it may print up to that pass's alerts again. A notifier that
+// posts where people read (Slack) must not be Ephemeral.
+type Ephemeral interface {
+	Ephemeral()
+}
+
 // DigestSender is a Notifier that can send one message listing the alerts
 // held back between from and to (quiet hours), in the order given. An
 // empty channel means the notifier's default.

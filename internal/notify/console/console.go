@@ -28,6 +28,7 @@ var (
 	_ notify.Notifier     = (*Notifier)(nil)
 	_ notify.Updater      = (*Notifier)(nil)
 	_ notify.DigestSender = (*Notifier)(nil)
+	_ notify.Ephemeral    = (*Notifier)(nil)
 )
 
 // separator ends every message so consecutive ones are easy to tell apart
@@ -41,6 +42,11 @@ func New(w io.Writer) *Notifier {
 
 // Name is "console".
 func (n *Notifier) Name() string { return "console" }
+
+// Ephemeral marks the console as a notifier whose lines a crash may repeat
+// harmlessly (notify.Ephemeral), so a cycle's alerts cost one outbox write,
+// not one fsync each.
+func (n *Notifier) Ephemeral() {}
 
 // Send writes a header line (the event's time, kind and alert id), the
 // alert's text (notify.AlertText: the event, then the other documents
