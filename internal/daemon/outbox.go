@@ -467,13 +467,16 @@ func (d *Daemon) drain(ctx context.Context) (DeliveryStats, error) {
 // enqueue queues ev for the destination its route names: held for the
 // digest when it is of low severity and quiet hours are on, or, for a claim
 // already alerted within the dedupe window, folded into that alert (its
-// message is edited to list one more outlet) rather than queued again.
-func (d *Daemon) enqueue(tx *store.Tx, ev diff.Event) error {
+// message is edited to list one more outlet) rather than queued again. It
+// reports whether a new alert was queued, for the caller to count once the
+// transaction commits: it touches nothing outside tx, so it may run in a
+// Batch that bbolt retries.
+func (d *Daemon) enqueue(tx *store.Tx, ev diff.Event) (bool, error) {
 	now := d.now()
 	if ev.Kind == diff.ClaimMismatch && ev.New != nil {
 		folded, err := d.foldClaim(tx, ev, now)
 		if err != nil || folded {
-			return err
+			return false, err
 		}
 	}
 	channel, severity := d.conf().Route(string(ev.Kind), ev.Metric, ev.Source)
@@ -487,16 +490,15 @@ func (d *Daemon) enqueue(tx *store.Tx, ev diff.Event) error {
 	}
 	var err error
 	if a.Payload, err = encodePayload(payload{Event: ev}); err != nil {
-		return err
+		return false, err
 	}
 	if err := tx.Enqueue(a); err != nil {
-		return err
+		return false, err
 	}
-	d.stats.queued(ev.Kind)
 	if ev.Kind == diff.ClaimMismatch && ev.New != nil {
-		return tx.PutClaim(store.Claim{Metric: ev.Metric, Value: ev.New.Value, AlertID: a.ID, First: now, Docs: []string{ev.DocID}})
+		return true, tx.PutClaim(store.Claim{Metric: ev.Metric, Value: ev.New.Value, AlertID: a.ID, First: now, Docs: []string{ev.DocID}})
 	}
-	return nil
+	return true, nil
 }
 
 // foldClaim adds a repeat of an alerted claim to that alert. While the

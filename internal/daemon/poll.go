@@ -106,8 +106,19 @@ func (d *Daemon) fetchState(ctx context.Context, id string) (store.FetchState, e
 // produced in one transaction.
 func (d *Daemon) commitPoll(ctx context.Context, src config.Source, prev store.FetchState, resp *fetch.Response,
 	in diff.Input, items []store.Item, complete bool) (diff.Result, error) {
+	// Polls that change something commit together (Batch: one fsync for
+	// the polls finishing within a millisecond of each other), unless the
+	// source is recovering, whose alert must be queued exactly once. The
+	// function may run again if bbolt retries the batch, so it only
+	// collects what to count and log after the commit.
+	write := d.db.Batch
+	if prev.FailingAlerted {
+		write = d.db.Update
+	}
 	var res diff.Result
-	err := d.db.Update(ctx, func(tx *store.Tx) error {
+	var queued []diff.Kind
+	err := write(ctx, func(tx *store.Tx) error {
+		queued = queued[:0]
 		var err error
 		if res, err = diff.Compare(tx, in); err != nil {
 			return err
@@ -128,8 +139,12 @@ func (d *Daemon) commitPoll(ctx context.Context, src config.Source, prev store.F
 			}
 		}
 		for _, ev := range res.Events {
-			if err := d.enqueue(tx, ev); err != nil {
+			ok, err := d.enqueue(tx, ev)
+			if err != nil {
 				return err
+			}
+			if ok {
+				queued = append(queued, ev.Kind)
 			}
 		}
 		return d.putSuccess(tx, src, prev, resp, complete)
@@ -139,6 +154,9 @@ func (d *Daemon) commitPoll(ctx context.Context, src config.Source, prev store.F
 		// poll was kept, validators included, so the next poll fetches it
 		// all again.
 		return res, fmt.Errorf("poll %s: store: %w", src.ID, err)
+	}
+	for _, k := range queued {
+		d.stats.queued(k)
 	}
 	for _, ev := range res.Events {
 		d.stats.event(ev.Kind)
@@ -190,13 +208,16 @@ func (d *Daemon) putSuccess(tx *store.Tx, src config.Source, prev store.FetchSta
 	st.LastError = ""
 	st.Polls++
 	if prev.FailingAlerted {
-		if err := d.enqueue(tx, diff.Event{
+		// Never in a Batch (the callers use Update for a failing source),
+		// so the counting and logging here happen once.
+		if _, err := d.enqueue(tx, diff.Event{
 			Kind: diff.SourceRecovered, At: now, Source: src.ID, SourceName: src.Name,
 			Authority: src.Authority, URL: src.URL, FailingSince: prev.FailingSince,
 			Error: prev.LastError,
 		}); err != nil {
 			return err
 		}
+		d.stats.queued(diff.SourceRecovered)
 		d.log.Info("source recovered", "source", src.ID, "failing_since", prev.FailingSince)
 		d.kick()
 	}
@@ -299,7 +320,7 @@ func (d *Daemon) failed(ctx context.Context, src config.Source, prev store.Fetch
 	}
 	werr := write(wctx, func(tx *store.Tx) error {
 		if raise {
-			if err := d.enqueue(tx, diff.Event{
+			if _, err := d.enqueue(tx, diff.Event{
 				Kind: diff.SourceFailing, At: now, Source: src.ID, SourceName: src.Name,
 				Authority: src.Authority, URL: src.URL, Error: st.LastError, FailingSince: st.FailingSince,
 			}); err != nil {
@@ -312,6 +333,7 @@ func (d *Daemon) failed(ctx context.Context, src config.Source, prev store.Fetch
 	if werr != nil {
 		d.log.Error("save fetch state", "source", src.ID, "err", werr)
 	} else if raise {
+		d.stats.queued(diff.SourceFailing)
 		d.log.Warn("source failing", "source", src.ID, "since", st.FailingSince, "failures", st.ConsecutiveFailures)
 		d.kick()
 	}
