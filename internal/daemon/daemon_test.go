@@ -97,7 +97,7 @@ func newHarness(t *testing.T, sources []sourceYAML, extra string) *harness {
 // start opens the database and builds the daemon, as `watcher run` does.
 func (h *harness) start() {
 	h.t.Helper()
-	db, err := store.Open(h.cfg.Storage.Path, store.Options{Timeout: time.Second})
+	db, err := store.Open(h.cfg.Storage.Path, store.Options{Timeout: time.Second, Now: h.clock.Now})
 	if err != nil {
 		h.t.Fatalf("open store: %v", err)
 	}

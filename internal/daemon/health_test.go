@@ -327,3 +327,39 @@ func TestOnceRunsRetentionOnlyWhenDue(t *testing.T) {
 		t.Errorf("%d documents once retention was due, want 0", n)
 	}
 }
+
+// A database younger than a retention horizon holds nothing older than
+// it, so the pass does not read every record; once the file is older, the
+// pass runs as usual.
+func TestRetentionSkipsHorizonsBeforeTheDatabaseExisted(t *testing.T) {
+	h := newHarness(t, []sourceYAML{{id: "oig", path: "/oig.xml", authority: "official"}},
+		"retention:\n  documents: 2d\n  interval: 1h\n")
+	// A snapshot stamped before the file existed (a clock that jumped):
+	// retention can only see it once the file is older than the horizon.
+	old := store.Snapshot{DocID: "url:https://example.org/old", Source: "oig", Hash: "h", LastSeen: h.clock.Now().Add(-30 * 24 * time.Hour)}
+	if err := h.db.Update(context.Background(), func(tx *store.Tx) error { return tx.PutSnapshot(old) }); err != nil {
+		t.Fatal(err)
+	}
+	present := func() bool {
+		var ok bool
+		h.db.View(context.Background(), func(tx *store.Tx) error {
+			_, ok, _ = tx.Snapshot(old.DocID)
+			return nil
+		})
+		return ok
+	}
+	h.clock.Add(24 * time.Hour)
+	if err := h.d.Retain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !present() {
+		t.Fatal("a pass over a one-day-old database against a two-day horizon pruned a document")
+	}
+	h.clock.Add(25 * time.Hour)
+	if err := h.d.Retain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if present() {
+		t.Error("once the database was older than the horizon, the stale document survived")
+	}
+}

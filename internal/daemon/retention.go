@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/figwatch/watcher/internal/config"
 	"github.com/figwatch/watcher/internal/diff"
 	"github.com/figwatch/watcher/internal/store"
 )
@@ -73,6 +74,20 @@ func (d *Daemon) RetainIfDue(ctx context.Context) error {
 func (d *Daemon) Retain(ctx context.Context) error {
 	r := d.conf().Retention
 	now := d.now()
+	// Nothing in a database younger than a horizon can be older than it:
+	// such a pass is skipped rather than made to read every record (the
+	// first `watcher once` would otherwise scan all it just stored).
+	var created time.Time
+	if err := d.db.View(ctx, func(tx *store.Tx) error {
+		var err error
+		created, err = tx.Created()
+		return err
+	}); err != nil {
+		d.log.Warn("retention: cannot read when the database was created", "err", err)
+	}
+	due := func(age config.Duration) bool {
+		return age > 0 && !now.Add(-time.Duration(age)).Before(created)
+	}
 	var errs []error
 	count := func(what string, n int, err error) {
 		if err != nil {
@@ -81,17 +96,17 @@ func (d *Daemon) Retain(ctx context.Context) error {
 			d.log.Info("retention", "dropped", what, "count", n)
 		}
 	}
-	if r.Alerts > 0 {
+	if due(r.Alerts) {
 		n, err := d.db.PruneSent(ctx, now.Add(-time.Duration(r.Alerts)))
 		count("alerts", n, err)
 	}
-	if r.Observations > 0 {
+	if due(r.Observations) {
 		n, err := d.db.PruneObservations(ctx, now.Add(-time.Duration(r.Observations)))
 		count("observations", n, err)
 		n, err = d.db.PruneOfficialValues(ctx, now.Add(-time.Duration(r.Observations)))
 		count("official values", n, err)
 	}
-	if r.Documents > 0 {
+	if due(r.Documents) {
 		if err := d.retainDocuments(ctx, now.Add(-time.Duration(r.Documents)), count); err != nil {
 			errs = append(errs, err)
 		}

@@ -734,3 +734,18 @@ func (tx *Tx) SetRetentionRan(t time.Time) error {
 	}
 	return nil
 }
+
+// Created returns when the database file was created (to the second), the
+// zero time when it does not say.
+func (tx *Tx) Created() (time.Time, error) {
+	meta := tx.tx.Bucket(bucketMeta)
+	if meta == nil || meta.Get(keyCreated) == nil {
+		return time.Time{}, nil
+	}
+	raw := meta.Get(keyCreated)
+	t, err := time.Parse(time.RFC3339, string(raw))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read creation time %q: %w", raw, err)
+	}
+	return t, nil
+}
