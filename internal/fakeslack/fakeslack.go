@@ -18,8 +18,10 @@ import (
 type Server struct {
 	srv *httptest.Server
 
+	closing chan struct{} // closed when the test ends: hanging requests return
+
 	mu       sync.Mutex
-	mode     string // "ok", "500", "429", "reset", "lose-reply"
+	mode     string // "ok", "500", "429", "reset", "lose-reply", "hang", "hang-after-post"
 	posts    []Post
 	attempts int
 	seq      int
@@ -37,9 +39,12 @@ type Post struct {
 // New starts a fake Slack that is closed when the test ends.
 func New(t testing.TB) *Server {
 	t.Helper()
-	f := &Server{mode: "ok"}
+	f := &Server{mode: "ok", closing: make(chan struct{})}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
+	// Cleanups run last-in first-out: hanging requests end before Close
+	// waits for them.
+	t.Cleanup(func() { close(f.closing) })
 	return f
 }
 
@@ -49,7 +54,11 @@ func (f *Server) URL() string { return f.srv.URL + "/api/" }
 // SetMode switches how the server answers: "ok"; "500" and "429" (with
 // Retry-After: 2) for every call; "reset" closes the connection unanswered;
 // "lose-reply" records a posted message, then closes the connection, as if
-// the answer were lost.
+// the answer were lost; "hang" never answers chat.postMessage, chat.update
+// or a history lookup (the client must give up on its own), and
+// "hang-after-post" records a posted message first and never answers, as a
+// Slack that took it but stalled would.
+// A hanging request ends when its client goes away or the server closes.
 func (f *Server) SetMode(m string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -65,6 +74,14 @@ func (f *Server) Posts() []Post {
 
 func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
+	if f.hangs(r) {
+		f.mu.Unlock()
+		select {
+		case <-r.Context().Done(): // the client gave up
+		case <-f.closing:
+		}
+		return
+	}
 	defer f.mu.Unlock()
 	f.attempts++
 	method := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
@@ -131,13 +148,7 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]any{"ok": false, "error": "message_not_found"})
 		return
 	}
-	f.seq++
-	ts := fmt.Sprintf("1700000000.%06d", f.seq)
-	f.posts = append(f.posts, Post{
-		Channel: r.FormValue("channel"), Text: r.FormValue("text"), ThreadTS: r.FormValue("thread_ts"),
-		Broadcast: r.FormValue("reply_broadcast") == "true", Blocks: r.FormValue("blocks"),
-		Metadata: r.FormValue("metadata"), TS: ts,
-	})
+	ts := f.record(r)
 	if f.mode == "lose-reply" {
 		// Slack took the message but the answer never arrives: the
 		// client cannot know it was posted.
@@ -147,6 +158,45 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, map[string]any{"ok": true, "channel": "C0FIGURES", "ts": ts})
+}
+
+// record keeps a posted message and returns its ts. It runs under f.mu.
+func (f *Server) record(r *http.Request) string {
+	f.seq++
+	ts := fmt.Sprintf("1700000000.%06d", f.seq)
+	f.posts = append(f.posts, Post{
+		Channel: r.FormValue("channel"), Text: r.FormValue("text"), ThreadTS: r.FormValue("thread_ts"),
+		Broadcast: r.FormValue("reply_broadcast") == "true", Blocks: r.FormValue("blocks"),
+		Metadata: r.FormValue("metadata"), TS: ts,
+	})
+	return ts
+}
+
+// hangs reports whether r is to go unanswered (a hanging mode and a
+// method it stalls); in "hang-after-post" a posted message is recorded
+// first. It runs under f.mu.
+func (f *Server) hangs(r *http.Request) bool {
+	if f.mode != "hang" && f.mode != "hang-after-post" {
+		return false
+	}
+	method := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
+	switch method {
+	case "chat.postMessage", "chat.update":
+	case "conversations.history", "conversations.replies":
+		if f.mode != "hang" {
+			return false
+		}
+	default:
+		return false
+	}
+	f.attempts++
+	// Reading the body lets the server notice the client hanging up, which
+	// ends the request's context.
+	err := r.ParseForm()
+	if f.mode == "hang-after-post" && method == "chat.postMessage" && err == nil {
+		f.record(r)
+	}
+	return true
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
