@@ -11,7 +11,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/figwatch/watcher/internal/notify/slack"
-	"github.com/figwatch/watcher/internal/store"
 )
 
 func TestLostSlackReplyIsNotPostedTwice(t *testing.T) {
@@ -33,30 +32,9 @@ func TestLostSlackReplyIsNotPostedTwice(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	posts := h.slack.Posts()
-	seen := map[string]int{}
-	for _, p := range posts {
-		seen[p.Metadata]++
-	}
-	for md, n := range seen {
-		if n != 1 {
-			t.Errorf("alert %s posted %d times", md, n)
-		}
-	}
-	var pending int
-	h.db.View(context.Background(), func(tx *store.Tx) error {
-		p, _ := tx.PendingAlerts(100)
-		pending = len(p)
-		return nil
-	})
-	if pending != 0 {
-		t.Errorf("%d alerts still pending after Slack answered again", pending)
-	}
 	// The first lost post was found rather than resent; the rest were sent
-	// normally once Slack answered.
-	if len(posts) != 4 {
-		t.Errorf("%d messages in Slack, want 4 (3 metric_new + new_report):\n%s", len(posts), dumpPosts(posts))
-	}
+	// normally once Slack answered: 3 metric_new and a new_report.
+	h.checkPostedOnce(4)
 }
 
 func TestSameClaimFromManyOutletsIsOneMessageUpdated(t *testing.T) {
@@ -195,26 +173,5 @@ func TestHangingSlackNeitherBlocksNorDuplicates(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	posts := h.slack.Posts()
-	seen := map[string]int{}
-	for _, p := range posts {
-		seen[p.Metadata]++
-	}
-	for md, n := range seen {
-		if n != 1 {
-			t.Errorf("alert %s posted %d times", md, n)
-		}
-	}
-	if len(posts) != 4 {
-		t.Errorf("%d messages in Slack, want 4 (3 metric_new + new_report):\n%s", len(posts), dumpPosts(posts))
-	}
-	var pending int
-	h.db.View(context.Background(), func(tx *store.Tx) error {
-		p, _ := tx.PendingAlerts(100)
-		pending = len(p)
-		return nil
-	})
-	if pending != 0 {
-		t.Errorf("%d alerts still pending after Slack answered again", pending)
-	}
+	h.checkPostedOnce(4) // 3 metric_new and a new_report
 }

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -95,15 +96,10 @@ func TestEphemeralDeliveriesAreRecordedOncePerPass(t *testing.T) {
 			if err != nil || st.Sent != 4 {
 				t.Fatalf("Deliver = %+v, %v; want 4 sent", st, err)
 			}
-			if got := p.pending; !equalInts(got, tc.want) {
+			if got := p.pending; !slices.Equal(got, tc.want) {
 				t.Errorf("pending alerts at each send = %v, want %v", got, tc.want)
 			}
-			var pending, sent int
-			h.db.View(context.Background(), func(tx *store.Tx) error {
-				pending, sent, _, err = tx.OutboxStats()
-				return err
-			})
-			if pending != 0 || sent != 4 {
+			if pending, sent, _ := h.outbox(); pending != 0 || sent != 4 {
 				t.Errorf("after the pass: %d pending, %d sent; want 0, 4", pending, sent)
 			}
 			if got := strings.Count(out.String(), "─\n"); got != 4 {
@@ -173,29 +169,12 @@ func TestEphemeralCrashRepeatsThePassLosesNothing(t *testing.T) {
 	if _, err := h.d.drain(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	var pending, sent int
-	h.db.View(context.Background(), func(tx *store.Tx) error {
-		pending, sent, _, _ = tx.OutboxStats()
-		return nil
-	})
-	if pending != 0 || sent != 3 {
+	if pending, sent, _ := h.outbox(); pending != 0 || sent != 3 {
 		t.Errorf("after restart: %d pending, %d sent; want 0, 3", pending, sent)
 	}
 	if got := strings.Count(out.String(), "─\n"); got != 6 {
 		t.Errorf("%d console messages, want 6 (the unrecorded pass printed again)", got)
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Polls that change something commit through Batch, which bbolt may run
@@ -223,12 +202,8 @@ func TestConcurrentPollsCountEachQueuedAlertOnce(t *testing.T) {
 	if err := h.once(); err != nil {
 		t.Fatal(err)
 	}
-	var alerts int
-	h.db.View(context.Background(), func(tx *store.Tx) error {
-		p, s, f, err := tx.OutboxStats()
-		alerts = p + s + f
-		return err
-	})
+	p, s, f := h.outbox()
+	alerts := p + s + f
 	if alerts == 0 {
 		t.Fatal("no alerts queued")
 	}
