@@ -146,17 +146,36 @@ func (d *Daemon) retainDocuments(ctx context.Context, horizon time.Time, count f
 	if err != nil {
 		return err
 	}
-	linked := map[string]bool{}
+	// The documents to drop are found first and the items read only to
+	// spare the ones an item still leads to, so the pass holds a set as
+	// large as what it drops (usually nothing), not one entry per item.
+	drop := map[string]bool{}
 	if err := d.db.View(ctx, func(tx *store.Tx) error {
-		return tx.ForEachItem(func(it store.Item) error {
-			linked[it.DocID] = true
+		return tx.ForEachSnapshot(func(s store.Snapshot) error {
+			if s.LastSeen.Before(horizon) && !listed(s.Source, s.LastSeen) {
+				drop[s.DocID] = true
+			}
 			return nil
 		})
 	}); err != nil {
 		return err
 	}
+	if len(drop) == 0 {
+		return nil
+	}
+	if err := d.db.View(ctx, func(tx *store.Tx) error {
+		return tx.ForEachItem(func(it store.Item) error {
+			delete(drop, it.DocID)
+			return nil
+		})
+	}); err != nil {
+		return err
+	}
+	if len(drop) == 0 {
+		return nil
+	}
 	n, err = d.db.PruneDocuments(ctx, horizon, func(s store.Snapshot) bool {
-		return linked[s.DocID] || listed(s.Source, s.LastSeen)
+		return !drop[s.DocID] || listed(s.Source, s.LastSeen)
 	})
 	count("documents", n, err)
 	return err
