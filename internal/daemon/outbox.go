@@ -40,7 +40,8 @@ type DeliveryStats struct {
 // backoff (or after Slack's Retry-After); permanent ones are marked failed
 // and logged, never retried. Alerts held for the quiet-hours digest do not
 // hold anything back; once their digest time has come they go out as one
-// message per channel.
+// message per channel. Deliveries through an ephemeral notifier (the
+// console) are recorded together when the pass ends.
 func (d *Daemon) Deliver(ctx context.Context) (stats DeliveryStats, err error) {
 	d.deliverMu.Lock()
 	defer d.deliverMu.Unlock()
