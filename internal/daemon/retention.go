@@ -3,6 +3,8 @@ package daemon
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/figwatch/watcher/internal/config"
@@ -174,8 +176,11 @@ func (d *Daemon) retainDocuments(ctx context.Context, horizon time.Time, count f
 	if len(drop) == 0 {
 		return nil
 	}
-	n, err = d.db.PruneDocuments(ctx, horizon, func(s store.Snapshot) bool {
-		return !drop[s.DocID] || listed(s.Source, s.LastSeen)
+	// An item that came to link one of these since was fetched with it,
+	// which refreshed its LastSeen: DropDocuments checks that again.
+	ids := slices.Sorted(maps.Keys(drop))
+	n, err = d.db.DropDocuments(ctx, ids, horizon, func(s store.Snapshot) bool {
+		return listed(s.Source, s.LastSeen)
 	})
 	count("documents", n, err)
 	return err

@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -543,44 +544,54 @@ func (db *DB) pruneBucket(ctx context.Context, name []byte, drop func(k, v []byt
 		if err != nil {
 			return total, err
 		}
-		if len(cands) > 0 {
-			var n int
-			err := db.Update(ctx, func(tx *Tx) error {
-				n = 0
-				b := tx.tx.Bucket(name)
-				if b == nil {
-					return nil
-				}
-				for _, k := range cands {
-					v := b.Get(k)
-					if v == nil {
-						continue
-					}
-					if ok, err := drop(k, v); err != nil || !ok {
-						if err != nil {
-							return err
-						}
-						continue
-					}
-					if err := b.Delete(k); err != nil {
-						return fmt.Errorf("delete %s %q: %w", name, k, err)
-					}
-					if err := onDelete(tx, k); err != nil {
-						return err
-					}
-					n++
-				}
-				return nil
-			})
-			if err != nil {
-				return total, err
-			}
-			total += n
+		n, err := db.deleteKeys(ctx, name, cands, drop, onDelete)
+		total += n
+		if err != nil {
+			return total, err
 		}
 		if done {
 			return total, nil
 		}
 	}
+}
+
+// deleteKeys deletes, in one transaction, those of keys in the top-level
+// bucket name that still exist and for which drop is still true, calling
+// onDelete for each. It returns how many it deleted.
+func (db *DB) deleteKeys(ctx context.Context, name []byte, keys [][]byte, drop func(k, v []byte) (bool, error), onDelete func(tx *Tx, k []byte) error) (int, error) {
+	if len(keys) == 0 {
+		return 0, nil
+	}
+	var n int
+	err := db.Update(ctx, func(tx *Tx) error {
+		n = 0
+		b := tx.tx.Bucket(name)
+		if b == nil {
+			return nil
+		}
+		for _, k := range keys {
+			v := b.Get(k)
+			if v == nil {
+				continue
+			}
+			ok, err := drop(k, v)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			if err := b.Delete(k); err != nil {
+				return fmt.Errorf("delete %s %q: %w", name, k, err)
+			}
+			if err := onDelete(tx, k); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
 }
 
 // PruneItems deletes the followed feed items not seen since olderThan
@@ -609,36 +620,55 @@ func (db *DB) PruneItems(ctx context.Context, olderThan time.Time, keep func(Ite
 	return n + m, nil
 }
 
-// PruneDocuments deletes the snapshots (and revision histories) of documents
-// last seen before olderThan, and returns how many it deleted. Pick a horizon
-// well beyond how long a feed lists an item: a pruned document that shows up
-// again is new to watcher. keep, when not nil, can spare a document that
-// is old by LastSeen but known to be still listed (its source answered 304
-// since).
-func (db *DB) PruneDocuments(ctx context.Context, olderThan time.Time, keep func(Snapshot) bool) (int, error) {
-	total, err := db.pruneBucket(ctx, bucketDocs, func(k, v []byte) (bool, error) {
-		var s Snapshot
-		if err := decode(v, &s); err != nil {
-			return false, fmt.Errorf("read snapshot %s: %w", k, err)
+// DropDocuments deletes the snapshots (and revision histories) of the
+// documents docIDs that are still last seen before olderThan and not
+// spared by keep, in transactions of at most pruneBatch deletions, and
+// returns how many it deleted. The caller finds the candidates (retention
+// reads snapshots and items to spare what feeds still list or link to);
+// the test is made again here because a poll may have seen a document
+// since. Pick a horizon well beyond how long a feed lists an item: a
+// dropped document that shows up again is new to watcher.
+func (db *DB) DropDocuments(ctx context.Context, docIDs []string, olderThan time.Time, keep func(Snapshot) bool) (int, error) {
+	drop := oldSnapshot(olderThan, keep)
+	total := 0
+	for batch := range slices.Chunk(docIDs, pruneBatch) {
+		keys := make([][]byte, len(batch))
+		for i, id := range batch {
+			keys[i] = []byte(id)
 		}
-		return s.LastSeen.Before(olderThan) && (keep == nil || !keep(s)), nil
-	}, func(tx *Tx, k []byte) error {
-		revs := tx.tx.Bucket(bucketRevisions)
-		if revs == nil {
-			return nil
+		n, err := db.deleteKeys(ctx, bucketDocs, keys, drop, deleteRevisions)
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("drop documents: %w", err)
 		}
-		if err := revs.DeleteBucket(k); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
-			return fmt.Errorf("delete revisions of %s: %w", k, err)
-		}
-		return nil
-	})
-	if err != nil {
-		return total, fmt.Errorf("prune documents: %w", err)
 	}
 	if total > 0 {
 		db.log.Info("pruned documents", "docs", total, "before", olderThan)
 	}
 	return total, nil
+}
+
+// oldSnapshot is the test DropDocuments deletes by.
+func oldSnapshot(olderThan time.Time, keep func(Snapshot) bool) func(k, v []byte) (bool, error) {
+	return func(k, v []byte) (bool, error) {
+		var s Snapshot
+		if err := decode(v, &s); err != nil {
+			return false, fmt.Errorf("read snapshot %s: %w", k, err)
+		}
+		return s.LastSeen.Before(olderThan) && (keep == nil || !keep(s)), nil
+	}
+}
+
+// deleteRevisions drops a deleted document's revision history.
+func deleteRevisions(tx *Tx, k []byte) error {
+	revs := tx.tx.Bucket(bucketRevisions)
+	if revs == nil {
+		return nil
+	}
+	if err := revs.DeleteBucket(k); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+		return fmt.Errorf("delete revisions of %s: %w", k, err)
+	}
+	return nil
 }
 
 // PruneObservations deletes observations made before olderThan, except the

@@ -1120,7 +1120,7 @@ func TestPruneSentWorksInBatches(t *testing.T) {
 	}
 }
 
-func TestPruneDocuments(t *testing.T) {
+func TestDropDocuments(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := openTemp(t, Options{})
@@ -1129,9 +1129,11 @@ func TestPruneDocuments(t *testing.T) {
 			id, hash string
 			seen     time.Time
 		}{
-			{"old", "h1", t0.Add(-100 * 24 * time.Hour)},
-			{"old", "h2", t0.Add(-99 * 24 * time.Hour)}, // gives "old" a revision history
-			{"fresh", "h1", t0},
+			{"old", "h1", t0.Add(-10 * 24 * time.Hour)},
+			{"old", "h2", t0.Add(-9 * 24 * time.Hour)}, // a revision history to drop too
+			{"spared", "h1", t0.Add(-9 * 24 * time.Hour)},
+			{"seen-again", "h1", t0}, // named by the caller, but a poll saw it since
+			{"not-named", "h1", t0.Add(-9 * 24 * time.Hour)},
 		} {
 			s := sampleSnapshot(p.id, p.hash)
 			s.LastSeen = p.seen
@@ -1141,23 +1143,19 @@ func TestPruneDocuments(t *testing.T) {
 		}
 		return nil
 	})
-	n, err := db.PruneDocuments(ctx, t0.Add(-90*24*time.Hour), nil)
+	n, err := db.DropDocuments(ctx, []string{"old", "spared", "seen-again", "unknown"}, t0.Add(-24*time.Hour),
+		func(s Snapshot) bool { return s.DocID == "spared" })
 	if err != nil || n != 1 {
-		t.Fatalf("PruneDocuments = %d, %v; want 1", n, err)
+		t.Fatalf("DropDocuments = %d, %v; want 1", n, err)
 	}
 	view(t, db, func(tx *Tx) error {
-		for _, tc := range []struct {
-			id   string
-			want bool
-		}{{"old", false}, {"fresh", true}} {
-			_, ok, err := tx.Snapshot(tc.id)
-			revs, rerr := tx.Revisions(tc.id)
-			if err != nil || rerr != nil || ok != tc.want {
-				t.Errorf("%s: present %v (%v, %v), want %v", tc.id, ok, err, rerr, tc.want)
+		for id, want := range map[string]bool{"old": false, "spared": true, "seen-again": true, "not-named": true} {
+			if _, ok, err := tx.Snapshot(id); ok != want || err != nil {
+				t.Errorf("%s: present %v (%v), want %v", id, ok, err, want)
 			}
-			if !tc.want && len(revs) != 0 {
-				t.Errorf("%s: %d revisions left", tc.id, len(revs))
-			}
+		}
+		if revs, err := tx.Revisions("old"); len(revs) != 0 || err != nil {
+			t.Errorf("old: %d revisions left (%v)", len(revs), err)
 		}
 		return nil
 	})
@@ -1171,9 +1169,11 @@ func TestPruneFindingNothingWritesNothing(t *testing.T) {
 	db := openTemp(t, Options{})
 	update(t, db, func(tx *Tx) error {
 		for i := range 50 {
-			s := sampleSnapshot(fmt.Sprintf("doc%d", i), "h")
-			s.LastSeen = t0
-			if err := tx.PutSnapshot(s); err != nil {
+			if err := tx.PutItem(Item{Source: "feed", Key: fmt.Sprintf("item%d", i), Hash: "h", Seen: t0}); err != nil {
+				return err
+			}
+			a := &Alert{Kind: "k", Created: t0}
+			if err := tx.Enqueue(a); err != nil {
 				return err
 			}
 		}
@@ -1181,48 +1181,46 @@ func TestPruneFindingNothingWritesNothing(t *testing.T) {
 	})
 	writes := func() int64 { st := db.bolt.Stats(); return st.TxStats.GetWrite() }
 	before := writes()
-	if n, err := db.PruneDocuments(ctx, t0.Add(-time.Hour), nil); n != 0 || err != nil {
-		t.Fatalf("PruneDocuments = %d, %v; want 0, nil", n, err)
-	}
 	if n, err := db.PruneItems(ctx, t0.Add(-time.Hour), nil); n != 0 || err != nil {
 		t.Fatalf("PruneItems = %d, %v; want 0, nil", n, err)
+	}
+	if n, err := db.PruneSent(ctx, t0.Add(time.Hour)); n != 0 || err != nil {
+		t.Fatalf("PruneSent = %d, %v; want 0, nil (every alert pending)", n, err)
 	}
 	if got := writes() - before; got != 0 {
 		t.Errorf("a prune that found nothing wrote %d pages", got)
 	}
 }
 
-// A document refreshed between the read that found it old and the write
+// An item seen again between the read that found it old and the write
 // that deletes it survives: the decision is made again under the writer.
 func TestPruneChecksAgainBeforeDeleting(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := openTemp(t, Options{})
 	update(t, db, func(tx *Tx) error {
-		for _, id := range []string{"refreshed", "stale"} {
-			s := sampleSnapshot(id, "h")
-			s.LastSeen = t0.Add(-48 * time.Hour)
-			if err := tx.PutSnapshot(s); err != nil {
+		for _, key := range []string{"refreshed", "stale"} {
+			if err := tx.PutItem(Item{Source: "feed", Key: key, Hash: "h", Seen: t0.Add(-48 * time.Hour)}); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	asked := map[string]int{}
-	n, err := db.PruneDocuments(ctx, t0.Add(-24*time.Hour), func(s Snapshot) bool {
-		asked[s.DocID]++
+	n, err := db.PruneItems(ctx, t0.Add(-24*time.Hour), func(it Item) bool {
+		asked[it.Key]++
 		// "refreshed" is seen again by a poll after the first look.
-		return s.DocID == "refreshed" && asked[s.DocID] > 1
+		return it.Key == "refreshed" && asked[it.Key] > 1
 	})
 	if err != nil || n != 1 {
-		t.Fatalf("PruneDocuments = %d, %v; want 1", n, err)
+		t.Fatalf("PruneItems = %d, %v; want 1", n, err)
 	}
 	view(t, db, func(tx *Tx) error {
-		if _, ok, _ := tx.Snapshot("refreshed"); !ok {
-			t.Error("a document refreshed before the delete was pruned")
+		if _, ok, _ := tx.Item("feed", "refreshed"); !ok {
+			t.Error("an item seen again before the delete was pruned")
 		}
-		if _, ok, _ := tx.Snapshot("stale"); ok {
-			t.Error("the stale document survived")
+		if _, ok, _ := tx.Item("feed", "stale"); ok {
+			t.Error("the stale item survived")
 		}
 		return nil
 	})
@@ -1390,7 +1388,11 @@ func TestCompactShrinksAndKeepsData(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n, err := db.PruneDocuments(ctx, time.Now().Add(time.Hour), func(s Snapshot) bool { return s.DocID == "d7" }); err != nil || n != 299 {
+	ids := make([]string, 300)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("d%d", i)
+	}
+	if n, err := db.DropDocuments(ctx, ids, time.Now().Add(time.Hour), func(s Snapshot) bool { return s.DocID == "d7" }); err != nil || n != 299 {
 		t.Fatalf("pruned %d, %v", n, err)
 	}
 	db.Close()
