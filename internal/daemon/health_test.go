@@ -307,6 +307,9 @@ func TestOnceRunsRetentionOnlyWhenDue(t *testing.T) {
 	if wait := h.d.retentionDue(context.Background()); wait != 72*time.Hour {
 		t.Errorf("after a run, retention due in %s, want the 72h interval", wait)
 	}
+	if st, err := h.d.Status(context.Background()); err != nil || !st.RetentionRan.Equal(h.clock.Now()) {
+		t.Errorf("status says retention ran at %v (%v), want %v", st.RetentionRan, err, h.clock.Now())
+	}
 	// The feed drops the item; two days on, the document is old but the
 	// last retention pass is not yet an interval old.
 	h.feeds.set("/oig.xml", feedResponse{etag: `"v2"`, body: rss("DHS OIG")})

@@ -61,7 +61,10 @@ func ReadStatus(ctx context.Context, db *store.DB, cfg *config.Config, now time.
 		if out.Outbox.Pending, out.Outbox.Sent, out.Outbox.Failed, err = tx.OutboxStats(); err != nil {
 			return err
 		}
-		out.Outbox.Recent, err = tx.RecentAlerts(20)
+		if out.Outbox.Recent, err = tx.RecentAlerts(20); err != nil {
+			return err
+		}
+		out.RetentionRan, err = tx.RetentionRan()
 		return err
 	})
 	if err != nil {

@@ -120,7 +120,7 @@ metrics:
 		t.Fatalf("status through the daemon: %+v, %v", st.Sources, err)
 	}
 	var out bytes.Buffer
-	if err := WriteStatus(&out, st); err != nil || !strings.Contains(out.String(), "oig") || !strings.Contains(out.String(), "uc_no_nta") {
+	if err := WriteStatus(&out, st); err != nil || !strings.Contains(out.String(), "oig") || !strings.Contains(out.String(), "uc_no_nta") || !strings.Contains(out.String(), "retention last ran") {
 		t.Errorf("status text:\n%s", out.String())
 	}
 

@@ -27,8 +27,8 @@ func WriteStatus(w io.Writer, st web.Status) error {
 		}
 		return t.In(st.Now.Location()).Format("2006-01-02 15:04")
 	}
-	fmt.Fprintf(w, "watcher %s · database %s · outbox: %d pending, %d sent, %d failed\n\n",
-		st.Version, humanBytes(st.DBSize), st.Outbox.Pending, st.Outbox.Sent, st.Outbox.Failed)
+	fmt.Fprintf(w, "watcher %s · database %s, retention last ran %s · outbox: %d pending, %d sent, %d failed\n\n",
+		st.Version, humanBytes(st.DBSize), stamp(st.RetentionRan), st.Outbox.Pending, st.Outbox.Sent, st.Outbox.Failed)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SOURCE\tKIND\tAUTHORITY\tLAST POLL\tSTATUS\tNEXT RUN")
 	var errs []string

@@ -82,7 +82,8 @@ func testStatus() Status {
 					Attempts: 1, LastError: "slack: channel_not_found", Created: now.Add(-2 * time.Hour)},
 			},
 		},
-		DBSize: 3 << 20,
+		DBSize:       3 << 20,
+		RetentionRan: now.Add(-20 * time.Minute),
 	}
 }
 

@@ -175,6 +175,7 @@ type pageView struct {
 	Started   timeView
 	Uptime    string
 	DBSize    string
+	Retention timeView // when retention last ran
 	Sources   []sourceView
 	Healthy   int
 	Failing   int
@@ -250,6 +251,7 @@ func newPageView(st Status) pageView {
 		Generated: tv(now),
 		Started:   tv(st.Started),
 		DBSize:    humanBytes(st.DBSize),
+		Retention: tv(st.RetentionRan),
 		Outbox:    st.Outbox,
 		Sources:   make([]sourceView, 0, len(st.Sources)),
 		Metrics:   make([]metricView, 0, len(st.Metrics)),

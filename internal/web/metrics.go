@@ -108,6 +108,7 @@ type statusCollector struct {
 
 	outboxPending *prometheus.Desc
 	dbSize        *prometheus.Desc
+	retentionRan  *prometheus.Desc
 	failures      *prometheus.Desc
 	lastSuccess   *prometheus.Desc
 	buildDesc     *prometheus.Desc
@@ -122,6 +123,8 @@ func newStatusCollector(version string, st StatusProvider) *statusCollector {
 			"Size of the database file.", nil, nil),
 		failures: prometheus.NewDesc("watcher_source_consecutive_failures",
 			"Polls of a source that failed in a row; 0 while healthy.", []string{"source"}, nil),
+		retentionRan: prometheus.NewDesc("watcher_retention_last_run_timestamp_seconds",
+			"Unix time retention last completed; absent until it has.", nil, nil),
 		lastSuccess: prometheus.NewDesc("watcher_source_last_success_timestamp_seconds",
 			"Unix time of a source's last successful poll; absent until it has one.", []string{"source"}, nil),
 		buildDesc: prometheus.NewDesc("watcher_build_info",
@@ -135,6 +138,7 @@ func newStatusCollector(version string, st StatusProvider) *statusCollector {
 func (c *statusCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.outboxPending
 	ch <- c.dbSize
+	ch <- c.retentionRan
 	ch <- c.failures
 	ch <- c.lastSuccess
 	ch <- c.buildDesc
@@ -158,6 +162,9 @@ func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(c.outboxPending, prometheus.GaugeValue, float64(s.Outbox.Pending))
 	ch <- prometheus.MustNewConstMetric(c.dbSize, prometheus.GaugeValue, float64(s.DBSize))
+	if !s.RetentionRan.IsZero() {
+		ch <- prometheus.MustNewConstMetric(c.retentionRan, prometheus.GaugeValue, float64(s.RetentionRan.UnixNano())/1e9)
+	}
 	for _, src := range s.Sources {
 		ch <- prometheus.MustNewConstMetric(c.failures, prometheus.GaugeValue, float64(src.State.ConsecutiveFailures), src.ID)
 		// A zero time would read as 1970 and set off every "stale for

@@ -39,6 +39,8 @@ type Status struct {
 	Metrics []MetricStatus `json:"metrics"` // config order
 	Outbox  OutboxStatus   `json:"outbox"`
 	DBSize  int64          `json:"db_size"` // bytes
+	// RetentionRan is when retention last completed; zero when it never has.
+	RetentionRan time.Time `json:"retention_ran,omitzero"`
 }
 
 // SourceStatus is one configured source and what polling it last did.
