@@ -45,7 +45,7 @@ metrics:
 
 // harness runs the real daemon code against fake feeds and a fake Slack.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	dir   string
 	cfg   *config.Config
 	db    *store.DB
@@ -63,7 +63,7 @@ type sourceYAML struct {
 	extra               string // more YAML lines for the source, indented by 4
 }
 
-func newHarness(t *testing.T, sources []sourceYAML, extra string) *harness {
+func newHarness(t testing.TB, sources []sourceYAML, extra string) *harness {
 	t.Helper()
 	h := &harness{
 		t: t, dir: t.TempDir(), feeds: newFeedServer(t), slack: fakeslack.New(t),

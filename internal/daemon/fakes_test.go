@@ -38,7 +38,7 @@ type feedRequest struct {
 	Status                       int
 }
 
-func newFeedServer(t *testing.T) *feedServer {
+func newFeedServer(t testing.TB) *feedServer {
 	t.Helper()
 	f := &feedServer{feeds: map[string]feedResponse{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))

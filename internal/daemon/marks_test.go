@@ -41,7 +41,7 @@ type ephemeralPendingAtSend struct{ *pendingAtSend }
 func (ephemeralPendingAtSend) Ephemeral() {}
 
 // enqueueSamples queues one alert per sample event, in order.
-func enqueueSamples(t *testing.T, h *harness, n int) []store.Alert {
+func enqueueSamples(t testing.TB, h *harness, n int) []store.Alert {
 	t.Helper()
 	events := notify.Samples(h.clock.Now())
 	if len(events) < n {
