@@ -176,7 +176,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		errc := make(chan error, 1)
 		if w.cfg.HTTP.Enabled() {
 			if w.cfg.HTTP.Exposed() {
-				w.log.Warn("http.listen is not a loopback address: the status page and /api/backup are reachable from the network", "listen", w.cfg.HTTP.Listen)
+				w.log.Warn("http.listen is not a loopback address: the status page, /api/backup and /debug/pprof are reachable from the network", "listen", w.cfg.HTTP.Listen)
 			}
 			go func() { errc <- web.Serve(ctx, w.cfg.HTTP.Listen, d.HTTPHandler(w.metrics), w.log) }()
 		}

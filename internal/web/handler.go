@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"time"
 
@@ -47,6 +48,16 @@ func Handler(st StatusProvider, m *Metrics, health func() error, log *slog.Logge
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /{$}", s.status)
+	// Go's profiler, as Prometheus and Alertmanager serve it: the listener
+	// is for operators (it serves /api/backup too), and a slow cycle in
+	// production is diagnosed with `go tool pprof http://…/debug/pprof/profile?seconds=20`.
+	// (A profile must end within the server's 30 s write timeout.)
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("POST /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	if m != nil {
 		mux.Handle("GET /metrics", promhttp.InstrumentMetricHandler(m.Registry,
 			promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{

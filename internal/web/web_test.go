@@ -392,3 +392,21 @@ func TestStatusRejectsOtherMethods(t *testing.T) {
 		t.Errorf("POST / = %d, want 405", resp.StatusCode)
 	}
 }
+
+func TestProfilerIsServed(t *testing.T) {
+	t.Parallel()
+	h := Handler(fixedProvider{st: testStatus()}, nil, nil, nil)
+	for _, tc := range []struct{ path, want string }{
+		{"/debug/pprof/", "goroutine"},
+		{"/debug/pprof/heap?debug=1", "heap profile"},
+		{"/debug/pprof/goroutine?debug=1", "goroutine profile"},
+		{"/debug/pprof/cmdline", ""},
+		// A CPU profile is gzipped protobuf: check it is one.
+		{"/debug/pprof/profile?seconds=1", "\x1f\x8b"},
+	} {
+		status, _, body := get(t, h, tc.path)
+		if status != http.StatusOK || !strings.Contains(body, tc.want) {
+			t.Errorf("GET %s = %d, %.80q; want 200 containing %q", tc.path, status, body, tc.want)
+		}
+	}
+}
