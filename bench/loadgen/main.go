@@ -252,6 +252,15 @@ func runDaemon(ctx context.Context, log *slog.Logger, out io.Writer, srv *Server
 	stopErr := d.Stop(time.Minute)
 	if len(samples) > 0 {
 		printDaemon(out, o, samples)
+		// The file only grows (bbolt keeps freed pages for reuse); what
+		// retention bounds is the pages in use, readable once watcher is
+		// gone and its lock with it.
+		if u, err := ReadDBUsage(dbPath); err != nil {
+			log.Warn("database usage after the run", "err", err)
+		} else {
+			fmt.Fprintf(out, "\n4. database after %d cycles: file %.1f MB, pages in use %.1f MB\n", len(samples), mb(u.File), mb(u.Used))
+			printBuckets(out, u)
+		}
 	}
 	return errors.Join(runErr, stopErr)
 }

@@ -233,7 +233,11 @@ func withDaemon(ctx context.Context, path string, stdout, stderr io.Writer,
 		log.Error("slack secret", "config", cfg.Path, "err", err)
 		return exitUsage
 	}
-	db, err := store.Open(cfg.Storage.Path, storeOptions(cfg, log))
+	sopts := storeOptions(cfg, log)
+	// The daemon writes for weeks; `once` opens and closes every cycle
+	// and must not pay for rebuilding the free-page list at each start.
+	sopts.NoFreelistSync = daemonMode
+	db, err := store.Open(cfg.Storage.Path, sopts)
 	if err != nil {
 		log.Error("open database", "err", err)
 		return exitFailure

@@ -1484,3 +1484,49 @@ func TestPruneOfficialValues(t *testing.T) {
 		return nil
 	})
 }
+
+// The daemon opens without freelist sync and `once` with it, on the same
+// file, in either order: each must read what the other wrote and reuse its
+// free pages.
+func TestFreelistSyncModesShareAFile(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "w.db")
+	big := strings.Repeat("x", 3000)
+	for round, nosync := range []bool{true, false, true, false} {
+		db, err := Open(path, Options{NoFreelistSync: nosync, InitialMmapSize: 1 << 20})
+		if err != nil {
+			t.Fatalf("round %d: open: %v", round, err)
+		}
+		if db.bolt.NoFreelistSync != nosync {
+			t.Fatalf("round %d: NoFreelistSync = %v, want %v", round, db.bolt.NoFreelistSync, nosync)
+		}
+		// Churn: write documents, drop the previous round's.
+		var old []string
+		update(t, db, func(tx *Tx) error {
+			for i := range 200 {
+				if err := tx.PutSnapshot(Snapshot{DocID: fmt.Sprintf("r%d-d%d", round, i), Hash: "h", Title: big, LastSeen: t0}); err != nil {
+					return err
+				}
+				old = append(old, fmt.Sprintf("r%d-d%d", round-1, i))
+			}
+			return nil
+		})
+		if round > 0 {
+			if n, err := db.DropDocuments(ctx, old, t0.Add(time.Hour), nil); err != nil || n != 200 {
+				t.Fatalf("round %d: dropped %d, %v", round, n, err)
+			}
+		}
+		view(t, db, func(tx *Tx) error {
+			n := 0
+			err := tx.ForEachSnapshot(func(Snapshot) error { n++; return nil })
+			if err != nil || n != 200 {
+				t.Errorf("round %d: %d documents (%v), want 200", round, n, err)
+			}
+			return nil
+		})
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
