@@ -19,10 +19,7 @@ import (
 // layout before going live.
 func cmdTestAlert(args []string, stdout, stderr io.Writer) int {
 	fs, path := flags("test-alert", stderr)
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	cfg, ok := loadConfig(*path, stderr)
+	cfg, ok := parseConfig(fs, path, args, stderr)
 	if !ok {
 		return exitUsage
 	}
@@ -60,10 +57,7 @@ func cmdTestAlert(args []string, stdout, stderr io.Writer) int {
 func cmdDemo(args []string, stdout, stderr io.Writer) int {
 	fs, path := flags("demo", stderr)
 	serve := fs.String("serve", "", "after the replay, serve its status page at this address (e.g. 127.0.0.1:9464) until Ctrl-C")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	cfg, ok := loadConfig(*path, stderr)
+	cfg, ok := parseConfig(fs, path, args, stderr)
 	if !ok {
 		return exitUsage
 	}

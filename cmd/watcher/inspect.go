@@ -109,10 +109,7 @@ func cmdBackup(args []string, stdout, stderr io.Writer) int {
 
 func cmdCompact(args []string, stdout, stderr io.Writer) int {
 	fs, path := flags("compact", stderr)
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	cfg, ok := loadConfig(*path, stderr)
+	cfg, ok := parseConfig(fs, path, args, stderr)
 	if !ok {
 		return exitUsage
 	}

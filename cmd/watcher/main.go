@@ -117,6 +117,15 @@ func loadConfig(path string, stderr io.Writer) (*config.Config, bool) {
 	return cfg, true
 }
 
+// parseConfig parses a subcommand's arguments and loads the config file
+// they name; false means the error is printed and the exit is exitUsage.
+func parseConfig(fs *flag.FlagSet, path *string, args []string, stderr io.Writer) (*config.Config, bool) {
+	if err := fs.Parse(args); err != nil {
+		return nil, false
+	}
+	return loadConfig(*path, stderr)
+}
+
 // flags is a subcommand's flag set with the --config flag every one has.
 func flags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet("watcher "+name, flag.ContinueOnError)
@@ -131,10 +140,7 @@ func flags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
 
 func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	fs, path := flags("validate", stderr)
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	cfg, ok := loadConfig(*path, stderr)
+	cfg, ok := parseConfig(fs, path, args, stderr)
 	if !ok {
 		return exitUsage
 	}
@@ -222,9 +228,8 @@ func cmdOnce(args []string, stdout, stderr io.Writer) int {
 // hands it to fn; it undoes all of that in reverse order afterwards.
 func withDaemon(ctx context.Context, path string, stdout, stderr io.Writer,
 	fn func(context.Context, *daemon.Daemon, wiring) int, daemonMode bool) int {
-	cfg, err := config.Load(path)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
+	cfg, ok := loadConfig(path, stderr)
+	if !ok {
 		return exitUsage
 	}
 	log := newLogger(cfg, stderr)

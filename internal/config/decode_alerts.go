@@ -164,24 +164,3 @@ func (d *decoder) retention(cfg *Config, m *mapping) {
 	d.durationOrZero(m, "alerts", &r.Alerts)
 	d.duration(m, "interval", &r.Interval)
 }
-
-// durationOrZero decodes a duration where 0 is meaningful (never, off,
-// forever: the field's comment says which). It returns false only when the
-// key holds a bad value (reported); dst then keeps its default.
-func (d *decoder) durationOrZero(m *mapping, key string, dst *Duration) bool {
-	v, n, ok := d.str(m, key)
-	if !ok {
-		return n == nil || isNull(n)
-	}
-	dur, err := ParseDuration(v)
-	switch {
-	case err != nil:
-		d.errorf(n, m.key(key), "%v", err)
-		return false
-	case dur < 0:
-		d.errorf(n, m.key(key), "must not be negative, found %s", quote(v))
-		return false
-	}
-	*dst = dur
-	return true
-}

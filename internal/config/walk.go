@@ -399,6 +399,17 @@ func (d *decoder) integer(m *mapping, key string, dst *int) (*yaml.Node, bool) {
 // duration decodes a positive duration. It returns false only when the key
 // holds a bad value (reported); dst then keeps its default.
 func (d *decoder) duration(m *mapping, key string, dst *Duration) bool {
+	return d.decodeDuration(m, key, dst, false)
+}
+
+// durationOrZero decodes a duration where 0 is meaningful (never, off,
+// forever: the field's comment says which). It returns false only when the
+// key holds a bad value (reported); dst then keeps its default.
+func (d *decoder) durationOrZero(m *mapping, key string, dst *Duration) bool {
+	return d.decodeDuration(m, key, dst, true)
+}
+
+func (d *decoder) decodeDuration(m *mapping, key string, dst *Duration, zeroOK bool) bool {
 	v, n, ok := d.str(m, key)
 	if !ok {
 		return n == nil || isNull(n)
@@ -408,7 +419,10 @@ func (d *decoder) duration(m *mapping, key string, dst *Duration) bool {
 	case err != nil:
 		d.errorf(n, m.key(key), "%v", err)
 		return false
-	case dur <= 0:
+	case zeroOK && dur < 0:
+		d.errorf(n, m.key(key), "must not be negative, found %s", quote(v))
+		return false
+	case !zeroOK && dur <= 0:
 		d.errorf(n, m.key(key), "must be positive, found %s", quote(v))
 		return false
 	}

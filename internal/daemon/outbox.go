@@ -286,10 +286,7 @@ func (d *Daemon) markSent(ctx context.Context, a store.Alert, na notify.Alert, r
 		marks.add(m)
 		return deliverySent, nil
 	}
-	if err := d.writeMarks(ctx, []sentMark{m}); err != nil {
-		return deliverySent, err
-	}
-	return deliverySent, nil
+	return deliverySent, d.writeMarks(ctx, []sentMark{m})
 }
 
 // sentMarks are the records of alerts delivered in this pass and not yet

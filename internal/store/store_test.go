@@ -1306,14 +1306,10 @@ func TestUpdateAndViewAfterClose(t *testing.T) {
 
 func TestItemsAndClaimsRoundTrip(t *testing.T) {
 	t.Parallel()
-	db, err := Open(filepath.Join(t.TempDir(), "w.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTemp(t, Options{})
 	ctx := context.Background()
 	seen := time.Date(2025, 3, 26, 9, 0, 0, 0, time.UTC)
-	err = db.Update(ctx, func(tx *Tx) error {
+	err := db.Update(ctx, func(tx *Tx) error {
 		if err := tx.PutItem(Item{Source: "press", Key: "guid-1", Hash: "h1", DocID: "url:https://example.org/a", Seen: seen}); err != nil {
 			return err
 		}
@@ -1349,11 +1345,7 @@ func TestItemsAndClaimsRoundTrip(t *testing.T) {
 
 func TestRecentAlertsNewestFirst(t *testing.T) {
 	t.Parallel()
-	db, err := Open(filepath.Join(t.TempDir(), "w.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTemp(t, Options{})
 	ctx := context.Background()
 	db.Update(ctx, func(tx *Tx) error {
 		for i := range 5 {
@@ -1418,11 +1410,7 @@ func TestCompactShrinksAndKeepsData(t *testing.T) {
 
 func TestOfficialValuesNearAreDistinctAndOldestFirst(t *testing.T) {
 	t.Parallel()
-	db, err := Open(filepath.Join(t.TempDir(), "w.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTemp(t, Options{})
 	ctx := context.Background()
 	t0 := time.Date(2024, 8, 20, 0, 0, 0, 0, time.UTC)
 	obs := []Observation{
@@ -1463,11 +1451,7 @@ func TestOfficialValuesNearAreDistinctAndOldestFirst(t *testing.T) {
 
 func TestPruneOfficialValues(t *testing.T) {
 	t.Parallel()
-	db, err := Open(filepath.Join(t.TempDir(), "w.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTemp(t, Options{})
 	ctx := context.Background()
 	t0 := time.Date(2024, 8, 20, 0, 0, 0, 0, time.UTC)
 	db.Update(ctx, func(tx *Tx) error {
