@@ -74,7 +74,7 @@ func TestDelta(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			abs, pct, ok := Delta(tc.old, tc.new)
+			abs, pct, ok := delta(tc.old, tc.new)
 			if abs != tc.abs || ok != tc.ok || math.Abs(pct-tc.pct) > 0.001 {
 				t.Errorf("Delta(%v, %v) = %v, %v, %v; want %v, %v, %v", tc.old, tc.new, abs, pct, ok, tc.abs, tc.pct, tc.ok)
 			}
@@ -100,7 +100,7 @@ func TestFormatChange(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got := FormatChange(tc.old, tc.new, tc.unit); got != tc.want {
+			if got := formatChange(tc.old, tc.new, tc.unit); got != tc.want {
 				t.Errorf("FormatChange(%v, %v, %q) = %q, want %q", tc.old, tc.new, tc.unit, got, tc.want)
 			}
 		})
@@ -265,7 +265,7 @@ func TestCutQuote(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got := CutQuote(tc.s, tc.max)
+			got := quoteOf(tc.s).Cut(tc.max)
 			if n := utf8.RuneCountInString(got.String()); n > tc.max {
 				t.Errorf("excerpt is %d runes, want at most %d: %q", n, tc.max, got.String())
 			}
@@ -313,7 +313,7 @@ func TestCutQuote(t *testing.T) {
 func TestCutQuoteNeverSplitsANumberInOneLongToken(t *testing.T) {
 	t.Parallel()
 	q := strings.Repeat("1234567890", 20) + "x233,000y" + strings.Repeat("9876543210", 20)
-	got := CutQuote(stated(q, "233,000"), 40)
+	got := quoteOf(stated(q, "233,000")).Cut(40)
 	if got.Figure != "233,000" {
 		t.Fatalf("Figure = %q", got.Figure)
 	}
