@@ -53,9 +53,18 @@ func AlertBlocks(a notify.Alert) []slackapi.Block {
 	return MessageBlocks(notify.Build(a))
 }
 
-// alertBlocks renders the alert with times in loc.
-func alertBlocks(a notify.Alert, loc *time.Location) []slackapi.Block {
-	return MessageBlocks(notify.BuildIn(a, loc))
+// render is what Send and Update post for an alert: its blocks, and the
+// notification text (what notifications and clients without Block Kit
+// show), with times in the notifier's zone.
+func (n *Notifier) render(a notify.Alert) ([]slackapi.Block, string) {
+	m := notify.BuildIn(a, n.loc)
+	return MessageBlocks(m), fallback(m)
+}
+
+// fallback is a message's notification text: its plain text, escaped,
+// within Slack's length.
+func fallback(m notify.Message) string {
+	return notify.EscapeMrkdwn(notify.Truncate(notify.Text(m), maxFallback))
 }
 
 // MessageBlocks renders a message as Block Kit, the same way whatever the

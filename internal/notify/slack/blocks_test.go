@@ -8,6 +8,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+	// The zone tests load America/New_York wherever the system has no
+	// zoneinfo, as the daemon does (config embeds it too).
+	_ "time/tzdata"
 	"unicode/utf8"
 
 	slackapi "github.com/slack-go/slack"
@@ -386,5 +390,110 @@ func TestClaimSumNoteIsRenderedEscaped(t *testing.T) {
 	}
 	if txt := notify.PlainText(ev); !strings.Contains(strings.Join(strings.Fields(txt), " "), "a sum no official source states") {
 		t.Errorf("plain text lacks the note:\n%s", txt)
+	}
+}
+
+// TestDocumentTextTakesNoFormatting pins #15: a claim whose quotes and
+// titles are full of Slack markup (claim_mismatch_formatting.golden shows
+// the payload) renders none of it. Document text reaches Slack only as
+// rich_text text and link elements, which Slack does not parse, and the
+// only styles are watcher's: the figures and the labels in bold.
+func TestDocumentTextTakesNoFormatting(t *testing.T) {
+	t.Parallel()
+	ev := notifytest.Event(t, "claim_mismatch_formatting")
+	markup := []string{"*bold*", "_it_", "~strike~", "`code`", "<!channel>", "<https://evil|link>", "*Exclusive*", "~January~", "<!here>"}
+	blocks := checkLimits(t, Blocks(ev))
+	var literal strings.Builder
+	for i, b := range blocks {
+		// mrkdwn and the header never carry document text.
+		var mrkdwn []string
+		if b.Text != nil {
+			mrkdwn = append(mrkdwn, b.Text.Text)
+		}
+		for _, f := range b.Fields {
+			mrkdwn = append(mrkdwn, f.Text)
+		}
+		for _, e := range b.Elements {
+			if s, ok := e.Text.(string); ok && b.Type == "context" {
+				mrkdwn = append(mrkdwn, s)
+			}
+		}
+		for _, s := range mrkdwn {
+			for _, m := range markup {
+				if strings.Contains(s, m) {
+					t.Errorf("block %d (%s) carries document markup %q in %q", i, b.Type, m, s)
+				}
+			}
+		}
+		if b.Type != "rich_text" {
+			continue
+		}
+		var walk func(els []element)
+		walk = func(els []element) {
+			for _, e := range els {
+				walk(e.Elements)
+				s, _ := e.Text.(string)
+				if e.Type == "text" || e.Type == "link" {
+					literal.WriteString(s + "\n")
+				}
+				if e.Type != "text" && e.Type != "link" && !strings.HasPrefix(e.Type, "rich_text_") {
+					t.Errorf("block %d: element %q could be a mention or an emoji", i, e.Type)
+				}
+				if e.Style == nil {
+					continue
+				}
+				st := *e.Style
+				figure := s == "32,000" || s == "233,000"
+				label := strings.HasSuffix(s, ": ") && !strings.ContainsAny(s, "*_~`<")
+				if st.Strike || st.Code || st.Underline || st.Highlight || st.Italic || !st.Bold || !(figure || label) {
+					t.Errorf("block %d: %q styled %+v; only figures and labels are bold", i, s, st)
+				}
+			}
+		}
+		walk(b.Elements)
+	}
+	// The markup is all there, as text.
+	for _, m := range markup {
+		if !strings.Contains(literal.String(), m) {
+			t.Errorf("%q is not shown as text", m)
+		}
+	}
+}
+
+func TestNotifierShowsTimesInTheConfiguredZone(t *testing.T) {
+	t.Parallel()
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := New(Options{WebhookURL: "https://hooks.slack.com/services/T0/B0/x", Location: ny})
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks, text := n.render(notify.Alert{Event: notifytest.Event(t, "document_revised")})
+	var all []string
+	for _, b := range decodeBlocks(t, blocks) {
+		all = append(all, b.text())
+		for _, e := range b.Elements {
+			if s, ok := e.Text.(string); ok {
+				all = append(all, s)
+			}
+		}
+	}
+	joined := strings.Join(all, "\n")
+	for _, want := range []string{"*First seen*\n6 Feb 2026 02:45 EST", "*Revised*\n7 Feb 2026 05:15 EST", "|7 Feb 2026 05:15 EST>"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("blocks lack %q:\n%s", want, joined)
+		}
+	}
+	if !strings.Contains(text, "First seen 6 Feb 2026 02:45 EST") {
+		t.Errorf("notification text not in the zone:\n%s", text)
+	}
+	digest, dtext := n.renderDigest(notify.Samples(sampleNow), sampleNow.Add(-11*time.Hour), sampleNow)
+	if ctx := decodeBlocks(t, digest)[1].Elements[0].Text.(string); !strings.Contains(ctx, "|1 Mar 2026 17:00 EST>") {
+		t.Errorf("digest period = %q", ctx)
+	}
+	if !strings.Contains(dtext, "from 1 Mar 2026 17:00 EST to 2 Mar 2026 04:00 EST") {
+		t.Errorf("digest text = %q", dtext)
 	}
 }

@@ -16,10 +16,12 @@ import (
 // needed and ending with "…and N more" when they do not all fit Slack's
 // limits. It is MessageBlocks of notify.BuildDigest.
 func DigestBlocks(events []diff.Event, from, to time.Time) []slackapi.Block {
-	return digestBlocks(events, from, to, time.UTC)
+	return MessageBlocks(notify.BuildDigest(events, from, to, time.UTC))
 }
 
-// digestBlocks is DigestBlocks with times in loc.
-func digestBlocks(events []diff.Event, from, to time.Time, loc *time.Location) []slackapi.Block {
-	return MessageBlocks(notify.BuildDigest(events, from, to, loc))
+// renderDigest is what SendDigest posts: the digest's blocks and
+// notification text, with times in the notifier's zone.
+func (n *Notifier) renderDigest(events []diff.Event, from, to time.Time) ([]slackapi.Block, string) {
+	m := notify.BuildDigest(events, from, to, n.loc)
+	return MessageBlocks(m), fallback(m)
 }
