@@ -407,18 +407,36 @@ func wording(s *diff.Stated) string {
 		return w
 	}
 	n := FormatNumber(s.Value, s.Unit)
-	if q := qualifierWords(s.Qualifier); q != "" {
+	if q := QualifierWords(s.Qualifier, s.Unit); q != "" {
 		return q + " " + n
 	}
 	return n
 }
 
-// qualifierWords is how a qualifier reads before a number.
-func qualifierWords(q string) string {
+// QualifierWords is how a qualifier reads before a number of the given
+// unit when the document's own words were not kept: the one wording of
+// alerts, the status page and its charts.
+//
+// "over" reads "more than": it is how the official reports and most
+// newsrooms word it (AP accepts both, but "more than 291,000" cannot be
+// misread next to a year or a period the way "over 2024" can), and what
+// the extractor keeps as the document's words most of the time, so a
+// rebuilt wording matches the quoted one. "under" follows what is
+// counted: "fewer than" for counted things ("fewer than 32,000
+// children"), "less than" for amounts ("less than 4.1%", "less than $2
+// billion"), and "under" when the unit is unknown, which reads right for
+// both (the old "fewer than 5%" did not).
+func QualifierWords(q, unit string) string {
 	switch q {
 	case "over":
 		return "more than"
 	case "under":
+		switch strings.ToLower(unit) {
+		case "":
+			return "under"
+		case "percent", "%", "pct", "usd", "$":
+			return "less than"
+		}
 		return "fewer than"
 	case "nearly":
 		return "nearly"

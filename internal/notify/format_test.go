@@ -358,3 +358,35 @@ func TestErrorClassification(t *testing.T) {
 		})
 	}
 }
+
+func TestQualifierWords(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, q, unit, want string
+	}{
+		{"over", "over", "children", "more than"},
+		{"over a percentage", "over", "percent", "more than"},
+		{"under a count", "under", "children", "fewer than"},
+		{"under a percentage", "under", "percent", "less than"},
+		{"under money", "under", "usd", "less than"},
+		{"under, unit unknown", "under", "", "under"},
+		{"nearly", "nearly", "", "nearly"},
+		{"approx", "approx", "jobs", "about"},
+		{"up to", "up_to", "usd", "up to"},
+		{"at least", "at_least", "", "at least"},
+		{"exact", "exact", "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := QualifierWords(tc.q, tc.unit); got != tc.want {
+				t.Errorf("QualifierWords(%q, %q) = %q, want %q", tc.q, tc.unit, got, tc.want)
+			}
+		})
+	}
+	// Alerts rebuild a wording the document did not keep the same way.
+	s := diff.Stated{Value: 4.1, Unit: "percent", Qualifier: "under"}
+	if got := wording(&s); got != "less than 4.1%" {
+		t.Errorf("wording = %q", got)
+	}
+}
