@@ -16,8 +16,8 @@ import (
 // to digits and never wraps away from its number.
 const minus = "−"
 
-// Ellipsis marks text that was cut.
-const Ellipsis = "…"
+// ellipsis marks text that was cut.
+const ellipsis = "…"
 
 // FormatNumber renders a figure the way a reporter would write it:
 // 291000 → "291,000"; 4800000 → "4.8 million"; 65 with unit "percent" →
@@ -95,7 +95,7 @@ func grouped(a float64, money bool) string {
 	return b.String()
 }
 
-// Delta returns the change from old to new, absolute and in percent of old.
+// delta returns the change from old to new, absolute and in percent of old.
 // ok is false when old is zero, where a percentage means nothing.
 func delta(old, new float64) (abs float64, pct float64, ok bool) {
 	abs = new - old
@@ -105,7 +105,7 @@ func delta(old, new float64) (abs float64, pct float64, ok bool) {
 	return abs, abs / math.Abs(old) * 100, true
 }
 
-// FormatChange renders the change between two values of one unit:
+// formatChange renders the change between two values of one unit:
 // "−58,000, −19.9%". Counted nouns are left out to keep it short;
 // percentages change by points ("+2 pts, +3.1%").
 func formatChange(old, new float64, unit string) string {
@@ -211,7 +211,7 @@ func Truncate(s string, n int) string {
 		return s
 	}
 	if n == 1 {
-		return Ellipsis
+		return ellipsis
 	}
 	r := []rune(s)[:n-1]
 	// Prefer the last break in the final fifth, so words stay whole.
@@ -221,7 +221,7 @@ func Truncate(s string, n int) string {
 			break
 		}
 	}
-	return strings.TrimRightFunc(string(r), unicode.IsSpace) + Ellipsis
+	return strings.TrimRightFunc(string(r), unicode.IsSpace) + ellipsis
 }
 
 func isBreak(r rune) bool { return unicode.IsSpace(r) && !isGlue(r) }
@@ -343,9 +343,9 @@ func cutHead(s string, n int) string {
 	}
 	kept := strings.TrimLeftFunc(string(r[start:]), unicode.IsSpace)
 	if kept == "" {
-		return Ellipsis + " "
+		return ellipsis + " "
 	}
-	return Ellipsis + kept
+	return ellipsis + kept
 }
 
 // cutTail keeps at most n runes of the start of s (the text after the
@@ -368,16 +368,16 @@ func cutTail(s string, n int) string {
 	}
 	kept := strings.TrimRightFunc(string(r[:end]), unicode.IsSpace)
 	if kept == "" {
-		return " " + Ellipsis
+		return " " + ellipsis
 	}
-	return kept + Ellipsis
+	return kept + ellipsis
 }
 
 func isNumberRune(r rune) bool {
 	return unicode.IsDigit(r) || r == ',' || r == '.' || isGlue(r)
 }
 
-// Label is the metric's name for people: its label, else its id.
+// label is the metric's name for people: its label, else its id.
 func label(ev diff.Event) string {
 	switch {
 	case ev.MetricLabel != "":
@@ -388,7 +388,7 @@ func label(ev diff.Event) string {
 	return "untracked figure"
 }
 
-// SourceName is the event's source for people: its name, else its id.
+// sourceName is the event's source for people: its name, else its id.
 func sourceName(ev diff.Event) string {
 	if ev.SourceName != "" {
 		return Clean(ev.SourceName)
@@ -396,7 +396,7 @@ func sourceName(ev diff.Event) string {
 	return Clean(ev.Source)
 }
 
-// Wording is a stated figure as its document words it ("more than
+// wording is a stated figure as its document words it ("more than
 // 291,000"), or, when the wording was not kept, rebuilt from the qualifier,
 // value and unit.
 func wording(s *diff.Stated) string {
@@ -501,7 +501,7 @@ func reported(s *diff.Stated) time.Time {
 	return s.Seen
 }
 
-// Duration renders how long something lasted, to the minute: "3h12m", "2d4h".
+// duration renders how long something lasted, to the minute: "3h12m", "2d4h".
 func duration(d time.Duration) string {
 	if d < time.Minute {
 		return d.Round(time.Second).String()
@@ -519,7 +519,7 @@ func duration(d time.Duration) string {
 	return strconv.Itoa(int(m)) + "m"
 }
 
-// StatedSource names where a figure was stated: the source's display name,
+// statedSource names where a figure was stated: the source's display name,
 // else its id.
 func statedSource(s *diff.Stated) string {
 	if s == nil {

@@ -278,10 +278,10 @@ func TestCutQuote(t *testing.T) {
 			if got.Figure != tc.figure {
 				t.Errorf("Figure = %q, want %q", got.Figure, tc.figure)
 			}
-			if b := strings.HasPrefix(got.Before, Ellipsis); b != tc.cutB {
+			if b := strings.HasPrefix(got.Before, ellipsis); b != tc.cutB {
 				t.Errorf("Before cut = %v, want %v: %q", b, tc.cutB, got.Before)
 			}
-			if a := strings.HasSuffix(got.After, Ellipsis); a != tc.cutA {
+			if a := strings.HasSuffix(got.After, ellipsis); a != tc.cutA {
 				t.Errorf("After cut = %v, want %v: %q", a, tc.cutA, got.After)
 			}
 			// Cuts fall between words: the text next to an ellipsis is a
@@ -291,13 +291,13 @@ func TestCutQuote(t *testing.T) {
 				words[w] = true
 			}
 			if tc.cutB {
-				first := strings.Fields(strings.TrimPrefix(got.Before, Ellipsis))[0]
+				first := strings.Fields(strings.TrimPrefix(got.Before, ellipsis))[0]
 				if !words[first] {
 					t.Errorf("Before starts mid-word: %q", first)
 				}
 			}
 			if tc.cutA {
-				f := strings.Fields(strings.TrimSuffix(got.After, Ellipsis))
+				f := strings.Fields(strings.TrimSuffix(got.After, ellipsis))
 				if last := f[len(f)-1]; !words[last] {
 					t.Errorf("After ends mid-word: %q", last)
 				}
@@ -317,7 +317,7 @@ func TestCutQuoteNeverSplitsANumberInOneLongToken(t *testing.T) {
 	if got.Figure != "233,000" {
 		t.Fatalf("Figure = %q", got.Figure)
 	}
-	for _, part := range []string{strings.TrimPrefix(got.Before, Ellipsis), strings.TrimSuffix(got.After, Ellipsis)} {
+	for _, part := range []string{strings.TrimPrefix(got.Before, ellipsis), strings.TrimSuffix(got.After, ellipsis)} {
 		if strings.IndexFunc(part, unicode.IsDigit) >= 0 {
 			t.Errorf("a cut number was kept: %q (excerpt %q)", part, got.String())
 		}

@@ -29,7 +29,7 @@ func changeOf(old, new *diff.Stated) string {
 	return formatChange(old.Value, new.Value, new.Unit)
 }
 
-// ChangeLabel names the figure a revision changed.
+// changeLabel names the figure a revision changed.
 func changeLabel(c diff.Change) string {
 	switch {
 	case c.Metric != "":
@@ -56,10 +56,7 @@ func after(c diff.Change) string {
 	return wording(c.After)
 }
 
-// ChangeText is one revised figure, before and after: "32,000 → 43,000".
-func ChangeText(c diff.Change) string { return before(c) + " → " + after(c) }
-
-// DocTitle is the event's document for people: its title, else its URL,
+// docTitle is the event's document for people: its title, else its URL,
 // else its id.
 func docTitle(ev diff.Event) string {
 	for _, s := range []string{ev.Title, titleOf(ev.New), ev.URL, ev.DocID} {
