@@ -28,11 +28,13 @@ func BuildIn(a Alert, loc *time.Location) Message {
 		Source:   sourceName(ev),
 		Metric:   Clean(ev.Metric),
 	}
+	if ev.Kind == diff.ClaimMismatch {
+		m.HeadlineNote = b.pastMatchText(ev)
+	}
 	switch ev.Kind {
 	case diff.MetricChanged, diff.MetricNew:
 		b.metric(&m, ev)
 	case diff.ClaimMismatch:
-		m.HeadlineNote = b.pastMatchText(ev)
 		b.claim(&m, ev)
 	case diff.DocumentRevised:
 		b.revised(&m, ev)
@@ -100,6 +102,19 @@ func (b builder) headline(ev diff.Event) string {
 		return fmt.Sprintf("Source recovered: %s", sourceName(ev))
 	}
 	return fmt.Sprintf("%s: %s %s", Clean(string(ev.Kind)), sourceName(ev), docTitle(ev))
+}
+
+// fullHeadline is the headline with its note, as Message.FullHeadline
+// says it, without building the rest of the message (a digest lists
+// hundreds).
+func (b builder) fullHeadline(ev diff.Event) string {
+	h := b.headline(ev)
+	if ev.Kind == diff.ClaimMismatch {
+		if n := b.pastMatchText(ev); n != "" {
+			h += "; " + n
+		}
+	}
+	return h
 }
 
 // metric is metric_changed and metric_new: the value before and after,

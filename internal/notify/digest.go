@@ -29,7 +29,7 @@ func BuildDigest(events []diff.Event, from, to time.Time, loc *time.Location) Me
 	}
 	list := Part{ItemNoun: "alert", Empty: "No alerts were held."}
 	for _, ev := range events {
-		headline := BuildIn(Alert{Event: ev}, b.loc).FullHeadline()
+		headline := b.fullHeadline(ev)
 		if ev.Metric != "" || ev.MetricLabel != "" {
 			if l := label(ev); !strings.HasPrefix(headline, l) {
 				headline = l + ": " + headline

@@ -3,6 +3,7 @@ package notify
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/figwatch/watcher/internal/diff"
@@ -21,7 +22,7 @@ const (
 // header or a log: "Children not served a notice to appear: more than
 // 291,000 → 233,000 (−58,000, −19.9%)". It is Clean text, not escaped.
 func Headline(ev diff.Event) string {
-	return Build(Alert{Event: ev}).FullHeadline()
+	return builder{loc: time.UTC}.fullHeadline(ev)
 }
 
 // changeOf is the change between two stated figures, in the newer one's unit.
