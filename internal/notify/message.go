@@ -146,9 +146,6 @@ func (q Quote) Cut(max int) Excerpt {
 	return cutQuote(q, max)
 }
 
-// Empty reports whether there is no quote text at all.
-func (q Quote) Empty() bool { return Clean(q.Text) == "" }
-
 // Link is a document a reader may open: ID names the action (stable, for
 // a chat's interactive buttons), Label is what the button says.
 type Link struct {

@@ -497,3 +497,33 @@ func TestNotifierShowsTimesInTheConfiguredZone(t *testing.T) {
 		t.Errorf("digest text = %q", dtext)
 	}
 }
+
+func TestFieldsHoldingMrkdwnStylesArePlainText(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		part notify.Part
+		want slackapi.TextBlockObject
+	}{
+		{"watcher's words", notify.Part{Label: "Was", Value: "more than 291,000", Reported: "10 Dec 2025"},
+			slackapi.TextBlockObject{Type: "mrkdwn", Text: "*Was*\nmore than 291,000\n_reported 10 Dec 2025_", Verbatim: true}},
+		{"a name with < and &", notify.Part{Label: "Claim", Value: "32,000", From: "Smith & <Sons>"},
+			slackapi.TextBlockObject{Type: "mrkdwn", Text: "*Claim*\n32,000\nSmith &amp; &lt;Sons&gt;", Verbatim: true}},
+		{"a name with a style", notify.Part{Label: "Claim", Value: "32,000", Reported: "2 Apr 2025", From: "The *Daily* Paper"},
+			slackapi.TextBlockObject{Type: "plain_text", Text: "Claim\n32,000\nreported 2 Apr 2025\nThe *Daily* Paper"}},
+		{"a wording with a style", notify.Part{Label: "Now", Value: "~233,000", Note: "3h"},
+			slackapi.TextBlockObject{Type: "plain_text", Text: "Now\n~233,000 (3h)"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := field(tc.part)
+			if got.Type != tc.want.Type || got.Text != tc.want.Text || got.Verbatim != tc.want.Verbatim {
+				t.Errorf("field = %s %q verbatim=%v\nwant    %s %q verbatim=%v", got.Type, got.Text, got.Verbatim, tc.want.Type, tc.want.Text, tc.want.Verbatim)
+			}
+			if got.Type == "plain_text" && (got.Emoji == nil || *got.Emoji) {
+				t.Errorf("plain_text field turns :codes: into emoji")
+			}
+		})
+	}
+}
