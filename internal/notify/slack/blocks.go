@@ -134,8 +134,9 @@ func plain(s string) *slackapi.TextBlockObject {
 }
 
 // md is a mrkdwn object marked verbatim, so Slack does not turn bare URLs,
-// #channel names or @here in document text into links or mentions; the
-// links built here are explicit and unaffected.
+// #channel names or @here into links or mentions. It holds only watcher's
+// words, figures and the config's names, escaped (document text goes in
+// rich_text); the dates built here are explicit and unaffected.
 func md(s string) *slackapi.TextBlockObject {
 	return slackapi.NewTextBlockObject(slackapi.MarkdownType, s, false, true)
 }
