@@ -301,12 +301,13 @@ func withDaemon(ctx context.Context, path string, stdout, stderr io.Writer,
 func newNotifier(cfg *config.Config, s config.Secrets, stdout io.Writer, log *slog.Logger) (notify.Notifier, error) {
 	switch {
 	case s.BotToken != "":
-		return slack.Open(slack.Options{Token: s.BotToken.Reveal(), APIURL: cfg.Slack.APIURL, Channel: cfg.Slack.Channel, Logger: log})
+		return slack.Open(slack.Options{Token: s.BotToken.Reveal(), APIURL: cfg.Slack.APIURL, Channel: cfg.Slack.Channel, Logger: log, Location: cfg.Location})
 	case s.WebhookURL != "":
-		return slack.Open(slack.Options{WebhookURL: s.WebhookURL.Reveal(), Logger: log})
+		return slack.Open(slack.Options{WebhookURL: s.WebhookURL.Reveal(), Logger: log, Location: cfg.Location})
 	default:
 		log.Info("no Slack secret set: alerts go to the console", "token_env", cfg.Slack.TokenEnv, "webhook_url_env", cfg.Slack.WebhookURLEnv)
-		return console.New(stdout), nil
+		// Alerts show times in the newsroom's zone (config timezone).
+		return console.New(stdout, console.WithLocation(cfg.Location)), nil
 	}
 }
 

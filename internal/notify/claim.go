@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"fmt"
 	"math"
 	"strings"
 
@@ -18,12 +17,12 @@ const pastMatchTolerance = 0.005
 // Slack's block and message limits.
 const AlsoShown = 10
 
-// PastMatch returns the earlier official value a claim_mismatch's claim
+// pastMatch returns the earlier official value a claim_mismatch's claim
 // repeats: the most recent of ev.Figures (earlier official values of the
 // metric, oldest first) within 0.5% of the claim's value and in the same
 // unit. A past value equal to the current official one (ev.Old) does not
 // count: it was not revised.
-func PastMatch(ev diff.Event) (diff.Stated, bool) {
+func pastMatch(ev diff.Event) (diff.Stated, bool) {
 	if ev.Kind != diff.ClaimMismatch || ev.New == nil {
 		return diff.Stated{}, false
 	}
@@ -40,16 +39,16 @@ func PastMatch(ev diff.Event) (diff.Stated, bool) {
 	return diff.Stated{}, false
 }
 
-// PastMatchText is the line that says a claim repeats a revised official
+// pastMatchText is the line that says a claim repeats a revised official
 // figure, "matches the August 2024 figure, since revised", or "" when it
 // does not.
-func PastMatchText(ev diff.Event) string {
-	p, ok := PastMatch(ev)
+func (b builder) pastMatchText(ev diff.Event) string {
+	p, ok := pastMatch(ev)
 	if !ok {
 		return ""
 	}
-	if t := Reported(&p); !t.IsZero() {
-		return "matches the " + t.UTC().Format("January 2006") + " figure, since revised"
+	if t := reported(&p); !t.IsZero() {
+		return "matches the " + inZone(t, b.loc).Format("January 2006") + " figure, since revised"
 	}
 	return "matches an earlier official figure, since revised"
 }
@@ -67,10 +66,10 @@ func sameUnit(a, b string) bool {
 	return a == "" || b == "" || strings.EqualFold(a, b)
 }
 
-// AlsoReported returns the documents of a.Also worth listing: without the
+// alsoReported returns the documents of a.Also worth listing: without the
 // claim's own document and without repeats of one URL, at most AlsoShown
 // of them, and how many more there are.
-func AlsoReported(a Alert) (shown []diff.Stated, more int) {
+func alsoReported(a Alert) (shown []diff.Stated, more int) {
 	seen := map[string]bool{}
 	if a.Event.New != nil && a.Event.New.URL != "" {
 		seen[a.Event.New.URL] = true
@@ -94,44 +93,13 @@ func AlsoReported(a Alert) (shown []diff.Stated, more int) {
 	return shown, more
 }
 
-// AlsoTitle is how a repeating document is named: its title, else its
+// alsoTitle is how a repeating document is named: its title, else its
 // URL.
-func AlsoTitle(s diff.Stated) string {
+func alsoTitle(s diff.Stated) string {
 	for _, v := range []string{s.Title, s.URL, s.DocID} {
 		if c := Clean(v); c != "" {
 			return c
 		}
 	}
 	return "untitled document"
-}
-
-// AlertText is PlainText of the alert's event followed by the other
-// documents repeating it (Alert.Also), for the console and for Slack's
-// notification fallback.
-func AlertText(a Alert) string {
-	text := PlainText(a.Event)
-	shown, more := AlsoReported(a)
-	if len(shown) == 0 {
-		return text
-	}
-	var t textBuilder
-	t.b.WriteString(text)
-	t.line("Also reported by " + plural(len(shown)+more, "other document") + ":")
-	for _, s := range shown {
-		t.bullet(joinNonEmpty(" ", AlsoTitle(s), parenthesised(joinNonEmpty(", ", StatedSource(&s), Date(Reported(&s))))))
-		if u := Clean(s.URL); u != "" && u != AlsoTitle(s) {
-			t.sub("", u)
-		}
-	}
-	if more > 0 {
-		t.bullet(fmt.Sprintf("…and %d more", more))
-	}
-	return t.b.String()
-}
-
-func parenthesised(s string) string {
-	if s == "" {
-		return ""
-	}
-	return "(" + s + ")"
 }

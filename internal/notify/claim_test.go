@@ -97,11 +97,11 @@ func TestPastMatch(t *testing.T) {
 			t.Parallel()
 			ev := loadEvent(t, "claim_mismatch")
 			tc.mutate(&ev)
-			_, ok := PastMatch(ev)
+			_, ok := pastMatch(ev)
 			if ok != (tc.wantText != "") {
 				t.Errorf("PastMatch ok = %v, want %v", ok, tc.wantText != "")
 			}
-			if got := PastMatchText(ev); got != tc.wantText {
+			if got := (builder{loc: time.UTC}).pastMatchText(ev); got != tc.wantText {
 				t.Errorf("PastMatchText = %q, want %q", got, tc.wantText)
 			}
 		})
@@ -167,7 +167,7 @@ func TestAlsoReported(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			shown, more := AlsoReported(Alert{Event: ev, Also: tc.also})
+			shown, more := alsoReported(Alert{Event: ev, Also: tc.also})
 			var got []string
 			for _, s := range shown {
 				got = append(got, s.Source)

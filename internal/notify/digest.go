@@ -1,67 +1,48 @@
 package notify
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/figwatch/watcher/internal/diff"
 )
 
-// KindName is an event kind for people: "metric changed".
-func KindName(k diff.Kind) string {
+// kindName is an event kind for people: "metric changed".
+func kindName(k diff.Kind) string {
 	return strings.ReplaceAll(Clean(string(k)), "_", " ")
 }
 
-// DigestHeadline is a digest's one-line summary: "3 alerts held from
-// 5 Feb 2026 22:00 UTC to 6 Feb 2026 07:00 UTC".
-func DigestHeadline(n int, from, to time.Time) string {
-	h := plural(n, "alert") + " held"
-	switch {
-	case !from.IsZero() && !to.IsZero():
-		h += " from " + Stamp(from) + " to " + Stamp(to)
-	case !to.IsZero():
-		h += " until " + Stamp(to)
-	case !from.IsZero():
-		h += " since " + Stamp(from)
+// BuildDigest turns the events held back between from and to (quiet
+// hours) into one Message, with times in loc (nil is UTC): the headline
+// counts them, Held is the period, and one list holds an item per event,
+// in the order given: its kind, its headline led by the metric's label
+// when the headline does not name it already (a revised document or a new
+// report), when it happened and the link to open.
+func BuildDigest(events []diff.Event, from, to time.Time, loc *time.Location) Message {
+	b := builder{loc: zoneOrUTC(loc)}
+	m := Message{
+		Kind:     "digest",
+		At:       to,
+		When:     b.stamp(to),
+		Headline: "Digest: " + plural(len(events), "alert") + " held",
+		Held:     &Period{From: from, To: to, FromText: b.stamp(from), ToText: b.stamp(to)},
 	}
-	return h
-}
-
-// DigestEntry is one held event as a digest lists it: the event's
-// headline, led by the metric's label when the headline does not name it
-// already (a revised document or a new report), and the link to open.
-// Both are Clean text.
-func DigestEntry(ev diff.Event) (headline, link string) {
-	headline = Headline(ev)
-	if ev.Metric != "" || ev.MetricLabel != "" {
-		if l := Label(ev); !strings.HasPrefix(headline, l) {
-			headline = l + ": " + headline
-		}
-	}
-	return headline, docURL(ev)
-}
-
-// DigestText is the plain-text digest of events held between from and to
-// (quiet hours): a summary line, then one entry per event in the order
-// given, each its kind, headline and link.
-func DigestText(events []diff.Event, from, to time.Time) string {
-	var t textBuilder
-	t.line("Digest: " + DigestHeadline(len(events), from, to))
-	if len(events) == 0 {
-		return t.b.String()
-	}
-	t.blank()
+	list := Part{ItemNoun: "alert", Empty: "No alerts were held."}
 	for _, ev := range events {
-		h, link := DigestEntry(ev)
-		line := fmt.Sprintf("[%s] %s", KindName(ev.Kind), h)
-		if !ev.At.IsZero() {
-			line += " · " + Stamp(ev.At)
+		headline := b.fullHeadline(ev)
+		if ev.Metric != "" || ev.MetricLabel != "" {
+			if l := label(ev); !strings.HasPrefix(headline, l) {
+				headline = l + ": " + headline
+			}
 		}
-		t.bullet(line)
-		if link != "" {
-			t.sub("", link)
-		}
+		list.Items = append(list.Items, Item{Tag: kindName(ev.Kind), Text: headline, When: b.stamp(ev.At), URL: docURL(ev)})
 	}
-	return t.b.String()
+	m.Parts = []Part{list}
+	return m
+}
+
+// DigestText is the plain-text digest of events held between from and to,
+// times in UTC: Text of BuildDigest.
+func DigestText(events []diff.Event, from, to time.Time) string {
+	return Text(BuildDigest(events, from, to, time.UTC))
 }

@@ -16,8 +16,8 @@ import (
 // to digits and never wraps away from its number.
 const minus = "−"
 
-// Ellipsis marks text that was cut.
-const Ellipsis = "…"
+// ellipsis marks text that was cut.
+const ellipsis = "…"
 
 // FormatNumber renders a figure the way a reporter would write it:
 // 291000 → "291,000"; 4800000 → "4.8 million"; 65 with unit "percent" →
@@ -95,9 +95,9 @@ func grouped(a float64, money bool) string {
 	return b.String()
 }
 
-// Delta returns the change from old to new, absolute and in percent of old.
+// delta returns the change from old to new, absolute and in percent of old.
 // ok is false when old is zero, where a percentage means nothing.
-func Delta(old, new float64) (abs float64, pct float64, ok bool) {
+func delta(old, new float64) (abs float64, pct float64, ok bool) {
 	abs = new - old
 	if old == 0 {
 		return abs, 0, false
@@ -105,11 +105,11 @@ func Delta(old, new float64) (abs float64, pct float64, ok bool) {
 	return abs, abs / math.Abs(old) * 100, true
 }
 
-// FormatChange renders the change between two values of one unit:
+// formatChange renders the change between two values of one unit:
 // "−58,000, −19.9%". Counted nouns are left out to keep it short;
 // percentages change by points ("+2 pts, +3.1%").
-func FormatChange(old, new float64, unit string) string {
-	abs, pct, ok := Delta(old, new)
+func formatChange(old, new float64, unit string) string {
+	abs, pct, ok := delta(old, new)
 	var a string
 	switch strings.ToLower(unit) {
 	case "percent", "%", "pct":
@@ -211,7 +211,7 @@ func Truncate(s string, n int) string {
 		return s
 	}
 	if n == 1 {
-		return Ellipsis
+		return ellipsis
 	}
 	r := []rune(s)[:n-1]
 	// Prefer the last break in the final fifth, so words stay whole.
@@ -221,7 +221,7 @@ func Truncate(s string, n int) string {
 			break
 		}
 	}
-	return strings.TrimRightFunc(string(r), unicode.IsSpace) + Ellipsis
+	return strings.TrimRightFunc(string(r), unicode.IsSpace) + ellipsis
 }
 
 func isBreak(r rune) bool { return unicode.IsSpace(r) && !isGlue(r) }
@@ -249,31 +249,29 @@ func (e Excerpt) String() string { return e.Before + e.Figure + e.After }
 // Empty reports whether there is no quote at all.
 func (e Excerpt) Empty() bool { return e.Before == "" && e.Figure == "" && e.After == "" }
 
-// CutQuote returns the quote of s in at most max runes, centred on the
-// figure (located by s.Mark, or by searching s.Text when the mark is
-// missing or does not fit the quote). Cuts fall between words, never inside
-// a number.
-func CutQuote(s diff.Stated, max int) Excerpt {
-	q := s.Quote
-	lo, hi, found := mark(q, s.Mark, s.Text)
+// cutQuote returns q in at most max runes, centred on its figure. Cuts
+// fall between words, never inside a number.
+func cutQuote(q Quote, max int) Excerpt {
+	t := q.Text
+	lo, hi := q.Figure[0], q.Figure[1]
 	var e Excerpt
-	if found {
-		e = Excerpt{Before: collapse(q[:lo]), Figure: collapse(q[lo:hi]), After: collapse(q[hi:])}
+	if lo >= 0 && lo < hi && hi <= len(t) {
+		e = Excerpt{Before: collapse(t[:lo]), Figure: collapse(t[lo:hi]), After: collapse(t[hi:])}
 	} else {
-		e = Excerpt{After: collapse(q)}
+		e = Excerpt{After: collapse(t)}
 	}
 	e.Before = strings.TrimLeftFunc(e.Before, unicode.IsSpace)
 	e.After = strings.TrimRightFunc(e.After, unicode.IsSpace)
 	if e.Before == "" && e.Figure == "" {
 		e.After = strings.TrimLeftFunc(e.After, unicode.IsSpace)
 	}
-	e.Page = s.Page
+	e.Page = q.Page
 	nb, nf, na := utf8.RuneCountInString(e.Before), utf8.RuneCountInString(e.Figure), utf8.RuneCountInString(e.After)
 	if nb+nf+na <= max {
 		return e
 	}
 	if nf+2 > max {
-		return Excerpt{Figure: Truncate(e.Figure, max), Page: s.Page}
+		return Excerpt{Figure: Truncate(e.Figure, max), Page: q.Page}
 	}
 	// Share what the figure leaves (minus an ellipsis each side) between the
 	// two sides, giving one side's unused share to the other.
@@ -294,6 +292,17 @@ func CutQuote(s diff.Stated, max int) Excerpt {
 		e.After = cutTail(e.After, aAllow)
 	}
 	return e
+}
+
+// quoteOf is a stated figure's quote with the figure located by s.Mark,
+// or by searching the quote for s.Text when the mark is missing or does
+// not fit the quote.
+func quoteOf(s diff.Stated) Quote {
+	q := Quote{Text: s.Quote, Page: s.Page}
+	if lo, hi, ok := mark(s.Quote, s.Mark, s.Text); ok {
+		q.Figure = [2]int{lo, hi}
+	}
+	return q
 }
 
 // mark finds the figure's byte range in q.
@@ -334,9 +343,9 @@ func cutHead(s string, n int) string {
 	}
 	kept := strings.TrimLeftFunc(string(r[start:]), unicode.IsSpace)
 	if kept == "" {
-		return Ellipsis + " "
+		return ellipsis + " "
 	}
-	return Ellipsis + kept
+	return ellipsis + kept
 }
 
 // cutTail keeps at most n runes of the start of s (the text after the
@@ -359,17 +368,17 @@ func cutTail(s string, n int) string {
 	}
 	kept := strings.TrimRightFunc(string(r[:end]), unicode.IsSpace)
 	if kept == "" {
-		return " " + Ellipsis
+		return " " + ellipsis
 	}
-	return kept + Ellipsis
+	return kept + ellipsis
 }
 
 func isNumberRune(r rune) bool {
 	return unicode.IsDigit(r) || r == ',' || r == '.' || isGlue(r)
 }
 
-// Label is the metric's name for people: its label, else its id.
-func Label(ev diff.Event) string {
+// label is the metric's name for people: its label, else its id.
+func label(ev diff.Event) string {
 	switch {
 	case ev.MetricLabel != "":
 		return Clean(ev.MetricLabel)
@@ -379,18 +388,18 @@ func Label(ev diff.Event) string {
 	return "untracked figure"
 }
 
-// SourceName is the event's source for people: its name, else its id.
-func SourceName(ev diff.Event) string {
+// sourceName is the event's source for people: its name, else its id.
+func sourceName(ev diff.Event) string {
 	if ev.SourceName != "" {
 		return Clean(ev.SourceName)
 	}
 	return Clean(ev.Source)
 }
 
-// Wording is a stated figure as its document words it ("more than
+// wording is a stated figure as its document words it ("more than
 // 291,000"), or, when the wording was not kept, rebuilt from the qualifier,
 // value and unit.
-func Wording(s *diff.Stated) string {
+func wording(s *diff.Stated) string {
 	if s == nil {
 		return "(none)"
 	}
@@ -398,18 +407,36 @@ func Wording(s *diff.Stated) string {
 		return w
 	}
 	n := FormatNumber(s.Value, s.Unit)
-	if q := qualifierWords(s.Qualifier); q != "" {
+	if q := QualifierWords(s.Qualifier, s.Unit); q != "" {
 		return q + " " + n
 	}
 	return n
 }
 
-// qualifierWords is how a qualifier reads before a number.
-func qualifierWords(q string) string {
+// QualifierWords is how a qualifier reads before a number of the given
+// unit when the document's own words were not kept: the one wording of
+// alerts, the status page and its charts.
+//
+// "over" reads "more than": it is how the official reports and most
+// newsrooms word it (AP accepts both, but "more than 291,000" cannot be
+// misread next to a year or a period the way "over 2024" can), and what
+// the extractor keeps as the document's words most of the time, so a
+// rebuilt wording matches the quoted one. "under" follows what is
+// counted: "fewer than" for counted things ("fewer than 32,000
+// children"), "less than" for amounts ("less than 4.1%", "less than $2
+// billion"), and "under" when the unit is unknown, which reads right for
+// both (the old "fewer than 5%" did not).
+func QualifierWords(q, unit string) string {
 	switch q {
 	case "over":
 		return "more than"
 	case "under":
+		switch strings.ToLower(unit) {
+		case "":
+			return "under"
+		case "percent", "%", "pct", "usd", "$":
+			return "less than"
+		}
 		return "fewer than"
 	case "nearly":
 		return "nearly"
@@ -423,27 +450,48 @@ func qualifierWords(q string) string {
 	return ""
 }
 
-// Date formats a calendar date for people: "2 Jan 2026", in UTC so every
-// reader and every golden file agrees; "" for the zero time.
-func Date(t time.Time) string {
+// Date formats a calendar date for people: "2 Jan 2026", in UTC; "" for
+// the zero time. Renderers of alerts show dates in the newsroom's zone
+// instead (see BuildIn).
+func Date(t time.Time) string { return dateIn(t, time.UTC) }
+
+// dateIn formats the day t falls on in loc: "2 Jan 2026"; "" for the zero
+// time. A time at exactly midnight UTC is a calendar date without a time
+// of day (a report's publication date, as feeds and pages give it), so it
+// keeps its day in every zone: 20 Aug 2024 must not read 19 Aug in New
+// York.
+func dateIn(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format("2 Jan 2006")
+	return inZone(t, loc).Format("2 Jan 2006")
 }
 
-// Stamp formats an instant for people: "2 Jan 2026 15:04 UTC"; "" for the
-// zero time.
-func Stamp(t time.Time) string {
+// stampIn formats an instant for people in loc, always with the zone's
+// name so no reader has to guess: "2 Jan 2026 15:04 UTC", "1 Dec 2026
+// 16:50 EST"; "" for the zero time.
+func stampIn(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format("2 Jan 2006 15:04 MST")
+	return t.In(loc).Format("2 Jan 2006 15:04 MST")
 }
 
-// Reported is when a stated figure was published, else when watcher first
+// inZone is t in loc, except for a calendar date (midnight UTC), which
+// stays as it is (see dateIn).
+func inZone(t time.Time, loc *time.Location) time.Time {
+	if loc == nil {
+		loc = time.UTC
+	}
+	if u := t.UTC(); u.Hour() == 0 && u.Minute() == 0 && u.Second() == 0 && u.Nanosecond() == 0 {
+		return u
+	}
+	return t.In(loc)
+}
+
+// reported is when a stated figure was published, else when watcher first
 // saw it.
-func Reported(s *diff.Stated) time.Time {
+func reported(s *diff.Stated) time.Time {
 	if s == nil {
 		return time.Time{}
 	}
@@ -453,8 +501,8 @@ func Reported(s *diff.Stated) time.Time {
 	return s.Seen
 }
 
-// Duration renders how long something lasted, to the minute: "3h12m", "2d4h".
-func Duration(d time.Duration) string {
+// duration renders how long something lasted, to the minute: "3h12m", "2d4h".
+func duration(d time.Duration) string {
 	if d < time.Minute {
 		return d.Round(time.Second).String()
 	}
@@ -471,9 +519,9 @@ func Duration(d time.Duration) string {
 	return strconv.Itoa(int(m)) + "m"
 }
 
-// StatedSource names where a figure was stated: the source's display name,
+// statedSource names where a figure was stated: the source's display name,
 // else its id.
-func StatedSource(s *diff.Stated) string {
+func statedSource(s *diff.Stated) string {
 	if s == nil {
 		return ""
 	}

@@ -74,7 +74,7 @@ func TestDelta(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			abs, pct, ok := Delta(tc.old, tc.new)
+			abs, pct, ok := delta(tc.old, tc.new)
 			if abs != tc.abs || ok != tc.ok || math.Abs(pct-tc.pct) > 0.001 {
 				t.Errorf("Delta(%v, %v) = %v, %v, %v; want %v, %v, %v", tc.old, tc.new, abs, pct, ok, tc.abs, tc.pct, tc.ok)
 			}
@@ -100,7 +100,7 @@ func TestFormatChange(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got := FormatChange(tc.old, tc.new, tc.unit); got != tc.want {
+			if got := formatChange(tc.old, tc.new, tc.unit); got != tc.want {
 				t.Errorf("FormatChange(%v, %v, %q) = %q, want %q", tc.old, tc.new, tc.unit, got, tc.want)
 			}
 		})
@@ -265,7 +265,7 @@ func TestCutQuote(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got := CutQuote(tc.s, tc.max)
+			got := quoteOf(tc.s).Cut(tc.max)
 			if n := utf8.RuneCountInString(got.String()); n > tc.max {
 				t.Errorf("excerpt is %d runes, want at most %d: %q", n, tc.max, got.String())
 			}
@@ -278,10 +278,10 @@ func TestCutQuote(t *testing.T) {
 			if got.Figure != tc.figure {
 				t.Errorf("Figure = %q, want %q", got.Figure, tc.figure)
 			}
-			if b := strings.HasPrefix(got.Before, Ellipsis); b != tc.cutB {
+			if b := strings.HasPrefix(got.Before, ellipsis); b != tc.cutB {
 				t.Errorf("Before cut = %v, want %v: %q", b, tc.cutB, got.Before)
 			}
-			if a := strings.HasSuffix(got.After, Ellipsis); a != tc.cutA {
+			if a := strings.HasSuffix(got.After, ellipsis); a != tc.cutA {
 				t.Errorf("After cut = %v, want %v: %q", a, tc.cutA, got.After)
 			}
 			// Cuts fall between words: the text next to an ellipsis is a
@@ -291,13 +291,13 @@ func TestCutQuote(t *testing.T) {
 				words[w] = true
 			}
 			if tc.cutB {
-				first := strings.Fields(strings.TrimPrefix(got.Before, Ellipsis))[0]
+				first := strings.Fields(strings.TrimPrefix(got.Before, ellipsis))[0]
 				if !words[first] {
 					t.Errorf("Before starts mid-word: %q", first)
 				}
 			}
 			if tc.cutA {
-				f := strings.Fields(strings.TrimSuffix(got.After, Ellipsis))
+				f := strings.Fields(strings.TrimSuffix(got.After, ellipsis))
 				if last := f[len(f)-1]; !words[last] {
 					t.Errorf("After ends mid-word: %q", last)
 				}
@@ -313,11 +313,11 @@ func TestCutQuote(t *testing.T) {
 func TestCutQuoteNeverSplitsANumberInOneLongToken(t *testing.T) {
 	t.Parallel()
 	q := strings.Repeat("1234567890", 20) + "x233,000y" + strings.Repeat("9876543210", 20)
-	got := CutQuote(stated(q, "233,000"), 40)
+	got := quoteOf(stated(q, "233,000")).Cut(40)
 	if got.Figure != "233,000" {
 		t.Fatalf("Figure = %q", got.Figure)
 	}
-	for _, part := range []string{strings.TrimPrefix(got.Before, Ellipsis), strings.TrimSuffix(got.After, Ellipsis)} {
+	for _, part := range []string{strings.TrimPrefix(got.Before, ellipsis), strings.TrimSuffix(got.After, ellipsis)} {
 		if strings.IndexFunc(part, unicode.IsDigit) >= 0 {
 			t.Errorf("a cut number was kept: %q (excerpt %q)", part, got.String())
 		}
@@ -356,5 +356,37 @@ func TestErrorClassification(t *testing.T) {
 				t.Errorf("the cause is not reachable with errors.Is")
 			}
 		})
+	}
+}
+
+func TestQualifierWords(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, q, unit, want string
+	}{
+		{"over", "over", "children", "more than"},
+		{"over a percentage", "over", "percent", "more than"},
+		{"under a count", "under", "children", "fewer than"},
+		{"under a percentage", "under", "percent", "less than"},
+		{"under money", "under", "usd", "less than"},
+		{"under, unit unknown", "under", "", "under"},
+		{"nearly", "nearly", "", "nearly"},
+		{"approx", "approx", "jobs", "about"},
+		{"up to", "up_to", "usd", "up to"},
+		{"at least", "at_least", "", "at least"},
+		{"exact", "exact", "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := QualifierWords(tc.q, tc.unit); got != tc.want {
+				t.Errorf("QualifierWords(%q, %q) = %q, want %q", tc.q, tc.unit, got, tc.want)
+			}
+		})
+	}
+	// Alerts rebuild a wording the document did not keep the same way.
+	s := diff.Stated{Value: 4.1, Unit: "percent", Qualifier: "under"}
+	if got := wording(&s); got != "less than 4.1%" {
+		t.Errorf("wording = %q", got)
 	}
 }

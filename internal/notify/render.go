@@ -3,6 +3,7 @@ package notify
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/figwatch/watcher/internal/diff"
@@ -21,56 +22,16 @@ const (
 // header or a log: "Children not served a notice to appear: more than
 // 291,000 → 233,000 (−58,000, −19.9%)". It is Clean text, not escaped.
 func Headline(ev diff.Event) string {
-	switch ev.Kind {
-	case diff.MetricChanged:
-		if ev.Old == nil || ev.New == nil {
-			return fmt.Sprintf("%s: now %s", Label(ev), Wording(ev.New))
-		}
-		return fmt.Sprintf("%s: %s → %s (%s)", Label(ev), Wording(ev.Old), Wording(ev.New), changeOf(ev.Old, ev.New))
-	case diff.MetricNew:
-		return fmt.Sprintf("%s: %s (new metric)", Label(ev), Wording(ev.New))
-	case diff.ClaimMismatch:
-		if ev.Old == nil {
-			h := fmt.Sprintf("%s: %s claims %s", Label(ev), SourceName(ev), Wording(ev.New))
-			if ev.Note != "" {
-				h += ", a sum of official figures"
-			}
-			return h
-		}
-		h := fmt.Sprintf("%s: %s claims %s, official figure is %s (%s)",
-			Label(ev), SourceName(ev), Wording(ev.New), Wording(ev.Old), changeOf(ev.Old, ev.New))
-		// A repeated, since-revised official figure is the likeliest
-		// explanation of a mismatch: say so where the preview shows it.
-		if m := PastMatchText(ev); m != "" {
-			h += "; " + m
-		}
-		return h
-	case diff.DocumentRevised:
-		if len(ev.Changes) == 1 {
-			c := ev.Changes[0]
-			return fmt.Sprintf("Revised: %s: %s → %s", DocTitle(ev), before(c), after(c))
-		}
-		return fmt.Sprintf("Revised: %s: %d figures changed", DocTitle(ev), len(ev.Changes))
-	case diff.NewReport:
-		return fmt.Sprintf("New report from %s: %s (%s)", SourceName(ev), DocTitle(ev), plural(len(ev.Figures), "tracked figure"))
-	case diff.SourceFailing:
-		return fmt.Sprintf("Source failing: %s: %s", SourceName(ev), Truncate(Clean(ev.Error), headlineErrMax))
-	case diff.SourceRecovered:
-		if !ev.FailingSince.IsZero() && !ev.At.IsZero() && ev.At.After(ev.FailingSince) {
-			return fmt.Sprintf("Source recovered: %s after %s failing", SourceName(ev), Duration(ev.At.Sub(ev.FailingSince)))
-		}
-		return fmt.Sprintf("Source recovered: %s", SourceName(ev))
-	}
-	return fmt.Sprintf("%s: %s %s", Clean(string(ev.Kind)), SourceName(ev), DocTitle(ev))
+	return builder{loc: time.UTC}.fullHeadline(ev)
 }
 
 // changeOf is the change between two stated figures, in the newer one's unit.
 func changeOf(old, new *diff.Stated) string {
-	return FormatChange(old.Value, new.Value, new.Unit)
+	return formatChange(old.Value, new.Value, new.Unit)
 }
 
-// ChangeLabel names the figure a revision changed.
-func ChangeLabel(c diff.Change) string {
+// changeLabel names the figure a revision changed.
+func changeLabel(c diff.Change) string {
 	switch {
 	case c.Metric != "":
 		return Clean(c.Metric)
@@ -86,22 +47,19 @@ func before(c diff.Change) string {
 	if c.Before == nil {
 		return "(not stated)"
 	}
-	return Wording(c.Before)
+	return wording(c.Before)
 }
 
 func after(c diff.Change) string {
 	if c.After == nil {
 		return "(removed)"
 	}
-	return Wording(c.After)
+	return wording(c.After)
 }
 
-// ChangeText is one revised figure, before and after: "32,000 → 43,000".
-func ChangeText(c diff.Change) string { return before(c) + " → " + after(c) }
-
-// DocTitle is the event's document for people: its title, else its URL,
+// docTitle is the event's document for people: its title, else its URL,
 // else its id.
-func DocTitle(ev diff.Event) string {
+func docTitle(ev diff.Event) string {
 	for _, s := range []string{ev.Title, titleOf(ev.New), ev.URL, ev.DocID} {
 		if t := Clean(s); t != "" {
 			return t
@@ -125,123 +83,159 @@ func plural(n int, noun string) string {
 }
 
 // PlainText is the event as text for a terminal or a notification
-// fallback: the headline, then one labelled line per fact, wrapped at 80
-// columns, with the quote's figure between asterisks. Text from documents
-// is Clean; nothing is escaped (escape it for mrkdwn before sending it to
-// Slack).
+// fallback (Text of its Message, times in UTC).
 func PlainText(ev diff.Event) string {
+	return Text(Build(Alert{Event: ev}))
+}
+
+// AlertText is PlainText of the alert's event followed by the other
+// documents repeating it (Alert.Also), for the console and for Slack's
+// notification fallback.
+func AlertText(a Alert) string { return Text(Build(a)) }
+
+// Text renders a message as plain text for a terminal or a notification
+// fallback: the headline, then one labelled row per part, wrapped at 80
+// columns, with each quote's figure between asterisks, then the documents
+// repeating a claim. Nothing is escaped: escape it for mrkdwn before
+// sending it to Slack.
+func Text(m Message) string {
 	var t textBuilder
-	t.line(Headline(ev))
+	t.line(m.FullHeadline() + m.Held.text())
 	t.blank()
-	switch ev.Kind {
-	case diff.MetricChanged, diff.MetricNew:
-		if ev.Kind == diff.MetricChanged && ev.Old != nil {
-			t.row("Was", reportedWording(ev.Old))
-		}
-		t.row("Now", reportedWording(ev.New))
-		if ev.Kind == diff.MetricChanged && ev.Old != nil && ev.New != nil {
-			t.row("Change", changeOf(ev.Old, ev.New))
-		}
-		t.row("Source", sourceWithAuthority(ev))
-		t.row("Report", DocTitle(ev))
-		t.row("Link", docURL(ev))
-		if ev.Kind == diff.MetricChanged && ev.Old != nil && ev.Old.URL != "" && ev.Old.URL != docURL(ev) {
-			t.row("Was in", joinNonEmpty(" ", Clean(ev.Old.Title), Clean(ev.Old.URL)))
-		}
-		if ev.New != nil {
-			t.row("Quote", PlainQuote(CutQuote(*ev.New, plainQuoteMax)))
-		}
-	case diff.ClaimMismatch:
-		t.statedBlock("Claim", ev.New, SourceName(ev))
-		if ev.Old != nil {
-			t.statedBlock("Official", ev.Old, StatedSource(ev.Old))
-			t.row("Difference", changeOf(ev.Old, ev.New)+" against the official figure")
-		}
-		if ev.Note != "" {
-			t.row("Note", Clean(ev.Note))
-		}
-		if p, ok := PastMatch(ev); ok {
-			t.row("Note", "The claim "+PastMatchText(ev)+": "+joinNonEmpty(", ", Wording(&p), StatedSource(&p), Date(Reported(&p))))
-			indent := strings.Repeat(" ", plainKeyWidth)
-			for _, v := range []string{Clean(p.Title), Clean(p.URL)} {
+	for _, p := range m.Parts {
+		t.part(p)
+	}
+	t.also(m)
+	return strings.TrimRight(t.b.String(), "\n") + "\n"
+}
+
+// text is the period after a digest's headline: " from 1 Mar 2026 22:00
+// UTC to 2 Mar 2026 09:00 UTC".
+func (p *Period) text() string {
+	switch {
+	case p == nil:
+		return ""
+	case p.FromText != "" && p.ToText != "":
+		return " from " + p.FromText + " to " + p.ToText
+	case p.ToText != "":
+		return " until " + p.ToText
+	case p.FromText != "":
+		return " since " + p.FromText
+	}
+	return ""
+}
+
+// part writes one part: a fact on its row with its document and quote
+// below, text on its row, a document's title and link, a quote, or a
+// list of bullets.
+func (t *textBuilder) part(p Part) {
+	indent := strings.Repeat(" ", plainKeyWidth)
+	switch {
+	case p.Items == nil && p.Value != "":
+		t.row(p.Label, factLine(p))
+		if p.Doc != nil {
+			for _, v := range []string{p.Doc.Title, p.Doc.URL} {
 				if v != "" {
 					t.wrapped(indent, indent, v)
 				}
 			}
 		}
-	case diff.DocumentRevised:
-		t.row("Document", DocTitle(ev))
-		t.row("Link", docURL(ev))
-		t.row("Source", sourceWithAuthority(ev))
-		t.row("First seen", Stamp(ev.FirstSeen))
-		t.row("Revised", Stamp(ev.At))
-		t.row("Changes", plural(len(ev.Changes), "figure"))
-		for _, c := range ev.Changes {
-			t.bullet(ChangeLabel(c) + ": " + ChangeText(c))
-			if c.Before != nil {
-				t.sub("before", PlainQuote(CutQuote(*c.Before, plainQuoteMax/2)))
-			}
-			if c.After != nil {
-				t.sub("after", PlainQuote(CutQuote(*c.After, plainQuoteMax/2)))
+		if p.Quote != nil && !p.Aside {
+			if q := plainQuote(p.Quote.Cut(plainQuoteMax / 2)); q != "" {
+				t.wrapped(indent, indent, q)
 			}
 		}
-	case diff.NewReport:
-		t.row("Report", DocTitle(ev))
-		t.row("Link", docURL(ev))
-		t.row("Source", sourceWithAuthority(ev))
-		t.row("Published", Date(ev.Published))
-		t.row("Figures", plural(len(ev.Figures), "tracked figure"))
-		for _, f := range ev.Figures {
-			t.bullet(statedLabel(f) + ": " + Wording(&f))
-			t.sub("", PlainQuote(CutQuote(f, plainQuoteMax/2)))
+	case p.Text != "":
+		t.row(p.Label, p.Text)
+	case p.Doc != nil:
+		name := p.Doc.Title
+		if name == "" {
+			name = p.Doc.URL
 		}
-	case diff.SourceFailing, diff.SourceRecovered:
-		t.row("Source", sourceWithAuthority(ev))
-		t.row("URL", Clean(ev.URL))
-		since := Stamp(ev.FailingSince)
-		if since != "" && !ev.At.IsZero() && ev.At.After(ev.FailingSince) {
-			since += " (" + Duration(ev.At.Sub(ev.FailingSince)) + ")"
+		t.row(p.Label, name)
+		switch {
+		case p.LinkLabel != "":
+			t.row(p.LinkLabel, p.Doc.URL)
+		case p.Doc.Title != "" && p.Doc.URL != "":
+			t.wrapped(indent, indent, p.Doc.URL)
 		}
-		t.row("Since", since)
-		if ev.Kind == diff.SourceRecovered {
-			t.row("Recovered", Stamp(ev.At))
-			t.row("Last error", Clean(ev.Error))
-		} else {
-			t.row("Error", Clean(ev.Error))
-		}
-	default:
-		t.row("Source", sourceWithAuthority(ev))
-		t.row("Document", DocTitle(ev))
-		t.row("Link", docURL(ev))
+	case p.Quote != nil:
+		t.row(p.Label, plainQuote(p.Quote.Cut(plainQuoteMax)))
 	}
-	return strings.TrimRight(t.b.String(), "\n") + "\n"
+	if p.Items != nil {
+		t.row(p.Label, p.Value)
+		for _, it := range p.Items {
+			t.item(it)
+		}
+	}
 }
 
-// PlainQuote renders an excerpt in quotation marks with the figure between
-// asterisks; "" for no quote.
-func PlainQuote(e Excerpt) string {
-	if e.Empty() {
+// factLine is a fact with where and when it was stated: "more than
+// 291,000, reported 10 Dec 2025"; "32,000, The Daily Paper, 2 Apr 2025";
+// "8 Feb 2026 08:48 UTC (3h12m)".
+func factLine(p Part) string {
+	s := p.Value
+	switch {
+	case p.From != "":
+		s = joinNonEmpty(", ", s, p.From, p.Reported)
+	case p.Reported != "":
+		s += ", reported " + p.Reported
+	}
+	if p.Note != "" {
+		s += " (" + p.Note + ")"
+	}
+	return s
+}
+
+// item writes one bullet: "[tag] text · when" in a digest, "name: text"
+// in a list of figures, with its link or quotes below.
+func (t *textBuilder) item(it Item) {
+	line := it.Text
+	switch {
+	case it.Tag != "":
+		line = "[" + it.Tag + "] " + line
+		if it.When != "" {
+			line += " · " + it.When
+		}
+	case it.Name != "":
+		line = it.Name + ": " + line
+	}
+	t.bullet(line)
+	if it.URL != "" {
+		t.sub("", it.URL)
+	}
+	for _, q := range it.Quotes {
+		t.sub(q.Label, plainQuote(q.Cut(plainQuoteMax/2)))
+	}
+}
+
+// also lists the other documents repeating a claim.
+func (t *textBuilder) also(m Message) {
+	if len(m.Also) == 0 {
+		return
+	}
+	t.line("Also reported by " + plural(len(m.Also)+m.AlsoMore, "other document") + ":")
+	for _, r := range m.Also {
+		name := r.Name()
+		t.bullet(joinNonEmpty(" ", name, parenthesised(joinNonEmpty(", ", r.Source, r.Date))))
+		if r.URL != "" && r.URL != name {
+			t.sub("", r.URL)
+		}
+	}
+	if m.AlsoMore > 0 {
+		t.bullet(fmt.Sprintf("…and %d more", m.AlsoMore))
+	}
+}
+
+func parenthesised(s string) string {
+	if s == "" {
 		return ""
 	}
-	if e.Figure == "" {
-		return "“" + e.String() + "”" + e.PageNote()
-	}
-	return "“" + e.Before + "*" + e.Figure + "*" + e.After + "”" + e.PageNote()
-}
-
-func reportedWording(s *diff.Stated) string {
-	if s == nil {
-		return "(none)"
-	}
-	w := Wording(s)
-	if d := Date(Reported(s)); d != "" {
-		w += ", reported " + d
-	}
-	return w
+	return "(" + s + ")"
 }
 
 func sourceWithAuthority(ev diff.Event) string {
-	name := SourceName(ev)
+	name := sourceName(ev)
 	if a := Clean(ev.Authority); a != "" {
 		return name + " (" + a + ")"
 	}
@@ -295,20 +289,6 @@ func (t *textBuilder) row(key, val string) {
 	t.wrapped(key+strings.Repeat(" ", width-utf8.RuneCountInString(key)), strings.Repeat(" ", width), val)
 }
 
-// statedBlock writes one stated figure with its provenance and quote.
-func (t *textBuilder) statedBlock(key string, s *diff.Stated, source string) {
-	if s == nil {
-		return
-	}
-	t.row(key, joinNonEmpty(", ", Wording(s), source, Date(Reported(s))))
-	indent := strings.Repeat(" ", plainKeyWidth)
-	for _, v := range []string{Clean(s.Title), Clean(s.URL), PlainQuote(CutQuote(*s, plainQuoteMax/2))} {
-		if v != "" {
-			t.wrapped(indent, indent, v)
-		}
-	}
-}
-
 func (t *textBuilder) bullet(s string) { t.wrapped("  • ", "    ", s) }
 
 func (t *textBuilder) sub(key, val string) {
@@ -343,4 +323,16 @@ func (t *textBuilder) wrapped(first, rest, val string) {
 		line += n
 	}
 	t.b.WriteString("\n")
+}
+
+// plainQuote renders an excerpt in quotation marks with the figure between
+// asterisks; "" for no quote.
+func plainQuote(e Excerpt) string {
+	if e.Empty() {
+		return ""
+	}
+	if e.Figure == "" {
+		return "“" + e.String() + "”" + e.PageNote()
+	}
+	return "“" + e.Before + "*" + e.Figure + "*" + e.After + "”" + e.PageNote()
 }

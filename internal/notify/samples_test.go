@@ -69,7 +69,7 @@ func TestSampleClaimRepeatsRevisedFigure(t *testing.T) {
 		if ev.Kind != diff.ClaimMismatch {
 			continue
 		}
-		if got, want := PastMatchText(ev), "matches the August 2024 figure, since revised"; got != want {
+		if got, want := (builder{loc: time.UTC}).pastMatchText(ev), "matches the August 2024 figure, since revised"; got != want {
 			t.Errorf("PastMatchText = %q, want %q", got, want)
 		}
 		return

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/figwatch/watcher/internal/notify"
 	"github.com/figwatch/watcher/internal/store"
 )
 
@@ -93,33 +94,13 @@ func unitSymbolOnly(unit string) string {
 	return ""
 }
 
-// qualifierWords is how a qualifier reads when the document's own words
-// were not kept.
-func qualifierWords(q string) string {
-	switch q {
-	case "over":
-		return "over"
-	case "under":
-		return "under"
-	case "nearly":
-		return "nearly"
-	case "approx":
-		return "about"
-	case "up_to":
-		return "up to"
-	case "at_least":
-		return "at least"
-	}
-	return ""
-}
-
 // observationQualifier is the qualifier as the document wrote it, or in
 // words when the text was not kept; "" for an exact figure.
 func observationQualifier(o store.Observation) string {
 	if o.QualifierText != "" {
 		return o.QualifierText
 	}
-	return qualifierWords(o.Qualifier)
+	return notify.QualifierWords(o.Qualifier, o.Unit)
 }
 
 // observationTime is when an observation's figure was stated: the

@@ -48,6 +48,8 @@ func TestFormatObservation(t *testing.T) {
 		{"count noun", store.Observation{Value: 291000, Unit: "jobs", Qualifier: "exact"}, "291,000 jobs", ""},
 		{"document's qualifier", store.Observation{Value: 320000, Qualifier: "over", QualifierText: "more than"}, "320,000", "more than"},
 		{"qualifier in words", store.Observation{Value: 30000, Qualifier: "approx"}, "30,000", "about"},
+		{"over in words, as alerts say it", store.Observation{Value: 320000, Unit: "jobs", Qualifier: "over"}, "320,000 jobs", "more than"},
+		{"under a percentage", store.Observation{Value: 4.1, Unit: "percent", Qualifier: "under"}, "4.1%", "less than"},
 		{"percent", store.Observation{Value: 4.1, Unit: "percent"}, "4.1%", ""},
 		{"percent range", store.Observation{Value: 4.1, High: 4.3, Unit: "percent"}, "4.1–4.3%", ""},
 		{"dollars", store.Observation{Value: 1200, Unit: "usd", Qualifier: "up_to"}, "$1,200", "up to"},

@@ -22,6 +22,7 @@ type Notifier struct {
 	mu  sync.Mutex
 	w   io.Writer
 	now func() time.Time
+	loc *time.Location
 }
 
 var (
@@ -35,9 +36,27 @@ var (
 // in a scrolling terminal.
 const separator = "────────────────────────────────────────────────────────────────────────\n"
 
+// Option configures a Notifier.
+type Option func(*Notifier)
+
+// WithLocation shows the times in alerts (the header line, first seen,
+// published, digest periods) in loc, the newsroom's zone, labelled. The
+// default is UTC; a nil loc keeps it.
+func WithLocation(loc *time.Location) Option {
+	return func(n *Notifier) {
+		if loc != nil {
+			n.loc = loc
+		}
+	}
+}
+
 // New returns a Notifier writing to w.
-func New(w io.Writer) *Notifier {
-	return &Notifier{w: w, now: time.Now}
+func New(w io.Writer, opts ...Option) *Notifier {
+	n := &Notifier{w: w, now: time.Now, loc: time.UTC}
+	for _, o := range opts {
+		o(n)
+	}
+	return n
 }
 
 // Name is "console".
@@ -49,8 +68,9 @@ func (n *Notifier) Name() string { return "console" }
 func (n *Notifier) Ephemeral() {}
 
 // Send writes a header line (the event's time, kind and alert id), the
-// alert's text (notify.AlertText: the event, then the other documents
-// repeating it) and a separator. A failed write is a temporary error.
+// alert's text (notify.Text of its Message: the event, then the other
+// documents repeating it) and a separator. A failed write is a temporary
+// error.
 func (n *Notifier) Send(ctx context.Context, a notify.Alert) (notify.Receipt, error) {
 	return n.writeAlert(ctx, a, "")
 }
@@ -65,13 +85,10 @@ func (n *Notifier) writeAlert(ctx context.Context, a notify.Alert, note string) 
 	if err := ctx.Err(); err != nil {
 		return notify.Receipt{}, fmt.Errorf("write console alert %d: %w", a.ID, err)
 	}
-	at := a.Event.At
-	if at.IsZero() {
-		at = n.now()
-	}
+	m := notify.BuildIn(a, n.loc)
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s  %s  alert %d%s\n", at.UTC().Format(time.RFC3339), a.Event.Kind, a.ID, note)
-	b.WriteString(notify.AlertText(a))
+	fmt.Fprintf(&b, "%s  %s  alert %d%s\n", n.stamp(m.At), m.Kind, a.ID, note)
+	b.WriteString(notify.Text(m))
 	b.WriteString(separator)
 	if err := n.write(b.String()); err != nil {
 		return notify.Receipt{}, fmt.Errorf("write console alert %d: %w", a.ID, err)
@@ -86,18 +103,24 @@ func (n *Notifier) SendDigest(ctx context.Context, _ string, events []diff.Event
 	if err := ctx.Err(); err != nil {
 		return notify.Receipt{}, fmt.Errorf("write console digest of %d alerts: %w", len(events), err)
 	}
-	at := to
-	if at.IsZero() {
-		at = n.now()
-	}
+	m := notify.BuildDigest(events, from, to, n.loc)
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s  digest  %d alerts\n", at.UTC().Format(time.RFC3339), len(events))
-	b.WriteString(notify.DigestText(events, from, to))
+	fmt.Fprintf(&b, "%s  %s  %d alerts\n", n.stamp(m.At), m.Kind, len(events))
+	b.WriteString(notify.Text(m))
 	b.WriteString(separator)
 	if err := n.write(b.String()); err != nil {
 		return notify.Receipt{}, fmt.Errorf("write console digest of %d alerts: %w", len(events), err)
 	}
 	return notify.Receipt{Channel: "console"}, nil
+}
+
+// stamp is a message's header time, now when the message has none: RFC
+// 3339 in the newsroom's zone, whose offset labels it ("Z" for UTC).
+func (n *Notifier) stamp(at time.Time) string {
+	if at.IsZero() {
+		at = n.now()
+	}
+	return at.In(n.loc).Format(time.RFC3339)
 }
 
 // write writes one message with one Write call under the lock, so

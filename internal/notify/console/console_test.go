@@ -9,6 +9,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+	// The zone tests load America/New_York wherever the system has no
+	// zoneinfo, as the daemon does (config embeds it too).
+	_ "time/tzdata"
 
 	"github.com/figwatch/watcher/internal/notify"
 	"github.com/figwatch/watcher/internal/notify/notifytest"
@@ -131,6 +134,37 @@ func TestSendErrors(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), "alert 3") {
 				t.Errorf("error does not name the alert: %v", err)
+			}
+		})
+	}
+}
+
+func TestSendShowsTimesInTheConfiguredZone(t *testing.T) {
+	t.Parallel()
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		opts []Option
+		want []string
+	}{
+		{"UTC by default", nil, []string{"2026-02-07T10:15:00Z  document_revised", "First seen 6 Feb 2026 07:45 UTC", "Revised    7 Feb 2026 10:15 UTC"}},
+		{"a nil zone is UTC", []Option{WithLocation(nil)}, []string{"2026-02-07T10:15:00Z  document_revised"}},
+		{"newsroom zone, labelled", []Option{WithLocation(ny)}, []string{"2026-02-07T05:15:00-05:00  document_revised", "First seen 6 Feb 2026 02:45 EST", "Revised    7 Feb 2026 05:15 EST"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var buf bytes.Buffer
+			if _, err := New(&buf, tc.opts...).Send(context.Background(), notify.Alert{ID: 1, Event: notifytest.Event(t, "document_revised")}); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(buf.String(), w) {
+					t.Errorf("output lacks %q:\n%s", w, buf.String())
+				}
 			}
 		})
 	}

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/figwatch/watcher/internal/diff"
 	"github.com/figwatch/watcher/internal/notify"
@@ -25,7 +24,7 @@ func TestSampleBlocksMatchGoldenAndLimits(t *testing.T) {
 	for _, ev := range notify.Samples(sampleNow) {
 		t.Run(string(ev.Kind), func(t *testing.T) {
 			t.Parallel()
-			blocks := Blocks(ev)
+			blocks := AlertBlocks(notify.Alert{Event: ev})
 			checkLimits(t, blocks)
 			notifytest.Golden(t, *update, "sample_"+string(ev.Kind), marshalBlocks(t, blocks))
 		})
@@ -39,15 +38,15 @@ func TestClaimWithOtherOutletsBlocks(t *testing.T) {
 	notifytest.Golden(t, *update, "claim_mismatch_also", marshalBlocks(t, blocks))
 	var texts []string
 	for _, b := range checkLimits(t, blocks) {
-		if b.Text != nil {
-			texts = append(texts, b.Text.Text)
-		}
+		texts = append(texts, b.text())
 	}
 	all := strings.Join(texts, "\n")
 	for _, want := range []string{
-		"*Note:* the claim matches the August 2024 figure, since revised: more than 32,000 in <https://www.oig.dhs.gov/sites/default/files/assets/2024-08/OIG-24-46-Aug24.pdf|",
-		"*Also reported by:* <https://ledger.example.net/news/children-court|Report: 32,000 migrant children skipped court> (evening-ledger), ",
-		"<https://wire.example.org/a/8841|Watchdog &lt;!channel&gt; &amp; the 32,000 &lt;https://evil.example|children&gt;> (metro-wire), ",
+		"*Note*\nThe claim matches the August 2024 figure, since revised: more than 32,000\n_reported 20 Aug 2024_",
+		"*Note: *<https://www.oig.dhs.gov/sites/default/files/assets/2024-08/OIG-24-46-Aug24.pdf|OIG-24-46: ",
+		"*Also reported by: *<https://ledger.example.net/news/children-court|Report: 32,000 migrant children skipped court> (evening-ledger), ",
+		// Rich text is shown as it is: the outlet's title stays text.
+		"<https://wire.example.org/a/8841|Watchdog <!channel> & the 32,000 <https://evil.example|children>> (metro-wire), ",
 		"(valley-post)",
 	} {
 		if !strings.Contains(all, want) {
@@ -56,7 +55,7 @@ func TestClaimWithOtherOutletsBlocks(t *testing.T) {
 	}
 	// Without Also, the alert renders as its event does.
 	a.Also = nil
-	if got, want := marshalBlocks(t, AlertBlocks(a)), marshalBlocks(t, Blocks(a.Event)); string(got) != string(want) {
+	if got, want := marshalBlocks(t, AlertBlocks(a)), marshalBlocks(t, AlertBlocks(notify.Alert{Event: a.Event})); string(got) != string(want) {
 		t.Errorf("AlertBlocks without Also differs from Blocks")
 	}
 }
@@ -92,8 +91,8 @@ func TestAlsoSectionStaysWithinLimits(t *testing.T) {
 			}
 			var also string
 			for _, b := range checkLimits(t, AlertBlocks(a)) {
-				if b.Text != nil && strings.HasPrefix(b.Text.Text, "*Also reported by:*") {
-					also = b.Text.Text
+				if strings.HasPrefix(b.text(), "*Also reported by: *") {
+					also = b.text()
 				}
 			}
 			if also == "" {
@@ -119,7 +118,7 @@ func TestDigestBlocksMatchGolden(t *testing.T) {
 	checkLimits(t, blocks)
 	notifytest.Golden(t, *update, "digest", marshalBlocks(t, blocks))
 	empty := checkLimits(t, DigestBlocks(nil, sampleNow.Add(-11*time.Hour), sampleNow))
-	if len(empty) != 3 || empty[2].Text == nil || empty[2].Text.Text != "_No alerts were held._" {
+	if len(empty) != 3 || empty[2].text() != "_No alerts were held._" {
 		t.Errorf("empty digest = %+v", empty)
 	}
 }
@@ -169,11 +168,11 @@ func TestDigestBlocksStayWithinLimits(t *testing.T) {
 			blocks := checkLimits(t, DigestBlocks(tc.events, sampleNow.Add(-9*time.Hour), sampleNow))
 			listed, counted := 0, 0
 			for _, b := range blocks {
-				if b.Text == nil {
+				if b.Type != "rich_text" {
 					continue
 				}
-				listed += len(digestItem.FindAllString(b.Text.Text, -1))
-				if m := digestMore.FindStringSubmatch(b.Text.Text); m != nil {
+				listed += len(digestItem.FindAllString(b.text(), -1))
+				if m := digestMore.FindStringSubmatch(b.text()); m != nil {
 					counted, _ = strconv.Atoi(m[1])
 				}
 			}
@@ -196,8 +195,8 @@ func TestDigestBlocksStayWithinLimits(t *testing.T) {
 	}
 	// Lines are cut, never split across sections.
 	for _, b := range checkLimits(t, DigestBlocks(many(60, nil), time.Time{}, time.Time{})) {
-		if b.Type == "section" && b.Text != nil && utf8.RuneCountInString(b.Text.Text) > 0 && !strings.HasPrefix(b.Text.Text, "• ") && !strings.HasPrefix(b.Text.Text, "_…and") {
-			t.Errorf("section does not start with an alert: %.80q", b.Text.Text)
+		if s := b.text(); b.Type == "rich_text" && !strings.HasPrefix(s, "• ") && !strings.HasPrefix(s, "_…and") {
+			t.Errorf("block does not start with an alert: %.80q", s)
 		}
 	}
 }

@@ -66,6 +66,10 @@ type Options struct {
 	// default (Slack's limit), so most 429s never happen. Tests and
 	// replays against a fake Slack raise it.
 	PerChannel rate.Limit
+	// Location is the newsroom's zone, in which messages show the times a
+	// person reads (labelled); nil is UTC. Slack's own date formatting
+	// still shows each reader the context line's time in their zone.
+	Location *time.Location
 }
 
 // Notifier posts alerts to Slack. It is safe for concurrent use.
@@ -76,6 +80,7 @@ type Notifier struct {
 	http       *http.Client
 	channel    string
 	log        *slog.Logger
+	loc        *time.Location
 
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
@@ -105,6 +110,7 @@ func New(opts Options) (*Notifier, error) {
 		limiters: make(map[string]*rate.Limiter),
 		ids:      make(map[string]string),
 		rate:     opts.PerChannel,
+		loc:      opts.Location,
 	}
 	if n.rate <= 0 {
 		n.rate = channelRate
@@ -208,12 +214,6 @@ func (n *Notifier) Send(ctx context.Context, a notify.Alert) (notify.Receipt, er
 	return n.sendBot(ctx, a)
 }
 
-// fallback is the message's text: what notifications and clients without
-// Block Kit show.
-func fallback(a notify.Alert) string {
-	return notify.EscapeMrkdwn(notify.Truncate(notify.AlertText(a), maxFallback))
-}
-
 // broadcast reports whether a threaded reply should also go to the
 // channel: a metric's new value is news, the rest of its thread is detail.
 func broadcast(a notify.Alert) bool {
@@ -248,7 +248,7 @@ func (n *Notifier) sendBot(ctx context.Context, a notify.Alert) (notify.Receipt,
 	if err := n.wait(ctx, channel); err != nil {
 		return notify.Receipt{}, err
 	}
-	opts := append(messageOptions(a),
+	opts := append(n.messageOptions(a),
 		slackapi.MsgOptionDisableLinkUnfurl(),
 		slackapi.MsgOptionDisableMediaUnfurl(),
 	)
@@ -277,11 +277,12 @@ func (n *Notifier) sendBot(ctx context.Context, a notify.Alert) (notify.Receipt,
 // messageOptions are what Send and Update post: the blocks, the
 // notification text and the metadata carrying the alert id, which Find
 // looks for (an updated message must keep it).
-func messageOptions(a notify.Alert) []slackapi.MsgOption {
+func (n *Notifier) messageOptions(a notify.Alert) []slackapi.MsgOption {
+	blocks, text := n.render(a)
 	return []slackapi.MsgOption{
-		slackapi.MsgOptionBlocks(AlertBlocks(a)...),
+		slackapi.MsgOptionBlocks(blocks...),
 		// Escaped here already: slack-go's escaping would escape it twice.
-		slackapi.MsgOptionText(fallback(a), false),
+		slackapi.MsgOptionText(text, false),
 		slackapi.MsgOptionMetadata(alertMetadata(a.ID)),
 	}
 }
@@ -383,9 +384,10 @@ func permanentStatus(code int) bool {
 // is the webhook's secret.
 func (n *Notifier) sendWebhook(ctx context.Context, a notify.Alert) (notify.Receipt, error) {
 	f := false
+	blocks, text := n.render(a)
 	return n.postWebhook(ctx, fmt.Sprintf("alert %d", a.ID), slackapi.WebhookMessage{
-		Text:            fallback(a),
-		Blocks:          &slackapi.Blocks{BlockSet: AlertBlocks(a)},
+		Text:            text,
+		Blocks:          &slackapi.Blocks{BlockSet: blocks},
 		ThreadTimestamp: a.ThreadTS,
 		ReplyBroadcast:  broadcast(a),
 		UnfurlLinks:     &f,

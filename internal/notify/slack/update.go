@@ -36,7 +36,7 @@ func (n *Notifier) Update(ctx context.Context, a notify.Alert, r notify.Receipt)
 		return notify.Receipt{}, err
 	}
 	start := time.Now()
-	ch, ts, _, err := n.api.UpdateMessageContext(ctx, r.Channel, r.TS, messageOptions(a)...)
+	ch, ts, _, err := n.api.UpdateMessageContext(ctx, r.Channel, r.TS, n.messageOptions(a)...)
 	if err != nil {
 		err = classifyUpdate(err)
 		n.log.Debug("slack update failed", "alert", a.ID, "channel", r.Channel, "ts", r.TS, "kind", a.Event.Kind,
@@ -72,8 +72,7 @@ func classifyUpdate(err error) error {
 // channel; through the webhook in webhook mode. It goes through the
 // channel's rate limit and classifies errors as Send does.
 func (n *Notifier) SendDigest(ctx context.Context, channel string, events []diff.Event, from, to time.Time) (notify.Receipt, error) {
-	text := notify.EscapeMrkdwn(notify.Truncate(notify.DigestText(events, from, to), maxFallback))
-	blocks := DigestBlocks(events, from, to)
+	blocks, text := n.renderDigest(events, from, to)
 	if n.api == nil {
 		f := false
 		return n.postWebhook(ctx, "digest", slackapi.WebhookMessage{
