@@ -10,14 +10,11 @@ import (
 	"github.com/figwatch/watcher/internal/store"
 )
 
-// plainNotifier hides every optional capability of the notifier it wraps
-// (Ephemeral, Updater, ...), as a webhook has none.
-type plainNotifier struct{ n notify.Notifier }
+// plainNotifier declares none of the capabilities of the notifier it
+// wraps (ephemeral, update, ...), as the most cautious notifier.
+type plainNotifier struct{ notify.Notifier }
 
-func (p plainNotifier) Send(ctx context.Context, a notify.Alert) (notify.Receipt, error) {
-	return p.n.Send(ctx, a)
-}
-func (p plainNotifier) Name() string { return p.n.Name() }
+func (plainNotifier) Caps() notify.Caps { return notify.Caps{} }
 
 // BenchmarkDeliver delivers a pass of 100 alerts to the console: recorded
 // together (the console is ephemeral) and, for comparison, one fsync'd

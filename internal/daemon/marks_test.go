@@ -34,11 +34,11 @@ func (p *pendingAtSend) Send(ctx context.Context, a notify.Alert) (notify.Receip
 	return p.Notifier.Send(ctx, a)
 }
 
-// ephemeralPendingAtSend is pendingAtSend that keeps the console's
-// Ephemeral mark (embedding alone would hide it).
-type ephemeralPendingAtSend struct{ *pendingAtSend }
+// durablePendingAtSend is pendingAtSend declaring the console durable, as
+// a notifier that posts where people read would.
+type durablePendingAtSend struct{ *pendingAtSend }
 
-func (ephemeralPendingAtSend) Ephemeral() {}
+func (durablePendingAtSend) Caps() notify.Caps { return notify.Caps{Update: true, Digest: true} }
 
 // enqueueSamples queues one alert per sample event, in order.
 func enqueueSamples(t testing.TB, h *harness, n int) []store.Alert {
@@ -86,8 +86,8 @@ func TestEphemeralDeliveriesAreRecordedOncePerPass(t *testing.T) {
 			var out strings.Builder
 			p := &pendingAtSend{Notifier: console.New(&out), db: h.db}
 			var n notify.Notifier = p
-			if tc.ephemeral {
-				n = ephemeralPendingAtSend{p}
+			if !tc.ephemeral {
+				n = durablePendingAtSend{p}
 			}
 			h.d.rt.Load().notifier = n
 			enqueueSamples(t, h, 4)
@@ -151,7 +151,6 @@ func (c *closeAfterSends) Send(ctx context.Context, a notify.Alert) (notify.Rece
 	return r, err
 }
 
-func (closeAfterSends) Ephemeral() {}
 
 // A crash after the console printed a pass's alerts but before the pass
 // was recorded prints them again at the next start; none is lost.

@@ -157,7 +157,8 @@ func (d *Daemon) deliverOne(ctx context.Context, a store.Alert, marks *sentMarks
 
 	// An edit of a message not yet posted waits for it; one whose message
 	// will never exist is moot.
-	upd, canUpdate := d.notifier().(notify.Updater)
+	caps := d.notifier().Caps()
+	canUpdate := caps.Update
 	if a.UpdateOf != 0 && canUpdate {
 		switch orig.Status {
 		case store.StatusPending:
@@ -184,7 +185,7 @@ func (d *Daemon) deliverOne(ctx context.Context, a store.Alert, marks *sentMarks
 	}
 	// The marker costs a write (and an fsync) per alert; it only helps a
 	// notifier that can look for the message afterwards.
-	if !a.Tried && canFind(d.notifier()) {
+	if !a.Tried && caps.Find {
 		a.Tried = true
 		if err := d.putAlert(ctx, a); err != nil {
 			return deliveryDeferred, err
@@ -194,13 +195,13 @@ func (d *Daemon) deliverOne(ctx context.Context, a store.Alert, marks *sentMarks
 	var rcpt notify.Receipt
 	var err error
 	if a.UpdateOf != 0 && canUpdate {
-		rcpt, err = upd.Update(ctx, na, notify.Receipt{Channel: orig.SentChannel, TS: orig.SentTS})
+		rcpt, err = d.notifier().Update(ctx, na, notify.Receipt{Channel: orig.SentChannel, TS: orig.SentTS})
 	} else {
 		rcpt, err = d.notifier().Send(ctx, na)
 	}
 	a.Attempts++
 	if err == nil {
-		if _, ok := d.notifier().(notify.Ephemeral); !ok {
+		if !caps.Ephemeral {
 			marks = nil
 		}
 		return d.markSent(ctx, a, na, rcpt, marks)
@@ -225,30 +226,14 @@ func (d *Daemon) deliverOne(ctx context.Context, a store.Alert, marks *sentMarks
 // when it went to one (replies are not in a channel's history). ok is false
 // when the notifier cannot look (console, webhooks).
 func (d *Daemon) findPosted(ctx context.Context, a store.Alert, na notify.Alert) (notify.Receipt, bool, error) {
-	since := a.Created.Add(-findWindow)
-	if na.ThreadTS != "" {
-		if f, ok := d.notifier().(notify.ThreadFinder); ok {
-			r, found, err := f.FindInThread(ctx, a.Channel, na.ThreadTS, a.ID, since)
-			if !found {
-				r = notify.Receipt{}
-			}
-			return r, true, err
-		}
+	if !d.notifier().Caps().Find {
+		return notify.Receipt{}, false, nil
 	}
-	if f, ok := d.notifier().(notify.Finder); ok {
-		r, found, err := f.Find(ctx, a.Channel, a.ID, since)
-		if !found {
-			r = notify.Receipt{}
-		}
-		return r, true, err
+	r, found, err := d.notifier().Find(ctx, notify.Locator{Channel: a.Channel, ThreadTS: na.ThreadTS, AlertID: a.ID, Since: a.Created.Add(-findWindow)})
+	if !found {
+		r = notify.Receipt{}
 	}
-	return notify.Receipt{}, false, nil
-}
-
-func canFind(n notify.Notifier) bool {
-	_, f := n.(notify.Finder)
-	_, tf := n.(notify.ThreadFinder)
-	return f || tf
+	return r, true, err
 }
 
 // retryLater schedules the next attempt after a temporary failure.
@@ -372,8 +357,7 @@ func (d *Daemon) deliverDigest(ctx context.Context, channel string, as []store.A
 			from = a.Created
 		}
 	}
-	ds, ok := d.notifier().(notify.DigestSender)
-	if !ok {
+	if !d.notifier().Caps().Digest {
 		// A notifier without digests gets the alerts one by one.
 		n := 0
 		for _, a := range as {
@@ -386,7 +370,7 @@ func (d *Daemon) deliverDigest(ctx context.Context, channel string, as []store.A
 		}
 		return n, nil
 	}
-	rcpt, err := ds.SendDigest(ctx, channel, events, from, d.now())
+	rcpt, err := d.notifier().SendDigest(ctx, channel, events, from, d.now())
 	if err != nil {
 		if ctx.Err() != nil {
 			return 0, ctx.Err()

@@ -160,12 +160,12 @@ func TestSendDigestPostsBlocks(t *testing.T) {
 func TestWebhookSendsDigestAndAlsoList(t *testing.T) {
 	t.Parallel()
 	fake, srv := newFake(t, func(w http.ResponseWriter) { _, _ = io.WriteString(w, "ok") })
-	n, err := Open(Options{WebhookURL: srv.URL + "/services/T000/B000/XXXXSECRET"})
+	n, err := New(Options{WebhookURL: srv.URL + "/services/T000/B000/XXXXSECRET"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	events := notify.Samples(sampleNow)
-	if _, err := n.(notify.DigestSender).SendDigest(context.Background(), "", events, time.Time{}, sampleNow); err != nil {
+	if _, err := n.SendDigest(context.Background(), "", events, time.Time{}, sampleNow); err != nil {
 		t.Fatal(err)
 	}
 	_, _, body := fake.last(t)
