@@ -151,7 +151,6 @@ func (c *closeAfterSends) Send(ctx context.Context, a notify.Alert) (notify.Rece
 	return r, err
 }
 
-
 // A crash after the console printed a pass's alerts but before the pass
 // was recorded prints them again at the next start; none is lost.
 func TestEphemeralCrashRepeatsThePassLosesNothing(t *testing.T) {
