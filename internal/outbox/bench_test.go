@@ -1,4 +1,4 @@
-package daemon
+package outbox
 
 import (
 	"context"
@@ -29,8 +29,7 @@ func BenchmarkDeliver(b *testing.B) {
 		{"one-record-per-alert", plainNotifier{console.New(io.Discard)}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			h := newHarness(b, []sourceYAML{{id: "oig", path: "/oig.xml", authority: "official"}}, "")
-			h.d.rt.Load().notifier = tc.n
+			h := newHarness(b, tc.n, "")
 			events := notify.Samples(h.clock.Now())
 			ctx := context.Background()
 			for b.Loop() {
@@ -52,7 +51,7 @@ func BenchmarkDeliver(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.StartTimer()
-				st, err := h.d.Deliver(ctx)
+				st, err := h.o.Deliver(ctx)
 				if err != nil || st.Sent != perPass {
 					b.Fatalf("Deliver = %+v, %v; want %d sent", st, err, perPass)
 				}

@@ -1,8 +1,7 @@
-package daemon
+package outbox
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -11,7 +10,6 @@ import (
 	"github.com/figwatch/watcher/internal/notify"
 	"github.com/figwatch/watcher/internal/notify/console"
 	"github.com/figwatch/watcher/internal/store"
-	"github.com/figwatch/watcher/internal/web"
 )
 
 // pendingAtSend wraps a notifier and records, at each send, how many
@@ -19,13 +17,13 @@ import (
 // would leave to send again.
 type pendingAtSend struct {
 	notify.Notifier
-	db      *store.DB
+	h       *harness
 	pending []int
 }
 
 func (p *pendingAtSend) Send(ctx context.Context, a notify.Alert) (notify.Receipt, error) {
 	var n int
-	p.db.View(ctx, func(tx *store.Tx) error {
+	p.h.db.View(ctx, func(tx *store.Tx) error {
 		as, err := tx.PendingAlerts(1000)
 		n = len(as)
 		return err
@@ -40,39 +38,12 @@ type durablePendingAtSend struct{ *pendingAtSend }
 
 func (durablePendingAtSend) Caps() notify.Caps { return notify.Caps{Update: true, Digest: true} }
 
-// enqueueSamples queues one alert per sample event, in order.
-func enqueueSamples(t testing.TB, h *harness, n int) []store.Alert {
-	t.Helper()
-	events := notify.Samples(h.clock.Now())
-	if len(events) < n {
-		t.Fatalf("only %d sample events, want %d", len(events), n)
-	}
-	var out []store.Alert
-	err := h.db.Update(context.Background(), func(tx *store.Tx) error {
-		for _, ev := range events[:n] {
-			raw, err := encodePayload(payload{Event: ev})
-			if err != nil {
-				return err
-			}
-			a := &store.Alert{Kind: string(ev.Kind), Metric: ev.Metric, Channel: "#figures", Payload: raw, Created: h.clock.Now()}
-			if err := tx.Enqueue(a); err != nil {
-				return err
-			}
-			out = append(out, *a)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // The console's deliveries are recorded once per pass: a cycle's hundreds
 // of alerts cost one outbox write, not one fsync each. Every other
 // notifier's delivery is recorded before the next send, so a crash repeats
 // at most the message in flight.
 func TestEphemeralDeliveriesAreRecordedOncePerPass(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name      string
 		ephemeral bool
@@ -82,17 +53,18 @@ func TestEphemeralDeliveriesAreRecordedOncePerPass(t *testing.T) {
 		{"not ephemeral", false, []int{4, 3, 2, 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, []sourceYAML{{id: "oig", path: "/oig.xml", authority: "official"}}, "")
+			t.Parallel()
 			var out strings.Builder
-			p := &pendingAtSend{Notifier: console.New(&out), db: h.db}
+			h := newHarness(t, nil, "")
+			p := &pendingAtSend{Notifier: console.New(&out), h: h}
 			var n notify.Notifier = p
 			if !tc.ephemeral {
 				n = durablePendingAtSend{p}
 			}
-			h.d.rt.Load().notifier = n
-			enqueueSamples(t, h, 4)
+			h.setNotifier(n)
+			h.enqueueSamples(4)
 
-			st, err := h.d.Deliver(context.Background())
+			st, err := h.o.Deliver(context.Background())
 			if err != nil || st.Sent != 4 {
 				t.Fatalf("Deliver = %+v, %v; want 4 sent", st, err)
 			}
@@ -113,10 +85,10 @@ func TestEphemeralDeliveriesAreRecordedOncePerPass(t *testing.T) {
 // for the next pass because that delivery is not written yet: the pass
 // writes what it holds first.
 func TestEphemeralUpdateOfAlertSentInTheSamePass(t *testing.T) {
-	h := newHarness(t, []sourceYAML{{id: "oig", path: "/oig.xml", authority: "official"}}, "")
+	t.Parallel()
 	var out strings.Builder
-	h.d.rt.Load().notifier = console.New(&out)
-	first := enqueueSamples(t, h, 1)[0]
+	h := newHarness(t, console.New(&out), "")
+	first := h.enqueueSamples(1)[0]
 	err := h.db.Update(context.Background(), func(tx *store.Tx) error {
 		upd := first
 		upd.ID, upd.UpdateOf = 0, first.ID
@@ -125,9 +97,9 @@ func TestEphemeralUpdateOfAlertSentInTheSamePass(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := h.d.Deliver(context.Background())
-	if err != nil || st.Sent != 2 || st.Deferred != 0 {
-		t.Fatalf("Deliver = %+v, %v; want both sent in one pass", st, err)
+	st, err := h.o.Deliver(context.Background())
+	if err != nil || st.Sent != 1 || st.Updated != 1 || st.Deferred != 0 {
+		t.Fatalf("Deliver = %+v, %v; want one sent and its update in one pass", st, err)
 	}
 	if !strings.Contains(out.String(), "updated") {
 		t.Errorf("no update printed:\n%s", out.String())
@@ -154,70 +126,22 @@ func (c *closeAfterSends) Send(ctx context.Context, a notify.Alert) (notify.Rece
 // A crash after the console printed a pass's alerts but before the pass
 // was recorded prints them again at the next start; none is lost.
 func TestEphemeralCrashRepeatsThePassLosesNothing(t *testing.T) {
-	h := newHarness(t, []sourceYAML{{id: "oig", path: "/oig.xml", authority: "official"}}, "")
+	t.Parallel()
 	var out strings.Builder
-	h.d.rt.Load().notifier = &closeAfterSends{Notifier: console.New(&out), db: h.db, n: 3}
-	enqueueSamples(t, h, 3)
-	if _, err := h.d.Deliver(context.Background()); err == nil {
+	h := newHarness(t, nil, "")
+	h.setNotifier(&closeAfterSends{Notifier: console.New(&out), db: h.db, n: 3})
+	h.enqueueSamples(3)
+	if _, err := h.o.Deliver(context.Background()); err == nil {
 		t.Fatal("Deliver reported success though its records could not be written")
 	}
 	h.restart()
-	h.d.rt.Load().notifier = console.New(&out)
+	h.setNotifier(console.New(&out))
 	h.clock.Add(time.Minute)
-	if _, err := h.d.drain(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	h.drain()
 	if pending, sent, _ := h.outbox(); pending != 0 || sent != 3 {
 		t.Errorf("after restart: %d pending, %d sent; want 0, 3", pending, sent)
 	}
 	if got := strings.Count(out.String(), "─\n"); got != 6 {
 		t.Errorf("%d console messages, want 6 (the unrecorded pass printed again)", got)
-	}
-}
-
-// Polls that change something commit through Batch, which bbolt may run
-// again; what they count in /metrics must still match what the outbox
-// holds, with many sources committing at once.
-func TestConcurrentPollsCountEachQueuedAlertOnce(t *testing.T) {
-	var srcs []sourceYAML
-	for i := range 12 {
-		auth := "official"
-		if i%2 == 1 {
-			auth = "press"
-		}
-		srcs = append(srcs, sourceYAML{id: fmt.Sprintf("s%02d", i), path: fmt.Sprintf("/s%02d.xml", i), authority: auth, firstPollAlerts: true})
-	}
-	h := newHarness(t, srcs, "")
-	m := web.NewMetrics("test", nil)
-	h.d.stats = stats{m: m}
-	for i, s := range srcs {
-		text := aug2024
-		if i%2 == 1 {
-			text = "Officials said nearly 300,000 children were never served a notice to appear."
-		}
-		h.feeds.set(s.path, feedResponse{body: rss(s.id, [4]string{fmt.Sprintf("item-%d", i), "Report", text, pubAug})})
-	}
-	if err := h.once(); err != nil {
-		t.Fatal(err)
-	}
-	p, s, f := h.outbox()
-	alerts := p + s + f
-	if alerts == 0 {
-		t.Fatal("no alerts queued")
-	}
-	families, err := m.Registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var queued float64
-	for _, mf := range families {
-		if mf.GetName() == "watcher_alerts_queued_total" {
-			for _, s := range mf.GetMetric() {
-				queued += s.GetCounter().GetValue()
-			}
-		}
-	}
-	if int(queued) != alerts {
-		t.Errorf("watcher_alerts_queued_total = %v, outbox holds %d alerts", queued, alerts)
 	}
 }
