@@ -101,3 +101,24 @@ func TestQuietHoursHoldLowSeverityForTheDigest(t *testing.T) {
 		t.Errorf("digest sent twice: %d messages", n)
 	}
 }
+
+// A poll that produces more alerts than the policy's cap sends the first
+// ones and one summary; the rest are kept in the outbox, not sent.
+func TestPollOverTheAlertCapSendsASummary(t *testing.T) {
+	h := newHarness(t, []sourceYAML{{id: "oig", path: "/oig.xml", authority: "official", firstPollAlerts: true}}, "")
+	h.d.rt.Load().policy.MaxPerPoll = 2
+	h.feeds.set("/oig.xml", feedResponse{body: rss("DHS OIG", [4]string{"OIG-24-46", "Alert", aug2024, pubAug})})
+	if err := h.once(); err != nil {
+		t.Fatal(err)
+	}
+	posts := h.slack.Posts()
+	if len(posts) != 3 {
+		t.Fatalf("%d messages, want the first 2 alerts and a summary:\n%s", len(posts), dumpPosts(posts))
+	}
+	if !strings.Contains(posts[2].Text, "produced 4 alerts in one poll; showing the first 2") {
+		t.Errorf("third message is not the summary:\n%s", posts[2].Text)
+	}
+	if pending, sent, failed := h.outbox(); pending != 0 || sent != 3 || failed != 2 {
+		t.Errorf("outbox: %d pending, %d sent, %d stored unsent; want 0, 3, 2", pending, sent, failed)
+	}
+}

@@ -138,15 +138,11 @@ func (d *Daemon) commitPoll(ctx context.Context, src config.Source, prev store.F
 				return err
 			}
 		}
-		for _, ev := range res.Events {
-			ok, err := d.enqueue(tx, ev)
-			if err != nil {
-				return err
-			}
-			if ok {
-				queued = append(queued, ev.Kind)
-			}
+		kinds, err := d.outbox.EnqueuePoll(tx, res.Events)
+		if err != nil {
+			return err
 		}
+		queued = append(queued, kinds...)
 		return d.putSuccess(tx, src, prev, resp, complete)
 	})
 	if err != nil {

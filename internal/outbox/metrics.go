@@ -25,7 +25,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "watcher_alerts_sent_total",
-			Help: "Alerts delivered as a new message (or in a digest), by event kind.",
+			// Help as web.Metrics had it: a registry refuses a name again
+			// with another help string, even after unregistering it.
+			Help: "Alerts delivered, by event kind.",
 		}, []string{"kind"}),
 		updated: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "watcher_alerts_updated_total",
