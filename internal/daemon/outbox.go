@@ -3,17 +3,9 @@ package daemon
 import (
 	"context"
 
-	"github.com/figwatch/watcher/internal/diff"
 	"github.com/figwatch/watcher/internal/outbox"
-	"github.com/figwatch/watcher/internal/store"
 	"github.com/figwatch/watcher/internal/web"
 )
-
-// enqueue queues ev in the outbox, inside the poll's transaction tx; see
-// outbox.Outbox.Enqueue.
-func (d *Daemon) enqueue(tx *store.Tx, ev diff.Event) (bool, error) {
-	return d.outbox.Enqueue(tx, ev)
-}
 
 // drain delivers until nothing is due or ctx ends; it is used by `once` and
 // at shutdown so that a short-lived run still sends what it found, and by
