@@ -30,13 +30,15 @@ const suppressedPrefix = "suppressed: "
 // failed with a "suppressed" reason: recorded, listed by `watcher
 // alerts`, never sent. Like Enqueue it touches nothing outside tx.
 func (o *Outbox) EnqueuePoll(tx *store.Tx, events []diff.Event) ([]diff.Kind, error) {
-	limit := o.setup().Policy.MaxPerPoll
+	// One policy for the whole poll, even if a reload swaps it meanwhile.
+	pol := o.setup().Policy
+	limit := pol.MaxPerPoll
 	var queued []diff.Kind
 	for i, ev := range events {
 		if limit > 0 && i == limit && len(events) > limit {
-			return o.enqueueOverCap(tx, queued, events, limit)
+			return o.enqueueOverCap(tx, pol, queued, events, limit)
 		}
-		ok, err := o.Enqueue(tx, ev)
+		ok, err := o.enqueue(tx, pol, ev)
 		if err != nil {
 			return nil, err
 		}
@@ -49,15 +51,14 @@ func (o *Outbox) EnqueuePoll(tx *store.Tx, events []diff.Event) ([]diff.Kind, er
 
 // enqueueOverCap queues the summary of a poll over its cap and stores
 // events[shown:] without sending them.
-func (o *Outbox) enqueueOverCap(tx *store.Tx, queued []diff.Kind, events []diff.Event, shown int) ([]diff.Kind, error) {
-	pol := o.setup().Policy
+func (o *Outbox) enqueueOverCap(tx *store.Tx, pol *Policy, queued []diff.Kind, events []diff.Event, shown int) ([]diff.Kind, error) {
 	now := o.now()
 	first := events[0]
 	summary := diff.Event{
 		Kind: KindAlertsCapped, At: now, Source: first.Source, SourceName: first.SourceName, Authority: first.Authority,
 		Title: fmt.Sprintf("produced %d alerts in one poll; showing the first %d", len(events), shown),
 	}
-	ok, err := o.Enqueue(tx, summary)
+	ok, err := o.enqueue(tx, pol, summary)
 	if err != nil {
 		return nil, err
 	}

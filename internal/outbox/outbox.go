@@ -117,7 +117,11 @@ func encodePayload(p payload) (json.RawMessage, error) {
 // transaction commits: it touches nothing outside tx, so it may run in a
 // Batch that bbolt retries.
 func (o *Outbox) Enqueue(tx *store.Tx, ev diff.Event) (bool, error) {
-	pol := o.setup().Policy
+	return o.enqueue(tx, o.setup().Policy, ev)
+}
+
+// enqueue is Enqueue under pol.
+func (o *Outbox) enqueue(tx *store.Tx, pol *Policy, ev diff.Event) (bool, error) {
 	now := o.now()
 	if ev.Kind == diff.ClaimMismatch && ev.New != nil {
 		folded, err := foldClaim(tx, pol, ev, now)
