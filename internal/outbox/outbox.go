@@ -35,9 +35,8 @@ type Setup struct {
 type Options struct {
 	DB *store.DB
 	// Setup returns the policy and notifier in force. The outbox calls it
-	// once per delivery pass and once per Enqueue, so a reload takes
-	// effect at the next pass and a pass never mixes two configs. Use
-	// Fixed when they never change.
+	// once per delivery pass and per Enqueue or EnqueuePoll, so a reload takes
+	// effect at the next pass and a pass never mixes two configs.
 	Setup func() Setup
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
@@ -46,11 +45,6 @@ type Options struct {
 	// Metrics receives the counts; NewMetrics(nil) (unregistered) when
 	// nil.
 	Metrics *Metrics
-}
-
-// Fixed is an Options.Setup that always returns p and n.
-func Fixed(p *Policy, n notify.Notifier) func() Setup {
-	return func() Setup { return Setup{Policy: p, Notifier: n} }
 }
 
 // Outbox queues alerts and delivers them. It is safe for concurrent use:
