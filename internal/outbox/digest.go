@@ -44,27 +44,46 @@ func (p *pass) deliverDigest(ctx context.Context, channel string, as []store.Ale
 		if ctx.Err() != nil {
 			return st, ctx.Err()
 		}
-		for _, a := range as {
-			a.Attempts++
-			if notify.Permanent(err) {
-				a.Status, a.LastError = store.StatusFailed, err.Error()
-				p.o.metrics.failed.WithLabelValues(a.Kind, FailPermanent).Inc()
-				if perr := p.o.putAlert(ctx, a); perr != nil {
-					return st, perr
-				}
-				st.Failed++
-				continue
-			}
-			if _, perr := p.retryLater(ctx, a, err); perr != nil {
+		p.o.log.Warn("digest not sent", "channel", channel, "alerts", len(as), "err", err)
+		return p.digestFailed(ctx, as, err)
+	}
+	// The digest is out whether or not its record is written.
+	for _, a := range as {
+		p.o.metrics.sent.WithLabelValues(a.Kind).Inc()
+	}
+	st.Sent = len(as)
+	p.o.log.Info("digest sent", "channel", channel, "alerts", len(as), "via", p.n.Name())
+	return st, p.digestSent(ctx, as, rcpt)
+}
+
+// digestFailed records a digest that was not sent on each of its alerts:
+// failed for good, or to be retried as a whole.
+func (p *pass) digestFailed(ctx context.Context, as []store.Alert, err error) (Stats, error) {
+	var st Stats
+	for _, a := range as {
+		a.Attempts++
+		if notify.Permanent(err) {
+			a.Status, a.LastError = store.StatusFailed, err.Error()
+			p.o.metrics.failed.WithLabelValues(a.Kind, FailPermanent).Inc()
+			if perr := p.o.putAlert(ctx, a); perr != nil {
 				return st, perr
 			}
-			st.Deferred++
+			st.Failed++
+			continue
 		}
-		p.o.log.Warn("digest not sent", "channel", channel, "alerts", len(as), "err", err)
-		return st, nil
+		if _, perr := p.retryLater(ctx, a, err); perr != nil {
+			return st, perr
+		}
+		st.Deferred++
 	}
+	return st, nil
+}
+
+// digestSent records a digest's alerts as sent, in one transaction that
+// shutdown does not cancel: the message is out.
+func (p *pass) digestSent(ctx context.Context, as []store.Alert, rcpt notify.Receipt) error {
 	now := p.o.now()
-	err = p.o.db.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+	err := p.o.db.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		for _, a := range as {
 			a.Status, a.SentAt, a.SentTS, a.SentChannel, a.LastError = store.StatusSent, now, rcpt.TS, rcpt.Channel, ""
 			a.Attempts++
@@ -74,14 +93,8 @@ func (p *pass) deliverDigest(ctx context.Context, channel string, as []store.Ale
 		}
 		return nil
 	})
-	// The digest is out whether or not its record was written.
-	for _, a := range as {
-		p.o.metrics.sent.WithLabelValues(a.Kind).Inc()
-	}
-	st.Sent = len(as)
-	p.o.log.Info("digest sent", "channel", channel, "alerts", len(as), "via", p.n.Name())
 	if err != nil {
-		return st, fmt.Errorf("mark digest sent: %w", err)
+		return fmt.Errorf("mark digest sent: %w", err)
 	}
-	return st, nil
+	return nil
 }
