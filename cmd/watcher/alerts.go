@@ -12,6 +12,7 @@ import (
 
 	"github.com/figwatch/watcher/internal/demo"
 	"github.com/figwatch/watcher/internal/notify"
+	"github.com/figwatch/watcher/internal/outbox"
 )
 
 // cmdTestAlert sends one sample of each event kind to the configured
@@ -37,8 +38,9 @@ func cmdTestAlert(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	code := exitOK
+	routes := outbox.NewPolicy(cfg)
 	for i, ev := range notify.Samples(time.Now()) {
-		ch, _ := cfg.Route(string(ev.Kind), ev.Metric, ev.Source)
+		ch, _ := routes.Route(string(ev.Kind), ev.Metric, ev.Source)
 		sctx, cancel := context.WithTimeout(ctx, time.Minute)
 		_, err := n.Send(sctx, notify.Alert{ID: uint64(i + 1), Event: ev, Channel: ch})
 		cancel()

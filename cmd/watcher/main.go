@@ -301,14 +301,24 @@ func withDaemon(ctx context.Context, path string, stdout, stderr io.Writer,
 func newNotifier(cfg *config.Config, s config.Secrets, stdout io.Writer, log *slog.Logger) (notify.Notifier, error) {
 	switch {
 	case s.BotToken != "":
-		return slack.Open(slack.Options{Token: s.BotToken.Reveal(), APIURL: cfg.Slack.APIURL, Channel: cfg.Slack.Channel, Logger: log, Location: cfg.Location})
+		return newSlack(slack.Options{Token: s.BotToken.Reveal(), APIURL: cfg.Slack.APIURL, Channel: cfg.Slack.Channel, Logger: log, Location: cfg.Location})
 	case s.WebhookURL != "":
-		return slack.Open(slack.Options{WebhookURL: s.WebhookURL.Reveal(), Logger: log, Location: cfg.Location})
+		return newSlack(slack.Options{WebhookURL: s.WebhookURL.Reveal(), Logger: log, Location: cfg.Location})
 	default:
 		log.Info("no Slack secret set: alerts go to the console", "token_env", cfg.Slack.TokenEnv, "webhook_url_env", cfg.Slack.WebhookURLEnv)
 		// Alerts show times in the newsroom's zone (config timezone).
 		return console.New(stdout, console.WithLocation(cfg.Location)), nil
 	}
+}
+
+// newSlack is slack.New as a notify.Notifier: a nil *slack.Notifier must
+// not become a non-nil interface.
+func newSlack(opts slack.Options) (notify.Notifier, error) {
+	n, err := slack.New(opts)
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {

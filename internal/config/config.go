@@ -142,7 +142,7 @@ type Delivery struct {
 }
 
 // Alerts routes events to Slack channels and decides which wait for the
-// quiet-hours digest. See Config.Route, Config.Quiet and Config.Held.
+// quiet-hours digest; internal/outbox applies these values.
 type Alerts struct {
 	// DedupeWindow: the same claimed figure from several outlets within
 	// this window is one alert, updated in place; 0 = every claim alerts.

@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 )
 
@@ -75,114 +74,8 @@ func defaultKinds() map[string]KindRoute {
 	return out
 }
 
-// Route returns the Slack channel and severity of an alert of the given
-// event kind about metric and source (either may be ""). The channel is the
-// first set of: the metric's channel, the source's channel, the kind's
-// channel, slack.channel. The severity is the kind's.
-func (c *Config) Route(kind, metric, source string) (channel, severity string) {
-	route, ok := c.Alerts.Kinds[kind]
-	if !ok || route.Severity == "" {
-		route.Severity = DefaultSeverity(kind)
-	}
-	channel = c.Slack.Channel
-	if route.Channel != "" {
-		channel = route.Channel
-	}
-	if s, ok := c.Source(source); ok && source != "" && s.Channel != "" {
-		channel = s.Channel
-	}
-	if m, ok := c.Metric(metric); ok && metric != "" && m.Channel != "" {
-		channel = m.Channel
-	}
-	return channel, route.Severity
-}
-
-// Quiet reports whether t falls inside the quiet hours, read as wall-clock
-// time in c.Location: from Start (inclusive) to End (exclusive), across
-// midnight when End is before Start. Without quiet hours it is false.
-func (c *Config) Quiet(t time.Time) bool {
-	q := c.Alerts.QuietHours
-	start, okS := parseClock(q.Start)
-	end, okE := parseClock(q.End)
-	if !okS || !okE || start == end {
-		return false
-	}
-	local := t.In(c.location())
-	now := local.Hour()*60 + local.Minute()
-	if start < end {
-		return start <= now && now < end
-	}
-	return now >= start || now < end
-}
-
-// Held reports whether an alert of the given severity, due at t, waits for
-// the digest: t is within quiet hours and the severity is at or below
-// alerts.hold_severity. An unknown severity counts as normal.
-func (c *Config) Held(severity string, t time.Time) bool {
-	rank := SeverityRank(severity)
-	if rank < 0 {
-		rank = SeverityRank(SeverityNormal)
-	}
-	return c.Quiet(t) && rank <= SeverityRank(c.Alerts.HoldSeverity)
-}
-
-// NextDigest returns the first digest time strictly after `after`: the
-// digest's wall-clock time (QuietHours.Digest, else End) in c.Location on
-// the same or the following day. It is built with time.Date, so it stays at
-// the configured wall-clock time across daylight-saving changes (23 or 25
-// hours after the previous digest). On a day when the time does not exist
-// (02:30 in a spring-forward gap) the digest goes out when the clock would
-// have shown it without the jump (03:30), never before; a time that occurs
-// twice (fall back) is used once. Without quiet hours it returns the zero
-// Time.
-func (c *Config) NextDigest(after time.Time) time.Time {
-	q := c.Alerts.QuietHours
-	if !q.Enabled() {
-		return time.Time{}
-	}
-	at := q.Digest
-	if at == "" {
-		at = q.End
-	}
-	mins, ok := parseClock(at)
-	if !ok {
-		return time.Time{}
-	}
-	local := after.In(c.location())
-	y, m, d := local.Date()
-	// Two days always suffice but for a zone whose transition swallows a
-	// whole day (Samoa, 2011-12-30), which the later days cover.
-	next := wallClock(y, m, d, mins, c.location())
-	for i := 1; !next.After(after) && i < 4; i++ {
-		next = wallClock(y, m, d+i, mins, c.location())
-	}
-	return next
-}
-
-// wallClock is the instant the clock in loc shows mins after midnight on
-// the given day. time.Date leaves the result for a time skipped by a
-// daylight-saving jump unspecified (in practice an hour early); this reads
-// such a time with the offset in force before the jump, so it falls just
-// after the jump instead.
-func wallClock(y int, m time.Month, d, mins int, loc *time.Location) time.Time {
-	t := time.Date(y, m, d, mins/60, mins%60, 0, 0, loc)
-	if t.Hour()*60+t.Minute() == mins {
-		return t
-	}
-	// Transitions are months apart, so 12 hours earlier is before this one.
-	_, before := t.Add(-12 * time.Hour).Zone()
-	return time.Date(y, m, d, mins/60, mins%60, 0, 0, time.FixedZone("", before)).In(loc)
-}
-
-func (c *Config) location() *time.Location {
-	if c.Location == nil {
-		return time.UTC
-	}
-	return c.Location
-}
-
 // parseClock parses "HH:MM" (00:00 to 23:59; "7:30" too) into minutes
-// after midnight. It is called on every Quiet, so it avoids regexp.
+// after midnight.
 func parseClock(s string) (int, bool) {
 	hh, mm, ok := strings.Cut(s, ":")
 	if !ok || len(hh) < 1 || len(hh) > 2 || len(mm) != 2 || !allDigits(hh) || !allDigits(mm) {

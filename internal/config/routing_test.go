@@ -41,36 +41,6 @@ func mustParse(t *testing.T, yaml string) *config.Config {
 	return cfg
 }
 
-func TestRoutePrecedence(t *testing.T) {
-	t.Parallel()
-	cfg := mustParse(t, routed)
-	tests := []struct {
-		name                 string
-		kind, metric, source string
-		channel, severity    string
-	}{
-		{"metric channel beats source and kind", "document_revised", "uc_no_nta", "gao", "#uc-desk", "normal"},
-		{"source channel beats kind", "document_revised", "uc_unaccounted", "gao", "#gao-desk", "normal"},
-		{"kind channel beats slack.channel", "document_revised", "uc_unaccounted", "press", "C0123ABCD", "normal"},
-		{"slack.channel last", "metric_changed", "uc_unaccounted", "press", "#figures", "high"},
-		{"source event without metric", "source_failing", "", "press", "#ops", "high"},
-		{"source event to the source's desk", "source_failing", "", "gao", "#gao-desk", "high"},
-		{"severity set in the file", "metric_new", "", "", "#figures", "normal"},
-		{"default severity kept", "source_recovered", "", "", "#figures", "low"},
-		{"unknown metric and source ignored", "claim_mismatch", "nope", "nope", "#figures", "normal"},
-		{"unknown kind is normal", "test_alert", "", "", "#figures", "normal"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			ch, sev := cfg.Route(tc.kind, tc.metric, tc.source)
-			if ch != tc.channel || sev != tc.severity {
-				t.Errorf("Route(%q, %q, %q) = %q, %q; want %q, %q", tc.kind, tc.metric, tc.source, ch, sev, tc.channel, tc.severity)
-			}
-		})
-	}
-}
-
 func TestEveryKindHasARouteAfterLoad(t *testing.T) {
 	t.Parallel()
 	cfg := mustParse(t, minimal)
@@ -102,11 +72,6 @@ func TestEveryKindHasARouteAfterLoad(t *testing.T) {
 	if slices.Contains(config.EventKinds(), "changed") {
 		t.Error("EventKinds shares its backing array")
 	}
-	// Route on a Config built by hand, without Kinds, still has severities.
-	var bare config.Config
-	if ch, sev := bare.Route("metric_changed", "", ""); ch != "" || sev != "high" {
-		t.Errorf("zero Config Route = %q, %q", ch, sev)
-	}
 }
 
 func TestSeverityRank(t *testing.T) {
@@ -114,153 +79,6 @@ func TestSeverityRank(t *testing.T) {
 	for s, want := range map[string]int{"low": 0, "normal": 1, "high": 2, "": -1, "HIGH": -1, "urgent": -1} {
 		if got := config.SeverityRank(s); got != want {
 			t.Errorf("SeverityRank(%q) = %d, want %d", s, got, want)
-		}
-	}
-}
-
-func ny(t *testing.T, s string) time.Time {
-	t.Helper()
-	loc, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tm, err := time.ParseInLocation("2006-01-02 15:04", s, loc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tm
-}
-
-func TestQuiet(t *testing.T) {
-	t.Parallel()
-	overnight := mustParse(t, routed) // 22:00-07:00 New York
-	daytime := mustParse(t, strings.Replace(routed, `{start: "22:00", end: "7:00", digest: "07:30"}`, `{start: "12:00", end: "13:30"}`, 1))
-	none := mustParse(t, minimal)
-	tests := []struct {
-		name string
-		cfg  *config.Config
-		at   time.Time
-		want bool
-	}{
-		{"before start", overnight, ny(t, "2025-03-04 21:59"), false},
-		{"at start", overnight, ny(t, "2025-03-04 22:00"), true},
-		{"before midnight", overnight, ny(t, "2025-03-04 23:59"), true},
-		{"after midnight", overnight, ny(t, "2025-03-05 00:00"), true},
-		{"before end", overnight, ny(t, "2025-03-05 06:59"), true},
-		{"at end", overnight, ny(t, "2025-03-05 07:00"), false},
-		{"noon", overnight, ny(t, "2025-03-05 12:00"), false},
-		{"read in the config's zone, not t's", overnight, time.Date(2025, 3, 5, 4, 0, 0, 0, time.UTC), true}, // 23:00 in New York
-		{"UTC evening is New York afternoon", overnight, time.Date(2025, 3, 5, 22, 30, 0, 0, time.UTC), false},
-		{"same-day range inside", daytime, ny(t, "2025-03-05 13:29"), true},
-		{"same-day range end", daytime, ny(t, "2025-03-05 13:30"), false},
-		{"same-day range before", daytime, ny(t, "2025-03-05 11:59"), false},
-		{"no quiet hours", none, ny(t, "2025-03-05 03:00"), false},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			if got := tc.cfg.Quiet(tc.at); got != tc.want {
-				t.Errorf("Quiet(%s) = %v, want %v", tc.at, got, tc.want)
-			}
-		})
-	}
-}
-
-func TestHeld(t *testing.T) {
-	t.Parallel()
-	cfg := mustParse(t, routed) // hold_severity: normal
-	night, day := ny(t, "2025-03-05 02:00"), ny(t, "2025-03-05 14:00")
-	tests := []struct {
-		severity string
-		at       time.Time
-		want     bool
-	}{
-		{"low", night, true},
-		{"normal", night, true},
-		{"high", night, false},
-		{"low", day, false},
-		{"bogus", night, true}, // counted as normal
-	}
-	for _, tc := range tests {
-		if got := cfg.Held(tc.severity, tc.at); got != tc.want {
-			t.Errorf("Held(%q, %s) = %v, want %v", tc.severity, tc.at, got, tc.want)
-		}
-	}
-	low := mustParse(t, strings.Replace(routed, "hold_severity: normal", "hold_severity: low", 1))
-	if low.Held("normal", night) || !low.Held("low", night) {
-		t.Error("hold_severity: low should hold low alerts only")
-	}
-}
-
-func TestNextDigest(t *testing.T) {
-	t.Parallel()
-	withDigest := mustParse(t, routed) // digest 07:30 New York
-	atEnd := mustParse(t, strings.Replace(routed, `, digest: "07:30"`, "", 1))
-	gap := mustParse(t, strings.Replace(routed, `digest: "07:30"`, `digest: "02:30"`, 1))
-	samoa := mustParse(t, strings.Replace(routed, "timezone: America/New_York", "timezone: Pacific/Apia", 1))
-	apia := samoa.Location
-	tests := []struct {
-		name  string
-		cfg   *config.Config
-		after time.Time
-		want  time.Time
-	}{
-		{"later the same day", withDigest, ny(t, "2025-03-05 03:00"), ny(t, "2025-03-05 07:30")},
-		{"strictly after", withDigest, ny(t, "2025-03-05 07:30"), ny(t, "2025-03-06 07:30")},
-		{"next day", withDigest, ny(t, "2025-03-05 23:00"), ny(t, "2025-03-06 07:30")},
-		{"default is the end", atEnd, ny(t, "2025-03-05 03:00"), ny(t, "2025-03-05 07:00")},
-		// 2025-03-09: clocks go from 02:00 EST to 03:00 EDT. The digest stays
-		// at 07:30 wall-clock time, 23 hours after the previous one.
-		{"across spring forward", withDigest, ny(t, "2025-03-08 08:00"), ny(t, "2025-03-09 07:30")},
-		// 2025-11-02: clocks go from 02:00 EDT back to 01:00 EST.
-		{"across fall back", withDigest, ny(t, "2025-11-01 08:00"), ny(t, "2025-11-02 07:30")},
-		{"UTC input", withDigest, time.Date(2025, 3, 5, 13, 0, 0, 0, time.UTC), ny(t, "2025-03-06 07:30")},
-		// 02:30 does not exist on 2025-03-09 in New York: the digest goes
-		// out at the normalised time, once, and the next day as usual.
-		{"digest inside the spring-forward gap", gap, ny(t, "2025-03-09 00:00"), time.Date(2025, 3, 9, 7, 30, 0, 0, time.UTC)},
-		{"day after the gap", gap, time.Date(2025, 3, 9, 7, 30, 0, 0, time.UTC), ny(t, "2025-03-10 02:30")},
-		// Samoa skipped 2011-12-30 entirely: the next digest is on the 31st.
-		{"day skipped by the zone", samoa, time.Date(2011, 12, 29, 8, 0, 0, 0, apia), time.Date(2011, 12, 31, 7, 30, 0, 0, apia)},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			got := tc.cfg.NextDigest(tc.after)
-			if !got.Equal(tc.want) {
-				t.Errorf("NextDigest(%s) = %s, want %s", tc.after, got, tc.want)
-			}
-			if !got.After(tc.after) {
-				t.Errorf("NextDigest(%s) = %s, not after", tc.after, got)
-			}
-			if got.Location() != tc.cfg.Location {
-				t.Errorf("NextDigest in %s, want %s", got.Location(), tc.cfg.Location)
-			}
-		})
-	}
-	if got := mustParse(t, minimal).NextDigest(time.Now()); !got.IsZero() {
-		t.Errorf("NextDigest without quiet hours = %s, want the zero time", got)
-	}
-}
-
-// TestNextDigestOncePerDay walks a year of digests in a zone with DST:
-// each is at the configured wall-clock time and they are a calendar day
-// apart, so no day gets two digests or none.
-func TestNextDigestOncePerDay(t *testing.T) {
-	t.Parallel()
-	for _, digest := range []string{"07:30", "02:30", "01:30", "00:00", "23:59"} {
-		cfg := mustParse(t, strings.Replace(routed, `digest: "07:30"`, `digest: "`+digest+`"`, 1))
-		at := cfg.NextDigest(ny(t, "2025-01-01 00:00"))
-		for range 365 {
-			next := cfg.NextDigest(at)
-			ay, am, ad := at.Date()
-			ny, nm, nd := next.Date()
-			if days := time.Date(ny, nm, nd, 0, 0, 0, 0, time.UTC).Sub(time.Date(ay, am, ad, 0, 0, 0, 0, time.UTC)); days != 24*time.Hour {
-				t.Fatalf("digest %s: %s then %s", digest, at, next)
-			}
-			if next.Format("15:04") != digest && !(digest == "02:30" && next.Format("15:04") == "03:30") {
-				t.Fatalf("digest %s: next at %s", digest, next)
-			}
-			at = next
 		}
 	}
 }
@@ -403,18 +221,5 @@ func TestChannels(t *testing.T) {
 				t.Errorf("channel = %q", cfg.Metrics[0].Channel)
 			}
 		})
-	}
-}
-
-func BenchmarkRoute(b *testing.B) {
-	cfg, err := config.Parse("w.yaml", []byte(routed))
-	if err != nil {
-		b.Fatal(err)
-	}
-	at := time.Date(2025, 3, 5, 4, 0, 0, 0, time.UTC)
-	b.ReportAllocs()
-	for b.Loop() {
-		_, sev := cfg.Route("document_revised", "uc_unaccounted", "gao")
-		_ = cfg.Held(sev, at)
 	}
 }

@@ -128,21 +128,3 @@ func firstLine(s string) string {
 	}
 	return s
 }
-
-// The wrappers keep the Slack notifier's history lookups, as the daemon
-// relies on them after a crash.
-func (f *faultNotifier) Find(ctx context.Context, ch string, id uint64, since time.Time) (notify.Receipt, bool, error) {
-	return f.Notifier.(notify.Finder).Find(ctx, ch, id, since)
-}
-
-func (f *faultNotifier) FindInThread(ctx context.Context, ch, ts string, id uint64, since time.Time) (notify.Receipt, bool, error) {
-	return f.Notifier.(notify.ThreadFinder).FindInThread(ctx, ch, ts, id, since)
-}
-
-func (c *countingNotifier) Find(ctx context.Context, ch string, id uint64, since time.Time) (notify.Receipt, bool, error) {
-	return c.Notifier.(notify.Finder).Find(ctx, ch, id, since)
-}
-
-func (c *countingNotifier) FindInThread(ctx context.Context, ch, ts string, id uint64, since time.Time) (notify.Receipt, bool, error) {
-	return c.Notifier.(notify.ThreadFinder).FindInThread(ctx, ch, ts, id, since)
-}

@@ -20,6 +20,7 @@ import (
 	"github.com/figwatch/watcher/internal/extract"
 	"github.com/figwatch/watcher/internal/fetch"
 	"github.com/figwatch/watcher/internal/notify"
+	"github.com/figwatch/watcher/internal/outbox"
 	"github.com/figwatch/watcher/internal/source"
 	"github.com/figwatch/watcher/internal/store"
 	"github.com/figwatch/watcher/internal/web"
@@ -79,8 +80,9 @@ type Daemon struct {
 	running sync.Map // source id → *atomic.Bool
 	// wake nudges the outbox loop after a poll queued alerts.
 	wake chan struct{}
-	// deliverMu serialises outbox passes so an alert is never sent by two.
-	deliverMu sync.Mutex
+	// outbox queues and delivers alerts under the runtime's policy and
+	// notifier.
+	outbox *outbox.Outbox
 
 	stats stats
 	// pollSlots bounds how many sources are polled at once (4 per fetch
@@ -91,8 +93,7 @@ type Daemon struct {
 	// thousand feeds' articles in memory at once.
 	pollSlots chan struct{}
 
-	schedBeat  atomic.Int64 // unix nanos of the scheduler's last heartbeat
-	outboxBeat atomic.Int64 // unix nanos of the outbox loop's last pass
+	schedBeat atomic.Int64 // unix nanos of the scheduler's last heartbeat
 }
 
 // New checks the options and compiles the metric rules.
@@ -128,6 +129,9 @@ func New(opts Options) (*Daemon, error) {
 		pollSlots: make(chan struct{}, max(16, 4*opts.Config.Fetch.Concurrency)),
 	}
 	d.rt.Store(rt)
+	if d.outbox, err = newOutbox(d, opts.Metrics); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -137,6 +141,7 @@ type runtime struct {
 	ext      *extract.Extractor
 	metrics  map[string]diff.Metric
 	notifier notify.Notifier
+	policy   *outbox.Policy
 }
 
 func newRuntime(cfg *config.Config, n notify.Notifier, log *slog.Logger) (*runtime, error) {
@@ -155,7 +160,7 @@ func newRuntime(cfg *config.Config, n notify.Notifier, log *slog.Logger) (*runti
 	for _, m := range cfg.Metrics {
 		metrics[m.ID] = diff.Metric{Label: m.Label, Tolerance: float64(m.Tolerance)}
 	}
-	return &runtime{cfg: cfg, ext: ext, metrics: metrics, notifier: n}, nil
+	return &runtime{cfg: cfg, ext: ext, metrics: metrics, notifier: n, policy: outbox.NewPolicy(cfg)}, nil
 }
 
 // conf is the config in force.

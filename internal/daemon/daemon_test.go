@@ -356,7 +356,7 @@ func TestSlackOutageDeliversExactlyOnce(t *testing.T) {
 	h.restart()
 	// Slack is back, after a restart: everything goes out, once.
 	h.clock.Add(3 * time.Second)
-	if _, err := h.d.Deliver(ctx); err != nil {
+	if _, err := h.d.outbox.Deliver(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if got := len(h.slack.Posts()); got != 3 {
@@ -364,7 +364,7 @@ func TestSlackOutageDeliversExactlyOnce(t *testing.T) {
 	}
 	for range 2 {
 		h.restart()
-		if _, err := h.d.Deliver(ctx); err != nil {
+		if _, err := h.d.outbox.Deliver(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if err := h.once(); err != nil {
@@ -386,11 +386,11 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	h.slack.SetMode("ok")
 	ctx := context.Background()
 	h.clock.Add(time.Second) // Retry-After is 2s
-	if st, _ := h.d.Deliver(ctx); st.Sent != 0 {
+	if st, _ := h.d.outbox.Deliver(ctx); st.Sent != 0 {
 		t.Fatalf("sent %d alerts 1s into a 2s Retry-After", st.Sent)
 	}
 	h.clock.Add(1500 * time.Millisecond)
-	if st, _ := h.d.Deliver(ctx); st.Sent == 0 {
+	if st, _ := h.d.outbox.Deliver(ctx); st.Sent == 0 {
 		t.Fatalf("nothing sent after Retry-After passed")
 	}
 }

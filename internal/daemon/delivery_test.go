@@ -3,39 +3,10 @@ package daemon
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
-
-	"golang.org/x/time/rate"
-
-	"github.com/figwatch/watcher/internal/notify/slack"
 )
-
-func TestLostSlackReplyIsNotPostedTwice(t *testing.T) {
-	h := newHarness(t, []sourceYAML{{id: "oig", path: "/oig.xml", authority: "official", firstPollAlerts: true}}, "")
-	h.feeds.set("/oig.xml", feedResponse{body: rss("DHS OIG", [4]string{"OIG-24-46", "Alert", aug2024, pubAug})})
-	// Slack posts every message but the answers never arrive, as if the
-	// process died between Slack's reply and the outbox update.
-	h.slack.SetMode("lose-reply")
-	_ = h.once()
-	posted := len(h.slack.Posts())
-	if posted == 0 {
-		t.Fatal("nothing reached Slack")
-	}
-	h.slack.SetMode("ok")
-	for range 3 {
-		h.restart()
-		h.clock.Add(5 * time.Minute)
-		if _, err := h.d.drain(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// The first lost post was found rather than resent; the rest were sent
-	// normally once Slack answered: 3 metric_new and a new_report.
-	h.checkPostedOnce(4)
-}
 
 func TestSameClaimFromManyOutletsIsOneMessageUpdated(t *testing.T) {
 	var srcs []sourceYAML
@@ -131,47 +102,23 @@ func TestQuietHoursHoldLowSeverityForTheDigest(t *testing.T) {
 	}
 }
 
-// A Slack that stops answering (the request hangs) costs each attempt the
-// client's timeout, never the daemon; an alert whose message Slack took
-// before stalling is found after a restart rather than posted again.
-func TestHangingSlackNeitherBlocksNorDuplicates(t *testing.T) {
+// A poll that produces more alerts than the policy's cap sends the first
+// ones and one summary; the rest are kept in the outbox, not sent.
+func TestPollOverTheAlertCapSendsASummary(t *testing.T) {
 	h := newHarness(t, []sourceYAML{{id: "oig", path: "/oig.xml", authority: "official", firstPollAlerts: true}}, "")
-	hangable := func() {
-		n, err := slack.New(slack.Options{Token: "xoxb-test-token", APIURL: h.slack.URL(), Channel: "#figures",
-			HTTPClient: &http.Client{Timeout: 200 * time.Millisecond}, PerChannel: rate.Inf})
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.d.rt.Load().notifier = n
-	}
-	hangable()
+	h.d.rt.Load().policy.MaxPerPoll = 2
 	h.feeds.set("/oig.xml", feedResponse{body: rss("DHS OIG", [4]string{"OIG-24-46", "Alert", aug2024, pubAug})})
-
-	// Slack takes the first message, then never answers.
-	h.slack.SetMode("hang-after-post")
-	start := time.Now()
-	_ = h.once()
-	if took := time.Since(start); took > 10*time.Second {
-		t.Fatalf("a hanging Slack held the cycle for %s", took)
-	}
-	if got := len(h.slack.Posts()); got != 1 {
-		t.Fatalf("%d messages reached Slack, want 1 (the channel waits behind the first)", got)
-	}
-	// Still hanging, without taking anything: retries time out too.
-	h.slack.SetMode("hang")
-	h.clock.Add(time.Minute)
-	if _, err := h.d.drain(context.Background()); err != nil {
+	if err := h.once(); err != nil {
 		t.Fatal(err)
 	}
-	// Slack answers again after a restart.
-	h.slack.SetMode("ok")
-	for range 3 {
-		h.restart()
-		hangable()
-		h.clock.Add(5 * time.Minute)
-		if _, err := h.d.drain(context.Background()); err != nil {
-			t.Fatal(err)
-		}
+	posts := h.slack.Posts()
+	if len(posts) != 3 {
+		t.Fatalf("%d messages, want the first 2 alerts and a summary:\n%s", len(posts), dumpPosts(posts))
 	}
-	h.checkPostedOnce(4) // 3 metric_new and a new_report
+	if !strings.Contains(posts[2].Text, "produced 4 alerts in one poll; showing the first 2") {
+		t.Errorf("third message is not the summary:\n%s", posts[2].Text)
+	}
+	if pending, sent, failed := h.outbox(); pending != 0 || sent != 3 || failed != 2 {
+		t.Errorf("outbox: %d pending, %d sent, %d stored unsent; want 0, 3, 2", pending, sent, failed)
+	}
 }

@@ -163,25 +163,3 @@ func (h *harness) outbox() (pending, sent, failed int) {
 	}
 	return pending, sent, failed
 }
-
-// checkPostedOnce fails the test unless Slack holds want messages, no
-// alert twice, and the outbox has nothing left to send.
-func (h *harness) checkPostedOnce(want int) {
-	h.t.Helper()
-	posts := h.slack.Posts()
-	seen := map[string]int{}
-	for _, p := range posts {
-		seen[p.Metadata]++
-	}
-	for md, n := range seen {
-		if n != 1 {
-			h.t.Errorf("alert %s posted %d times", md, n)
-		}
-	}
-	if len(posts) != want {
-		h.t.Errorf("%d messages in Slack, want %d:\n%s", len(posts), want, dumpPosts(posts))
-	}
-	if pending, _, _ := h.outbox(); pending != 0 {
-		h.t.Errorf("%d alerts still pending after Slack answered again", pending)
-	}
-}

@@ -138,15 +138,11 @@ func (d *Daemon) commitPoll(ctx context.Context, src config.Source, prev store.F
 				return err
 			}
 		}
-		for _, ev := range res.Events {
-			ok, err := d.enqueue(tx, ev)
-			if err != nil {
-				return err
-			}
-			if ok {
-				queued = append(queued, ev.Kind)
-			}
+		kinds, err := d.outbox.EnqueuePoll(tx, res.Events)
+		if err != nil {
+			return err
 		}
+		queued = append(queued, kinds...)
 		return d.putSuccess(tx, src, prev, resp, complete)
 	})
 	if err != nil {
@@ -210,7 +206,7 @@ func (d *Daemon) putSuccess(tx *store.Tx, src config.Source, prev store.FetchSta
 	if prev.FailingAlerted {
 		// Never in a Batch (the callers use Update for a failing source),
 		// so the counting and logging here happen once.
-		if _, err := d.enqueue(tx, diff.Event{
+		if _, err := d.outbox.Enqueue(tx, diff.Event{
 			Kind: diff.SourceRecovered, At: now, Source: src.ID, SourceName: src.Name,
 			Authority: src.Authority, URL: src.URL, FailingSince: prev.FailingSince,
 			Error: prev.LastError,
@@ -320,7 +316,7 @@ func (d *Daemon) failed(ctx context.Context, src config.Source, prev store.Fetch
 	}
 	werr := write(wctx, func(tx *store.Tx) error {
 		if raise {
-			if _, err := d.enqueue(tx, diff.Event{
+			if _, err := d.outbox.Enqueue(tx, diff.Event{
 				Kind: diff.SourceFailing, At: now, Source: src.ID, SourceName: src.Name,
 				Authority: src.Authority, URL: src.URL, Error: st.LastError, FailingSince: st.FailingSince,
 			}); err != nil {

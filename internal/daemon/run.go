@@ -361,8 +361,8 @@ func (d *Daemon) Healthy() error {
 		}
 	}
 	limit := 2*time.Duration(d.conf().Delivery.Interval) + 2*time.Minute
-	if beat := d.outboxBeat.Load(); beat != 0 {
-		if age := now.Sub(time.Unix(0, beat)); age > limit {
+	if beat := d.outbox.LastPass(); !beat.IsZero() {
+		if age := now.Sub(beat); age > limit {
 			return fmt.Errorf("outbox loop silent for %s", age.Round(time.Second))
 		}
 	}

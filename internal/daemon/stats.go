@@ -48,21 +48,3 @@ func (s stats) queued(kind diff.Kind) {
 		s.m.AlertsQueued.WithLabelValues(string(kind)).Inc()
 	}
 }
-
-func (s stats) sent(kind string) {
-	if s.m != nil {
-		s.m.AlertsSent.WithLabelValues(kind).Inc()
-	}
-}
-
-// Reasons an alert failed for good.
-const (
-	failPermanent = "permanent"
-	failExpired   = "expired"
-)
-
-func (s stats) alertFailed(kind, reason string) {
-	if s.m != nil {
-		s.m.AlertsFailed.WithLabelValues(kind, reason).Inc()
-	}
-}

@@ -26,7 +26,7 @@ func shippedMetrics(t *testing.T) []config.Metric {
 
 func TestScenarioInSlack(t *testing.T) {
 	fs := fakeslack.New(t)
-	n, err := slack.Open(slack.Options{Token: "xoxb-demo", APIURL: fs.URL(), Channel: "#figures", PerChannel: rate.Inf})
+	n, err := slack.New(slack.Options{Token: "xoxb-demo", APIURL: fs.URL(), Channel: "#figures", PerChannel: rate.Inf})
 	if err != nil {
 		t.Fatal(err)
 	}

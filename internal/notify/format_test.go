@@ -1,12 +1,9 @@
 package notify
 
 import (
-	"errors"
-	"fmt"
 	"math"
 	"strings"
 	"testing"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -321,41 +318,6 @@ func TestCutQuoteNeverSplitsANumberInOneLongToken(t *testing.T) {
 		if strings.IndexFunc(part, unicode.IsDigit) >= 0 {
 			t.Errorf("a cut number was kept: %q (excerpt %q)", part, got.String())
 		}
-	}
-}
-
-func TestErrorClassification(t *testing.T) {
-	t.Parallel()
-	base := errors.New("boom")
-	tests := []struct {
-		name      string
-		err       error
-		permanent bool
-		after     time.Duration
-		hasAfter  bool
-	}{
-		{"nil", nil, false, 0, false},
-		{"plain is temporary", base, false, 0, false},
-		{"permanent value", PermanentError{Err: base}, true, 0, false},
-		{"permanent pointer", &PermanentError{Err: base}, true, 0, false},
-		{"permanent wrapped", fmt.Errorf("send: %w", PermanentError{Err: base}), true, 0, false},
-		{"retry after value", RetryAfterError{Err: base, After: 3 * time.Second}, false, 3 * time.Second, true},
-		{"retry after pointer wrapped", fmt.Errorf("send: %w", &RetryAfterError{Err: base, After: time.Minute}), false, time.Minute, true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			if got := Permanent(tc.err); got != tc.permanent {
-				t.Errorf("Permanent = %v, want %v", got, tc.permanent)
-			}
-			after, ok := RetryAfter(tc.err)
-			if ok != tc.hasAfter || after != tc.after {
-				t.Errorf("RetryAfter = %v, %v; want %v, %v", after, ok, tc.after, tc.hasAfter)
-			}
-			if tc.err != nil && !errors.Is(tc.err, base) {
-				t.Errorf("the cause is not reachable with errors.Is")
-			}
-		})
 	}
 }
 

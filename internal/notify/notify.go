@@ -1,10 +1,11 @@
 // Package notify owns the delivery side of watcher: the Notifier contract the
-// outbox loop sends through, the classification of delivery errors into
-// permanent, rate-limited and temporary ones, and the rendering of diff
-// events into text that every notifier (Slack, console) shares.
+// outbox sends through, with the capabilities each notifier declares; the
+// classification of delivery errors into permanent, rate-limited and
+// temporary ones; and the rendering of diff events into text that every
+// notifier (Slack, console) shares.
 //
 // notify decides how an event reads, never whether or when it is sent: the
-// outbox loop owns retries, ordering and threads.
+// outbox owns retries, ordering and threads.
 package notify
 
 import (
@@ -43,54 +44,91 @@ type Receipt struct {
 	TS      string
 }
 
-// Notifier sends one alert. It does not retry: it reports whether a failure
-// is worth retrying through the error's type (see Permanent and RetryAfter);
-// any other error is temporary.
+// Notifier is the contract between the outbox and a destination (Slack,
+// the console, a webhook): every notifier has every method, and Caps
+// declares which of them do something. A method the destination cannot
+// honour returns an error wrapping ErrUnsupported (see Unsupported); the
+// outbox never calls it when Caps says so, and never probes a notifier's
+// dynamic type.
+//
+// No method retries. A failure says whether it is worth retrying through
+// its type: *PermanentError (give up), *RetryAfterError (wait that long);
+// anything else is temporary and the outbox backs off. The outbox, not the
+// notifier, owns retries, ordering, threads and the record of what was
+// sent.
 type Notifier interface {
-	Send(ctx context.Context, a Alert) (Receipt, error)
+	// Name names the destination in logs ("slack", "console").
 	Name() string
-}
-
-// Updater is a Notifier that can rewrite a message it sent, in place: the
-// daemon uses it when more outlets repeat a claim already alerted on. The
-// message is rendered exactly as Send renders a (Also included); r is the
-// receipt of the original Send. It returns the receipt of the updated
-// message, and classifies errors as Send does.
-type Updater interface {
+	// Caps declares what the notifier can do. It must not change over
+	// the notifier's life.
+	Caps() Caps
+	// Send delivers one alert: as a reply in a.ThreadTS when set, to
+	// a.Channel or the notifier's default channel. The receipt says where
+	// the message landed; its TS is empty when the destination cannot be
+	// threaded.
+	Send(ctx context.Context, a Alert) (Receipt, error)
+	// Update rewrites the message of receipt r, sent earlier, as Send
+	// would render a now (its Also list included): the one message about
+	// a claim that more outlets repeat. It returns the receipt of the
+	// updated message. Only called when Caps().Update.
 	Update(ctx context.Context, a Alert, r Receipt) (Receipt, error)
-}
-
-// Finder is a Notifier that can look for an alert it may already have
-// posted: after a crash between the destination's answer and the outbox's
-// bookkeeping, the daemon asks before sending the alert again. It searches
-// channel's top-level messages posted since since; found is false when
-// none carries alertID. Destinations that cannot read back what they
-// posted (webhooks, the console) do not implement it.
-type Finder interface {
-	Find(ctx context.Context, channel string, alertID uint64, since time.Time) (r Receipt, found bool, err error)
-}
-
-// ThreadFinder is Finder for replies: an alert sent with Alert.ThreadTS
-// is a reply in that thread, which a channel's history does not list.
-type ThreadFinder interface {
-	FindInThread(ctx context.Context, channel, threadTS string, alertID uint64, since time.Time) (r Receipt, found bool, err error)
-}
-
-// Ephemeral is a Notifier whose messages a crash may repeat at no cost to
-// a reader: the console, read in a terminal or the journal. The daemon
-// records an ephemeral notifier's deliveries as sent once per delivery
-// pass, with one write, instead of one write (and fsync) per alert; after
-// a crash it may print up to that pass's alerts again. A notifier that
-// posts where people read (Slack) must not be Ephemeral.
-type Ephemeral interface {
-	Ephemeral()
-}
-
-// DigestSender is a Notifier that can send one message listing the alerts
-// held back between from and to (quiet hours), in the order given. An
-// empty channel means the notifier's default.
-type DigestSender interface {
+	// Find looks for a message this notifier posted for an alert, as
+	// l describes it: after a crash between the destination's answer and
+	// the outbox's bookkeeping, the outbox asks before sending the alert
+	// again. found is false when no message carries the alert's id. Only
+	// called when Caps().Find.
+	Find(ctx context.Context, l Locator) (r Receipt, found bool, err error)
+	// SendDigest sends one message listing the events held back between
+	// from and to (quiet hours), in the order given; an empty channel
+	// means the notifier's default. Only called when Caps().Digest.
 	SendDigest(ctx context.Context, channel string, events []diff.Event, from, to time.Time) (Receipt, error)
+}
+
+// Caps is what a Notifier can do beyond Send. The zero value is the most
+// cautious notifier: no updates, no lookups, no digests (held alerts go
+// out one by one), and every delivery recorded before the next is sent.
+type Caps struct {
+	// Update: messages can be rewritten in place. Without it a claim
+	// repeated by more outlets is sent again as a new message.
+	Update bool
+	// Find: a posted message can be looked up by its alert id (Slack's
+	// message metadata). With it the outbox marks an alert as tried
+	// before sending, so that after a crash it looks before sending
+	// again; without it a crash mid-send may repeat that one message.
+	Find bool
+	// Digest: SendDigest works; without it held alerts are sent one by
+	// one when the digest is due.
+	Digest bool
+	// Ephemeral: a crash may repeat messages at no cost to a reader (the
+	// console, read in a terminal or the journal). The outbox then records
+	// a pass's deliveries with one write at its end, instead of one write
+	// and fsync per alert, and may print up to that pass's alerts again
+	// after a crash. A notifier that posts where people read (Slack) must
+	// leave it false.
+	Ephemeral bool
+}
+
+// Locator says where to look for an alert already posted.
+type Locator struct {
+	// Channel is where the alert was sent; empty for the default.
+	Channel string
+	// ThreadTS, when set, is the thread the alert was a reply in: a
+	// channel's history lists only top-level messages.
+	ThreadTS string
+	// AlertID is the outbox id the message carries.
+	AlertID uint64
+	// Since bounds the search: messages posted before it are not read.
+	Since time.Time
+}
+
+// ErrUnsupported is wrapped by the error of a Notifier method that its
+// Caps exclude. It is errors.ErrUnsupported, so either name matches.
+var ErrUnsupported = errors.ErrUnsupported
+
+// Unsupported is the error a notifier named name returns from a method it
+// cannot honour ("update a message"): permanent, wrapping ErrUnsupported.
+func Unsupported(name, what string) error {
+	return &PermanentError{Err: fmt.Errorf("%s cannot %s: %w", name, what, ErrUnsupported)}
 }
 
 // PermanentError marks a failure that will not go away by retrying: a bad
@@ -98,7 +136,7 @@ type DigestSender interface {
 // the alert and says so loudly.
 type PermanentError struct{ Err error }
 
-func (e PermanentError) Error() string {
+func (e *PermanentError) Error() string {
 	if e.Err == nil {
 		return "permanent delivery failure"
 	}
@@ -106,7 +144,7 @@ func (e PermanentError) Error() string {
 }
 
 // Unwrap returns the underlying error.
-func (e PermanentError) Unwrap() error { return e.Err }
+func (e *PermanentError) Unwrap() error { return e.Err }
 
 // RetryAfterError marks a rate-limited send: the destination asked to wait
 // After before the next attempt.
@@ -115,7 +153,7 @@ type RetryAfterError struct {
 	After time.Duration
 }
 
-func (e RetryAfterError) Error() string {
+func (e *RetryAfterError) Error() string {
 	if e.Err == nil {
 		return fmt.Sprintf("rate limited, retry after %s", e.After)
 	}
@@ -123,31 +161,17 @@ func (e RetryAfterError) Error() string {
 }
 
 // Unwrap returns the underlying error.
-func (e RetryAfterError) Unwrap() error { return e.Err }
+func (e *RetryAfterError) Unwrap() error { return e.Err }
 
-// Permanent reports whether err, or an error it wraps, is a PermanentError
-// (as a value or a pointer).
+// Permanent reports whether err, or an error it wraps, is a
+// *PermanentError.
 func Permanent(err error) bool {
-	if err == nil {
-		return false
-	}
-	var v PermanentError
-	if errors.As(err, &v) {
-		return true
-	}
 	var p *PermanentError
 	return errors.As(err, &p) && p != nil
 }
 
-// RetryAfter reports the wait a RetryAfterError in err's chain asks for.
+// RetryAfter reports the wait a *RetryAfterError in err's chain asks for.
 func RetryAfter(err error) (time.Duration, bool) {
-	if err == nil {
-		return 0, false
-	}
-	var v RetryAfterError
-	if errors.As(err, &v) {
-		return v.After, true
-	}
 	var p *RetryAfterError
 	if errors.As(err, &p) && p != nil {
 		return p.After, true

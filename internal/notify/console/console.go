@@ -25,12 +25,7 @@ type Notifier struct {
 	loc *time.Location
 }
 
-var (
-	_ notify.Notifier     = (*Notifier)(nil)
-	_ notify.Updater      = (*Notifier)(nil)
-	_ notify.DigestSender = (*Notifier)(nil)
-	_ notify.Ephemeral    = (*Notifier)(nil)
-)
+var _ notify.Notifier = (*Notifier)(nil)
 
 // separator ends every message so consecutive ones are easy to tell apart
 // in a scrolling terminal.
@@ -62,10 +57,18 @@ func New(w io.Writer, opts ...Option) *Notifier {
 // Name is "console".
 func (n *Notifier) Name() string { return "console" }
 
-// Ephemeral marks the console as a notifier whose lines a crash may repeat
-// harmlessly (notify.Ephemeral), so a cycle's alerts cost one outbox write,
-// not one fsync each.
-func (n *Notifier) Ephemeral() {}
+// Caps: the console "updates" by printing the alert again and prints
+// digests; it cannot read back what it printed, so Find is unsupported.
+// It is ephemeral: a line printed twice after a crash costs a reader
+// nothing, so a cycle's alerts cost one outbox write, not one fsync each.
+func (n *Notifier) Caps() notify.Caps {
+	return notify.Caps{Update: true, Digest: true, Ephemeral: true}
+}
+
+// Find is unsupported: a terminal cannot be read back.
+func (n *Notifier) Find(context.Context, notify.Locator) (notify.Receipt, bool, error) {
+	return notify.Receipt{}, false, notify.Unsupported(n.Name(), "look up a printed alert")
+}
 
 // Send writes a header line (the event's time, kind and alert id), the
 // alert's text (notify.Text of its Message: the event, then the other

@@ -2,7 +2,6 @@ package slack
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -29,38 +28,27 @@ const (
 // (G) and direct (D) conversations.
 var channelIDPattern = regexp.MustCompile(`^[CGD][A-Z0-9]{6,}$`)
 
-// Find looks in channel's history (conversations.history, with message
-// metadata) for a top-level message posted since since whose metadata
-// carries alertID, reading at most FindLimit messages, newest first. It
-// returns that message's receipt. A channel given by name ("#figures") is
+// Find looks for the message posted for alert l.AlertID since l.Since,
+// reading at most FindLimit messages, newest first, and returns its
+// receipt. It reads l.Channel's history (conversations.history, with
+// message metadata), or when l.ThreadTS is set that thread's replies
+// (conversations.replies): a channel's history lists only top-level
+// messages and broadcast replies. A channel given by name ("#figures") is
 // resolved to its ID first, from an earlier answer or conversations.list.
 // The bot needs the channels:history scope (groups:history for private
 // channels) and, for names, channels:read (groups:read). A webhook cannot
-// read history: in webhook mode Find fails permanently with
-// errors.ErrUnsupported (Open returns a notifier without Find).
-func (n *Notifier) Find(ctx context.Context, channel string, alertID uint64, since time.Time) (notify.Receipt, bool, error) {
-	return n.find(ctx, channel, "", alertID, since)
-}
-
-// FindInThread is Find for an alert posted as a reply in the thread
-// threadTS (conversations.replies): a channel's history lists only
-// top-level messages and broadcast replies.
-func (n *Notifier) FindInThread(ctx context.Context, channel, threadTS string, alertID uint64, since time.Time) (notify.Receipt, bool, error) {
-	if threadTS == "" {
-		return notify.Receipt{}, false, notify.PermanentError{Err: fmt.Errorf("slack find alert %d: no thread ts given", alertID)}
-	}
-	return n.find(ctx, channel, threadTS, alertID, since)
-}
-
-func (n *Notifier) find(ctx context.Context, channel, threadTS string, alertID uint64, since time.Time) (notify.Receipt, bool, error) {
+// read history (Caps): in webhook mode Find fails permanently with
+// notify.ErrUnsupported.
+func (n *Notifier) Find(ctx context.Context, l notify.Locator) (notify.Receipt, bool, error) {
+	channel, threadTS, alertID, since := l.Channel, l.ThreadTS, l.AlertID, l.Since
 	if n.api == nil {
-		return notify.Receipt{}, false, notify.PermanentError{Err: fmt.Errorf("slack find alert %d: a webhook cannot read a channel's history: %w", alertID, errors.ErrUnsupported)}
+		return notify.Receipt{}, false, fmt.Errorf("slack find alert %d: %w", alertID, notify.Unsupported(n.Name(), "read a channel's history"))
 	}
 	if channel == "" {
 		channel = n.channel
 	}
 	if channel == "" {
-		return notify.Receipt{}, false, notify.PermanentError{Err: fmt.Errorf("slack find alert %d: no channel set (configure a default channel)", alertID)}
+		return notify.Receipt{}, false, &notify.PermanentError{Err: fmt.Errorf("slack find alert %d: no channel set (configure a default channel)", alertID)}
 	}
 	id, err := n.channelID(ctx, channel)
 	if err != nil {
@@ -178,5 +166,5 @@ func (n *Notifier) channelID(ctx context.Context, channel string) (string, error
 		}
 		cursor = next
 	}
-	return "", notify.PermanentError{Err: fmt.Errorf("slack: channel %s not found among the conversations the bot can list (is it archived, or the bot not a member?)", channel)}
+	return "", &notify.PermanentError{Err: fmt.Errorf("slack: channel %s not found among the conversations the bot can list (is it archived, or the bot not a member?)", channel)}
 }

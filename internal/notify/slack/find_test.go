@@ -206,7 +206,7 @@ func TestFindLocatesMessageSendPosted(t *testing.T) {
 
 	// A fresh notifier, as after a restart: it must resolve the name itself.
 	fresh := newBot(t, srv, "#figures")
-	r, found, err := fresh.Find(context.Background(), "", 4242, time.Unix(1743600000, 0))
+	r, found, err := fresh.Find(context.Background(), notify.Locator{AlertID: 4242, Since: time.Unix(1743600000, 0)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,13 +220,13 @@ func TestFindLocatesMessageSendPosted(t *testing.T) {
 			}
 		}
 	}
-	_, found, err = fresh.Find(context.Background(), "C0FIGURES", 4243, time.Time{})
+	_, found, err = fresh.Find(context.Background(), notify.Locator{Channel: "C0FIGURES", AlertID: 4243})
 	if err != nil || found {
 		t.Errorf("Find of an alert never sent = %v, %v", found, err)
 	}
 }
 
-func TestFindInThreadLooksAtReplies(t *testing.T) {
+func TestFindWithThreadTSLooksAtReplies(t *testing.T) {
 	t.Parallel()
 	h, srv := newHistorySlack(t)
 	n := newBot(t, srv, "C0FIGURES")
@@ -238,15 +238,12 @@ func TestFindInThreadLooksAtReplies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, found, err := n.Find(context.Background(), "C0FIGURES", 2, time.Time{}); err != nil || found {
+	if _, found, err := n.Find(context.Background(), notify.Locator{Channel: "C0FIGURES", AlertID: 2}); err != nil || found {
 		t.Errorf("a reply was found in the channel's history (found %v, err %v): the fake is wrong", found, err)
 	}
-	r, found, err := n.FindInThread(context.Background(), "C0FIGURES", root.TS, 2, time.Time{})
+	r, found, err := n.Find(context.Background(), notify.Locator{Channel: "C0FIGURES", ThreadTS: root.TS, AlertID: 2})
 	if err != nil || !found || r != reply {
-		t.Errorf("FindInThread = %+v, %v, %v; want %+v", r, found, err, reply)
-	}
-	if _, _, err := n.FindInThread(context.Background(), "C0FIGURES", "", 2, time.Time{}); !notify.Permanent(err) {
-		t.Errorf("FindInThread without a thread: err = %v, want permanent", err)
+		t.Errorf("Find in thread = %+v, %v, %v; want %+v", r, found, err, reply)
 	}
 	if m := h.methods(); m[len(m)-1] != "conversations.replies" {
 		t.Errorf("last call = %s", m[len(m)-1])
@@ -259,7 +256,7 @@ func TestFindReadsAtMostFindLimit(t *testing.T) {
 	n := newBot(t, srv, "C0FIGURES")
 	h.seed("C0FIGURES", 1, 77) // the oldest message: beyond the limit
 	h.seed("C0FIGURES", FindLimit+500, 0)
-	r, found, err := n.Find(context.Background(), "", 77, time.Time{})
+	r, found, err := n.Find(context.Background(), notify.Locator{AlertID: 77})
 	if err != nil || found {
 		t.Errorf("Find = %+v, %v, %v; want not found", r, found, err)
 	}
@@ -350,7 +347,7 @@ func TestFindErrors(t *testing.T) {
 				})
 			}
 			n := newBot(t, srv, "")
-			_, found, err := n.Find(context.Background(), tc.channel, 5, time.Time{})
+			_, found, err := n.Find(context.Background(), notify.Locator{Channel: tc.channel, AlertID: 5})
 			if err == nil || found {
 				t.Fatalf("Find = %v, %v; want an error", found, err)
 			}
@@ -374,7 +371,7 @@ func TestFindWithoutChannelIsPermanent(t *testing.T) {
 	t.Parallel()
 	h, srv := newHistorySlack(t)
 	n := newBot(t, srv, "")
-	if _, _, err := n.Find(context.Background(), "", 1, time.Time{}); !notify.Permanent(err) {
+	if _, _, err := n.Find(context.Background(), notify.Locator{AlertID: 1}); !notify.Permanent(err) {
 		t.Errorf("err = %v, want permanent", err)
 	}
 	if len(h.methods()) != 0 {
@@ -387,7 +384,7 @@ func TestChannelNameResolvedOnce(t *testing.T) {
 	h, srv := newHistorySlack(t)
 	n := newBot(t, srv, "")
 	for range 3 {
-		if _, _, err := n.Find(context.Background(), "#random", 1, time.Time{}); err != nil {
+		if _, _, err := n.Find(context.Background(), notify.Locator{Channel: "#random", AlertID: 1}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -410,7 +407,7 @@ func TestWebhookCannotFindOrUpdate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := n.Find(context.Background(), "C0FIGURES", 1, time.Time{}); !notify.Permanent(err) || !errors.Is(err, errors.ErrUnsupported) {
+	if _, _, err := n.Find(context.Background(), notify.Locator{Channel: "C0FIGURES", AlertID: 1}); !notify.Permanent(err) || !errors.Is(err, errors.ErrUnsupported) {
 		t.Errorf("Find err = %v, want permanent ErrUnsupported", err)
 	}
 	if _, err := n.Update(context.Background(), notify.Alert{ID: 1, Event: notifytest.Event(t, "metric_new")}, notify.Receipt{Channel: "C1", TS: "1.2"}); !notify.Permanent(err) || !errors.Is(err, errors.ErrUnsupported) {
@@ -418,34 +415,30 @@ func TestWebhookCannotFindOrUpdate(t *testing.T) {
 	}
 }
 
-func TestOpenTellsCapabilitiesByType(t *testing.T) {
+func TestCapsSayWhatEachModeCanDo(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name                      string
-		opts                      Options
-		wantName                  string
-		finder, updater, digester bool
+		name     string
+		opts     Options
+		wantName string
+		want     notify.Caps
 	}{
-		{"bot", Options{Token: testToken, Channel: "#figures"}, "slack", true, true, true},
-		{"webhook", Options{WebhookURL: "https://hooks.example/services/T/B/SECRET"}, "slack-webhook", false, false, true},
+		{"bot", Options{Token: testToken, Channel: "#figures"}, "slack", notify.Caps{Update: true, Find: true, Digest: true}},
+		{"webhook", Options{WebhookURL: "https://hooks.example/services/T/B/SECRET"}, "slack-webhook", notify.Caps{Digest: true}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			n, err := Open(tc.opts)
+			n, err := New(tc.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, finder := n.(notify.Finder)
-			_, threadFinder := n.(notify.ThreadFinder)
-			_, updater := n.(notify.Updater)
-			_, digester := n.(notify.DigestSender)
-			if n.Name() != tc.wantName || finder != tc.finder || threadFinder != tc.finder || updater != tc.updater || digester != tc.digester {
-				t.Errorf("Open = %s finder %v thread finder %v updater %v digest %v", n.Name(), finder, threadFinder, updater, digester)
+			if n.Name() != tc.wantName || n.Caps() != tc.want {
+				t.Errorf("New = %s %+v, want %s %+v", n.Name(), n.Caps(), tc.wantName, tc.want)
 			}
 		})
 	}
-	if _, err := Open(Options{}); err == nil {
-		t.Error("Open without token or webhook succeeded")
+	if _, err := New(Options{}); err == nil {
+		t.Error("New without token or webhook succeeded")
 	}
 }

@@ -91,17 +91,11 @@ type Notifier struct {
 	ids map[string]string
 }
 
-var (
-	_ notify.Notifier     = (*Notifier)(nil)
-	_ notify.Updater      = (*Notifier)(nil)
-	_ notify.Finder       = (*Notifier)(nil)
-	_ notify.ThreadFinder = (*Notifier)(nil)
-	_ notify.DigestSender = (*Notifier)(nil)
-)
+var _ notify.Notifier = (*Notifier)(nil)
 
 // New returns a Notifier for a bot token or, when the token is empty, a
-// webhook. It checks the options but does not call Slack. Open is the
-// same, with a result whose type says what the destination supports.
+// webhook. It checks the options but does not call Slack. What the result
+// can do depends on which: see Caps.
 func New(opts Options) (*Notifier, error) {
 	n := &Notifier{
 		http:     opts.HTTPClient,
@@ -157,52 +151,24 @@ func New(opts Options) (*Notifier, error) {
 	return n, nil
 }
 
-// Open is New, returning the notifier as the daemon should see it: the
-// *Notifier for a bot token, which can also update, find and send digests;
-// a *Webhook for a webhook, which can only send, so that the daemon's type
-// assertions (notify.Finder, notify.Updater) tell what the destination
-// supports.
-func Open(opts Options) (notify.Notifier, error) {
-	n, err := New(opts)
-	if err != nil {
-		return nil, err
-	}
-	if n.api == nil {
-		return &Webhook{n: n}, nil
-	}
-	return n, nil
-}
-
-// Webhook is an incoming-webhook notifier as Open returns it: it sends
-// alerts and digests, and cannot update or find messages because a webhook
-// answers with neither a channel nor a message ts.
-type Webhook struct{ n *Notifier }
-
-var (
-	_ notify.Notifier     = (*Webhook)(nil)
-	_ notify.DigestSender = (*Webhook)(nil)
-)
-
-// Name is "slack-webhook".
-func (w *Webhook) Name() string { return w.n.Name() }
-
-// Send posts one alert to the webhook; see Notifier.Send.
-func (w *Webhook) Send(ctx context.Context, a notify.Alert) (notify.Receipt, error) {
-	return w.n.Send(ctx, a)
-}
-
-// SendDigest posts a digest to the webhook; channel is ignored (a webhook
-// posts to the channel it was created for). See Notifier.SendDigest.
-func (w *Webhook) SendDigest(ctx context.Context, channel string, events []diff.Event, from, to time.Time) (notify.Receipt, error) {
-	return w.n.SendDigest(ctx, channel, events, from, to)
-}
-
 // Name says which kind of Slack delivery this is.
 func (n *Notifier) Name() string {
 	if n.api == nil {
 		return "slack-webhook"
 	}
 	return "slack"
+}
+
+// Caps says what this Slack destination can do. Through a bot token it
+// can update its messages and find them by their alert-id metadata; an
+// incoming webhook answers with neither a channel nor a message ts, so it
+// can only send (digests included). Neither is ephemeral: people read the
+// channel.
+func (n *Notifier) Caps() notify.Caps {
+	if n.api == nil {
+		return notify.Caps{Digest: true}
+	}
+	return notify.Caps{Update: true, Find: true, Digest: true}
 }
 
 // Send posts one alert. Errors are classified for the outbox: see
@@ -243,7 +209,7 @@ func (n *Notifier) sendBot(ctx context.Context, a notify.Alert) (notify.Receipt,
 		channel = n.channel
 	}
 	if channel == "" {
-		return notify.Receipt{}, notify.PermanentError{Err: fmt.Errorf("slack alert %d: no channel set (configure a default channel)", a.ID)}
+		return notify.Receipt{}, &notify.PermanentError{Err: fmt.Errorf("slack alert %d: no channel set (configure a default channel)", a.ID)}
 	}
 	if err := n.wait(ctx, channel); err != nil {
 		return notify.Receipt{}, err
@@ -343,23 +309,23 @@ func permanentCode(code string) bool {
 func classifyAPI(err error) error {
 	var rl *slackapi.RateLimitedError
 	if errors.As(err, &rl) {
-		return notify.RetryAfterError{Err: err, After: rl.RetryAfter}
+		return &notify.RetryAfterError{Err: err, After: rl.RetryAfter}
 	}
 	var se slackapi.SlackErrorResponse
 	if errors.As(err, &se) {
 		if permanentCode(se.Err) {
 			if len(se.ResponseMetadata.Messages) > 0 {
 				// invalid_blocks says which block and why only here.
-				return notify.PermanentError{Err: fmt.Errorf("%w: %s", err, strings.Join(se.ResponseMetadata.Messages, "; "))}
+				return &notify.PermanentError{Err: fmt.Errorf("%w: %s", err, strings.Join(se.ResponseMetadata.Messages, "; "))}
 			}
-			return notify.PermanentError{Err: err}
+			return &notify.PermanentError{Err: err}
 		}
 		return err
 	}
 	var sc slackapi.StatusCodeError
 	if errors.As(err, &sc) {
 		if permanentStatus(sc.Code) {
-			return notify.PermanentError{Err: err}
+			return &notify.PermanentError{Err: err}
 		}
 		return err
 	}
@@ -403,11 +369,11 @@ func (n *Notifier) postWebhook(ctx context.Context, what string, msg slackapi.We
 	}
 	body, err := json.Marshal(msg)
 	if err != nil {
-		return notify.Receipt{}, notify.PermanentError{Err: fmt.Errorf("encode slack webhook message for %s: %w", what, err)}
+		return notify.Receipt{}, &notify.PermanentError{Err: fmt.Errorf("encode slack webhook message for %s: %w", what, err)}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.webhook, bytes.NewReader(body))
 	if err != nil {
-		return notify.Receipt{}, notify.PermanentError{Err: fmt.Errorf("build slack webhook request for %s to %s: %w", what, n.webhookLog, redact(err, n.webhookLog))}
+		return notify.Receipt{}, &notify.PermanentError{Err: fmt.Errorf("build slack webhook request for %s to %s: %w", what, n.webhookLog, redact(err, n.webhookLog))}
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	start := time.Now()
@@ -432,13 +398,13 @@ func (n *Notifier) postWebhook(ctx context.Context, what string, msg slackapi.We
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
 		if after, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-			return notify.Receipt{}, notify.RetryAfterError{Err: err, After: after}
+			return notify.Receipt{}, &notify.RetryAfterError{Err: err, After: after}
 		}
 		// Without Retry-After (a workspace over its message limit) the
 		// outbox's own backoff applies.
 		return notify.Receipt{}, err
 	case permanentStatus(resp.StatusCode):
-		return notify.Receipt{}, notify.PermanentError{Err: err}
+		return notify.Receipt{}, &notify.PermanentError{Err: err}
 	}
 	return notify.Receipt{}, err
 }

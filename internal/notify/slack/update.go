@@ -23,14 +23,14 @@ const DigestEventType = "watcher_digest"
 // that more outlets repeat. It goes through the channel's rate limit like
 // Send, keeps the alert-id metadata, and classifies errors the same way;
 // message_not_found and cant_update_message are permanent. A webhook
-// cannot update what it posted: in webhook mode Update fails permanently
-// with errors.ErrUnsupported.
+// cannot update what it posted (Caps): in webhook mode Update fails
+// permanently with notify.ErrUnsupported.
 func (n *Notifier) Update(ctx context.Context, a notify.Alert, r notify.Receipt) (notify.Receipt, error) {
 	if n.api == nil {
-		return notify.Receipt{}, notify.PermanentError{Err: fmt.Errorf("slack alert %d: a webhook cannot update a message: %w", a.ID, errors.ErrUnsupported)}
+		return notify.Receipt{}, fmt.Errorf("slack alert %d: %w", a.ID, notify.Unsupported(n.Name(), "update a message"))
 	}
 	if r.Channel == "" || r.TS == "" {
-		return notify.Receipt{}, notify.PermanentError{Err: fmt.Errorf("slack alert %d: cannot update a message without its channel and ts (receipt %+v)", a.ID, r)}
+		return notify.Receipt{}, &notify.PermanentError{Err: fmt.Errorf("slack alert %d: cannot update a message without its channel and ts (receipt %+v)", a.ID, r)}
 	}
 	if err := n.wait(ctx, r.Channel); err != nil {
 		return notify.Receipt{}, err
@@ -61,7 +61,7 @@ func classifyUpdate(err error) error {
 	if errors.As(err, &se) {
 		switch se.Err {
 		case "message_not_found", "cant_update_message", "edit_window_closed", "update_failed_user_not_found":
-			return notify.PermanentError{Err: err}
+			return &notify.PermanentError{Err: err}
 		}
 	}
 	return classifyAPI(err)
@@ -83,7 +83,7 @@ func (n *Notifier) SendDigest(ctx context.Context, channel string, events []diff
 		channel = n.channel
 	}
 	if channel == "" {
-		return notify.Receipt{}, notify.PermanentError{Err: errors.New("slack digest: no channel set (configure a default channel)")}
+		return notify.Receipt{}, &notify.PermanentError{Err: errors.New("slack digest: no channel set (configure a default channel)")}
 	}
 	if err := n.wait(ctx, channel); err != nil {
 		return notify.Receipt{}, err

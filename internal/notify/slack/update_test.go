@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/figwatch/watcher/internal/notify"
@@ -56,32 +58,54 @@ func TestUpdateRewritesMessageWithOtherOutlets(t *testing.T) {
 	}
 }
 
+// inMemory is an http.RoundTripper that hands each request to a handler
+// directly: no socket, so a test can run inside a synctest bubble, where
+// only in-memory waits advance the fake clock.
+type inMemory struct{ h http.Handler }
+
+func (m inMemory) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	m.h.ServeHTTP(rec, r)
+	return rec.Result(), nil
+}
+
 // Update shares the channel's limiter with Send, however the channel was
-// named: after a burst of sends, an update waits its turn.
+// named: after a burst of sends, an update waits its turn, exactly one
+// interval of the channel's rate (on synctest's clock), and one that cannot
+// get a turn before its deadline fails as temporary.
 func TestUpdateWaitsForChannelRateLimit(t *testing.T) {
 	t.Parallel()
-	_, srv := newHistorySlack(t)
-	n := newBot(t, srv, "#figures")
-	var last notify.Receipt
-	for i := range channelBurst {
-		r, err := n.Send(context.Background(), notify.Alert{ID: uint64(i + 1), Event: notifytest.Event(t, "metric_new")})
+	synctest.Test(t, func(t *testing.T) {
+		h := &historySlack{channels: map[string]string{"figures": "C0FIGURES"}, messages: map[string][]fakeMessage{}, nextTS: 1}
+		n, err := New(Options{Token: testToken, APIURL: "http://slack.invalid/", Channel: "#figures",
+			HTTPClient: &http.Client{Transport: inMemory{http.HandlerFunc(h.serve)}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		last = r
-	}
-	start := time.Now()
-	if _, err := n.Update(context.Background(), notify.Alert{ID: 3, Event: notifytest.Event(t, "metric_new")}, last); err != nil {
-		t.Fatal(err)
-	}
-	if d := time.Since(start); d < 700*time.Millisecond {
-		t.Errorf("update after a burst of %d sends waited %v, want about 1s", channelBurst, d)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	if _, err := n.Update(ctx, notify.Alert{ID: 3, Event: notifytest.Event(t, "metric_new")}, last); err == nil || notify.Permanent(err) {
-		t.Errorf("update that cannot get a turn before its deadline: err = %v, want temporary", err)
-	}
+		start := time.Now()
+		var last notify.Receipt
+		for i := range channelBurst {
+			r, err := n.Send(context.Background(), notify.Alert{ID: uint64(i + 1), Event: notifytest.Event(t, "metric_new")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			last = r
+		}
+		if d := time.Since(start); d != 0 {
+			t.Errorf("a burst of %d sends waited %v, want none", channelBurst, d)
+		}
+		if _, err := n.Update(context.Background(), notify.Alert{ID: 3, Event: notifytest.Event(t, "metric_new")}, last); err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Since(start); d != time.Second {
+			t.Errorf("update after a burst of %d sends waited %v, want 1s (one per second per channel)", channelBurst, d)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		if _, err := n.Update(ctx, notify.Alert{ID: 3, Event: notifytest.Event(t, "metric_new")}, last); err == nil || notify.Permanent(err) {
+			t.Errorf("update that cannot get a turn before its deadline: err = %v, want temporary", err)
+		}
+	})
 }
 
 func TestUpdateErrors(t *testing.T) {
@@ -160,12 +184,12 @@ func TestSendDigestPostsBlocks(t *testing.T) {
 func TestWebhookSendsDigestAndAlsoList(t *testing.T) {
 	t.Parallel()
 	fake, srv := newFake(t, func(w http.ResponseWriter) { _, _ = io.WriteString(w, "ok") })
-	n, err := Open(Options{WebhookURL: srv.URL + "/services/T000/B000/XXXXSECRET"})
+	n, err := New(Options{WebhookURL: srv.URL + "/services/T000/B000/XXXXSECRET"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	events := notify.Samples(sampleNow)
-	if _, err := n.(notify.DigestSender).SendDigest(context.Background(), "", events, time.Time{}, sampleNow); err != nil {
+	if _, err := n.SendDigest(context.Background(), "", events, time.Time{}, sampleNow); err != nil {
 		t.Fatal(err)
 	}
 	_, _, body := fake.last(t)

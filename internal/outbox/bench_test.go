@@ -1,4 +1,4 @@
-package daemon
+package outbox
 
 import (
 	"context"
@@ -10,14 +10,11 @@ import (
 	"github.com/figwatch/watcher/internal/store"
 )
 
-// plainNotifier hides every optional capability of the notifier it wraps
-// (Ephemeral, Updater, ...), as a webhook has none.
-type plainNotifier struct{ n notify.Notifier }
+// plainNotifier declares none of the capabilities of the notifier it
+// wraps (ephemeral, update, ...), as the most cautious notifier.
+type plainNotifier struct{ notify.Notifier }
 
-func (p plainNotifier) Send(ctx context.Context, a notify.Alert) (notify.Receipt, error) {
-	return p.n.Send(ctx, a)
-}
-func (p plainNotifier) Name() string { return p.n.Name() }
+func (plainNotifier) Caps() notify.Caps { return notify.Caps{} }
 
 // BenchmarkDeliver delivers a pass of 100 alerts to the console: recorded
 // together (the console is ephemeral) and, for comparison, one fsync'd
@@ -32,8 +29,7 @@ func BenchmarkDeliver(b *testing.B) {
 		{"one-record-per-alert", plainNotifier{console.New(io.Discard)}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			h := newHarness(b, []sourceYAML{{id: "oig", path: "/oig.xml", authority: "official"}}, "")
-			h.d.rt.Load().notifier = tc.n
+			h := newHarness(b, tc.n, "")
 			events := notify.Samples(h.clock.Now())
 			ctx := context.Background()
 			for b.Loop() {
@@ -55,7 +51,7 @@ func BenchmarkDeliver(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.StartTimer()
-				st, err := h.d.Deliver(ctx)
+				st, err := h.o.Deliver(ctx)
 				if err != nil || st.Sent != perPass {
 					b.Fatalf("Deliver = %+v, %v; want %d sent", st, err, perPass)
 				}
