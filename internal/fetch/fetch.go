@@ -17,9 +17,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -69,8 +71,17 @@ type Options struct {
 	// one host, whichever sources they serve; default 0, none.
 	HostDelay time.Duration
 	Logger    *slog.Logger // default discards
+	// AllowPrivate lists the non-public addresses (loopback, private,
+	// link-local, CGNAT, multicast, unspecified) that requests may connect
+	// to; every other such address is refused with an *EgressError before
+	// a packet is sent. Empty by default: a public feed cannot make watcher
+	// fetch the cloud metadata service or the intranet. Request.AllowPrivate
+	// adds to it for one request.
+	AllowPrivate []netip.Prefix
 	// Transport replaces the client's own transport, for tests. The client
-	// then cannot apply ConnectTimeout; Timeout still bounds every request.
+	// then cannot apply ConnectTimeout, nor check the addresses its
+	// transport dials: only URLs and redirects naming a literal address are
+	// checked against AllowPrivate. Timeout still bounds every request.
 	Transport http.RoundTripper
 }
 
@@ -78,11 +89,26 @@ type Options struct {
 // process and share it.
 type Client struct {
 	opts   Options
-	hc     *http.Client
 	global chan struct{}
 	hosts  *hostLimiter
 	gate   *hostGate
 	log    *slog.Logger
+
+	// One HTTP client per distinct allow list (Options.AllowPrivate plus a
+	// request's own), made on first use. Connections are never shared
+	// between allow lists: an idle connection to an intranet address opened
+	// for a source that may reach it must not serve a source that may not.
+	// Allow lists come from the configuration, so there are few.
+	mu      sync.Mutex
+	clients map[string]*policyClient
+}
+
+// policyClient is the HTTP client for one egress policy. dialer is nil
+// when Options.Transport replaced the client's own.
+type policyClient struct {
+	policy egressPolicy
+	hc     *http.Client
+	dialer *net.Dialer
 }
 
 // New returns a Client for opts, filling in defaults. A missing UserAgent is
@@ -111,29 +137,46 @@ func New(opts Options) *Client {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	rt := opts.Transport
+	return &Client{
+		opts:    opts,
+		global:  make(chan struct{}, opts.Concurrency),
+		hosts:   newHostLimiter(opts.PerHost),
+		gate:    newHostGate(opts.HostDelay),
+		log:     logger,
+		clients: make(map[string]*policyClient),
+	}
+}
+
+// client returns the HTTP client that enforces the policy of Options.AllowPrivate
+// plus extra.
+func (c *Client) client(extra []netip.Prefix) *policyClient {
+	policy := newEgressPolicy(c.opts.AllowPrivate, extra)
+	key := policy.key()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if pc := c.clients[key]; pc != nil {
+		return pc
+	}
+	pc := &policyClient{policy: policy}
+	rt := c.opts.Transport
 	if rt == nil {
-		rt = newTransport(opts)
+		pc.dialer = &net.Dialer{Timeout: c.opts.ConnectTimeout, KeepAlive: 30 * time.Second, Control: policy.control}
+		rt = newTransport(c.opts, pc.dialer)
 	}
-	c := &Client{
-		opts:   opts,
-		global: make(chan struct{}, opts.Concurrency),
-		hosts:  newHostLimiter(opts.PerHost),
-		gate:   newHostGate(opts.HostDelay),
-		log:    logger,
-	}
-	c.hc = &http.Client{
-		Transport:     rt,
-		CheckRedirect: c.checkRedirect,
+	pc.hc = &http.Client{
+		Transport: rt,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			return c.checkRedirect(policy, req, via)
+		},
 		// No Client.Timeout: Get bounds each request with a context deadline,
 		// which covers the body read and keeps errors.Is(err,
 		// context.DeadlineExceeded) true on timeout.
 	}
-	return c
+	c.clients[key] = pc
+	return pc
 }
 
-func newTransport(opts Options) *http.Transport {
-	dialer := &net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second}
+func newTransport(opts Options, dialer *net.Dialer) *http.Transport {
 	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           dialer.DialContext,
@@ -149,7 +192,20 @@ func newTransport(opts Options) *http.Transport {
 	}
 }
 
-func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+// redirectRefused marks checkRedirect's errors, whose messages already
+// name the redirect's target.
+type redirectRefused struct{ error }
+
+func (e redirectRefused) Unwrap() error { return e.error }
+
+func (c *Client) checkRedirect(policy egressPolicy, req *http.Request, via []*http.Request) error {
+	if err := c.redirectAllowed(policy, req, via); err != nil {
+		return redirectRefused{err}
+	}
+	return nil
+}
+
+func (c *Client) redirectAllowed(policy egressPolicy, req *http.Request, via []*http.Request) error {
 	prev := via[len(via)-1]
 	if prev.URL.Scheme == "https" && req.URL.Scheme == "http" {
 		return fmt.Errorf("redirect from %s to %s: %w", prev.URL.Redacted(), req.URL.Redacted(), ErrInsecureRedirect)
@@ -158,13 +214,20 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) > limit {
 		return fmt.Errorf("stopped after %d redirects at %s: %w", limit, req.URL.Redacted(), ErrTooManyRedirects)
 	}
+	if err := policy.checkHost(req.URL.Hostname()); err != nil {
+		return fmt.Errorf("redirect to %s: %w", req.URL.Redacted(), err)
+	}
 	return nil
 }
 
 // Close releases the client's idle connections. Requests in flight are not
 // interrupted; the client stays usable.
 func (c *Client) Close() {
-	c.hc.CloseIdleConnections()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, pc := range c.clients {
+		pc.hc.CloseIdleConnections()
+	}
 }
 
 // Request is one fetch.
@@ -174,6 +237,9 @@ type Request struct {
 	LastModified string            // sent as If-Modified-Since when set
 	Header       map[string]string // extra per-source headers
 	Source       string            // for logs
+	// AllowPrivate adds to Options.AllowPrivate for this request (a source
+	// that watches an intranet page).
+	AllowPrivate []netip.Prefix
 }
 
 // Response is the outcome of a successful fetch: a 2xx with its body, or a
@@ -249,6 +315,11 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 	// From here on req.URL only names the fetch in errors and logs: without
 	// a password that a URL's userinfo may carry. The request itself uses u.
 	req.URL = u.Redacted()
+	pc := c.client(req.AllowPrivate)
+	// A literal address is refused before any wait: no slot, no turn.
+	if err := pc.policy.checkHost(u.Hostname()); err != nil {
+		return nil, fmt.Errorf("get %s: %w", req.URL, err)
+	}
 
 	host := strings.ToLower(u.Hostname())
 	// Backoff before the host slot: a request waiting out a Retry-After
@@ -272,7 +343,7 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 	defer func() { <-c.global }()
 
 	start := time.Now()
-	resp, err := c.do(ctx, u, req)
+	resp, err := c.do(ctx, pc.hc, u, req)
 	dur := time.Since(start)
 	attrs := []slog.Attr{slog.String("source", req.Source), slog.String("url", req.URL)}
 	if err == nil {
@@ -297,7 +368,7 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 	return nil, err
 }
 
-func (c *Client) do(ctx context.Context, u *url.URL, req Request) (*Response, error) {
+func (c *Client) do(ctx context.Context, hc *http.Client, u *url.URL, req Request) (*Response, error) {
 	tctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 
@@ -324,9 +395,9 @@ func (c *Client) do(ctx context.Context, u *url.URL, req Request) (*Response, er
 		hreq.Header.Set("If-Modified-Since", req.LastModified)
 	}
 
-	hresp, err := c.hc.Do(hreq)
+	hresp, err := hc.Do(hreq)
 	if err != nil {
-		return nil, fmt.Errorf("get %s: %w", req.URL, c.explain(ctx, unwrapURLError(err)))
+		return nil, fmt.Errorf("get %s: %w", req.URL, c.explain(ctx, unwrapURLError(u, err)))
 	}
 	defer hresp.Body.Close()
 
@@ -423,14 +494,29 @@ func (c *Client) explain(ctx context.Context, err error) error {
 }
 
 // unwrapURLError drops net/http's *url.Error wrapper, whose message repeats
-// the URL that Get's own wrapping already names. The cause keeps its
-// net.Error and context identity.
-func unwrapURLError(err error) error {
+// the URL that Get's own wrapping already names; when the failure came after
+// a redirect, the URL it failed at is kept. The cause keeps its net.Error,
+// context and *EgressError identity.
+func unwrapURLError(requested *url.URL, err error) error {
 	var ue *url.Error
-	if errors.As(err, &ue) && ue.Err != nil {
-		return ue.Err
+	if !errors.As(err, &ue) || ue.Err == nil {
+		return err
 	}
-	return err
+	var refused redirectRefused
+	if errors.As(ue.Err, &refused) {
+		// checkRedirect's errors name both ends already.
+		return refused.error
+	}
+	// net/http names the URL it failed at with the password masked its own
+	// way: compare without userinfo.
+	if at, perr := url.Parse(ue.URL); perr == nil {
+		want := *requested
+		want.User, at.User = nil, nil
+		if at.String() != want.String() {
+			return fmt.Errorf("redirected to %s: %w", at, ue.Err)
+		}
+	}
+	return ue.Err
 }
 
 // readBody reads at most MaxBodyBytes of decoded body. Gzip is detected by

@@ -114,7 +114,7 @@ func TestGetConditional(t *testing.T) {
 				io.WriteString(w, "<rss/>")
 			}))
 			defer srv.Close()
-			c := newTestClient(t, Options{})
+			c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes()})
 
 			first, err := c.Get(context.Background(), Request{URL: srv.URL + "/feed"})
 			if err != nil {
@@ -179,7 +179,7 @@ func TestGetDecodesGzip(t *testing.T) {
 				w.Write(tc.body)
 			}))
 			defer srv.Close()
-			c := newTestClient(t, Options{})
+			c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes()})
 			resp, err := c.Get(context.Background(), Request{URL: srv.URL})
 			if err != nil {
 				t.Fatalf("Get: %v", err)
@@ -201,7 +201,7 @@ func TestGetRejectsUnsupportedEncoding(t *testing.T) {
 		w.Write([]byte{0x0b, 0x02, 0x80})
 	}))
 	defer srv.Close()
-	c := newTestClient(t, Options{})
+	c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes()})
 	_, err := c.Get(context.Background(), Request{URL: srv.URL})
 	if err == nil || !strings.Contains(err.Error(), `unsupported Content-Encoding "br"`) || !strings.Contains(err.Error(), srv.URL) {
 		t.Fatalf("err = %v, want unsupported Content-Encoding naming the URL", err)
@@ -228,7 +228,7 @@ func TestGetGzipBombStopsAtCap(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c := newTestClient(t, Options{MaxBodyBytes: 1 << 20})
+	c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes(), MaxBodyBytes: 1 << 20})
 
 	start := time.Now()
 	_, err := c.Get(context.Background(), Request{URL: srv.URL + "/bomb.xml"})
@@ -277,7 +277,7 @@ func TestGetBodyCap(t *testing.T) {
 				w.Write(body)
 			}))
 			defer srv.Close()
-			c := newTestClient(t, Options{MaxBodyBytes: limit})
+			c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes(), MaxBodyBytes: limit})
 			resp, err := c.Get(context.Background(), Request{URL: srv.URL})
 			if tc.wantErr {
 				if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), srv.URL) {
@@ -307,7 +307,7 @@ func TestGetEndlessBodyStopsAtCap(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c := newTestClient(t, Options{MaxBodyBytes: 256 << 10, Timeout: 10 * time.Second})
+	c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes(), MaxBodyBytes: 256 << 10, Timeout: 10 * time.Second})
 	start := time.Now()
 	_, err := c.Get(context.Background(), Request{URL: srv.URL})
 	if !errors.Is(err, ErrTooLarge) {
@@ -357,7 +357,7 @@ func TestGetRedirects(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c := newTestClient(t, Options{MaxRedirects: tc.maxRedirects})
+			c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes(), MaxRedirects: tc.maxRedirects})
 			resp, err := c.Get(context.Background(), Request{URL: srv.URL + tc.path})
 			if tc.wantErr != "" {
 				if err == nil {
@@ -392,7 +392,7 @@ func TestGetRefusesHTTPSToHTTPRedirect(t *testing.T) {
 	}))
 	defer secure.Close()
 
-	c := newTestClient(t, Options{Transport: secure.Client().Transport})
+	c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes(), Transport: secure.Client().Transport})
 	_, err := c.Get(context.Background(), Request{URL: secure.URL + "/feed"})
 	if !errors.Is(err, ErrInsecureRedirect) {
 		t.Fatalf("err = %v, want ErrInsecureRedirect", err)
@@ -442,7 +442,7 @@ func TestGetStatusErrors(t *testing.T) {
 				io.WriteString(w, "<html><title>Error</title></html>")
 			}))
 			defer srv.Close()
-			c := newTestClient(t, Options{})
+			c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes()})
 			resp, err := c.Get(context.Background(), Request{URL: srv.URL + "/x"})
 			if resp != nil {
 				t.Errorf("resp = %+v, want nil", resp)
@@ -529,7 +529,7 @@ func TestGetTimesOutOnSilentServer(t *testing.T) {
 	})
 
 	const timeout = 300 * time.Millisecond
-	c := newTestClient(t, Options{Timeout: timeout})
+	c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes(), Timeout: timeout})
 	u := "http://" + ln.Addr().String() + "/feed"
 	start := time.Now()
 	_, err = c.Get(context.Background(), Request{URL: u})
@@ -555,7 +555,7 @@ func TestGetTimesOutOnSlowBody(t *testing.T) {
 		<-r.Context().Done()
 	}))
 	defer srv.Close()
-	c := newTestClient(t, Options{Timeout: 200 * time.Millisecond})
+	c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes(), Timeout: 200 * time.Millisecond})
 	_, err := c.Get(context.Background(), Request{URL: srv.URL})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want context.DeadlineExceeded", err)
@@ -569,7 +569,7 @@ func TestGetSendsHeaders(t *testing.T) {
 		got = r.Header.Clone()
 	}))
 	defer srv.Close()
-	c := newTestClient(t, Options{})
+	c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes()})
 	_, err := c.Get(context.Background(), Request{URL: srv.URL, Header: map[string]string{
 		"X-Api-Key":       "k-123",
 		"Accept":          "application/rss+xml",
@@ -608,7 +608,7 @@ func TestGetRedactsPasswordInErrorsAndLogs(t *testing.T) {
 	defer srv.Close()
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c := newTestClient(t, Options{Logger: logger})
+	c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes(), Logger: logger})
 	u := strings.Replace(srv.URL, "http://", "http://feeduser:s3cret@", 1)
 	_, err := c.Get(context.Background(), Request{URL: u + "/feed"})
 	if err == nil {
@@ -628,7 +628,7 @@ func TestGetDefaultAccept(t *testing.T) {
 		accept = r.Header.Get("Accept")
 	}))
 	defer srv.Close()
-	c := newTestClient(t, Options{})
+	c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes()})
 	if _, err := c.Get(context.Background(), Request{URL: srv.URL}); err != nil {
 		t.Fatal(err)
 	}
@@ -687,7 +687,7 @@ func TestGetRespectsConcurrencyLimits(t *testing.T) {
 				time.Sleep(30 * time.Millisecond)
 			}))
 			defer srv.Close()
-			c := newTestClient(t, Options{Concurrency: tc.concurrency, PerHost: tc.perHost})
+			c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes(), Concurrency: tc.concurrency, PerHost: tc.perHost})
 			var wg sync.WaitGroup
 			for range 10 {
 				wg.Go(func() {
@@ -737,7 +737,7 @@ func TestGetCancelWhileWaitingForSlot(t *testing.T) {
 			defer other.Close()
 			otherURL := strings.Replace(other.URL, "127.0.0.1", "localhost", 1)
 
-			c := newTestClient(t, Options{Concurrency: tc.concurrency, PerHost: tc.perHost})
+			c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes(), Concurrency: tc.concurrency, PerHost: tc.perHost})
 			done := make(chan error, 1)
 			go func() {
 				_, err := c.Get(context.Background(), Request{URL: busy.URL})
@@ -775,7 +775,7 @@ func TestGetLogsOneDebugLine(t *testing.T) {
 	defer srv.Close()
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c := newTestClient(t, Options{Logger: logger})
+	c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes(), Logger: logger})
 	if _, err := c.Get(context.Background(), Request{URL: srv.URL, Source: "gao"}); err != nil {
 		t.Fatal(err)
 	}

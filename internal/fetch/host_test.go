@@ -66,7 +66,7 @@ func TestGetSpacesRequestsToOneHost(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(log.handler))
 	defer srv.Close()
 	port := srv.Listener.Addr().(*net.TCPAddr).Port
-	c := newTestClient(t, Options{HostDelay: delay, PerHost: 4, Transport: anyHostTransport(t, srv)})
+	c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes(), HostDelay: delay, PerHost: 4, Transport: anyHostTransport(t, srv)})
 
 	begin := time.Now()
 	var wg sync.WaitGroup
@@ -121,7 +121,7 @@ func TestGetHostDelayRespectsDeadline(t *testing.T) {
 
 	t.Run("turn after the deadline fails at once", func(t *testing.T) {
 		t.Parallel()
-		c := newTestClient(t, Options{HostDelay: time.Second, Transport: anyHostTransport(t, srv)})
+		c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes(), HostDelay: time.Second, Transport: anyHostTransport(t, srv)})
 		u := srv.URL + "/a"
 		if _, err := c.Get(context.Background(), Request{URL: u}); err != nil {
 			t.Fatal(err)
@@ -142,7 +142,7 @@ func TestGetHostDelayRespectsDeadline(t *testing.T) {
 	t.Run("a cancelled wait gives its turn back", func(t *testing.T) {
 		t.Parallel()
 		const delay = 400 * time.Millisecond
-		c := newTestClient(t, Options{HostDelay: delay, Transport: anyHostTransport(t, srv)})
+		c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes(), HostDelay: delay, Transport: anyHostTransport(t, srv)})
 		begin := time.Now()
 		if _, err := c.Get(context.Background(), Request{URL: "http://cancel.example/1"}); err != nil {
 			t.Fatal(err)
@@ -177,7 +177,7 @@ func TestGetHonoursRetryAfterPerHost(t *testing.T) {
 	}))
 	defer srv.Close()
 	port := srv.Listener.Addr().(*net.TCPAddr).Port
-	c := newTestClient(t, Options{Transport: anyHostTransport(t, srv)})
+	c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes(), Transport: anyHostTransport(t, srv)})
 	busy := fmt.Sprintf("http://busy.example:%d", port)
 
 	start := time.Now()
@@ -237,7 +237,7 @@ func TestGetRetryAfterWithoutDeadlineWaitsAtMostTimeout(t *testing.T) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}))
 	defer srv.Close()
-	c := newTestClient(t, Options{Timeout: 5 * time.Second})
+	c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes(), Timeout: 5 * time.Second})
 	if _, err := c.Get(context.Background(), Request{URL: srv.URL}); err == nil {
 		t.Fatal("want a 503")
 	}
@@ -301,7 +301,7 @@ func TestGetRefuses50MBBody(t *testing.T) {
 				}
 			}))
 			defer srv.Close()
-			c := newTestClient(t, Options{})
+			c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes()})
 			start := time.Now()
 			_, err := c.Get(context.Background(), Request{URL: srv.URL + "/report.pdf"})
 			if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), srv.URL+"/report.pdf") ||
@@ -328,7 +328,7 @@ func TestGetWindows1252Page(t *testing.T) {
 		io.WriteString(w, body)
 	}))
 	defer srv.Close()
-	c := newTestClient(t, Options{})
+	c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes()})
 	resp, err := c.Get(context.Background(), Request{URL: srv.URL})
 	if err != nil {
 		t.Fatal(err)
