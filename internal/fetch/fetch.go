@@ -208,14 +208,14 @@ func (c *Client) checkRedirect(policy egressPolicy, req *http.Request, via []*ht
 func (c *Client) redirectAllowed(policy egressPolicy, req *http.Request, via []*http.Request) error {
 	prev := via[len(via)-1]
 	if prev.URL.Scheme == "https" && req.URL.Scheme == "http" {
-		return fmt.Errorf("redirect from %s to %s: %w", prev.URL.Redacted(), req.URL.Redacted(), ErrInsecureRedirect)
+		return fmt.Errorf("redirect from %s to %s: %w", RedactedURL(prev.URL), RedactedURL(req.URL), ErrInsecureRedirect)
 	}
 	limit := max(c.opts.MaxRedirects, 0)
 	if len(via) > limit {
-		return fmt.Errorf("stopped after %d redirects at %s: %w", limit, req.URL.Redacted(), ErrTooManyRedirects)
+		return fmt.Errorf("stopped after %d redirects at %s: %w", limit, RedactedURL(req.URL), ErrTooManyRedirects)
 	}
 	if err := policy.checkHost(req.URL.Hostname()); err != nil {
-		return fmt.Errorf("redirect to %s: %w", req.URL.Redacted(), err)
+		return fmt.Errorf("redirect to %s: %w", RedactedURL(req.URL), err)
 	}
 	return nil
 }
@@ -299,12 +299,22 @@ func (e *StatusError) Temporary() bool {
 // ErrTooLarge, ErrTooManyRedirects and ErrInsecureRedirect. A timeout
 // satisfies errors.Is(err, context.DeadlineExceeded).
 func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
+	// From here on req.URL only names the fetch in errors and logs: without
+	// the password or API key that a URL may carry. The request itself
+	// uses u.
+	raw := req.URL
+	req.URL = RedactURL(raw)
 	if c.opts.UserAgent == "" {
 		return nil, fmt.Errorf("get %s: no User-Agent configured", req.URL)
 	}
-	u, err := url.Parse(req.URL)
+	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("get %s: %w", req.URL, err)
+		// url.Parse's error repeats the URL unredacted: keep only its cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("get %s: parse URL: %w", req.URL, err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, fmt.Errorf("get %s: unsupported URL scheme %q", req.URL, u.Scheme)
@@ -312,9 +322,6 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 	if u.Host == "" {
 		return nil, fmt.Errorf("get %s: URL has no host", req.URL)
 	}
-	// From here on req.URL only names the fetch in errors and logs: without
-	// a password that a URL's userinfo may carry. The request itself uses u.
-	req.URL = u.Redacted()
 	pc := c.client(req.AllowPrivate)
 	// A literal address is refused before any wait: no slot, no turn.
 	if err := pc.policy.checkHost(u.Hostname()); err != nil {
@@ -513,7 +520,7 @@ func unwrapURLError(requested *url.URL, err error) error {
 		want := *requested
 		want.User, at.User = nil, nil
 		if at.String() != want.String() {
-			return fmt.Errorf("redirected to %s: %w", at, ue.Err)
+			return fmt.Errorf("redirected to %s: %w", RedactedURL(at), ue.Err)
 		}
 	}
 	return ue.Err

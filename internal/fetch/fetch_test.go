@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -615,9 +616,75 @@ func TestGetRedactsPasswordInErrorsAndLogs(t *testing.T) {
 		t.Fatal("Get succeeded on a 403")
 	}
 	for _, s := range []string{err.Error(), buf.String()} {
-		if strings.Contains(s, "s3cret") || !strings.Contains(s, "feeduser:xxxxx@") {
+		if strings.Contains(s, "s3cret") || !strings.Contains(s, "feeduser:REDACTED@") {
 			t.Errorf("%q: want the password redacted and the URL still named", s)
 		}
+	}
+}
+
+// TestGetRedactsSecretsInErrorsAndLogs: an API key in a source URL, or in
+// the URL a server redirects to, appears in no error and no log line,
+// whichever way the fetch fails.
+func TestGetRedactsSecretsInErrorsAndLogs(t *testing.T) {
+	t.Parallel()
+	const secret = "k-9f8e7d6c"
+	// A port nothing listens on: the connection is refused.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/forbidden", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusForbidden) })
+	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	mux.HandleFunc("/to-private", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://10.0.0.1/?access_token="+secret, http.StatusFound)
+	})
+	mux.HandleFunc("/to-closed", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://"+closed+"/?sig="+secret, http.StatusFound)
+	})
+	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/loop?token="+secret, http.StatusFound)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+
+	tests := []struct {
+		name, url string
+		wantErr   bool
+	}{
+		{name: "status error", url: srv.URL + "/forbidden?api_key=" + secret, wantErr: true},
+		{name: "success log line", url: srv.URL + "/ok?apiKey=" + secret},
+		{name: "redirect loop", url: srv.URL + "/loop?token=" + secret, wantErr: true},
+		{name: "redirect to a refused address", url: srv.URL + "/to-private", wantErr: true},
+		{name: "redirect to a closed port", url: srv.URL + "/to-closed", wantErr: true},
+		{name: "connection refused", url: "http://" + closed + "/feed?x-api-key=" + secret, wantErr: true},
+		{name: "unparseable", url: "http://a b/?token=" + secret, wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var buf bytes.Buffer
+			logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			c := newTestClient(t, Options{AllowPrivate: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, Logger: logger})
+			_, err := c.Get(context.Background(), Request{URL: tc.url})
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tc.wantErr)
+			}
+			var msg string
+			if err != nil {
+				msg = err.Error()
+			}
+			for what, s := range map[string]string{"error": msg, "log": buf.String()} {
+				if strings.Contains(s, secret) {
+					t.Errorf("%s carries the secret: %q", what, s)
+				}
+			}
+			if !strings.Contains(msg+buf.String(), "REDACTED") {
+				t.Errorf("neither error %q nor log %q names the redacted URL", msg, buf.String())
+			}
+		})
 	}
 }
 
