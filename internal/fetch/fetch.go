@@ -365,7 +365,7 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 		attrs = append(attrs, slog.Int("status", se.Status))
 		if se.RetryAfter > 0 {
 			until := start.Add(dur + min(se.RetryAfter, MaxHostBackoff))
-			c.gate.setBackoff(host, until, se.Status)
+			c.gate.setBackoff(host, until, se.Status, time.Now())
 			c.log.LogAttrs(ctx, slog.LevelInfo, "host asked to back off", append(attrs,
 				slog.String("host", host), slog.Time("until", until))...)
 		}
@@ -431,7 +431,7 @@ func (c *Client) do(ctx context.Context, hc *http.Client, u *url.URL, req Reques
 		_, _ = io.CopyN(io.Discard, hresp.Body, drainBytes)
 		se := &StatusError{URL: req.URL, Status: hresp.StatusCode}
 		if hresp.StatusCode == http.StatusTooManyRequests || hresp.StatusCode == http.StatusServiceUnavailable {
-			se.RetryAfter = parseRetryAfter(hresp.Header.Get("Retry-After"), time.Now())
+			se.RetryAfter, _ = ParseRetryAfter(hresp.Header.Get("Retry-After"), time.Now())
 		}
 		return nil, se
 	}
@@ -484,7 +484,7 @@ func (c *Client) waitTurn(ctx context.Context, host string) error {
 			host, start.UTC().Format(time.RFC3339Nano), context.DeadlineExceeded)
 	}
 	if err := sleep(ctx, start.Sub(now)); err != nil {
-		cancel()
+		cancel(time.Now())
 		return fmt.Errorf("wait for host %s: %w", host, err)
 	}
 	return nil
@@ -572,26 +572,31 @@ func isGzip(br *bufio.Reader) bool {
 	return len(p) == 3 && p[0] == 0x1f && p[1] == 0x8b && p[2] == 8
 }
 
-// parseRetryAfter reads a Retry-After value: delay seconds or an HTTP date.
-// Anything unparseable or in the past is zero.
-func parseRetryAfter(v string, now time.Time) time.Duration {
+// maxRetryAfter caps a Retry-After in seconds so that converting it to a
+// Duration cannot overflow.
+const maxRetryAfter = 365 * 24 * time.Hour
+
+// ParseRetryAfter reads a Retry-After header value (RFC 9110 §10.2.3): delay
+// seconds, or an HTTP date taken relative to now. ok is false when v is
+// empty or neither form; a value of zero, negative seconds or a date in the
+// past give 0 and ok true, except negative seconds, which are no valid
+// value (ok false). Delays are capped at a year; a date's delay is rounded
+// to the second, the header's own precision.
+func ParseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
-		return 0
+		return 0, false
 	}
 	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		// Cap absurd values so the multiplication cannot overflow.
-		if secs <= 0 {
-			return 0
+		if secs < 0 {
+			return 0, false
 		}
-		return time.Duration(min(secs, int64(365*24*time.Hour/time.Second))) * time.Second
+		return time.Duration(min(secs, int64(maxRetryAfter/time.Second))) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d.Round(time.Second)
-		}
+		return min(max(t.Sub(now), 0).Round(time.Second), maxRetryAfter), true
 	}
-	return 0
+	return 0, false
 }
 
 type countingReader struct {

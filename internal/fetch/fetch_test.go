@@ -240,9 +240,9 @@ func TestGetGzipBombStopsAtCap(t *testing.T) {
 	if msg := err.Error(); !strings.Contains(msg, srv.URL+"/bomb.xml") || !strings.Contains(msg, "1048576") {
 		t.Errorf("err = %q, want it to name the URL and the cap", msg)
 	}
-	if elapsed > 5*time.Second {
-		t.Errorf("took %s to refuse the bomb", elapsed)
-	}
+	// No bound on the time: LimitReader stops inflating at the cap, and a
+	// client that inflated 1 GiB would fail the same way, only later. The
+	// log line shows it did not.
 	t.Logf("refused 1 GiB gzip bomb (%d bytes compressed per 16 MiB) in %s", len(member), elapsed)
 }
 
@@ -308,14 +308,12 @@ func TestGetEndlessBodyStopsAtCap(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes(), MaxBodyBytes: 256 << 10, Timeout: 10 * time.Second})
-	start := time.Now()
+	// Without the cap the endless body would end in the timeout, not in
+	// ErrTooLarge.
+	c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes(), MaxBodyBytes: 256 << 10, Timeout: 10 * time.Minute})
 	_, err := c.Get(context.Background(), Request{URL: srv.URL})
 	if !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("err = %v, want ErrTooLarge", err)
-	}
-	if elapsed := time.Since(start); elapsed > 5*time.Second {
-		t.Errorf("took %s to stop an endless body", elapsed)
 	}
 }
 
@@ -472,26 +470,31 @@ func TestParseRetryAfter(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
 	tests := []struct {
-		name string
-		in   string
-		want time.Duration
+		name   string
+		in     string
+		want   time.Duration
+		wantOK bool
 	}{
 		{name: "empty", in: "", want: 0},
-		{name: "seconds", in: "120", want: 2 * time.Minute},
-		{name: "seconds with spaces", in: " 5 ", want: 5 * time.Second},
-		{name: "zero", in: "0", want: 0},
+		{name: "seconds", in: "120", want: 2 * time.Minute, wantOK: true},
+		{name: "seconds with spaces", in: " 5 ", want: 5 * time.Second, wantOK: true},
+		{name: "zero", in: "0", want: 0, wantOK: true},
 		{name: "negative", in: "-5", want: 0},
-		{name: "absurd is capped at a year", in: "999999999999999", want: 365 * 24 * time.Hour},
-		{name: "IMF-fixdate", in: "Tue, 03 Mar 2026 10:05:00 GMT", want: 5 * time.Minute},
-		{name: "RFC 850 date", in: "Tuesday, 03-Mar-26 10:00:30 GMT", want: 30 * time.Second},
-		{name: "date in the past", in: "Tue, 03 Mar 2026 09:00:00 GMT", want: 0},
+		{name: "absurd is capped at a year", in: "999999999999999", want: 365 * 24 * time.Hour, wantOK: true},
+		{name: "IMF-fixdate", in: "Tue, 03 Mar 2026 10:05:00 GMT", want: 5 * time.Minute, wantOK: true},
+		{name: "RFC 850 date", in: "Tuesday, 03-Mar-26 10:00:30 GMT", want: 30 * time.Second, wantOK: true},
+		{name: "ANSI C date", in: "Tue Mar  3 10:00:07 2026", want: 7 * time.Second, wantOK: true},
+		{name: "date in the past", in: "Tue, 03 Mar 2026 09:00:00 GMT", want: 0, wantOK: true},
+		{name: "date far ahead is capped", in: "Tue, 03 Mar 2099 09:00:00 GMT", want: 365 * 24 * time.Hour, wantOK: true},
 		{name: "garbage", in: "later", want: 0},
+		{name: "fraction", in: "1.5", want: 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got := parseRetryAfter(tc.in, now); got != tc.want {
-				t.Errorf("parseRetryAfter(%q) = %s, want %s", tc.in, got, tc.want)
+			got, ok := ParseRetryAfter(tc.in, now)
+			if got != tc.want || ok != tc.wantOK {
+				t.Errorf("ParseRetryAfter(%q) = %s, %v; want %s, %v", tc.in, got, ok, tc.want, tc.wantOK)
 			}
 		})
 	}
@@ -541,8 +544,10 @@ func TestGetTimesOutOnSilentServer(t *testing.T) {
 	if !strings.Contains(err.Error(), u) || !strings.Contains(err.Error(), "timed out after 300ms") {
 		t.Errorf("err = %q, want the URL and the timeout", err)
 	}
-	if elapsed < timeout || elapsed > timeout+2*time.Second {
-		t.Errorf("returned after %s, want about %s", elapsed, timeout)
+	// Timers never fire early, so this lower bound cannot flake; no upper
+	// bound, which a busy machine would break.
+	if elapsed < timeout {
+		t.Errorf("returned after %s, before the %s timeout", elapsed, timeout)
 	}
 }
 
@@ -742,6 +747,12 @@ func TestGetRespectsConcurrencyLimits(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var inFlight, maxInFlight atomic.Int32
+			// The first requests are held until the limit's worth of them
+			// are in flight together: the limit is reached however slowly
+			// the machine runs, and a request let through beyond it while
+			// they are held shows up in maxInFlight.
+			full := make(chan struct{})
+			var fullOnce sync.Once
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				n := inFlight.Add(1)
 				defer inFlight.Add(-1)
@@ -751,7 +762,10 @@ func TestGetRespectsConcurrencyLimits(t *testing.T) {
 						break
 					}
 				}
-				time.Sleep(30 * time.Millisecond)
+				if n >= tc.want {
+					fullOnce.Do(func() { close(full) })
+				}
+				<-full
 			}))
 			defer srv.Close()
 			c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes(), Concurrency: tc.concurrency, PerHost: tc.perHost})
@@ -812,16 +826,14 @@ func TestGetCancelWhileWaitingForSlot(t *testing.T) {
 			}()
 			<-entered
 
+			// The first request holds its slot until release, which comes
+			// after this Get returns: a Get that ignored the cancel would
+			// never return.
 			ctx, cancel := context.WithCancel(context.Background())
 			time.AfterFunc(50*time.Millisecond, cancel)
-			start := time.Now()
 			_, err := c.Get(ctx, Request{URL: tc.secondURL(busy.URL, otherURL)})
-			elapsed := time.Since(start)
 			if !errors.Is(err, context.Canceled) {
 				t.Errorf("err = %v, want context.Canceled", err)
-			}
-			if elapsed > time.Second {
-				t.Errorf("cancelled Get returned after %s", elapsed)
 			}
 			if otherHits.Load() != 0 {
 				t.Errorf("the request waiting for a slot reached the server")
