@@ -4,7 +4,10 @@
 // that never downgrade from https to http, conditional GET with ETag and
 // Last-Modified, Retry-After on 429 and 503 remembered per host, a minimum
 // delay between requests to one host, global and per-host limits on
-// requests in flight, and charset detection to UTF-8.
+// requests in flight, an egress policy that refuses loopback, private,
+// link-local and other non-public addresses at dial time unless
+// allow-listed, URLs redacted of secrets in every error and log line, and
+// charset detection to UTF-8.
 package fetch
 
 import (
@@ -295,8 +298,9 @@ func (e *StatusError) Temporary() bool {
 //   - for a global slot (Options.Concurrency).
 //
 // The whole exchange, body read included, is then bounded by
-// Options.Timeout. Errors name the URL; see StatusError, HostBackoffError,
-// ErrTooLarge, ErrTooManyRedirects and ErrInsecureRedirect. A timeout
+// Options.Timeout. Errors name the URL, redacted (RedactURL); see
+// StatusError, HostBackoffError, EgressError, ErrTooLarge,
+// ErrTooManyRedirects and ErrInsecureRedirect. A timeout
 // satisfies errors.Is(err, context.DeadlineExceeded).
 func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 	// From here on req.URL only names the fetch in errors and logs: without
