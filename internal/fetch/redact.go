@@ -22,7 +22,12 @@ func RedactURL(raw string) string {
 	if err != nil {
 		return redactUnparsed(raw)
 	}
-	return RedactedURL(u)
+	if r, changed := redactURL(u); changed {
+		return r
+	}
+	// Nothing to hide: the URL exactly as written, not as net/url would
+	// write it again.
+	return raw
 }
 
 // RedactedURL is RedactURL for a parsed URL; u is not modified.
@@ -30,22 +35,34 @@ func RedactedURL(u *url.URL) string {
 	if u == nil {
 		return ""
 	}
+	r, _ := redactURL(u)
+	return r
+}
+
+// redactURL returns u redacted, and whether that changed anything. A value
+// already REDACTED is no change, so redacting twice changes nothing more.
+func redactURL(u *url.URL) (string, bool) {
 	r := *u
+	changed := false
 	if r.User != nil {
-		if _, ok := r.User.Password(); ok {
+		if pw, ok := r.User.Password(); ok {
 			r.User = url.UserPassword(r.User.Username(), Redacted)
-		} else if r.User.Username() != "" {
+			changed = pw != Redacted
+		} else if name := r.User.Username(); name != "" {
 			r.User = url.User(Redacted)
+			changed = name != Redacted
 		}
 	}
-	r.RawQuery = redactParams(r.RawQuery)
+	var qc, fc bool
+	r.RawQuery, qc = redactParams(r.RawQuery)
 	if r.Fragment != "" {
-		frag := redactParams(r.EscapedFragment())
+		var frag string
+		frag, fc = redactParams(r.EscapedFragment())
 		if f, err := url.PathUnescape(frag); err == nil {
 			r.Fragment, r.RawFragment = f, frag
 		}
 	}
-	return r.String()
+	return r.String(), changed || qc || fc
 }
 
 // redactUnparsed redacts a string that url.Parse rejected: the userinfo
@@ -69,21 +86,22 @@ func redactUnparsed(raw string) string {
 	if !hasQuery {
 		return rest
 	}
-	return rest + "?" + redactParams(query)
+	q, _ := redactParams(query)
+	return rest + "?" + q
 }
 
 // redactParams replaces the values of secret-looking parameters in an
 // escaped query (or fragment) string, keeping the order and spelling of the
-// rest.
-func redactParams(q string) string {
+// rest, and reports whether it replaced any.
+func redactParams(q string) (string, bool) {
 	if q == "" {
-		return q
+		return q, false
 	}
 	parts := strings.Split(q, "&")
 	changed := false
 	for i, p := range parts {
 		name, value, ok := strings.Cut(p, "=")
-		if !ok || value == "" {
+		if !ok || value == "" || value == Redacted {
 			continue
 		}
 		if n, err := url.QueryUnescape(name); err == nil {
@@ -95,9 +113,9 @@ func redactParams(q string) string {
 		}
 	}
 	if !changed {
-		return q
+		return q, false
 	}
-	return strings.Join(parts, "&")
+	return strings.Join(parts, "&"), true
 }
 
 // secretWord reports a parameter name, or the last word of one (api_key,

@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -94,4 +95,33 @@ func TestSecretParam(t *testing.T) {
 			}
 		})
 	}
+}
+
+func FuzzRedactURL(f *testing.F) {
+	for _, s := range []string{
+		"https://u:pw@a.example/?api_key=abc&x=1#access_token=t",
+		"http://a b/?token=t",
+		"https://ghp_x@h/?Sig=%zz&&=&token",
+		"feed",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		once := RedactURL(raw)
+		if twice := RedactURL(once); twice != once {
+			t.Fatalf("not idempotent: %q → %q → %q", raw, once, twice)
+		}
+		// A secret parameter's value never survives, whatever surrounds it.
+		const secret = "s3cr3tvalue"
+		withSecret := raw + "&token=" + secret
+		if !strings.Contains(raw, "?") {
+			withSecret = raw + "?token=" + secret
+		}
+		if strings.ContainsAny(raw, "#") {
+			return // the parameter would land in the fragment's text
+		}
+		if got := RedactURL(withSecret); strings.Contains(got, secret) {
+			t.Fatalf("RedactURL(%q) = %q keeps the token", withSecret, got)
+		}
+	})
 }
