@@ -309,15 +309,22 @@ func TestGetKeepsAllowListsApart(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
 	t.Cleanup(srv.Close)
+	// By name, so that only the dialler, not the check of literal
+	// addresses, can refuse it.
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	u := "http://localhost:" + port + "/"
 	c := newTestClient(t, Options{})
-	if _, err := c.Get(context.Background(), Request{URL: srv.URL, AllowPrivate: LoopbackPrefixes()}); err != nil {
+	if _, err := c.Get(context.Background(), Request{URL: u, AllowPrivate: LoopbackPrefixes()}); err != nil {
 		t.Fatalf("listed request: %v", err)
 	}
 	var probe dialProbe
 	probe.install(t, c.client(nil), "")
-	_, err := c.Get(context.Background(), Request{URL: srv.URL})
+	_, err := c.Get(context.Background(), Request{URL: u})
 	var ee *EgressError
 	if !errors.As(err, &ee) {
 		t.Fatalf("err = %v, want an *EgressError: the other request's idle connection must not be reused", err)
+	}
+	if probe.refused.Load() == 0 {
+		t.Error("the dialler refused nothing: the request was refused before it could have reused a connection")
 	}
 }
