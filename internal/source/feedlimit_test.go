@@ -84,7 +84,8 @@ func TestLimitFeedItems(t *testing.T) {
 		{
 			name: "CDATA holding items is text", max: 2, wantDropped: 1, strict: true,
 			body: rssOf(
-				"<item><title>1</title><description><![CDATA[<item><title>fake</title></item><item/>]]></description></item>",
+				// Markup in CDATA that would close the item and open others.
+				"<item><title>1</title><description><![CDATA[</description></item><item><title>fake</title></item><item/><item><description>]]></description></item>",
 				rssItem("2"), rssItem("3")),
 			wantTitles: []string{"1", "2"},
 		},
