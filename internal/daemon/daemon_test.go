@@ -107,6 +107,7 @@ func (h *harness) start() {
 		UserAgent: h.cfg.Fetch.UserAgent, Timeout: time.Duration(h.cfg.Fetch.Timeout),
 		MaxBodyBytes: int64(h.cfg.Fetch.MaxBodySize), MaxRedirects: h.cfg.Fetch.MaxRedirects,
 		Concurrency: h.cfg.Fetch.Concurrency, Logger: log,
+		AllowPrivate: fetch.LoopbackPrefixes(), // the fake feeds serve on 127.0.0.1
 	})
 	n, err := slack.New(slack.Options{Token: "xoxb-test-token", APIURL: h.cfg.Slack.APIURL, Channel: h.cfg.Slack.Channel, Logger: log, PerChannel: rate.Inf})
 	if err != nil {

@@ -79,7 +79,10 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("demo: %w", err)
 	}
 	defer db.Close()
-	f := fetch.New(fetch.Options{UserAgent: cfg.Fetch.UserAgent, Timeout: 10 * time.Second, Logger: opts.Logger})
+	// The scenario is served on this host's loopback, which the egress
+	// policy refuses unless listed.
+	f := fetch.New(fetch.Options{UserAgent: cfg.Fetch.UserAgent, Timeout: 10 * time.Second, Logger: opts.Logger,
+		AllowPrivate: fetch.LoopbackPrefixes()})
 	defer f.Close()
 	clock := &clock{}
 	clock.Set(Scenario()[0].At)

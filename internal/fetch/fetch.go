@@ -4,7 +4,10 @@
 // that never downgrade from https to http, conditional GET with ETag and
 // Last-Modified, Retry-After on 429 and 503 remembered per host, a minimum
 // delay between requests to one host, global and per-host limits on
-// requests in flight, and charset detection to UTF-8.
+// requests in flight, an egress policy that refuses loopback, private,
+// link-local and other non-public addresses at dial time unless
+// allow-listed, URLs redacted of secrets in every error and log line, and
+// charset detection to UTF-8.
 package fetch
 
 import (
@@ -17,9 +20,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -69,8 +74,17 @@ type Options struct {
 	// one host, whichever sources they serve; default 0, none.
 	HostDelay time.Duration
 	Logger    *slog.Logger // default discards
+	// AllowPrivate lists the non-public addresses (loopback, private,
+	// link-local, CGNAT, multicast, unspecified) that requests may connect
+	// to; every other such address is refused with an *EgressError before
+	// a packet is sent. Empty by default: a public feed cannot make watcher
+	// fetch the cloud metadata service or the intranet. Request.AllowPrivate
+	// adds to it for one request.
+	AllowPrivate []netip.Prefix
 	// Transport replaces the client's own transport, for tests. The client
-	// then cannot apply ConnectTimeout; Timeout still bounds every request.
+	// then cannot apply ConnectTimeout, nor check the addresses its
+	// transport dials: only URLs and redirects naming a literal address are
+	// checked against AllowPrivate. Timeout still bounds every request.
 	Transport http.RoundTripper
 }
 
@@ -78,11 +92,26 @@ type Options struct {
 // process and share it.
 type Client struct {
 	opts   Options
-	hc     *http.Client
 	global chan struct{}
 	hosts  *hostLimiter
 	gate   *hostGate
 	log    *slog.Logger
+
+	// One HTTP client per distinct allow list (Options.AllowPrivate plus a
+	// request's own), made on first use. Connections are never shared
+	// between allow lists: an idle connection to an intranet address opened
+	// for a source that may reach it must not serve a source that may not.
+	// Allow lists come from the configuration, so there are few.
+	mu      sync.Mutex
+	clients map[string]*policyClient
+}
+
+// policyClient is the HTTP client for one egress policy. dialer is nil
+// when Options.Transport replaced the client's own.
+type policyClient struct {
+	policy egressPolicy
+	hc     *http.Client
+	dialer *net.Dialer
 }
 
 // New returns a Client for opts, filling in defaults. A missing UserAgent is
@@ -111,29 +140,46 @@ func New(opts Options) *Client {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	rt := opts.Transport
+	return &Client{
+		opts:    opts,
+		global:  make(chan struct{}, opts.Concurrency),
+		hosts:   newHostLimiter(opts.PerHost),
+		gate:    newHostGate(opts.HostDelay),
+		log:     logger,
+		clients: make(map[string]*policyClient),
+	}
+}
+
+// client returns the HTTP client that enforces the policy of Options.AllowPrivate
+// plus extra.
+func (c *Client) client(extra []netip.Prefix) *policyClient {
+	policy := newEgressPolicy(c.opts.AllowPrivate, extra)
+	key := policy.key()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if pc := c.clients[key]; pc != nil {
+		return pc
+	}
+	pc := &policyClient{policy: policy}
+	rt := c.opts.Transport
 	if rt == nil {
-		rt = newTransport(opts)
+		pc.dialer = &net.Dialer{Timeout: c.opts.ConnectTimeout, KeepAlive: 30 * time.Second, Control: policy.control}
+		rt = newTransport(c.opts, pc.dialer)
 	}
-	c := &Client{
-		opts:   opts,
-		global: make(chan struct{}, opts.Concurrency),
-		hosts:  newHostLimiter(opts.PerHost),
-		gate:   newHostGate(opts.HostDelay),
-		log:    logger,
-	}
-	c.hc = &http.Client{
-		Transport:     rt,
-		CheckRedirect: c.checkRedirect,
+	pc.hc = &http.Client{
+		Transport: rt,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			return c.checkRedirect(policy, req, via)
+		},
 		// No Client.Timeout: Get bounds each request with a context deadline,
 		// which covers the body read and keeps errors.Is(err,
 		// context.DeadlineExceeded) true on timeout.
 	}
-	return c
+	c.clients[key] = pc
+	return pc
 }
 
-func newTransport(opts Options) *http.Transport {
-	dialer := &net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second}
+func newTransport(opts Options, dialer *net.Dialer) *http.Transport {
 	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           dialer.DialContext,
@@ -149,14 +195,30 @@ func newTransport(opts Options) *http.Transport {
 	}
 }
 
-func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+// redirectRefused marks checkRedirect's errors, whose messages already
+// name the redirect's target.
+type redirectRefused struct{ error }
+
+func (e redirectRefused) Unwrap() error { return e.error }
+
+func (c *Client) checkRedirect(policy egressPolicy, req *http.Request, via []*http.Request) error {
+	if err := c.redirectAllowed(policy, req, via); err != nil {
+		return redirectRefused{err}
+	}
+	return nil
+}
+
+func (c *Client) redirectAllowed(policy egressPolicy, req *http.Request, via []*http.Request) error {
 	prev := via[len(via)-1]
 	if prev.URL.Scheme == "https" && req.URL.Scheme == "http" {
-		return fmt.Errorf("redirect from %s to %s: %w", prev.URL.Redacted(), req.URL.Redacted(), ErrInsecureRedirect)
+		return fmt.Errorf("redirect from %s to %s: %w", RedactedURL(prev.URL), RedactedURL(req.URL), ErrInsecureRedirect)
 	}
 	limit := max(c.opts.MaxRedirects, 0)
 	if len(via) > limit {
-		return fmt.Errorf("stopped after %d redirects at %s: %w", limit, req.URL.Redacted(), ErrTooManyRedirects)
+		return fmt.Errorf("stopped after %d redirects at %s: %w", limit, RedactedURL(req.URL), ErrTooManyRedirects)
+	}
+	if err := policy.checkHost(req.URL.Hostname()); err != nil {
+		return fmt.Errorf("redirect to %s: %w", RedactedURL(req.URL), err)
 	}
 	return nil
 }
@@ -164,7 +226,11 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 // Close releases the client's idle connections. Requests in flight are not
 // interrupted; the client stays usable.
 func (c *Client) Close() {
-	c.hc.CloseIdleConnections()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, pc := range c.clients {
+		pc.hc.CloseIdleConnections()
+	}
 }
 
 // Request is one fetch.
@@ -174,6 +240,9 @@ type Request struct {
 	LastModified string            // sent as If-Modified-Since when set
 	Header       map[string]string // extra per-source headers
 	Source       string            // for logs
+	// AllowPrivate adds to Options.AllowPrivate for this request (a source
+	// that watches an intranet page).
+	AllowPrivate []netip.Prefix
 }
 
 // Response is the outcome of a successful fetch: a 2xx with its body, or a
@@ -229,16 +298,27 @@ func (e *StatusError) Temporary() bool {
 //   - for a global slot (Options.Concurrency).
 //
 // The whole exchange, body read included, is then bounded by
-// Options.Timeout. Errors name the URL; see StatusError, HostBackoffError,
-// ErrTooLarge, ErrTooManyRedirects and ErrInsecureRedirect. A timeout
+// Options.Timeout. Errors name the URL, redacted (RedactURL); see
+// StatusError, HostBackoffError, EgressError, ErrTooLarge,
+// ErrTooManyRedirects and ErrInsecureRedirect. A timeout
 // satisfies errors.Is(err, context.DeadlineExceeded).
 func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
+	// From here on req.URL only names the fetch in errors and logs: without
+	// the password or API key that a URL may carry. The request itself
+	// uses u.
+	raw := req.URL
+	req.URL = RedactURL(raw)
 	if c.opts.UserAgent == "" {
 		return nil, fmt.Errorf("get %s: no User-Agent configured", req.URL)
 	}
-	u, err := url.Parse(req.URL)
+	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("get %s: %w", req.URL, err)
+		// url.Parse's error repeats the URL unredacted: keep only its cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("get %s: parse URL: %w", req.URL, err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, fmt.Errorf("get %s: unsupported URL scheme %q", req.URL, u.Scheme)
@@ -246,9 +326,11 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 	if u.Host == "" {
 		return nil, fmt.Errorf("get %s: URL has no host", req.URL)
 	}
-	// From here on req.URL only names the fetch in errors and logs: without
-	// a password that a URL's userinfo may carry. The request itself uses u.
-	req.URL = u.Redacted()
+	pc := c.client(req.AllowPrivate)
+	// A literal address is refused before any wait: no slot, no turn.
+	if err := pc.policy.checkHost(u.Hostname()); err != nil {
+		return nil, fmt.Errorf("get %s: %w", req.URL, err)
+	}
 
 	host := strings.ToLower(u.Hostname())
 	// Backoff before the host slot: a request waiting out a Retry-After
@@ -272,7 +354,7 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 	defer func() { <-c.global }()
 
 	start := time.Now()
-	resp, err := c.do(ctx, u, req)
+	resp, err := c.do(ctx, pc.hc, u, req)
 	dur := time.Since(start)
 	attrs := []slog.Attr{slog.String("source", req.Source), slog.String("url", req.URL)}
 	if err == nil {
@@ -287,7 +369,7 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 		attrs = append(attrs, slog.Int("status", se.Status))
 		if se.RetryAfter > 0 {
 			until := start.Add(dur + min(se.RetryAfter, MaxHostBackoff))
-			c.gate.setBackoff(host, until, se.Status)
+			c.gate.setBackoff(host, until, se.Status, time.Now())
 			c.log.LogAttrs(ctx, slog.LevelInfo, "host asked to back off", append(attrs,
 				slog.String("host", host), slog.Time("until", until))...)
 		}
@@ -297,7 +379,7 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 	return nil, err
 }
 
-func (c *Client) do(ctx context.Context, u *url.URL, req Request) (*Response, error) {
+func (c *Client) do(ctx context.Context, hc *http.Client, u *url.URL, req Request) (*Response, error) {
 	tctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 
@@ -324,9 +406,9 @@ func (c *Client) do(ctx context.Context, u *url.URL, req Request) (*Response, er
 		hreq.Header.Set("If-Modified-Since", req.LastModified)
 	}
 
-	hresp, err := c.hc.Do(hreq)
+	hresp, err := hc.Do(hreq)
 	if err != nil {
-		return nil, fmt.Errorf("get %s: %w", req.URL, c.explain(ctx, unwrapURLError(err)))
+		return nil, fmt.Errorf("get %s: %w", req.URL, c.explain(ctx, unwrapURLError(u, err)))
 	}
 	defer hresp.Body.Close()
 
@@ -353,7 +435,7 @@ func (c *Client) do(ctx context.Context, u *url.URL, req Request) (*Response, er
 		_, _ = io.CopyN(io.Discard, hresp.Body, drainBytes)
 		se := &StatusError{URL: req.URL, Status: hresp.StatusCode}
 		if hresp.StatusCode == http.StatusTooManyRequests || hresp.StatusCode == http.StatusServiceUnavailable {
-			se.RetryAfter = parseRetryAfter(hresp.Header.Get("Retry-After"), time.Now())
+			se.RetryAfter, _ = ParseRetryAfter(hresp.Header.Get("Retry-After"), time.Now())
 		}
 		return nil, se
 	}
@@ -406,7 +488,7 @@ func (c *Client) waitTurn(ctx context.Context, host string) error {
 			host, start.UTC().Format(time.RFC3339Nano), context.DeadlineExceeded)
 	}
 	if err := sleep(ctx, start.Sub(now)); err != nil {
-		cancel()
+		cancel(time.Now())
 		return fmt.Errorf("wait for host %s: %w", host, err)
 	}
 	return nil
@@ -423,14 +505,29 @@ func (c *Client) explain(ctx context.Context, err error) error {
 }
 
 // unwrapURLError drops net/http's *url.Error wrapper, whose message repeats
-// the URL that Get's own wrapping already names. The cause keeps its
-// net.Error and context identity.
-func unwrapURLError(err error) error {
+// the URL that Get's own wrapping already names; when the failure came after
+// a redirect, the URL it failed at is kept. The cause keeps its net.Error,
+// context and *EgressError identity.
+func unwrapURLError(requested *url.URL, err error) error {
 	var ue *url.Error
-	if errors.As(err, &ue) && ue.Err != nil {
-		return ue.Err
+	if !errors.As(err, &ue) || ue.Err == nil {
+		return err
 	}
-	return err
+	var refused redirectRefused
+	if errors.As(ue.Err, &refused) {
+		// checkRedirect's errors name both ends already.
+		return refused.error
+	}
+	// net/http names the URL it failed at with the password masked its own
+	// way: compare without userinfo.
+	if at, perr := url.Parse(ue.URL); perr == nil {
+		want := *requested
+		want.User, at.User = nil, nil
+		if at.String() != want.String() {
+			return fmt.Errorf("redirected to %s: %w", RedactedURL(at), ue.Err)
+		}
+	}
+	return ue.Err
 }
 
 // readBody reads at most MaxBodyBytes of decoded body. Gzip is detected by
@@ -479,26 +576,31 @@ func isGzip(br *bufio.Reader) bool {
 	return len(p) == 3 && p[0] == 0x1f && p[1] == 0x8b && p[2] == 8
 }
 
-// parseRetryAfter reads a Retry-After value: delay seconds or an HTTP date.
-// Anything unparseable or in the past is zero.
-func parseRetryAfter(v string, now time.Time) time.Duration {
+// maxRetryAfter caps a Retry-After in seconds so that converting it to a
+// Duration cannot overflow.
+const maxRetryAfter = 365 * 24 * time.Hour
+
+// ParseRetryAfter reads a Retry-After header value (RFC 9110 §10.2.3): delay
+// seconds, or an HTTP date taken relative to now. ok is false when v is
+// empty or neither form; a value of zero, negative seconds or a date in the
+// past give 0 and ok true, except negative seconds, which are no valid
+// value (ok false). Delays are capped at a year; a date's delay is rounded
+// to the second, the header's own precision.
+func ParseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
-		return 0
+		return 0, false
 	}
 	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		// Cap absurd values so the multiplication cannot overflow.
-		if secs <= 0 {
-			return 0
+		if secs < 0 {
+			return 0, false
 		}
-		return time.Duration(min(secs, int64(365*24*time.Hour/time.Second))) * time.Second
+		return time.Duration(min(secs, int64(maxRetryAfter/time.Second))) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d.Round(time.Second)
-		}
+		return min(max(t.Sub(now), 0).Round(time.Second), maxRetryAfter), true
 	}
-	return 0
+	return 0, false
 }
 
 type countingReader struct {

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // MaxHostBackoff caps how long one Retry-After keeps a host closed to this
@@ -38,10 +40,11 @@ func (e *HostBackoffError) Error() string {
 func (e *HostBackoffError) Temporary() bool { return true }
 
 // hostGate keeps what politeness needs to remember about a host between
-// requests: when the next request may start (Options.HostDelay) and until
-// when the host asked to be left alone (Retry-After). Entries whose times
-// have all passed are swept once a minute, so a daemon polling thousands of
-// hosts keeps only the ones with something to remember.
+// requests: when the next request may start (Options.HostDelay, a
+// golang.org/x/time/rate limiter with a burst of one per host) and until
+// when the host asked to be left alone (Retry-After). Entries with nothing
+// left to remember are swept once a minute, so a daemon polling thousands
+// of hosts keeps only the recent ones.
 type hostGate struct {
 	delay time.Duration
 
@@ -51,9 +54,10 @@ type hostGate struct {
 }
 
 type gateState struct {
-	next   time.Time // earliest start of the next request; guarded by hostGate.mu
-	until  time.Time // end of the host's Retry-After backoff
-	status int       // status that set until
+	lim    *rate.Limiter // nil while HostDelay is zero
+	last   time.Time     // latest start booked; the entry matters until last+delay
+	until  time.Time     // end of the host's Retry-After backoff
+	status int           // status that set until
 }
 
 func newHostGate(delay time.Duration) *hostGate {
@@ -64,7 +68,7 @@ func newHostGate(delay time.Duration) *hostGate {
 func (h *hostGate) state(host string, now time.Time) *gateState {
 	if now.After(h.sweepAt) {
 		for k, s := range h.hosts {
-			if !s.next.After(now) && !s.until.After(now) {
+			if !s.last.Add(h.delay).After(now) && !s.until.After(now) {
 				delete(h.hosts, k)
 			}
 		}
@@ -92,10 +96,10 @@ func (h *hostGate) backoff(host string, now time.Time) (time.Time, int) {
 
 // setBackoff closes host until the given time; an earlier end never
 // shortens a longer backoff already in force.
-func (h *hostGate) setBackoff(host string, until time.Time, status int) {
+func (h *hostGate) setBackoff(host string, until time.Time, status int, now time.Time) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	s := h.state(host, time.Now())
+	s := h.state(host, now)
 	if until.After(s.until) {
 		s.until, s.status = until, status
 	}
@@ -103,34 +107,29 @@ func (h *hostGate) setBackoff(host string, until time.Time, status int) {
 
 // reserve books the next start time for a request to host, HostDelay after
 // the previous booking, and returns it with a function that gives the
-// booking back when the request will not be sent after all. A start after
+// booking back, at the time given, when the request will not be sent after
+// all. Only the latest booking is given back in full: a request booked
+// after it keeps its own start (the limiter's Reservation.CancelAt). A
+// start after
 // deadline (when deadline is not zero) books nothing and returns ok false.
-func (h *hostGate) reserve(host string, now, deadline time.Time) (start time.Time, cancel func(), ok bool) {
+func (h *hostGate) reserve(host string, now, deadline time.Time) (start time.Time, cancel func(now time.Time), ok bool) {
 	if h.delay <= 0 {
-		return now, func() {}, true
+		return now, func(time.Time) {}, true
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	s := h.state(host, now)
-	start = now
-	if s.next.After(now) {
-		start = s.next
+	if s.lim == nil {
+		s.lim = rate.NewLimiter(rate.Every(h.delay), 1)
 	}
+	r := s.lim.ReserveN(now, 1)
+	start = now.Add(r.DelayFrom(now))
 	if !deadline.IsZero() && start.After(deadline) {
+		r.CancelAt(now)
 		return start, nil, false
 	}
-	prev, booked := s.next, start.Add(h.delay)
-	s.next = booked
-	return start, func() {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		// Only the latest booking can be given back: a later request has
-		// already been booked after this one's slot otherwise, and moving
-		// its start is not this request's business.
-		if cur := h.hosts[host]; cur == s && s.next.Equal(booked) {
-			s.next = prev
-		}
-	}, true
+	s.last = start
+	return start, r.CancelAt, true
 }
 
 // sleep waits for d, or returns ctx's error once ctx ends.

@@ -78,7 +78,7 @@ metrics:
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var d *daemon.Daemon
 	metrics := web.NewMetrics("test", web.StatusProviderFunc(func(ctx context.Context) (web.Status, error) { return d.Status(ctx) }))
-	d, err = daemon.New(daemon.Options{Config: cfg, DB: db, Fetcher: fetch.New(fetch.Options{UserAgent: cfg.Fetch.UserAgent}),
+	d, err = daemon.New(daemon.Options{Config: cfg, DB: db, Fetcher: fetch.New(fetch.Options{UserAgent: cfg.Fetch.UserAgent, AllowPrivate: fetch.LoopbackPrefixes()}),
 		Notifier: console.New(io.Discard), Logger: log, Metrics: metrics, MaxJitter: -1})
 	if err != nil {
 		t.Fatal(err)
