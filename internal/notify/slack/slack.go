@@ -24,6 +24,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/figwatch/watcher/internal/diff"
+	"github.com/figwatch/watcher/internal/fetch"
 	"github.com/figwatch/watcher/internal/notify"
 )
 
@@ -249,6 +250,10 @@ func (n *Notifier) messageOptions(a notify.Alert) []slackapi.MsgOption {
 		slackapi.MsgOptionBlocks(blocks...),
 		// Escaped here already: slack-go's escaping would escape it twice.
 		slackapi.MsgOptionText(text, false),
+		// The notification text quotes documents: with mrkdwn off a
+		// quote's *bold* or ~strike~ stays text there too, as in the
+		// rich_text blocks.
+		slackapi.MsgOptionDisableMarkdown(),
 		slackapi.MsgOptionMetadata(alertMetadata(a.ID)),
 	}
 }
@@ -397,7 +402,7 @@ func (n *Notifier) postWebhook(ctx context.Context, what string, msg slackapi.We
 	err = fmt.Errorf("post slack webhook %s: %w", n.webhookLog, err)
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
-		if after, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+		if after, ok := fetch.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 			return notify.Receipt{}, &notify.RetryAfterError{Err: err, After: after}
 		}
 		// Without Retry-After (a workspace over its message limit) the
@@ -432,22 +437,4 @@ func redact(err error, safe string) error {
 		return &url.Error{Op: ue.Op, URL: safe, Err: ue.Err}
 	}
 	return err
-}
-
-// parseRetryAfter reads a Retry-After header in seconds or as an HTTP date.
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if s < 0 {
-			return 0, false
-		}
-		return time.Duration(s) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
 }

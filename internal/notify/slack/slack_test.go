@@ -218,6 +218,10 @@ func TestBotFallbackTextIsEscaped(t *testing.T) {
 	if !strings.Contains(text, "&lt;!channel&gt;") {
 		t.Errorf("fallback text lost the escaped quote: %q", text)
 	}
+	// A quote's *bold* must not format the notification text either.
+	if got := form.Get("mrkdwn"); got != "false" {
+		t.Errorf("mrkdwn = %q, want false: document text in the fallback would take on formatting", got)
+	}
 }
 
 func TestBotErrorMapping(t *testing.T) {
@@ -473,34 +477,6 @@ func TestWebhookErrorMapping(t *testing.T) {
 				if strings.Contains(s, "XXXXSECRET") || strings.Contains(s, "/services/") {
 					t.Errorf("webhook secret leaked: %s", s)
 				}
-			}
-		})
-	}
-}
-
-func TestParseRetryAfter(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2026, 2, 5, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		name string
-		in   string
-		want time.Duration
-		ok   bool
-	}{
-		{"seconds", "3", 3 * time.Second, true},
-		{"zero", "0", 0, true},
-		{"http date", now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true},
-		{"date in the past", now.Add(-time.Hour).Format(http.TimeFormat), 0, true},
-		{"empty", "", 0, false},
-		{"garbage", "soon", 0, false},
-		{"negative", "-4", 0, false},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			got, ok := parseRetryAfter(tc.in, now)
-			if got != tc.want || ok != tc.ok {
-				t.Errorf("parseRetryAfter(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
 			}
 		})
 	}
