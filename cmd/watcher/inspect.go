@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/figwatch/watcher/internal/config"
@@ -18,7 +15,7 @@ import (
 
 // inspectCmd loads the config and opens the database for reading (or the
 // daemon's hot backup) for the read-only commands.
-func inspectCmd(name string, args []string, stdout, stderr io.Writer, extra func(*flagSet), min, max int,
+func inspectCmd(ctx context.Context, name string, args []string, stdout, stderr io.Writer, extra func(*flagSet), min, max int,
 	fn func(ctx context.Context, cfg *config.Config, db *store.DB, args []string) error) int {
 	fs, path := flags(name, stderr)
 	dbPath := fs.String("db", "", "read this database file (a backup) instead of storage.path")
@@ -37,8 +34,6 @@ func inspectCmd(name string, args []string, stdout, stderr io.Writer, extra func
 	if !ok {
 		return exitUsage
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	db, closeDB, err := inspect.Open(ctx, cfg, *dbPath, log)
 	if err != nil {
@@ -53,8 +48,8 @@ func inspectCmd(name string, args []string, stdout, stderr io.Writer, extra func
 	return exitOK
 }
 
-func cmdStatus(args []string, stdout, stderr io.Writer) int {
-	return inspectCmd("status", args, stdout, stderr, nil, 0, 0, func(ctx context.Context, cfg *config.Config, db *store.DB, _ []string) error {
+func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return inspectCmd(ctx, "status", args, stdout, stderr, nil, 0, 0, func(ctx context.Context, cfg *config.Config, db *store.DB, _ []string) error {
 		st, err := daemon.ReadStatus(ctx, db, cfg, time.Now())
 		if err != nil {
 			return err
@@ -63,8 +58,8 @@ func cmdStatus(args []string, stdout, stderr io.Writer) int {
 	})
 }
 
-func cmdHistory(args []string, stdout, stderr io.Writer) int {
-	return inspectCmd("history", args, stdout, stderr, nil, 1, 1, func(ctx context.Context, cfg *config.Config, db *store.DB, args []string) error {
+func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return inspectCmd(ctx, "history", args, stdout, stderr, nil, 1, 1, func(ctx context.Context, cfg *config.Config, db *store.DB, args []string) error {
 		st, err := daemon.ReadStatus(ctx, db, cfg, time.Now())
 		if err != nil {
 			return err
@@ -73,9 +68,9 @@ func cmdHistory(args []string, stdout, stderr io.Writer) int {
 	})
 }
 
-func cmdExport(args []string, stdout, stderr io.Writer) int {
+func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var format, what *string
-	return inspectCmd("export", args, stdout, stderr, func(fs *flagSet) {
+	return inspectCmd(ctx, "export", args, stdout, stderr, func(fs *flagSet) {
 		format = fs.String("format", "json", "csv or json")
 		what = fs.String("table", "observations", "with csv: observations (metric history) or figures (every figure of every document)")
 	}, 0, 0, func(ctx context.Context, _ *config.Config, db *store.DB, _ []string) error {
@@ -83,7 +78,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 	})
 }
 
-func cmdBackup(args []string, stdout, stderr io.Writer) int {
+func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, path := flags("backup", stderr)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
@@ -96,8 +91,6 @@ func cmdBackup(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitUsage
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	n, err := inspect.Backup(ctx, cfg, fs.Arg(0), nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "watcher backup: %v\n", err)

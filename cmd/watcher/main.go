@@ -9,13 +9,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
 	sddaemon "github.com/coreos/go-systemd/v22/daemon"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/figwatch/watcher/internal/buildinfo"
 	"github.com/figwatch/watcher/internal/config"
 	"github.com/figwatch/watcher/internal/daemon"
 	"github.com/figwatch/watcher/internal/fetch"
@@ -61,37 +66,41 @@ Usage:
 
 func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
 
+// run is the whole command: SIGINT and SIGTERM cancel the one context every
+// subcommand runs under.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "run":
-		return cmdRun(rest, stdout, stderr)
+		return cmdRun(ctx, rest, stdout, stderr)
 	case "once":
-		return cmdOnce(rest, stdout, stderr)
+		return cmdOnce(ctx, rest, stdout, stderr)
 	case "validate":
 		return cmdValidate(rest, stdout, stderr)
 	case "extract":
 		return cmdExtract(rest, stdin, stdout, stderr)
 	case "test-alert":
-		return cmdTestAlert(rest, stdout, stderr)
+		return cmdTestAlert(ctx, rest, stdout, stderr)
 	case "demo":
-		return cmdDemo(rest, stdout, stderr)
+		return cmdDemo(ctx, rest, stdout, stderr)
 	case "status":
-		return cmdStatus(rest, stdout, stderr)
+		return cmdStatus(ctx, rest, stdout, stderr)
 	case "history":
-		return cmdHistory(rest, stdout, stderr)
+		return cmdHistory(ctx, rest, stdout, stderr)
 	case "export":
-		return cmdExport(rest, stdout, stderr)
+		return cmdExport(ctx, rest, stdout, stderr)
 	case "backup":
-		return cmdBackup(rest, stdout, stderr)
+		return cmdBackup(ctx, rest, stdout, stderr)
 	case "compact":
 		return cmdCompact(rest, stdout, stderr)
 	case "version", "--version", "-version":
-		fmt.Fprintln(stdout, "watcher", version())
+		fmt.Fprintln(stdout, "watcher", buildinfo.Version())
 		return exitOK
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
@@ -101,8 +110,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 }
-
-func version() string { return daemon.Version() }
 
 type flagSet = flag.FlagSet
 
@@ -156,79 +163,18 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-func cmdRun(args []string, stdout, stderr io.Writer) int {
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, path := flags("run", stderr)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	// SIGHUP reloads; only `run` catches it, so it still ends the
+	// one-shot commands as it ends any other program.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	return withDaemon(ctx, *path, stdout, stderr, func(ctx context.Context, d *daemon.Daemon, w wiring) int {
-		go d.WatchReload(ctx, hup, func() (*config.Config, notify.Notifier, error) {
-			cfg, err := config.Load(*path)
-			if err != nil {
-				return nil, nil, err
-			}
-			secrets, err := cfg.Secrets(os.Getenv)
-			if err != nil {
-				return nil, nil, fmt.Errorf("%s: %w", cfg.Path, err)
-			}
-			n, err := newNotifier(cfg, secrets, stdout, w.log)
-			return cfg, n, err
-		})
-		errc := make(chan error, 1)
-		if w.cfg.HTTP.Enabled() {
-			if w.cfg.HTTP.Exposed() {
-				w.log.Warn("http.listen is not a loopback address: the status page, /api/backup and /debug/pprof are reachable from the network", "listen", w.cfg.HTTP.Listen)
-			}
-			go func() { errc <- web.Serve(ctx, w.cfg.HTTP.Listen, d.HTTPHandler(w.metrics), w.log) }()
-		}
-		runErr := d.Run(ctx)
-		if w.cfg.HTTP.Enabled() {
-			if err := <-errc; err != nil {
-				w.log.Error("http listener", "err", err)
-				return exitFailure
-			}
-		}
-		if runErr != nil {
-			w.log.Error("run", "err", runErr)
-			return exitFailure
-		}
-		return exitOK
-	}, true)
-}
 
-// wiring is what withDaemon built, for the command to use.
-type wiring struct {
-	cfg     *config.Config
-	log     *slog.Logger
-	metrics *web.Metrics
-}
-
-func cmdOnce(args []string, stdout, stderr io.Writer) int {
-	fs, path := flags("once", stderr)
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return withDaemon(ctx, *path, stdout, stderr, func(ctx context.Context, d *daemon.Daemon, w wiring) int {
-		if err := d.Once(ctx); err != nil {
-			w.log.Error("once: some sources failed", "err", err)
-			return exitFailure
-		}
-		return exitOK
-	}, false)
-}
-
-// withDaemon loads the config, opens the database, builds the pipeline and
-// hands it to fn; it undoes all of that in reverse order afterwards.
-func withDaemon(ctx context.Context, path string, stdout, stderr io.Writer,
-	fn func(context.Context, *daemon.Daemon, wiring) int, daemonMode bool) int {
-	cfg, ok := loadConfig(path, stderr)
+	cfg, ok := loadConfig(*path, stderr)
 	if !ok {
 		return exitUsage
 	}
@@ -238,21 +184,164 @@ func withDaemon(ctx context.Context, path string, stdout, stderr io.Writer,
 		log.Error("slack secret", "config", cfg.Path, "err", err)
 		return exitUsage
 	}
-	sopts := storeOptions(cfg, log)
-	// The daemon writes for weeks; `once` opens and closes every cycle
-	// and must not pay for rebuilding the free-page list at each start.
-	sopts.NoFreelistSync = daemonMode
-	db, err := store.Open(cfg.Storage.Path, sopts)
+	notifier, err := newNotifier(cfg, secrets, stdout, log)
 	if err != nil {
-		log.Error("open database", "err", err)
+		log.Error("notifier", "err", err)
+		return exitUsage
+	}
+	sopts := storeOptions(cfg, log)
+	// The daemon writes for weeks: it must not grow the file for want of
+	// one contiguous run of pages for the free list (store.Options).
+	sopts.NoFreelistSync = true
+	db, err := openStore(cfg, sopts, log)
+	if err != nil {
 		return exitFailure
 	}
-	defer func() {
-		if err := db.Close(); err != nil {
-			log.Error("close database", "err", err)
+	defer closeStore(db, log)
+	// Bound before the daemon starts, so a taken port or a bad address
+	// fails the start (systemd never hears READY=1) instead of a log line
+	// at shutdown.
+	var ln net.Listener
+	if cfg.HTTP.Enabled() {
+		if ln, err = web.Listen(ctx, cfg.HTTP.Listen); err != nil {
+			log.Error("cannot serve http.listen: not starting", "listen", cfg.HTTP.Listen, "err", err)
+			return exitFailure
 		}
-	}()
-	fetcher := fetch.New(fetch.Options{
+		if cfg.HTTP.Exposed() {
+			log.Warn("http.listen is not a loopback address: the status page and /metrics are reachable from the network", "listen", cfg.HTTP.Listen)
+		}
+	}
+	fetcher := newFetcher(cfg, log)
+	defer fetcher.Close()
+
+	reg := newRegistry()
+	opts := daemonOptions(cfg, db, fetcher, notifier, log)
+	opts.Metrics = daemon.NewMetrics(reg)
+	opts.SdNotify = func(state string) {
+		if _, err := sddaemon.SdNotify(false, state); err != nil {
+			log.Warn("systemd notify", "state", state, "err", err)
+		}
+	}
+	if iv, err := sddaemon.SdWatchdogEnabled(false); err == nil && iv > 0 {
+		opts.WatchdogInterval = iv / 2
+	}
+	opts.Reload = hup
+	opts.Loader = func() (*config.Config, notify.Notifier, error) {
+		cfg, err := config.Load(*path)
+		if err != nil {
+			return nil, nil, err
+		}
+		secrets, err := cfg.Secrets(os.Getenv)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", cfg.Path, err)
+		}
+		n, err := newNotifier(cfg, secrets, stdout, log)
+		return cfg, n, err
+	}
+	d, err := daemon.New(opts)
+	if err != nil {
+		if ln != nil {
+			ln.Close()
+		}
+		log.Error("start", "err", err)
+		return exitUsage
+	}
+	reg.MustRegister(d)
+	return runDaemon(ctx, d, ln, httpOptions(cfg, d, db, reg, log), log)
+}
+
+// runDaemon runs d and, on ln, its HTTP listener, until ctx ends or the
+// listener fails; either stops the other.
+func runDaemon(ctx context.Context, d *daemon.Daemon, ln net.Listener, hopts web.Options, log *slog.Logger) int {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		wg      sync.WaitGroup
+		httpErr error
+	)
+	if ln != nil {
+		wg.Go(func() {
+			if httpErr = web.ServeListener(ctx, ln, web.Handler(hopts), log); httpErr != nil {
+				cancel(httpErr)
+			}
+		})
+	}
+	runErr := d.Run(ctx)
+	cancel(nil)
+	wg.Wait()
+	code := exitOK
+	if httpErr != nil {
+		log.Error("http listener", "err", httpErr)
+		code = exitFailure
+	}
+	if runErr != nil {
+		log.Error("run", "err", runErr)
+		code = exitFailure
+	}
+	return code
+}
+
+func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, path := flags("once", stderr)
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	cfg, ok := loadConfig(*path, stderr)
+	if !ok {
+		return exitUsage
+	}
+	log := newLogger(cfg, stderr)
+	secrets, err := cfg.Secrets(os.Getenv)
+	if err != nil {
+		log.Error("slack secret", "config", cfg.Path, "err", err)
+		return exitUsage
+	}
+	notifier, err := newNotifier(cfg, secrets, stdout, log)
+	if err != nil {
+		log.Error("notifier", "err", err)
+		return exitUsage
+	}
+	// `once` opens and closes the file every cycle: it keeps bbolt's free
+	// list on disk rather than rebuild it at each start.
+	db, err := openStore(cfg, storeOptions(cfg, log), log)
+	if err != nil {
+		return exitFailure
+	}
+	defer closeStore(db, log)
+	fetcher := newFetcher(cfg, log)
+	defer fetcher.Close()
+	d, err := daemon.New(daemonOptions(cfg, db, fetcher, notifier, log))
+	if err != nil {
+		log.Error("start", "err", err)
+		return exitUsage
+	}
+	if err := d.Once(ctx); err != nil {
+		log.Error("once: some sources failed", "err", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+// openStore opens the database read-write, logging why when it cannot
+// (an unwritable directory, a file another watcher holds).
+func openStore(cfg *config.Config, opts store.Options, log *slog.Logger) (*store.DB, error) {
+	db, err := store.Open(cfg.Storage.Path, opts)
+	if err != nil {
+		log.Error("open database", "path", cfg.Storage.Path, "err", err)
+	}
+	return db, err
+}
+
+func closeStore(db *store.DB, log *slog.Logger) {
+	if err := db.Close(); err != nil {
+		log.Error("close database", "err", err)
+	}
+}
+
+// newFetcher is the one HTTP client of a run, from the config's fetch
+// section.
+func newFetcher(cfg *config.Config, log *slog.Logger) *fetch.Client {
+	return fetch.New(fetch.Options{
 		UserAgent:      cfg.Fetch.UserAgent,
 		ConnectTimeout: time.Duration(cfg.Fetch.ConnectTimeout),
 		Timeout:        time.Duration(cfg.Fetch.Timeout),
@@ -263,39 +352,28 @@ func withDaemon(ctx context.Context, path string, stdout, stderr io.Writer,
 		HostDelay:      time.Duration(cfg.Fetch.HostDelay),
 		Logger:         log,
 	})
-	defer fetcher.Close()
-	notifier, err := newNotifier(cfg, secrets, stdout, log)
-	if err != nil {
-		log.Error("notifier", "err", err)
-		return exitUsage
+}
+
+// daemonOptions is what `run` and `once` share; `run` adds metrics,
+// systemd and reloads.
+func daemonOptions(cfg *config.Config, db *store.DB, f daemon.Fetcher, n notify.Notifier, log *slog.Logger) daemon.Options {
+	return daemon.Options{Config: cfg, DB: db, Fetcher: f, Notifier: n, Logger: log}
+}
+
+// newRegistry is the registry /metrics serves: the process's own
+// collectors here, each component's registered by the component.
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+// httpOptions is what http.listen serves. The profiler stays off and the
+// token comes from the environment until the config has keys for them.
+func httpOptions(cfg *config.Config, d *daemon.Daemon, db *store.DB, reg prometheus.Gatherer, log *slog.Logger) web.Options {
+	return web.Options{
+		Status: d, Health: d.Healthy, Gatherer: reg, Backup: db.Backup, Logger: log,
 	}
-	opts := daemon.Options{Config: cfg, DB: db, Fetcher: fetcher, Notifier: notifier, Logger: log}
-	var d *daemon.Daemon
-	w := wiring{cfg: cfg, log: log}
-	if daemonMode && cfg.HTTP.Enabled() {
-		// The scrape-time gauges read the daemon, which needs the
-		// metrics to be built: the provider resolves it when called.
-		w.metrics = web.NewMetrics(version(), web.StatusProviderFunc(func(ctx context.Context) (web.Status, error) {
-			return d.Status(ctx)
-		}))
-		opts.Metrics = w.metrics
-	}
-	if daemonMode {
-		opts.SdNotify = func(state string) {
-			if _, err := sddaemon.SdNotify(false, state); err != nil {
-				log.Warn("systemd notify", "state", state, "err", err)
-			}
-		}
-		if iv, err := sddaemon.SdWatchdogEnabled(false); err == nil && iv > 0 {
-			opts.WatchdogInterval = iv / 2
-		}
-	}
-	d, err = daemon.New(opts)
-	if err != nil {
-		log.Error("start", "err", err)
-		return exitUsage
-	}
-	return fn(ctx, d, w)
 }
 
 func newNotifier(cfg *config.Config, s config.Secrets, stdout io.Writer, log *slog.Logger) (notify.Notifier, error) {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"os"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -22,7 +23,6 @@ import (
 	"github.com/figwatch/watcher/internal/notify"
 	"github.com/figwatch/watcher/internal/source"
 	"github.com/figwatch/watcher/internal/store"
-	"github.com/figwatch/watcher/internal/web"
 )
 
 // Fetcher gets one URL, conditionally; *fetch.Client implements it.
@@ -49,13 +49,19 @@ type Options struct {
 	// ShutdownTimeout bounds how long Run waits for in-flight polls and a
 	// last delivery pass after its context is cancelled. Default 30s.
 	ShutdownTimeout time.Duration
-	// Metrics, when set, receives the daemon's counts (served on /metrics).
-	Metrics *web.Metrics
+	// Metrics, when set, receives the daemon's counts (NewMetrics on the
+	// registry /metrics serves).
+	Metrics *Metrics
 	// SdNotify, when set, is called with systemd notify states
 	// ("READY=1", "STOPPING=1", "WATCHDOG=1"); WatchdogInterval > 0 turns
 	// on watchdog pings at that interval.
 	SdNotify         func(state string)
 	WatchdogInterval time.Duration
+	// Reload, with Loader, makes Run reload the config each time it fires
+	// (cmd hands it the SIGHUP channel from signal.Notify as it is, so no
+	// goroutine of its own forwards signals). Either nil: no reloads.
+	Reload <-chan os.Signal
+	Loader Loader
 }
 
 // Daemon is the running pipeline.
@@ -82,7 +88,10 @@ type Daemon struct {
 	// deliverMu serialises outbox passes so an alert is never sent by two.
 	deliverMu sync.Mutex
 
-	stats stats
+	// stats counts for /metrics; nil counts nothing.
+	stats *Metrics
+	// descs are the scrape-time gauges' descriptions (Collect).
+	descs statusDescs
 	// pollSlots bounds how many sources are polled at once (4 per fetch
 	// slot, so a source waiting on a slow server does not idle the
 	// fetcher, at least 16). The fetcher
@@ -124,10 +133,11 @@ func New(opts Options) (*Daemon, error) {
 	}
 	d := &Daemon{
 		db: opts.DB, fetcher: opts.Fetcher, log: opts.Logger, now: opts.Now, opts: opts,
-		wake: make(chan struct{}, 1), stats: stats{opts.Metrics}, started: opts.Now(),
+		wake: make(chan struct{}, 1), stats: opts.Metrics, descs: newStatusDescs(), started: opts.Now(),
 		pollSlots: make(chan struct{}, max(16, 4*opts.Config.Fetch.Concurrency)),
 	}
 	d.rt.Store(rt)
+	d.stats.reloaded(true, opts.Now())
 	return d, nil
 }
 
@@ -175,17 +185,6 @@ func NewExtractor(cfg *config.Config) (*extract.Extractor, error) {
 		return nil, fmt.Errorf("compile metric rules of %s: %w", cfg.Path, err)
 	}
 	return ext, nil
-}
-
-// Sources returns the enabled sources.
-func (d *Daemon) Sources() []config.Source {
-	var out []config.Source
-	for _, s := range d.conf().Sources {
-		if s.Enabled {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // jitter is a stable per-source delay in [0, MaxJitter): stable so that a

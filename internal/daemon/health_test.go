@@ -55,7 +55,7 @@ func TestFailingSourceBacksOffScheduledPolls(t *testing.T) {
 	h := newHarness(t, []sourceYAML{{id: "flaky", path: "/flaky.xml", authority: "press"}}, "")
 	h.feeds.set("/flaky.xml", feedResponse{status: 429, body: "slow down"})
 	_ = h.once()
-	src := h.d.Sources()[0]
+	src := h.d.conf().EnabledSources()[0]
 	ctx := context.Background()
 	count := func() int { return len(h.feeds.Requests()) }
 

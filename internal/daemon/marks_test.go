@@ -8,10 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/figwatch/watcher/internal/notify"
 	"github.com/figwatch/watcher/internal/notify/console"
 	"github.com/figwatch/watcher/internal/store"
-	"github.com/figwatch/watcher/internal/web"
 )
 
 // pendingAtSend wraps a notifier and records, at each send, how many
@@ -190,8 +191,8 @@ func TestConcurrentPollsCountEachQueuedAlertOnce(t *testing.T) {
 		srcs = append(srcs, sourceYAML{id: fmt.Sprintf("s%02d", i), path: fmt.Sprintf("/s%02d.xml", i), authority: auth, firstPollAlerts: true})
 	}
 	h := newHarness(t, srcs, "")
-	m := web.NewMetrics("test", nil)
-	h.d.stats = stats{m: m}
+	reg := prometheus.NewRegistry()
+	h.d.stats = NewMetrics(reg)
 	for i, s := range srcs {
 		text := aug2024
 		if i%2 == 1 {
@@ -207,7 +208,7 @@ func TestConcurrentPollsCountEachQueuedAlertOnce(t *testing.T) {
 	if alerts == 0 {
 		t.Fatal("no alerts queued")
 	}
-	families, err := m.Registry.Gather()
+	families, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}

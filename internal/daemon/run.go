@@ -25,7 +25,7 @@ func (d *Daemon) Once(ctx context.Context) error {
 		mu   sync.Mutex
 		errs []error
 	)
-	for _, src := range d.Sources() {
+	for _, src := range d.conf().EnabledSources() {
 		wg.Go(func() {
 			if err := d.runSource(ctx, src); err != nil {
 				mu.Lock()
@@ -77,7 +77,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		entries: map[string]cron.EntryID{},
 		work:    work, stop: ctx, polls: &polls,
 	}
-	due, err := d.due(ctx, d.Sources())
+	due, err := d.due(ctx, d.conf().EnabledSources())
 	if err != nil {
 		return err
 	}
@@ -93,13 +93,16 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.schedMu.Unlock()
 	s.c.Start()
 	d.logSchedule(s)
-	d.log.Info("watcher started", "sources", len(d.Sources()), "metrics", len(d.conf().Metrics),
+	d.log.Info("watcher started", "sources", len(d.conf().EnabledSources()), "metrics", len(d.conf().Metrics),
 		"notifier", d.notifier().Name(), "db", d.db.Path(), "timezone", d.conf().Location.String(), "due_now", len(due))
 	d.pollNow(s, due)
 
 	var loops sync.WaitGroup
 	loops.Go(func() { d.outboxLoop(ctx) })
 	loops.Go(func() { d.retentionLoop(ctx) })
+	if d.opts.Reload != nil && d.opts.Loader != nil {
+		loops.Go(func() { d.reloadLoop(ctx, d.opts.Reload, d.opts.Loader) })
+	}
 	if d.opts.SdNotify != nil {
 		d.opts.SdNotify("READY=1")
 		if d.opts.WatchdogInterval > 0 {
@@ -239,7 +242,7 @@ func (d *Daemon) Reload(cfg *config.Config, n notify.Notifier) error {
 	}
 	d.pollNow(d.sched, due)
 	d.logSchedule(d.sched)
-	d.log.Info("config reloaded", "config", cfg.Path, "sources", len(d.Sources()), "metrics", len(cfg.Metrics),
+	d.log.Info("config reloaded", "config", cfg.Path, "sources", len(d.conf().EnabledSources()), "metrics", len(cfg.Metrics),
 		"notifier", n.Name(), "polled_now", len(due))
 	return nil
 }

@@ -59,7 +59,7 @@ func TestSourceNeverPollsTwiceAtOnce(t *testing.T) {
 		<-release
 		return nil, errors.New("done")
 	})
-	src := h.d.Sources()[0]
+	src := h.d.conf().EnabledSources()[0]
 	ctx := context.Background()
 	first := make(chan error, 1)
 	go func() { first <- h.d.runSource(ctx, src) }()

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
@@ -76,27 +77,33 @@ metrics:
 	}
 	defer db.Close()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	var d *daemon.Daemon
-	metrics := web.NewMetrics("test", web.StatusProviderFunc(func(ctx context.Context) (web.Status, error) { return d.Status(ctx) }))
-	d, err = daemon.New(daemon.Options{Config: cfg, DB: db, Fetcher: fetch.New(fetch.Options{UserAgent: cfg.Fetch.UserAgent}),
-		Notifier: console.New(io.Discard), Logger: log, Metrics: metrics, MaxJitter: -1})
+	reg := prometheus.NewRegistry()
+	d, err := daemon.New(daemon.Options{Config: cfg, DB: db, Fetcher: fetch.New(fetch.Options{UserAgent: cfg.Fetch.UserAgent}),
+		Notifier: console.New(io.Discard), Logger: log, Metrics: daemon.NewMetrics(reg), MaxJitter: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
+	reg.MustRegister(d)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	served := make(chan error, 1)
-	go func() { served <- web.ServeListener(ctx, ln, d.HTTPHandler(metrics), log) }()
+	h := web.Handler(web.Options{Status: d, Health: d.Healthy, Gatherer: reg, Backup: db.Backup, Logger: log})
+	go func() { served <- web.ServeListener(ctx, ln, h, log) }()
 
-	// The daemon writes continuously while backups are taken.
+	// The daemon writes continuously while backups are taken; the backups
+	// start once it has written at least once.
 	writing := make(chan struct{})
+	wrote := make(chan struct{})
 	go func() {
 		defer close(writing)
-		for ctx.Err() == nil {
+		for i := 0; ctx.Err() == nil; i++ {
 			d.Once(ctx)
+			if i == 0 {
+				close(wrote)
+			}
 		}
 	}()
-	time.Sleep(200 * time.Millisecond)
+	<-wrote
 	for i := range 3 {
 		file := filepath.Join(dir, fmt.Sprintf("backup%d.db", i))
 		// The daemon holds the file: the backup must go through it.

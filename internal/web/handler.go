@@ -2,16 +2,19 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/figwatch/watcher/internal/store"
@@ -26,20 +29,41 @@ const (
 	chartH = 120
 )
 
-// Handler serves /healthz, /metrics and / (the status page, or its data
-// with ?format=json). health returns nil while the scheduler and outbox
-// loop are alive; a nil health is always healthy. m may be nil, in which
-// case /metrics is not served.
-func Handler(st StatusProvider, m *Metrics, health func() error, log *slog.Logger) http.Handler {
+// Options configures Handler. Everything is optional: a nil Status serves
+// 503 on the status page, a nil Health is always healthy, a nil Gatherer
+// serves no /metrics, a nil Backup no /api/backup.
+type Options struct {
+	Status StatusProvider
+	// Health returns nil while the daemon is healthy; /healthz answers 503
+	// with its error otherwise.
+	Health func() error
+	// Gatherer is the registry /metrics serves. The collectors belong to
+	// the components that count; this package only serves them.
+	Gatherer prometheus.Gatherer
+	// Backup writes a hot, consistent copy of the database, for
+	// /api/backup (`watcher backup` and the inspection commands while the
+	// daemon holds the file).
+	Backup func(ctx context.Context, w io.Writer) (int64, error)
+	// Pprof serves Go's profiler under /debug/pprof/; off by default.
+	Pprof  bool
+	Logger *slog.Logger
+}
+
+// Handler serves /healthz, /metrics, / (the status page, or its data with
+// ?format=json), /api/backup and, when asked for, /debug/pprof/.
+func Handler(opts Options) http.Handler {
+	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	health := opts.Health
 	if health == nil {
 		health = func() error { return nil }
 	}
 	s := &server{
-		st:     st,
+		st:     opts.Status,
 		health: health,
+		backup: opts.Backup,
 		log:    log,
 		// The template is embedded: a parse error is a bug that every
 		// test of this package would catch, not a runtime condition.
@@ -48,23 +72,32 @@ func Handler(st StatusProvider, m *Metrics, health func() error, log *slog.Logge
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /{$}", s.status)
-	// Go's profiler, as Prometheus and Alertmanager serve it: the listener
-	// is for operators (it serves /api/backup too), and a slow cycle in
-	// production is diagnosed with `go tool pprof http://…/debug/pprof/profile?seconds=20`.
-	// (A profile must end within the server's 30 s write timeout.)
-	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
-	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("POST /debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
-	if m != nil {
-		mux.Handle("GET /metrics", promhttp.InstrumentMetricHandler(m.Registry,
-			promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{
+	if opts.Backup != nil {
+		mux.HandleFunc("GET /api/backup", s.serveBackup)
+	}
+	if opts.Pprof {
+		// Go's profiler, as Prometheus and Alertmanager serve it behind a
+		// switch: a slow cycle in production is diagnosed with
+		// `go tool pprof http://…/debug/pprof/profile?seconds=20`.
+		// (A profile must end within the server's 30 s write timeout.)
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("POST /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
+	if g := opts.Gatherer; g != nil {
+		// The handler's own request counters go on a registry of their
+		// own, so handlers built twice over one Gatherer (a test, a
+		// replay) never collide on it.
+		own := prometheus.NewRegistry()
+		mux.Handle("GET /metrics", promhttp.InstrumentMetricHandler(own,
+			promhttp.HandlerFor(prometheus.Gatherers{g, own}, promhttp.HandlerOpts{
 				// A failing status read must not hide the counters.
 				ErrorHandling:     promhttp.ContinueOnError,
 				ErrorLog:          promLogger{log},
-				Registry:          m.Registry,
+				Registry:          own,
 				EnableOpenMetrics: true,
 			})))
 	}
@@ -75,6 +108,7 @@ func Handler(st StatusProvider, m *Metrics, health func() error, log *slog.Logge
 type server struct {
 	st     StatusProvider
 	health func() error
+	backup func(ctx context.Context, w io.Writer) (int64, error)
 	log    *slog.Logger
 	page   *template.Template
 }
@@ -89,6 +123,20 @@ func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprintln(w, "ok")
+}
+
+func (s *server) serveBackup(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", `attachment; filename="watcher.db"`)
+	start := time.Now()
+	n, err := s.backup(r.Context(), w)
+	if err != nil {
+		// Headers are gone; the client sees a short body and the length
+		// check in `watcher backup` fails it.
+		s.log.ErrorContext(r.Context(), "backup over HTTP", "err", err, "bytes", n)
+		return
+	}
+	s.log.InfoContext(r.Context(), "backup over HTTP", "bytes", n, "dur", time.Since(start).Round(time.Millisecond), "remote", r.RemoteAddr)
 }
 
 func (s *server) status(w http.ResponseWriter, r *http.Request) {

@@ -19,12 +19,22 @@ const ShutdownTimeout = 5 * time.Second
 // returns after the listener is closed: nil after a shutdown, or the
 // error that stopped it (the address could not be bound, say).
 func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
+	ln, err := Listen(ctx, addr)
+	if err != nil {
+		return err
+	}
+	return ServeListener(ctx, ln, h, log)
+}
+
+// Listen binds addr (host:port) for ServeListener. The daemon binds before
+// it reports ready, so a taken port fails the start.
+func Listen(ctx context.Context, addr string) (net.Listener, error) {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
-		return fmt.Errorf("http listener on %s: %w", addr, err)
+		return nil, fmt.Errorf("http listener on %s: %w", addr, err)
 	}
-	return ServeListener(ctx, ln, h, log)
+	return ln, nil
 }
 
 // ServeListener is Serve on a listener the caller opened (one handed over

@@ -47,7 +47,7 @@ func TestServeShutsDownWhenContextCancelled(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- Serve(ctx, addr, Handler(fixedProvider{st: testStatus()}, nil, nil, nil), nil)
+		done <- Serve(ctx, addr, Handler(Options{Status: fixedProvider{st: testStatus()}}), nil)
 	}()
 	waitUp(t, "http://"+addr+"/healthz")
 
