@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -106,8 +107,12 @@ func cmdCompact(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitUsage
 	}
-	before, after, err := store.Compact(cfg.Storage.Path, store.Options{Timeout: time.Second})
-	if err != nil {
+	before, after, err := inspect.Compact(cfg.Storage.Path, store.Options{Timeout: time.Second})
+	switch {
+	case errors.Is(err, inspect.ErrNoDatabase):
+		fmt.Fprintf(stderr, "watcher compact: %v\n", err)
+		return exitFailure
+	case err != nil:
 		fmt.Fprintf(stderr, "watcher compact: %v (stop the daemon first: compaction rewrites the file)\n", err)
 		return exitFailure
 	}

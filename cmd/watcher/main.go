@@ -388,16 +388,10 @@ func newNotifier(cfg *config.Config, s config.Secrets, stdout io.Writer, log *sl
 	}
 }
 
+// newLogger is the config's logger. bbolt's diagnostics stay off until
+// the config has a key for them (log.store: debug).
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(cfg.Log.Level)); err != nil {
-		lvl = slog.LevelInfo
-	}
-	o := &slog.HandlerOptions{Level: lvl}
-	if cfg.Log.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, o))
-	}
-	return slog.New(slog.NewTextHandler(w, o))
+	return daemon.NewLogger(w, daemon.LogOptions{Level: cfg.Log.Level, Format: cfg.Log.Format})
 }
 
 // storeOptions maps the config's retention onto the store: revisions: 0

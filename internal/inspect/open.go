@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -35,6 +36,9 @@ func Open(ctx context.Context, cfg *config.Config, dbPath string, log *slog.Logg
 			return nil, nil, err
 		}
 		return db, func() { db.Close() }, nil
+	}
+	if err := mustExist(cfg.Storage.Path); err != nil {
+		return nil, nil, err
 	}
 	db, err = store.Open(cfg.Storage.Path, store.Options{ReadOnly: true, Timeout: 500 * time.Millisecond, Logger: log})
 	if err == nil {
@@ -68,6 +72,9 @@ func Open(ctx context.Context, cfg *config.Config, dbPath string, log *slog.Logg
 // written aside and renamed into place only once it opens as a watcher
 // database.
 func Backup(ctx context.Context, cfg *config.Config, file string, log *slog.Logger) (int64, error) {
+	if err := mustExist(cfg.Storage.Path); err != nil {
+		return 0, err
+	}
 	db, err := store.Open(cfg.Storage.Path, store.Options{ReadOnly: true, Timeout: 500 * time.Millisecond, Logger: log})
 	if err == nil {
 		defer db.Close()
@@ -118,4 +125,36 @@ func FetchBackup(ctx context.Context, cfg *config.Config, file string) (int64, e
 		return n, fmt.Errorf("backup: %w", err)
 	}
 	return n, nil
+}
+
+// ErrNoDatabase says there is no database file where the config points.
+var ErrNoDatabase = errors.New("no database")
+
+// mustExist refuses a database path with no file: the read-only commands
+// and compact never create one (an empty new file would only hide that
+// the config points somewhere else than the daemon writes). The error
+// names the path resolved against the working directory, which is what
+// differs between a shell and a service.
+func mustExist(path string) error {
+	_, err := os.Stat(path)
+	if err == nil {
+		return nil
+	}
+	abs, aerr := filepath.Abs(path)
+	if aerr != nil {
+		abs = path
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w at %s (storage.path %q): has watcher run with this config, from this directory?", ErrNoDatabase, abs, path)
+	}
+	return fmt.Errorf("database %s: %w", abs, err)
+}
+
+// Compact rewrites the database at path without its free pages (the daemon
+// stopped). A missing file is an error, never a new empty database.
+func Compact(path string, opts store.Options) (before, after int64, err error) {
+	if err := mustExist(path); err != nil {
+		return 0, 0, err
+	}
+	return store.Compact(path, opts)
 }
