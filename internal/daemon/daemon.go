@@ -57,6 +57,9 @@ type Options struct {
 	// on watchdog pings at that interval.
 	SdNotify         func(state string)
 	WatchdogInterval time.Duration
+	// MaxStoreFailures is how many polls in a row may fail to be written
+	// before Healthy fails; DefaultMaxStoreFailures when zero.
+	MaxStoreFailures int
 	// Reload, with Loader, makes Run reload the config each time it fires
 	// (cmd hands it the SIGHUP channel from signal.Notify as it is, so no
 	// goroutine of its own forwards signals). Either nil: no reloads.
@@ -100,6 +103,10 @@ type Daemon struct {
 	// thousand feeds' articles in memory at once.
 	pollSlots chan struct{}
 
+	// storeMu guards store, the run of polls that could not be written.
+	storeMu sync.Mutex
+	store   storeHealth
+
 	schedBeat  atomic.Int64 // unix nanos of the scheduler's last heartbeat
 	outboxBeat atomic.Int64 // unix nanos of the outbox loop's last pass
 }
@@ -123,6 +130,9 @@ func New(opts Options) (*Daemon, error) {
 	}
 	if opts.CycleTimeout <= 0 {
 		opts.CycleTimeout = 2*time.Duration(opts.Config.Fetch.Timeout) + time.Minute
+	}
+	if opts.MaxStoreFailures <= 0 {
+		opts.MaxStoreFailures = DefaultMaxStoreFailures
 	}
 	if opts.ShutdownTimeout <= 0 {
 		opts.ShutdownTimeout = 30 * time.Second

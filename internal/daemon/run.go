@@ -260,7 +260,7 @@ func (d *Daemon) scheduledPoll(ctx context.Context, src config.Source) {
 			"failures", st.ConsecutiveFailures, "until", st.NextPoll.Format(time.RFC3339))
 		return
 	}
-	_ = d.runSource(ctx, src) // logged inside
+	_ = d.runSource(ctx, src) // every failure is logged by Poll
 }
 
 // due lists the sources of srcs never polled, or whose next scheduled run
@@ -348,28 +348,6 @@ func (d *Daemon) watchdog(ctx context.Context) {
 			d.opts.SdNotify("WATCHDOG=1")
 		}
 	}
-}
-
-// Healthy reports whether the scheduler and the outbox loop have run
-// recently.
-//
-// A loop that has not started yet (the listener comes up with the
-// process; `watcher demo --serve` never schedules) is not counted as
-// silent.
-func (d *Daemon) Healthy() error {
-	now := d.now()
-	if beat := d.schedBeat.Load(); beat != 0 {
-		if age := now.Sub(time.Unix(0, beat)); age > time.Minute {
-			return fmt.Errorf("scheduler silent for %s", age.Round(time.Second))
-		}
-	}
-	limit := 2*time.Duration(d.conf().Delivery.Interval) + 2*time.Minute
-	if beat := d.outboxBeat.Load(); beat != 0 {
-		if age := now.Sub(time.Unix(0, beat)); age > limit {
-			return fmt.Errorf("outbox loop silent for %s", age.Round(time.Second))
-		}
-	}
-	return nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {

@@ -220,3 +220,22 @@ func TestHistoryUnknownMetricListsTheKnownOnes(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestStatusSaysWhenWritesFail(t *testing.T) {
+	st := web.Status{Now: time.Date(2025, 3, 26, 9, 0, 0, 0, time.UTC), Store: web.StoreHealth{
+		ConsecutiveFailures: 4, LastError: "poll oig: store: write /var/lib/watcher/watcher.db: no space left on device",
+		LastFailure: time.Date(2025, 3, 26, 8, 55, 0, 0, time.UTC)}}
+	var out bytes.Buffer
+	if err := WriteStatus(&out, st); err != nil {
+		t.Fatal(err)
+	}
+	want := "STORAGE FAILING: 4 write(s) in a row failed, polls lost (last 2025-03-26 08:55): poll oig: store: write /var/lib/watcher/watcher.db: no space left on device"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("status lacks %q:\n%s", want, out.String())
+	}
+	out.Reset()
+	WriteStatus(&out, web.Status{})
+	if strings.Contains(out.String(), "STORAGE") {
+		t.Errorf("healthy status mentions storage:\n%s", out.String())
+	}
+}

@@ -235,14 +235,18 @@ type pageView struct {
 	Uptime    string
 	DBSize    string
 	Retention timeView // when retention last ran
-	Sources   []sourceView
-	Healthy   int
-	Failing   int
-	Never     int
-	Disabled  int
-	Metrics   []metricView
-	Outbox    OutboxStatus
-	Alerts    []alertView
+	// StoreError says why the last write failed, while writes fail.
+	StoreFailures int
+	StoreError    string
+	StoreSince    timeView
+	Sources       []sourceView
+	Healthy       int
+	Failing       int
+	Never         int
+	Disabled      int
+	Metrics       []metricView
+	Outbox        OutboxStatus
+	Alerts        []alertView
 }
 
 type timeView struct {
@@ -306,15 +310,18 @@ func newPageView(st Status) pageView {
 		}
 	}
 	v := pageView{
-		Version:   st.Version,
-		Generated: tv(now),
-		Started:   tv(st.Started),
-		DBSize:    humanBytes(st.DBSize),
-		Retention: tv(st.RetentionRan),
-		Outbox:    st.Outbox,
-		Sources:   make([]sourceView, 0, len(st.Sources)),
-		Metrics:   make([]metricView, 0, len(st.Metrics)),
-		Alerts:    make([]alertView, 0, len(st.Outbox.Recent)),
+		Version:       st.Version,
+		Generated:     tv(now),
+		Started:       tv(st.Started),
+		DBSize:        humanBytes(st.DBSize),
+		Retention:     tv(st.RetentionRan),
+		StoreFailures: st.Store.ConsecutiveFailures,
+		StoreError:    st.Store.LastError,
+		StoreSince:    tv(st.Store.LastFailure),
+		Outbox:        st.Outbox,
+		Sources:       make([]sourceView, 0, len(st.Sources)),
+		Metrics:       make([]metricView, 0, len(st.Metrics)),
+		Alerts:        make([]alertView, 0, len(st.Outbox.Recent)),
 	}
 	if !st.Started.IsZero() {
 		v.Uptime = humanDuration(now.Sub(st.Started))

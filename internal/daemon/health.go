@@ -1,0 +1,80 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/figwatch/watcher/internal/config"
+	"github.com/figwatch/watcher/internal/store"
+	"github.com/figwatch/watcher/internal/web"
+)
+
+// DefaultMaxStoreFailures is how many polls in a row may fail to be
+// written before the daemon calls itself unhealthy.
+const DefaultMaxStoreFailures = 3
+
+// storeHealth is the record of failed writes, for Healthy and Status.
+type storeHealth struct {
+	failures int
+	lastErr  string
+	last     time.Time
+}
+
+// storeFailed turns a poll whose results could not be written (a full
+// disk, a read-only file) into a failed poll: counted, logged at error by
+// failed with the source and the cause, and recorded in the source's
+// health when even that small write succeeds. After MaxStoreFailures in a
+// row Healthy reports it, so /healthz answers 503 and the systemd watchdog
+// is no longer fed.
+func (d *Daemon) storeFailed(ctx context.Context, src config.Source, prev store.FetchState, status int, err error) error {
+	d.stats.storeFailed()
+	d.storeMu.Lock()
+	d.store.failures++
+	d.store.lastErr = err.Error()
+	d.store.last = d.now()
+	d.storeMu.Unlock()
+	return d.failed(ctx, src, prev, status, err)
+}
+
+// storeOK records a poll written, ending a run of store failures.
+func (d *Daemon) storeOK() {
+	d.storeMu.Lock()
+	defer d.storeMu.Unlock()
+	if d.store.failures > 0 {
+		d.log.Info("database writes succeed again", "failed_before", d.store.failures)
+	}
+	d.store = storeHealth{}
+}
+
+// storeStatus is the failed-write record as the status shows it.
+func (d *Daemon) storeStatus() web.StoreHealth {
+	d.storeMu.Lock()
+	defer d.storeMu.Unlock()
+	return web.StoreHealth{ConsecutiveFailures: d.store.failures, LastError: d.store.lastErr, LastFailure: d.store.last}
+}
+
+// Healthy reports whether the daemon is doing its work: the scheduler and
+// the outbox loop have run recently, and polls are being written.
+//
+// A loop that has not started yet (the listener comes up with the
+// process; `watcher demo --serve` never schedules) is not counted as
+// silent.
+func (d *Daemon) Healthy() error {
+	if s := d.storeStatus(); s.ConsecutiveFailures >= d.opts.MaxStoreFailures {
+		return fmt.Errorf("database: the last %d polls could not be written: %s", s.ConsecutiveFailures, s.LastError)
+	}
+	now := d.now()
+	if beat := d.schedBeat.Load(); beat != 0 {
+		if age := now.Sub(time.Unix(0, beat)); age > time.Minute {
+			return fmt.Errorf("scheduler silent for %s", age.Round(time.Second))
+		}
+	}
+	limit := 2*time.Duration(d.conf().Delivery.Interval) + 2*time.Minute
+	if beat := d.outboxBeat.Load(); beat != 0 {
+		if age := now.Sub(time.Unix(0, beat)); age > limit {
+			return fmt.Errorf("outbox loop silent for %s", age.Round(time.Second))
+		}
+	}
+	return nil
+}
