@@ -371,8 +371,14 @@ func newRegistry() *prometheus.Registry {
 // httpOptions is what http.listen serves. The profiler stays off and the
 // token comes from the environment until the config has keys for them.
 func httpOptions(cfg *config.Config, d *daemon.Daemon, db *store.DB, reg prometheus.Gatherer, log *slog.Logger) web.Options {
+	token := listenerToken()
+	if token == "" {
+		log.Info("no listener token set: /api/backup is refused, so watcher backup and export cannot read the database while the daemon runs",
+			"token_env", tokenEnv)
+	}
 	return web.Options{
 		Status: d, Health: d.Healthy, Gatherer: reg, Backup: db.Backup, Logger: log,
+		Token: token, Listen: cfg.HTTP.Listen,
 	}
 }
 

@@ -117,9 +117,10 @@ func TestRunFailsAtStartWithoutReady(t *testing.T) {
 	}
 }
 
-func TestRunBindsBeforeReady(t *testing.T) {
+func TestRunBindsBeforeReadyAndServesInspection(t *testing.T) {
 	t.Setenv("SLACK_BOT_TOKEN", "")
 	t.Setenv("SLACK_WEBHOOK_URL", "")
+	t.Setenv(tokenEnv, "s3cret-token")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -143,6 +144,22 @@ func TestRunBindsBeforeReady(t *testing.T) {
 			c.Close()
 		}
 		break
+	}
+	// The inspection commands reach the daemon with the same token...
+	dir := t.TempDir()
+	var bout, berr bytes.Buffer
+	if c := run([]string{"backup", "--config", cfg, filepath.Join(dir, "copy.db")}, nil, &bout, &berr); c != exitOK {
+		t.Errorf("backup with the token: exit %d: %s", c, berr.String())
+	}
+	bout.Reset()
+	if c := run([]string{"status", "--config", cfg}, nil, &bout, &berr); c != exitOK || !strings.Contains(bout.String(), "oig") {
+		t.Errorf("status from the running daemon: exit %d: %s%s", c, bout.String(), berr.String())
+	}
+	// ...and without it are refused, with a reason.
+	t.Setenv(tokenEnv, "")
+	berr.Reset()
+	if c := run([]string{"backup", "--config", cfg, filepath.Join(dir, "refused.db")}, nil, &bout, &berr); c != exitFailure || !strings.Contains(berr.String(), "same listener token") {
+		t.Errorf("backup without the token: exit %d: %s", c, berr.String())
 	}
 	// run() turns SIGTERM into a cancelled context; the handler is
 	// registered before anything is sent to systemd.

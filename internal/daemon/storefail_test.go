@@ -49,7 +49,7 @@ func (h *harness) reopen(t *testing.T, path string, opts store.Options) {
 func get(t *testing.T, d *Daemon, path string) (int, string) {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	web.Handler(web.Options{Status: d, Health: d.Healthy}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	web.Handler(web.Options{Status: d, Health: d.Healthy}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://localhost"+path, nil))
 	body, _ := io.ReadAll(rec.Body)
 	return rec.Code, string(body)
 }

@@ -102,7 +102,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	fmt.Fprintf(opts.Out, "\n━━ The status page of this replay: http://%s/ (Ctrl-C to stop)\n", opts.Serve)
 	return web.Serve(ctx, opts.Serve, web.Handler(web.Options{
-		Status: d, Health: d.Healthy, Gatherer: reg, Backup: db.Backup, Logger: opts.Logger,
+		Status: d, Health: d.Healthy, Gatherer: reg, Listen: opts.Serve, Logger: opts.Logger,
 	}), opts.Logger)
 }
 

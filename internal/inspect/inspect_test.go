@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -87,7 +88,9 @@ metrics:
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	served := make(chan error, 1)
-	h := web.Handler(web.Options{Status: d, Health: d.Healthy, Gatherer: reg, Backup: db.Backup, Logger: log})
+	const token = "t0ken"
+	h := web.Handler(web.Options{Status: d, Health: d.Healthy, Gatherer: reg, Backup: db.Backup, Logger: log,
+		Token: token, Listen: cfg.HTTP.Listen})
 	go func() { served <- web.ServeListener(ctx, ln, h, log) }()
 
 	// The daemon writes continuously while backups are taken; the backups
@@ -107,7 +110,7 @@ metrics:
 	for i := range 3 {
 		file := filepath.Join(dir, fmt.Sprintf("backup%d.db", i))
 		// The daemon holds the file: the backup must go through it.
-		n, err := Backup(ctx, cfg, file, log)
+		n, err := Backup(ctx, cfg, file, token, log)
 		if err != nil {
 			t.Fatalf("backup %d: %v", i, err)
 		}
@@ -116,8 +119,20 @@ metrics:
 		}
 		checkConsistent(t, cfg, file)
 	}
-	// `watcher status` on the running daemon reads through the listener.
-	rdb, closeDB, err := Open(ctx, cfg, "", log)
+	// Without the token the daemon refuses, and says what is missing.
+	if _, err := Backup(ctx, cfg, filepath.Join(dir, "refused.db"), "", log); !errors.Is(err, ErrUnauthorized) {
+		t.Errorf("backup without the token: err = %v, want ErrUnauthorized", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "refused.db")); !os.IsNotExist(err) {
+		t.Errorf("a refused backup left a file: %v", err)
+	}
+	// `watcher status` on the running daemon asks the daemon.
+	live, err := Status(ctx, cfg, "", daemon.ReadStatus, log)
+	if err != nil || live.Sources[0].State.Polls == 0 || live.Started.IsZero() {
+		t.Fatalf("status from the running daemon: %+v, started %v, %v", live.Sources, live.Started, err)
+	}
+	// `watcher export` on the running daemon reads a backup through the listener.
+	rdb, closeDB, err := Open(ctx, cfg, "", token, log)
 	if err != nil {
 		t.Fatalf("open while the daemon runs: %v", err)
 	}
@@ -207,7 +222,7 @@ func TestOpenWithoutListenerExplainsTheLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	_, _, err = Open(context.Background(), cfg, "", nil)
+	_, _, err = Open(context.Background(), cfg, "", "", nil)
 	if err == nil || !strings.Contains(err.Error(), "set http.listen") {
 		t.Fatalf("err = %v, want advice to set http.listen", err)
 	}

@@ -7,6 +7,7 @@ package inspect
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,10 +16,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/figwatch/watcher/internal/config"
 	"github.com/figwatch/watcher/internal/store"
+	"github.com/figwatch/watcher/internal/web"
 )
 
 // ErrDaemonHoldsDB says the database is locked by a running daemon and
@@ -28,8 +31,9 @@ var ErrDaemonHoldsDB = errors.New("the database is in use by the running watcher
 // Open opens the database for reading: dbPath when given (a backup), else
 // the config's storage.path read-only, else, when the daemon holds that
 // file, a hot backup fetched from the daemon's listener into a temporary
-// file. close removes what Open made.
-func Open(ctx context.Context, cfg *config.Config, dbPath string, log *slog.Logger) (db *store.DB, closeFn func(), err error) {
+// file, asked for with token (the listener's bearer token). close removes
+// what Open made.
+func Open(ctx context.Context, cfg *config.Config, dbPath, token string, log *slog.Logger) (db *store.DB, closeFn func(), err error) {
 	if dbPath != "" {
 		db, err := store.Open(dbPath, store.Options{ReadOnly: true, Timeout: time.Second, Logger: log})
 		if err != nil {
@@ -55,7 +59,7 @@ func Open(ctx context.Context, cfg *config.Config, dbPath string, log *slog.Logg
 		return nil, nil, err
 	}
 	tmp := filepath.Join(dir, "watcher.db")
-	if _, err := FetchBackup(ctx, cfg, tmp); err != nil {
+	if _, err := FetchBackup(ctx, cfg, tmp, token); err != nil {
 		os.RemoveAll(dir)
 		return nil, nil, err
 	}
@@ -70,8 +74,8 @@ func Open(ctx context.Context, cfg *config.Config, dbPath string, log *slog.Logg
 // Backup writes a consistent copy of the database to file: directly when
 // no daemon holds it, else through the daemon's /api/backup. The copy is
 // written aside and renamed into place only once it opens as a watcher
-// database.
-func Backup(ctx context.Context, cfg *config.Config, file string, log *slog.Logger) (int64, error) {
+// database. token is the listener's bearer token.
+func Backup(ctx context.Context, cfg *config.Config, file, token string, log *slog.Logger) (int64, error) {
 	if err := mustExist(cfg.Storage.Path); err != nil {
 		return 0, err
 	}
@@ -86,21 +90,32 @@ func Backup(ctx context.Context, cfg *config.Config, file string, log *slog.Logg
 	if !cfg.HTTP.Enabled() {
 		return 0, fmt.Errorf("%s: %w", cfg.Storage.Path, ErrDaemonHoldsDB)
 	}
-	return FetchBackup(ctx, cfg, file)
+	return FetchBackup(ctx, cfg, file, token)
 }
 
-// FetchBackup downloads a hot backup from the running daemon to file.
-func FetchBackup(ctx context.Context, cfg *config.Config, file string) (int64, error) {
+// ErrUnauthorized says the daemon refused the backup for want of the
+// right bearer token.
+var ErrUnauthorized = errors.New("the running watcher refused the request: give this command the same listener token as the daemon")
+
+// FetchBackup downloads a hot backup from the running daemon to file,
+// with token as its bearer token.
+func FetchBackup(ctx context.Context, cfg *config.Config, file, token string) (int64, error) {
 	url := "http://" + cfg.HTTP.Listen + "/api/backup"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return 0, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := (&http.Client{Timeout: 10 * time.Minute}).Do(req)
 	if err != nil {
 		return 0, fmt.Errorf("backup from the running daemon at %s: %w", url, err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized {
+		return 0, fmt.Errorf("backup from %s: %w", url, ErrUnauthorized)
+	}
 	if resp.StatusCode != http.StatusOK {
 		return 0, fmt.Errorf("backup from the running daemon at %s: %s", url, resp.Status)
 	}
@@ -157,4 +172,59 @@ func Compact(path string, opts store.Options) (before, after int64, err error) {
 		return 0, 0, err
 	}
 	return store.Compact(path, opts)
+}
+
+// StatusReader reads a status from an open database (daemon.ReadStatus).
+type StatusReader func(ctx context.Context, db *store.DB, cfg *config.Config, now time.Time) (web.Status, error)
+
+// Status is what `watcher status` and `history` show: read from dbPath
+// when given, else from the config's database, else, when the daemon
+// holds that file, asked of the daemon itself, which also knows what the
+// file cannot say (writes that failed, when it started).
+func Status(ctx context.Context, cfg *config.Config, dbPath string, read StatusReader, log *slog.Logger) (web.Status, error) {
+	path := dbPath
+	if path == "" {
+		path = cfg.Storage.Path
+	}
+	if err := mustExist(path); err != nil {
+		return web.Status{}, err
+	}
+	db, err := store.Open(path, store.Options{ReadOnly: true, Timeout: 500 * time.Millisecond, Logger: log})
+	if err == nil {
+		defer db.Close()
+		return read(ctx, db, cfg, time.Now())
+	}
+	if dbPath != "" || !errors.Is(err, store.ErrLocked) {
+		return web.Status{}, err
+	}
+	if !cfg.HTTP.Enabled() {
+		return web.Status{}, fmt.Errorf("%s: %w", cfg.Storage.Path, ErrDaemonHoldsDB)
+	}
+	return FetchStatus(ctx, cfg)
+}
+
+// FetchStatus asks the running daemon for its status (the status page's
+// JSON, which needs no token).
+func FetchStatus(ctx context.Context, cfg *config.Config) (web.Status, error) {
+	url := "http://" + cfg.HTTP.Listen + "/?format=json"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return web.Status{}, err
+	}
+	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
+	if err != nil {
+		return web.Status{}, fmt.Errorf("status from the running daemon at %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return web.Status{}, fmt.Errorf("status from the running daemon at %s: %s: %s", url, resp.Status, strings.TrimSpace(string(msg)))
+	}
+	var st web.Status
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return web.Status{}, fmt.Errorf("status from the running daemon at %s: %w", url, err)
+	}
+	// Times arrive as fixed offsets; show them in the newsroom's zone.
+	st.Now = st.Now.In(cfg.Location)
+	return st, nil
 }

@@ -61,7 +61,7 @@ func benchStatus() Status {
 
 func BenchmarkStatusPage(b *testing.B) {
 	h := Handler(Options{Status: fixedProvider{st: benchStatus()}})
-	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req := httptest.NewRequest(http.MethodGet, "http://localhost/", nil)
 	b.ReportAllocs()
 	var size int
 	for b.Loop() {
@@ -77,7 +77,7 @@ func BenchmarkStatusPage(b *testing.B) {
 
 func BenchmarkStatusJSON(b *testing.B) {
 	h := Handler(Options{Status: fixedProvider{st: benchStatus()}})
-	req := httptest.NewRequest(http.MethodGet, "/?format=json", nil)
+	req := httptest.NewRequest(http.MethodGet, "http://localhost/?format=json", nil)
 	b.ReportAllocs()
 	for b.Loop() {
 		rec := httptest.NewRecorder()
@@ -99,7 +99,7 @@ func BenchmarkMetricsScrape(b *testing.B) {
 		dur.WithLabelValues(s.ID).Observe(0.2)
 	}
 	h := Handler(Options{Status: fixedProvider{st: st}, Gatherer: reg})
-	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	req := httptest.NewRequest(http.MethodGet, "http://localhost/metrics", nil)
 	b.ReportAllocs()
 	for b.Loop() {
 		rec := httptest.NewRecorder()

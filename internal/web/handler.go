@@ -45,7 +45,20 @@ type Options struct {
 	// daemon holds the file).
 	Backup func(ctx context.Context, w io.Writer) (int64, error)
 	// Pprof serves Go's profiler under /debug/pprof/; off by default.
-	Pprof  bool
+	Pprof bool
+	// Token is the bearer token /api/backup and /debug/pprof/ require
+	// (they hand out the database and the process's memory). Empty, they
+	// answer 401 to every request over TCP. Requests over a Unix socket
+	// need none: the socket's file mode says who may connect.
+	Token string
+	// Listen is the configured listen address (host:port). Requests are
+	// served only when their Host names it, localhost or a loopback IP
+	// (or one of Hosts), so a web page a reporter opens cannot reach the
+	// listener through DNS rebinding. On an unspecified address (0.0.0.0,
+	// [::]) any IP literal is accepted too: rebinding needs a name.
+	Listen string
+	// Hosts are further names the listener answers to (a reverse proxy's).
+	Hosts  []string
 	Logger *slog.Logger
 }
 
@@ -72,20 +85,22 @@ func Handler(opts Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /{$}", s.status)
+	auth := bearer(opts.Token)
 	if opts.Backup != nil {
-		mux.HandleFunc("GET /api/backup", s.serveBackup)
+		mux.Handle("GET /api/backup", auth(http.HandlerFunc(s.serveBackup)))
 	}
 	if opts.Pprof {
 		// Go's profiler, as Prometheus and Alertmanager serve it behind a
 		// switch: a slow cycle in production is diagnosed with
-		// `go tool pprof http://…/debug/pprof/profile?seconds=20`.
-		// (A profile must end within the server's 30 s write timeout.)
-		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
-		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
-		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
-		mux.HandleFunc("POST /debug/pprof/symbol", pprof.Symbol)
-		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+		// `go tool pprof -http : 'http://…/debug/pprof/profile?seconds=20'`
+		// (with the token in an Authorization header). A profile must end
+		// within the server's 30 s write timeout.
+		mux.Handle("GET /debug/pprof/", auth(http.HandlerFunc(pprof.Index)))
+		mux.Handle("GET /debug/pprof/cmdline", auth(http.HandlerFunc(pprof.Cmdline)))
+		mux.Handle("GET /debug/pprof/profile", auth(http.HandlerFunc(pprof.Profile)))
+		mux.Handle("GET /debug/pprof/symbol", auth(http.HandlerFunc(pprof.Symbol)))
+		mux.Handle("POST /debug/pprof/symbol", auth(http.HandlerFunc(pprof.Symbol)))
+		mux.Handle("GET /debug/pprof/trace", auth(http.HandlerFunc(pprof.Trace)))
 	}
 	if g := opts.Gatherer; g != nil {
 		// The handler's own request counters go on a registry of their
@@ -101,7 +116,7 @@ func Handler(opts Options) http.Handler {
 				EnableOpenMetrics: true,
 			})))
 	}
-	return s.logRequests(mux)
+	return s.logRequests(allowHosts(opts.Listen, opts.Hosts, mux))
 }
 
 // server holds what the handlers share.

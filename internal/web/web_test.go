@@ -348,7 +348,7 @@ func TestProfilerOnlyWhenAskedFor(t *testing.T) {
 	if status, _, _ := get(t, off, "/debug/pprof/"); status != http.StatusNotFound {
 		t.Errorf("GET /debug/pprof/ without Pprof = %d, want 404", status)
 	}
-	h := Handler(Options{Status: fixedProvider{st: testStatus()}, Pprof: true})
+	h := Handler(Options{Status: fixedProvider{st: testStatus()}, Pprof: true, Token: "s3cret"})
 	for _, tc := range []struct{ path, want string }{
 		{"/debug/pprof/", "goroutine"},
 		{"/debug/pprof/heap?debug=1", "heap profile"},
@@ -357,7 +357,7 @@ func TestProfilerOnlyWhenAskedFor(t *testing.T) {
 		// A CPU profile is gzipped protobuf: check it is one.
 		{"/debug/pprof/profile?seconds=1", "\x1f\x8b"},
 	} {
-		status, _, body := get(t, h, tc.path)
+		status, _, body := do(t, h, tc.path, "", "Bearer s3cret")
 		if status != http.StatusOK || !strings.Contains(body, tc.want) {
 			t.Errorf("GET %s = %d, %.80q; want 200 containing %q", tc.path, status, body, tc.want)
 		}
