@@ -246,7 +246,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		log.Error("start", "err", err)
 		return exitUsage
 	}
-	reg.MustRegister(d)
+	reg.MustRegister(d.Collector())
 	return runDaemon(ctx, d, ln, httpOptions(cfg, d, db, reg, log), log)
 }
 

@@ -103,9 +103,8 @@ type Daemon struct {
 	// thousand feeds' articles in memory at once.
 	pollSlots chan struct{}
 
-	// storeMu guards store, the run of polls that could not be written.
-	storeMu sync.Mutex
-	store   storeHealth
+	// writes is the run of polls that could not be written.
+	writes writeHealth
 
 	schedBeat  atomic.Int64 // unix nanos of the scheduler's last heartbeat
 	outboxBeat atomic.Int64 // unix nanos of the outbox loop's last pass

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/figwatch/watcher/internal/config"
@@ -14,11 +15,36 @@ import (
 // written before the daemon calls itself unhealthy.
 const DefaultMaxStoreFailures = 3
 
-// storeHealth is the record of failed writes, for Healthy and Status.
-type storeHealth struct {
+// writeHealth is the run of polls that could not be written, for Healthy
+// and Status. It is safe for concurrent use.
+type writeHealth struct {
+	mu       sync.Mutex
 	failures int
 	lastErr  string
 	last     time.Time
+}
+
+func (w *writeHealth) failed(err error, at time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.failures++
+	w.lastErr, w.last = err.Error(), at
+}
+
+// ok records a poll written, ending a run of failures; it returns how
+// long the run was.
+func (w *writeHealth) ok() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := w.failures
+	w.failures, w.lastErr, w.last = 0, "", time.Time{}
+	return n
+}
+
+func (w *writeHealth) status() web.StoreHealth {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return web.StoreHealth{ConsecutiveFailures: w.failures, LastError: w.lastErr, LastFailure: w.last}
 }
 
 // storeFailed turns a poll whose results could not be written (a full
@@ -29,29 +55,15 @@ type storeHealth struct {
 // is no longer fed.
 func (d *Daemon) storeFailed(ctx context.Context, src config.Source, prev store.FetchState, status int, err error) error {
 	d.stats.storeFailed()
-	d.storeMu.Lock()
-	d.store.failures++
-	d.store.lastErr = err.Error()
-	d.store.last = d.now()
-	d.storeMu.Unlock()
+	d.writes.failed(err, d.now())
 	return d.failed(ctx, src, prev, status, err)
 }
 
-// storeOK records a poll written, ending a run of store failures.
+// storeOK records a poll written.
 func (d *Daemon) storeOK() {
-	d.storeMu.Lock()
-	defer d.storeMu.Unlock()
-	if d.store.failures > 0 {
-		d.log.Info("database writes succeed again", "failed_before", d.store.failures)
+	if n := d.writes.ok(); n > 0 {
+		d.log.Info("database writes succeed again", "failed_before", n)
 	}
-	d.store = storeHealth{}
-}
-
-// storeStatus is the failed-write record as the status shows it.
-func (d *Daemon) storeStatus() web.StoreHealth {
-	d.storeMu.Lock()
-	defer d.storeMu.Unlock()
-	return web.StoreHealth{ConsecutiveFailures: d.store.failures, LastError: d.store.lastErr, LastFailure: d.store.last}
 }
 
 // Healthy reports whether the daemon is doing its work: the scheduler and
@@ -61,7 +73,7 @@ func (d *Daemon) storeStatus() web.StoreHealth {
 // process; `watcher demo --serve` never schedules) is not counted as
 // silent.
 func (d *Daemon) Healthy() error {
-	if s := d.storeStatus(); s.ConsecutiveFailures >= d.opts.MaxStoreFailures {
+	if s := d.writes.status(); s.ConsecutiveFailures >= d.opts.MaxStoreFailures {
 		return fmt.Errorf("database: the last %d polls could not be written: %s", s.ConsecutiveFailures, s.LastError)
 	}
 	now := d.now()

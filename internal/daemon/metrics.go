@@ -196,8 +196,16 @@ func newStatusDescs() statusDescs {
 	}
 }
 
-// Describe implements prometheus.Collector for the scrape-time gauges.
-func (d *Daemon) Describe(ch chan<- *prometheus.Desc) {
+// Collector is the daemon's scrape-time gauges (the outbox, the file, each
+// source's health, the build), read from the status at each scrape so
+// they are never stale; register it on the registry /metrics serves.
+func (d *Daemon) Collector() prometheus.Collector { return statusCollector{d} }
+
+type statusCollector struct{ d *Daemon }
+
+// Describe implements prometheus.Collector.
+func (sc statusCollector) Describe(ch chan<- *prometheus.Desc) {
+	d := sc.d
 	ch <- d.descs.outboxPending
 	ch <- d.descs.dbSize
 	ch <- d.descs.retentionRan
@@ -208,7 +216,8 @@ func (d *Daemon) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect implements prometheus.Collector: it reads the status once per
 // scrape.
-func (d *Daemon) Collect(ch chan<- prometheus.Metric) {
+func (sc statusCollector) Collect(ch chan<- prometheus.Metric) {
+	d := sc.d
 	c := d.descs
 	ch <- prometheus.MustNewConstMetric(c.build, prometheus.GaugeValue, 1, buildinfo.Version())
 	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)

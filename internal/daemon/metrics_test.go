@@ -55,7 +55,7 @@ func TestMetricsExposeEveryFamily(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	h.d.stats = NewMetrics(reg)
 	h.d.stats.reloaded(true, h.clock.Now())
-	reg.MustRegister(h.d)
+	reg.MustRegister(h.d.Collector())
 	_ = h.once() // "gone" fails: a 404
 
 	fams := gather(t, reg)
@@ -103,7 +103,7 @@ func TestMetricsServeCountersWhenStatusFails(t *testing.T) {
 	h := newHarness(t, []sourceYAML{{id: "dhs-oig", path: "/oig.xml", authority: "official"}}, "")
 	reg := prometheus.NewRegistry()
 	h.d.stats = NewMetrics(reg)
-	reg.MustRegister(h.d)
+	reg.MustRegister(h.d.Collector())
 	h.d.stats.poll("dhs-oig", pollOK)
 	h.stop() // the database closes under the collector
 	fams, err := reg.Gather()

@@ -25,7 +25,9 @@ func (d *Daemon) reloadLoop(ctx context.Context, reload <-chan os.Signal, load L
 			return
 		case <-reload:
 		}
-		d.sdNotify("RELOADING=1\n" + sddaemon.SdNotifyMonotonicUsec())
+		if d.opts.SdNotify != nil {
+			d.opts.SdNotify("RELOADING=1\n" + sddaemon.SdNotifyMonotonicUsec())
+		}
 		cfg, n, err := load()
 		if err == nil {
 			err = d.Reload(cfg, n)
@@ -34,13 +36,8 @@ func (d *Daemon) reloadLoop(ctx context.Context, reload <-chan os.Signal, load L
 		if err != nil {
 			d.log.Error("reload failed: keeping the running config", "err", err)
 		}
-		d.sdNotify("READY=1")
-	}
-}
-
-// sdNotify tells systemd state, when the daemon runs under it.
-func (d *Daemon) sdNotify(state string) {
-	if d.opts.SdNotify != nil {
-		d.opts.SdNotify(state)
+		if d.opts.SdNotify != nil {
+			d.opts.SdNotify("READY=1")
+		}
 	}
 }

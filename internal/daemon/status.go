@@ -19,7 +19,7 @@ const statusHistory = 500
 func (d *Daemon) Status(ctx context.Context) (web.Status, error) {
 	st, err := ReadStatus(ctx, d.db, d.conf(), d.now())
 	st.Started = d.started
-	st.Store = d.storeStatus()
+	st.Store = d.writes.status()
 	return st, err
 }
 

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -152,9 +153,9 @@ func TestWatchdogStarvesWhileWritesFail(t *testing.T) {
 		if got := pings.Load(); got != 3 {
 			t.Errorf("%d pings in 35s at a 10s interval while healthy, want 3", got)
 		}
-		h.d.storeMu.Lock()
-		h.d.store = storeHealth{failures: DefaultMaxStoreFailures, lastErr: "no space left on device"}
-		h.d.storeMu.Unlock()
+		for range DefaultMaxStoreFailures {
+			h.d.writes.failed(errors.New("no space left on device"), h.clock.Now())
+		}
 		time.Sleep(60 * time.Second)
 		synctest.Wait()
 		if got := pings.Load(); got != 3 {

@@ -88,7 +88,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	reg.MustRegister(d)
+	reg.MustRegister(d.Collector())
 	for _, step := range Scenario() {
 		clock.Set(step.At)
 		srv.set(step.Feeds)

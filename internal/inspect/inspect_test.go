@@ -84,7 +84,7 @@ metrics:
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg.MustRegister(d)
+	reg.MustRegister(d.Collector())
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	served := make(chan error, 1)
