@@ -103,6 +103,8 @@ type Daemon struct {
 	// thousand feeds' articles in memory at once.
 	pollSlots chan struct{}
 
+	// retain enforces the retention settings.
+	retain *retainer
 	// writes is the run of polls that could not be written.
 	writes writeHealth
 
@@ -146,6 +148,7 @@ func New(opts Options) (*Daemon, error) {
 		pollSlots: make(chan struct{}, max(16, 4*opts.Config.Fetch.Concurrency)),
 	}
 	d.rt.Store(rt)
+	d.retain = &retainer{db: d.db, log: d.log, now: d.now, conf: d.conf}
 	d.stats.reloaded(true, opts.Now())
 	return d, nil
 }

@@ -43,7 +43,7 @@ func (h *harness) reopen(t *testing.T, path string, opts store.Options) {
 	if err != nil {
 		t.Fatalf("reopen %s: %v", path, err)
 	}
-	h.db, h.d.db = db, db
+	h.db, h.d.db, h.d.retain.db = db, db, db
 }
 
 // get serves path from the daemon's HTTP handler.
