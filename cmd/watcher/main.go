@@ -174,19 +174,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
-	cfg, ok := loadConfig(*path, stderr)
+	cfg, log, notifier, ok := setup(*path, stdout, stderr)
 	if !ok {
-		return exitUsage
-	}
-	log := newLogger(cfg, stderr)
-	secrets, err := cfg.Secrets(os.Getenv)
-	if err != nil {
-		log.Error("slack secret", "config", cfg.Path, "err", err)
-		return exitUsage
-	}
-	notifier, err := newNotifier(cfg, secrets, stdout, log)
-	if err != nil {
-		log.Error("notifier", "err", err)
 		return exitUsage
 	}
 	sopts := storeOptions(cfg, log)
@@ -217,27 +206,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	reg := newRegistry()
 	opts := daemonOptions(cfg, db, fetcher, notifier, log)
 	opts.Metrics = daemon.NewMetrics(reg)
-	opts.SdNotify = func(state string) {
-		if _, err := sddaemon.SdNotify(false, state); err != nil {
-			log.Warn("systemd notify", "state", state, "err", err)
-		}
-	}
-	if iv, err := sddaemon.SdWatchdogEnabled(false); err == nil && iv > 0 {
-		opts.WatchdogInterval = iv / 2
-	}
-	opts.Reload = hup
-	opts.Loader = func() (*config.Config, notify.Notifier, error) {
-		cfg, err := config.Load(*path)
-		if err != nil {
-			return nil, nil, err
-		}
-		secrets, err := cfg.Secrets(os.Getenv)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", cfg.Path, err)
-		}
-		n, err := newNotifier(cfg, secrets, stdout, log)
-		return cfg, n, err
-	}
+	opts.SdNotify, opts.WatchdogInterval = systemd(log)
+	opts.Reload, opts.Loader = hup, loader(*path, stdout, log)
 	d, err := daemon.New(opts)
 	if err != nil {
 		if ln != nil {
@@ -248,6 +218,59 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	reg.MustRegister(d.Collector())
 	return runDaemon(ctx, d, ln, httpOptions(cfg, d, db, reg, log), log)
+}
+
+// setup loads the config and builds what every command that polls needs:
+// the logger and the notifier. false: the error is printed and the exit
+// is exitUsage.
+func setup(path string, stdout, stderr io.Writer) (*config.Config, *slog.Logger, notify.Notifier, bool) {
+	cfg, ok := loadConfig(path, stderr)
+	if !ok {
+		return nil, nil, nil, false
+	}
+	log := newLogger(cfg, stderr)
+	secrets, err := cfg.Secrets(os.Getenv)
+	if err != nil {
+		log.Error("slack secret", "config", cfg.Path, "err", err)
+		return nil, nil, nil, false
+	}
+	n, err := newNotifier(cfg, secrets, stdout, log)
+	if err != nil {
+		log.Error("notifier", "err", err)
+		return nil, nil, nil, false
+	}
+	return cfg, log, n, true
+}
+
+// loader reloads the config at path and its notifier, for SIGHUP.
+func loader(path string, stdout io.Writer, log *slog.Logger) daemon.Loader {
+	return func() (*config.Config, notify.Notifier, error) {
+		cfg, err := config.Load(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		secrets, err := cfg.Secrets(os.Getenv)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", cfg.Path, err)
+		}
+		n, err := newNotifier(cfg, secrets, stdout, log)
+		return cfg, n, err
+	}
+}
+
+// systemd is how the daemon talks to systemd: its notify socket, and the
+// watchdog interval (half systemd's, as sd_watchdog_enabled(3) advises);
+// both are no-ops when not run under systemd.
+func systemd(log *slog.Logger) (sdNotify func(string), watchdog time.Duration) {
+	sdNotify = func(state string) {
+		if _, err := sddaemon.SdNotify(false, state); err != nil {
+			log.Warn("systemd notify", "state", state, "err", err)
+		}
+	}
+	if iv, err := sddaemon.SdWatchdogEnabled(false); err == nil && iv > 0 {
+		watchdog = iv / 2
+	}
+	return sdNotify, watchdog
 }
 
 // runDaemon runs d and, on ln, its HTTP listener, until ctx ends or the
@@ -286,19 +309,8 @@ func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
-	cfg, ok := loadConfig(*path, stderr)
+	cfg, log, notifier, ok := setup(*path, stdout, stderr)
 	if !ok {
-		return exitUsage
-	}
-	log := newLogger(cfg, stderr)
-	secrets, err := cfg.Secrets(os.Getenv)
-	if err != nil {
-		log.Error("slack secret", "config", cfg.Path, "err", err)
-		return exitUsage
-	}
-	notifier, err := newNotifier(cfg, secrets, stdout, log)
-	if err != nil {
-		log.Error("notifier", "err", err)
 		return exitUsage
 	}
 	// `once` opens and closes the file every cycle: it keeps bbolt's free
