@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
@@ -361,5 +362,21 @@ func TestProfilerOnlyWhenAskedFor(t *testing.T) {
 		if status != http.StatusOK || !strings.Contains(body, tc.want) {
 			t.Errorf("GET %s = %d, %.80q; want 200 containing %q", tc.path, status, body, tc.want)
 		}
+	}
+}
+
+func TestStatusPageShowsFailingWrites(t *testing.T) {
+	t.Parallel()
+	st := testStatus()
+	st.Store = StoreHealth{ConsecutiveFailures: 3, LastError: "poll bls: store: write: no space left on device",
+		LastFailure: st.Now.Add(-2 * time.Minute)}
+	_, _, body := get(t, Handler(Options{Status: fixedProvider{st: st}}), "/")
+	want := `<dt>storage</dt><dd><span class="failing">3 failed writes in a row, polls lost</span>`
+	if !strings.Contains(body, want) || !strings.Contains(body, "no space left on device") || !strings.Contains(body, "2m 0s ago") {
+		t.Errorf("page lacks the failing writes (%q, the cause, when):\n%s", want, body)
+	}
+	_, _, body = get(t, Handler(Options{Status: fixedProvider{st: testStatus()}}), "/")
+	if strings.Contains(body, "<dt>storage</dt>") {
+		t.Error("page shows a storage row while writes succeed")
 	}
 }
