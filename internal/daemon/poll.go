@@ -41,11 +41,11 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 	}
 	d.stats.fetched(src.ID, resp)
 	if resp.NotModified {
-		d.stats.poll(src.ID, pollNotModified)
 		if err := d.commitNotModified(ctx, src, prev, resp); err != nil {
 			return d.storeFailed(ctx, src, prev, resp.Status, err)
 		}
 		d.storeOK()
+		d.stats.poll(src.ID, pollNotModified)
 		d.log.Info("poll", "source", src.ID, "status", resp.Status, "not_modified", true,
 			"bytes", resp.Bytes, "dur", d.now().Sub(start).Round(time.Millisecond))
 		return nil

@@ -118,6 +118,22 @@ func TestStoreWriteFailureIsAFailedPoll(t *testing.T) {
 	h.reopen(t, h.cfg.Storage.Path, store.Options{ReadOnly: true})
 	checkStoreFailuresAreLoud(t, h, "read-only")
 
+	// A 304 whose fetch state cannot be saved is no more a done poll.
+	h.feeds.set("/oig.xml", feedResponse{etag: `"v1"`, body: bigFeed(7, 5)})
+	h.reopen(t, h.cfg.Storage.Path, store.Options{})
+	if err := h.once(); err != nil {
+		t.Fatal(err)
+	}
+	h.d.stats = NewMetrics(prometheus.NewRegistry())
+	h.reopen(t, h.cfg.Storage.Path, store.Options{ReadOnly: true})
+	if err := h.once(); err == nil || !strings.Contains(err.Error(), "read-only") {
+		t.Fatalf("304 poll with failing writes: err = %v", err)
+	}
+	if nm, fail := testutil.ToFloat64(h.d.stats.polls.WithLabelValues("oig", pollNotModified)),
+		testutil.ToFloat64(h.d.stats.storeWriteFailures); nm != 0 || fail != 1 {
+		t.Errorf("a 304 that could not be saved counted as not_modified %v times, store failures %v; want 0 and 1", nm, fail)
+	}
+
 	// Writable again: the next poll is stored and the daemon healthy.
 	h.reopen(t, h.cfg.Storage.Path, store.Options{})
 	if err := h.once(); err != nil {
