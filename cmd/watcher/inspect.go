@@ -54,7 +54,7 @@ func inspectCmd(ctx context.Context, name string, args []string, stderr io.Write
 
 func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return inspectCmd(ctx, "status", args, stderr, nil, 0, 0, func(ctx context.Context, env inspectEnv, _ []string) error {
-		st, err := inspect.Status(ctx, env.cfg, env.dbPath, daemon.ReadStatus, env.log)
+		st, err := inspect.Status(ctx, env.cfg, env.dbPath, remote(env.cfg), daemon.ReadStatus, env.log)
 		if err != nil {
 			return err
 		}
@@ -64,7 +64,7 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 
 func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return inspectCmd(ctx, "history", args, stderr, nil, 1, 1, func(ctx context.Context, env inspectEnv, args []string) error {
-		st, err := inspect.Status(ctx, env.cfg, env.dbPath, daemon.ReadStatus, env.log)
+		st, err := inspect.Status(ctx, env.cfg, env.dbPath, remote(env.cfg), daemon.ReadStatus, env.log)
 		if err != nil {
 			return err
 		}
@@ -78,7 +78,7 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		format = fs.String("format", "json", "csv or json")
 		what = fs.String("table", "observations", "with csv: observations (metric history) or figures (every figure of every document)")
 	}, 0, 0, func(ctx context.Context, env inspectEnv, _ []string) error {
-		db, closeDB, err := inspect.Open(ctx, env.cfg, env.dbPath, listenerToken(), env.log)
+		db, closeDB, err := inspect.Open(ctx, env.cfg, env.dbPath, remote(env.cfg), env.log)
 		if err != nil {
 			return err
 		}
@@ -100,7 +100,7 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if !ok {
 		return exitUsage
 	}
-	n, err := inspect.Backup(ctx, cfg, fs.Arg(0), listenerToken(), nil)
+	n, err := inspect.Backup(ctx, cfg, fs.Arg(0), remote(cfg), nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "watcher backup: %v\n", err)
 		return exitFailure
@@ -135,3 +135,12 @@ const tokenEnv = "WATCHER_HTTP_TOKEN"
 
 // listenerToken is the bearer token /api/backup and pprof require.
 func listenerToken() string { return os.Getenv(tokenEnv) }
+
+// remote is how the inspection commands reach the daemon cfg describes.
+func remote(cfg *config.Config) inspect.Remote {
+	var r inspect.Remote
+	if cfg.HTTP.Enabled() {
+		r.Listen, r.Token = cfg.HTTP.Listen, listenerToken()
+	}
+	return r
+}

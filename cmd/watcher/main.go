@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -190,12 +191,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// Bound before the daemon starts, so a taken port or a bad address
 	// fails the start (systemd never hears READY=1) instead of a log line
 	// at shutdown.
-	var ln net.Listener
+	var lns []net.Listener
 	if cfg.HTTP.Enabled() {
-		if ln, err = web.Listen(ctx, cfg.HTTP.Listen); err != nil {
+		ln, err := web.Listen(ctx, cfg.HTTP.Listen)
+		if err != nil {
 			log.Error("cannot serve http.listen: not starting", "listen", cfg.HTTP.Listen, "err", err)
 			return exitFailure
 		}
+		lns = append(lns, ln)
 		if cfg.HTTP.Exposed() {
 			log.Warn("http.listen is not a loopback address: the status page and /metrics are reachable from the network", "listen", cfg.HTTP.Listen)
 		}
@@ -210,14 +213,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	opts.Reload, opts.Loader = hup, loader(*path, stdout, log)
 	d, err := daemon.New(opts)
 	if err != nil {
-		if ln != nil {
+		for _, ln := range lns {
 			ln.Close()
 		}
 		log.Error("start", "err", err)
 		return exitUsage
 	}
 	reg.MustRegister(d.Collector())
-	return runDaemon(ctx, d, ln, httpOptions(cfg, d, db, reg, log), log)
+	return runDaemon(ctx, d, lns, httpOptions(cfg, d, db, reg, log), log)
 }
 
 // setup loads the config and builds what every command that polls needs:
@@ -273,19 +276,19 @@ func systemd(log *slog.Logger) (sdNotify func(string), watchdog time.Duration) {
 	return sdNotify, watchdog
 }
 
-// runDaemon runs d and, on ln, its HTTP listener, until ctx ends or the
-// listener fails; either stops the other.
-func runDaemon(ctx context.Context, d *daemon.Daemon, ln net.Listener, hopts web.Options, log *slog.Logger) int {
+// runDaemon runs d and its HTTP listeners (http.listen, and the Unix
+// socket when there is one) until ctx ends or a listener fails; either
+// stops the rest.
+func runDaemon(ctx context.Context, d *daemon.Daemon, lns []net.Listener, hopts web.Options, log *slog.Logger) int {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	var (
-		wg      sync.WaitGroup
-		httpErr error
-	)
-	if ln != nil {
+	var wg sync.WaitGroup
+	httpErrs := make([]error, len(lns))
+	h := web.Handler(hopts)
+	for i, ln := range lns {
 		wg.Go(func() {
-			if httpErr = web.ServeListener(ctx, ln, web.Handler(hopts), log); httpErr != nil {
-				cancel(httpErr)
+			if httpErrs[i] = web.ServeListener(ctx, ln, h, log); httpErrs[i] != nil {
+				cancel(httpErrs[i])
 			}
 		})
 	}
@@ -293,8 +296,8 @@ func runDaemon(ctx context.Context, d *daemon.Daemon, ln net.Listener, hopts web
 	cancel(nil)
 	wg.Wait()
 	code := exitOK
-	if httpErr != nil {
-		log.Error("http listener", "err", httpErr)
+	if err := errors.Join(httpErrs...); err != nil {
+		log.Error("http listener", "err", err)
 		code = exitFailure
 	}
 	if runErr != nil {

@@ -92,6 +92,13 @@ metrics:
 	h := web.Handler(web.Options{Status: d, Health: d.Healthy, Gatherer: reg, Backup: db.Backup, Logger: log,
 		Token: token, Listen: cfg.HTTP.Listen})
 	go func() { served <- web.ServeListener(ctx, ln, h, log) }()
+	sock := filepath.Join(dir, "watcher.sock")
+	sln, err := web.ListenUnix(ctx, sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	servedUnix := make(chan error, 1)
+	go func() { servedUnix <- web.ServeListener(ctx, sln, h, log) }()
 
 	// The daemon writes continuously while backups are taken; the backups
 	// start once it has written at least once.
@@ -110,7 +117,7 @@ metrics:
 	for i := range 3 {
 		file := filepath.Join(dir, fmt.Sprintf("backup%d.db", i))
 		// The daemon holds the file: the backup must go through it.
-		n, err := Backup(ctx, cfg, file, token, log)
+		n, err := Backup(ctx, cfg, file, Remote{Listen: cfg.HTTP.Listen, Token: token}, log)
 		if err != nil {
 			t.Fatalf("backup %d: %v", i, err)
 		}
@@ -120,19 +127,29 @@ metrics:
 		checkConsistent(t, cfg, file)
 	}
 	// Without the token the daemon refuses, and says what is missing.
-	if _, err := Backup(ctx, cfg, filepath.Join(dir, "refused.db"), "", log); !errors.Is(err, ErrUnauthorized) {
+	if _, err := Backup(ctx, cfg, filepath.Join(dir, "refused.db"), Remote{Listen: cfg.HTTP.Listen}, log); !errors.Is(err, ErrUnauthorized) {
 		t.Errorf("backup without the token: err = %v, want ErrUnauthorized", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "refused.db")); !os.IsNotExist(err) {
 		t.Errorf("a refused backup left a file: %v", err)
 	}
+	// Over the daemon's Unix socket no token is needed: the socket's mode
+	// says who may connect.
+	if _, err := Backup(ctx, cfg, filepath.Join(dir, "socket.db"), Remote{Socket: sock}, log); err != nil {
+		t.Errorf("backup over the Unix socket: %v", err)
+	} else {
+		checkConsistent(t, cfg, filepath.Join(dir, "socket.db"))
+	}
+	if st, err := Status(ctx, cfg, "", Remote{Socket: sock}, daemon.ReadStatus, log); err != nil || len(st.Sources) != 1 {
+		t.Errorf("status over the Unix socket: %+v, %v", st.Sources, err)
+	}
 	// `watcher status` on the running daemon asks the daemon.
-	live, err := Status(ctx, cfg, "", daemon.ReadStatus, log)
+	live, err := Status(ctx, cfg, "", Remote{Listen: cfg.HTTP.Listen}, daemon.ReadStatus, log)
 	if err != nil || live.Sources[0].State.Polls == 0 || live.Started.IsZero() {
 		t.Fatalf("status from the running daemon: %+v, started %v, %v", live.Sources, live.Started, err)
 	}
 	// `watcher export` on the running daemon reads a backup through the listener.
-	rdb, closeDB, err := Open(ctx, cfg, "", token, log)
+	rdb, closeDB, err := Open(ctx, cfg, "", Remote{Listen: cfg.HTTP.Listen, Token: token}, log)
 	if err != nil {
 		t.Fatalf("open while the daemon runs: %v", err)
 	}
@@ -166,6 +183,9 @@ metrics:
 	<-writing
 	if err := <-served; err != nil {
 		t.Errorf("listener: %v", err)
+	}
+	if err := <-servedUnix; err != nil {
+		t.Errorf("unix socket listener: %v", err)
 	}
 }
 
@@ -222,7 +242,7 @@ func TestOpenWithoutListenerExplainsTheLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	_, _, err = Open(context.Background(), cfg, "", "", nil)
+	_, _, err = Open(context.Background(), cfg, "", Remote{}, nil)
 	if err == nil || !strings.Contains(err.Error(), "set http.listen") {
 		t.Fatalf("err = %v, want advice to set http.listen", err)
 	}

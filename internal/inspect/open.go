@@ -13,6 +13,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -28,12 +29,50 @@ import (
 // there is no listener to ask it through.
 var ErrDaemonHoldsDB = errors.New("the database is in use by the running watcher; set http.listen in the config so inspection commands can ask the daemon, or point --db at a backup")
 
+// Remote is how the inspection commands reach a running daemon: its Unix
+// socket when it has one (no token needed: the socket's mode says who may
+// connect), else its TCP listener with the bearer token.
+type Remote struct {
+	Listen string // http.listen, host:port; empty for none
+	Socket string // the daemon's Unix socket path; empty for none
+	Token  string // the listener's bearer token, for /api/backup over TCP
+}
+
+func (r Remote) enabled() bool { return r.Socket != "" || r.Listen != "" }
+
+// get asks the daemon for path.
+func (r Remote) get(ctx context.Context, path string, timeout time.Duration) (*http.Response, string, error) {
+	client := &http.Client{Timeout: timeout}
+	url := "http://" + r.Listen + path
+	if r.Socket != "" {
+		// The host is what the daemon's Host check sees; the dialler
+		// ignores it.
+		url = "http://localhost" + path
+		sock := r.Socket
+		client.Transport = &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", sock)
+		}}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, url, err
+	}
+	if r.Token != "" && r.Socket == "" {
+		req.Header.Set("Authorization", "Bearer "+r.Token)
+	}
+	if r.Socket != "" {
+		url = r.Socket + ":" + path
+	}
+	resp, err := client.Do(req)
+	return resp, url, err
+}
+
 // Open opens the database for reading: dbPath when given (a backup), else
 // the config's storage.path read-only, else, when the daemon holds that
 // file, a hot backup fetched from the daemon's listener into a temporary
-// file, asked for with token (the listener's bearer token). close removes
-// what Open made.
-func Open(ctx context.Context, cfg *config.Config, dbPath, token string, log *slog.Logger) (db *store.DB, closeFn func(), err error) {
+// file, asked of remote. close removes what Open made.
+func Open(ctx context.Context, cfg *config.Config, dbPath string, remote Remote, log *slog.Logger) (db *store.DB, closeFn func(), err error) {
 	if dbPath != "" {
 		db, err := store.Open(dbPath, store.Options{ReadOnly: true, Timeout: time.Second, Logger: log})
 		if err != nil {
@@ -51,7 +90,7 @@ func Open(ctx context.Context, cfg *config.Config, dbPath, token string, log *sl
 	if !errors.Is(err, store.ErrLocked) {
 		return nil, nil, err
 	}
-	if !cfg.HTTP.Enabled() {
+	if !remote.enabled() {
 		return nil, nil, fmt.Errorf("%s: %w", cfg.Storage.Path, ErrDaemonHoldsDB)
 	}
 	dir, err := os.MkdirTemp("", "watcher-inspect-")
@@ -59,7 +98,7 @@ func Open(ctx context.Context, cfg *config.Config, dbPath, token string, log *sl
 		return nil, nil, err
 	}
 	tmp := filepath.Join(dir, "watcher.db")
-	if _, err := FetchBackup(ctx, cfg, tmp, token); err != nil {
+	if _, err := FetchBackup(ctx, tmp, remote); err != nil {
 		os.RemoveAll(dir)
 		return nil, nil, err
 	}
@@ -74,8 +113,8 @@ func Open(ctx context.Context, cfg *config.Config, dbPath, token string, log *sl
 // Backup writes a consistent copy of the database to file: directly when
 // no daemon holds it, else through the daemon's /api/backup. The copy is
 // written aside and renamed into place only once it opens as a watcher
-// database. token is the listener's bearer token.
-func Backup(ctx context.Context, cfg *config.Config, file, token string, log *slog.Logger) (int64, error) {
+// database.
+func Backup(ctx context.Context, cfg *config.Config, file string, remote Remote, log *slog.Logger) (int64, error) {
 	if err := mustExist(cfg.Storage.Path); err != nil {
 		return 0, err
 	}
@@ -87,28 +126,19 @@ func Backup(ctx context.Context, cfg *config.Config, file, token string, log *sl
 	if !errors.Is(err, store.ErrLocked) {
 		return 0, err
 	}
-	if !cfg.HTTP.Enabled() {
+	if !remote.enabled() {
 		return 0, fmt.Errorf("%s: %w", cfg.Storage.Path, ErrDaemonHoldsDB)
 	}
-	return FetchBackup(ctx, cfg, file, token)
+	return FetchBackup(ctx, file, remote)
 }
 
 // ErrUnauthorized says the daemon refused the backup for want of the
 // right bearer token.
 var ErrUnauthorized = errors.New("the running watcher refused the request: give this command the same listener token as the daemon")
 
-// FetchBackup downloads a hot backup from the running daemon to file,
-// with token as its bearer token.
-func FetchBackup(ctx context.Context, cfg *config.Config, file, token string) (int64, error) {
-	url := "http://" + cfg.HTTP.Listen + "/api/backup"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return 0, err
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := (&http.Client{Timeout: 10 * time.Minute}).Do(req)
+// FetchBackup downloads a hot backup from the running daemon to file.
+func FetchBackup(ctx context.Context, file string, remote Remote) (int64, error) {
+	resp, url, err := remote.get(ctx, "/api/backup", 10*time.Minute)
 	if err != nil {
 		return 0, fmt.Errorf("backup from the running daemon at %s: %w", url, err)
 	}
@@ -181,7 +211,7 @@ type StatusReader func(ctx context.Context, db *store.DB, cfg *config.Config, no
 // when given, else from the config's database, else, when the daemon
 // holds that file, asked of the daemon itself, which also knows what the
 // file cannot say (writes that failed, when it started).
-func Status(ctx context.Context, cfg *config.Config, dbPath string, read StatusReader, log *slog.Logger) (web.Status, error) {
+func Status(ctx context.Context, cfg *config.Config, dbPath string, remote Remote, read StatusReader, log *slog.Logger) (web.Status, error) {
 	path := dbPath
 	if path == "" {
 		path = cfg.Storage.Path
@@ -197,21 +227,16 @@ func Status(ctx context.Context, cfg *config.Config, dbPath string, read StatusR
 	if dbPath != "" || !errors.Is(err, store.ErrLocked) {
 		return web.Status{}, err
 	}
-	if !cfg.HTTP.Enabled() {
+	if !remote.enabled() {
 		return web.Status{}, fmt.Errorf("%s: %w", cfg.Storage.Path, ErrDaemonHoldsDB)
 	}
-	return FetchStatus(ctx, cfg)
+	return FetchStatus(ctx, cfg, remote)
 }
 
 // FetchStatus asks the running daemon for its status (the status page's
 // JSON, which needs no token).
-func FetchStatus(ctx context.Context, cfg *config.Config) (web.Status, error) {
-	url := "http://" + cfg.HTTP.Listen + "/?format=json"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return web.Status{}, err
-	}
-	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
+func FetchStatus(ctx context.Context, cfg *config.Config, remote Remote) (web.Status, error) {
+	resp, url, err := remote.get(ctx, "/?format=json", time.Minute)
 	if err != nil {
 		return web.Status{}, fmt.Errorf("status from the running daemon at %s: %w", url, err)
 	}

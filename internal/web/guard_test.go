@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -124,7 +125,7 @@ func TestForeignHostIsRefused(t *testing.T) {
 func TestUnixSocketNeedsNoToken(t *testing.T) {
 	t.Parallel()
 	sock := filepath.Join(t.TempDir(), "watcher.sock")
-	ln, err := net.Listen("unix", sock)
+	ln, err := ListenUnix(context.Background(), sock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,5 +145,37 @@ func TestUnixSocketNeedsNoToken(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK || string(body) != "the whole database" {
 		t.Errorf("backup over the Unix socket = %d %q, want 200 and the file", resp.StatusCode, body)
+	}
+}
+
+func TestListenUnix(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "watcher.sock")
+	ln, err := ListenUnix(context.Background(), sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(sock)
+	if err != nil || fi.Mode().Perm() != 0o660 {
+		t.Errorf("socket mode = %v (%v), want 0660", fi.Mode().Perm(), err)
+	}
+	// A live socket is not taken over.
+	if _, err := ListenUnix(context.Background(), sock); err == nil || !strings.Contains(err.Error(), "another process") {
+		t.Errorf("second ListenUnix on a live socket = %v, want refused", err)
+	}
+	// A stale one (its server gone without removing it) is replaced.
+	ln.(*net.UnixListener).SetUnlinkOnClose(false)
+	ln.Close()
+	ln2, err := ListenUnix(context.Background(), sock)
+	if err != nil {
+		t.Fatalf("ListenUnix over a stale socket: %v", err)
+	}
+	ln2.Close()
+	// Anything else at the path is left alone.
+	file := filepath.Join(dir, "not-a-socket")
+	os.WriteFile(file, []byte("x"), 0o600)
+	if _, err := ListenUnix(context.Background(), file); err == nil || !strings.Contains(err.Error(), "not a socket") {
+		t.Errorf("ListenUnix on a regular file = %v, want refused", err)
 	}
 }
