@@ -20,6 +20,9 @@ func (d *Daemon) Status(ctx context.Context) (web.Status, error) {
 	st, err := ReadStatus(ctx, d.db, d.conf(), d.now())
 	st.Started = d.started
 	st.Store = d.writes.status()
+	if herr := d.Healthy(); herr != nil {
+		st.Unhealthy = herr.Error()
+	}
 	return st, err
 }
 

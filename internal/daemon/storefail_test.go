@@ -80,6 +80,9 @@ func checkStoreFailuresAreLoud(t *testing.T, h *harness, cause string) {
 		if st.Store.ConsecutiveFailures != i || !strings.Contains(st.Store.LastError, cause) {
 			t.Errorf("status store health = %+v after %d failed polls", st.Store, i)
 		}
+		if (st.Unhealthy != "") != (i >= DefaultMaxStoreFailures) {
+			t.Errorf("status after %d failed polls says unhealthy %q", i, st.Unhealthy)
+		}
 		herr := h.d.Healthy()
 		if i < DefaultMaxStoreFailures && herr != nil {
 			t.Errorf("unhealthy after %d store failures: %v", i, herr)

@@ -257,12 +257,15 @@ func TestHistoryUnknownMetricListsTheKnownOnes(t *testing.T) {
 }
 
 func TestStatusSaysWhenWritesFail(t *testing.T) {
-	st := web.Status{Now: time.Date(2025, 3, 26, 9, 0, 0, 0, time.UTC), Store: web.StoreHealth{
+	st := web.Status{Now: time.Date(2025, 3, 26, 9, 0, 0, 0, time.UTC), Unhealthy: "database: the last 4 polls could not be written", Store: web.StoreHealth{
 		ConsecutiveFailures: 4, LastError: "poll oig: store: write /var/lib/watcher/watcher.db: no space left on device",
 		LastFailure: time.Date(2025, 3, 26, 8, 55, 0, 0, time.UTC)}}
 	var out bytes.Buffer
 	if err := WriteStatus(&out, st); err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "UNHEALTHY: database: the last 4 polls could not be written\n") {
+		t.Errorf("status lacks the health:\n%s", out.String())
 	}
 	want := "STORAGE FAILING: 4 write(s) in a row failed, polls lost (last 2025-03-26 08:55): poll oig: store: write /var/lib/watcher/watcher.db: no space left on device"
 	if !strings.Contains(out.String(), want) {
@@ -270,7 +273,7 @@ func TestStatusSaysWhenWritesFail(t *testing.T) {
 	}
 	out.Reset()
 	WriteStatus(&out, web.Status{})
-	if strings.Contains(out.String(), "STORAGE") {
+	if strings.Contains(out.String(), "STORAGE") || strings.Contains(out.String(), "UNHEALTHY") {
 		t.Errorf("healthy status mentions storage:\n%s", out.String())
 	}
 }

@@ -44,6 +44,9 @@ type Status struct {
 	// Store is the running daemon's record of failed writes; zero when
 	// the status was read from a file.
 	Store StoreHealth `json:"store,omitzero"`
+	// Unhealthy is why the running daemon's /healthz fails; empty while
+	// it is healthy, and when the status was read from a file.
+	Unhealthy string `json:"unhealthy,omitempty"`
 }
 
 // StoreHealth counts the polls whose results could not be written (a full
