@@ -391,9 +391,15 @@ func httpOptions(cfg *config.Config, d *daemon.Daemon, db *store.DB, reg prometh
 		log.Info("no listener token set: /api/backup is refused, so watcher backup and export cannot read the database while the daemon runs",
 			"token_env", tokenEnv)
 	}
+	// A scraper on another machine names this one by its host name when
+	// the listener is exposed; the Host check must let that through.
+	var hosts []string
+	if name, err := os.Hostname(); err == nil && name != "" {
+		hosts = append(hosts, name)
+	}
 	return web.Options{
 		Status: d, Health: d.Healthy, Gatherer: reg, Backup: db.Backup, Logger: log,
-		Token: token, Listen: cfg.HTTP.Listen,
+		Token: token, Listen: cfg.HTTP.Listen, Hosts: hosts,
 	}
 }
 
