@@ -33,7 +33,8 @@ if [ -n "${WATCHER_BIN:-}" ]; then
 else
 	go build -o "$tmp/watcher" ./cmd/watcher
 fi
-go build -o "$tmp/loadgen" ./bench/loadgen
+# The harness is a module of its own (bench/go.mod).
+go -C bench build -o "$tmp/loadgen" ./loadgen
 
 echo "watcher $("$tmp/watcher" version 2>/dev/null || true), $("$urlwatch_bin" --version), $(nproc) cores" >&2
 # Later flags win, so the caller's override these defaults.

@@ -6,8 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/figwatch/watcher/internal/demo"
@@ -18,7 +16,7 @@ import (
 // cmdTestAlert sends one sample of each event kind to the configured
 // destination, routed as real alerts would be, so a newsroom sees the
 // layout before going live.
-func cmdTestAlert(args []string, stdout, stderr io.Writer) int {
+func cmdTestAlert(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, path := flags("test-alert", stderr)
 	cfg, ok := parseConfig(fs, path, args, stderr)
 	if !ok {
@@ -35,8 +33,6 @@ func cmdTestAlert(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	code := exitOK
 	routes := outbox.NewPolicy(cfg)
 	for i, ev := range notify.Samples(time.Now()) {
@@ -56,7 +52,7 @@ func cmdTestAlert(args []string, stdout, stderr io.Writer) int {
 
 // cmdDemo replays the 2024-2025 story offline through the real pipeline
 // and prints each alert as it would reach Slack.
-func cmdDemo(args []string, stdout, stderr io.Writer) int {
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, path := flags("demo", stderr)
 	serve := fs.String("serve", "", "after the replay, serve its status page at this address (e.g. 127.0.0.1:9464) until Ctrl-C")
 	cfg, ok := parseConfig(fs, path, args, stderr)
@@ -65,8 +61,6 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, "watcher demo: the DHS Inspector General's figures on unaccompanied children, August 2024 to March 2025,")
 	fmt.Fprintln(stdout, "replayed offline with the metrics of", cfg.Path+". Each block below is an alert as Slack would show it.")
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if err := demo.Run(ctx, demo.Options{Metrics: cfg.Metrics, Out: stdout, Logger: log, Serve: *serve}); err != nil {
 		fmt.Fprintln(stderr, err)

@@ -2,12 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/figwatch/watcher/internal/config"
@@ -16,10 +15,18 @@ import (
 	"github.com/figwatch/watcher/internal/store"
 )
 
-// inspectCmd loads the config and opens the database for reading (or the
-// daemon's hot backup) for the read-only commands.
-func inspectCmd(name string, args []string, stdout, stderr io.Writer, extra func(*flagSet), min, max int,
-	fn func(ctx context.Context, cfg *config.Config, db *store.DB, args []string) error) int {
+// inspectEnv is what the read-only commands read from: the config, and
+// --db (a backup) when given.
+type inspectEnv struct {
+	cfg    *config.Config
+	dbPath string
+	log    *slog.Logger
+}
+
+// inspectCmd parses a read-only command's flags and loads the config for
+// fn.
+func inspectCmd(ctx context.Context, name string, args []string, stderr io.Writer, extra func(*flagSet), min, max int,
+	fn func(ctx context.Context, env inspectEnv, args []string) error) int {
 	fs, path := flags(name, stderr)
 	dbPath := fs.String("db", "", "read this database file (a backup) instead of storage.path")
 	if extra != nil {
@@ -37,25 +44,17 @@ func inspectCmd(name string, args []string, stdout, stderr io.Writer, extra func
 	if !ok {
 		return exitUsage
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	db, closeDB, err := inspect.Open(ctx, cfg, *dbPath, log)
-	if err != nil {
-		fmt.Fprintf(stderr, "watcher %s: %v\n", name, err)
-		return exitFailure
-	}
-	defer closeDB()
-	if err := fn(ctx, cfg, db, fs.Args()); err != nil {
+	if err := fn(ctx, inspectEnv{cfg: cfg, dbPath: *dbPath, log: log}, fs.Args()); err != nil {
 		fmt.Fprintf(stderr, "watcher %s: %v\n", name, err)
 		return exitFailure
 	}
 	return exitOK
 }
 
-func cmdStatus(args []string, stdout, stderr io.Writer) int {
-	return inspectCmd("status", args, stdout, stderr, nil, 0, 0, func(ctx context.Context, cfg *config.Config, db *store.DB, _ []string) error {
-		st, err := daemon.ReadStatus(ctx, db, cfg, time.Now())
+func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return inspectCmd(ctx, "status", args, stderr, nil, 0, 0, func(ctx context.Context, env inspectEnv, _ []string) error {
+		st, err := inspect.Status(ctx, env.cfg, env.dbPath, remote(env.cfg), daemon.ReadStatus, env.log)
 		if err != nil {
 			return err
 		}
@@ -63,9 +62,9 @@ func cmdStatus(args []string, stdout, stderr io.Writer) int {
 	})
 }
 
-func cmdHistory(args []string, stdout, stderr io.Writer) int {
-	return inspectCmd("history", args, stdout, stderr, nil, 1, 1, func(ctx context.Context, cfg *config.Config, db *store.DB, args []string) error {
-		st, err := daemon.ReadStatus(ctx, db, cfg, time.Now())
+func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return inspectCmd(ctx, "history", args, stderr, nil, 1, 1, func(ctx context.Context, env inspectEnv, args []string) error {
+		st, err := inspect.Status(ctx, env.cfg, env.dbPath, remote(env.cfg), daemon.ReadStatus, env.log)
 		if err != nil {
 			return err
 		}
@@ -73,17 +72,22 @@ func cmdHistory(args []string, stdout, stderr io.Writer) int {
 	})
 }
 
-func cmdExport(args []string, stdout, stderr io.Writer) int {
+func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var format, what *string
-	return inspectCmd("export", args, stdout, stderr, func(fs *flagSet) {
+	return inspectCmd(ctx, "export", args, stderr, func(fs *flagSet) {
 		format = fs.String("format", "json", "csv or json")
 		what = fs.String("table", "observations", "with csv: observations (metric history) or figures (every figure of every document)")
-	}, 0, 0, func(ctx context.Context, _ *config.Config, db *store.DB, _ []string) error {
+	}, 0, 0, func(ctx context.Context, env inspectEnv, _ []string) error {
+		db, closeDB, err := inspect.Open(ctx, env.cfg, env.dbPath, remote(env.cfg), env.log)
+		if err != nil {
+			return err
+		}
+		defer closeDB()
 		return inspect.Export(ctx, stdout, db, *format, *what)
 	})
 }
 
-func cmdBackup(args []string, stdout, stderr io.Writer) int {
+func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, path := flags("backup", stderr)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
@@ -96,9 +100,7 @@ func cmdBackup(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitUsage
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	n, err := inspect.Backup(ctx, cfg, fs.Arg(0), nil)
+	n, err := inspect.Backup(ctx, cfg, fs.Arg(0), remote(cfg), nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "watcher backup: %v\n", err)
 		return exitFailure
@@ -113,11 +115,32 @@ func cmdCompact(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitUsage
 	}
-	before, after, err := store.Compact(cfg.Storage.Path, store.Options{Timeout: time.Second})
-	if err != nil {
+	before, after, err := inspect.Compact(cfg.Storage.Path, store.Options{Timeout: time.Second})
+	switch {
+	case errors.Is(err, inspect.ErrNoDatabase):
+		fmt.Fprintf(stderr, "watcher compact: %v\n", err)
+		return exitFailure
+	case err != nil:
 		fmt.Fprintf(stderr, "watcher compact: %v (stop the daemon first: compaction rewrites the file)\n", err)
 		return exitFailure
 	}
 	fmt.Fprintf(stdout, "compact: %s: %d → %d bytes\n", cfg.Storage.Path, before, after)
 	return exitOK
+}
+
+// tokenEnv names the environment variable holding the listener's bearer
+// token, for the daemon and for the commands that call it, until the
+// config says where the token is (http.token_file, http.token_env).
+const tokenEnv = "WATCHER_HTTP_TOKEN"
+
+// listenerToken is the bearer token /api/backup and pprof require.
+func listenerToken() string { return os.Getenv(tokenEnv) }
+
+// remote is how the inspection commands reach the daemon cfg describes.
+func remote(cfg *config.Config) inspect.Remote {
+	var r inspect.Remote
+	if cfg.HTTP.Enabled() {
+		r.Listen, r.Token = cfg.HTTP.Listen, listenerToken()
+	}
+	return r
 }

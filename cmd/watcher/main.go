@@ -5,23 +5,30 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
 	sddaemon "github.com/coreos/go-systemd/v22/daemon"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/figwatch/watcher/internal/buildinfo"
 	"github.com/figwatch/watcher/internal/config"
 	"github.com/figwatch/watcher/internal/daemon"
 	"github.com/figwatch/watcher/internal/fetch"
 	"github.com/figwatch/watcher/internal/notify"
 	"github.com/figwatch/watcher/internal/notify/console"
 	"github.com/figwatch/watcher/internal/notify/slack"
+	"github.com/figwatch/watcher/internal/outbox"
 	"github.com/figwatch/watcher/internal/store"
 	"github.com/figwatch/watcher/internal/web"
 )
@@ -61,37 +68,41 @@ Usage:
 
 func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
 
+// run is the whole command: SIGINT and SIGTERM cancel the one context every
+// subcommand runs under.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "run":
-		return cmdRun(rest, stdout, stderr)
+		return cmdRun(ctx, rest, stdout, stderr)
 	case "once":
-		return cmdOnce(rest, stdout, stderr)
+		return cmdOnce(ctx, rest, stdout, stderr)
 	case "validate":
 		return cmdValidate(rest, stdout, stderr)
 	case "extract":
 		return cmdExtract(rest, stdin, stdout, stderr)
 	case "test-alert":
-		return cmdTestAlert(rest, stdout, stderr)
+		return cmdTestAlert(ctx, rest, stdout, stderr)
 	case "demo":
-		return cmdDemo(rest, stdout, stderr)
+		return cmdDemo(ctx, rest, stdout, stderr)
 	case "status":
-		return cmdStatus(rest, stdout, stderr)
+		return cmdStatus(ctx, rest, stdout, stderr)
 	case "history":
-		return cmdHistory(rest, stdout, stderr)
+		return cmdHistory(ctx, rest, stdout, stderr)
 	case "export":
-		return cmdExport(rest, stdout, stderr)
+		return cmdExport(ctx, rest, stdout, stderr)
 	case "backup":
-		return cmdBackup(rest, stdout, stderr)
+		return cmdBackup(ctx, rest, stdout, stderr)
 	case "compact":
 		return cmdCompact(rest, stdout, stderr)
 	case "version", "--version", "-version":
-		fmt.Fprintln(stdout, "watcher", version())
+		fmt.Fprintln(stdout, "watcher", buildinfo.Version())
 		return exitOK
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
@@ -101,8 +112,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 }
-
-func version() string { return daemon.Version() }
 
 type flagSet = flag.FlagSet
 
@@ -156,103 +165,200 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-func cmdRun(args []string, stdout, stderr io.Writer) int {
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, path := flags("run", stderr)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	// SIGHUP reloads; only `run` catches it, so it still ends the
+	// one-shot commands as it ends any other program.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	return withDaemon(ctx, *path, stdout, stderr, func(ctx context.Context, d *daemon.Daemon, w wiring) int {
-		go d.WatchReload(ctx, hup, func() (*config.Config, notify.Notifier, error) {
-			cfg, err := config.Load(*path)
-			if err != nil {
-				return nil, nil, err
-			}
-			secrets, err := cfg.Secrets(os.Getenv)
-			if err != nil {
-				return nil, nil, fmt.Errorf("%s: %w", cfg.Path, err)
-			}
-			n, err := newNotifier(cfg, secrets, stdout, w.log)
-			return cfg, n, err
-		})
-		errc := make(chan error, 1)
-		if w.cfg.HTTP.Enabled() {
-			if w.cfg.HTTP.Exposed() {
-				w.log.Warn("http.listen is not a loopback address: the status page, /api/backup and /debug/pprof are reachable from the network", "listen", w.cfg.HTTP.Listen)
-			}
-			go func() { errc <- web.Serve(ctx, w.cfg.HTTP.Listen, d.HTTPHandler(w.metrics), w.log) }()
-		}
-		runErr := d.Run(ctx)
-		if w.cfg.HTTP.Enabled() {
-			if err := <-errc; err != nil {
-				w.log.Error("http listener", "err", err)
-				return exitFailure
-			}
-		}
-		if runErr != nil {
-			w.log.Error("run", "err", runErr)
-			return exitFailure
-		}
-		return exitOK
-	}, true)
-}
 
-// wiring is what withDaemon built, for the command to use.
-type wiring struct {
-	cfg     *config.Config
-	log     *slog.Logger
-	metrics *web.Metrics
-}
-
-func cmdOnce(args []string, stdout, stderr io.Writer) int {
-	fs, path := flags("once", stderr)
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return withDaemon(ctx, *path, stdout, stderr, func(ctx context.Context, d *daemon.Daemon, w wiring) int {
-		if err := d.Once(ctx); err != nil {
-			w.log.Error("once: some sources failed", "err", err)
-			return exitFailure
-		}
-		return exitOK
-	}, false)
-}
-
-// withDaemon loads the config, opens the database, builds the pipeline and
-// hands it to fn; it undoes all of that in reverse order afterwards.
-func withDaemon(ctx context.Context, path string, stdout, stderr io.Writer,
-	fn func(context.Context, *daemon.Daemon, wiring) int, daemonMode bool) int {
-	cfg, ok := loadConfig(path, stderr)
+	cfg, log, notifier, ok := setup(*path, stdout, stderr)
 	if !ok {
 		return exitUsage
+	}
+	sopts := storeOptions(cfg, log)
+	// The daemon writes for weeks: it must not grow the file for want of
+	// one contiguous run of pages for the free list (store.Options).
+	sopts.NoFreelistSync = true
+	db, err := openStore(cfg, sopts, log)
+	if err != nil {
+		return exitFailure
+	}
+	defer closeStore(db, log)
+	// Bound before the daemon starts, so a taken port or a bad address
+	// fails the start (systemd never hears READY=1) instead of a log line
+	// at shutdown.
+	var lns []net.Listener
+	if cfg.HTTP.Enabled() {
+		ln, err := web.Listen(ctx, cfg.HTTP.Listen)
+		if err != nil {
+			log.Error("cannot serve http.listen: not starting", "listen", cfg.HTTP.Listen, "err", err)
+			return exitFailure
+		}
+		lns = append(lns, ln)
+		if cfg.HTTP.Exposed() {
+			log.Warn("http.listen is not a loopback address: the status page and /metrics are reachable from the network", "listen", cfg.HTTP.Listen)
+		}
+	}
+	fetcher := newFetcher(cfg, log)
+	defer fetcher.Close()
+
+	reg := newRegistry()
+	opts := daemonOptions(cfg, db, fetcher, notifier, log)
+	opts.Metrics = daemon.NewMetrics(reg)
+	opts.OutboxMetrics = outbox.NewMetrics(reg)
+	opts.SdNotify, opts.WatchdogInterval = systemd(log)
+	opts.Reload, opts.Loader = hup, loader(*path, stdout, log)
+	d, err := daemon.New(opts)
+	if err != nil {
+		for _, ln := range lns {
+			ln.Close()
+		}
+		log.Error("start", "err", err)
+		return exitUsage
+	}
+	reg.MustRegister(d.Collector())
+	return runDaemon(ctx, d, lns, httpOptions(cfg, d, db, reg, log), log)
+}
+
+// setup loads the config and builds what every command that polls needs:
+// the logger and the notifier. false: the error is printed and the exit
+// is exitUsage.
+func setup(path string, stdout, stderr io.Writer) (*config.Config, *slog.Logger, notify.Notifier, bool) {
+	cfg, ok := loadConfig(path, stderr)
+	if !ok {
+		return nil, nil, nil, false
 	}
 	log := newLogger(cfg, stderr)
 	secrets, err := cfg.Secrets(os.Getenv)
 	if err != nil {
 		log.Error("slack secret", "config", cfg.Path, "err", err)
+		return nil, nil, nil, false
+	}
+	n, err := newNotifier(cfg, secrets, stdout, log)
+	if err != nil {
+		log.Error("notifier", "err", err)
+		return nil, nil, nil, false
+	}
+	return cfg, log, n, true
+}
+
+// loader reloads the config at path and its notifier, for SIGHUP.
+func loader(path string, stdout io.Writer, log *slog.Logger) daemon.Loader {
+	return func() (*config.Config, notify.Notifier, error) {
+		cfg, err := config.Load(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		secrets, err := cfg.Secrets(os.Getenv)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", cfg.Path, err)
+		}
+		n, err := newNotifier(cfg, secrets, stdout, log)
+		return cfg, n, err
+	}
+}
+
+// systemd is how the daemon talks to systemd: its notify socket, and the
+// watchdog interval (half systemd's, as sd_watchdog_enabled(3) advises);
+// both are no-ops when not run under systemd.
+func systemd(log *slog.Logger) (sdNotify func(string), watchdog time.Duration) {
+	sdNotify = func(state string) {
+		if _, err := sddaemon.SdNotify(false, state); err != nil {
+			log.Warn("systemd notify", "state", state, "err", err)
+		}
+	}
+	if iv, err := sddaemon.SdWatchdogEnabled(false); err == nil && iv > 0 {
+		watchdog = iv / 2
+	}
+	return sdNotify, watchdog
+}
+
+// runDaemon runs d and its HTTP listeners (http.listen, and the Unix
+// socket when there is one) until ctx ends or a listener fails; either
+// stops the rest.
+func runDaemon(ctx context.Context, d *daemon.Daemon, lns []net.Listener, hopts web.Options, log *slog.Logger) int {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var wg sync.WaitGroup
+	httpErrs := make([]error, len(lns))
+	h := web.Handler(hopts)
+	for i, ln := range lns {
+		wg.Go(func() {
+			if httpErrs[i] = web.ServeListener(ctx, ln, h, log); httpErrs[i] != nil {
+				cancel(httpErrs[i])
+			}
+		})
+	}
+	runErr := d.Run(ctx)
+	cancel(nil)
+	wg.Wait()
+	code := exitOK
+	if err := errors.Join(httpErrs...); err != nil {
+		log.Error("http listener", "err", err)
+		code = exitFailure
+	}
+	if runErr != nil {
+		log.Error("run", "err", runErr)
+		code = exitFailure
+	}
+	return code
+}
+
+func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, path := flags("once", stderr)
+	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
-	sopts := storeOptions(cfg, log)
-	// The daemon writes for weeks; `once` opens and closes every cycle
-	// and must not pay for rebuilding the free-page list at each start.
-	sopts.NoFreelistSync = daemonMode
-	db, err := store.Open(cfg.Storage.Path, sopts)
+	cfg, log, notifier, ok := setup(*path, stdout, stderr)
+	if !ok {
+		return exitUsage
+	}
+	// `once` opens and closes the file every cycle: it keeps bbolt's free
+	// list on disk rather than rebuild it at each start.
+	db, err := openStore(cfg, storeOptions(cfg, log), log)
 	if err != nil {
-		log.Error("open database", "err", err)
 		return exitFailure
 	}
-	defer func() {
-		if err := db.Close(); err != nil {
-			log.Error("close database", "err", err)
-		}
-	}()
-	fetcher := fetch.New(fetch.Options{
+	defer closeStore(db, log)
+	fetcher := newFetcher(cfg, log)
+	defer fetcher.Close()
+	d, err := daemon.New(daemonOptions(cfg, db, fetcher, notifier, log))
+	if err != nil {
+		log.Error("start", "err", err)
+		return exitUsage
+	}
+	if err := d.Once(ctx); err != nil {
+		log.Error("once: some sources failed", "err", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+// openStore opens the database read-write, logging why when it cannot
+// (an unwritable directory, a file another watcher holds).
+func openStore(cfg *config.Config, opts store.Options, log *slog.Logger) (*store.DB, error) {
+	db, err := store.Open(cfg.Storage.Path, opts)
+	if err != nil {
+		log.Error("open database", "path", cfg.Storage.Path, "err", err)
+	}
+	return db, err
+}
+
+func closeStore(db *store.DB, log *slog.Logger) {
+	if err := db.Close(); err != nil {
+		log.Error("close database", "err", err)
+	}
+}
+
+// newFetcher is the one HTTP client of a run, from the config's fetch
+// section.
+func newFetcher(cfg *config.Config, log *slog.Logger) *fetch.Client {
+	return fetch.New(fetch.Options{
 		UserAgent:      cfg.Fetch.UserAgent,
 		ConnectTimeout: time.Duration(cfg.Fetch.ConnectTimeout),
 		Timeout:        time.Duration(cfg.Fetch.Timeout),
@@ -263,39 +369,40 @@ func withDaemon(ctx context.Context, path string, stdout, stderr io.Writer,
 		HostDelay:      time.Duration(cfg.Fetch.HostDelay),
 		Logger:         log,
 	})
-	defer fetcher.Close()
-	notifier, err := newNotifier(cfg, secrets, stdout, log)
-	if err != nil {
-		log.Error("notifier", "err", err)
-		return exitUsage
+}
+
+// daemonOptions is what `run` and `once` share; `run` adds metrics,
+// systemd and reloads.
+func daemonOptions(cfg *config.Config, db *store.DB, f daemon.Fetcher, n notify.Notifier, log *slog.Logger) daemon.Options {
+	return daemon.Options{Config: cfg, DB: db, Fetcher: f, Notifier: n, Logger: log}
+}
+
+// newRegistry is the registry /metrics serves: the process's own
+// collectors here, each component's registered by the component.
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+// httpOptions is what http.listen serves. The profiler stays off and the
+// token comes from the environment until the config has keys for them.
+func httpOptions(cfg *config.Config, d *daemon.Daemon, db *store.DB, reg prometheus.Gatherer, log *slog.Logger) web.Options {
+	token := listenerToken()
+	if token == "" {
+		log.Info("no listener token set: /api/backup is refused, so watcher backup and export cannot read the database while the daemon runs",
+			"token_env", tokenEnv)
 	}
-	opts := daemon.Options{Config: cfg, DB: db, Fetcher: fetcher, Notifier: notifier, Logger: log}
-	var d *daemon.Daemon
-	w := wiring{cfg: cfg, log: log}
-	if daemonMode && cfg.HTTP.Enabled() {
-		// The scrape-time gauges read the daemon, which needs the
-		// metrics to be built: the provider resolves it when called.
-		w.metrics = web.NewMetrics(version(), web.StatusProviderFunc(func(ctx context.Context) (web.Status, error) {
-			return d.Status(ctx)
-		}))
-		opts.Metrics = w.metrics
+	// A scraper on another machine names this one by its host name when
+	// the listener is exposed; the Host check must let that through.
+	var hosts []string
+	if name, err := os.Hostname(); err == nil && name != "" {
+		hosts = append(hosts, name)
 	}
-	if daemonMode {
-		opts.SdNotify = func(state string) {
-			if _, err := sddaemon.SdNotify(false, state); err != nil {
-				log.Warn("systemd notify", "state", state, "err", err)
-			}
-		}
-		if iv, err := sddaemon.SdWatchdogEnabled(false); err == nil && iv > 0 {
-			opts.WatchdogInterval = iv / 2
-		}
+	return web.Options{
+		Status: d, Health: d.Healthy, Gatherer: reg, Backup: db.Backup, Logger: log,
+		Token: token, Listen: cfg.HTTP.Listen, Hosts: hosts,
 	}
-	d, err = daemon.New(opts)
-	if err != nil {
-		log.Error("start", "err", err)
-		return exitUsage
-	}
-	return fn(ctx, d, w)
 }
 
 func newNotifier(cfg *config.Config, s config.Secrets, stdout io.Writer, log *slog.Logger) (notify.Notifier, error) {
@@ -321,16 +428,10 @@ func newSlack(opts slack.Options) (notify.Notifier, error) {
 	return n, nil
 }
 
+// newLogger is the config's logger. bbolt's diagnostics stay off until
+// the config has a key for them (log.store: debug).
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(cfg.Log.Level)); err != nil {
-		lvl = slog.LevelInfo
-	}
-	o := &slog.HandlerOptions{Level: lvl}
-	if cfg.Log.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, o))
-	}
-	return slog.New(slog.NewTextHandler(w, o))
+	return daemon.NewLogger(w, daemon.LogOptions{Level: cfg.Log.Level, Format: cfg.Log.Format})
 }
 
 // storeOptions maps the config's retention onto the store: revisions: 0

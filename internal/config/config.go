@@ -12,9 +12,10 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/figwatch/watcher/internal/buildinfo"
 
 	// Embedded zone data, so schedules in a named zone work on minimal
 	// systems and in containers without /usr/share/zoneinfo.
@@ -310,13 +311,9 @@ func newDefaults() *Config {
 
 // DefaultUserAgent is the User-Agent used when fetch.user_agent is not set:
 // "watcher/<version> (+https://github.com/figwatch/watcher)", with the
-// version the Go toolchain stamped into the binary ("dev" when none was).
+// version of the build (buildinfo.Version: "devel" when none was stamped).
 func DefaultUserAgent() string {
-	version := "dev"
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		version = strings.TrimPrefix(bi.Main.Version, "v")
-	}
-	return UserAgent(version)
+	return UserAgent(strings.TrimPrefix(buildinfo.Version(), "v"))
 }
 
 // UserAgent is the default User-Agent for a given version string.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"os"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -23,7 +24,6 @@ import (
 	"github.com/figwatch/watcher/internal/outbox"
 	"github.com/figwatch/watcher/internal/source"
 	"github.com/figwatch/watcher/internal/store"
-	"github.com/figwatch/watcher/internal/web"
 )
 
 // Fetcher gets one URL, conditionally; *fetch.Client implements it.
@@ -50,13 +50,24 @@ type Options struct {
 	// ShutdownTimeout bounds how long Run waits for in-flight polls and a
 	// last delivery pass after its context is cancelled. Default 30s.
 	ShutdownTimeout time.Duration
-	// Metrics, when set, receives the daemon's counts (served on /metrics).
-	Metrics *web.Metrics
+	// Metrics, when set, receives the daemon's counts (NewMetrics on the
+	// registry /metrics serves); OutboxMetrics the outbox's deliveries
+	// (outbox.NewMetrics on the same registry).
+	Metrics       *Metrics
+	OutboxMetrics *outbox.Metrics
 	// SdNotify, when set, is called with systemd notify states
 	// ("READY=1", "STOPPING=1", "WATCHDOG=1"); WatchdogInterval > 0 turns
 	// on watchdog pings at that interval.
 	SdNotify         func(state string)
 	WatchdogInterval time.Duration
+	// MaxStoreFailures is how many polls in a row may fail to be written
+	// before Healthy fails; DefaultMaxStoreFailures when zero.
+	MaxStoreFailures int
+	// Reload, with Loader, makes Run reload the config each time it fires
+	// (cmd hands it the SIGHUP channel from signal.Notify as it is, so no
+	// goroutine of its own forwards signals). Either nil: no reloads.
+	Reload <-chan os.Signal
+	Loader Loader
 }
 
 // Daemon is the running pipeline.
@@ -84,7 +95,10 @@ type Daemon struct {
 	// notifier.
 	outbox *outbox.Outbox
 
-	stats stats
+	// stats counts for /metrics; nil counts nothing.
+	stats *Metrics
+	// descs are the scrape-time gauges' descriptions (Collect).
+	descs statusDescs
 	// pollSlots bounds how many sources are polled at once (4 per fetch
 	// slot, so a source waiting on a slow server does not idle the
 	// fetcher, at least 16). The fetcher
@@ -92,6 +106,11 @@ type Daemon struct {
 	// commits, so a thousand sources started together would hold a
 	// thousand feeds' articles in memory at once.
 	pollSlots chan struct{}
+
+	// retain enforces the retention settings.
+	retain *retainer
+	// writes is the run of polls that could not be written.
+	writes writeHealth
 
 	schedBeat atomic.Int64 // unix nanos of the scheduler's last heartbeat
 }
@@ -116,6 +135,9 @@ func New(opts Options) (*Daemon, error) {
 	if opts.CycleTimeout <= 0 {
 		opts.CycleTimeout = 2*time.Duration(opts.Config.Fetch.Timeout) + time.Minute
 	}
+	if opts.MaxStoreFailures <= 0 {
+		opts.MaxStoreFailures = DefaultMaxStoreFailures
+	}
 	if opts.ShutdownTimeout <= 0 {
 		opts.ShutdownTimeout = 30 * time.Second
 	}
@@ -125,13 +147,15 @@ func New(opts Options) (*Daemon, error) {
 	}
 	d := &Daemon{
 		db: opts.DB, fetcher: opts.Fetcher, log: opts.Logger, now: opts.Now, opts: opts,
-		wake: make(chan struct{}, 1), stats: stats{opts.Metrics}, started: opts.Now(),
+		wake: make(chan struct{}, 1), stats: opts.Metrics, descs: newStatusDescs(), started: opts.Now(),
 		pollSlots: make(chan struct{}, max(16, 4*opts.Config.Fetch.Concurrency)),
 	}
 	d.rt.Store(rt)
-	if d.outbox, err = newOutbox(d, opts.Metrics); err != nil {
+	if d.outbox, err = newOutbox(d, opts.OutboxMetrics); err != nil {
 		return nil, err
 	}
+	d.retain = &retainer{db: d.db, log: d.log, now: d.now, conf: d.conf}
+	d.stats.reloaded(true, opts.Now())
 	return d, nil
 }
 
@@ -180,17 +204,6 @@ func NewExtractor(cfg *config.Config) (*extract.Extractor, error) {
 		return nil, fmt.Errorf("compile metric rules of %s: %w", cfg.Path, err)
 	}
 	return ext, nil
-}
-
-// Sources returns the enabled sources.
-func (d *Daemon) Sources() []config.Source {
-	var out []config.Source
-	for _, s := range d.conf().Sources {
-		if s.Enabled {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // jitter is a stable per-source delay in [0, MaxJitter): stable so that a

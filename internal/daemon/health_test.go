@@ -55,7 +55,7 @@ func TestFailingSourceBacksOffScheduledPolls(t *testing.T) {
 	h := newHarness(t, []sourceYAML{{id: "flaky", path: "/flaky.xml", authority: "press"}}, "")
 	h.feeds.set("/flaky.xml", feedResponse{status: 429, body: "slow down"})
 	_ = h.once()
-	src := h.d.Sources()[0]
+	src := h.d.conf().EnabledSources()[0]
 	ctx := context.Background()
 	count := func() int { return len(h.feeds.Requests()) }
 
@@ -304,7 +304,7 @@ func TestOnceRunsRetentionOnlyWhenDue(t *testing.T) {
 		})
 		return n
 	}
-	if wait := h.d.retentionDue(context.Background()); wait != 72*time.Hour {
+	if wait := h.d.retain.due(context.Background()); wait != 72*time.Hour {
 		t.Errorf("after a run, retention due in %s, want the 72h interval", wait)
 	}
 	if st, err := h.d.Status(context.Background()); err != nil || !st.RetentionRan.Equal(h.clock.Now()) {
@@ -352,14 +352,14 @@ func TestRetentionSkipsHorizonsBeforeTheDatabaseExisted(t *testing.T) {
 		return ok
 	}
 	h.clock.Add(24 * time.Hour)
-	if err := h.d.Retain(context.Background()); err != nil {
+	if err := h.d.retain.run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if !present() {
 		t.Fatal("a pass over a one-day-old database against a two-day horizon pruned a document")
 	}
 	h.clock.Add(25 * time.Hour)
-	if err := h.d.Retain(context.Background()); err != nil {
+	if err := h.d.retain.run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if present() {

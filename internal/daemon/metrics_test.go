@@ -4,8 +4,135 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/figwatch/watcher/internal/web"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/figwatch/watcher/internal/buildinfo"
+	"github.com/figwatch/watcher/internal/outbox"
 )
+
+// gather collects reg into families by name.
+func gather(t *testing.T, reg prometheus.Gatherer) map[string]*dto.MetricFamily {
+	t.Helper()
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatalf("gather: %v", err)
+	}
+	out := map[string]*dto.MetricFamily{}
+	for _, f := range fams {
+		out[f.GetName()] = f
+	}
+	return out
+}
+
+// value is the value of the family's sample with the given labels, and
+// whether there is one.
+func value(fams map[string]*dto.MetricFamily, name string, labels map[string]string) (float64, bool) {
+next:
+	for _, m := range fams[name].GetMetric() {
+		for _, lp := range m.GetLabel() {
+			if want, ok := labels[lp.GetName()]; ok && want != lp.GetValue() {
+				continue next
+			}
+		}
+		switch {
+		case m.Counter != nil:
+			return m.GetCounter().GetValue(), true
+		case m.Gauge != nil:
+			return m.GetGauge().GetValue(), true
+		case m.Histogram != nil:
+			return float64(m.GetHistogram().GetSampleCount()), true
+		}
+	}
+	return 0, false
+}
+
+func TestMetricsExposeEveryFamily(t *testing.T) {
+	h := newHarness(t, []sourceYAML{
+		{id: "dhs-oig", path: "/oig.xml", authority: "official", firstPollAlerts: true},
+		{id: "gone", path: "/gone.xml", authority: "press"},
+	}, "")
+	h.feeds.set("/oig.xml", feedResponse{body: rss("DHS OIG",
+		[4]string{"OIG-24-46", "ICE Cannot Monitor All Unaccompanied Migrant Children", aug2024, pubAug})})
+	reg := prometheus.NewRegistry()
+	h.d.stats = NewMetrics(reg)
+	h.d.stats.reloaded(true, h.clock.Now())
+	reg.MustRegister(h.d.Collector())
+	_ = h.once() // "gone" fails: a 404
+
+	fams := gather(t, reg)
+	for _, tc := range []struct {
+		name   string
+		family string
+		labels map[string]string
+		want   float64 // < 0: any value
+	}{
+		{"ok poll", "watcher_polls_total", map[string]string{"source": "dhs-oig", "result": "ok"}, 1},
+		{"failed poll", "watcher_polls_total", map[string]string{"source": "gone", "result": "error"}, 1},
+		{"fetch duration", "watcher_fetch_duration_seconds", map[string]string{"source": "dhs-oig"}, 1},
+		{"fetch bytes", "watcher_fetch_bytes_total", map[string]string{"source": "dhs-oig"}, -1},
+		{"figures", "watcher_figures_extracted_total", map[string]string{"source": "dhs-oig"}, -1},
+		{"events", "watcher_events_total", map[string]string{"kind": "metric_new"}, -1},
+		{"queued", "watcher_alerts_queued_total", map[string]string{"kind": "metric_new"}, -1},
+		{"store failures", "watcher_store_write_failures_total", nil, 0},
+		{"reload ok", "watcher_config_last_reload_successful", nil, 1},
+		{"reload time", "watcher_config_last_reload_success_timestamp_seconds", nil, float64(h.clock.Now().Unix())},
+		{"outbox pending", "watcher_outbox_pending", nil, -1},
+		{"db size", "watcher_db_size_bytes", nil, -1},
+		{"failing source", "watcher_source_consecutive_failures", map[string]string{"source": "gone"}, 1},
+		{"healthy source", "watcher_source_consecutive_failures", map[string]string{"source": "dhs-oig"}, 0},
+		{"last success", "watcher_source_last_success_timestamp_seconds", map[string]string{"source": "dhs-oig"}, float64(h.clock.Now().Unix())},
+		{"build info", "watcher_build_info", map[string]string{"version": buildinfo.Version()}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := value(fams, tc.family, tc.labels)
+			if !ok {
+				t.Fatalf("%s%v missing", tc.family, tc.labels)
+			}
+			if tc.want >= 0 && got != tc.want {
+				t.Errorf("%s%v = %v, want %v", tc.family, tc.labels, got, tc.want)
+			}
+		})
+	}
+	// A source never polled successfully has no last-success sample: a
+	// zero would read as 1970.
+	if _, ok := value(fams, "watcher_source_last_success_timestamp_seconds", map[string]string{"source": "gone"}); ok {
+		t.Error("last success exported for a source that never succeeded")
+	}
+}
+
+func TestMetricsServeCountersWhenStatusFails(t *testing.T) {
+	h := newHarness(t, []sourceYAML{{id: "dhs-oig", path: "/oig.xml", authority: "official"}}, "")
+	reg := prometheus.NewRegistry()
+	h.d.stats = NewMetrics(reg)
+	reg.MustRegister(h.d.Collector())
+	h.d.stats.poll("dhs-oig", pollOK)
+	h.stop() // the database closes under the collector
+	fams, err := reg.Gather()
+	if err == nil {
+		t.Error("Gather with the database closed reported no error")
+	}
+	byName := map[string]*dto.MetricFamily{}
+	for _, f := range fams {
+		byName[f.GetName()] = f
+	}
+	if got, ok := value(byName, "watcher_polls_total", map[string]string{"result": "ok"}); !ok || got != 1 {
+		t.Errorf("watcher_polls_total = %v (present %t), want the counter served anyway", got, ok)
+	}
+	if _, ok := byName["watcher_outbox_pending"]; ok {
+		t.Error("watcher_outbox_pending exported although the status read failed")
+	}
+}
+
+func TestMetricsRegistriesArePrivate(t *testing.T) {
+	// Two daemons in one process (tests, the demo) must not collide.
+	a, b := prometheus.NewRegistry(), prometheus.NewRegistry()
+	ma, _ := NewMetrics(a), NewMetrics(b)
+	ma.poll("x", pollOK)
+	if _, ok := value(gather(t, b), "watcher_polls_total", nil); ok {
+		t.Error("a counter incremented on one registry shows in another")
+	}
+}
 
 // Polls that change something commit through Batch, which bbolt may run
 // again; what they count in /metrics must still match what the outbox
@@ -20,8 +147,8 @@ func TestConcurrentPollsCountEachQueuedAlertOnce(t *testing.T) {
 		srcs = append(srcs, sourceYAML{id: fmt.Sprintf("s%02d", i), path: fmt.Sprintf("/s%02d.xml", i), authority: auth, firstPollAlerts: true})
 	}
 	h := newHarness(t, srcs, "")
-	m := web.NewMetrics("test", nil)
-	h.d.stats = stats{m: m}
+	reg := prometheus.NewRegistry()
+	h.d.stats = NewMetrics(reg)
 	for i, s := range srcs {
 		text := aug2024
 		if i%2 == 1 {
@@ -37,29 +164,22 @@ func TestConcurrentPollsCountEachQueuedAlertOnce(t *testing.T) {
 	if alerts == 0 {
 		t.Fatal("no alerts queued")
 	}
-	families, err := m.Registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var queued float64
-	for _, mf := range families {
-		if mf.GetName() == "watcher_alerts_queued_total" {
-			for _, s := range mf.GetMetric() {
-				queued += s.GetCounter().GetValue()
-			}
-		}
+	for _, m := range gather(t, reg)["watcher_alerts_queued_total"].GetMetric() {
+		queued += m.GetCounter().GetValue()
 	}
 	if int(queued) != alerts {
 		t.Errorf("watcher_alerts_queued_total = %v, outbox holds %d alerts", queued, alerts)
 	}
 }
 
-// The outbox's counters are served on the listener's registry in place
-// of the ones web.Metrics defined, same names and labels.
+// The outbox counts its deliveries on the registry /metrics serves, next
+// to the daemon's collectors.
 func TestOutboxCountersAreServed(t *testing.T) {
 	h := newHarness(t, []sourceYAML{{id: "oig", path: "/oig.xml", authority: "official", firstPollAlerts: true}}, "")
-	m := web.NewMetrics("test", nil)
-	d, err := New(Options{Config: h.cfg, DB: h.db, Fetcher: h.d.fetcher, Notifier: h.d.notifier(), Now: h.clock.Now, MaxJitter: -1, Metrics: m})
+	reg := prometheus.NewRegistry()
+	d, err := New(Options{Config: h.cfg, DB: h.db, Fetcher: h.d.fetcher, Notifier: h.d.notifier(), Now: h.clock.Now, MaxJitter: -1,
+		Metrics: NewMetrics(reg), OutboxMetrics: outbox.NewMetrics(reg)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,21 +188,16 @@ func TestOutboxCountersAreServed(t *testing.T) {
 	if err := h.once(); err != nil {
 		t.Fatal(err)
 	}
-	families, err := m.Registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]float64{}
-	for _, mf := range families {
-		for _, s := range mf.GetMetric() {
-			got[mf.GetName()] += s.GetCounter().GetValue()
-		}
+	fams := gather(t, reg)
+	var got float64
+	for _, m := range fams["watcher_alerts_sent_total"].GetMetric() {
+		got += m.GetCounter().GetValue()
 	}
 	_, sent, _ := h.outbox()
-	if sent == 0 || got["watcher_alerts_sent_total"] != float64(sent) {
-		t.Errorf("watcher_alerts_sent_total = %v, outbox sent %d", got["watcher_alerts_sent_total"], sent)
+	if sent == 0 || got != float64(sent) {
+		t.Errorf("watcher_alerts_sent_total = %v, outbox sent %d", got, sent)
 	}
-	if _, ok := got["watcher_alerts_updated_total"]; ok {
+	if _, ok := fams["watcher_alerts_updated_total"]; ok {
 		t.Error("watcher_alerts_updated_total has a series though nothing was updated")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/figwatch/watcher/internal/outbox"
-	"github.com/figwatch/watcher/internal/web"
 )
 
 // drain delivers until nothing is due or ctx ends; it is used by `once` and
@@ -16,7 +15,10 @@ func (d *Daemon) drain(ctx context.Context) (outbox.Stats, error) {
 
 // newOutbox builds the daemon's outbox: it reads the policy and notifier
 // of the runtime in force, so a reload reaches it at its next pass.
-func newOutbox(d *Daemon, m *web.Metrics) (*outbox.Outbox, error) {
+func newOutbox(d *Daemon, m *outbox.Metrics) (*outbox.Outbox, error) {
+	if m == nil {
+		m = outbox.NewMetrics(nil)
+	}
 	return outbox.New(outbox.Options{
 		DB: d.db,
 		Setup: func() outbox.Setup {
@@ -25,20 +27,6 @@ func newOutbox(d *Daemon, m *web.Metrics) (*outbox.Outbox, error) {
 		},
 		Now:     d.now,
 		Logger:  d.log,
-		Metrics: outboxMetrics(m),
+		Metrics: m,
 	})
-}
-
-// outboxMetrics registers the outbox's collectors where /metrics serves
-// them. web.Metrics still defines watcher_alerts_sent_total and
-// watcher_alerts_failed_total itself; they are taken off its registry so
-// the outbox's, same names and labels, replace them. This goes when
-// web.Metrics stops defining them.
-func outboxMetrics(m *web.Metrics) *outbox.Metrics {
-	if m == nil {
-		return outbox.NewMetrics(nil)
-	}
-	m.Registry.Unregister(m.AlertsSent)
-	m.Registry.Unregister(m.AlertsFailed)
-	return outbox.NewMetrics(m.Registry)
 }

@@ -27,7 +27,9 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 	start := d.now()
 	prev, err := d.fetchState(ctx, src.ID)
 	if err != nil {
-		return fmt.Errorf("poll %s: read fetch state: %w", src.ID, err)
+		err = fmt.Errorf("poll %s: read fetch state: %w", src.ID, err)
+		d.log.Error("poll failed", "source", src.ID, "err", err)
+		return err
 	}
 
 	resp, err := d.fetcher.Get(ctx, fetch.Request{
@@ -39,10 +41,11 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 	}
 	d.stats.fetched(src.ID, resp)
 	if resp.NotModified {
-		d.stats.poll(src.ID, pollNotModified)
 		if err := d.commitNotModified(ctx, src, prev, resp); err != nil {
-			return err
+			return d.storeFailed(ctx, src, prev, resp.Status, err)
 		}
+		d.storeOK()
+		d.stats.poll(src.ID, pollNotModified)
 		d.log.Info("poll", "source", src.ID, "status", resp.Status, "not_modified", true,
 			"bytes", resp.Bytes, "dur", d.now().Sub(start).Round(time.Millisecond))
 		return nil
@@ -81,8 +84,9 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 
 	res, err := d.commitPoll(ctx, src, prev, resp, in, items, complete)
 	if err != nil {
-		return err
+		return d.storeFailed(ctx, src, prev, resp.Status, err)
 	}
+	d.storeOK()
 	d.stats.poll(src.ID, pollOK)
 	d.log.Info("poll", "source", src.ID, "status", resp.Status, "bytes", resp.Bytes,
 		"docs", len(docs), "changed", len(res.Snapshots), "figures", figures,

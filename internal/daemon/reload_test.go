@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/figwatch/watcher/internal/config"
 	"github.com/figwatch/watcher/internal/notify"
 )
@@ -36,13 +39,15 @@ func TestReloadSwapsScheduleAndRulesKeepingTheOutbox(t *testing.T) {
 		defer statesMu.Unlock()
 		states = append(states, strings.SplitN(s, "\n", 2)[0])
 	}
-	done := make(chan error, 1)
-	go func() { done <- h.d.Run(ctx) }()
-	load := func() (*config.Config, notify.Notifier, error) {
+	reg := prometheus.NewRegistry()
+	h.d.stats = NewMetrics(reg)
+	h.d.opts.Reload = hup
+	h.d.opts.Loader = func() (*config.Config, notify.Notifier, error) {
 		cfg, err := config.Load(h.cfg.Path)
 		return cfg, h.d.notifier(), err
 	}
-	go h.d.WatchReload(ctx, hup, load)
+	done := make(chan error, 1)
+	go func() { done <- h.d.Run(ctx) }()
 	waitFor(t, "first polls", func() bool { st, _ := h.fetchState("oig"); return st.Polls == 1 })
 	pendingBefore := h.pending()
 	if pendingBefore == 0 {
@@ -60,6 +65,12 @@ func TestReloadSwapsScheduleAndRulesKeepingTheOutbox(t *testing.T) {
 	}
 	hup <- os.Interrupt
 	waitFor(t, "the added source's first poll", func() bool { st, _ := h.fetchState("new"); return st.Polls == 1 })
+	// The gauges are set once Reload returns, after it started the new
+	// source's poll.
+	waitFor(t, "the good reload on /metrics", func() bool { return testutil.ToFloat64(h.d.stats.reloadOK) == 1 })
+	if got := testutil.ToFloat64(h.d.stats.reloadTime); got != float64(h.clock.Now().UnixNano())/1e9 {
+		t.Errorf("watcher_config_last_reload_success_timestamp_seconds = %v, want the reload's time %v", got, h.clock.Now())
+	}
 	h.d.schedMu.Lock()
 	ids := slices.Sorted(mapsKeys(h.d.sched.entries))
 	h.d.schedMu.Unlock()
@@ -87,6 +98,7 @@ func TestReloadSwapsScheduleAndRulesKeepingTheOutbox(t *testing.T) {
 	if h.d.conf() != before {
 		t.Error("a broken config replaced the running one")
 	}
+	waitFor(t, "the failed reload on /metrics", func() bool { return testutil.ToFloat64(h.d.stats.reloadOK) == 0 })
 	// Slack comes back: everything queued before and after is delivered.
 	h.slack.SetMode("ok")
 	h.clock.Add(time.Hour)

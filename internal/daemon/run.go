@@ -25,7 +25,7 @@ func (d *Daemon) Once(ctx context.Context) error {
 		mu   sync.Mutex
 		errs []error
 	)
-	for _, src := range d.Sources() {
+	for _, src := range d.conf().EnabledSources() {
 		wg.Go(func() {
 			if err := d.runSource(ctx, src); err != nil {
 				mu.Lock()
@@ -44,7 +44,7 @@ func (d *Daemon) Once(ctx context.Context) error {
 	}
 	// `once` run from cron is a deployment too: it enforces retention as
 	// the daemon's background loop would, every retention.interval.
-	if err := d.RetainIfDue(ctx); err != nil && ctx.Err() == nil {
+	if err := d.retain.ifDue(ctx); err != nil && ctx.Err() == nil {
 		d.log.Error("retention", "err", err)
 	}
 	return errors.Join(errs...)
@@ -52,6 +52,7 @@ func (d *Daemon) Once(ctx context.Context) error {
 
 // schedule is the running cron schedule.
 type schedule struct {
+	d       *Daemon
 	c       *cron.Cron
 	entries map[string]cron.EntryID // source id → its cron entry
 	// work is the context polls run in: it outlives the run's context by
@@ -73,15 +74,16 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	var polls sync.WaitGroup
 	s := &schedule{
+		d:       d,
 		c:       cron.New(cron.WithLogger(cronLogger{d.log})),
 		entries: map[string]cron.EntryID{},
 		work:    work, stop: ctx, polls: &polls,
 	}
-	due, err := d.due(ctx, d.Sources())
+	due, err := dueSources(ctx, d.db, d.conf(), d.conf().EnabledSources(), d.now())
 	if err != nil {
 		return err
 	}
-	if err := d.scheduleSources(s, d.conf()); err != nil {
+	if err := s.set(d.conf()); err != nil {
 		return err
 	}
 	if _, err := s.c.AddFunc("@every 10s", func() { d.schedBeat.Store(d.now().UnixNano()) }); err != nil {
@@ -92,14 +94,17 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.sched = s
 	d.schedMu.Unlock()
 	s.c.Start()
-	d.logSchedule(s)
-	d.log.Info("watcher started", "sources", len(d.Sources()), "metrics", len(d.conf().Metrics),
+	s.logEntries()
+	d.log.Info("watcher started", "sources", len(d.conf().EnabledSources()), "metrics", len(d.conf().Metrics),
 		"notifier", d.notifier().Name(), "db", d.db.Path(), "timezone", d.conf().Location.String(), "due_now", len(due))
-	d.pollNow(s, due)
+	s.pollNow(due)
 
 	var loops sync.WaitGroup
 	loops.Go(func() { d.outboxLoop(ctx) })
-	loops.Go(func() { d.retentionLoop(ctx) })
+	loops.Go(func() { d.retain.loop(ctx) })
+	if d.opts.Reload != nil && d.opts.Loader != nil {
+		loops.Go(func() { d.reloadLoop(ctx, d.opts.Reload, d.opts.Loader) })
+	}
 	if d.opts.SdNotify != nil {
 		d.opts.SdNotify("READY=1")
 		if d.opts.WatchdogInterval > 0 {
@@ -143,9 +148,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	return nil
 }
 
-// scheduleSources replaces the schedule's source entries by cfg's. Each
-// entry carries the config's time zone, so a reload can change it.
-func (d *Daemon) scheduleSources(s *schedule, cfg *config.Config) error {
+// set replaces the schedule's source entries by cfg's. Each entry carries
+// the config's time zone, so a reload can change it.
+func (s *schedule) set(cfg *config.Config) error {
+	d := s.d
 	for id, e := range s.entries {
 		s.c.Remove(e)
 		delete(s.entries, id)
@@ -171,14 +177,16 @@ func (d *Daemon) scheduleSources(s *schedule, cfg *config.Config) error {
 	return nil
 }
 
-func (d *Daemon) logSchedule(s *schedule) {
+func (s *schedule) logEntries() {
+	d := s.d
 	for _, id := range slices.Sorted(maps.Keys(s.entries)) {
 		d.log.Info("scheduled", "source", id, "next", s.c.Entry(s.entries[id]).Next.Format(time.RFC3339))
 	}
 }
 
 // pollNow polls srcs at once (after their jitter), tracked by the schedule.
-func (d *Daemon) pollNow(s *schedule, srcs []config.Source) {
+func (s *schedule) pollNow(srcs []config.Source) {
+	d := s.d
 	for _, src := range srcs {
 		s.polls.Add(1)
 		go func() {
@@ -214,11 +222,11 @@ func (d *Daemon) Reload(cfg *config.Config, n notify.Notifier) error {
 	if d.sched == nil {
 		return nil
 	}
-	if err := d.scheduleSources(d.sched, cfg); err != nil {
+	if err := d.sched.set(cfg); err != nil {
 		// Config validation checks every spec, so this is not expected;
 		// still, never leave the daemon with half a schedule.
 		d.rt.Store(oldRT)
-		if rerr := d.scheduleSources(d.sched, old); rerr != nil {
+		if rerr := d.sched.set(old); rerr != nil {
 			d.log.Error("restore the previous schedule", "err", rerr)
 		}
 		return fmt.Errorf("reload %s: %w", cfg.Path, err)
@@ -233,13 +241,13 @@ func (d *Daemon) Reload(cfg *config.Config, n notify.Notifier) error {
 			added = append(added, s)
 		}
 	}
-	due, err := d.due(d.sched.stop, added)
+	due, err := dueSources(d.sched.stop, d.db, d.conf(), added, d.now())
 	if err != nil {
 		d.log.Error("reload: read fetch state", "err", err)
 	}
-	d.pollNow(d.sched, due)
-	d.logSchedule(d.sched)
-	d.log.Info("config reloaded", "config", cfg.Path, "sources", len(d.Sources()), "metrics", len(cfg.Metrics),
+	d.sched.pollNow(due)
+	d.sched.logEntries()
+	d.log.Info("config reloaded", "config", cfg.Path, "sources", len(d.conf().EnabledSources()), "metrics", len(cfg.Metrics),
 		"notifier", n.Name(), "polled_now", len(due))
 	return nil
 }
@@ -257,16 +265,14 @@ func (d *Daemon) scheduledPoll(ctx context.Context, src config.Source) {
 			"failures", st.ConsecutiveFailures, "until", st.NextPoll.Format(time.RFC3339))
 		return
 	}
-	_ = d.runSource(ctx, src) // logged inside
+	_ = d.runSource(ctx, src) // every failure is logged by Poll
 }
 
-// due lists the sources of srcs never polled, or whose next scheduled run
-// after their last poll is already past.
-func (d *Daemon) due(ctx context.Context, srcs []config.Source) ([]config.Source, error) {
-	now := d.now()
-	loc := d.conf().Location
+// dueSources lists the sources of srcs never polled, or whose next
+// scheduled run (in cfg's zone) after their last poll is already past.
+func dueSources(ctx context.Context, db *store.DB, cfg *config.Config, srcs []config.Source, now time.Time) ([]config.Source, error) {
 	var due []config.Source
-	err := d.db.View(ctx, func(tx *store.Tx) error {
+	err := db.View(ctx, func(tx *store.Tx) error {
 		for _, src := range srcs {
 			st, ok, err := tx.FetchState(src.ID)
 			if err != nil {
@@ -280,7 +286,7 @@ func (d *Daemon) due(ctx context.Context, srcs []config.Source) ([]config.Source
 			if err != nil {
 				return fmt.Errorf("source %s: schedule %q: %w", src.ID, src.Schedule, err)
 			}
-			if !sched.Next(st.LastPoll.In(loc)).After(now) {
+			if !sched.Next(st.LastPoll.In(cfg.Location)).After(now) {
 				due = append(due, src)
 			}
 		}
@@ -345,28 +351,6 @@ func (d *Daemon) watchdog(ctx context.Context) {
 			d.opts.SdNotify("WATCHDOG=1")
 		}
 	}
-}
-
-// Healthy reports whether the scheduler and the outbox loop have run
-// recently.
-//
-// A loop that has not started yet (the listener comes up with the
-// process; `watcher demo --serve` never schedules) is not counted as
-// silent.
-func (d *Daemon) Healthy() error {
-	now := d.now()
-	if beat := d.schedBeat.Load(); beat != 0 {
-		if age := now.Sub(time.Unix(0, beat)); age > time.Minute {
-			return fmt.Errorf("scheduler silent for %s", age.Round(time.Second))
-		}
-	}
-	limit := 2*time.Duration(d.conf().Delivery.Interval) + 2*time.Minute
-	if beat := d.outbox.LastPass(); !beat.IsZero() {
-		if age := now.Sub(beat); age > limit {
-			return fmt.Errorf("outbox loop silent for %s", age.Round(time.Second))
-		}
-	}
-	return nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {

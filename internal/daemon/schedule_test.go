@@ -46,9 +46,14 @@ func TestPanicInOnePollIsRecovered(t *testing.T) {
 func TestSourceNeverPollsTwiceAtOnce(t *testing.T) {
 	h := newHarness(t, []sourceYAML{{id: "slow", path: "/slow.xml", authority: "press"}}, "")
 	release := make(chan struct{})
+	fetching := make(chan struct{}, 1)
 	var inFlight, most atomic.Int32
 	h.d.fetcher = fetcherFunc(func(ctx context.Context, req fetch.Request) (*fetch.Response, error) {
 		n := inFlight.Add(1)
+		select {
+		case fetching <- struct{}{}:
+		default:
+		}
 		defer inFlight.Add(-1)
 		for {
 			m := most.Load()
@@ -59,14 +64,11 @@ func TestSourceNeverPollsTwiceAtOnce(t *testing.T) {
 		<-release
 		return nil, errors.New("done")
 	})
-	src := h.d.Sources()[0]
+	src := h.d.conf().EnabledSources()[0]
 	ctx := context.Background()
 	first := make(chan error, 1)
 	go func() { first <- h.d.runSource(ctx, src) }()
-	deadline := time.Now().Add(5 * time.Second)
-	for inFlight.Load() == 0 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
+	<-fetching // the first poll is in its fetch
 	if err := h.d.runSource(ctx, src); !errors.Is(err, errSkipped) {
 		t.Errorf("second concurrent poll: %v, want errSkipped", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/figwatch/watcher/internal/buildinfo"
 	"github.com/figwatch/watcher/internal/config"
 	"github.com/figwatch/watcher/internal/store"
 	"github.com/figwatch/watcher/internal/web"
@@ -18,6 +19,10 @@ const statusHistory = 500
 func (d *Daemon) Status(ctx context.Context) (web.Status, error) {
 	st, err := ReadStatus(ctx, d.db, d.conf(), d.now())
 	st.Started = d.started
+	st.Store = d.writes.status()
+	if herr := d.Healthy(); herr != nil {
+		st.Unhealthy = herr.Error()
+	}
 	return st, err
 }
 
@@ -27,7 +32,7 @@ func (d *Daemon) Status(ctx context.Context) (web.Status, error) {
 // It works on a database opened read-only too (a backup, or the file of a
 // stopped daemon).
 func ReadStatus(ctx context.Context, db *store.DB, cfg *config.Config, now time.Time) (web.Status, error) {
-	out := web.Status{Now: now.In(cfg.Location), Version: Version()}
+	out := web.Status{Now: now.In(cfg.Location), Version: buildinfo.Version()}
 	err := db.View(ctx, func(tx *store.Tx) error {
 		for _, src := range cfg.Sources {
 			fs, _, err := tx.FetchState(src.ID)

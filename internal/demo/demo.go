@@ -7,18 +7,20 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/figwatch/watcher/internal/config"
 	"github.com/figwatch/watcher/internal/daemon"
 	"github.com/figwatch/watcher/internal/fetch"
 	"github.com/figwatch/watcher/internal/notify"
 	"github.com/figwatch/watcher/internal/notify/console"
+	"github.com/figwatch/watcher/internal/outbox"
 	"github.com/figwatch/watcher/internal/store"
 	"github.com/figwatch/watcher/internal/web"
 )
@@ -65,12 +67,10 @@ func Run(ctx context.Context, opts Options) error {
 		opts.Dir = dir
 	}
 
-	srv := &server{feeds: map[string][]Item{}}
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	srv.base = hs.URL
-
-	cfg, err := config.Parse("demo.yaml", []byte(configYAML(hs.URL, filepath.Join(opts.Dir, "demo.db"), opts.Metrics)))
+	// The scenario is served from memory through the daemon's Fetcher
+	// interface: no socket, and no test server in the shipped binary.
+	srv := &server{base: "http://demo.invalid", feeds: map[string][]Item{}}
+	cfg, err := config.Parse("demo.yaml", []byte(configYAML(srv.base, filepath.Join(opts.Dir, "demo.db"), opts.Metrics)))
 	if err != nil {
 		return fmt.Errorf("demo: config: %w", err)
 	}
@@ -79,24 +79,17 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("demo: %w", err)
 	}
 	defer db.Close()
-	// The scenario is served on this host's loopback, which the egress
-	// policy refuses unless listed.
-	f := fetch.New(fetch.Options{UserAgent: cfg.Fetch.UserAgent, Timeout: 10 * time.Second, Logger: opts.Logger,
-		AllowPrivate: fetch.LoopbackPrefixes()})
-	defer f.Close()
 	clock := &clock{}
 	clock.Set(Scenario()[0].At)
-	var d *daemon.Daemon
-	metrics := web.NewMetrics(daemon.Version(), web.StatusProviderFunc(func(ctx context.Context) (web.Status, error) {
-		return d.Status(ctx)
-	}))
-	d, err = daemon.New(daemon.Options{
-		Config: cfg, DB: db, Fetcher: f, Notifier: opts.Notifier, Logger: opts.Logger,
-		Now: clock.Now, MaxJitter: -1, Metrics: metrics,
+	reg := prometheus.NewRegistry()
+	d, err := daemon.New(daemon.Options{
+		Config: cfg, DB: db, Fetcher: srv, Notifier: opts.Notifier, Logger: opts.Logger,
+		Now: clock.Now, MaxJitter: -1, Metrics: daemon.NewMetrics(reg), OutboxMetrics: outbox.NewMetrics(reg),
 	})
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
+	reg.MustRegister(d.Collector())
 	for _, step := range Scenario() {
 		clock.Set(step.At)
 		srv.set(step.Feeds)
@@ -109,7 +102,9 @@ func Run(ctx context.Context, opts Options) error {
 		return nil
 	}
 	fmt.Fprintf(opts.Out, "\n━━ The status page of this replay: http://%s/ (Ctrl-C to stop)\n", opts.Serve)
-	return web.Serve(ctx, opts.Serve, d.HTTPHandler(metrics), opts.Logger)
+	return web.Serve(ctx, opts.Serve, web.Handler(web.Options{
+		Status: d, Health: d.Healthy, Gatherer: reg, Listen: opts.Serve, Logger: opts.Logger,
+	}), opts.Logger)
 }
 
 func configYAML(base, dbPath string, metrics []config.Metric) string {
@@ -154,28 +149,32 @@ func (s *server) set(feeds map[string][]Item) {
 	}
 }
 
-func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	id, ok := strings.CutPrefix(r.URL.Path, "/feed/")
-	id, ok2 := strings.CutSuffix(id, ".xml")
-	if !ok || !ok2 {
-		http.NotFound(w, r)
-		return
+// Get implements daemon.Fetcher: it answers a feed URL with the feed's
+// items at the current step, as an RSS document.
+func (s *server) Get(ctx context.Context, req fetch.Request) (*fetch.Response, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	s.mu.Lock()
-	items, known := s.feeds[id]
-	s.mu.Unlock()
-	var title string
+	path, ok := strings.CutPrefix(req.URL, s.base)
+	id, ok2 := strings.CutPrefix(path, "/feed/")
+	id, ok3 := strings.CutSuffix(id, ".xml")
+	title, known := "", false
 	for _, f := range Feeds {
 		if f[0] == id {
 			title, known = f[1], true
 		}
 	}
-	if !known {
-		http.NotFound(w, r)
-		return
+	if !ok || !ok2 || !ok3 || !known {
+		return nil, &fetch.StatusError{URL: req.URL, Status: http.StatusNotFound}
 	}
-	w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
-	io.WriteString(w, RSS(title, s.base+"/"+id, items))
+	s.mu.Lock()
+	items := s.feeds[id]
+	s.mu.Unlock()
+	body := []byte(RSS(title, s.base+"/"+id, items))
+	return &fetch.Response{
+		URL: req.URL, Status: http.StatusOK, Body: body, Bytes: int64(len(body)),
+		ContentType: "application/rss+xml; charset=utf-8",
+	}, nil
 }
 
 type clock struct {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
@@ -76,31 +78,46 @@ metrics:
 	}
 	defer db.Close()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	var d *daemon.Daemon
-	metrics := web.NewMetrics("test", web.StatusProviderFunc(func(ctx context.Context) (web.Status, error) { return d.Status(ctx) }))
-	d, err = daemon.New(daemon.Options{Config: cfg, DB: db, Fetcher: fetch.New(fetch.Options{UserAgent: cfg.Fetch.UserAgent, AllowPrivate: fetch.LoopbackPrefixes()}),
-		Notifier: console.New(io.Discard), Logger: log, Metrics: metrics, MaxJitter: -1})
+	reg := prometheus.NewRegistry()
+	d, err := daemon.New(daemon.Options{Config: cfg, DB: db, Fetcher: fetch.New(fetch.Options{UserAgent: cfg.Fetch.UserAgent, AllowPrivate: fetch.LoopbackPrefixes()}),
+		Notifier: console.New(io.Discard), Logger: log, Metrics: daemon.NewMetrics(reg), MaxJitter: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
+	reg.MustRegister(d.Collector())
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	served := make(chan error, 1)
-	go func() { served <- web.ServeListener(ctx, ln, d.HTTPHandler(metrics), log) }()
+	const token = "t0ken"
+	h := web.Handler(web.Options{Status: d, Health: d.Healthy, Gatherer: reg, Backup: db.Backup, Logger: log,
+		Token: token, Listen: cfg.HTTP.Listen})
+	go func() { served <- web.ServeListener(ctx, ln, h, log) }()
+	sock := filepath.Join(dir, "watcher.sock")
+	sln, err := web.ListenUnix(ctx, sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	servedUnix := make(chan error, 1)
+	go func() { servedUnix <- web.ServeListener(ctx, sln, h, log) }()
 
-	// The daemon writes continuously while backups are taken.
+	// The daemon writes continuously while backups are taken; the backups
+	// start once it has written at least once.
 	writing := make(chan struct{})
+	wrote := make(chan struct{})
 	go func() {
 		defer close(writing)
-		for ctx.Err() == nil {
+		for i := 0; ctx.Err() == nil; i++ {
 			d.Once(ctx)
+			if i == 0 {
+				close(wrote)
+			}
 		}
 	}()
-	time.Sleep(200 * time.Millisecond)
+	<-wrote
 	for i := range 3 {
 		file := filepath.Join(dir, fmt.Sprintf("backup%d.db", i))
 		// The daemon holds the file: the backup must go through it.
-		n, err := Backup(ctx, cfg, file, log)
+		n, err := Backup(ctx, cfg, file, Remote{Listen: cfg.HTTP.Listen, Token: token}, log)
 		if err != nil {
 			t.Fatalf("backup %d: %v", i, err)
 		}
@@ -109,8 +126,30 @@ metrics:
 		}
 		checkConsistent(t, cfg, file)
 	}
-	// `watcher status` on the running daemon reads through the listener.
-	rdb, closeDB, err := Open(ctx, cfg, "", log)
+	// Without the token the daemon refuses, and says what is missing.
+	if _, err := Backup(ctx, cfg, filepath.Join(dir, "refused.db"), Remote{Listen: cfg.HTTP.Listen}, log); !errors.Is(err, ErrUnauthorized) {
+		t.Errorf("backup without the token: err = %v, want ErrUnauthorized", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "refused.db")); !os.IsNotExist(err) {
+		t.Errorf("a refused backup left a file: %v", err)
+	}
+	// Over the daemon's Unix socket no token is needed: the socket's mode
+	// says who may connect.
+	if _, err := Backup(ctx, cfg, filepath.Join(dir, "socket.db"), Remote{Socket: sock}, log); err != nil {
+		t.Errorf("backup over the Unix socket: %v", err)
+	} else {
+		checkConsistent(t, cfg, filepath.Join(dir, "socket.db"))
+	}
+	if st, err := Status(ctx, cfg, "", Remote{Socket: sock}, daemon.ReadStatus, log); err != nil || len(st.Sources) != 1 {
+		t.Errorf("status over the Unix socket: %+v, %v", st.Sources, err)
+	}
+	// `watcher status` on the running daemon asks the daemon.
+	live, err := Status(ctx, cfg, "", Remote{Listen: cfg.HTTP.Listen}, daemon.ReadStatus, log)
+	if err != nil || live.Sources[0].State.Polls == 0 || live.Started.IsZero() {
+		t.Fatalf("status from the running daemon: %+v, started %v, %v", live.Sources, live.Started, err)
+	}
+	// `watcher export` on the running daemon reads a backup through the listener.
+	rdb, closeDB, err := Open(ctx, cfg, "", Remote{Listen: cfg.HTTP.Listen, Token: token}, log)
 	if err != nil {
 		t.Fatalf("open while the daemon runs: %v", err)
 	}
@@ -144,6 +183,9 @@ metrics:
 	<-writing
 	if err := <-served; err != nil {
 		t.Errorf("listener: %v", err)
+	}
+	if err := <-servedUnix; err != nil {
+		t.Errorf("unix socket listener: %v", err)
 	}
 }
 
@@ -200,7 +242,7 @@ func TestOpenWithoutListenerExplainsTheLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	_, _, err = Open(context.Background(), cfg, "", nil)
+	_, _, err = Open(context.Background(), cfg, "", Remote{}, nil)
 	if err == nil || !strings.Contains(err.Error(), "set http.listen") {
 		t.Fatalf("err = %v, want advice to set http.listen", err)
 	}
@@ -211,5 +253,27 @@ func TestHistoryUnknownMetricListsTheKnownOnes(t *testing.T) {
 	err := WriteHistory(io.Discard, st, "uc_nta")
 	if err == nil || !strings.Contains(err.Error(), "uc_no_nta, uc_failed_to_appear") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+func TestStatusSaysWhenWritesFail(t *testing.T) {
+	st := web.Status{Now: time.Date(2025, 3, 26, 9, 0, 0, 0, time.UTC), Unhealthy: "database: the last 4 polls could not be written", Store: web.StoreHealth{
+		ConsecutiveFailures: 4, LastError: "poll oig: store: write /var/lib/watcher/watcher.db: no space left on device",
+		LastFailure: time.Date(2025, 3, 26, 8, 55, 0, 0, time.UTC)}}
+	var out bytes.Buffer
+	if err := WriteStatus(&out, st); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "UNHEALTHY: database: the last 4 polls could not be written\n") {
+		t.Errorf("status lacks the health:\n%s", out.String())
+	}
+	want := "STORAGE FAILING: 4 write(s) in a row failed, polls lost (last 2025-03-26 08:55): poll oig: store: write /var/lib/watcher/watcher.db: no space left on device"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("status lacks %q:\n%s", want, out.String())
+	}
+	out.Reset()
+	WriteStatus(&out, web.Status{})
+	if strings.Contains(out.String(), "STORAGE") || strings.Contains(out.String(), "UNHEALTHY") {
+		t.Errorf("healthy status mentions storage:\n%s", out.String())
 	}
 }

@@ -29,6 +29,12 @@ func WriteStatus(w io.Writer, st web.Status) error {
 	}
 	fmt.Fprintf(w, "watcher %s · database %s, retention last ran %s · outbox: %d pending, %d sent, %d failed\n\n",
 		st.Version, humanBytes(st.DBSize), stamp(st.RetentionRan), st.Outbox.Pending, st.Outbox.Sent, st.Outbox.Failed)
+	if st.Unhealthy != "" {
+		fmt.Fprintf(w, "UNHEALTHY: %s\n", st.Unhealthy)
+	}
+	if f := st.Store.ConsecutiveFailures; f > 0 {
+		fmt.Fprintf(w, "STORAGE FAILING: %d write(s) in a row failed, polls lost (last %s): %s\n\n", f, stamp(st.Store.LastFailure), st.Store.LastError)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SOURCE\tKIND\tAUTHORITY\tLAST POLL\tSTATUS\tNEXT RUN")
 	var errs []string

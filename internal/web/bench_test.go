@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/figwatch/watcher/internal/store"
 )
 
@@ -58,8 +60,8 @@ func benchStatus() Status {
 }
 
 func BenchmarkStatusPage(b *testing.B) {
-	h := Handler(fixedProvider{st: benchStatus()}, nil, nil, nil)
-	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	h := Handler(Options{Status: fixedProvider{st: benchStatus()}})
+	req := httptest.NewRequest(http.MethodGet, "http://localhost/", nil)
 	b.ReportAllocs()
 	var size int
 	for b.Loop() {
@@ -74,8 +76,8 @@ func BenchmarkStatusPage(b *testing.B) {
 }
 
 func BenchmarkStatusJSON(b *testing.B) {
-	h := Handler(fixedProvider{st: benchStatus()}, nil, nil, nil)
-	req := httptest.NewRequest(http.MethodGet, "/?format=json", nil)
+	h := Handler(Options{Status: fixedProvider{st: benchStatus()}})
+	req := httptest.NewRequest(http.MethodGet, "http://localhost/?format=json", nil)
 	b.ReportAllocs()
 	for b.Loop() {
 		rec := httptest.NewRecorder()
@@ -88,13 +90,16 @@ func BenchmarkStatusJSON(b *testing.B) {
 
 func BenchmarkMetricsScrape(b *testing.B) {
 	st := benchStatus()
-	m := NewMetrics("bench", fixedProvider{st: st})
+	reg := prometheus.NewRegistry()
+	polls := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "watcher_polls_total", Help: "Polls."}, []string{"source", "result"})
+	dur := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "watcher_fetch_duration_seconds", Help: "Fetch time."}, []string{"source"})
+	reg.MustRegister(polls, dur)
 	for _, s := range st.Sources {
-		m.Polls.WithLabelValues(s.ID, PollOK).Inc()
-		m.FetchDuration.WithLabelValues(s.ID).Observe(0.2)
+		polls.WithLabelValues(s.ID, "ok").Inc()
+		dur.WithLabelValues(s.ID).Observe(0.2)
 	}
-	h := Handler(fixedProvider{st: st}, m, nil, nil)
-	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	h := Handler(Options{Status: fixedProvider{st: st}, Gatherer: reg})
+	req := httptest.NewRequest(http.MethodGet, "http://localhost/metrics", nil)
 	b.ReportAllocs()
 	for b.Loop() {
 		rec := httptest.NewRecorder()

@@ -2,16 +2,19 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/figwatch/watcher/internal/store"
@@ -26,20 +29,54 @@ const (
 	chartH = 120
 )
 
-// Handler serves /healthz, /metrics and / (the status page, or its data
-// with ?format=json). health returns nil while the scheduler and outbox
-// loop are alive; a nil health is always healthy. m may be nil, in which
-// case /metrics is not served.
-func Handler(st StatusProvider, m *Metrics, health func() error, log *slog.Logger) http.Handler {
+// Options configures Handler. Everything is optional: a nil Status serves
+// 503 on the status page, a nil Health is always healthy, a nil Gatherer
+// serves no /metrics, a nil Backup no /api/backup.
+type Options struct {
+	Status StatusProvider
+	// Health returns nil while the daemon is healthy; /healthz answers 503
+	// with its error otherwise.
+	Health func() error
+	// Gatherer is the registry /metrics serves. The collectors belong to
+	// the components that count; this package only serves them.
+	Gatherer prometheus.Gatherer
+	// Backup writes a hot, consistent copy of the database, for
+	// /api/backup (`watcher backup` and the inspection commands while the
+	// daemon holds the file).
+	Backup func(ctx context.Context, w io.Writer) (int64, error)
+	// Pprof serves Go's profiler under /debug/pprof/; off by default.
+	Pprof bool
+	// Token is the bearer token /api/backup and /debug/pprof/ require
+	// (they hand out the database and the process's memory). Empty, they
+	// answer 401 to every request over TCP. Requests over a Unix socket
+	// need none: the socket's file mode says who may connect.
+	Token string
+	// Listen is the configured listen address (host:port). Requests are
+	// served only when their Host names it, localhost or a loopback IP
+	// (or one of Hosts), so a web page a reporter opens cannot reach the
+	// listener through DNS rebinding. On an unspecified address (0.0.0.0,
+	// [::]) any IP literal is accepted too: rebinding needs a name.
+	Listen string
+	// Hosts are further names the listener answers to (a reverse proxy's).
+	Hosts  []string
+	Logger *slog.Logger
+}
+
+// Handler serves /healthz, /metrics, / (the status page, or its data with
+// ?format=json), /api/backup and, when asked for, /debug/pprof/.
+func Handler(opts Options) http.Handler {
+	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	health := opts.Health
 	if health == nil {
 		health = func() error { return nil }
 	}
 	s := &server{
-		st:     st,
+		st:     opts.Status,
 		health: health,
+		backup: opts.Backup,
 		log:    log,
 		// The template is embedded: a parse error is a bug that every
 		// test of this package would catch, not a runtime condition.
@@ -48,33 +85,45 @@ func Handler(st StatusProvider, m *Metrics, health func() error, log *slog.Logge
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /{$}", s.status)
-	// Go's profiler, as Prometheus and Alertmanager serve it: the listener
-	// is for operators (it serves /api/backup too), and a slow cycle in
-	// production is diagnosed with `go tool pprof http://…/debug/pprof/profile?seconds=20`.
-	// (A profile must end within the server's 30 s write timeout.)
-	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
-	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("POST /debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
-	if m != nil {
-		mux.Handle("GET /metrics", promhttp.InstrumentMetricHandler(m.Registry,
-			promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{
+	auth := bearer(opts.Token)
+	if opts.Backup != nil {
+		mux.Handle("GET /api/backup", auth(http.HandlerFunc(s.serveBackup)))
+	}
+	if opts.Pprof {
+		// Go's profiler, as Prometheus and Alertmanager serve it behind a
+		// switch: a slow cycle in production is diagnosed with
+		// `go tool pprof -http : 'http://…/debug/pprof/profile?seconds=20'`
+		// (with the token in an Authorization header). A profile must end
+		// within the server's 30 s write timeout.
+		mux.Handle("GET /debug/pprof/", auth(http.HandlerFunc(pprof.Index)))
+		mux.Handle("GET /debug/pprof/cmdline", auth(http.HandlerFunc(pprof.Cmdline)))
+		mux.Handle("GET /debug/pprof/profile", auth(http.HandlerFunc(pprof.Profile)))
+		mux.Handle("GET /debug/pprof/symbol", auth(http.HandlerFunc(pprof.Symbol)))
+		mux.Handle("POST /debug/pprof/symbol", auth(http.HandlerFunc(pprof.Symbol)))
+		mux.Handle("GET /debug/pprof/trace", auth(http.HandlerFunc(pprof.Trace)))
+	}
+	if g := opts.Gatherer; g != nil {
+		// The handler's own request counters go on a registry of their
+		// own, so handlers built twice over one Gatherer (a test, a
+		// replay) never collide on it.
+		own := prometheus.NewRegistry()
+		mux.Handle("GET /metrics", promhttp.InstrumentMetricHandler(own,
+			promhttp.HandlerFor(prometheus.Gatherers{g, own}, promhttp.HandlerOpts{
 				// A failing status read must not hide the counters.
 				ErrorHandling:     promhttp.ContinueOnError,
 				ErrorLog:          promLogger{log},
-				Registry:          m.Registry,
+				Registry:          own,
 				EnableOpenMetrics: true,
 			})))
 	}
-	return s.logRequests(mux)
+	return s.logRequests(allowHosts(opts.Listen, opts.Hosts, mux))
 }
 
 // server holds what the handlers share.
 type server struct {
 	st     StatusProvider
 	health func() error
+	backup func(ctx context.Context, w io.Writer) (int64, error)
 	log    *slog.Logger
 	page   *template.Template
 }
@@ -89,6 +138,20 @@ func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprintln(w, "ok")
+}
+
+func (s *server) serveBackup(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", `attachment; filename="watcher.db"`)
+	start := time.Now()
+	n, err := s.backup(r.Context(), w)
+	if err != nil {
+		// Headers are gone; the client sees a short body and the length
+		// check in `watcher backup` fails it.
+		s.log.ErrorContext(r.Context(), "backup over HTTP", "err", err, "bytes", n)
+		return
+	}
+	s.log.InfoContext(r.Context(), "backup over HTTP", "bytes", n, "dur", time.Since(start).Round(time.Millisecond), "remote", r.RemoteAddr)
 }
 
 func (s *server) status(w http.ResponseWriter, r *http.Request) {
@@ -187,14 +250,18 @@ type pageView struct {
 	Uptime    string
 	DBSize    string
 	Retention timeView // when retention last ran
-	Sources   []sourceView
-	Healthy   int
-	Failing   int
-	Never     int
-	Disabled  int
-	Metrics   []metricView
-	Outbox    OutboxStatus
-	Alerts    []alertView
+	// StoreError says why the last write failed, while writes fail.
+	StoreFailures int
+	StoreError    string
+	StoreSince    timeView
+	Sources       []sourceView
+	Healthy       int
+	Failing       int
+	Never         int
+	Disabled      int
+	Metrics       []metricView
+	Outbox        OutboxStatus
+	Alerts        []alertView
 }
 
 type timeView struct {
@@ -258,15 +325,18 @@ func newPageView(st Status) pageView {
 		}
 	}
 	v := pageView{
-		Version:   st.Version,
-		Generated: tv(now),
-		Started:   tv(st.Started),
-		DBSize:    humanBytes(st.DBSize),
-		Retention: tv(st.RetentionRan),
-		Outbox:    st.Outbox,
-		Sources:   make([]sourceView, 0, len(st.Sources)),
-		Metrics:   make([]metricView, 0, len(st.Metrics)),
-		Alerts:    make([]alertView, 0, len(st.Outbox.Recent)),
+		Version:       st.Version,
+		Generated:     tv(now),
+		Started:       tv(st.Started),
+		DBSize:        humanBytes(st.DBSize),
+		Retention:     tv(st.RetentionRan),
+		StoreFailures: st.Store.ConsecutiveFailures,
+		StoreError:    st.Store.LastError,
+		StoreSince:    tv(st.Store.LastFailure),
+		Outbox:        st.Outbox,
+		Sources:       make([]sourceView, 0, len(st.Sources)),
+		Metrics:       make([]metricView, 0, len(st.Metrics)),
+		Alerts:        make([]alertView, 0, len(st.Outbox.Recent)),
 	}
 	if !st.Started.IsZero() {
 		v.Uptime = humanDuration(now.Sub(st.Started))

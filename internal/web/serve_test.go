@@ -7,61 +7,59 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
-	"time"
 )
 
-// freeAddr returns a loopback address nothing listens on.
-func freeAddr(t *testing.T) string {
+// closeSignal is a listener that says when it is closed: Shutdown closes
+// its listeners first, so a test can wait for that instead of sleeping.
+type closeSignal struct {
+	net.Listener
+	once   sync.Once
+	closed chan struct{}
+}
+
+func newCloseSignal(t *testing.T) *closeSignal {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
+	return &closeSignal{Listener: ln, closed: make(chan struct{})}
 }
 
-// waitUp polls url until it answers.
-func waitUp(t *testing.T, url string) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		resp, err := http.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never answered: %v", url, err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+func (l *closeSignal) Close() error {
+	l.once.Do(func() { close(l.closed) })
+	return l.Listener.Close()
 }
 
 func TestServeShutsDownWhenContextCancelled(t *testing.T) {
 	t.Parallel()
-	addr := freeAddr(t)
+	ln, err := Listen(context.Background(), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- Serve(ctx, addr, Handler(fixedProvider{st: testStatus()}, nil, nil, nil), nil)
+		done <- ServeListener(ctx, ln, Handler(Options{Status: fixedProvider{st: testStatus()}}), nil)
 	}()
-	waitUp(t, "http://"+addr+"/healthz")
+	// The listener is bound before ServeListener starts: a request now
+	// is queued until the server accepts it.
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
 
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Serve after cancel = %v, want nil", err)
-		}
-	case <-time.After(ShutdownTimeout + 2*time.Second):
-		t.Fatal("Serve did not return after its context was cancelled")
+	if err := <-done; err != nil {
+		t.Fatalf("Serve after cancel = %v, want nil", err)
 	}
 	// Serve returns only after the listener is closed.
-	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+	if c, err := net.Dial("tcp", addr); err == nil {
 		c.Close()
 		t.Errorf("%s still accepts connections after Serve returned", addr)
 	}
@@ -69,10 +67,7 @@ func TestServeShutsDownWhenContextCancelled(t *testing.T) {
 
 func TestServeFinishesRequestsInFlight(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := newCloseSignal(t)
 	started := make(chan struct{})
 	release := make(chan struct{})
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -108,8 +103,9 @@ func TestServeFinishesRequestsInFlight(t *testing.T) {
 	}()
 	<-started
 	cancel()
-	// Give Shutdown time to close the listener before the handler ends.
-	time.Sleep(50 * time.Millisecond)
+	// Shutdown has begun once it closed the listener; the handler has not
+	// ended, so Serve must still be waiting for it.
+	<-ln.closed
 	select {
 	case err := <-done:
 		t.Fatalf("Serve returned %v with a request in flight", err)

@@ -41,6 +41,20 @@ type Status struct {
 	DBSize  int64          `json:"db_size"` // bytes
 	// RetentionRan is when retention last completed; zero when it never has.
 	RetentionRan time.Time `json:"retention_ran,omitzero"`
+	// Store is the running daemon's record of failed writes; zero when
+	// the status was read from a file.
+	Store StoreHealth `json:"store,omitzero"`
+	// Unhealthy is why the running daemon's /healthz fails; empty while
+	// it is healthy, and when the status was read from a file.
+	Unhealthy string `json:"unhealthy,omitempty"`
+}
+
+// StoreHealth counts the polls whose results could not be written (a full
+// disk, say): each one is a poll lost.
+type StoreHealth struct {
+	ConsecutiveFailures int       `json:"consecutive_failures"`
+	LastError           string    `json:"last_error,omitempty"`
+	LastFailure         time.Time `json:"last_failure,omitzero"`
 }
 
 // SourceStatus is one configured source and what polling it last did.

@@ -9,8 +9,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -48,7 +50,7 @@ func TestHealthz(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			h := Handler(fixedProvider{st: testStatus()}, nil, tc.health, nil)
+			h := Handler(Options{Status: fixedProvider{st: testStatus()}, Health: tc.health})
 			status, hdr, body := get(t, h, "/healthz")
 			if status != tc.wantStatus || body != tc.wantBody {
 				t.Errorf("GET /healthz = %d %q, want %d %q", status, body, tc.wantStatus, tc.wantBody)
@@ -111,78 +113,40 @@ next:
 	return 0
 }
 
-func TestMetricsExposeEveryFamily(t *testing.T) {
-	t.Parallel()
-	st := testStatus()
-	m := NewMetrics("1.2.3", fixedProvider{st: st})
-	m.Polls.WithLabelValues("bls", PollOK).Inc()
-	m.Polls.WithLabelValues("bls", PollNotModified).Add(2)
-	m.Polls.WithLabelValues("daily", PollError).Inc()
-	m.FetchDuration.WithLabelValues("bls").Observe(0.3)
-	m.FetchBytes.WithLabelValues("bls").Add(12345)
-	m.Figures.WithLabelValues("bls").Add(7)
-	m.Events.WithLabelValues("metric_changed").Inc()
-	m.AlertsQueued.WithLabelValues("metric_changed").Inc()
-	m.AlertsSent.WithLabelValues("metric_changed").Inc()
-	m.AlertsFailed.WithLabelValues("new_report", FailPermanent).Inc()
-	families := scrape(t, Handler(fixedProvider{st: st}, m, nil, nil))
+// failingCollector stands for a collector whose data source is down (the
+// daemon's scrape-time gauges with the store closed).
+type failingCollector struct{ desc *prometheus.Desc }
 
-	for _, tc := range []struct {
-		family string
-		labels map[string]string
-		want   float64
-	}{
-		{"watcher_polls_total", map[string]string{"source": "bls", "result": "ok"}, 1},
-		{"watcher_polls_total", map[string]string{"source": "bls", "result": "not_modified"}, 2},
-		{"watcher_polls_total", map[string]string{"source": "daily", "result": "error"}, 1},
-		{"watcher_fetch_duration_seconds", map[string]string{"source": "bls"}, 1},
-		{"watcher_fetch_bytes_total", map[string]string{"source": "bls"}, 12345},
-		{"watcher_figures_extracted_total", map[string]string{"source": "bls"}, 7},
-		{"watcher_events_total", map[string]string{"kind": "metric_changed"}, 1},
-		{"watcher_alerts_queued_total", map[string]string{"kind": "metric_changed"}, 1},
-		{"watcher_alerts_sent_total", map[string]string{"kind": "metric_changed"}, 1},
-		{"watcher_alerts_failed_total", map[string]string{"kind": "new_report", "reason": "permanent"}, 1},
-		{"watcher_outbox_pending", nil, 2},
-		{"watcher_db_size_bytes", nil, 3 << 20},
-		{"watcher_retention_last_run_timestamp_seconds", nil, float64(st.RetentionRan.Unix())},
-		{"watcher_source_consecutive_failures", map[string]string{"source": "daily"}, 4},
-		{"watcher_source_consecutive_failures", map[string]string{"source": "bls"}, 0},
-		{"watcher_source_last_success_timestamp_seconds", map[string]string{"source": "bls"},
-			float64(st.Sources[0].State.LastSuccess.Unix())},
-		{"watcher_build_info", map[string]string{"version": "1.2.3"}, 1},
-		{"go_goroutines", nil, -1},
-		{"process_start_time_seconds", nil, -1},
-	} {
-		t.Run(tc.family, func(t *testing.T) {
-			got := sample(t, families, tc.family, tc.labels)
-			if tc.want >= 0 && got != tc.want {
-				t.Errorf("%s%v = %v, want %v", tc.family, tc.labels, got, tc.want)
-			}
-		})
-	}
-	// A source never polled successfully has no last-success sample: a
-	// zero would read as 1970.
-	for _, m := range families["watcher_source_last_success_timestamp_seconds"].GetMetric() {
-		for _, lp := range m.GetLabel() {
-			if lp.GetValue() == "blog" {
-				t.Errorf("last success exported for never-polled source blog: %v", m)
-			}
-		}
+func (c failingCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+func (c failingCollector) Collect(ch chan<- prometheus.Metric) {
+	ch <- prometheus.NewInvalidMetric(c.desc, errStoreClosed)
+}
+
+func TestMetricsServeTheGatherer(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	polls := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "watcher_polls_total", Help: "Polls."}, []string{"source", "result"})
+	reg.MustRegister(polls)
+	polls.WithLabelValues("bls", "ok").Add(3)
+	families := scrape(t, Handler(Options{Gatherer: reg}))
+	if got := sample(t, families, "watcher_polls_total", map[string]string{"source": "bls", "result": "ok"}); got != 3 {
+		t.Errorf("watcher_polls_total = %v, want 3", got)
 	}
 }
 
-func TestMetricsServeCountersWhenStatusFails(t *testing.T) {
+func TestMetricsServeCountersWhenACollectorFails(t *testing.T) {
 	t.Parallel()
-	p := fixedProvider{err: errStoreClosed}
-	m := NewMetrics("dev", p)
-	m.Polls.WithLabelValues("bls", PollOK).Inc()
-	h := Handler(p, m, nil, nil)
+	reg := prometheus.NewRegistry()
+	polls := prometheus.NewCounter(prometheus.CounterOpts{Name: "watcher_polls_total", Help: "Polls."})
+	reg.MustRegister(polls, failingCollector{prometheus.NewDesc("watcher_outbox_pending", "Pending.", nil, nil)})
+	polls.Inc()
+	h := Handler(Options{Gatherer: reg})
 	families := scrape(t, h)
-	if got := sample(t, families, "watcher_polls_total", map[string]string{"source": "bls", "result": "ok"}); got != 1 {
+	if got := sample(t, families, "watcher_polls_total", nil); got != 1 {
 		t.Errorf("watcher_polls_total = %v, want 1", got)
 	}
 	if _, ok := families["watcher_outbox_pending"]; ok {
-		t.Error("watcher_outbox_pending exported although the status read failed")
+		t.Error("watcher_outbox_pending exported although its collector failed")
 	}
 	// The handler counts the failure after gathering, so the next scrape
 	// shows it.
@@ -192,23 +156,9 @@ func TestMetricsServeCountersWhenStatusFails(t *testing.T) {
 	}
 }
 
-func TestMetricsRegistriesArePrivate(t *testing.T) {
-	t.Parallel()
-	// Two instances in one process (tests, a reload) must not collide.
-	a, b := NewMetrics("a", nil), NewMetrics("b", nil)
-	a.Polls.WithLabelValues("x", PollOK).Inc()
-	fb := scrape(t, Handler(nil, b, nil, nil))
-	if _, ok := fb["watcher_polls_total"]; ok {
-		t.Error("counter incremented on one Metrics shows in another's registry")
-	}
-	if got := sample(t, fb, "watcher_build_info", map[string]string{"version": "b"}); got != 1 {
-		t.Errorf("watcher_build_info{version=b} = %v", got)
-	}
-}
-
 func TestStatusPage(t *testing.T) {
 	t.Parallel()
-	h := Handler(fixedProvider{st: testStatus()}, nil, nil, nil)
+	h := Handler(Options{Status: fixedProvider{st: testStatus()}})
 	status, hdr, body := get(t, h, "/")
 	if status != http.StatusOK {
 		t.Fatalf("GET / = %d: %s", status, body)
@@ -275,7 +225,7 @@ func TestStatusPageNeutralisesHostileURLs(t *testing.T) {
 	cur := *st.Metrics[0].Current
 	cur.URL = "javascript:alert(2)"
 	st.Metrics[0].Current = &cur
-	_, _, body := get(t, Handler(fixedProvider{st: st}, nil, nil, nil), "/")
+	_, _, body := get(t, Handler(Options{Status: fixedProvider{st: st}}), "/")
 	if strings.Contains(body, "javascript:") {
 		t.Error("page links to a javascript: URL")
 	}
@@ -296,7 +246,7 @@ func TestStatusPageShowsHealth(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, _, body := get(t, Handler(fixedProvider{st: testStatus()}, nil, tc.health, nil), "/")
+			_, _, body := get(t, Handler(Options{Status: fixedProvider{st: testStatus()}, Health: tc.health}), "/")
 			if !strings.Contains(body, tc.want) {
 				t.Errorf("page lacks %q", tc.want)
 			}
@@ -304,13 +254,13 @@ func TestStatusPageShowsHealth(t *testing.T) {
 	}
 }
 
-func TestHandlerTwiceOnOneMetrics(t *testing.T) {
+func TestHandlerTwiceOnOneGatherer(t *testing.T) {
 	t.Parallel()
-	// A reload may build a new handler over the same Metrics; the
-	// handler's own collectors must not collide on the registry.
-	m := NewMetrics("dev", nil)
-	_ = Handler(nil, m, nil, nil)
-	families := scrape(t, Handler(nil, m, nil, nil))
+	// A replay or a test may build a second handler over the same
+	// registry; the handler's own collectors must not collide on it.
+	reg := prometheus.NewRegistry()
+	_ = Handler(Options{Gatherer: reg})
+	families := scrape(t, Handler(Options{Gatherer: reg}))
 	if _, ok := families["promhttp_metric_handler_requests_total"]; !ok {
 		t.Error("promhttp_metric_handler_requests_total missing")
 	}
@@ -318,7 +268,7 @@ func TestHandlerTwiceOnOneMetrics(t *testing.T) {
 
 func TestStatusPageEmpty(t *testing.T) {
 	t.Parallel()
-	_, _, body := get(t, Handler(fixedProvider{st: Status{Version: "dev"}}, nil, nil, nil), "/")
+	_, _, body := get(t, Handler(Options{Status: fixedProvider{st: Status{Version: "dev"}}}), "/")
 	for _, want := range []string{"No sources configured.", "No metrics configured.", "No alerts yet."} {
 		if !strings.Contains(body, want) {
 			t.Errorf("empty page lacks %q", want)
@@ -329,7 +279,7 @@ func TestStatusPageEmpty(t *testing.T) {
 func TestStatusJSONRoundTrips(t *testing.T) {
 	t.Parallel()
 	want := testStatus()
-	status, hdr, body := get(t, Handler(fixedProvider{st: want}, nil, nil, nil), "/?format=json")
+	status, hdr, body := get(t, Handler(Options{Status: fixedProvider{st: want}}), "/?format=json")
 	if status != http.StatusOK {
 		t.Fatalf("GET /?format=json = %d: %s", status, body)
 	}
@@ -367,11 +317,11 @@ func TestStatusErrors(t *testing.T) {
 		{"no provider", nil, "/", http.StatusServiceUnavailable, regexp.MustCompile(`no status provider`)},
 		{"unknown format", fixedProvider{st: testStatus()}, "/?format=xml", http.StatusBadRequest, regexp.MustCompile(`unknown format "xml"`)},
 		{"unknown path", fixedProvider{st: testStatus()}, "/nope", http.StatusNotFound, regexp.MustCompile(`404`)},
-		{"metrics without Metrics", fixedProvider{st: testStatus()}, "/metrics", http.StatusNotFound, regexp.MustCompile(`404`)},
+		{"metrics without a gatherer", fixedProvider{st: testStatus()}, "/metrics", http.StatusNotFound, regexp.MustCompile(`404`)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			status, _, body := get(t, Handler(tc.p, nil, nil, nil), tc.path)
+			status, _, body := get(t, Handler(Options{Status: tc.p}), tc.path)
 			if status != tc.wantStatus || !tc.wantBody.MatchString(body) {
 				t.Errorf("GET %s = %d %q, want %d matching %s", tc.path, status, body, tc.wantStatus, tc.wantBody)
 			}
@@ -381,7 +331,7 @@ func TestStatusErrors(t *testing.T) {
 
 func TestStatusRejectsOtherMethods(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(Handler(fixedProvider{st: testStatus()}, nil, nil, nil))
+	srv := httptest.NewServer(Handler(Options{Status: fixedProvider{st: testStatus()}}))
 	defer srv.Close()
 	resp, err := srv.Client().Post(srv.URL+"/", "text/plain", strings.NewReader("x"))
 	if err != nil {
@@ -393,9 +343,13 @@ func TestStatusRejectsOtherMethods(t *testing.T) {
 	}
 }
 
-func TestProfilerIsServed(t *testing.T) {
+func TestProfilerOnlyWhenAskedFor(t *testing.T) {
 	t.Parallel()
-	h := Handler(fixedProvider{st: testStatus()}, nil, nil, nil)
+	off := Handler(Options{Status: fixedProvider{st: testStatus()}})
+	if status, _, _ := get(t, off, "/debug/pprof/"); status != http.StatusNotFound {
+		t.Errorf("GET /debug/pprof/ without Pprof = %d, want 404", status)
+	}
+	h := Handler(Options{Status: fixedProvider{st: testStatus()}, Pprof: true, Token: "s3cret"})
 	for _, tc := range []struct{ path, want string }{
 		{"/debug/pprof/", "goroutine"},
 		{"/debug/pprof/heap?debug=1", "heap profile"},
@@ -404,9 +358,25 @@ func TestProfilerIsServed(t *testing.T) {
 		// A CPU profile is gzipped protobuf: check it is one.
 		{"/debug/pprof/profile?seconds=1", "\x1f\x8b"},
 	} {
-		status, _, body := get(t, h, tc.path)
+		status, _, body := do(t, h, tc.path, "", "Bearer s3cret")
 		if status != http.StatusOK || !strings.Contains(body, tc.want) {
 			t.Errorf("GET %s = %d, %.80q; want 200 containing %q", tc.path, status, body, tc.want)
 		}
+	}
+}
+
+func TestStatusPageShowsFailingWrites(t *testing.T) {
+	t.Parallel()
+	st := testStatus()
+	st.Store = StoreHealth{ConsecutiveFailures: 3, LastError: "poll bls: store: write: no space left on device",
+		LastFailure: st.Now.Add(-2 * time.Minute)}
+	_, _, body := get(t, Handler(Options{Status: fixedProvider{st: st}}), "/")
+	want := `<dt>storage</dt><dd><span class="failing">3 failed writes in a row, polls lost</span>`
+	if !strings.Contains(body, want) || !strings.Contains(body, "no space left on device") || !strings.Contains(body, "2m 0s ago") {
+		t.Errorf("page lacks the failing writes (%q, the cause, when):\n%s", want, body)
+	}
+	_, _, body = get(t, Handler(Options{Status: fixedProvider{st: testStatus()}}), "/")
+	if strings.Contains(body, "<dt>storage</dt>") {
+		t.Error("page shows a storage row while writes succeed")
 	}
 }

@@ -1,0 +1,215 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/figwatch/watcher/internal/buildinfo"
+	"github.com/figwatch/watcher/internal/diff"
+	"github.com/figwatch/watcher/internal/fetch"
+)
+
+// Label values of watcher_polls_total{result}.
+const (
+	pollOK          = "ok"
+	pollNotModified = "not_modified"
+	pollError       = "error"
+)
+
+// Metrics are the collectors the daemon counts on, as Alertmanager's
+// notify.Metrics: created by the component that counts, registered on the
+// registry the caller serves. A nil *Metrics counts nothing, so a daemon
+// without a listener (`watcher once`, tests) needs none.
+type Metrics struct {
+	polls              *prometheus.CounterVec
+	fetchDuration      *prometheus.HistogramVec
+	fetchBytes         *prometheus.CounterVec
+	figuresTotal       *prometheus.CounterVec
+	events             *prometheus.CounterVec
+	alertsQueued       *prometheus.CounterVec
+	storeWriteFailures prometheus.Counter
+	reloadOK           prometheus.Gauge
+	reloadTime         prometheus.Gauge
+}
+
+// NewMetrics creates the daemon's collectors and registers them on reg.
+// The scrape-time gauges read from the database are the Daemon's own
+// Collector, registered separately once the Daemon exists.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		polls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "watcher_polls_total",
+			Help: "Polls of a source, by result: ok, not_modified (HTTP 304) or error.",
+		}, []string{"source", "result"}),
+		fetchDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "watcher_fetch_duration_seconds",
+			Help: "Time to fetch a source, body included.",
+			// From a fast 304 (tens of milliseconds) up to the default
+			// whole-request timeout of 60s.
+			Buckets: []float64{0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
+		}, []string{"source"}),
+		fetchBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "watcher_fetch_bytes_total",
+			Help: "Body bytes fetched from a source, after decompression.",
+		}, []string{"source"}),
+		figuresTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "watcher_figures_extracted_total",
+			Help: "Figures extracted from a source's documents.",
+		}, []string{"source"}),
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "watcher_events_total",
+			Help: "Events found by comparing snapshots, by kind.",
+		}, []string{"kind"}),
+		alertsQueued: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "watcher_alerts_queued_total",
+			Help: "Alerts queued in the outbox, by event kind.",
+		}, []string{"kind"}),
+		storeWriteFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "watcher_store_write_failures_total",
+			Help: "Polls whose results could not be written to the database (a full disk, say); each is a lost poll.",
+		}),
+		reloadOK: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "watcher_config_last_reload_successful",
+			Help: "Whether the last configuration reload attempt was successful.",
+		}),
+		reloadTime: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "watcher_config_last_reload_success_timestamp_seconds",
+			Help: "Timestamp of the last successful configuration reload (or of the start).",
+		}),
+	}
+	reg.MustRegister(m.polls, m.fetchDuration, m.fetchBytes, m.figuresTotal, m.events,
+		m.alertsQueued, m.storeWriteFailures, m.reloadOK, m.reloadTime)
+	return m
+}
+
+func (m *Metrics) fetched(source string, r *fetch.Response) {
+	if m == nil {
+		return
+	}
+	m.fetchDuration.WithLabelValues(source).Observe(r.Duration.Seconds())
+	m.fetchBytes.WithLabelValues(source).Add(float64(r.Bytes))
+}
+
+func (m *Metrics) poll(source, result string) {
+	if m != nil {
+		m.polls.WithLabelValues(source, result).Inc()
+	}
+}
+
+func (m *Metrics) figures(source string, n int) {
+	if m != nil {
+		m.figuresTotal.WithLabelValues(source).Add(float64(n))
+	}
+}
+
+func (m *Metrics) event(kind diff.Kind) {
+	if m != nil {
+		m.events.WithLabelValues(string(kind)).Inc()
+	}
+}
+
+func (m *Metrics) queued(kind diff.Kind) {
+	if m != nil {
+		m.alertsQueued.WithLabelValues(string(kind)).Inc()
+	}
+}
+
+func (m *Metrics) storeFailed() {
+	if m != nil {
+		m.storeWriteFailures.Inc()
+	}
+}
+
+// reloaded records a reload attempt; a start counts as a successful one,
+// as in Alertmanager, so the timestamp is never absent.
+func (m *Metrics) reloaded(ok bool, at time.Time) {
+	if m == nil {
+		return
+	}
+	if !ok {
+		m.reloadOK.Set(0)
+		return
+	}
+	m.reloadOK.Set(1)
+	m.reloadTime.Set(float64(at.UnixNano()) / 1e9)
+}
+
+// scrapeTimeout bounds the status read made by a /metrics scrape: the
+// Collector interface carries no context, and a wedged store must not
+// pile up scrapes.
+const scrapeTimeout = 5 * time.Second
+
+// statusDescs are the gauges computed at scrape time from the daemon's
+// status, so they are never stale and nothing has to remember to set them.
+type statusDescs struct {
+	outboxPending, dbSize, retentionRan, failures, lastSuccess, build *prometheus.Desc
+}
+
+func newStatusDescs() statusDescs {
+	return statusDescs{
+		outboxPending: prometheus.NewDesc("watcher_outbox_pending",
+			"Alerts waiting in the outbox for delivery.", nil, nil),
+		dbSize: prometheus.NewDesc("watcher_db_size_bytes",
+			"Size of the database file.", nil, nil),
+		failures: prometheus.NewDesc("watcher_source_consecutive_failures",
+			"Polls of a source that failed in a row; 0 while healthy.", []string{"source"}, nil),
+		retentionRan: prometheus.NewDesc("watcher_retention_last_run_timestamp_seconds",
+			"Unix time retention last completed; absent until it has.", nil, nil),
+		lastSuccess: prometheus.NewDesc("watcher_source_last_success_timestamp_seconds",
+			"Unix time of a source's last successful poll; absent until it has one.", []string{"source"}, nil),
+		build: prometheus.NewDesc("watcher_build_info",
+			"Always 1; the version label says which watcher is running.", []string{"version"}, nil),
+	}
+}
+
+// Collector is the daemon's scrape-time gauges (the outbox, the file, each
+// source's health, the build), read from the status at each scrape so
+// they are never stale; register it on the registry /metrics serves.
+func (d *Daemon) Collector() prometheus.Collector { return statusCollector{d} }
+
+type statusCollector struct{ d *Daemon }
+
+// Describe implements prometheus.Collector.
+func (sc statusCollector) Describe(ch chan<- *prometheus.Desc) {
+	d := sc.d
+	ch <- d.descs.outboxPending
+	ch <- d.descs.dbSize
+	ch <- d.descs.retentionRan
+	ch <- d.descs.failures
+	ch <- d.descs.lastSuccess
+	ch <- d.descs.build
+}
+
+// Collect implements prometheus.Collector: it reads the status once per
+// scrape.
+func (sc statusCollector) Collect(ch chan<- prometheus.Metric) {
+	d := sc.d
+	c := d.descs
+	ch <- prometheus.MustNewConstMetric(c.build, prometheus.GaugeValue, 1, buildinfo.Version())
+	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
+	defer cancel()
+	s, err := d.Status(ctx)
+	if err != nil {
+		// An invalid metric makes the registry report the error; the
+		// handler serves the counters anyway (ContinueOnError) and logs it.
+		ch <- prometheus.NewInvalidMetric(c.outboxPending, fmt.Errorf("read status for scrape-time gauges: %w", err))
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(c.outboxPending, prometheus.GaugeValue, float64(s.Outbox.Pending))
+	ch <- prometheus.MustNewConstMetric(c.dbSize, prometheus.GaugeValue, float64(s.DBSize))
+	if !s.RetentionRan.IsZero() {
+		ch <- prometheus.MustNewConstMetric(c.retentionRan, prometheus.GaugeValue, float64(s.RetentionRan.UnixNano())/1e9)
+	}
+	for _, src := range s.Sources {
+		ch <- prometheus.MustNewConstMetric(c.failures, prometheus.GaugeValue, float64(src.State.ConsecutiveFailures), src.ID)
+		// A zero time would read as 1970 and set off every "stale for
+		// too long" alert rule; absence is the honest answer.
+		if !src.State.LastSuccess.IsZero() {
+			ch <- prometheus.MustNewConstMetric(c.lastSuccess, prometheus.GaugeValue,
+				float64(src.State.LastSuccess.UnixNano())/1e9, src.ID)
+		}
+	}
+}
