@@ -44,6 +44,9 @@ func (h *harness) reopen(t *testing.T, path string, opts store.Options) {
 		t.Fatalf("reopen %s: %v", path, err)
 	}
 	h.db, h.d.db, h.d.retain.db = db, db, db
+	if h.d.outbox, err = newOutbox(h.d, nil); err != nil {
+		t.Fatalf("reopen %s: outbox: %v", path, err)
+	}
 }
 
 // get serves path from the daemon's HTTP handler.
