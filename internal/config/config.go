@@ -71,74 +71,76 @@ const (
 	MaxRedirectsLimit = 20
 )
 
-// Config is a loaded, defaulted and validated configuration file.
+// Config is a loaded, defaulted and validated configuration file. The yaml
+// tags are the schema: they are the one list of keys, which the decoder
+// checks the file against and "did you mean" suggestions come from.
 type Config struct {
-	Path      string         // the file loaded
-	Timezone  string         // IANA zone name for cron schedules
-	Location  *time.Location // Timezone, loaded
-	Storage   Storage
-	Log       Log
-	Fetch     Fetch
-	Defaults  Defaults
-	Slack     Slack
-	Delivery  Delivery
-	Alerts    Alerts
-	HTTP      HTTP
-	Retention Retention
-	Sources   []Source
-	Metrics   []Metric
+	Path      string         `yaml:"-"`        // the file loaded
+	Timezone  string         `yaml:"timezone"` // IANA zone name for cron schedules
+	Location  *time.Location `yaml:"-"`        // Timezone, loaded
+	Storage   Storage        `yaml:"storage"`
+	Log       Log            `yaml:"log"`
+	Fetch     Fetch          `yaml:"fetch"`
+	Defaults  Defaults       `yaml:"defaults"`
+	Slack     Slack          `yaml:"slack"`
+	Delivery  Delivery       `yaml:"delivery"`
+	Alerts    Alerts         `yaml:"alerts"`
+	HTTP      HTTP           `yaml:"http"`
+	Retention Retention      `yaml:"retention"`
+	Sources   []Source       `yaml:"sources"`
+	Metrics   []Metric       `yaml:"metrics"`
 }
 
 // Storage locates the bbolt database.
 type Storage struct {
-	Path string // relative paths are relative to the working directory
+	Path string `yaml:"path"` // relative paths are relative to the working directory
 }
 
 // Log configures log/slog output.
 type Log struct {
-	Level  string // debug | info | warn | error
-	Format string // text | json
+	Level  string `yaml:"level"`  // debug | info | warn | error
+	Format string `yaml:"format"` // text | json
 }
 
 // Fetch configures the HTTP client shared by all sources.
 type Fetch struct {
-	UserAgent      string   // must carry a contact (email or URL)
-	ConnectTimeout Duration // dial + TLS handshake
-	Timeout        Duration // whole request, body included
-	MaxBodySize    Size     // larger bodies are a fetch error
-	MaxRedirects   int      // 0..20
-	Concurrency    int      // concurrent fetches across all hosts
-	PerHost        int      // concurrent requests to one host, at least 1
-	HostDelay      Duration // least time between two requests to one host; 0 = none
-	CycleTimeout   Duration // one source's whole poll, linked articles included; >= Timeout
-	BackoffMax     Duration // cap of the exponential backoff of a failing source
+	UserAgent      string   `yaml:"user_agent"`      // must carry a contact (email or URL)
+	ConnectTimeout Duration `yaml:"connect_timeout"` // dial + TLS handshake
+	Timeout        Duration `yaml:"timeout"`         // whole request, body included
+	MaxBodySize    Size     `yaml:"max_body_size"`   // larger bodies are a fetch error
+	MaxRedirects   int      `yaml:"max_redirects"`   // 0..20
+	Concurrency    int      `yaml:"concurrency"`     // concurrent fetches across all hosts
+	PerHost        int      `yaml:"per_host"`        // concurrent requests to one host, at least 1
+	HostDelay      Duration `yaml:"host_delay"`      // least time between two requests to one host; 0 = none
+	CycleTimeout   Duration `yaml:"cycle_timeout"`   // one source's whole poll, linked articles included; >= Timeout
+	BackoffMax     Duration `yaml:"backoff_max"`     // cap of the exponential backoff of a failing source
 }
 
 // Defaults are applied to sources that leave the setting out.
 type Defaults struct {
-	Schedule         string
-	Authority        string
-	AlertOnFirstPoll bool
-	AlertAfter       Duration // a source failing this long raises source_failing; 0 = never
+	Schedule         string   `yaml:"schedule"`
+	Authority        string   `yaml:"authority"`
+	AlertOnFirstPoll bool     `yaml:"alert_on_first_poll"`
+	AlertAfter       Duration `yaml:"alert_after"` // a source failing this long raises source_failing; 0 = never
 }
 
 // Slack names where alerts go and where the secrets are; the secrets
 // themselves are read by Config.Secrets.
 type Slack struct {
-	Channel        string // channel for bot-token delivery
-	TokenEnv       string // env var holding the bot token; "" disables the lookup
-	TokenFile      string // file holding the bot token
-	WebhookURLEnv  string // env var holding the incoming-webhook URL; "" disables
-	WebhookURLFile string // file holding the incoming-webhook URL
-	APIURL         string // Slack Web API base URL override, ends in "/"; "" = Slack's
+	Channel        string `yaml:"channel"`          // channel for bot-token delivery
+	TokenEnv       string `yaml:"token_env"`        // env var holding the bot token; "" disables the lookup
+	TokenFile      string `yaml:"token_file"`       // file holding the bot token
+	WebhookURLEnv  string `yaml:"webhook_url_env"`  // env var holding the incoming-webhook URL; "" disables
+	WebhookURLFile string `yaml:"webhook_url_file"` // file holding the incoming-webhook URL
+	APIURL         string `yaml:"api_url"`          // Slack Web API base URL override, ends in "/"; "" = Slack's
 }
 
 // Delivery configures the outbox loop.
 type Delivery struct {
-	RetryMin Duration // first backoff
-	RetryMax Duration // backoff cap
-	MaxAge   Duration // an alert undelivered this long is marked failed
-	Interval Duration // outbox poll interval
+	RetryMin Duration `yaml:"retry_min"` // first backoff
+	RetryMax Duration `yaml:"retry_max"` // backoff cap
+	MaxAge   Duration `yaml:"max_age"`   // an alert undelivered this long is marked failed
+	Interval Duration `yaml:"interval"`  // outbox poll interval
 }
 
 // Alerts routes events to Slack channels and decides which wait for the
@@ -146,27 +148,27 @@ type Delivery struct {
 type Alerts struct {
 	// DedupeWindow: the same claimed figure from several outlets within
 	// this window is one alert, updated in place; 0 = every claim alerts.
-	DedupeWindow Duration
+	DedupeWindow Duration `yaml:"dedupe_window"`
 	// Kinds holds a route for every event kind (see EventKinds) after Load:
 	// the severity is always set, the channel only when the file sets it.
-	Kinds        map[string]KindRoute
-	QuietHours   QuietHours
-	HoldSeverity string // alerts at or below this severity wait during quiet hours
+	Kinds        map[string]KindRoute `yaml:"kinds"`
+	QuietHours   QuietHours           `yaml:"quiet_hours"`
+	HoldSeverity string               `yaml:"hold_severity"` // alerts at or below this severity wait during quiet hours
 }
 
 // KindRoute is the destination and severity of one event kind.
 type KindRoute struct {
-	Channel  string // "" = slack.channel
-	Severity string // SeverityLow | SeverityNormal | SeverityHigh
+	Channel  string `yaml:"channel"`  // "" = slack.channel
+	Severity string `yaml:"severity"` // SeverityLow | SeverityNormal | SeverityHigh
 }
 
 // QuietHours is a daily span of wall-clock time, in Config.Location, during
 // which alerts at or below Alerts.HoldSeverity are held for one digest.
 // Times are "HH:MM"; End before Start spans midnight. All empty = off.
 type QuietHours struct {
-	Start  string
-	End    string
-	Digest string // when held alerts go out; defaults to End
+	Start  string `yaml:"start"`
+	End    string `yaml:"end"`
+	Digest string `yaml:"digest"` // when held alerts go out; defaults to End
 }
 
 // Enabled reports whether quiet hours are configured.
@@ -176,7 +178,7 @@ func (q QuietHours) Enabled() bool { return q.Start != "" && q.End != "" }
 type HTTP struct {
 	// Listen is "host:port" with an IP address or localhost as host;
 	// "" = no listener. A non-loopback address exposes the status page.
-	Listen string
+	Listen string `yaml:"listen"`
 }
 
 // Enabled reports whether the listener is configured.
@@ -202,42 +204,42 @@ func (h HTTP) Exposed() bool {
 // Retention bounds what the database keeps. A zero age keeps records
 // forever; the newest observation per metric and authority is always kept.
 type Retention struct {
-	Revisions    int      // past revisions kept per document; 0 = only the latest snapshot
-	Observations Duration // drop metric observations older than this
-	Documents    Duration // drop snapshots of documents not seen for this long
-	Alerts       Duration // drop sent or failed alerts older than this
-	Interval     Duration // how often retention runs
+	Revisions    int      `yaml:"revisions"`    // past revisions kept per document; 0 = only the latest snapshot
+	Observations Duration `yaml:"observations"` // drop metric observations older than this
+	Documents    Duration `yaml:"documents"`    // drop snapshots of documents not seen for this long
+	Alerts       Duration `yaml:"alerts"`       // drop sent or failed alerts older than this
+	Interval     Duration `yaml:"interval"`     // how often retention runs
 }
 
 // Source is one polled document source.
 type Source struct {
-	ID               string
-	Name             string
-	Kind             string // KindFeed | KindPage | KindPDF
-	URL              string
-	Schedule         string // cron spec, see ParseSchedule
-	Authority        string // AuthorityOfficial | AuthorityPress
-	AlertOnFirstPoll bool
-	Enabled          bool
-	Headers          map[string]string // canonical header name → value
-	FollowLinks      bool              // feed only: fetch the article each item links to
-	Selector         string            // page only: CSS selector of the text to read
-	AlertAfter       Duration          // failing this long raises source_failing; 0 = never
-	Channel          string            // Slack channel for alerts about this source; "" = routed by kind
-	Line             int               // line of the source in the file
+	ID               string            `yaml:"id"`
+	Name             string            `yaml:"name"`
+	Kind             string            `yaml:"kind"` // KindFeed | KindPage | KindPDF
+	URL              string            `yaml:"url"`
+	Schedule         string            `yaml:"schedule"`  // cron spec, see ParseSchedule
+	Authority        string            `yaml:"authority"` // AuthorityOfficial | AuthorityPress
+	AlertOnFirstPoll bool              `yaml:"alert_on_first_poll"`
+	Enabled          bool              `yaml:"enabled"`
+	Headers          map[string]string `yaml:"headers"`      // canonical header name → value
+	FollowLinks      bool              `yaml:"follow_links"` // feed only: fetch the article each item links to
+	Selector         string            `yaml:"selector"`     // page only: CSS selector of the text to read
+	AlertAfter       Duration          `yaml:"alert_after"`  // failing this long raises source_failing; 0 = never
+	Channel          string            `yaml:"channel"`      // Slack channel for alerts about this source; "" = routed by kind
+	Line             int               `yaml:"-"`            // line of the source in the file
 }
 
 // Metric is a tracked figure and the rules that tell a figure reports it.
 type Metric struct {
-	ID        string
-	Label     string
-	Tolerance Ratio    // a press figure further than this from the official one is a mismatch
-	Any       []string // at least one must appear near the figure
-	All       []string // every one must appear in the sentence
-	None      []string // none may appear in the sentence
-	Units     []string // counted nouns the figure must count; empty = any
-	Channel   string   // Slack channel for alerts about this metric; "" = routed otherwise
-	Line      int      // line of the metric in the file
+	ID        string   `yaml:"id"`
+	Label     string   `yaml:"label"`
+	Tolerance Ratio    `yaml:"tolerance"` // a press figure further than this from the official one is a mismatch
+	Any       []string `yaml:"any"`       // at least one must appear near the figure
+	All       []string `yaml:"all"`       // every one must appear in the sentence
+	None      []string `yaml:"none"`      // none may appear in the sentence
+	Units     []string `yaml:"units"`     // counted nouns the figure must count; empty = any
+	Channel   string   `yaml:"channel"`   // Slack channel for alerts about this metric; "" = routed otherwise
+	Line      int      `yaml:"-"`         // line of the metric in the file
 }
 
 // Load reads the file at path and returns it decoded, defaulted and
@@ -257,8 +259,11 @@ func Load(path string) (*Config, error) {
 // path is used only in messages and as Config.Path. On failure the error is
 // Errors.
 func Parse(path string, data []byte) (*Config, error) {
-	d := &decoder{file: path}
-	cfg := d.decode(data)
+	d := &decoder{file: path, bad: map[string]bool{}, used: map[*entry]bool{}}
+	cfg := newDefaults()
+	if d.decode(cfg, data) {
+		d.validate(cfg)
+	}
 	if len(d.errs) > 0 {
 		return nil, d.errors()
 	}

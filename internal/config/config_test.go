@@ -299,7 +299,7 @@ sources:
 func TestParseRejectsSelfMerge(t *testing.T) {
 	t.Parallel()
 	_, err := config.Parse("w.yaml", []byte("sources:\n  - &a\n    id: a\n    url: https://example.org/\n    <<: *a\n"))
-	if err == nil || !strings.Contains(err.Error(), "refers to the mapping that contains it") {
+	if err == nil || !strings.Contains(err.Error(), "refers to the value that contains it") {
 		t.Fatalf("got %v", err)
 	}
 }

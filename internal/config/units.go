@@ -86,11 +86,15 @@ func ParseDuration(s string) (Duration, error) {
 	return Duration(days + d), nil
 }
 
-// UnmarshalYAML decodes a duration string.
+// UnmarshalYAML decodes a duration string. Errors are *yaml.TypeError, so
+// that yaml.v3 goes on to report the rest of the file.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := ParseDuration(n.Value)
+	if n.Kind != yaml.ScalarNode {
+		err = fmt.Errorf("expected a string, found %s", describe(n))
+	}
 	if err != nil {
-		return err
+		return valueError(n, err)
 	}
 	*d = v
 	return nil
@@ -178,8 +182,11 @@ func (s Size) String() string {
 // UnmarshalYAML decodes a size.
 func (s *Size) UnmarshalYAML(n *yaml.Node) error {
 	v, err := ParseSize(n.Value)
+	if n.Kind != yaml.ScalarNode {
+		err = fmt.Errorf("expected a string, found %s", describe(n))
+	}
 	if err != nil {
-		return err
+		return valueError(n, err)
 	}
 	*s = v
 	return nil
@@ -238,8 +245,11 @@ func (r Ratio) String() string {
 // UnmarshalYAML decodes a ratio.
 func (r *Ratio) UnmarshalYAML(n *yaml.Node) error {
 	v, err := ParseRatio(n.Value)
+	if n.Kind != yaml.ScalarNode {
+		err = fmt.Errorf("expected a string, found %s", describe(n))
+	}
 	if err != nil {
-		return err
+		return valueError(n, err)
 	}
 	*r = v
 	return nil
