@@ -23,9 +23,32 @@ import (
 
 // Source kinds.
 const (
-	KindFeed = "feed" // RSS/Atom/JSON feed
-	KindPage = "page" // HTML page, optionally narrowed by a CSS selector
-	KindPDF  = "pdf"  // a PDF document
+	KindFeed    = "feed"    // RSS/Atom/JSON feed
+	KindPage    = "page"    // HTML page, optionally narrowed by a CSS selector
+	KindPDF     = "pdf"     // a PDF document
+	KindListing = "listing" // HTML page whose links (Source.Links) are the entries
+	KindCSV     = "csv"     // a CSV file read by Source.CSV
+	KindJSON    = "json"    // a JSON document read by the jq expression Source.JQ
+)
+
+// Kinds lists the source kinds in the order messages name them.
+func Kinds() []string {
+	return []string{KindFeed, KindPage, KindPDF, KindListing, KindCSV, KindJSON}
+}
+
+// Series of a metric: the period each value covers. Empty: a quantity
+// with an as-of date.
+const (
+	SeriesMonth      = "month"
+	SeriesQuarter    = "quarter"
+	SeriesYear       = "year"
+	SeriesFiscalYear = "fiscal_year"
+)
+
+// Log levels of log.store, bbolt's own logger.
+const (
+	StoreLogOff   = "off"
+	StoreLogDebug = "debug"
 )
 
 // Authorities: whether a source states official figures or reports them.
@@ -66,6 +89,13 @@ const (
 	DefaultKeepDocuments  = Duration(180 * 24 * time.Hour)
 	DefaultKeepAlerts     = Duration(30 * 24 * time.Hour)
 	DefaultRetentionEvery = Duration(time.Hour)
+	DefaultMaxItems       = 1000
+	DefaultMaxFollow      = 100
+	DefaultMaxPerPoll     = 50
+	DefaultHTTPTokenEnv   = "WATCHER_HTTP_TOKEN"
+	DefaultStoreLog       = StoreLogOff
+	DefaultFiscalYear     = time.October
+	DefaultLinks          = "a[href]"
 
 	// MaxRedirectsLimit is the largest max_redirects accepted.
 	MaxRedirectsLimit = 20
@@ -89,6 +119,17 @@ type Config struct {
 	Retention Retention      `yaml:"retention"`
 	Sources   []Source       `yaml:"sources"`
 	Metrics   []Metric       `yaml:"metrics"`
+	// FiscalYearStart is the first month of the fiscal year, for metrics
+	// with series fiscal_year and CSV fiscal_year columns. Decoded through
+	// file.FiscalYearStart, since time.Month cannot decode a month name.
+	FiscalYearStart time.Month `yaml:"-"`
+}
+
+// file is what the decoder fills: Config, plus the keys whose type in
+// Config cannot decode itself from YAML.
+type file struct {
+	Config          `yaml:",inline"`
+	FiscalYearStart month `yaml:"fiscal_year_start"`
 }
 
 // Storage locates the bbolt database.
@@ -100,6 +141,7 @@ type Storage struct {
 type Log struct {
 	Level  string `yaml:"level"`  // debug | info | warn | error
 	Format string `yaml:"format"` // text | json
+	Store  string `yaml:"store"`  // StoreLogOff | StoreLogDebug: bbolt's own logger
 }
 
 // Fetch configures the HTTP client shared by all sources.
@@ -114,6 +156,12 @@ type Fetch struct {
 	HostDelay      Duration `yaml:"host_delay"`      // least time between two requests to one host; 0 = none
 	CycleTimeout   Duration `yaml:"cycle_timeout"`   // one source's whole poll, linked articles included; >= Timeout
 	BackoffMax     Duration `yaml:"backoff_max"`     // cap of the exponential backoff of a failing source
+	// AllowPrivate lists networks fetches may connect to although the
+	// egress policy refuses loopback, private, link-local, CGNAT and
+	// multicast addresses. A bare IP address is a /32 or /128.
+	AllowPrivate Prefixes `yaml:"allow_private"`
+	MaxItems     int      `yaml:"max_items"`  // items read per feed, at least 1
+	MaxFollow    int      `yaml:"max_follow"` // linked articles or entries fetched per poll, at least 1
 }
 
 // Defaults are applied to sources that leave the setting out.
@@ -154,6 +202,9 @@ type Alerts struct {
 	Kinds        map[string]KindRoute `yaml:"kinds"`
 	QuietHours   QuietHours           `yaml:"quiet_hours"`
 	HoldSeverity string               `yaml:"hold_severity"` // alerts at or below this severity wait during quiet hours
+	// MaxPerPoll bounds the alerts one poll may queue; past it, the poll
+	// queues one summary alert instead.
+	MaxPerPoll int `yaml:"max_per_poll"`
 }
 
 // KindRoute is the destination and severity of one event kind.
@@ -179,6 +230,17 @@ type HTTP struct {
 	// Listen is "host:port" with an IP address or localhost as host;
 	// "" = no listener. A non-loopback address exposes the status page.
 	Listen string `yaml:"listen"`
+	// Pprof serves Go's profiler under /debug/pprof/, behind the token.
+	Pprof bool `yaml:"pprof"`
+	// TokenEnv and TokenFile name where the bearer token for /api/backup
+	// and pprof is read from, as for the Slack token (see Config.HTTPToken);
+	// the token itself is never in this file.
+	TokenEnv  string `yaml:"token_env"`
+	TokenFile string `yaml:"token_file"`
+	// Socket is a Unix socket path the listener also serves, for local
+	// commands. Left out, Load sets it to $RUNTIME_DIRECTORY/watcher.sock
+	// when that variable is set (systemd's RuntimeDirectory=), else "".
+	Socket string `yaml:"socket"`
 }
 
 // Enabled reports whether the listener is configured.
@@ -215,18 +277,33 @@ type Retention struct {
 type Source struct {
 	ID               string            `yaml:"id"`
 	Name             string            `yaml:"name"`
-	Kind             string            `yaml:"kind"` // KindFeed | KindPage | KindPDF
+	Kind             string            `yaml:"kind"` // one of Kinds()
 	URL              string            `yaml:"url"`
 	Schedule         string            `yaml:"schedule"`  // cron spec, see ParseSchedule
 	Authority        string            `yaml:"authority"` // AuthorityOfficial | AuthorityPress
 	AlertOnFirstPoll bool              `yaml:"alert_on_first_poll"`
 	Enabled          bool              `yaml:"enabled"`
-	Headers          map[string]string `yaml:"headers"`      // canonical header name → value
-	FollowLinks      bool              `yaml:"follow_links"` // feed only: fetch the article each item links to
-	Selector         string            `yaml:"selector"`     // page only: CSS selector of the text to read
-	AlertAfter       Duration          `yaml:"alert_after"`  // failing this long raises source_failing; 0 = never
-	Channel          string            `yaml:"channel"`      // Slack channel for alerts about this source; "" = routed by kind
-	Line             int               `yaml:"-"`            // line of the source in the file
+	Headers          map[string]string `yaml:"headers"`       // canonical header name → value
+	FollowLinks      bool              `yaml:"follow_links"`  // feed only: fetch the article each item links to
+	Selector         string            `yaml:"selector"`      // page only: CSS selector of the text to read
+	AlertAfter       Duration          `yaml:"alert_after"`   // failing this long raises source_failing; 0 = never
+	Channel          string            `yaml:"channel"`       // Slack channel for alerts about this source; "" = routed by kind
+	AllowPrivate     Prefixes          `yaml:"allow_private"` // as Fetch.AllowPrivate, for this source only
+	// Links is the CSS selector of the entry links of a listing
+	// (default DefaultLinks); listing only.
+	Links string `yaml:"links"`
+	// Revisit lists when an entry is fetched again after it was first seen
+	// (default DefaultRevisit); empty when the file says "off". Feed
+	// sources with follow_links and listings only.
+	Revisit Durations `yaml:"revisit"`
+	// Discover is a regexp matched against the links of the page at URL;
+	// the newest match is the data file to read. csv, json and pdf only.
+	Discover string `yaml:"discover"`
+	CSV      *CSV   `yaml:"csv"` // how to read a csv source; csv only, and required there
+	// JQ is the gojq expression that turns a json source's document into
+	// figures; json only, and required there. Load compiles it.
+	JQ   string `yaml:"jq"`
+	Line int    `yaml:"-"` // line of the source in the file
 }
 
 // Metric is a tracked figure and the rules that tell a figure reports it.
@@ -239,7 +316,34 @@ type Metric struct {
 	None      []string `yaml:"none"`      // none may appear in the sentence
 	Units     []string `yaml:"units"`     // counted nouns the figure must count; empty = any
 	Channel   string   `yaml:"channel"`   // Slack channel for alerts about this metric; "" = routed otherwise
-	Line      int      `yaml:"-"`         // line of the metric in the file
+	// Series is the period each value covers (SeriesMonth...); "" = a
+	// quantity with an as-of date.
+	Series string `yaml:"series"`
+	// MinChange is the least change worth an alert; zero = any change.
+	MinChange Threshold `yaml:"min_change"`
+	Line      int       `yaml:"-"` // line of the metric in the file
+}
+
+// CSV says how to read figures from a csv source.
+type CSV struct {
+	Value  string    `yaml:"value"`  // the column holding the figure; required
+	Period CSVPeriod `yaml:"period"` // the columns that date a row
+	Rows   []CSVRow  `yaml:"rows"`   // which rows report which metric; at least one
+}
+
+// CSVPeriod names the columns that say which period a row covers.
+type CSVPeriod struct {
+	Date       string `yaml:"date"`
+	Month      string `yaml:"month"`
+	Year       string `yaml:"year"`
+	FiscalYear string `yaml:"fiscal_year"`
+}
+
+// CSVRow selects the rows that report one metric: those whose every Where
+// column holds one of the listed values.
+type CSVRow struct {
+	Metric string                `yaml:"metric"` // a metric id of the file
+	Where  map[string]StringList `yaml:"where"`  // column name → accepted values
 }
 
 // Load reads the file at path and returns it decoded, defaulted and
@@ -260,13 +364,15 @@ func Load(path string) (*Config, error) {
 // Errors.
 func Parse(path string, data []byte) (*Config, error) {
 	d := &decoder{file: path, bad: map[string]bool{}, used: map[*entry]bool{}}
-	cfg := newDefaults()
-	if d.decode(cfg, data) {
-		d.validate(cfg)
+	f := &file{Config: *newDefaults(), FiscalYearStart: month(DefaultFiscalYear)}
+	if d.decode(f, data) {
+		f.Config.FiscalYearStart = time.Month(f.FiscalYearStart)
+		d.validate(&f.Config)
 	}
 	if len(d.errs) > 0 {
 		return nil, d.errors()
 	}
+	cfg := &f.Config
 	cfg.Path = path
 	return cfg, nil
 }
@@ -277,7 +383,7 @@ func newDefaults() *Config {
 		Timezone: DefaultTimezone,
 		Location: time.UTC,
 		Storage:  Storage{Path: DefaultStoragePath},
-		Log:      Log{Level: DefaultLogLevel, Format: DefaultLogFormat},
+		Log:      Log{Level: DefaultLogLevel, Format: DefaultLogFormat, Store: DefaultStoreLog},
 		Fetch: Fetch{
 			UserAgent:      DefaultUserAgent(),
 			ConnectTimeout: DefaultConnectTimeout,
@@ -289,6 +395,8 @@ func newDefaults() *Config {
 			HostDelay:      DefaultHostDelay,
 			CycleTimeout:   DefaultCycleTimeout,
 			BackoffMax:     DefaultBackoffMax,
+			MaxItems:       DefaultMaxItems,
+			MaxFollow:      DefaultMaxFollow,
 		},
 		Defaults: Defaults{Schedule: DefaultSchedule, Authority: DefaultAuthority, AlertAfter: DefaultAlertAfter},
 		Slack:    Slack{TokenEnv: DefaultTokenEnv, WebhookURLEnv: DefaultWebhookURLEnv},
@@ -302,7 +410,10 @@ func newDefaults() *Config {
 			DedupeWindow: DefaultDedupeWindow,
 			Kinds:        defaultKinds(),
 			HoldSeverity: DefaultHoldSeverity,
+			MaxPerPoll:   DefaultMaxPerPoll,
 		},
+		HTTP:            HTTP{TokenEnv: DefaultHTTPTokenEnv},
+		FiscalYearStart: DefaultFiscalYear,
 		Retention: Retention{
 			Revisions:    DefaultRevisions,
 			Observations: DefaultKeepObserved,
@@ -311,6 +422,12 @@ func newDefaults() *Config {
 			Interval:     DefaultRetentionEvery,
 		},
 	}
+}
+
+// DefaultRevisit is when an entry is fetched again after it was first
+// seen, unless a source sets revisit.
+func DefaultRevisit() Durations {
+	return Durations{Duration(time.Hour), Duration(6 * time.Hour), Duration(24 * time.Hour), Duration(72 * time.Hour), Duration(7 * 24 * time.Hour)}
 }
 
 // DefaultUserAgent is the User-Agent used when fetch.user_agent is not set:

@@ -142,7 +142,7 @@ func TestParseFillsDefaults(t *testing.T) {
 		Timezone: "UTC",
 		Location: time.UTC,
 		Storage:  config.Storage{Path: "./data/watcher.db"},
-		Log:      config.Log{Level: "info", Format: "text"},
+		Log:      config.Log{Level: "info", Format: "text", Store: "off"},
 		Fetch: config.Fetch{
 			UserAgent:      config.DefaultUserAgent(),
 			ConnectTimeout: config.Duration(10 * time.Second),
@@ -154,6 +154,8 @@ func TestParseFillsDefaults(t *testing.T) {
 			HostDelay:      config.Duration(time.Second),
 			CycleTimeout:   config.Duration(5 * time.Minute),
 			BackoffMax:     config.Duration(6 * time.Hour),
+			MaxItems:       1000,
+			MaxFollow:      100,
 		},
 		Defaults: config.Defaults{Schedule: "*/15 * * * *", Authority: "press", AlertAfter: config.Duration(24 * time.Hour)},
 		Slack:    config.Slack{TokenEnv: "SLACK_BOT_TOKEN", WebhookURLEnv: "SLACK_WEBHOOK_URL"},
@@ -175,7 +177,10 @@ func TestParseFillsDefaults(t *testing.T) {
 				"source_recovered": {Severity: "low"},
 			},
 			HoldSeverity: "low",
+			MaxPerPoll:   50,
 		},
+		HTTP:            config.HTTP{TokenEnv: "WATCHER_HTTP_TOKEN"},
+		FiscalYearStart: time.October,
 		Retention: config.Retention{
 			Revisions:    20,
 			Observations: config.Duration(365 * 24 * time.Hour),
@@ -344,6 +349,8 @@ func TestBadConfigs(t *testing.T) {
 		{file: "bad_politeness"},
 		{file: "bad_retention"},
 		{file: "many", not: []string{"xoxb-not-a-real-token"}},
+		{file: "bad_new_keys", not: []string{"s3cr3t"}},
+		{file: "bad_source_kinds"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {

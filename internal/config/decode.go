@@ -76,7 +76,7 @@ func (d *decoder) errors() Errors {
 
 // decode fills cfg (holding the defaults) from data. It returns false when
 // the file could not be decoded far enough to be validated.
-func (d *decoder) decode(cfg *Config, data []byte) bool {
+func (d *decoder) decode(cfg *file, data []byte) bool {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
@@ -291,7 +291,7 @@ func schemaKeys(typeName string) []string {
 			}
 		}
 	}
-	visit(reflect.TypeFor[Config]())
+	visit(reflect.TypeFor[file]())
 	if found == nil {
 		return nil
 	}

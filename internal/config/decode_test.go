@@ -79,7 +79,7 @@ func TestShippedConfigDocumentsEveryKey(t *testing.T) {
 			visit(t.Field(i).Type)
 		}
 	}
-	visit(reflect.TypeFor[Config]())
+	visit(reflect.TypeFor[file]())
 	if len(sectionsOf) < 12 {
 		t.Fatalf("found only %d sections: %v", len(sectionsOf), sectionsOf)
 	}

@@ -9,12 +9,14 @@ import (
 	"net/textproto"
 	"net/url"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 
 	"github.com/andybalholm/cascadia"
+	"github.com/itchyny/gojq"
 	"golang.org/x/net/http/httpguts"
 )
 
@@ -36,16 +38,13 @@ func (d *decoder) validate(cfg *Config) {
 	}
 	d.enum("log.level", cfg.Log.Level, "debug", "info", "warn", "error")
 	d.enum("log.format", cfg.Log.Format, "text", "json")
+	d.enum("log.store", cfg.Log.Store, StoreLogOff, StoreLogDebug)
 	d.fetch(&cfg.Fetch)
 	d.defaults(&cfg.Defaults)
 	d.slack(&cfg.Slack)
 	d.delivery(&cfg.Delivery)
 	d.alerts(&cfg.Alerts)
-	if v := cfg.HTTP.Listen; v != "" {
-		if msg := checkListen(v); msg != "" {
-			d.errorf("http.listen", "%s", msg)
-		}
-	}
+	d.http(&cfg.HTTP)
 	d.retention(&cfg.Retention)
 	d.sources(cfg)
 	d.metrics(cfg)
@@ -74,6 +73,8 @@ func (d *decoder) fetch(f *Fetch) {
 	d.nonNegative("fetch.host_delay", f.HostDelay)
 	d.positive("fetch.cycle_timeout", f.CycleTimeout)
 	d.positive("fetch.backoff_max", f.BackoffMax)
+	d.atLeast("fetch.max_items", f.MaxItems, 1)
+	d.atLeast("fetch.max_follow", f.MaxFollow, 1)
 
 	connect, total, cycle := "fetch.connect_timeout", "fetch.timeout", "fetch.cycle_timeout"
 	if d.ok(total) && !d.x.set(connect) && f.ConnectTimeout > f.Timeout {
@@ -188,7 +189,26 @@ func (d *decoder) alerts(a *Alerts) {
 	}
 	d.quietHours(&a.QuietHours)
 	d.enum("alerts.hold_severity", a.HoldSeverity, severities...)
+	d.atLeast("alerts.max_per_poll", a.MaxPerPoll, 1)
 }
+
+func (d *decoder) http(h *HTTP) {
+	if v := h.Listen; v != "" {
+		if msg := checkListen(v); msg != "" {
+			d.errorf("http.listen", "%s", msg)
+		}
+	}
+	d.strictBool("http.pprof")
+	d.envName("http.token_env", h.TokenEnv)
+	d.filePath("http.token_file", h.TokenFile)
+	d.filePath("http.socket", h.Socket)
+	// sun_path holds 108 bytes with the terminating NUL on Linux.
+	if len(h.Socket) > maxSocketPath {
+		d.errorf("http.socket", "socket path is %d bytes long; Unix sockets take at most %d", len(h.Socket), maxSocketPath)
+	}
+}
+
+const maxSocketPath = 107
 
 func (d *decoder) quietHours(q *QuietHours) {
 	const p = "alerts.quiet_hours"
@@ -298,7 +318,7 @@ func (d *decoder) sources(cfg *Config) {
 		if strings.TrimSpace(src.Name) == "" {
 			src.Name = src.ID
 		}
-		kindOK := d.enum(key("kind"), src.Kind, KindFeed, KindPage, KindPDF)
+		kindOK := d.enum(key("kind"), src.Kind, Kinds()...)
 		if src.URL == "" {
 			d.required(key("url"))
 		} else if msg := checkURL(src.URL); msg != "" {
@@ -311,19 +331,143 @@ func (d *decoder) sources(cfg *Config) {
 		d.strictBool(key("alert_on_first_poll"))
 		d.strictBool(key("enabled"))
 		src.Headers = d.headers(key("headers"), src.Headers)
-		if d.strictBool(key("follow_links")) && src.FollowLinks && kindOK && src.Kind != KindFeed {
-			d.errorf(key("follow_links"), "only feed sources follow links (this source is kind %q)", src.Kind)
-		}
-		if v := src.Selector; v != "" && kindOK {
-			if src.Kind != KindPage {
-				d.errorf(key("selector"), "only page sources take a selector (this source is kind %q)", src.Kind)
-			} else if err := checkSelector(v); err != nil {
-				d.errorf(key("selector"), "bad CSS selector %q: %v", v, err)
-			}
-		}
 		d.nonNegative(key("alert_after"), src.AlertAfter)
 		d.channel(key("channel"), src.Channel)
+		if kindOK {
+			d.kindOptions(cfg, src, path)
+		}
 	}
+}
+
+// kindOptions checks the keys that only some kinds of source take, and
+// sets their defaults.
+func (d *decoder) kindOptions(cfg *Config, src *Source, path string) {
+	key := func(k string) string { return path + "." + k }
+	if d.strictBool(key("follow_links")) && src.FollowLinks && src.Kind != KindFeed {
+		d.errorf(key("follow_links"), "only feed sources follow links (this source is kind %q)", src.Kind)
+	}
+	if d.onlyFor(src, key("selector"), src.Selector != "", "a selector", KindPage, KindListing) {
+		if err := checkSelector(src.Selector); err != nil {
+			d.errorf(key("selector"), "bad CSS selector %q: %v", src.Selector, err)
+		}
+	}
+	if d.onlyFor(src, key("links"), src.Links != "", "links", KindListing) {
+		if err := checkSelector(src.Links); err != nil {
+			d.errorf(key("links"), "bad CSS selector %q: %v", src.Links, err)
+		}
+	} else if src.Kind == KindListing && !d.x.set(key("links")) {
+		src.Links = DefaultLinks
+	}
+
+	revisits := src.Kind == KindListing || src.Kind == KindFeed && src.FollowLinks
+	switch {
+	case !d.x.set(key("revisit")):
+		if revisits {
+			src.Revisit = DefaultRevisit()
+		}
+	case !revisits:
+		d.errorf(key("revisit"), "only listings and feed sources with follow_links revisit entries (this source is kind %q)", src.Kind)
+		src.Revisit = nil
+	default:
+		for j := 1; j < len(src.Revisit); j++ {
+			if src.Revisit[j] <= src.Revisit[j-1] {
+				d.errorf(fmt.Sprintf("%s[%d]", key("revisit"), j), "%s is not after %s: list the revisits in increasing order", src.Revisit[j], src.Revisit[j-1])
+				break
+			}
+		}
+	}
+
+	if d.onlyFor(src, key("discover"), src.Discover != "", "discover", KindCSV, KindJSON, KindPDF) {
+		if _, err := regexp.Compile(src.Discover); err != nil {
+			// A *syntax.Error repeats the expression; keep the reason.
+			var se *syntax.Error
+			if errors.As(err, &se) {
+				err = errors.New(se.Code.String())
+			}
+			d.errorf(key("discover"), "bad regexp %q: %v", src.Discover, err)
+		}
+	}
+
+	if d.onlyFor(src, key("csv"), src.CSV != nil, "a csv block", KindCSV) {
+		d.csv(cfg, src.CSV, key("csv"))
+	} else if src.Kind == KindCSV && src.CSV == nil {
+		d.required(key("csv"))
+	}
+
+	if d.onlyFor(src, key("jq"), src.JQ != "", "a jq expression", KindJSON) {
+		if err := checkJQ(src.JQ); err != nil {
+			d.errorf(key("jq"), "bad jq expression: %v", err)
+		}
+	} else if src.Kind == KindJSON && src.JQ == "" {
+		d.required(key("jq"))
+	}
+}
+
+// onlyFor reports whether the key at path, which only sources of the given
+// kinds take, is set on such a source; set on another kind, it is an error.
+func (d *decoder) onlyFor(src *Source, path string, set bool, what string, kinds ...string) bool {
+	if !set || !d.ok(path) {
+		return false
+	}
+	if slices.Contains(kinds, src.Kind) {
+		return true
+	}
+	d.errorf(path, "only %s sources take %s (this source is kind %q)", andList(kinds), what, src.Kind)
+	return false
+}
+
+// andList joins words as a sentence does: "a", "a and b", "a, b and c".
+func andList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
+}
+
+func (d *decoder) csv(cfg *Config, c *CSV, path string) {
+	if strings.TrimSpace(c.Value) == "" {
+		d.errorf(path+".value", "required key is missing: the column holding the figure")
+	}
+	if len(c.Rows) == 0 && d.ok(path+".rows") {
+		d.errorf(path+".rows", "at least one row is required: which rows report which metric")
+	}
+	for j, row := range c.Rows {
+		rpath := fmt.Sprintf("%s.rows[%d]", path, j)
+		switch _, known := cfg.Metric(row.Metric); {
+		case !d.ok(rpath):
+		case row.Metric == "":
+			d.required(rpath + ".metric")
+		case !known:
+			msg := fmt.Sprintf("no metric has id %s", quote(row.Metric))
+			if s := suggest(row.Metric, metricIDs(cfg)); s != "" {
+				msg += fmt.Sprintf("; did you mean %q?", s)
+			}
+			d.errorf(rpath+".metric", "%s", msg)
+		}
+		for _, col := range d.byLine(rpath+".where", mapKeys(row.Where)) {
+			if len(row.Where[col]) == 0 {
+				d.errorf(rpath+".where."+col, "expected a value or a list of values, found none")
+			}
+		}
+	}
+}
+
+func metricIDs(cfg *Config) []string {
+	ids := make([]string, len(cfg.Metrics))
+	for i, m := range cfg.Metrics {
+		ids[i] = m.ID
+	}
+	return ids
+}
+
+// checkJQ compiles a jq expression as the json source will.
+func checkJQ(expr string) error {
+	q, err := gojq.Parse(expr)
+	if err != nil {
+		return err
+	}
+	_, err = gojq.Compile(q)
+	return err
 }
 
 // inherit sets *dst to def when the file leaves path out.
@@ -411,6 +555,9 @@ func (d *decoder) metrics(cfg *Config) {
 			}
 		}
 		d.channel(key("channel"), mt.Channel)
+		if mt.Series != "" {
+			d.enum(key("series"), mt.Series, SeriesMonth, SeriesQuarter, SeriesYear, SeriesFiscalYear)
+		}
 	}
 }
 
