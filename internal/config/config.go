@@ -3,8 +3,10 @@
 // line), validation of every field at once, and the Slack secrets, which come
 // from the environment or from files and never from the YAML itself.
 //
-// The package does no network or storage I/O; Load reads one file and
-// Config.Secrets reads the optional secret files.
+// The package does no network I/O and writes nothing; Load reads one
+// file and probes the environment for warnings (is the storage directory
+// writable, is pdftotext installed), and Config.Secrets and
+// Config.HTTPToken read the optional secret files.
 package config
 
 import (
@@ -123,6 +125,9 @@ type Config struct {
 	// with series fiscal_year and CSV fiscal_year columns. Decoded through
 	// file.FiscalYearStart, since time.Month cannot decode a month name.
 	FiscalYearStart time.Month `yaml:"-"`
+	// Warnings are what `watcher validate` reports without failing:
+	// settings that are valid but probably not meant, in file order.
+	Warnings Errors `yaml:"-"`
 }
 
 // file is what the decoder fills: Config, plus the keys whose type in
@@ -134,7 +139,10 @@ type file struct {
 
 // Storage locates the bbolt database.
 type Storage struct {
-	Path string `yaml:"path"` // relative paths are relative to the working directory
+	// Path is the bbolt file. Load makes a relative path absolute against
+	// $STATE_DIRECTORY when that is set (systemd's StateDirectory=), else
+	// against the directory of the config file.
+	Path string `yaml:"path"`
 }
 
 // Log configures log/slog output.
@@ -348,9 +356,10 @@ type CSVRow struct {
 
 // Load reads the file at path and returns it decoded, defaulted and
 // validated. Problems in the file come back as Errors, all of them at once;
-// a file that cannot be read is an error wrapping the *fs.PathError.
-// Relative paths inside the file are left as written: they are relative to
-// the working directory, as in most daemons.
+// a file that cannot be read is an error wrapping the *fs.PathError. What
+// is valid but probably not meant is in Config.Warnings. A relative
+// storage.path is made absolute (see Storage.Path); the other paths in the
+// file are left as written.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -363,6 +372,10 @@ func Load(path string) (*Config, error) {
 // path is used only in messages and as Config.Path. On failure the error is
 // Errors.
 func Parse(path string, data []byte) (*Config, error) {
+	return parse(path, data, osEnvironment())
+}
+
+func parse(path string, data []byte, env environment) (*Config, error) {
 	d := &decoder{file: path, bad: map[string]bool{}, used: map[*entry]bool{}}
 	f := &file{Config: *newDefaults(), FiscalYearStart: month(DefaultFiscalYear)}
 	if d.decode(f, data) {
@@ -374,6 +387,8 @@ func Parse(path string, data []byte) (*Config, error) {
 	}
 	cfg := &f.Config
 	cfg.Path = path
+	d.resolvePaths(cfg, env)
+	cfg.Warnings = d.warnings(cfg, env)
 	return cfg, nil
 }
 

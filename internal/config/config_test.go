@@ -137,11 +137,17 @@ func TestParseFillsDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A relative storage.path is read against the config file's directory
+	// (without $STATE_DIRECTORY, which the test process does not have).
+	db, err := filepath.Abs("data/watcher.db")
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := &config.Config{
 		Path:     "watcher.yaml",
 		Timezone: "UTC",
 		Location: time.UTC,
-		Storage:  config.Storage{Path: "./data/watcher.db"},
+		Storage:  config.Storage{Path: db},
 		Log:      config.Log{Level: "info", Format: "text", Store: "off"},
 		Fetch: config.Fetch{
 			UserAgent:      config.DefaultUserAgent(),
