@@ -169,7 +169,7 @@ func (d *decoder) syntaxError(data []byte, err error) {
 // stops at the first mapping that has one), and the one the unit types
 // make (valueError).
 var (
-	unknownField = regexp.MustCompile(`^line ([0-9]+): field (.*) not found in type (\S+)$`)
+	unknownField = regexp.MustCompile(`^line ([0-9]+): field (.*) not found in type \S+$`)
 	cannotDecode = regexp.MustCompile("^line ([0-9]+): cannot unmarshal (!!\\w+)(?: `(.*)`)? into (.+)$")
 	duplicateKey = regexp.MustCompile(`^line ([0-9]+): mapping key .* already defined at line [0-9]+$`)
 	atPosition   = regexp.MustCompile(`(?s)^at ([0-9]+):([0-9]+): (.*)$`)
@@ -198,7 +198,11 @@ func (d *decoder) translate(msg string) {
 		if e := d.find(func(e *entry) bool { return e.key != nil && e.key.Line == line && e.key.Value == name }); e != nil {
 			path = e.path
 		}
-		d.add(line, path, "%s", unknownKey(name, schemaKeys(m[3]), parent(path) == "" && !strings.HasPrefix(path, "[")))
+		var known []string
+		if t := typeAt(parent(path)); t != nil && t.Kind() == reflect.Struct {
+			known = keysOf(t)
+		}
+		d.add(line, path, "%s", unknownKey(name, known, parent(path) == ""))
 		return
 	}
 	if duplicateKey.MatchString(msg) {
@@ -207,7 +211,8 @@ func (d *decoder) translate(msg string) {
 	if m := cannotDecode.FindStringSubmatch(msg); m != nil {
 		line, tag, short, into := atoi(m[1]), m[2], m[3], m[4]
 		e := d.find(func(e *entry) bool {
-			return e.val.Line == line && e.val.ShortTag() == tag && (short == "" || yamlShort(e.val.Value) == short)
+			return e.val.Line == line && e.val.ShortTag() == tag && (short == "" || yamlShort(e.val.Value) == short) &&
+				typeAt(e.path) != nil && typeAt(e.path).String() == into
 		})
 		if e == nil {
 			d.add(line, "", "expected %s, found a %s value", expectation(into), strings.TrimPrefix(tag, "!!"))
@@ -269,36 +274,62 @@ func expectation(into string) string {
 
 func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
 
-// schemaKeys returns the keys of the struct type yaml.v3 names ("config.Fetch"),
-// in declaration order: the struct tags are the one list of keys.
-func schemaKeys(typeName string) []string {
-	var found reflect.Type
-	var visit func(t reflect.Type)
-	visit = func(t reflect.Type) {
-		for t.Kind() == reflect.Slice || t.Kind() == reflect.Map || t.Kind() == reflect.Pointer {
+// typeAt returns the Go type the schema gives the value at path, or nil.
+func typeAt(path string) reflect.Type {
+	t := reflect.TypeFor[file]()
+	for rest := path; rest != "" && t != nil; {
+		for t.Kind() == reflect.Pointer {
 			t = t.Elem()
 		}
-		if t.Kind() != reflect.Struct || found != nil {
-			return
-		}
-		if t.String() == typeName {
-			found = t
-			return
-		}
-		for i := range t.NumField() {
-			if name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); name != "-" && t.Field(i).IsExported() {
-				visit(t.Field(i).Type)
+		if strings.HasPrefix(rest, "[") {
+			_, after, _ := strings.Cut(rest, "]")
+			rest = after
+			if t.Kind() != reflect.Slice {
+				return nil
 			}
+			t = t.Elem()
+			continue
+		}
+		rest = strings.TrimPrefix(rest, ".")
+		i := strings.IndexAny(rest, ".[")
+		if i < 0 {
+			i = len(rest)
+		}
+		key := rest[:i]
+		rest = rest[i:]
+		switch t.Kind() {
+		case reflect.Map:
+			t = t.Elem()
+		case reflect.Struct:
+			t = fieldType(t, key)
+		default:
+			return nil
 		}
 	}
-	visit(reflect.TypeFor[file]())
-	if found == nil {
-		return nil
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
 	}
-	return keysOf(found)
+	return t
 }
 
-// keysOf lists the yaml keys of a struct type, inlined structs included.
+// fieldType is the type of the field a struct decodes key into, or nil.
+func fieldType(t reflect.Type, key string) reflect.Type {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if opts == "inline" {
+			if ft := fieldType(f.Type, key); ft != nil {
+				return ft
+			}
+		} else if name == key && f.IsExported() {
+			return f.Type
+		}
+	}
+	return nil
+}
+
+// keysOf lists the yaml keys of a struct type, inlined structs included,
+// in declaration order: the struct tags are the one list of keys.
 func keysOf(t reflect.Type) []string {
 	var keys []string
 	for i := range t.NumField() {

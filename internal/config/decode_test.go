@@ -6,6 +6,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -158,5 +159,66 @@ func TestAliasBombsAreRefused(t *testing.T) {
 				t.Errorf("index holds %d entries, more than its bound %d", len(x.order), maxIndexed)
 			}
 		})
+	}
+}
+
+// TestMergedKeysCountAsWritten: a key brought in by a merge key is
+// written, so the default does not replace it, and a key written next to
+// the merge wins over the merged one.
+func TestMergedKeysCountAsWritten(t *testing.T) {
+	t.Parallel()
+	cfg, err := Parse("w.yaml", []byte(`
+defaults: {alert_after: 6h, schedule: "@hourly"}
+sources:
+  - &quiet
+    id: a
+    url: https://example.org/a.xml
+    enabled: false
+    alert_after: 0
+    schedule: "@daily"
+  - <<: *quiet
+    id: b
+    schedule: "@weekly"
+  - {id: c, url: "https://example.org/c.xml"}
+metrics:
+  - {id: m, any: [x]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, s := range cfg.Sources {
+		got[s.ID] = fmt.Sprintf("%v %s %s", s.Enabled, s.AlertAfter, s.Schedule)
+	}
+	want := map[string]string{"a": "false 0s @daily", "b": "false 0s @weekly", "c": "true 6h @hourly"}
+	for id, w := range want {
+		if got[id] != w {
+			t.Errorf("source %s: enabled, alert_after, schedule = %s, want %s", id, got[id], w)
+		}
+	}
+}
+
+// TestFlowMappingErrorsFindTheirKeys: several problems on one line, in a
+// flow mapping, each get their own key.
+func TestFlowMappingErrorsFindTheirKeys(t *testing.T) {
+	t.Parallel()
+	_, err := Parse("w.yaml", []byte(`sources:
+  - {id: a, url: "https://example.org/a", enabled: 1, follow_links: 2, shedule: x, alert_after: soon, channel: [x]}
+`))
+	want := `w.yaml:2: sources[0].shedule: unknown key "shedule"; did you mean "schedule"?
+w.yaml:2: sources[0].enabled: expected true or false, found the number 1
+w.yaml:2: sources[0].follow_links: expected true or false, found the number 2
+w.yaml:2: sources[0].alert_after: bad duration "soon": write it like 30s, 15m, 72h or 3d
+w.yaml:2: sources[0].channel: expected a string, found a list`
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	// Problems on one line keep the order yaml.v3 reports them in.
+	gotLines := strings.Split(err.Error(), "\n")
+	wantLines := strings.Split(want, "\n")
+	slices.Sort(gotLines)
+	slices.Sort(wantLines)
+	if !slices.Equal(gotLines, wantLines) {
+		t.Errorf("got\n%s\nwant\n%s", err, want)
 	}
 }
