@@ -451,6 +451,7 @@ func TestYAMLSyntaxErrorLines(t *testing.T) {
 		{"missing colon", "a: 1\nb: 2\nc 2\nd: 3\n", "w.yaml:3: YAML syntax error: could not find expected ':'"},
 		{"bad indentation", "a: 1\nb:\n  c: 1\n d: 2\n", "w.yaml:4: YAML syntax error: did not find expected key"},
 		{"unknown anchor", "a: 1\n\nb: *nope\n", "w.yaml:3: YAML syntax error: unknown anchor 'nope' referenced"},
+		{"tab indentation", "sources:\n\t- id: a\n", "w.yaml:2: YAML syntax error: found character that cannot start any token"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

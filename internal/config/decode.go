@@ -16,9 +16,9 @@ import (
 
 // decoder turns a file into a Config in three steps. yaml.v3 parses it
 // into a node tree (syntax errors, a second document), and an index of that
-// tree gives every dotted key its line. yaml.v3 then decodes the bytes into
-// the tagged Config with KnownFields, which reports every unknown key and
-// mistyped value at once; those reports are rewritten here with the key's
+// tree gives every dotted key its line. yaml.v3 then decodes the bytes
+// again into the tagged Config with KnownFields (Node.Decode has no such
+// option), which reports every unknown key and mistyped value at once; those reports are rewritten here with the key's
 // path and a hint. Last, each section validates its own values (validate.go).
 type decoder struct {
 	file string
@@ -97,8 +97,10 @@ func (d *decoder) decode(cfg *file, data []byte) bool {
 		root = doc.Content[0]
 	}
 	d.x = newIndex(root, d)
-	if root == nil {
-		return true
+	if root == nil || d.bad[""] {
+		// Nothing to decode, or yaml.v3 would decode nothing: the top
+		// level has a duplicate key, or aliases expand too far.
+		return root == nil
 	}
 	strict := yaml.NewDecoder(bytes.NewReader(data))
 	strict.KnownFields(true)

@@ -62,17 +62,17 @@ func (d *decoder) fetch(f *Fetch) {
 			d.errorf("fetch.user_agent", "%q has no contact (an email address or URL): government sites block anonymous bots", v)
 		}
 	}
-	d.positive("fetch.connect_timeout", f.ConnectTimeout)
-	d.positive("fetch.timeout", f.Timeout)
-	d.positive("fetch.max_body_size", Duration(f.MaxBodySize))
+	positive(d, "fetch.connect_timeout", f.ConnectTimeout)
+	positive(d, "fetch.timeout", f.Timeout)
+	positive(d, "fetch.max_body_size", f.MaxBodySize)
 	if d.strictInt("fetch.max_redirects") && (f.MaxRedirects < 0 || f.MaxRedirects > MaxRedirectsLimit) {
 		d.errorf("fetch.max_redirects", "%d is out of range 0..%d", f.MaxRedirects, MaxRedirectsLimit)
 	}
 	d.atLeast("fetch.concurrency", f.Concurrency, 1)
 	d.atLeast("fetch.per_host", f.PerHost, 1)
-	d.nonNegative("fetch.host_delay", f.HostDelay)
-	d.positive("fetch.cycle_timeout", f.CycleTimeout)
-	d.positive("fetch.backoff_max", f.BackoffMax)
+	nonNegative(d, "fetch.host_delay", f.HostDelay)
+	positive(d, "fetch.cycle_timeout", f.CycleTimeout)
+	positive(d, "fetch.backoff_max", f.BackoffMax)
 	d.atLeast("fetch.max_items", f.MaxItems, 1)
 	d.atLeast("fetch.max_follow", f.MaxFollow, 1)
 
@@ -100,7 +100,7 @@ func (d *decoder) defaults(df *Defaults) {
 	d.schedule("defaults.schedule", df.Schedule)
 	d.enum("defaults.authority", df.Authority, AuthorityOfficial, AuthorityPress)
 	d.strictBool("defaults.alert_on_first_poll")
-	d.nonNegative("defaults.alert_after", df.AlertAfter)
+	nonNegative(d, "defaults.alert_after", df.AlertAfter)
 }
 
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -143,10 +143,10 @@ func (d *decoder) filePath(path, v string) {
 }
 
 func (d *decoder) delivery(dl *Delivery) {
-	d.positive("delivery.retry_min", dl.RetryMin)
-	d.positive("delivery.retry_max", dl.RetryMax)
-	d.positive("delivery.max_age", dl.MaxAge)
-	d.positive("delivery.interval", dl.Interval)
+	positive(d, "delivery.retry_min", dl.RetryMin)
+	positive(d, "delivery.retry_max", dl.RetryMax)
+	positive(d, "delivery.max_age", dl.MaxAge)
+	positive(d, "delivery.interval", dl.Interval)
 	lo, hi, age := "delivery.retry_min", "delivery.retry_max", "delivery.max_age"
 	if d.ok(lo) && d.ok(hi) && dl.RetryMin > dl.RetryMax {
 		d.errorf(d.first(lo, hi), "retry_min (%s) is longer than retry_max (%s)", dl.RetryMin, dl.RetryMax)
@@ -157,7 +157,7 @@ func (d *decoder) delivery(dl *Delivery) {
 }
 
 func (d *decoder) alerts(a *Alerts) {
-	d.nonNegative("alerts.dedupe_window", a.DedupeWindow)
+	nonNegative(d, "alerts.dedupe_window", a.DedupeWindow)
 	kinds := EventKinds()
 	for _, kind := range d.byLine("alerts.kinds", mapKeys(a.Kinds)) {
 		path := "alerts.kinds." + kind
@@ -278,10 +278,10 @@ func (d *decoder) retention(r *Retention) {
 	if d.strictInt("retention.revisions") && r.Revisions < 0 {
 		d.errorf("retention.revisions", "must be 0 or more, found %d", r.Revisions)
 	}
-	d.nonNegative("retention.observations", r.Observations)
-	d.nonNegative("retention.documents", r.Documents)
-	d.nonNegative("retention.alerts", r.Alerts)
-	d.positive("retention.interval", r.Interval)
+	nonNegative(d, "retention.observations", r.Observations)
+	nonNegative(d, "retention.documents", r.Documents)
+	nonNegative(d, "retention.alerts", r.Alerts)
+	positive(d, "retention.interval", r.Interval)
 }
 
 var (
@@ -331,7 +331,7 @@ func (d *decoder) sources(cfg *Config) {
 		d.strictBool(key("alert_on_first_poll"))
 		d.strictBool(key("enabled"))
 		src.Headers = d.headers(key("headers"), src.Headers)
-		d.nonNegative(key("alert_after"), src.AlertAfter)
+		nonNegative(d, key("alert_after"), src.AlertAfter)
 		d.channel(key("channel"), src.Channel)
 		if kindOK {
 			d.kindOptions(cfg, src, path)
@@ -680,7 +680,8 @@ func (d *decoder) strictInt(path string) bool {
 	return d.x.set(path) && d.ok(path)
 }
 
-func (d *decoder) positive(path string, v Duration) {
+// positive checks a duration or size that must be more than 0.
+func positive[T ~int64](d *decoder, path string, v T) {
 	if d.x.set(path) && v <= 0 {
 		d.errorf(path, "must be positive, found %s", quote(d.x.raw(path)))
 	}
@@ -688,7 +689,7 @@ func (d *decoder) positive(path string, v Duration) {
 
 // nonNegative checks a duration where 0 is meaningful (never, off,
 // forever: the field's comment says which).
-func (d *decoder) nonNegative(path string, v Duration) {
+func nonNegative(d *decoder, path string, v Duration) {
 	if d.x.set(path) && v < 0 {
 		d.errorf(path, "must not be negative, found %s", quote(d.x.raw(path)))
 	}
