@@ -357,6 +357,7 @@ func TestBadConfigs(t *testing.T) {
 		{file: "many", not: []string{"xoxb-not-a-real-token"}},
 		{file: "bad_new_keys", not: []string{"s3cr3t"}},
 		{file: "bad_source_kinds"},
+		{file: "list_items"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {

@@ -47,6 +47,19 @@ func (d *decoder) errorf(path, format string, args ...any) {
 	d.add(d.x.line(path), path, format, args...)
 }
 
+// drop forgets the problems found so far with the value at path and the
+// values it holds.
+func (d *decoder) drop(path string) {
+	d.errs = slices.DeleteFunc(d.errs, func(e Error) bool {
+		return e.Key == path || strings.HasPrefix(e.Key, path+".") || strings.HasPrefix(e.Key, path+"[")
+	})
+	for p := range d.bad {
+		if p == path || strings.HasPrefix(p, path+".") || strings.HasPrefix(p, path+"[") {
+			delete(d.bad, p)
+		}
+	}
+}
+
 // ok reports whether neither the value at path nor any value holding it has
 // an error.
 func (d *decoder) ok(path string) bool {
@@ -123,7 +136,59 @@ func (d *decoder) decode(cfg *file, data []byte) bool {
 			d.translate(msg)
 		}
 	}
+	d.realign(reflect.ValueOf(cfg).Elem(), "")
 	return true
+}
+
+// realign puts list items back in their places. yaml.v3 leaves out of a
+// decoded list every item it could not decode (null, the wrong kind, a
+// mapping with a duplicate key), which would shift the later items'
+// indexes and so their keys in messages. Those items, and only those, have
+// an error at their own path by now; nulls get theirs here.
+func (d *decoder) realign(v reflect.Value, path string) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			d.realign(v.Elem(), path)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			name, opts, _ := strings.Cut(v.Type().Field(i).Tag.Get("yaml"), ",")
+			switch {
+			case opts == "inline":
+				d.realign(v.Field(i), path)
+			case name != "" && name != "-":
+				d.realign(v.Field(i), joinKey(path, name))
+			}
+		}
+	case reflect.Slice:
+		n := d.x.node(path)
+		if n == nil || n.Kind != yaml.SequenceNode {
+			return
+		}
+		if v.Len() < len(n.Content) {
+			out := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+			j := 0
+			for i, item := range n.Content {
+				ip := fmt.Sprintf("%s[%d]", path, i)
+				if item = deref(item); item.Kind == yaml.ScalarNode && item.ShortTag() == "!!null" {
+					d.add(item.Line, ip, "expected %s, found null", expectation(v.Type().Elem().String()))
+					continue
+				}
+				if !d.bad[ip] && j < v.Len() {
+					out.Index(i).Set(v.Index(j))
+					j++
+				}
+			}
+			if j != v.Len() {
+				return // not the items yaml.v3 dropped: leave the list as decoded
+			}
+			v.Set(out)
+		}
+		for i := range v.Len() {
+			d.realign(v.Index(i), fmt.Sprintf("%s[%d]", path, i))
+		}
+	}
 }
 
 var (

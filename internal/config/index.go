@@ -124,6 +124,18 @@ func (x *index) node(path string) *yaml.Node {
 	return nil
 }
 
+// keys returns the keys of the mapping at path, merged ones included, in
+// file order.
+func (x *index) keys(path string) []string {
+	var out []string
+	for _, e := range x.order {
+		if e.key != nil && e.path == joinKey(path, e.key.Value) {
+			out = append(out, e.key.Value)
+		}
+	}
+	return out
+}
+
 // set reports whether the file gives path a value other than null.
 func (x *index) set(path string) bool {
 	n := x.node(path)

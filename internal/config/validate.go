@@ -159,18 +159,23 @@ func (d *decoder) delivery(dl *Delivery) {
 func (d *decoder) alerts(a *Alerts) {
 	nonNegative(d, "alerts.dedupe_window", a.DedupeWindow)
 	kinds := EventKinds()
-	for _, kind := range d.byLine("alerts.kinds", mapKeys(a.Kinds)) {
+	for _, kind := range d.x.keys("alerts.kinds") {
 		path := "alerts.kinds." + kind
 		if !slices.Contains(kinds, kind) {
 			msg := fmt.Sprintf("unknown event kind %s (one of %s)", quote(kind), strings.Join(kinds, ", "))
 			if s := suggest(kind, kinds); s != "" {
 				msg = fmt.Sprintf("unknown event kind %s; did you mean %q?", quote(kind), s)
 			}
+			// The kind is what is wrong; what its value says does not matter.
+			d.drop(path)
 			d.errorf(path, "%s", msg)
 			delete(a.Kinds, kind)
 			continue
 		}
-		route := a.Kinds[kind]
+		route, decoded := a.Kinds[kind]
+		if !decoded || !d.ok(path) {
+			continue
+		}
 		d.channel(path+".channel", route.Channel)
 		if d.x.set(path + ".severity") {
 			d.enum(path+".severity", route.Severity, severities...)
@@ -355,7 +360,7 @@ func (d *decoder) kindOptions(cfg *Config, src *Source, path string) {
 		if err := checkSelector(src.Links); err != nil {
 			d.errorf(key("links"), "bad CSS selector %q: %v", src.Links, err)
 		}
-	} else if src.Kind == KindListing && !d.x.set(key("links")) {
+	} else if src.Kind == KindListing && src.Links == "" {
 		src.Links = DefaultLinks
 	}
 
