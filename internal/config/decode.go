@@ -241,6 +241,7 @@ var (
 	duplicateKey = regexp.MustCompile(`^line ([0-9]+): mapping key .* already defined at line [0-9]+$`)
 	atPosition   = regexp.MustCompile(`(?s)^at ([0-9]+):([0-9]+): (.*)$`)
 	selfAlias    = regexp.MustCompile(`^anchor '(.*)' value contains itself$`)
+	quotedValue  = regexp.MustCompile("`[^`]*`")
 )
 
 // valueError reports a bad value from an UnmarshalYAML method. It is a
@@ -295,7 +296,7 @@ func (d *decoder) translate(msg string) {
 	}
 	// A report this version of yaml.v3 words differently: shown as is,
 	// without the value it may quote.
-	d.add(0, "", "%s", regexp.MustCompile("`[^`]*`").ReplaceAllString(msg, "a value"))
+	d.add(0, "", "%s", quotedValue.ReplaceAllString(msg, "a value"))
 }
 
 // find returns the first index entry, in file order, that matches and has
