@@ -193,33 +193,48 @@ var specialUnitFigures = map[string]string{
 
 // unitSpellings are other ways of writing a special unit.
 var unitSpellings = map[string]string{
-	"pct": "percent", "per cent": "percent", "per-cent": "percent", "percentage": "percent",
-	"percentages": "percent", "percents": "percent", "dollar": "usd", "dollars": "usd",
-	"us dollars": "usd", "us$": "usd", "fractions": "fraction", "percentage point": "percentage points",
-	"points": "percentage points",
+	"pct": "percent", "per cent": "percent", "percentage": "percent",
+	"percentages": "percent", "dollar": "usd", "dollars": "usd", "us dollars": "usd",
+	"percentage point": "percentage points", "points": "percentage points",
 }
 
 // unitHint returns the special unit a units value probably means, or "".
-// The rule: a value that is not a special unit but is one of its other
-// spellings, or within 2 edits of one (1 for usd, which is short), never
-// matches what it was meant for. Counted nouns are not checked: the
-// extractor matches them in singular and plural, and any noun may be meant.
+// The rule: a value that is neither a special unit nor its plural (the
+// extractor reads "percents" as "percent") but is another spelling of one,
+// or one typo away from one (a letter added, dropped or changed, or two
+// neighbours swapped), never matches what it was meant for. Other counted
+// nouns are not questioned: any noun may be meant ("parents" is two edits
+// from "percent").
 func unitHint(u string) string {
-	w := strings.ToLower(strings.Join(strings.Fields(u), " "))
-	if slices.Contains(specialUnits, w) {
+	// Words as the extractor reads a unit: lower case, punctuation dropped.
+	w := strings.Join(strings.FieldsFunc(strings.ToLower(u), func(r rune) bool { return !isLetterOrDigit(r) }), " ")
+	one := strings.TrimSuffix(w, "s")
+	if slices.Contains(specialUnits, w) || slices.Contains(specialUnits, one) {
 		return ""
 	}
 	if s := unitSpellings[w]; s != "" {
 		return s
 	}
 	for _, s := range specialUnits {
-		limit := 2
-		if len(s) <= 3 {
-			limit = 1
-		}
-		if levenshtein(w, s) <= limit {
+		if oneTypo(w, s) || oneTypo(one, s) {
 			return s
 		}
 	}
 	return ""
+}
+
+// oneTypo reports whether a and b differ by one edit or one swap of
+// neighbouring letters.
+func oneTypo(a, b string) bool {
+	if levenshtein(a, b) <= 1 {
+		return true
+	}
+	if len(a) != len(b) {
+		return false
+	}
+	i := 0
+	for i < len(a) && a[i] == b[i] {
+		i++
+	}
+	return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:]
 }

@@ -163,3 +163,22 @@ func updating() bool {
 	f := flag.Lookup("update")
 	return f != nil && f.Value.String() == "true"
 }
+
+func TestUnitHint(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ unit, want string }{
+		{"percent", ""}, {"Percent", ""}, {"percents", ""}, {"USD", ""}, {"fraction", ""}, {"fractions", ""},
+		{"percentage points", ""}, {"children", ""}, {"child", ""}, {"parents", ""}, {"persons", ""}, {"buses", ""},
+		{"pct", "percent"}, {"precent", "percent"}, {"percnet", "percent"}, {"precents", "percent"}, {"percentage", "percent"},
+		{"per cent", "percent"}, {"dollars", "usd"}, {"uds", "usd"}, {"usd.", ""}, {"fracton", "fraction"},
+		{"percentage point", "percentage points"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.unit, func(t *testing.T) {
+			t.Parallel()
+			if got := unitHint(tc.unit); got != tc.want {
+				t.Errorf("unitHint(%q) = %q, want %q", tc.unit, got, tc.want)
+			}
+		})
+	}
+}
