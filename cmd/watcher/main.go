@@ -47,7 +47,9 @@ const usage = `watcher: alerts a newsroom when an official figure changes or a s
 Usage:
   watcher run      [--config FILE]   run the daemon until SIGINT/SIGTERM
   watcher once     [--config FILE]   poll every source once, deliver alerts, exit (1 if a source failed)
-  watcher validate [--config FILE]   check the config; print "ok" and a summary, or every error
+  watcher validate [--config FILE] [--strict]
+                                     check the config; print "ok" and a summary, or every error;
+                                     warnings go to stderr (--strict: they fail too, exit 2)
   watcher extract  [--config FILE] [--json] [--all] PATH|-
                                      print the figures in a text file (or stdin)
   watcher test-alert [--config FILE] send one sample of each alert kind to the configured destination
@@ -149,8 +151,15 @@ func flags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
 
 func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	fs, path := flags("validate", stderr)
+	strict := fs.Bool("strict", false, "treat warnings as errors (exit 2)")
 	cfg, ok := parseConfig(fs, path, args, stderr)
 	if !ok {
+		return exitUsage
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(stderr, "warning: "+w.Error())
+	}
+	if *strict && len(cfg.Warnings) > 0 {
 		return exitUsage
 	}
 	if _, err := daemon.NewExtractor(cfg); err != nil {

@@ -110,3 +110,28 @@ func TestTestAlertOnTheConsole(t *testing.T) {
 		}
 	}
 }
+
+func TestValidatePrintsWarningsAndStrictFailsOnThem(t *testing.T) {
+	t.Setenv("SLACK_BOT_TOKEN", "")
+	t.Setenv("SLACK_WEBHOOK_URL", "")
+	path := filepath.Join(t.TempDir(), "warn.yaml")
+	if err := os.WriteFile(path, []byte("sources:\n  - id: a\n    url: https://example.org/a.xml\n    schedule: \"@every 1m\"\nmetrics:\n  - {id: m, any: [x]}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	want := "warning: " + path + ":4: sources[0].schedule: "
+	var out, errb bytes.Buffer
+	if code := run([]string{"validate", "--config", path}, nil, &out, &errb); code != exitOK {
+		t.Fatalf("exit %d, want %d (warnings alone pass); stderr:\n%s", code, exitOK, errb.String())
+	}
+	if !strings.HasPrefix(errb.String(), want) || !strings.HasPrefix(out.String(), "ok: ") {
+		t.Errorf("stdout %q, stderr %q; want ok and a warning starting %q", out.String(), errb.String(), want)
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"validate", "--strict", "--config", path}, nil, &out, &errb); code != exitUsage {
+		t.Fatalf("--strict: exit %d, want %d", code, exitUsage)
+	}
+	if !strings.HasPrefix(errb.String(), want) || out.Len() != 0 {
+		t.Errorf("--strict: stdout %q, stderr %q", out.String(), errb.String())
+	}
+}

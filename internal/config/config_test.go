@@ -137,12 +137,18 @@ func TestParseFillsDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A relative storage.path is read against the config file's directory
+	// (without $STATE_DIRECTORY, which the test process does not have).
+	db, err := filepath.Abs("data/watcher.db")
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := &config.Config{
 		Path:     "watcher.yaml",
 		Timezone: "UTC",
 		Location: time.UTC,
-		Storage:  config.Storage{Path: "./data/watcher.db"},
-		Log:      config.Log{Level: "info", Format: "text"},
+		Storage:  config.Storage{Path: db},
+		Log:      config.Log{Level: "info", Format: "text", Store: "off"},
 		Fetch: config.Fetch{
 			UserAgent:      config.DefaultUserAgent(),
 			ConnectTimeout: config.Duration(10 * time.Second),
@@ -154,6 +160,8 @@ func TestParseFillsDefaults(t *testing.T) {
 			HostDelay:      config.Duration(time.Second),
 			CycleTimeout:   config.Duration(5 * time.Minute),
 			BackoffMax:     config.Duration(6 * time.Hour),
+			MaxItems:       1000,
+			MaxFollow:      100,
 		},
 		Defaults: config.Defaults{Schedule: "*/15 * * * *", Authority: "press", AlertAfter: config.Duration(24 * time.Hour)},
 		Slack:    config.Slack{TokenEnv: "SLACK_BOT_TOKEN", WebhookURLEnv: "SLACK_WEBHOOK_URL"},
@@ -175,7 +183,10 @@ func TestParseFillsDefaults(t *testing.T) {
 				"source_recovered": {Severity: "low"},
 			},
 			HoldSeverity: "low",
+			MaxPerPoll:   50,
 		},
+		HTTP:            config.HTTP{TokenEnv: "WATCHER_HTTP_TOKEN"},
+		FiscalYearStart: time.October,
 		Retention: config.Retention{
 			Revisions:    20,
 			Observations: config.Duration(365 * 24 * time.Hour),
@@ -299,7 +310,7 @@ sources:
 func TestParseRejectsSelfMerge(t *testing.T) {
 	t.Parallel()
 	_, err := config.Parse("w.yaml", []byte("sources:\n  - &a\n    id: a\n    url: https://example.org/\n    <<: *a\n"))
-	if err == nil || !strings.Contains(err.Error(), "refers to the mapping that contains it") {
+	if err == nil || !strings.Contains(err.Error(), "refers to the value that contains it") {
 		t.Fatalf("got %v", err)
 	}
 }
@@ -344,6 +355,9 @@ func TestBadConfigs(t *testing.T) {
 		{file: "bad_politeness"},
 		{file: "bad_retention"},
 		{file: "many", not: []string{"xoxb-not-a-real-token"}},
+		{file: "bad_new_keys", not: []string{"s3cr3t"}},
+		{file: "bad_source_kinds"},
+		{file: "list_items"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
@@ -438,6 +452,7 @@ func TestYAMLSyntaxErrorLines(t *testing.T) {
 		{"missing colon", "a: 1\nb: 2\nc 2\nd: 3\n", "w.yaml:3: YAML syntax error: could not find expected ':'"},
 		{"bad indentation", "a: 1\nb:\n  c: 1\n d: 2\n", "w.yaml:4: YAML syntax error: did not find expected key"},
 		{"unknown anchor", "a: 1\n\nb: *nope\n", "w.yaml:3: YAML syntax error: unknown anchor 'nope' referenced"},
+		{"tab indentation", "sources:\n\t- id: a\n", "w.yaml:2: YAML syntax error: found character that cannot start any token"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -13,29 +14,67 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// decoder walks the YAML node tree itself instead of decoding into tagged
-// structs: that is what lets it report every unknown key, type error and bad
-// value in one pass, each with its line, and suggest the key that was meant.
+// decoder turns a file into a Config in three steps. yaml.v3 parses it
+// into a node tree (syntax errors, a second document), and an index of that
+// tree gives every dotted key its line. yaml.v3 then decodes the bytes
+// again into the tagged Config with KnownFields (Node.Decode has no such
+// option), which reports every unknown key and mistyped value at once; those reports are rewritten here with the key's
+// path and a hint. Last, each section validates its own values (validate.go).
 type decoder struct {
-	file   string
-	errs   Errors
-	merges int // merge keys expanded so far, see maxMerges
+	file string
+	x    *index
+	errs Errors
+	// bad holds the paths that already have an error: a value is reported
+	// once, and nothing is reported below a value that could not be decoded.
+	bad  map[string]bool
+	used map[*entry]bool // index entries already matched to a yaml.v3 report
 }
 
-func (d *decoder) add(line int, key, format string, args ...any) {
-	d.errs = append(d.errs, Error{File: d.file, Line: line, Key: key, Msg: fmt.Sprintf(format, args...)})
-}
-
-func (d *decoder) errorf(n *yaml.Node, key, format string, args ...any) {
-	line := 0
-	if n != nil {
-		line = n.Line
+// add records a problem at an explicit line.
+func (d *decoder) add(line int, path, format string, args ...any) {
+	d.errs = append(d.errs, Error{File: d.file, Line: line, Key: path, Msg: fmt.Sprintf(format, args...)})
+	if path != "" {
+		d.bad[path] = true
 	}
-	d.add(line, key, format, args...)
 }
 
-// errors returns the problems in file order, without the duplicates a
-// merged or aliased block produces by being visited more than once.
+// errorf records a problem with the value at path, at that value's line,
+// unless the value or a mapping holding it already has one.
+func (d *decoder) errorf(path, format string, args ...any) {
+	if !d.ok(path) {
+		return
+	}
+	d.add(d.x.line(path), path, format, args...)
+}
+
+// drop forgets the problems found so far with the value at path and the
+// values it holds.
+func (d *decoder) drop(path string) {
+	d.errs = slices.DeleteFunc(d.errs, func(e Error) bool {
+		return e.Key == path || strings.HasPrefix(e.Key, path+".") || strings.HasPrefix(e.Key, path+"[")
+	})
+	for p := range d.bad {
+		if p == path || strings.HasPrefix(p, path+".") || strings.HasPrefix(p, path+"[") {
+			delete(d.bad, p)
+		}
+	}
+}
+
+// ok reports whether neither the value at path nor any value holding it has
+// an error.
+func (d *decoder) ok(path string) bool {
+	for p := path; ; p = parent(p) {
+		if d.bad[p] {
+			return false
+		}
+		if p == "" {
+			return true
+		}
+	}
+}
+
+// errors returns the problems in file order, without the duplicates an
+// aliased block produces by being decoded more than once.
 func (d *decoder) errors() Errors {
 	seen := make(map[Error]bool, len(d.errs))
 	out := make(Errors, 0, len(d.errs))
@@ -46,6 +85,110 @@ func (d *decoder) errors() Errors {
 		}
 	}
 	return out.sorted()
+}
+
+// decode fills cfg (holding the defaults) from data. It returns false when
+// the file could not be decoded far enough to be validated.
+func (d *decoder) decode(cfg *file, data []byte) bool {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		d.syntaxError(data, err)
+		return false
+	}
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		d.syntaxError(data, err)
+		return false
+	default:
+		d.add(extra.Line, "", "a config file holds one YAML document; found another")
+	}
+	var root *yaml.Node
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
+		root = doc.Content[0]
+	}
+	d.x = newIndex(root, d)
+	if root == nil || d.bad[""] {
+		// Nothing to decode, or yaml.v3 would decode nothing: the top
+		// level has a duplicate key, or aliases expand too far.
+		return root == nil
+	}
+	strict := yaml.NewDecoder(bytes.NewReader(data))
+	strict.KnownFields(true)
+	if err := strict.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			// yaml.v3 stops at the first error of any other kind: an
+			// alias that contains itself, or excessive aliasing.
+			line, path, msg := root.Line, "", strings.TrimPrefix(err.Error(), "yaml: ")
+			if m := selfAlias.FindStringSubmatch(msg); m != nil {
+				msg = fmt.Sprintf("alias *%s refers to the value that contains it", m[1])
+				if e := d.find(func(e *entry) bool { return e.val.Anchor == m[1] }); e != nil {
+					line, path = e.val.Line, e.path
+				}
+			}
+			d.add(line, path, "%s", msg)
+			return false
+		}
+		for _, msg := range te.Errors {
+			d.translate(msg)
+		}
+	}
+	d.realign(reflect.ValueOf(cfg).Elem(), "")
+	return true
+}
+
+// realign puts list items back in their places. yaml.v3 leaves out of a
+// decoded list every item it could not decode (null, the wrong kind, a
+// mapping with a duplicate key), which would shift the later items'
+// indexes and so their keys in messages. Those items, and only those, have
+// an error at their own path by now; nulls get theirs here.
+func (d *decoder) realign(v reflect.Value, path string) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			d.realign(v.Elem(), path)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			name, opts, _ := strings.Cut(v.Type().Field(i).Tag.Get("yaml"), ",")
+			switch {
+			case opts == "inline":
+				d.realign(v.Field(i), path)
+			case name != "" && name != "-":
+				d.realign(v.Field(i), joinKey(path, name))
+			}
+		}
+	case reflect.Slice:
+		n := d.x.node(path)
+		if n == nil || n.Kind != yaml.SequenceNode {
+			return
+		}
+		if v.Len() < len(n.Content) {
+			out := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+			j := 0
+			for i, item := range n.Content {
+				ip := fmt.Sprintf("%s[%d]", path, i)
+				if item = deref(item); item.Kind == yaml.ScalarNode && item.ShortTag() == "!!null" {
+					d.add(item.Line, ip, "expected %s, found null", expectation(v.Type().Elem().String()))
+					continue
+				}
+				if !d.bad[ip] && j < v.Len() {
+					out.Index(i).Set(v.Index(j))
+					j++
+				}
+			}
+			if j != v.Len() {
+				return // not the items yaml.v3 dropped: leave the list as decoded
+			}
+			v.Set(out)
+		}
+		for i := range v.Len() {
+			d.realign(v.Index(i), fmt.Sprintf("%s[%d]", path, i))
+		}
+	}
 }
 
 var (
@@ -88,507 +231,319 @@ func (d *decoder) syntaxError(data []byte, err error) {
 	d.add(line, "", "YAML syntax error: %s", msg)
 }
 
-func (d *decoder) decode(data []byte) *Config {
-	cfg := newDefaults()
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-		d.syntaxError(data, err)
-		return cfg
-	}
-	var extra yaml.Node
-	switch err := dec.Decode(&extra); {
-	case errors.Is(err, io.EOF):
-	case err != nil:
-		d.syntaxError(data, err)
-		return cfg
-	default:
-		d.errorf(&extra, "", "a config file holds one YAML document; found another")
-	}
-	var root *yaml.Node
-	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
-		root = doc.Content[0]
-	}
-	d.root(cfg, root)
-	return cfg
-}
-
-// Keys per section, in the order the shipped config documents them; the
-// order is also the tie-break for "did you mean".
+// The three reports yaml.v3's strict decoding makes (its duplicate-key
+// report is not used: the index finds those in every mapping, where yaml.v3
+// stops at the first mapping that has one), and the one the unit types
+// make (valueError).
 var (
-	rootKeys    = []string{"timezone", "storage", "log", "fetch", "defaults", "slack", "delivery", "alerts", "http", "retention", "sources", "metrics"}
-	storageKeys = []string{"path"}
-	logKeys     = []string{"level", "format"}
-	fetchKeys   = []string{"user_agent", "connect_timeout", "timeout", "max_body_size", "max_redirects", "concurrency",
-		"per_host", "host_delay", "cycle_timeout", "backoff_max"}
-	defaultsKeys  = []string{"schedule", "authority", "alert_on_first_poll", "alert_after"}
-	slackKeys     = []string{"channel", "token_env", "token_file", "webhook_url_env", "webhook_url_file", "api_url"}
-	deliveryKeys  = []string{"retry_min", "retry_max", "max_age", "interval"}
-	alertsKeys    = []string{"dedupe_window", "kinds", "quiet_hours", "hold_severity"}
-	kindKeys      = []string{"channel", "severity"}
-	quietKeys     = []string{"start", "end", "digest"}
-	httpKeys      = []string{"listen"}
-	retentionKeys = []string{"revisions", "observations", "documents", "alerts", "interval"}
-	sourceKeys    = []string{"id", "name", "kind", "url", "schedule", "authority", "alert_on_first_poll", "enabled", "headers", "follow_links", "selector",
-		"alert_after", "channel"}
-	metricKeys = []string{"id", "label", "tolerance", "any", "all", "none", "units", "channel"}
+	unknownField = regexp.MustCompile(`^line ([0-9]+): field (.*) not found in type \S+$`)
+	cannotDecode = regexp.MustCompile("^line ([0-9]+): cannot unmarshal (!!\\w+)(?: `(.*)`)? into (.+)$")
+	duplicateKey = regexp.MustCompile(`^line ([0-9]+): mapping key .* already defined at line [0-9]+$`)
+	atPosition   = regexp.MustCompile(`(?s)^at ([0-9]+):([0-9]+): (.*)$`)
+	selfAlias    = regexp.MustCompile(`^anchor '(.*)' value contains itself$`)
+	quotedValue  = regexp.MustCompile("`[^`]*`")
 )
 
-// sections lists the sections whose keys may be misplaced at the top level.
-var sections = []struct {
-	name string
-	keys []string
-}{
-	{"storage", storageKeys}, {"log", logKeys}, {"fetch", fetchKeys}, {"defaults", defaultsKeys},
-	{"slack", slackKeys}, {"delivery", deliveryKeys}, {"alerts", alertsKeys}, {"http", httpKeys},
-	{"retention", retentionKeys},
+// valueError reports a bad value from an UnmarshalYAML method. It is a
+// *yaml.TypeError, the one error with which yaml.v3 decodes the rest of the
+// file, and it carries the node's position, from which the decoder finds
+// the key.
+func valueError(n *yaml.Node, err error) error {
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("at %d:%d: %v", n.Line, n.Column, err)}}
 }
 
-// sectionOf maps a key that is valid only inside a section to that section,
-// so a key put at the wrong level gets "did you mean "fetch.user_agent"?".
-func sectionOf(key string) string {
-	for _, s := range sections {
-		if slices.Contains(s.keys, key) {
-			return s.name + "." + key
-		}
-	}
-	return ""
-}
-
-// sectionKeys is every key of every section, for fuzzy matching.
-func sectionKeys() []string {
-	var out []string
-	for _, s := range sections {
-		out = append(out, s.keys...)
-	}
-	return out
-}
-
-func (d *decoder) root(cfg *Config, root *yaml.Node) {
-	m := d.mapping(root, "", rootKeys)
-	if m == nil {
+// translate rewrites one of yaml.v3's reports as an Error with the key's
+// dotted path.
+func (d *decoder) translate(msg string) {
+	if m := atPosition.FindStringSubmatch(msg); m != nil {
+		line, col := atoi(m[1]), atoi(m[2])
+		d.add(line, d.x.at(line, col), "%s", m[3])
 		return
 	}
-	if v, n, ok := d.str(m, "timezone"); ok {
-		if loc, err := loadLocation(v); err != nil {
-			d.errorf(n, "timezone", "bad time zone: %v", err)
-		} else {
-			cfg.Timezone, cfg.Location = v, loc
+	if m := unknownField.FindStringSubmatch(msg); m != nil {
+		line, name := atoi(m[1]), m[2]
+		path := joinKey("", name)
+		if e := d.find(func(e *entry) bool { return e.key != nil && e.key.Line == line && e.key.Value == name }); e != nil {
+			path = e.path
 		}
-	}
-	d.storage(cfg, m.child("storage", storageKeys))
-	d.log(cfg, m.child("log", logKeys))
-	d.fetch(cfg, m.child("fetch", fetchKeys))
-	d.defaults(cfg, m.child("defaults", defaultsKeys))
-	d.slack(cfg, m.child("slack", slackKeys))
-	d.delivery(cfg, m.child("delivery", deliveryKeys))
-	d.alerts(cfg, m.child("alerts", alertsKeys))
-	d.http(cfg, m.child("http", httpKeys))
-	d.retention(cfg, m.child("retention", retentionKeys))
-	d.sources(cfg, m)
-	d.metrics(cfg, m)
-}
-
-func (d *decoder) storage(cfg *Config, m *mapping) {
-	if v, n, ok := d.str(m, "path"); ok {
-		if strings.TrimSpace(v) == "" {
-			d.errorf(n, m.key("path"), "must not be empty")
-		} else {
-			cfg.Storage.Path = v
+		var known []string
+		if t := typeAt(parent(path)); t != nil && t.Kind() == reflect.Struct {
+			known = keysOf(t)
 		}
-	}
-}
-
-func (d *decoder) log(cfg *Config, m *mapping) {
-	d.enum(m, "level", &cfg.Log.Level, "debug", "info", "warn", "error")
-	d.enum(m, "format", &cfg.Log.Format, "text", "json")
-}
-
-func (d *decoder) fetch(cfg *Config, m *mapping) {
-	f := &cfg.Fetch
-	if v, n, ok := d.str(m, "user_agent"); ok {
-		lower := strings.ToLower(v)
-		switch {
-		case strings.TrimSpace(v) == "":
-			d.errorf(n, m.key("user_agent"), "must not be empty")
-		case strings.ContainsFunc(v, isControl):
-			d.errorf(n, m.key("user_agent"), "contains control characters")
-		case !strings.Contains(v, "@") && !strings.Contains(lower, "http"):
-			d.errorf(n, m.key("user_agent"), "%q has no contact (an email address or URL): government sites block anonymous bots", v)
-		default:
-			f.UserAgent = v
-		}
-	}
-	// Cross-field checks only compare values that are valid (or defaults),
-	// so one bad value is not reported twice.
-	connectOK := d.duration(m, "connect_timeout", &f.ConnectTimeout)
-	totalOK := d.duration(m, "timeout", &f.Timeout)
-	if connectOK && totalOK && m.val("connect_timeout") == nil && f.ConnectTimeout > f.Timeout {
-		// Only the total was set, shorter than the default dial timeout:
-		// the dial gets the whole budget rather than an error about a key
-		// the user never wrote.
-		f.ConnectTimeout = f.Timeout
-	}
-	if connectOK && totalOK && f.ConnectTimeout > f.Timeout {
-		n, key := m.first("connect_timeout", "timeout")
-		d.errorf(n, m.key(key), "connect_timeout (%s) is longer than timeout (%s), which bounds the whole request", f.ConnectTimeout, f.Timeout)
-	}
-	d.size(m, "max_body_size", &f.MaxBodySize)
-	if n, ok := d.integer(m, "max_redirects", &f.MaxRedirects); ok && (f.MaxRedirects < 0 || f.MaxRedirects > MaxRedirectsLimit) {
-		d.errorf(n, m.key("max_redirects"), "%d is out of range 0..%d", f.MaxRedirects, MaxRedirectsLimit)
-		f.MaxRedirects = DefaultMaxRedirects
-	}
-	if n, ok := d.integer(m, "concurrency", &f.Concurrency); ok && f.Concurrency < 1 {
-		d.errorf(n, m.key("concurrency"), "must be at least 1, found %d", f.Concurrency)
-		f.Concurrency = DefaultConcurrency
-	}
-	if n, ok := d.integer(m, "per_host", &f.PerHost); ok && f.PerHost < 1 {
-		d.errorf(n, m.key("per_host"), "must be at least 1, found %d", f.PerHost)
-		f.PerHost = DefaultPerHost
-	}
-	d.durationOrZero(m, "host_delay", &f.HostDelay)
-	cycleOK := d.duration(m, "cycle_timeout", &f.CycleTimeout)
-	if totalOK && isNull(m.val("cycle_timeout")) && f.CycleTimeout < f.Timeout {
-		// As with connect_timeout: a long timeout written alone stretches
-		// the default cycle rather than failing on an unwritten key.
-		f.CycleTimeout = f.Timeout
-	}
-	if cycleOK && totalOK && f.CycleTimeout < f.Timeout {
-		n, key := m.first("cycle_timeout", "timeout")
-		d.errorf(n, m.key(key), "cycle_timeout (%s) is shorter than timeout (%s): a poll could not wait out even one request", f.CycleTimeout, f.Timeout)
-	}
-	d.duration(m, "backoff_max", &f.BackoffMax)
-}
-
-func (d *decoder) defaults(cfg *Config, m *mapping) {
-	if v, n, ok := d.str(m, "schedule"); ok {
-		if _, err := ParseSchedule(v); err != nil {
-			d.errorf(n, m.key("schedule"), "bad cron spec %q: %v", v, err)
-		} else {
-			cfg.Defaults.Schedule = v
-		}
-	}
-	d.enum(m, "authority", &cfg.Defaults.Authority, AuthorityOfficial, AuthorityPress)
-	d.boolean(m, "alert_on_first_poll", &cfg.Defaults.AlertOnFirstPoll)
-	d.durationOrZero(m, "alert_after", &cfg.Defaults.AlertAfter)
-}
-
-var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
-func (d *decoder) slack(cfg *Config, m *mapping) {
-	s := &cfg.Slack
-	if v, n, ok := d.str(m, "channel"); ok {
-		switch {
-		case strings.TrimSpace(v) == "" || v == "#":
-			d.errorf(n, m.key("channel"), "must name a channel, like \"#figures\" or a channel ID")
-		case strings.ContainsFunc(v, isSpaceOrControl):
-			d.errorf(n, m.key("channel"), "channel %q contains whitespace", v)
-		default:
-			s.Channel = v
-		}
-	}
-	for _, k := range []struct {
-		key string
-		dst *string
-	}{{"token_env", &s.TokenEnv}, {"webhook_url_env", &s.WebhookURLEnv}} {
-		v, n, ok := d.str(m, k.key)
-		switch {
-		case !ok:
-		case v == "" || envName.MatchString(v):
-			*k.dst = v
-		default:
-			// The value is not echoed: a misplaced secret is the likely
-			// reason it is not a variable name.
-			d.errorf(n, m.key(k.key), "must be the name of an environment variable (letters, digits and _), not the secret itself")
-		}
-	}
-	for _, k := range []struct {
-		key string
-		dst *string
-	}{{"token_file", &s.TokenFile}, {"webhook_url_file", &s.WebhookURLFile}} {
-		if v, n, ok := d.str(m, k.key); ok {
-			if (v != "" && strings.TrimSpace(v) == "") || strings.ContainsFunc(v, isControl) {
-				d.errorf(n, m.key(k.key), "must be a file path")
-			} else {
-				*k.dst = v
-			}
-		}
-	}
-	if v, n, ok := d.str(m, "api_url"); ok && v != "" {
-		if msg := checkURL(v); msg != "" {
-			d.errorf(n, m.key("api_url"), "%s", msg)
-		} else if !strings.HasSuffix(v, "/") {
-			d.errorf(n, m.key("api_url"), "%q must end in \"/\", like https://slack.com/api/", v)
-		} else {
-			s.APIURL = v
-		}
-	}
-}
-
-func (d *decoder) delivery(cfg *Config, m *mapping) {
-	dl := &cfg.Delivery
-	minOK := d.duration(m, "retry_min", &dl.RetryMin)
-	maxOK := d.duration(m, "retry_max", &dl.RetryMax)
-	if minOK && maxOK && dl.RetryMin > dl.RetryMax {
-		n, key := m.first("retry_min", "retry_max")
-		d.errorf(n, m.key(key), "retry_min (%s) is longer than retry_max (%s)", dl.RetryMin, dl.RetryMax)
-	}
-	if d.duration(m, "max_age", &dl.MaxAge) && minOK && dl.MaxAge < dl.RetryMin {
-		n, key := m.first("max_age", "retry_min")
-		d.errorf(n, m.key(key), "max_age (%s) is shorter than retry_min (%s): alerts would expire before their first retry", dl.MaxAge, dl.RetryMin)
-	}
-	d.duration(m, "interval", &dl.Interval)
-}
-
-var (
-	sourceID = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
-	metricID = regexp.MustCompile(`^[a-z0-9_]+$`)
-)
-
-// maxIDLen bounds ids, which become database keys and log fields.
-const maxIDLen = 64
-
-func (d *decoder) sources(cfg *Config, root *mapping) {
-	items, seqNode, ok := d.sequence(root, "sources")
-	if !ok {
+		d.add(line, path, "%s", unknownKey(name, known, parent(path) == ""))
 		return
 	}
-	if len(items) == 0 {
-		line := root.line()
-		if seqNode != nil {
-			line = seqNode.Line
-		}
-		d.add(line, "sources", "at least one source is required")
+	if duplicateKey.MatchString(msg) {
 		return
 	}
-	first := map[string]int{}
-	for i, item := range items {
-		path := fmt.Sprintf("sources[%d]", i)
-		m := d.mapping(item, path, sourceKeys)
-		if m == nil {
-			continue
+	if m := cannotDecode.FindStringSubmatch(msg); m != nil {
+		line, tag, short, into := atoi(m[1]), m[2], m[3], m[4]
+		e := d.find(func(e *entry) bool {
+			return e.val.Line == line && e.val.ShortTag() == tag && (short == "" || yamlShort(e.val.Value) == short) &&
+				typeAt(e.path) != nil && typeAt(e.path).String() == into
+		})
+		if e == nil {
+			d.add(line, "", "expected %s, found a %s value", expectation(into), strings.TrimPrefix(tag, "!!"))
+			return
 		}
-		src := Source{
-			Kind:             KindFeed,
-			Schedule:         cfg.Defaults.Schedule,
-			Authority:        cfg.Defaults.Authority,
-			AlertOnFirstPoll: cfg.Defaults.AlertOnFirstPoll,
-			AlertAfter:       cfg.Defaults.AlertAfter,
-			Enabled:          true,
-			Line:             m.line(),
+		if e.path == "" {
+			d.bad[""] = true
+			d.add(line, "", "expected a mapping of settings at the top level, found %s", describe(e.val))
+			return
 		}
-		src.ID = d.id(m, sourceID, "lower-case letters, digits, \"_\" and \"-\", starting with a letter or digit")
-		if src.ID != "" {
-			if line, dup := first[src.ID]; dup {
-				d.errorf(m.val("id"), m.key("id"), "duplicate source id %q (first on line %d)", src.ID, line)
-			} else {
-				first[src.ID] = m.val("id").Line
-			}
-		}
-		src.Name = src.ID
-		if v, _, ok := d.str(m, "name"); ok && strings.TrimSpace(v) != "" {
-			src.Name = v
-		}
-		d.enum(m, "kind", &src.Kind, KindFeed, KindPage, KindPDF)
-		if v, n, ok := d.str(m, "url"); !ok || v == "" {
-			d.required(m, "url")
-		} else if msg := checkURL(v); msg != "" {
-			d.errorf(n, m.key("url"), "%s", msg)
-		} else {
-			src.URL = v
-		}
-		if v, n, ok := d.str(m, "schedule"); ok {
-			if _, err := ParseSchedule(v); err != nil {
-				d.errorf(n, m.key("schedule"), "bad cron spec %q: %v", v, err)
-			} else {
-				src.Schedule = v
-			}
-		}
-		d.enum(m, "authority", &src.Authority, AuthorityOfficial, AuthorityPress)
-		d.boolean(m, "alert_on_first_poll", &src.AlertOnFirstPoll)
-		d.boolean(m, "enabled", &src.Enabled)
-		src.Headers = d.headers(m)
-		if n, ok := d.boolean(m, "follow_links", &src.FollowLinks); ok && src.FollowLinks && src.Kind != KindFeed {
-			d.errorf(n, m.key("follow_links"), "only feed sources follow links (this source is kind %q)", src.Kind)
-		}
-		if v, n, ok := d.str(m, "selector"); ok && v != "" {
-			if src.Kind != KindPage {
-				d.errorf(n, m.key("selector"), "only page sources take a selector (this source is kind %q)", src.Kind)
-			} else if err := checkSelector(v); err != nil {
-				d.errorf(n, m.key("selector"), "bad CSS selector %q: %v", v, err)
-			} else {
-				src.Selector = v
-			}
-		}
-		d.durationOrZero(m, "alert_after", &src.AlertAfter)
-		d.channel(m, "channel", &src.Channel)
-		cfg.Sources = append(cfg.Sources, src)
+		d.add(line, e.path, "expected %s, found %s", expectation(into), describe(e.val))
+		return
 	}
+	// A report this version of yaml.v3 words differently: shown as is,
+	// without the value it may quote.
+	d.add(0, "", "%s", quotedValue.ReplaceAllString(msg, "a value"))
 }
 
-// Headers the fetcher sets itself; a per-source value would break
-// conditional GET, redirects or body framing.
-var managedHeaders = map[string]bool{
-	"Host": true, "Content-Length": true, "Transfer-Encoding": true, "Connection": true,
-	"If-None-Match": true, "If-Modified-Since": true, "Accept-Encoding": true,
+// find returns the first index entry, in file order, that matches and has
+// not been matched before: one line can hold several keys in a flow mapping.
+func (d *decoder) find(match func(*entry) bool) *entry {
+	for _, e := range d.x.order {
+		if !d.used[e] && match(e) {
+			d.used[e] = true
+			return e
+		}
+	}
+	return nil
 }
 
-// Headers that carry credentials, which belong in the environment.
-var credentialHeaders = map[string]bool{"Authorization": true, "Proxy-Authorization": true, "Cookie": true}
-
-func (d *decoder) headers(m *mapping) map[string]string {
-	n := m.val("headers")
-	if n == nil || n.Tag == "!!null" {
-		return nil
-	}
-	path := m.key("headers")
-	if n.Kind != yaml.MappingNode {
-		d.errorf(n, path, "expected a mapping of header names to values, found %s", describe(n))
-		return nil
-	}
-	out := map[string]string{}
-	first := map[string]int{}
-	for _, kv := range d.pairs(n, path, nil) {
-		name := kv.key.Value
-		hpath := path + "." + name
-		canon := canonicalHeader(name)
-		switch {
-		case !validHeaderName(name):
-			d.errorf(kv.key, hpath, "%q is not a valid header name", name)
-			continue
-		case managedHeaders[canon]:
-			d.errorf(kv.key, hpath, "%s is set by the fetcher and cannot be overridden", canon)
-			continue
-		case credentialHeaders[canon]:
-			d.errorf(kv.key, hpath, "credentials do not belong in the config file; secrets come from the environment or files")
-			continue
-		}
-		if line, dup := first[canon]; dup {
-			d.errorf(kv.key, hpath, "header %s is set twice (first on line %d)", canon, line)
-			continue
-		}
-		first[canon] = kv.key.Line
-		v := resolve(kv.val)
-		if v == nil || v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
-			d.errorf(kv.val, hpath, "expected a string, found %s", describe(v))
-			continue
-		}
-		if strings.ContainsFunc(v.Value, isControlExceptTab) {
-			d.errorf(v, hpath, "header value contains control characters")
-			continue
-		}
-		out[canon] = v.Value
-	}
-	return out
-}
-
-func (d *decoder) metrics(cfg *Config, root *mapping) {
-	items, _, _ := d.sequence(root, "metrics")
-	first := map[string]int{}
-	for i, item := range items {
-		path := fmt.Sprintf("metrics[%d]", i)
-		m := d.mapping(item, path, metricKeys)
-		if m == nil {
-			continue
-		}
-		mt := Metric{Tolerance: DefaultTolerance, Line: m.line()}
-		mt.ID = d.id(m, metricID, "lower-case letters, digits and \"_\"")
-		if mt.ID != "" {
-			if line, dup := first[mt.ID]; dup {
-				d.errorf(m.val("id"), m.key("id"), "duplicate metric id %q (first on line %d)", mt.ID, line)
-			} else {
-				first[mt.ID] = m.val("id").Line
-			}
-		}
-		mt.Label = mt.ID
-		if v, _, ok := d.str(m, "label"); ok && strings.TrimSpace(v) != "" {
-			mt.Label = v
-		}
-		d.ratio(m, "tolerance", &mt.Tolerance)
-		anyT, _, anyCount := d.terms(m, "any")
-		// anyCount < 0: "any" is not a list, already reported.
-		allT, _, _ := d.terms(m, "all")
-		noneT, noneN, _ := d.terms(m, "none")
-		mt.Units, _, _ = d.terms(m, "units")
-		if anyCount == 0 {
-			n := m.val("any")
-			if n == nil {
-				n = m.node
-			}
-			d.errorf(n, m.key("any"), "at least one term is required: a metric without any terms never matches")
-		}
-		// A figure must contain an "any" (or every "all") term and no "none"
-		// term, so a term on both sides makes the rule contradict itself.
-		in := map[string]string{}
-		for j, t := range anyT {
-			in[normTerm(t)] = fmt.Sprintf("any[%d]", j)
-		}
-		for j, t := range allT {
-			in[normTerm(t)] = fmt.Sprintf("all[%d]", j)
-		}
-		for j, t := range noneT {
-			if where, clash := in[normTerm(t)]; clash {
-				d.errorf(noneN[j], fmt.Sprintf("%s.none[%d]", path, j), "term %q is also %s: the rule contradicts itself", t, where)
-			}
-		}
-		mt.Any, mt.All, mt.None = anyT, allT, noneT
-		d.channel(m, "channel", &mt.Channel)
-		cfg.Metrics = append(cfg.Metrics, mt)
-	}
-}
-
-// terms decodes a list of match terms, rejecting terms that could never
-// match anything. count is the number of items written, valid or not, or
-// -1 when the key does not hold a list.
-func (d *decoder) terms(m *mapping, key string) (terms []string, nodes []*yaml.Node, count int) {
-	items, _, ok := d.sequence(m, key)
-	if !ok {
-		return nil, nil, -1
-	}
-	for j, n := range items {
-		path := fmt.Sprintf("%s[%d]", m.key(key), j)
-		v, ok := d.scalar(n, path)
-		switch {
-		case !ok:
-			continue
-		case strings.TrimSpace(v) == "":
-			d.errorf(n, path, "empty term")
-			continue
-		case !strings.ContainsFunc(v, isLetterOrDigit):
-			d.errorf(n, path, "term %q has no letters or digits", v)
-			continue
-		}
-		terms = append(terms, strings.TrimSpace(v))
-		nodes = append(nodes, n)
-	}
-	return terms, nodes, len(items)
-}
-
-// normTerm is the comparison form of a term: case and spacing folded, as
-// the extractor matches them.
-func normTerm(t string) string { return strings.ToLower(strings.Join(strings.Fields(t), " ")) }
-
-// id decodes the required "id" key and checks its syntax.
-func (d *decoder) id(m *mapping, re *regexp.Regexp, allowed string) string {
-	v, n, ok := d.str(m, "id")
-	switch {
-	case !ok || v == "":
-		d.required(m, "id")
-		return ""
-	case len(v) > maxIDLen:
-		d.errorf(n, m.key("id"), "id is longer than %d characters", maxIDLen)
-		return ""
-	case !re.MatchString(v):
-		d.errorf(n, m.key("id"), "bad id %q: use %s", v, allowed)
-		return ""
+// yamlShort is how yaml.v3 quotes a value in its reports.
+func yamlShort(v string) string {
+	if len(v) > 10 {
+		return v[:7] + "..."
 	}
 	return v
 }
 
-func (d *decoder) required(m *mapping, key string) {
-	n := m.val(key)
-	if n == nil {
-		n = m.node
+// expectation says what a Go type accepts, for "expected X, found Y".
+func expectation(into string) string {
+	switch {
+	case into == "bool":
+		return "true or false"
+	case strings.HasPrefix(into, "int"), strings.HasPrefix(into, "uint"):
+		return "a whole number"
+	case strings.HasPrefix(into, "float"):
+		return "a number"
+	case into == "string":
+		return "a string"
+	case strings.HasPrefix(into, "[]"):
+		return "a list"
+	case into == "map[string]string":
+		return "a mapping of header names to values"
+	case into == "map[string]config.KindRoute":
+		return "a mapping of event kinds to routes"
 	}
-	d.errorf(n, m.key(key), "required key is missing")
+	return "a mapping"
+}
+
+func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
+
+// typeAt returns the Go type the schema gives the value at path, or nil.
+func typeAt(path string) reflect.Type {
+	t := reflect.TypeFor[file]()
+	for rest := path; rest != "" && t != nil; {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if strings.HasPrefix(rest, "[") {
+			_, after, _ := strings.Cut(rest, "]")
+			rest = after
+			if t.Kind() != reflect.Slice {
+				return nil
+			}
+			t = t.Elem()
+			continue
+		}
+		rest = strings.TrimPrefix(rest, ".")
+		i := strings.IndexAny(rest, ".[")
+		if i < 0 {
+			i = len(rest)
+		}
+		key := rest[:i]
+		rest = rest[i:]
+		switch t.Kind() {
+		case reflect.Map:
+			t = t.Elem()
+		case reflect.Struct:
+			t = fieldType(t, key)
+		default:
+			return nil
+		}
+	}
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
+// fieldType is the type of the field a struct decodes key into, or nil.
+func fieldType(t reflect.Type, key string) reflect.Type {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if opts == "inline" {
+			if ft := fieldType(f.Type, key); ft != nil {
+				return ft
+			}
+		} else if name == key && f.IsExported() {
+			return f.Type
+		}
+	}
+	return nil
+}
+
+// keysOf lists the yaml keys of a struct type, inlined structs included,
+// in declaration order: the struct tags are the one list of keys.
+func keysOf(t reflect.Type) []string {
+	var keys []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		switch {
+		case !f.IsExported() || name == "-":
+		case opts == "inline":
+			keys = append(keys, keysOf(f.Type)...)
+		case name != "":
+			keys = append(keys, name)
+		}
+	}
+	return keys
+}
+
+// sections lists the mapping sections of the top level with their keys,
+// so that a key put at the wrong level gets "did you mean "fetch.user_agent"?".
+func sections() (names []string, keys [][]string) {
+	t := reflect.TypeFor[Config]()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if f.Type.Kind() == reflect.Struct && name != "-" {
+			names = append(names, name)
+			keys = append(keys, keysOf(f.Type))
+		}
+	}
+	return names, keys
+}
+
+// unknownKey explains an unknown key: the key probably meant, the section it
+// belongs to, or, for a secret-looking key, where secrets go instead.
+func unknownKey(key string, known []string, atRoot bool) string {
+	if s := suggest(key, known); s != "" {
+		return fmt.Sprintf("unknown key %q; did you mean %q?", key, s)
+	}
+	if atRoot {
+		names, keys := sections()
+		for i := range names {
+			if slices.Contains(keys[i], key) {
+				return fmt.Sprintf("unknown key %q; did you mean %q?", key, names[i]+"."+key)
+			}
+		}
+		for i := range names {
+			if s := suggest(key, keys[i]); s != "" {
+				return fmt.Sprintf("unknown key %q; did you mean %q?", key, names[i]+"."+s)
+			}
+		}
+	}
+	lower := strings.ToLower(key)
+	switch {
+	case strings.Contains(lower, "webhook"):
+		return fmt.Sprintf("unknown key %q: secrets come from the environment or webhook_url_file, never from this file", key)
+	case strings.Contains(lower, "token"), strings.Contains(lower, "secret"),
+		strings.Contains(lower, "password"), strings.Contains(lower, "api_key"):
+		return fmt.Sprintf("unknown key %q: secrets come from the environment or token_file, never from this file", key)
+	}
+	return fmt.Sprintf("unknown key %q", key)
+}
+
+// suggest returns the known key closest to key when it is close enough to
+// be a typo, or one that differs only in case and separators.
+func suggest(key string, known []string) string {
+	fold := func(s string) string {
+		return strings.NewReplacer("_", "", "-", "", " ", "").Replace(strings.ToLower(s))
+	}
+	best, bestDist := "", -1
+	for _, k := range known {
+		if fold(k) == fold(key) {
+			return k
+		}
+		if dist := levenshtein(strings.ToLower(key), k); bestDist < 0 || dist < bestDist {
+			best, bestDist = k, dist
+		}
+	}
+	limit := 1
+	switch n := len([]rune(key)); {
+	case n >= 10:
+		limit = 3
+	case n >= 5:
+		limit = 2
+	}
+	if bestDist >= 0 && bestDist <= limit {
+		return best
+	}
+	return ""
+}
+
+// levenshtein is the edit distance between a and b, in runes.
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// describe names what a node holds, for "expected X, found Y".
+func describe(n *yaml.Node) string {
+	switch {
+	case n == nil:
+		return "nothing"
+	case n.Kind == yaml.MappingNode:
+		return "a mapping"
+	case n.Kind == yaml.SequenceNode:
+		return "a list"
+	case n.Kind != yaml.ScalarNode:
+		return "a YAML document"
+	}
+	switch n.ShortTag() {
+	case "!!null":
+		return "null"
+	case "!!bool":
+		return n.Value
+	case "!!int", "!!float":
+		return "the number " + n.Value
+	}
+	return quote(n.Value)
+}
+
+// quote is %q for values echoed in messages, except that anything that
+// looks like a Slack secret is not repeated: error text ends up in logs.
+func quote(v string) string {
+	if looksSecret(v) {
+		return "a value that looks like a Slack secret"
+	}
+	if r := []rune(v); len(r) > 80 {
+		v = string(r[:77]) + "..."
+	}
+	return fmt.Sprintf("%q", v)
+}
+
+func looksSecret(v string) bool {
+	return strings.Contains(v, "xox") || strings.Contains(strings.ToLower(v), "hooks.slack.com")
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -30,6 +31,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("sources:\n  - {id: a, url: 'https://x/', schedule: 'CRON_TZ='}"))
 	f.Add([]byte("a: &a [*a, *a]\nb: &b [*a, *a]\nsources: [*b, *b]"))
 	f.Add([]byte(routed))
+	f.Add([]byte("fiscal_year_start: oct\nsources:\n  - {id: c, kind: csv, url: 'https://x/', csv: {value: V, rows: [{metric: m, where: {A: [b]}}]}}\n  - {id: l, kind: listing, url: 'https://x/', revisit: [1h, 1d]}\nmetrics: [{id: m, any: [x], min_change: 2%}]"))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := config.Parse("fuzz.yaml", data)
@@ -57,8 +59,14 @@ func FuzzParse(f *testing.F) {
 			if _, err := config.ParseSchedule(s.Schedule); err != nil {
 				t.Fatalf("accepted source %s with bad schedule %q: %v", s.ID, s.Schedule, err)
 			}
-			if s.Kind != config.KindFeed && s.Kind != config.KindPage && s.Kind != config.KindPDF {
+			if !slices.Contains(config.Kinds(), s.Kind) {
 				t.Fatalf("accepted kind %q", s.Kind)
+			}
+			if s.Kind == config.KindCSV && (s.CSV == nil || len(s.CSV.Rows) == 0) || s.Kind == config.KindJSON && s.JQ == "" {
+				t.Fatalf("accepted a %s source without its reader: %+v", s.Kind, s)
+			}
+			if s.Kind == config.KindListing && s.Links == "" {
+				t.Fatalf("accepted a listing without links: %+v", s)
 			}
 			if !strings.HasPrefix(s.URL, "http://") && !strings.HasPrefix(s.URL, "https://") {
 				t.Fatalf("accepted URL %q", s.URL)
@@ -68,6 +76,9 @@ func FuzzParse(f *testing.F) {
 			if m.ID == "" || len(m.Any) == 0 || m.Tolerance < 0 || m.Tolerance > 1 {
 				t.Fatalf("accepted bad metric %+v", m)
 			}
+		}
+		if cfg.Fetch.MaxItems < 1 || cfg.Fetch.MaxFollow < 1 || cfg.Alerts.MaxPerPoll < 1 || cfg.FiscalYearStart < time.January || cfg.FiscalYearStart > time.December {
+			t.Fatalf("accepted bad limits %+v %+v %v", cfg.Fetch, cfg.Alerts, cfg.FiscalYearStart)
 		}
 		if cfg.Fetch.Timeout <= 0 || cfg.Fetch.MaxBodySize <= 0 || cfg.Fetch.Concurrency < 1 || cfg.Delivery.RetryMin > cfg.Delivery.RetryMax {
 			t.Fatalf("accepted bad limits %+v %+v", cfg.Fetch, cfg.Delivery)

@@ -139,3 +139,27 @@ func readSecret(getenv func(string) string, env, file string) (value, from strin
 func isSpaceOrControl(r rune) bool {
 	return r <= ' ' || r == 0x7f || r == 0x85 || r == 0xa0 || r == 0x2028 || r == 0x2029
 }
+
+// MinHTTPTokenLen is the shortest bearer token accepted for the HTTP
+// listener: it guards a copy of the whole database.
+const MinHTTPTokenLen = 16
+
+// HTTPToken reads the bearer token that guards /api/backup and pprof, from
+// the variable http.token_env names or else from http.token_file, as
+// Secrets reads Slack's. An empty Secret and no error mean no token is
+// configured: those endpoints then refuse every request. Errors never
+// include the token.
+func (c *Config) HTTPToken(getenv func(string) string) (Secret, error) {
+	tok, from, err := readSecret(getenv, c.HTTP.TokenEnv, c.HTTP.TokenFile)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("http token: %w", err)
+	case tok == "":
+		return "", nil
+	case strings.ContainsFunc(tok, isSpaceOrControl):
+		return "", fmt.Errorf("http token from %s contains whitespace or control characters", from)
+	case len(tok) < MinHTTPTokenLen:
+		return "", fmt.Errorf("http token from %s is shorter than %d characters", from, MinHTTPTokenLen)
+	}
+	return Secret(tok), nil
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
@@ -86,11 +87,15 @@ func ParseDuration(s string) (Duration, error) {
 	return Duration(days + d), nil
 }
 
-// UnmarshalYAML decodes a duration string.
+// UnmarshalYAML decodes a duration string. Errors are *yaml.TypeError, so
+// that yaml.v3 goes on to report the rest of the file.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := ParseDuration(n.Value)
+	if n.Kind != yaml.ScalarNode {
+		err = fmt.Errorf("expected a string, found %s", describe(n))
+	}
 	if err != nil {
-		return err
+		return valueError(n, err)
 	}
 	*d = v
 	return nil
@@ -178,8 +183,11 @@ func (s Size) String() string {
 // UnmarshalYAML decodes a size.
 func (s *Size) UnmarshalYAML(n *yaml.Node) error {
 	v, err := ParseSize(n.Value)
+	if n.Kind != yaml.ScalarNode {
+		err = fmt.Errorf("expected a string, found %s", describe(n))
+	}
 	if err != nil {
-		return err
+		return valueError(n, err)
 	}
 	*s = v
 	return nil
@@ -238,8 +246,11 @@ func (r Ratio) String() string {
 // UnmarshalYAML decodes a ratio.
 func (r *Ratio) UnmarshalYAML(n *yaml.Node) error {
 	v, err := ParseRatio(n.Value)
+	if n.Kind != yaml.ScalarNode {
+		err = fmt.Errorf("expected a string, found %s", describe(n))
+	}
 	if err != nil {
-		return err
+		return valueError(n, err)
 	}
 	*r = v
 	return nil
@@ -259,4 +270,194 @@ func (r *Ratio) UnmarshalText(b []byte) error {
 	}
 	*r = v
 	return nil
+}
+
+// Durations is a list of durations, or the word off for none.
+type Durations []Duration
+
+// UnmarshalYAML decodes a list of durations, each positive, or "off".
+func (ds *Durations) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode && strings.EqualFold(strings.TrimSpace(n.Value), "off") {
+		*ds = nil
+		return nil
+	}
+	var out Durations
+	err := eachItem(n, "a list of durations like [1h, 1d] or off", func(item *yaml.Node) error {
+		v, err := ParseDuration(item.Value)
+		if err == nil && v <= 0 {
+			err = fmt.Errorf("must be positive, found %s", quote(item.Value))
+		}
+		out = append(out, v)
+		return err
+	})
+	*ds = out
+	return err
+}
+
+// Prefixes is a list of IP networks. In YAML each is a CIDR ("10.0.0.0/8",
+// "fd00::/8") or a bare address, which stands for itself alone (/32 or
+// /128).
+type Prefixes []netip.Prefix
+
+// UnmarshalYAML decodes a list of networks, masked to their prefix.
+func (ps *Prefixes) UnmarshalYAML(n *yaml.Node) error {
+	var out Prefixes
+	err := eachItem(n, "a list of networks like [10.0.0.0/8, 192.0.2.7]", func(item *yaml.Node) error {
+		p, err := ParsePrefix(item.Value)
+		out = append(out, p)
+		return err
+	})
+	*ps = out
+	return err
+}
+
+// ParsePrefix parses a CIDR or a bare IP address (a one-address network).
+func ParsePrefix(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked(), nil
+	}
+	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	return netip.Prefix{}, fmt.Errorf("bad network %q: write a CIDR like 10.0.0.0/8 or an IP address", s)
+}
+
+// Contains reports whether addr is in one of the networks.
+func (ps Prefixes) Contains(addr netip.Addr) bool {
+	addr = addr.Unmap()
+	for _, p := range ps {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// StringList is one string or a list of strings.
+type StringList []string
+
+// UnmarshalYAML decodes a string or a list of strings.
+func (l *StringList) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode && n.ShortTag() != "!!null" {
+		*l = StringList{n.Value}
+		return nil
+	}
+	var out StringList
+	err := eachItem(n, "a string or a list of strings", func(item *yaml.Node) error {
+		out = append(out, item.Value)
+		return nil
+	})
+	*l = out
+	return err
+}
+
+// eachItem calls f on every item of a list of scalars, gathering their
+// errors (each at its item) into one *yaml.TypeError; a node that is not a
+// list is one error.
+func eachItem(n *yaml.Node, want string, f func(*yaml.Node) error) error {
+	if n.Kind != yaml.SequenceNode {
+		return valueError(n, fmt.Errorf("expected %s, found %s", want, describe(n)))
+	}
+	var te yaml.TypeError
+	for _, item := range n.Content {
+		err := f(item)
+		if item.Kind != yaml.ScalarNode || item.ShortTag() == "!!null" {
+			err = fmt.Errorf("expected a string, found %s", describe(item))
+		}
+		var ie *yaml.TypeError
+		switch {
+		case err == nil:
+		case errors.As(valueError(item, err), &ie):
+			te.Errors = append(te.Errors, ie.Errors...)
+		}
+	}
+	if len(te.Errors) > 0 {
+		return &te
+	}
+	return nil
+}
+
+// Threshold is the least change of a figure worth an alert: an absolute
+// amount ("500"), or a percentage of the old value ("2%"). Zero: any change.
+type Threshold struct {
+	Abs float64 // in the figure's own unit
+	Pct float64 // percent of the old value: 2 for "2%"
+}
+
+// ParseThreshold parses "500", "0.5" or "2%".
+func ParseThreshold(s string) (Threshold, error) {
+	in := strings.TrimSpace(s)
+	num, pct := strings.CutSuffix(in, "%")
+	f, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	switch {
+	case err != nil || math.IsNaN(f) || math.IsInf(f, 0) || strings.ContainsAny(num, "xXpP_"):
+		return Threshold{}, fmt.Errorf("bad min_change %q: write an amount like 500 or a percentage like 2%%", s)
+	case f < 0:
+		return Threshold{}, fmt.Errorf("min_change %q is negative", s)
+	case pct:
+		return Threshold{Pct: f}, nil
+	}
+	return Threshold{Abs: f}, nil
+}
+
+// Below reports whether the change from old to new is smaller than the
+// threshold, so not worth an alert. Against an old value of 0 a percentage
+// threshold lets every change through: any change is infinitely many percent.
+func (t Threshold) Below(old, new float64) bool {
+	delta := math.Abs(new - old)
+	switch {
+	case t.Abs > 0:
+		return delta < t.Abs
+	case t.Pct > 0:
+		return old != 0 && delta < math.Abs(old)*t.Pct/100
+	}
+	return false
+}
+
+// String formats t as it is written.
+func (t Threshold) String() string {
+	if t.Pct > 0 {
+		return strconv.FormatFloat(t.Pct, 'f', -1, 64) + "%"
+	}
+	return strconv.FormatFloat(t.Abs, 'f', -1, 64)
+}
+
+// UnmarshalYAML decodes a threshold.
+func (t *Threshold) UnmarshalYAML(n *yaml.Node) error {
+	v, err := ParseThreshold(n.Value)
+	if n.Kind != yaml.ScalarNode {
+		err = fmt.Errorf("expected an amount like 500 or a percentage like 2%%, found %s", describe(n))
+	}
+	if err != nil {
+		return valueError(n, err)
+	}
+	*t = v
+	return nil
+}
+
+// month decodes fiscal_year_start: a month name ("October", "oct") or a
+// number from 1 to 12.
+type month time.Month
+
+func (m *month) UnmarshalYAML(n *yaml.Node) error {
+	v := strings.TrimSpace(n.Value)
+	if i, err := strconv.Atoi(v); err == nil && i >= 1 && i <= 12 && n.Kind == yaml.ScalarNode {
+		*m = month(i)
+		return nil
+	}
+	var names []string
+	for i := time.January; i <= time.December; i++ {
+		name := strings.ToLower(i.String())
+		if n.Kind == yaml.ScalarNode && len(v) >= 3 && strings.HasPrefix(name, strings.ToLower(v)) {
+			*m = month(i)
+			return nil
+		}
+		names = append(names, name)
+	}
+	msg := fmt.Sprintf("%s is not a month: write its name, like October, or its number, 1 to 12", describe(n))
+	if s := suggest(v, names); s != "" && n.Kind == yaml.ScalarNode {
+		msg += fmt.Sprintf("; did you mean %q?", strings.ToUpper(s[:1])+s[1:])
+	}
+	return valueError(n, errors.New(msg))
 }
