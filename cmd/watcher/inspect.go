@@ -128,19 +128,23 @@ func cmdCompact(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// tokenEnv names the environment variable holding the listener's bearer
-// token, for the daemon and for the commands that call it, until the
-// config says where the token is (http.token_file, http.token_env).
-const tokenEnv = "WATCHER_HTTP_TOKEN"
+// listenerToken is the bearer token /api/backup and pprof require, read
+// where the config says (http.token_env, http.token_file); "" when none
+// is set or it cannot be read (validate reports why).
+func listenerToken(cfg *config.Config) string {
+	tok, err := cfg.HTTPToken(os.Getenv)
+	if err != nil {
+		return ""
+	}
+	return tok.Reveal()
+}
 
-// listenerToken is the bearer token /api/backup and pprof require.
-func listenerToken() string { return os.Getenv(tokenEnv) }
-
-// remote is how the inspection commands reach the daemon cfg describes.
+// remote is how the inspection commands reach the daemon cfg describes:
+// its socket when it has one (no token needed), else its listener.
 func remote(cfg *config.Config) inspect.Remote {
-	var r inspect.Remote
+	r := inspect.Remote{Socket: cfg.HTTP.Socket}
 	if cfg.HTTP.Enabled() {
-		r.Listen, r.Token = cfg.HTTP.Listen, listenerToken()
+		r.Listen, r.Token = cfg.HTTP.Listen, listenerToken(cfg)
 	}
 	return r
 }

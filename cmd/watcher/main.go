@@ -213,6 +213,17 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			log.Warn("http.listen is not a loopback address: the status page and /metrics are reachable from the network", "listen", cfg.HTTP.Listen)
 		}
 	}
+	if cfg.HTTP.Socket != "" {
+		ln, err := web.ListenUnix(ctx, cfg.HTTP.Socket)
+		if err != nil {
+			log.Error("cannot serve http.socket: not starting", "socket", cfg.HTTP.Socket, "err", err)
+			for _, ln := range lns {
+				ln.Close()
+			}
+			return exitFailure
+		}
+		lns = append(lns, ln)
+	}
 	fetcher := newFetcher(cfg, log)
 	defer fetcher.Close()
 
@@ -376,6 +387,7 @@ func newFetcher(cfg *config.Config, log *slog.Logger) *fetch.Client {
 		Concurrency:    cfg.Fetch.Concurrency,
 		PerHost:        cfg.Fetch.PerHost,
 		HostDelay:      time.Duration(cfg.Fetch.HostDelay),
+		AllowPrivate:   cfg.Fetch.AllowPrivate,
 		Logger:         log,
 	})
 }
@@ -394,13 +406,12 @@ func newRegistry() *prometheus.Registry {
 	return reg
 }
 
-// httpOptions is what http.listen serves. The profiler stays off and the
-// token comes from the environment until the config has keys for them.
+// httpOptions is what http.listen (and http.socket) serve.
 func httpOptions(cfg *config.Config, d *daemon.Daemon, db *store.DB, reg prometheus.Gatherer, log *slog.Logger) web.Options {
-	token := listenerToken()
-	if token == "" {
-		log.Info("no listener token set: /api/backup is refused, so watcher backup and export cannot read the database while the daemon runs",
-			"token_env", tokenEnv)
+	token := listenerToken(cfg)
+	if token == "" && cfg.HTTP.Socket == "" {
+		log.Info("no listener token set and no socket: /api/backup is refused, so watcher backup and export cannot read the database while the daemon runs",
+			"token_env", cfg.HTTP.TokenEnv, "token_file", cfg.HTTP.TokenFile)
 	}
 	// A scraper on another machine names this one by its host name when
 	// the listener is exposed; the Host check must let that through.
@@ -410,7 +421,7 @@ func httpOptions(cfg *config.Config, d *daemon.Daemon, db *store.DB, reg prometh
 	}
 	return web.Options{
 		Status: d, Health: d.Healthy, Gatherer: reg, Backup: db.Backup, Logger: log,
-		Token: token, Listen: cfg.HTTP.Listen, Hosts: hosts,
+		Token: token, Listen: cfg.HTTP.Listen, Hosts: hosts, Pprof: cfg.HTTP.Pprof,
 	}
 }
 
@@ -437,10 +448,10 @@ func newSlack(opts slack.Options) (notify.Notifier, error) {
 	return n, nil
 }
 
-// newLogger is the config's logger. bbolt's diagnostics stay off until
-// the config has a key for them (log.store: debug).
+// newLogger is the config's logger; bbolt's own diagnostics only with
+// log.store: debug.
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
-	return daemon.NewLogger(w, daemon.LogOptions{Level: cfg.Log.Level, Format: cfg.Log.Format})
+	return daemon.NewLogger(w, daemon.LogOptions{Level: cfg.Log.Level, Format: cfg.Log.Format, StoreDebug: cfg.Log.Store == config.StoreLogDebug})
 }
 
 // storeOptions maps the config's retention onto the store: revisions: 0

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/figwatch/watcher/internal/config"
 )
 
 // notifySocket is a fake systemd notify socket: it collects what the
@@ -120,7 +122,7 @@ func TestRunFailsAtStartWithoutReady(t *testing.T) {
 func TestRunBindsBeforeReadyAndServesInspection(t *testing.T) {
 	t.Setenv("SLACK_BOT_TOKEN", "")
 	t.Setenv("SLACK_WEBHOOK_URL", "")
-	t.Setenv(tokenEnv, "s3cret-token")
+	t.Setenv(config.DefaultHTTPTokenEnv, "s3cret-token-0123456789")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +158,7 @@ func TestRunBindsBeforeReadyAndServesInspection(t *testing.T) {
 		t.Errorf("status from the running daemon: exit %d: %s%s", c, bout.String(), berr.String())
 	}
 	// ...and without it are refused, with a reason.
-	t.Setenv(tokenEnv, "")
+	t.Setenv(config.DefaultHTTPTokenEnv, "")
 	berr.Reset()
 	if c := run([]string{"backup", "--config", cfg, filepath.Join(dir, "refused.db")}, nil, &bout, &berr); c != exitFailure || !strings.Contains(berr.String(), "same listener token") {
 		t.Errorf("backup without the token: exit %d: %s", c, berr.String())

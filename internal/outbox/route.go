@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/figwatch/watcher/internal/config"
@@ -42,14 +43,14 @@ type Policy struct {
 }
 
 // NewPolicy reads the outbox's settings from cfg, a loaded and validated
-// config. MaxPerPoll is DefaultMaxPerPoll.
+// config (alerts.max_per_poll; DefaultMaxPerPoll when unset).
 func NewPolicy(cfg *config.Config) *Policy {
 	p := &Policy{
 		RetryMin:       time.Duration(cfg.Delivery.RetryMin),
 		RetryMax:       time.Duration(cfg.Delivery.RetryMax),
 		MaxAge:         time.Duration(cfg.Delivery.MaxAge),
 		DedupeWindow:   time.Duration(cfg.Alerts.DedupeWindow),
-		MaxPerPoll:     DefaultMaxPerPoll,
+		MaxPerPoll:     cmp.Or(cfg.Alerts.MaxPerPoll, DefaultMaxPerPoll),
 		defaultChannel: cfg.Slack.Channel,
 		kinds:          cfg.Alerts.Kinds,
 		sourceChannel:  map[string]string{},
