@@ -121,9 +121,15 @@ flag, metric or source, a wrong number of arguments, a bad config file).`,
 		versionCommand(), completionCommand(root), manCommand(root),
 	)
 	root.SetHelpCommand(helpCommand(root))
-	// Cobra adds the help command when it executes; the README test and
-	// the man pages need it in the tree before that.
+	// Cobra adds the help command, and each command's --help, when it
+	// executes. Added now, `help CMD` and `CMD --help` print the same
+	// flags, and the README test and the man pages see the whole tree.
 	root.InitDefaultHelpCmd()
+	root.InitDefaultVersionFlag()
+	for _, c := range root.Commands() {
+		c.InitDefaultHelpFlag()
+	}
+	root.InitDefaultHelpFlag()
 	return root
 }
 
