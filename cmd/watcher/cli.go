@@ -18,7 +18,12 @@ import (
 // `watcher help CMD`, `CMD --help`, the shell completions and the man
 // pages from that one definition. A command's flags land in a struct of
 // its own that its cmdX function receives: a new flag is a field there and
-// one line in the command's builder.
+// one line in the command's builder, e.g. for validate
+//
+//	c.Flags().BoolVar(&o.strict, "strict", false, "treat warnings as errors")
+//
+// and a row of the README's command table (TestREADMECommandTable says
+// which).
 
 const defaultConfig = "config/watcher.yaml"
 
@@ -134,7 +139,8 @@ flag, metric or source, a wrong number of arguments, a bad config file).`,
 }
 
 func runCommand(g *globalFlags) *cobra.Command {
-	return &cobra.Command{
+	var o runFlags
+	c := &cobra.Command{
 		Use:   "run",
 		Short: "run the daemon until SIGINT/SIGTERM",
 		Long: `Polls each source on its schedule, stores what it finds and delivers the
@@ -147,13 +153,16 @@ it is ready: a taken port fails the start.`,
 		Example: "  watcher run --config /etc/watcher/watcher.yaml",
 		Args:    noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return exit(cmdRun(c.Context(), runFlags{config: g.path()}, c.OutOrStdout(), c.ErrOrStderr()))
+			o.config = g.path()
+			return exit(cmdRun(c.Context(), o, c.OutOrStdout(), c.ErrOrStderr()))
 		},
 	}
+	return c
 }
 
 func onceCommand(g *globalFlags) *cobra.Command {
-	return &cobra.Command{
+	var o onceFlags
+	c := &cobra.Command{
 		Use:   "once",
 		Short: "poll every source once, deliver the alerts, exit",
 		Long: `Polls every enabled source once, delivers the alerts, and exits: 0 when every
@@ -161,14 +170,16 @@ source was polled, 1 when any failed. For cron jobs and for trying a config.`,
 		Example: "  watcher once --config my.yaml",
 		Args:    noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return exit(cmdOnce(c.Context(), onceFlags{config: g.path()}, c.OutOrStdout(), c.ErrOrStderr()))
+			o.config = g.path()
+			return exit(cmdOnce(c.Context(), o, c.OutOrStdout(), c.ErrOrStderr()))
 		},
 	}
+	return c
 }
 
 func validateCommand(g *globalFlags) *cobra.Command {
 	var o validateFlags
-	return &cobra.Command{
+	c := &cobra.Command{
 		Use:   "validate",
 		Short: "check the config; print ok and a summary, or every error",
 		Long: `Checks the config file: prints "ok" and a one-line summary, or every error
@@ -181,6 +192,7 @@ exits 2.`,
 			return exit(cmdValidate(o, c.OutOrStdout(), c.ErrOrStderr()))
 		},
 	}
+	return c
 }
 
 func extractCommand(g *globalFlags) *cobra.Command {
@@ -214,7 +226,8 @@ without metrics.`,
 }
 
 func testAlertCommand(g *globalFlags) *cobra.Command {
-	return &cobra.Command{
+	var o testAlertFlags
+	c := &cobra.Command{
 		Use:   "test-alert",
 		Short: "send one sample of each alert kind to the configured destination",
 		Long: `Sends one sample of each alert kind to the configured destination (Slack when
@@ -223,9 +236,11 @@ check the layout and the channels before going live.`,
 		Example: "  SLACK_BOT_TOKEN=xoxb-... watcher test-alert --config my.yaml",
 		Args:    noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return exit(cmdTestAlert(c.Context(), testAlertFlags{config: g.path()}, c.OutOrStdout(), c.ErrOrStderr()))
+			o.config = g.path()
+			return exit(cmdTestAlert(c.Context(), o, c.OutOrStdout(), c.ErrOrStderr()))
 		},
 	}
+	return c
 }
 
 func demoCommand(g *globalFlags) *cobra.Command {
@@ -284,8 +299,13 @@ wording, source, document, quote. METRIC is a metric id of the config;
 --source keeps one source's observations.`,
 		Example: `  watcher history uc_no_nta
   watcher history uc_no_nta --db backup.db --source hhs-oig-uac`,
-		Args:              positionals("METRIC"),
-		ValidArgsFunction: completeIDs(g, metricIDs),
+		Args: positionals("METRIC"),
+		ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) > 0 { // METRIC is given
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return completeIDs(g, metricIDs)(c, args, toComplete)
+		},
 		RunE: func(c *cobra.Command, args []string) error {
 			o.config = g.path()
 			return exit(cmdHistory(c.Context(), o, args[0], c.OutOrStdout(), c.ErrOrStderr()))
@@ -328,7 +348,8 @@ figures (every figure of every document).`,
 }
 
 func backupCommand(g *globalFlags) *cobra.Command {
-	return &cobra.Command{
+	var o backupFlags
+	c := &cobra.Command{
 		Use:   "backup FILE",
 		Short: "a hot, consistent copy of the database",
 		Long: `Writes a hot, consistent copy of the database to FILE: through the daemon's
@@ -336,13 +357,16 @@ listener when it runs (with the listener token), else from the file.`,
 		Example: "  watcher backup /var/backups/watcher-$(date +%F).db --config /etc/watcher/watcher.yaml",
 		Args:    positionals("FILE"),
 		RunE: func(c *cobra.Command, args []string) error {
-			return exit(cmdBackup(c.Context(), backupFlags{config: g.path()}, args[0], c.OutOrStdout(), c.ErrOrStderr()))
+			o.config = g.path()
+			return exit(cmdBackup(c.Context(), o, args[0], c.OutOrStdout(), c.ErrOrStderr()))
 		},
 	}
+	return c
 }
 
 func compactCommand(g *globalFlags) *cobra.Command {
-	return &cobra.Command{
+	var o compactFlags
+	c := &cobra.Command{
 		Use:   "compact",
 		Short: "rewrite the database without its free pages (daemon stopped)",
 		Long: `Rewrites the database without its free pages; bbolt files never shrink by
@@ -351,9 +375,11 @@ never creates one.`,
 		Example: "  systemctl stop watcher && watcher compact --config /etc/watcher/watcher.yaml",
 		Args:    noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return exit(cmdCompact(compactFlags{config: g.path()}, c.OutOrStdout(), c.ErrOrStderr()))
+			o.config = g.path()
+			return exit(cmdCompact(o, c.OutOrStdout(), c.ErrOrStderr()))
 		},
 	}
+	return c
 }
 
 func versionCommand() *cobra.Command {

@@ -364,6 +364,8 @@ func TestCompletionFromConfig(t *testing.T) {
 			[]string{"swb_encounters\tSouthwest border encounters", "uc_no_nta\t"}, []string{"cbp-swb"}},
 		{"history METRIC with --config after", []string{"__complete", "--config", f.config, "history", "swb"},
 			[]string{"swb_encounters"}, nil},
+		{"history after METRIC", []string{"__complete", "history", "swb_encounters", "--config", f.config, ""},
+			nil, []string{"swb_encounters", "uc_no_nta", "cbp-swb"}},
 		{"history --source ID", []string{"__complete", "history", "swb_encounters", "--config", f.config, "--source", ""},
 			[]string{"cbp-swb\tCBP southwest border", "press-wire\tPress wire"}, []string{"uc_no_nta"}},
 		{"config from the environment", []string{"__complete", "history", ""}, []string{"swb_encounters"}, nil},
