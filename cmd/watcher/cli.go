@@ -82,7 +82,7 @@ func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format
 func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	g := &globalFlags{}
 	root := &cobra.Command{
-		Use:   "watcher",
+		Use:   "watcher COMMAND",
 		Short: "alerts a newsroom when an official figure changes or a story misstates one",
 		Long: `watcher polls official sources and news feeds, extracts the figures a newsroom
 tracks, stores them, and alerts Slack (or the console) when an official figure
@@ -583,7 +583,7 @@ func writeUsage(c *cobra.Command) error {
 	if c.HasParent() {
 		fmt.Fprintf(&b, "Usage:\n  %s\n", synopsis(c))
 	} else {
-		fmt.Fprintf(&b, "Usage:\n  %s COMMAND [flags]\n", c.Name())
+		fmt.Fprintf(&b, "Usage:\n  %s\n", c.UseLine())
 	}
 	if c.HasAvailableSubCommands() {
 		b.WriteString("\nCommands:\n")
