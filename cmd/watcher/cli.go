@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/cobra/doc"
 	"github.com/spf13/pflag"
 
 	"github.com/figwatch/watcher/internal/buildinfo"
@@ -421,6 +422,31 @@ completed, and so are the metric ids of history and the source ids of
 			}
 			if err != nil {
 				fmt.Fprintf(c.ErrOrStderr(), "watcher completion %s: %v\n", args[0], err)
+				return exitError{exitFailure}
+			}
+			return nil
+		},
+	}
+}
+
+// manCommand writes the man pages, at build time: packaging/build-deb.sh
+// runs `watcher man dist/man`. Hidden, as it is for packagers.
+func manCommand(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:    "man DIR",
+		Short:  "write the man pages (watcher.1, watcher-CMD.1) into DIR",
+		Hidden: true,
+		Args:   positionals("DIR"),
+		RunE: func(c *cobra.Command, args []string) error {
+			// The date comes from SOURCE_DATE_EPOCH when set (cobra/doc),
+			// so a package build is reproducible.
+			if err := os.MkdirAll(args[0], 0o755); err != nil {
+				fmt.Fprintf(c.ErrOrStderr(), "watcher man: %v\n", err)
+				return exitError{exitFailure}
+			}
+			header := &doc.GenManHeader{Title: "WATCHER", Section: "1", Source: "watcher " + root.Version, Manual: "watcher manual"}
+			if err := doc.GenManTree(root, header, args[0]); err != nil {
+				fmt.Fprintf(c.ErrOrStderr(), "watcher man: %v\n", err)
 				return exitError{exitFailure}
 			}
 			return nil

@@ -2,11 +2,9 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/cobra/doc"
 
 	"github.com/figwatch/watcher/internal/config"
 )
@@ -117,29 +115,4 @@ func levenshtein(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
-}
-
-// manCommand writes the man pages, at build time: packaging/build-deb.sh
-// runs `watcher man dist/man`. Hidden, as it is for packagers.
-func manCommand(root *cobra.Command) *cobra.Command {
-	return &cobra.Command{
-		Use:    "man DIR",
-		Short:  "write the man pages (watcher.1, watcher-CMD.1) into DIR",
-		Hidden: true,
-		Args:   positionals("DIR"),
-		RunE: func(c *cobra.Command, args []string) error {
-			// The date comes from SOURCE_DATE_EPOCH when set (cobra/doc),
-			// so a package build is reproducible.
-			if err := os.MkdirAll(args[0], 0o755); err != nil {
-				fmt.Fprintf(c.ErrOrStderr(), "watcher man: %v\n", err)
-				return exitError{exitFailure}
-			}
-			header := &doc.GenManHeader{Title: "WATCHER", Section: "1", Source: "watcher " + root.Version, Manual: "watcher manual"}
-			if err := doc.GenManTree(root, header, args[0]); err != nil {
-				fmt.Fprintf(c.ErrOrStderr(), "watcher man: %v\n", err)
-				return exitError{exitFailure}
-			}
-			return nil
-		},
-	}
 }
