@@ -277,9 +277,6 @@ func userCommands(root *cobra.Command) []*cobra.Command {
 func TestHelpForEveryCommand(t *testing.T) {
 	root := newRoot(nil, nil, nil)
 	cmds := userCommands(root)
-	if len(cmds) != 14 {
-		t.Errorf("%d user commands, want the 14 of the README", len(cmds))
-	}
 	for _, c := range cmds {
 		t.Run(c.Name(), func(t *testing.T) {
 			code, viaHelp, stderr := runCLI("help", c.Name())
