@@ -13,12 +13,16 @@ import (
 	"github.com/figwatch/watcher/internal/outbox"
 )
 
+// testAlertFlags are test-alert's flags.
+type testAlertFlags struct {
+	config string
+}
+
 // cmdTestAlert sends one sample of each event kind to the configured
 // destination, routed as real alerts would be, so a newsroom sees the
 // layout before going live.
-func cmdTestAlert(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs, path := flags("test-alert", stderr)
-	cfg, ok := parseConfig(fs, path, args, stderr)
+func cmdTestAlert(ctx context.Context, o testAlertFlags, stdout, stderr io.Writer) int {
+	cfg, ok := loadConfig(o.config, stderr)
 	if !ok {
 		return exitUsage
 	}
@@ -50,19 +54,23 @@ func cmdTestAlert(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return code
 }
 
+// demoFlags are demo's flags.
+type demoFlags struct {
+	config string
+	serve  string
+}
+
 // cmdDemo replays the 2024-2025 story offline through the real pipeline
 // and prints each alert as it would reach Slack.
-func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs, path := flags("demo", stderr)
-	serve := fs.String("serve", "", "after the replay, serve its status page at this address (e.g. 127.0.0.1:9464) until Ctrl-C")
-	cfg, ok := parseConfig(fs, path, args, stderr)
+func cmdDemo(ctx context.Context, o demoFlags, stdout, stderr io.Writer) int {
+	cfg, ok := loadConfig(o.config, stderr)
 	if !ok {
 		return exitUsage
 	}
 	fmt.Fprintln(stdout, "watcher demo: the DHS Inspector General's figures on unaccompanied children, August 2024 to March 2025,")
 	fmt.Fprintln(stdout, "replayed offline with the metrics of", cfg.Path+". Each block below is an alert as Slack would show it.")
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if err := demo.Run(ctx, demo.Options{Metrics: cfg.Metrics, Out: stdout, Logger: log, Serve: *serve}); err != nil {
+	if err := demo.Run(ctx, demo.Options{Metrics: cfg.Metrics, Out: stdout, Logger: log, Serve: o.serve}); err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitFailure
 	}

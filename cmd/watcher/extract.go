@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -21,21 +20,18 @@ import (
 	"github.com/figwatch/watcher/internal/source"
 )
 
+// extractFlags are extract's flags.
+type extractFlags struct {
+	config         string
+	explicitConfig bool // --config or $WATCHER_CONFIG was given
+	json, all      bool
+}
+
 // cmdExtract prints the figures of a text file: one JSON object per line
 // with --json (the format ../shared/score_extract.py reads; offsets are
 // bytes into the input), else a human-readable list.
-func cmdExtract(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fset, path := flags("extract", stderr)
-	asJSON := fset.Bool("json", false, "print one JSON object per figure")
-	all := fset.Bool("all", false, "also print the numbers that are not figures (years, dates, ...) with their kind")
-	if err := fset.Parse(args); err != nil {
-		return exitUsage
-	}
-	if fset.NArg() != 1 {
-		fmt.Fprintln(stderr, "watcher extract: want exactly one PATH (or - for stdin)")
-		return exitUsage
-	}
-	rules, err := extractConfig(*path, fset, stderr)
+func cmdExtract(o extractFlags, in string, stdin io.Reader, stdout, stderr io.Writer) int {
+	rules, err := extractConfig(o.config, o.explicitConfig, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
@@ -45,21 +41,20 @@ func cmdExtract(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
-	in := fset.Arg(0)
 	text, err := readInput(in, rules, stdin)
 	if err != nil {
 		fmt.Fprintf(stderr, "watcher extract: %v\n", err)
 		return exitFailure
 	}
 	var figs []extract.Figure
-	if *all {
+	if o.all {
 		figs = ext.ExtractAll(text)
 	} else {
 		figs = ext.Extract(text)
 	}
 	w := bufio.NewWriter(stdout)
 	defer w.Flush()
-	if *asJSON {
+	if o.json {
 		enc := json.NewEncoder(w)
 		enc.SetEscapeHTML(false)
 		for _, f := range figs {
@@ -79,13 +74,7 @@ func cmdExtract(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // extractConfig loads the config for its metric rules. When --config was
 // not given and the default file is absent (extract run outside a checkout),
 // figures are still printed, without metrics.
-func extractConfig(path string, fset *flag.FlagSet, stderr io.Writer) (*config.Config, error) {
-	explicit := os.Getenv("WATCHER_CONFIG") != ""
-	fset.Visit(func(f *flag.Flag) {
-		if f.Name == "config" {
-			explicit = true
-		}
-	})
+func extractConfig(path string, explicit bool, stderr io.Writer) (*config.Config, error) {
 	cfg, err := config.Load(path)
 	if err != nil && !explicit && errors.Is(err, fs.ErrNotExist) {
 		fmt.Fprintf(stderr, "watcher extract: %s not found: figures are printed without metrics (use --config)\n", path)

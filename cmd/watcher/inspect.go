@@ -13,6 +13,7 @@ import (
 	"github.com/figwatch/watcher/internal/daemon"
 	"github.com/figwatch/watcher/internal/inspect"
 	"github.com/figwatch/watcher/internal/store"
+	"github.com/figwatch/watcher/internal/web"
 )
 
 // inspectEnv is what the read-only commands read from: the config, and
@@ -23,37 +24,33 @@ type inspectEnv struct {
 	log    *slog.Logger
 }
 
-// inspectCmd parses a read-only command's flags and loads the config for
-// fn.
-func inspectCmd(ctx context.Context, name string, args []string, stderr io.Writer, extra func(*flagSet), min, max int,
+// inspectFlags are the flags every read-only command has.
+type inspectFlags struct {
+	config string
+	db     string // a backup to read instead of storage.path
+}
+
+// inspectCmd loads the config for a read-only command's fn. fn's usage
+// errors (an unknown metric) exit 2, its other errors 1.
+func inspectCmd(ctx context.Context, name string, o inspectFlags, args []string, stderr io.Writer,
 	fn func(ctx context.Context, env inspectEnv, args []string) error) int {
-	fs, path := flags(name, stderr)
-	dbPath := fs.String("db", "", "read this database file (a backup) instead of storage.path")
-	if extra != nil {
-		extra(fs)
-	}
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	if fs.NArg() < min || fs.NArg() > max {
-		fmt.Fprintf(stderr, "watcher %s: wrong number of arguments\n", name)
-		fs.Usage()
-		return exitUsage
-	}
-	cfg, ok := loadConfig(*path, stderr)
+	cfg, ok := loadConfig(o.config, stderr)
 	if !ok {
 		return exitUsage
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if err := fn(ctx, inspectEnv{cfg: cfg, dbPath: *dbPath, log: log}, fs.Args()); err != nil {
+	if err := fn(ctx, inspectEnv{cfg: cfg, dbPath: o.db, log: log}, args); err != nil {
 		fmt.Fprintf(stderr, "watcher %s: %v\n", name, err)
+		if errors.As(err, new(usageError)) {
+			return exitUsage
+		}
 		return exitFailure
 	}
 	return exitOK
 }
 
-func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return inspectCmd(ctx, "status", args, stderr, nil, 0, 0, func(ctx context.Context, env inspectEnv, _ []string) error {
+func cmdStatus(ctx context.Context, o inspectFlags, stdout, stderr io.Writer) int {
+	return inspectCmd(ctx, "status", o, nil, stderr, func(ctx context.Context, env inspectEnv, _ []string) error {
 		st, err := inspect.Status(ctx, env.cfg, env.dbPath, remote(env.cfg), daemon.ReadStatus, env.log)
 		if err != nil {
 			return err
@@ -62,56 +59,81 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	})
 }
 
-func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return inspectCmd(ctx, "history", args, stderr, nil, 1, 1, func(ctx context.Context, env inspectEnv, args []string) error {
+// historyFlags are history's flags.
+type historyFlags struct {
+	inspectFlags
+	source string // only this source's observations
+}
+
+func cmdHistory(ctx context.Context, o historyFlags, metric string, stdout, stderr io.Writer) int {
+	return inspectCmd(ctx, "history", o.inspectFlags, []string{metric}, stderr, func(ctx context.Context, env inspectEnv, args []string) error {
+		// An id the config does not have is a typo: say so before
+		// reading any database.
+		ids, _ := metricIDs(env.cfg)
+		if err := checkID("metric", args[0], ids); err != nil {
+			return err
+		}
+		if o.source != "" {
+			ids, _ := sourceIDs(env.cfg)
+			if err := checkID("source", o.source, ids); err != nil {
+				return err
+			}
+		}
 		st, err := inspect.Status(ctx, env.cfg, env.dbPath, remote(env.cfg), daemon.ReadStatus, env.log)
 		if err != nil {
 			return err
+		}
+		if o.source != "" {
+			st = onlySource(st, o.source)
 		}
 		return inspect.WriteHistory(stdout, st, args[0])
 	})
 }
 
-func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	var format, what *string
-	return inspectCmd(ctx, "export", args, stderr, func(fs *flagSet) {
-		format = fs.String("format", "json", "csv or json")
-		what = fs.String("table", "observations", "with csv: observations (metric history) or figures (every figure of every document)")
-	}, 0, 0, func(ctx context.Context, env inspectEnv, _ []string) error {
+// exportFlags are export's flags.
+type exportFlags struct {
+	inspectFlags
+	format *choice // json or csv
+	table  *choice // with csv: observations or figures
+}
+
+func cmdExport(ctx context.Context, o exportFlags, stdout, stderr io.Writer) int {
+	return inspectCmd(ctx, "export", o.inspectFlags, nil, stderr, func(ctx context.Context, env inspectEnv, _ []string) error {
 		db, closeDB, err := inspect.Open(ctx, env.cfg, env.dbPath, remote(env.cfg), env.log)
 		if err != nil {
 			return err
 		}
 		defer closeDB()
-		return inspect.Export(ctx, stdout, db, *format, *what)
+		return inspect.Export(ctx, stdout, db, o.format.String(), o.table.String())
 	})
 }
 
-func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs, path := flags("backup", stderr)
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	if fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "watcher backup: want the backup FILE")
-		return exitUsage
-	}
-	cfg, ok := loadConfig(*path, stderr)
+// backupFlags are backup's flags.
+type backupFlags struct {
+	config string
+}
+
+func cmdBackup(ctx context.Context, o backupFlags, file string, stdout, stderr io.Writer) int {
+	cfg, ok := loadConfig(o.config, stderr)
 	if !ok {
 		return exitUsage
 	}
-	n, err := inspect.Backup(ctx, cfg, fs.Arg(0), remote(cfg), nil)
+	n, err := inspect.Backup(ctx, cfg, file, remote(cfg), nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "watcher backup: %v\n", err)
 		return exitFailure
 	}
-	fmt.Fprintf(stdout, "backup: %s (%d bytes)\n", fs.Arg(0), n)
+	fmt.Fprintf(stdout, "backup: %s (%d bytes)\n", file, n)
 	return exitOK
 }
 
-func cmdCompact(args []string, stdout, stderr io.Writer) int {
-	fs, path := flags("compact", stderr)
-	cfg, ok := parseConfig(fs, path, args, stderr)
+// compactFlags are compact's flags.
+type compactFlags struct {
+	config string
+}
+
+func cmdCompact(o compactFlags, stdout, stderr io.Writer) int {
+	cfg, ok := loadConfig(o.config, stderr)
 	if !ok {
 		return exitUsage
 	}
@@ -147,4 +169,22 @@ func remote(cfg *config.Config) inspect.Remote {
 		r.Listen, r.Token = cfg.HTTP.Listen, listenerToken(cfg)
 	}
 	return r
+}
+
+// onlySource is st with each metric's history cut to the observations
+// from source id.
+func onlySource(st web.Status, id string) web.Status {
+	metrics := make([]web.MetricStatus, len(st.Metrics))
+	for i, m := range st.Metrics {
+		var kept []store.Observation
+		for _, o := range m.History {
+			if o.Source == id {
+				kept = append(kept, o)
+			}
+		}
+		m.History = kept
+		metrics[i] = m
+	}
+	st.Metrics = metrics
+	return st
 }

@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,7 +20,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/figwatch/watcher/internal/buildinfo"
 	"github.com/figwatch/watcher/internal/config"
 	"github.com/figwatch/watcher/internal/daemon"
 	"github.com/figwatch/watcher/internal/fetch"
@@ -40,82 +38,35 @@ const (
 	exitUsage   = 2 // bad flags or a bad config file
 )
 
-const defaultConfig = "config/watcher.yaml"
-
-const usage = `watcher: alerts a newsroom when an official figure changes or a story misstates one.
-
-Usage:
-  watcher run      [--config FILE]   run the daemon until SIGINT/SIGTERM
-  watcher once     [--config FILE]   poll every source once, deliver alerts, exit (1 if a source failed)
-  watcher validate [--config FILE] [--strict]
-                                     check the config; print "ok" and a summary, or every error;
-                                     warnings go to stderr (--strict: they fail too, exit 2)
-  watcher extract  [--config FILE] [--json] [--all] PATH|-
-                                     print the figures in a text file (or stdin)
-  watcher test-alert [--config FILE] send one sample of each alert kind to the configured destination
-  watcher demo     [--config FILE]   replay the 2024-2025 story offline and print the alerts
-  watcher status   [--config FILE] [--db FILE]
-                                     sources and their health, metrics, outbox, last errors
-  watcher history  [--config FILE] [--db FILE] METRIC
-                                     a metric's observations with source, date, wording, quote
-  watcher export   [--config FILE] [--db FILE] [--format csv|json] [--table observations|figures]
-  watcher backup   [--config FILE] FILE
-                                     a hot, consistent copy of the database (through the daemon's
-                                     listener when it runs)
-  watcher compact  [--config FILE]   rewrite the database without free pages (daemon stopped)
-  watcher version                    print the version
-
---config defaults to $WATCHER_CONFIG, else config/watcher.yaml.
-`
-
 func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
 
 // run is the whole command: SIGINT and SIGTERM cancel the one context every
-// subcommand runs under.
+// subcommand runs under. Usage errors (an unknown command, flag, metric or
+// source, a wrong number of arguments) exit 2 with the reason and a
+// pointer to --help; a command that ran exits with its own status.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return exitUsage
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "run":
-		return cmdRun(ctx, rest, stdout, stderr)
-	case "once":
-		return cmdOnce(ctx, rest, stdout, stderr)
-	case "validate":
-		return cmdValidate(rest, stdout, stderr)
-	case "extract":
-		return cmdExtract(rest, stdin, stdout, stderr)
-	case "test-alert":
-		return cmdTestAlert(ctx, rest, stdout, stderr)
-	case "demo":
-		return cmdDemo(ctx, rest, stdout, stderr)
-	case "status":
-		return cmdStatus(ctx, rest, stdout, stderr)
-	case "history":
-		return cmdHistory(ctx, rest, stdout, stderr)
-	case "export":
-		return cmdExport(ctx, rest, stdout, stderr)
-	case "backup":
-		return cmdBackup(ctx, rest, stdout, stderr)
-	case "compact":
-		return cmdCompact(rest, stdout, stderr)
-	case "version", "--version", "-version":
-		fmt.Fprintln(stdout, "watcher", buildinfo.Version())
-		return exitOK
-	case "help", "-h", "--help", "-help":
-		fmt.Fprint(stdout, usage)
-		return exitOK
-	default:
-		fmt.Fprintf(stderr, "watcher: unknown command %q\n\n%s", cmd, usage)
-		return exitUsage
+	root := newRoot(stdin, stdout, stderr)
+	if args == nil {
+		args = []string{} // cobra reads os.Args when given nil
 	}
+	root.SetArgs(args)
+	c, err := root.ExecuteContextC(ctx)
+	var ee exitError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ee):
+		return ee.code
+	}
+	if c == nil {
+		c = root
+	}
+	fmt.Fprintf(stderr, "%s: %v\n", c.CommandPath(), err)
+	fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", c.CommandPath())
+	return exitUsage
 }
-
-type flagSet = flag.FlagSet
 
 // loadConfig loads path, printing every error of it to stderr when it
 // does not load.
@@ -128,38 +79,21 @@ func loadConfig(path string, stderr io.Writer) (*config.Config, bool) {
 	return cfg, true
 }
 
-// parseConfig parses a subcommand's arguments and loads the config file
-// they name; false means the error is printed and the exit is exitUsage.
-func parseConfig(fs *flag.FlagSet, path *string, args []string, stderr io.Writer) (*config.Config, bool) {
-	if err := fs.Parse(args); err != nil {
-		return nil, false
-	}
-	return loadConfig(*path, stderr)
+// validateFlags are validate's flags.
+type validateFlags struct {
+	config string
+	strict bool // warnings fail too (exit 2)
 }
 
-// flags is a subcommand's flag set with the --config flag every one has.
-func flags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
-	fs := flag.NewFlagSet("watcher "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	def := os.Getenv("WATCHER_CONFIG")
-	if def == "" {
-		def = defaultConfig
-	}
-	path := fs.String("config", def, "config file (env WATCHER_CONFIG)")
-	return fs, path
-}
-
-func cmdValidate(args []string, stdout, stderr io.Writer) int {
-	fs, path := flags("validate", stderr)
-	strict := fs.Bool("strict", false, "treat warnings as errors (exit 2)")
-	cfg, ok := parseConfig(fs, path, args, stderr)
+func cmdValidate(o validateFlags, stdout, stderr io.Writer) int {
+	cfg, ok := loadConfig(o.config, stderr)
 	if !ok {
 		return exitUsage
 	}
 	for _, w := range cfg.Warnings {
 		fmt.Fprintln(stderr, "warning: "+w.Error())
 	}
-	if *strict && len(cfg.Warnings) > 0 {
+	if o.strict && len(cfg.Warnings) > 0 {
 		return exitUsage
 	}
 	if _, err := daemon.NewExtractor(cfg); err != nil {
@@ -174,18 +108,19 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs, path := flags("run", stderr)
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
+// runFlags are run's flags.
+type runFlags struct {
+	config string
+}
+
+func cmdRun(ctx context.Context, o runFlags, stdout, stderr io.Writer) int {
 	// SIGHUP reloads; only `run` catches it, so it still ends the
 	// one-shot commands as it ends any other program.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
-	cfg, log, notifier, ok := setup(*path, stdout, stderr)
+	cfg, log, notifier, ok := setup(o.config, stdout, stderr)
 	if !ok {
 		return exitUsage
 	}
@@ -232,7 +167,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	opts.Metrics = daemon.NewMetrics(reg)
 	opts.OutboxMetrics = outbox.NewMetrics(reg)
 	opts.SdNotify, opts.WatchdogInterval = systemd(log)
-	opts.Reload, opts.Loader = hup, loader(*path, stdout, log)
+	opts.Reload, opts.Loader = hup, loader(o.config, stdout, log)
 	d, err := daemon.New(opts)
 	if err != nil {
 		for _, ln := range lns {
@@ -329,12 +264,13 @@ func runDaemon(ctx context.Context, d *daemon.Daemon, lns []net.Listener, hopts 
 	return code
 }
 
-func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs, path := flags("once", stderr)
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	cfg, log, notifier, ok := setup(*path, stdout, stderr)
+// onceFlags are once's flags.
+type onceFlags struct {
+	config string
+}
+
+func cmdOnce(ctx context.Context, o onceFlags, stdout, stderr io.Writer) int {
+	cfg, log, notifier, ok := setup(o.config, stdout, stderr)
 	if !ok {
 		return exitUsage
 	}
