@@ -26,6 +26,10 @@ const (
 	KindFeed = "feed" // RSS/Atom/JSON feed
 	KindPage = "page" // HTML page, optionally narrowed by a CSS selector
 	KindPDF  = "pdf"  // a PDF document
+	// KindListing is a page whose rows link reports (internal/source
+	// reads it). Not decoded yet: the config rewrite adds the key and the
+	// Source fields Links, MaxFollow, Revisit and NoRevisit.
+	KindListing = "listing"
 )
 
 // Authorities: whether a source states official figures or reports them.
@@ -222,6 +226,10 @@ type Source struct {
 	Headers          map[string]string // canonical header name → value
 	FollowLinks      bool              // feed only: fetch the article each item links to
 	Selector         string            // page only: CSS selector of the text to read
+	Links            string            // listing: CSS selector of an entry's link in its row; "" = a[href]
+	MaxFollow        int               // documents fetched per poll for new items and revisits; 0 = 100
+	Revisit          []time.Duration   // refetches after first seen; nil = 1h, 6h, 1d, 3d, 7d
+	NoRevisit        bool              // revisit: off
 	AlertAfter       Duration          // failing this long raises source_failing; 0 = never
 	Channel          string            // Slack channel for alerts about this source; "" = routed by kind
 	Line             int               // line of the source in the file

@@ -2,13 +2,9 @@ package daemon
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"net/http"
-	"strings"
 	"sync"
+	"time"
 
 	"github.com/figwatch/watcher/internal/config"
 	"github.com/figwatch/watcher/internal/fetch"
@@ -16,140 +12,152 @@ import (
 	"github.com/figwatch/watcher/internal/store"
 )
 
-// follow replaces each new or changed feed item by the article it links to,
-// because the figures are in the article, not in the summary. The article
-// is a document of its own, identified by its canonical URL, so the same
-// story reached through two feeds is stored once. Items whose feed entry
-// is unchanged since the last poll are not refetched: a warm poll costs no
-// article requests.
-//
-// An article that is gone (a 4xx) or unreadable falls back to the item's
-// own text. One that fails for a reason that may pass (timeout, 5xx) is
-// skipped this time and complete is false, so the caller does not save the
-// feed's validators and the next poll sees the item again rather than a
-// 304.
-func (d *Daemon) follow(ctx context.Context, src config.Source, items []source.Document) (docs []source.Document, seen []store.Item, complete bool, err error) {
-	now := d.now()
-	type todo struct {
-		item source.Document
-		key  string
+// sourceSpec is what internal/source needs to know of a configured source.
+func sourceSpec(src config.Source) source.Spec {
+	return source.Spec{
+		ID: src.ID, Kind: src.Kind, URL: src.URL, Selector: src.Selector,
+		FollowLinks: src.FollowLinks, Headers: src.Headers, Links: src.Links,
+		MaxFollow: src.MaxFollow, Revisit: src.Revisit, NoRevisit: src.NoRevisit,
 	}
-	var work []todo
-	err = d.db.View(ctx, func(tx *store.Tx) error {
-		for _, it := range items {
-			key := strings.TrimPrefix(it.ID, src.ID+":")
-			prev, ok, err := tx.Item(src.ID, key)
+}
+
+// sourceFetcher counts the fetches made while reading a source (articles,
+// listing entries, revisits) as the source's own.
+type sourceFetcher struct {
+	d  *Daemon
+	id string
+}
+
+func (f sourceFetcher) Get(ctx context.Context, req fetch.Request) (*fetch.Response, error) {
+	resp, err := f.d.fetcher.Get(ctx, req)
+	if err == nil {
+		f.d.stats.fetched(f.id, resp)
+	}
+	return resp, err
+}
+
+// itemState is source.ItemState over the store's item records of one
+// source. Each lookup is its own short read: none is held across a fetch.
+type itemState struct {
+	d  *Daemon
+	id string
+}
+
+func (s itemState) Item(ctx context.Context, key string) (source.Item, bool, error) {
+	var (
+		it store.Item
+		ok bool
+	)
+	err := s.d.db.View(ctx, func(tx *store.Tx) error {
+		var err error
+		it, ok, err = tx.Item(s.id, key)
+		return err
+	})
+	return fromStoreItem(it), ok, err
+}
+
+func (s itemState) Due(ctx context.Context, now time.Time) ([]source.Item, error) {
+	keys, err := s.d.revisits.due(ctx, s.d.db, s.id, now)
+	if err != nil || len(keys) == 0 {
+		return nil, err
+	}
+	var out []source.Item
+	err = s.d.db.View(ctx, func(tx *store.Tx) error {
+		for _, k := range keys {
+			it, ok, err := tx.Item(s.id, k)
 			if err != nil {
 				return err
 			}
 			switch {
-			case ok && prev.Hash == it.Hash:
-				// Unchanged; refresh its Seen daily so retention keeps it.
-				if now.Sub(prev.Seen) >= d.touchInterval() {
-					prev.Seen = now
-					seen = append(seen, prev)
-				}
-			case it.URL == "":
-				docs = append(docs, it)
+			case !ok:
+				// Pruned by retention since the index was loaded.
+				s.d.revisits.update([]store.Item{{Source: s.id, Key: k}})
+			case !it.NextVisit.IsZero() && !it.NextVisit.After(now):
+				out = append(out, fromStoreItem(it))
 			default:
-				work = append(work, todo{it, key})
+				s.d.revisits.update([]store.Item{it})
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, nil, false, fmt.Errorf("read items: %w", err)
-	}
+	return out, err
+}
 
-	complete = true
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for _, w := range work {
-		wg.Go(func() {
-			doc, err := d.article(ctx, src, w.item)
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil:
-			case permanentFetchError(err):
-				d.log.Warn("article unreadable: using the feed item's text", "source", src.ID, "url", w.item.URL, "err", err)
-				doc = w.item
-			default:
-				d.log.Warn("article not fetched: will retry at the next poll", "source", src.ID, "url", w.item.URL, "err", err)
-				complete = false
-				return
-			}
-			docs = append(docs, doc)
-			seen = append(seen, store.Item{Source: src.ID, Key: w.key, Hash: w.item.Hash, DocID: doc.ID, Seen: now})
+func fromStoreItem(it store.Item) source.Item {
+	return source.Item{
+		Key: it.Key, Hash: it.Hash, DocID: it.DocID, Seen: it.Seen, Published: it.Published,
+		Title: it.Title, Outlet: it.Outlet, URL: it.URL, ETag: it.ETag, LastModified: it.LastModified,
+		FirstSeen: it.FirstSeen, NextVisit: it.NextVisit, Visits: it.Visits,
+	}
+}
+
+func toStoreItem(id string, it source.Item) store.Item {
+	return store.Item{
+		Source: id, Key: it.Key, Hash: it.Hash, DocID: it.DocID, Seen: it.Seen, Published: it.Published,
+		Title: it.Title, Outlet: it.Outlet, URL: it.URL, ETag: it.ETag, LastModified: it.LastModified,
+		FirstSeen: it.FirstSeen, NextVisit: it.NextVisit, Visits: it.Visits,
+	}
+}
+
+// revisitIndex keeps in memory when each followed item is next due, so
+// that a warm poll finds "nothing due" without reading every item record
+// of every source. It is loaded by one scan of the items at first use and
+// kept up to date with every item a poll writes; an entry whose record
+// retention deleted is dropped when it comes due.
+type revisitIndex struct {
+	mu     sync.Mutex
+	loaded bool
+	next   map[string]map[string]time.Time // source → item key → next visit
+}
+
+func (x *revisitIndex) due(ctx context.Context, db *store.DB, id string, now time.Time) ([]string, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if !x.loaded {
+		x.next = map[string]map[string]time.Time{}
+		err := db.View(ctx, func(tx *store.Tx) error {
+			return tx.ForEachItem(func(it store.Item) error {
+				x.setLocked(it)
+				return nil
+			})
 		})
+		if err != nil {
+			return nil, fmt.Errorf("load revisit schedule: %w", err)
+		}
+		x.loaded = true
 	}
-	wg.Wait()
-	if ctx.Err() != nil {
-		return nil, nil, false, ctx.Err()
+	var keys []string
+	for k, at := range x.next[id] {
+		if !at.After(now) {
+			// Stays due until a poll writes the item back (update): one
+			// that fails or waits for max_follow is offered again.
+			keys = append(keys, k)
+		}
 	}
-	return docs, seen, complete, nil
+	return keys, nil
 }
 
-// article fetches and reads the page (or PDF) behind a feed item.
-func (d *Daemon) article(ctx context.Context, src config.Source, item source.Document) (source.Document, error) {
-	resp, err := d.fetcher.Get(ctx, fetch.Request{URL: item.URL, Header: src.Headers, Source: src.ID})
-	if err != nil {
-		return source.Document{}, fmt.Errorf("fetch article: %w", err)
+// update records the items a poll wrote.
+func (x *revisitIndex) update(items []store.Item) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if !x.loaded {
+		return // the first load reads them from the store
 	}
-	d.stats.fetched(src.ID, resp)
-	canonical := source.CanonicalURL(resp.URL)
-	var title, text string
-	if isPDF(resp) {
-		doc, err := source.PDFDocument(ctx, src.ID, resp.URL, resp.Body)
-		if err != nil {
-			return source.Document{}, errUnreadable{err}
-		}
-		text = doc.Text
-	} else {
-		body, _, err := fetch.ToUTF8(resp.Body, resp.ContentType)
-		if err != nil {
-			return source.Document{}, errUnreadable{fmt.Errorf("decode article %s: %w", resp.URL, err)}
-		}
-		art, err := source.Article(resp.URL, body)
-		if err != nil {
-			return source.Document{}, errUnreadable{err}
-		}
-		if art.URL != "" {
-			canonical = art.URL
-		}
-		title, text = art.Title, art.Text
+	for _, it := range items {
+		x.setLocked(it)
 	}
-	if title == "" {
-		title = item.Title
-	}
-	text = title + "\n\n" + text
-	sum := sha256.Sum256([]byte(title + "\n" + text))
-	return source.Document{
-		ID: "url:" + canonical, Source: src.ID, URL: canonical, Title: title,
-		Published: item.Published, Text: text, Hash: hex.EncodeToString(sum[:]),
-	}, nil
 }
 
-func isPDF(resp *fetch.Response) bool {
-	return strings.Contains(resp.ContentType, "application/pdf") ||
-		strings.HasPrefix(string(resp.Body[:min(len(resp.Body), 8)]), "%PDF-")
-}
-
-// errUnreadable marks an article that was fetched but could not be read.
-type errUnreadable struct{ error }
-
-func (e errUnreadable) Unwrap() error { return e.error }
-
-// permanentFetchError reports an article failure that retrying will not
-// mend: the page is gone or forbidden, too large, or unreadable.
-func permanentFetchError(err error) bool {
-	var u errUnreadable
-	if errors.As(err, &u) || errors.Is(err, fetch.ErrTooLarge) {
-		return true
+func (x *revisitIndex) setLocked(it store.Item) {
+	m := x.next[it.Source]
+	if it.NextVisit.IsZero() {
+		delete(m, it.Key)
+		return
 	}
-	var se *fetch.StatusError
-	if errors.As(err, &se) {
-		return se.Status >= 400 && se.Status < 500 && se.Status != http.StatusRequestTimeout && se.Status != http.StatusTooManyRequests
+	if m == nil {
+		m = map[string]time.Time{}
+		x.next[it.Source] = m
 	}
-	return false
+	m[it.Key] = it.NextVisit
 }

@@ -38,7 +38,14 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 		return d.failed(ctx, src, prev, 0, fmt.Errorf("poll %s: %w", src.ID, err))
 	}
 	d.stats.fetched(src.ID, resp)
-	if resp.NotModified {
+	read, err := source.Documents(ctx, source.Env{
+		Fetch: sourceFetcher{d, src.ID}, Items: itemState{d, src.ID},
+		Now: d.now, Log: d.log, Touch: d.touchInterval(),
+	}, sourceSpec(src), resp)
+	if err != nil {
+		return d.failed(ctx, src, prev, resp.Status, fmt.Errorf("poll %s: %w", src.ID, err))
+	}
+	if resp.NotModified && len(read.Docs) == 0 && len(read.Items) == 0 {
 		d.stats.poll(src.ID, pollNotModified)
 		if err := d.commitNotModified(ctx, src, prev, resp); err != nil {
 			return err
@@ -47,18 +54,12 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 			"bytes", resp.Bytes, "dur", d.now().Sub(start).Round(time.Millisecond))
 		return nil
 	}
-
-	docs, err := d.documents(ctx, src, resp)
-	var (
-		items    []store.Item
-		complete = true
-	)
-	if err == nil && src.FollowLinks {
-		docs, items, complete, err = d.follow(ctx, src, docs)
+	docs := read.Docs
+	items := make([]store.Item, 0, len(read.Items))
+	for _, it := range read.Items {
+		items = append(items, toStoreItem(src.ID, it))
 	}
-	if err != nil {
-		return d.failed(ctx, src, prev, resp.Status, fmt.Errorf("poll %s: %w", src.ID, err))
-	}
+	complete := read.Complete
 	in := diff.Input{
 		Source: diff.SourceInfo{
 			ID: src.ID, Name: src.Name, Authority: src.Authority,
@@ -155,6 +156,7 @@ func (d *Daemon) commitPoll(ctx context.Context, src config.Source, prev store.F
 		// all again.
 		return res, fmt.Errorf("poll %s: store: %w", src.ID, err)
 	}
+	d.revisits.update(items)
 	for _, k := range queued {
 		d.stats.queued(k)
 	}
@@ -226,31 +228,6 @@ func (d *Daemon) putSuccess(tx *store.Tx, src config.Source, prev store.FetchSta
 	st.FailingAlerted = false
 	st.NextPoll = time.Time{}
 	return tx.PutFetchState(st)
-}
-
-// documents turns a fetched body into documents according to the source's
-// kind.
-func (d *Daemon) documents(ctx context.Context, src config.Source, resp *fetch.Response) ([]source.Document, error) {
-	switch src.Kind {
-	case config.KindPDF:
-		doc, err := source.PDFDocument(ctx, src.ID, resp.URL, resp.Body)
-		if err != nil {
-			return nil, err
-		}
-		return []source.Document{doc}, nil
-	case config.KindPage:
-		body, _, err := fetch.ToUTF8(resp.Body, resp.ContentType)
-		if err != nil {
-			return nil, fmt.Errorf("decode page %s: %w", resp.URL, err)
-		}
-		doc, err := source.PageDocument(src.ID, resp.URL, src.Selector, body)
-		if err != nil {
-			return nil, err
-		}
-		return []source.Document{doc}, nil
-	default:
-		return source.ParseFeed(src.ID, resp.URL, resp.Body)
-	}
 }
 
 // checkLostFigures fails a page or PDF poll whose document states no figure
