@@ -66,7 +66,7 @@ func TestParseFeed(t *testing.T) {
 				doc("gao", "https://www.gao.gov/products/gao-26-108001", "https://www.gao.gov/products/gao-26-108001",
 					"Federal Workforce: Hiring Trends",
 					time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC),
-					"Hiring\n\nAgencies hired nearly 233,000 people in fiscal year 2025.\n\nYear | Hires\n2024 | 291,000\n2025 | 233,000"),
+					"Hiring\n\nAgencies hired nearly 233,000 people in fiscal year 2025.\n\nHires | 2024 | 291,000\nHires | 2025 | 233,000"),
 				doc("gao", sha("Testimony Without a Link"), "",
 					"Testimony Without a Link", time.Time{},
 					"Statement for the record."),
