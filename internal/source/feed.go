@@ -244,7 +244,7 @@ func titleText(s string) string {
 // plainText tidies text that is not HTML (JSON Feed's content_text):
 // whitespace collapsed within lines, at most one blank line in a row.
 func plainText(s string) string {
-	var w textWriter
+	var w textBuf
 	w.text([]byte(strings.ReplaceAll(s, "\r\n", "\n")), true)
 	return w.b.String()
 }

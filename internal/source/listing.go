@@ -226,7 +226,11 @@ func (r *reader) listing(ctx context.Context, resp *fetch.Response, res *Result)
 			}
 			continue
 		}
-		stub := Document{ID: e.Key, Source: r.spec.ID, URL: e.Link, Title: e.Title, Published: e.Published}
+		// The stub stands for the entry when its document cannot be read:
+		// its title is all that is known. Its hash is the row's, which the
+		// item keeps to tell a changed row.
+		stub := Document{ID: e.Key, Source: r.spec.ID, URL: e.Link, Title: e.Title, Published: e.Published,
+			Text: e.Title, Hash: e.Hash, Outlet: HostOutlet(r.spec.URL)}
 		work = append(work, followJob{stub: stub, key: e.Key, prev: prev, known: ok, report: e.Number})
 	}
 	slices.Reverse(work) // listings are newest first
