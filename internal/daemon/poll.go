@@ -208,7 +208,12 @@ func (d *Daemon) putSuccess(tx *store.Tx, src config.Source, prev store.FetchSta
 		st.LastFetched = now
 	}
 	st.LastError = ""
-	st.Polls++
+	// A first poll that left entries for later (a listing's backlog over
+	// max_follow) is not counted, so that the next one is still the first
+	// and sets the baseline silently: old reports read late are not news.
+	if complete || prev.Polls > 0 {
+		st.Polls++
+	}
 	if prev.FailingAlerted {
 		// Never in a Batch (the callers use Update for a failing source),
 		// so the counting and logging here happen once.

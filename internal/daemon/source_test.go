@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -251,5 +252,51 @@ func TestListingCorrectedPDFIsARevision(t *testing.T) {
 	}
 	if !revised {
 		t.Errorf("no document_revised with 45,000 after the correction:\n%s", dumpPosts(posts))
+	}
+}
+
+// TestListingBacklogIsBaselinedOverSeveralPolls: a listing with more
+// entries than max_follow is read oldest first over several polls, all of
+// them a silent baseline; the first entry published after that alerts.
+func TestListingBacklogIsBaselinedOverSeveralPolls(t *testing.T) {
+	h := newHarness(t, []sourceYAML{{id: "hhs-oig", path: "/uac/", authority: "official", extra: "    kind: page\n"}}, "")
+	h.cfg.Sources[0].Kind = config.KindListing
+	h.cfg.Sources[0].MaxFollow = 2
+	h.restart()
+	report := func(n int) string {
+		return fmt.Sprintf(`<html><head><title>Report %d</title></head><body><main><h1>Report %d</h1><p>The inspector general said DHS transferred more than %d,000 unaccompanied children to HHS custody over the period the review covered, according to the office's count.</p></main></body></html>`, n, n, 400+n)
+	}
+	listing := func(n int) string {
+		var b strings.Builder
+		b.WriteString(`<html><body><table><tr><th>Title</th><th>Date</th><th>Keywords</th></tr>`)
+		for i := n; i >= 1; i-- {
+			fmt.Fprintf(&b, `<tr><td><a href="/reports/all/2024/report-%d/">Report %d</a></td><td>%02d-01-2024</td><td>UAC</td></tr>`, i, i, i)
+			h.feeds.set(fmt.Sprintf("/reports/all/2024/report-%d/", i), feedResponse{ctype: "text/html", body: report(i)})
+		}
+		b.WriteString(`</table></body></html>`)
+		return b.String()
+	}
+	h.feeds.set("/uac/", feedResponse{ctype: "text/html", body: listing(5)})
+	for poll := 1; poll <= 3; poll++ {
+		if err := h.once(); err != nil {
+			t.Fatalf("poll %d: %v", poll, err)
+		}
+		h.clock.Add(10 * time.Minute)
+	}
+	if posts := h.slack.Posts(); len(posts) != 0 {
+		t.Fatalf("the backlog raised %d alerts, want none:\n%s", len(posts), dumpPosts(posts))
+	}
+	for i := 1; i <= 5; i++ {
+		if n := h.feeds.count(fmt.Sprintf("/reports/all/2024/report-%d/", i)); n != 1 {
+			t.Errorf("report %d fetched %d times, want once", i, n)
+		}
+	}
+	h.feeds.set("/uac/", feedResponse{ctype: "text/html", body: listing(6)})
+	if err := h.once(); err != nil {
+		t.Fatal(err)
+	}
+	posts := h.slack.Posts()
+	if len(posts) != 2 || !strings.Contains(dumpPosts(posts), "Report 6") {
+		t.Errorf("the new report raised:\n%s\nwant metric_changed and new_report for Report 6", dumpPosts(posts))
 	}
 }
