@@ -22,8 +22,8 @@ import (
 type Entry struct {
 	// Key is the entry's identity, also the ID of its document: the report
 	// number and year ("OIG-24-46/2024": agencies reuse and mistype
-	// numbers across years) when the row has a number, else "url:" and the
-	// link's canonical URL.
+	// numbers across years) when the row has a number (the number alone
+	// when it has no year), else "url:" and the link's canonical URL.
 	Key       string
 	Number    string    // report number, "" when the row has none
 	Year      string    // fiscal year column, else the year of the date
@@ -170,9 +170,12 @@ func linkEntry(base *url.URL, a *goquery.Selection) (Entry, bool) {
 
 // finish sets the entry's key and hash.
 func (e Entry) finish() Entry {
-	if e.Number != "" {
+	switch {
+	case e.Number != "" && e.Year != "":
 		e.Key = e.Number + "/" + e.Year
-	} else {
+	case e.Number != "":
+		e.Key = e.Number
+	default:
 		e.Key = "url:" + CanonicalURL(e.Link)
 	}
 	sum := sha256.Sum256([]byte(strings.Join([]string{e.Key, e.Title, e.Published.Format(time.DateOnly), e.Link}, "\n")))
