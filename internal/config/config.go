@@ -228,6 +228,7 @@ type Source struct {
 	Selector         string            // page only: CSS selector of the text to read
 	Links            string            // listing: CSS selector of an entry's link in its row; "" = a[href]
 	MaxFollow        int               // documents fetched per poll for new items and revisits; 0 = 100
+	MaxItems         int               // feed: items read per poll, the rest dropped; 0 = 1000
 	Revisit          []time.Duration   // refetches after first seen; nil = 1h, 6h, 1d, 3d, 7d
 	NoRevisit        bool              // revisit: off
 	AlertAfter       Duration          // failing this long raises source_failing; 0 = never

@@ -17,7 +17,7 @@ func sourceSpec(src config.Source) source.Spec {
 	return source.Spec{
 		ID: src.ID, Kind: src.Kind, URL: src.URL, Selector: src.Selector,
 		FollowLinks: src.FollowLinks, Headers: src.Headers, Links: src.Links,
-		MaxFollow: src.MaxFollow, Revisit: src.Revisit, NoRevisit: src.NoRevisit,
+		MaxFollow: src.MaxFollow, MaxItems: src.MaxItems, Revisit: src.Revisit, NoRevisit: src.NoRevisit,
 	}
 }
 

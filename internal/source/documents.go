@@ -21,6 +21,7 @@ const (
 const (
 	DefaultLinks     = "a[href]"
 	DefaultMaxFollow = 100
+	DefaultMaxItems  = 1000
 )
 
 // DefaultRevisit is when a followed article or listing entry is fetched
@@ -46,6 +47,10 @@ type Spec struct {
 	// listing entries and revisits together; 0 is DefaultMaxFollow. Those
 	// over the bound are fetched at a later poll, oldest first.
 	MaxFollow int
+	// MaxItems bounds the items read from one feed body; 0 is
+	// DefaultMaxItems. A feed that lists more (an archive feed, a runaway
+	// generator) has the rest dropped, with one warning per poll.
+	MaxItems int
 	// Revisit is the schedule of refetches after first seen; nil is
 	// DefaultRevisit. NoRevisit turns revisits off.
 	Revisit   []time.Duration
@@ -57,6 +62,13 @@ func (s Spec) maxFollow() int {
 		return s.MaxFollow
 	}
 	return DefaultMaxFollow
+}
+
+func (s Spec) maxItems() int {
+	if s.MaxItems > 0 {
+		return s.MaxItems
+	}
+	return DefaultMaxItems
 }
 
 func (s Spec) revisits() []time.Duration {
@@ -173,6 +185,11 @@ func Documents(ctx context.Context, env Env, spec Spec, resp *fetch.Response) (R
 			err = r.listing(ctx, resp, &res)
 		default:
 			res.Docs, err = ParseFeed(spec.ID, resp.URL, resp.Body)
+			if limit := spec.maxItems(); len(res.Docs) > limit {
+				env.log().Warn("feed lists more items than max_items: the rest are dropped",
+					"source", spec.ID, "items", len(res.Docs), "max_items", limit)
+				res.Docs = res.Docs[:limit]
+			}
 			if err == nil && spec.FollowLinks {
 				err = r.follow(ctx, &res)
 			}

@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -145,5 +146,30 @@ func TestOutletFallsBackToHost(t *testing.T) {
 				t.Errorf("docs %+v, want outlet %q", res.Docs, tc.want)
 			}
 		})
+	}
+}
+
+// TestMaxItemsDropsTheRestWithOneWarning: a feed over max_items is cut to
+// its first items (feeds list newest first) with one warning.
+func TestMaxItemsDropsTheRestWithOneWarning(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString(`<rss version="2.0"><channel><title>t</title>`)
+	for i := range 25 {
+		fmt.Fprintf(&b, `<item><guid>g%d</guid><title>Item %d</title></item>`, i, i)
+	}
+	b.WriteString(`</channel></rss>`)
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	res, err := Documents(context.Background(), Env{Log: log}, Spec{ID: "f", MaxItems: 10},
+		&fetch.Response{URL: "https://example.org/feed", Status: 200, Body: []byte(b.String())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Docs) != 10 || res.Docs[0].Title != "Item 0" || res.Docs[9].Title != "Item 9" {
+		t.Errorf("got %d docs, want the first 10", len(res.Docs))
+	}
+	if n := strings.Count(logs.String(), "level=WARN"); n != 1 {
+		t.Errorf("%d warnings, want 1:\n%s", n, logs.String())
 	}
 }
