@@ -55,6 +55,8 @@ type Spec struct {
 	// DefaultRevisit. NoRevisit turns revisits off.
 	Revisit   []time.Duration
 	NoRevisit bool
+	// CSV maps a KindCSV source's columns to records.
+	CSV *CSVSpec
 }
 
 func (s Spec) maxFollow() int {
@@ -183,6 +185,8 @@ func Documents(ctx context.Context, env Env, spec Spec, resp *fetch.Response) (R
 			res.Docs = []Document{doc}
 		case KindListing:
 			err = r.listing(ctx, resp, &res)
+		case KindCSV:
+			err = r.csvDocuments(ctx, resp, &res)
 		default:
 			res.Docs, err = ParseFeed(spec.ID, resp.URL, resp.Body)
 			if limit := spec.maxItems(); len(res.Docs) > limit {

@@ -48,6 +48,9 @@ type Document struct {
 	// article's og:site_name or JSON-LD publisher, an aggregator feed
 	// item's <source>, else the host of its URL.
 	Outlet string
+	// Records are the values a data source (CSV, JSON) states, by metric
+	// and period; Text renders them a line each. Empty for other kinds.
+	Records []Record
 }
 
 // ParseFeed parses an RSS, Atom or JSON Feed body fetched from feedURL into
