@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/itchyny/gojq"
+
 	"github.com/figwatch/watcher/internal/fetch"
 )
 
@@ -57,6 +59,10 @@ type Spec struct {
 	NoRevisit bool
 	// CSV maps a KindCSV source's columns to records.
 	CSV *CSVSpec
+	// JQ is a KindJSON source's compiled expression (CompileJQ), and
+	// Labels the metrics' labels its document's text shows.
+	JQ     *gojq.Code
+	Labels map[string]string
 }
 
 func (s Spec) maxFollow() int {
@@ -187,6 +193,8 @@ func Documents(ctx context.Context, env Env, spec Spec, resp *fetch.Response) (R
 			err = r.listing(ctx, resp, &res)
 		case KindCSV:
 			err = r.csvDocuments(ctx, resp, &res)
+		case KindJSON:
+			err = jsonDocuments(ctx, spec, resp, &res)
 		default:
 			res.Docs, err = ParseFeed(spec.ID, resp.URL, resp.Body)
 			if limit := spec.maxItems(); len(res.Docs) > limit {
@@ -208,6 +216,22 @@ func Documents(ctx context.Context, env Env, spec Spec, resp *fetch.Response) (R
 		}
 	}
 	return res, nil
+}
+
+// jsonDocuments reads a JSON source into one document of records.
+func jsonDocuments(ctx context.Context, spec Spec, resp *fetch.Response, res *Result) error {
+	if spec.JQ == nil {
+		return fmt.Errorf("json source %s: no jq expression", spec.ID)
+	}
+	records, err := JSONRecords(ctx, spec.JQ, resp.Body)
+	if err != nil {
+		return fmt.Errorf("read json %s: %w", resp.URL, err)
+	}
+	if len(records) == 0 {
+		return fmt.Errorf("read json %s: the jq expression yields no records (API changed?)", resp.URL)
+	}
+	res.Docs = append(res.Docs, recordsDocument(spec, resp.URL, records, spec.Labels))
+	return nil
 }
 
 // pageDocument reads a page, decoding it to UTF-8 first.
