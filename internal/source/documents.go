@@ -184,10 +184,12 @@ func Documents(ctx context.Context, env Env, spec Spec, resp *fetch.Response) (R
 		case KindPDF:
 			var doc Document
 			doc, err = PDFDocument(ctx, spec.ID, resp.URL, resp.Body)
+			doc.Outlet = HostOutlet(resp.URL)
 			res.Docs = []Document{doc}
 		case KindPage:
 			var doc Document
 			doc, err = pageDocument(spec, resp)
+			doc.Outlet = HostOutlet(resp.URL)
 			res.Docs = []Document{doc}
 		case KindListing:
 			err = r.listing(ctx, resp, &res)

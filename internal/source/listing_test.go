@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/figwatch/watcher/internal/fetch"
+	"github.com/figwatch/watcher/internal/pdftest"
 )
 
 func TestListingEntries(t *testing.T) {
@@ -113,4 +114,55 @@ func sortedPairs(s []string) []string {
 		return []string{s[1], s[0]}
 	}
 	return s
+}
+
+// TestListingEntryRevisit: a listing entry's PDF is fetched again on the
+// revisit schedule, conditionally; a 304 only moves the schedule on, a
+// changed file (a corrected report under the same URL) is read again as
+// the same document.
+func TestListingEntryRevisit(t *testing.T) {
+	t.Parallel()
+	if err := PDFToTextAvailable(); err != nil {
+		t.Skip(err)
+	}
+	const pdfURL = "https://www.oig.dhs.gov/sites/default/files/assets/2025-03/OIG-25-21-Mar25.pdf"
+	f := &memFetcher{pages: map[string]memPage{
+		pdfURL: {ctype: "application/pdf", etag: `"1"`, body: string(pdftest.Minimal("More than 43,000 children failed to appear in court."))},
+	}}
+	listing := &fetch.Response{URL: "https://www.oig.dhs.gov/reports", Status: 200, ContentType: "text/html", Body: []byte(
+		`<table><tr><th>Report Number</th><th>Title</th><th>Issue Date</th><th>Fiscal Year</th></tr>` +
+			`<tr><td>OIG-25-21</td><td><a href="` + pdfURL + `">ICE Cannot Effectively Monitor</a></td><td>03/25/2025</td><td>2025</td></tr></table>`)}
+	items := memItems{}
+	now := time.Date(2025, 3, 25, 12, 0, 0, 0, time.UTC)
+	spec := Spec{ID: "dhs-oig", Kind: KindListing, URL: listing.URL}
+	poll := func(at time.Duration, resp *fetch.Response) Result {
+		t.Helper()
+		res, err := Documents(context.Background(), Env{Fetch: f, Items: items, Now: func() time.Time { return now.Add(at) }}, spec, resp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items.save(res.Items)
+		return res
+	}
+	notModified := &fetch.Response{URL: listing.URL, Status: 304, NotModified: true}
+
+	if res := poll(0, listing); len(res.Docs) != 1 || res.Docs[0].ID != "OIG-25-21/2025" {
+		t.Fatalf("first poll: %+v", res.Docs)
+	}
+	if res := poll(30*time.Minute, notModified); len(res.Docs) != 0 || len(f.got) != 1 {
+		t.Fatalf("nothing due at 30m, yet docs %+v after fetches %q", res.Docs, f.got)
+	}
+	if res := poll(time.Hour, notModified); len(res.Docs) != 0 || len(f.got) != 2 {
+		t.Fatalf("at 1h: docs %+v, fetches %q (want one conditional revisit answered 304)", res.Docs, f.got)
+	}
+	f.mu.Lock()
+	f.pages[pdfURL] = memPage{ctype: "application/pdf", etag: `"2"`, body: string(pdftest.Minimal("More than 45,000 children failed to appear in court."))}
+	f.mu.Unlock()
+	res := poll(6*time.Hour, notModified)
+	if len(res.Docs) != 1 || res.Docs[0].ID != "OIG-25-21/2025" || !strings.Contains(res.Docs[0].Text, "45,000") || res.Docs[0].Title != "ICE Cannot Effectively Monitor" {
+		t.Fatalf("at 6h: docs %+v, want the corrected report as the same document", res.Docs)
+	}
+	if it := items["OIG-25-21/2025"]; it.ETag != `"2"` || !it.NextVisit.Equal(now.Add(24*time.Hour)) {
+		t.Errorf("item after the revisit: %+v, want ETag \"2\" and the next visit at 1d", it)
+	}
 }
