@@ -2,8 +2,6 @@ package daemon
 
 import (
 	"context"
-	"fmt"
-	"sync"
 	"time"
 
 	"github.com/figwatch/watcher/internal/config"
@@ -38,12 +36,20 @@ func (f sourceFetcher) Get(ctx context.Context, req fetch.Request) (*fetch.Respo
 
 // itemState is source.ItemState over the store's item records of one
 // source. Each lookup is its own short read: none is held across a fetch.
+//
+// Due reads the source's items only when its fetch state says a revisit
+// may be due (NextRevisit), so a warm poll costs no item reads; when it
+// does read them, it keeps their schedule to work out the next
+// NextRevisit with what the poll writes (nextRevisit).
 type itemState struct {
-	d  *Daemon
-	id string
+	d    *Daemon
+	id   string
+	prev time.Time // the fetch state's NextRevisit
+
+	scanned map[string]time.Time // key → NextVisit, when Due read them
 }
 
-func (s itemState) Item(ctx context.Context, key string) (source.Item, bool, error) {
+func (s *itemState) Item(ctx context.Context, key string) (source.Item, bool, error) {
 	var (
 		it store.Item
 		ok bool
@@ -56,34 +62,63 @@ func (s itemState) Item(ctx context.Context, key string) (source.Item, bool, err
 	return fromStoreItem(it), ok, err
 }
 
-func (s itemState) Due(ctx context.Context, now time.Time) ([]source.Item, error) {
-	keys, err := s.d.revisits.due(ctx, s.d.db, s.id, now)
-	if err != nil || len(keys) == 0 {
-		return nil, err
+func (s *itemState) Due(ctx context.Context, now time.Time) ([]source.Item, error) {
+	if s.prev.IsZero() || s.prev.After(now) {
+		return nil, nil
 	}
 	var out []source.Item
-	err = s.d.db.View(ctx, func(tx *store.Tx) error {
-		for _, k := range keys {
-			it, ok, err := tx.Item(s.id, k)
-			if err != nil {
-				return err
+	s.scanned = map[string]time.Time{}
+	err := s.d.db.View(ctx, func(tx *store.Tx) error {
+		return tx.ForEachItemOf(s.id, func(it store.Item) error {
+			if it.NextVisit.IsZero() {
+				return nil
 			}
-			switch {
-			case !ok:
-				// Pruned by retention since the index was loaded.
-				s.d.revisits.update([]store.Item{{Source: s.id, Key: k}})
-			case !it.NextVisit.IsZero() && !it.NextVisit.After(now):
+			s.scanned[it.Key] = it.NextVisit
+			if !it.NextVisit.After(now) {
 				out = append(out, fromStoreItem(it))
-			default:
-				s.d.revisits.update([]store.Item{it})
 			}
-		}
-		return nil
+			return nil
+		})
 	})
 	return out, err
 }
 
+// nextRevisit is the source's NextRevisit after a poll that writes items:
+// the earliest next visit of what it wrote and of the items it did not
+// write, which, unless Due read them, are no earlier than the previous
+// NextRevisit. An early answer costs one needless read of the items; a
+// late one would delay a revisit, so when in doubt it is early.
+func (s *itemState) nextRevisit(written []store.Item) time.Time {
+	next := map[string]time.Time{}
+	var earliest time.Time
+	consider := func(t time.Time) {
+		if !t.IsZero() && (earliest.IsZero() || t.Before(earliest)) {
+			earliest = t
+		}
+	}
+	if s.scanned == nil {
+		consider(s.prev)
+	}
+	for k, t := range s.scanned {
+		next[k] = t
+	}
+	for _, it := range written {
+		if s.scanned == nil {
+			consider(it.NextVisit)
+			continue
+		}
+		next[it.Key] = it.NextVisit
+	}
+	for _, t := range next {
+		consider(t)
+	}
+	return earliest
+}
+
 func fromStoreItem(it store.Item) source.Item {
+	if it.URL == "" && !it.NextVisit.IsZero() {
+		it.URL = it.Key // see toStoreItem
+	}
 	return source.Item{
 		Key: it.Key, Hash: it.Hash, DocID: it.DocID, Seen: it.Seen, Published: it.Published,
 		Title: it.Title, Outlet: it.Outlet, URL: it.URL, ETag: it.ETag, LastModified: it.LastModified,
@@ -91,73 +126,15 @@ func fromStoreItem(it store.Item) source.Item {
 	}
 }
 
+// toStoreItem leaves out the document's URL when it is the item's key (a
+// feed item keyed by its link, most are): item records are many.
 func toStoreItem(id string, it source.Item) store.Item {
+	if it.URL == it.Key {
+		it.URL = ""
+	}
 	return store.Item{
 		Source: id, Key: it.Key, Hash: it.Hash, DocID: it.DocID, Seen: it.Seen, Published: it.Published,
 		Title: it.Title, Outlet: it.Outlet, URL: it.URL, ETag: it.ETag, LastModified: it.LastModified,
 		FirstSeen: it.FirstSeen, NextVisit: it.NextVisit, Visits: it.Visits,
 	}
-}
-
-// revisitIndex keeps in memory when each followed item is next due, so
-// that a warm poll finds "nothing due" without reading every item record
-// of every source. It is loaded by one scan of the items at first use and
-// kept up to date with every item a poll writes; an entry whose record
-// retention deleted is dropped when it comes due.
-type revisitIndex struct {
-	mu     sync.Mutex
-	loaded bool
-	next   map[string]map[string]time.Time // source → item key → next visit
-}
-
-func (x *revisitIndex) due(ctx context.Context, db *store.DB, id string, now time.Time) ([]string, error) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if !x.loaded {
-		x.next = map[string]map[string]time.Time{}
-		err := db.View(ctx, func(tx *store.Tx) error {
-			return tx.ForEachItem(func(it store.Item) error {
-				x.setLocked(it)
-				return nil
-			})
-		})
-		if err != nil {
-			return nil, fmt.Errorf("load revisit schedule: %w", err)
-		}
-		x.loaded = true
-	}
-	var keys []string
-	for k, at := range x.next[id] {
-		if !at.After(now) {
-			// Stays due until a poll writes the item back (update): one
-			// that fails or waits for max_follow is offered again.
-			keys = append(keys, k)
-		}
-	}
-	return keys, nil
-}
-
-// update records the items a poll wrote.
-func (x *revisitIndex) update(items []store.Item) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if !x.loaded {
-		return // the first load reads them from the store
-	}
-	for _, it := range items {
-		x.setLocked(it)
-	}
-}
-
-func (x *revisitIndex) setLocked(it store.Item) {
-	m := x.next[it.Source]
-	if it.NextVisit.IsZero() {
-		delete(m, it.Key)
-		return
-	}
-	if m == nil {
-		m = map[string]time.Time{}
-		x.next[it.Source] = m
-	}
-	m[it.Key] = it.NextVisit
 }

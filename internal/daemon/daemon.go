@@ -83,8 +83,6 @@ type Daemon struct {
 	deliverMu sync.Mutex
 
 	stats stats
-	// revisits knows when followed documents are next due (article.go).
-	revisits revisitIndex
 	// pollSlots bounds how many sources are polled at once (4 per fetch
 	// slot, so a source waiting on a slow server does not idle the
 	// fetcher, at least 16). The fetcher

@@ -38,8 +38,9 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 		return d.failed(ctx, src, prev, 0, fmt.Errorf("poll %s: %w", src.ID, err))
 	}
 	d.stats.fetched(src.ID, resp)
+	items := &itemState{d: d, id: src.ID, prev: prev.NextRevisit}
 	read, err := source.Documents(ctx, source.Env{
-		Fetch: sourceFetcher{d, src.ID}, Items: itemState{d, src.ID},
+		Fetch: sourceFetcher{d, src.ID}, Items: items,
 		Now: d.now, Log: d.log, Touch: d.touchInterval(),
 	}, sourceSpec(src), resp)
 	if err != nil {
@@ -55,9 +56,9 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 		return nil
 	}
 	docs := read.Docs
-	items := make([]store.Item, 0, len(read.Items))
+	written := make([]store.Item, 0, len(read.Items))
 	for _, it := range read.Items {
-		items = append(items, toStoreItem(src.ID, it))
+		written = append(written, toStoreItem(src.ID, it))
 	}
 	complete := read.Complete
 	in := diff.Input{
@@ -80,7 +81,11 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 	}
 	d.stats.figures(src.ID, figures)
 
-	res, err := d.commitPoll(ctx, src, prev, resp, in, items, complete)
+	// Saved with the items only: a poll that fails from here keeps the
+	// old schedule, whose due items were not written.
+	next := prev
+	next.NextRevisit = items.nextRevisit(written)
+	res, err := d.commitPoll(ctx, src, next, resp, in, written, complete)
 	if err != nil {
 		return err
 	}
@@ -156,7 +161,6 @@ func (d *Daemon) commitPoll(ctx context.Context, src config.Source, prev store.F
 		// all again.
 		return res, fmt.Errorf("poll %s: store: %w", src.ID, err)
 	}
-	d.revisits.update(items)
 	for _, k := range queued {
 		d.stats.queued(k)
 	}

@@ -33,6 +33,9 @@ func TestRevisitFindsStealthEdit(t *testing.T) {
 	var polls []poll
 	for at := time.Duration(0); at <= 7*time.Hour; at += 30 * time.Minute {
 		h.clock.Add(first.Add(at).Sub(h.clock.Now()))
+		if at == 3*time.Hour {
+			h.restart() // the schedule is in the database, not in memory
+		}
 		if at == 2*time.Hour {
 			// The stealth edit: the feed entry does not change.
 			h.feeds.set("/articles/a1", article(`"v2"`, "More than 43,000 children failed to appear in court, the audit found."))

@@ -269,12 +269,14 @@ func (r *reader) markDone(key string) {
 // burst.
 func (r *reader) schedule(it *Item) {
 	it.NextVisit = time.Time{}
+	// Seconds are precise enough for a schedule counted in hours, and
+	// keep the item records short.
 	for i, d := range r.spec.revisits() {
 		if i < it.Visits {
 			continue
 		}
 		if at := it.FirstSeen.Add(d); at.After(r.now) {
-			it.NextVisit = at
+			it.NextVisit = at.Truncate(time.Second)
 			return
 		}
 		it.Visits = i + 1

@@ -137,13 +137,24 @@ func (r *reader) itemFor(j followJob, doc Document, got fetched) Item {
 			// are still about how old the story is.
 			it.FirstSeen, it.Visits = j.prev.FirstSeen, j.prev.Visits
 		}
-		it.Hash, it.Published, it.Title = j.stub.Hash, j.stub.Published, j.stub.Title
+		it.Hash, it.Published = j.stub.Hash, j.stub.Published
+		if r.spec.Kind == KindListing {
+			// The row's title is the document's; an article has its own,
+			// read again on a revisit.
+			it.Title = j.stub.Title
+		}
 	} else {
 		it.Visits++
 	}
 	it.Seen = r.now
+	it.FirstSeen = it.FirstSeen.Truncate(time.Second)
 	if !got.notModified {
-		it.DocID, it.Outlet = doc.ID, doc.Outlet
+		it.DocID, it.Outlet = doc.ID, ""
+		if doc.Outlet != HostOutlet(doc.URL) {
+			// Only a name the host does not give (an aggregator's
+			// <source>) needs remembering for a revisit.
+			it.Outlet = doc.Outlet
+		}
 		if got.url != "" {
 			it.URL = got.url
 		}

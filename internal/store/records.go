@@ -38,6 +38,10 @@ type FetchState struct {
 	// current run of failures, so it is raised once, and a
 	// source_recovered follows it when the source comes back.
 	FailingAlerted bool `json:"failing_alerted,omitempty"`
+	// NextRevisit is no later than the earliest NextVisit of the source's
+	// items, so a poll finds "nothing due" without reading them; zero when
+	// none is scheduled.
+	NextRevisit time.Time `json:"next_revisit,omitzero"`
 }
 
 // Item is what watcher remembers of one feed item whose link it follows:
