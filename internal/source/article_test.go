@@ -184,7 +184,7 @@ func TestWindows1252Page(t *testing.T) {
 // other processes on a busy machine do not inflate, the least of a few
 // runs.
 func TestHostileNestedHTML(t *testing.T) {
-	const n = 10_000
+	const n = 5_000
 	tests := []struct {
 		name  string
 		inner func(n int) string

@@ -10,7 +10,7 @@ import (
 // rows × columns is built from them.
 const (
 	maxSpan      = 100
-	maxGridCells = 1 << 20
+	maxGridCells = 1 << 18 // a 5,000-row, 10-column table has 50,000
 )
 
 // tableBuild collects one table's rows while it is read.
