@@ -2,14 +2,12 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"strings"
 	"time"
 
@@ -115,76 +113,32 @@ func markSentence(f extract.Figure) string {
 	return s
 }
 
-// readInput reads a file, stdin or a URL and returns the text to extract
-// from. HTML is masked rather than converted, so offsets stay byte offsets
-// into the input; a PDF's offsets are into the text pdftotext gives.
+// readInput reads a file, stdin or a URL through internal/source, as the
+// daemon reads a page or PDF source, and returns the text to extract from.
+// A plain-text file's offsets are byte offsets into the file; a page's and
+// a PDF's are into the text the daemon would store.
 func readInput(in string, cfg *config.Config, stdin io.Reader) (string, error) {
-	var (
-		data  []byte
-		ctype string
-		err   error
-	)
-	switch {
-	case in == "-":
-		data, err = io.ReadAll(stdin)
-	case strings.HasPrefix(in, "http://") || strings.HasPrefix(in, "https://"):
-		data, ctype, err = fetchURL(in, cfg)
-	default:
-		data, err = os.ReadFile(in)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var f source.Fetcher
+	if strings.HasPrefix(in, "http://") || strings.HasPrefix(in, "https://") {
+		c := newExtractFetcher(cfg)
+		defer c.Close()
+		f = c
 	}
+	doc, err := source.ReadInput(ctx, in, stdin, f)
 	if err != nil {
-		return "", fmt.Errorf("read %s: %w", in, err)
+		return "", err
 	}
-	switch sniff(data, ctype) {
-	case "pdf":
-		ctx, cancel := context.WithTimeout(context.Background(), source.PDFTimeout)
-		defer cancel()
-		doc, err := source.PDFDocument(ctx, "extract", in, data)
-		if err != nil {
-			return "", err
-		}
-		return doc.Text, nil
-	case "html":
-		return string(source.MaskHTML(data)), nil
-	}
-	return string(data), nil
+	return doc.Text, nil
 }
 
-func fetchURL(u string, cfg *config.Config) ([]byte, string, error) {
+// newExtractFetcher is the fetcher of `watcher extract URL`, with the
+// config's User-Agent and body limit.
+func newExtractFetcher(cfg *config.Config) *fetch.Client {
 	ua := cfg.Fetch.UserAgent
 	if ua == "" {
 		ua = config.DefaultUserAgent()
 	}
-	c := fetch.New(fetch.Options{UserAgent: ua, MaxBodyBytes: int64(cfg.Fetch.MaxBodySize)})
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	resp, err := c.Get(ctx, fetch.Request{URL: u, Source: "extract"})
-	if err != nil {
-		return nil, "", err
-	}
-	if !strings.Contains(resp.ContentType, "pdf") {
-		body, _, err := fetch.ToUTF8(resp.Body, resp.ContentType)
-		return body, resp.ContentType, err
-	}
-	return resp.Body, resp.ContentType, nil
-}
-
-// sniff tells PDF and HTML from plain text by content (and content type
-// when fetched), not by file name: scraped files are often misnamed.
-func sniff(data []byte, ctype string) string {
-	head := bytes.TrimLeft(data[:min(len(data), 1024)], "\ufeff \t\r\n")
-	switch {
-	case bytes.HasPrefix(head, []byte("%PDF-")) || strings.Contains(ctype, "application/pdf"):
-		return "pdf"
-	case strings.Contains(ctype, "html"):
-		return "html"
-	}
-	lower := bytes.ToLower(head)
-	for _, p := range []string{"<!doctype html", "<html", "<head", "<body", "<p>", "<div", "<article"} {
-		if bytes.HasPrefix(lower, []byte(p)) {
-			return "html"
-		}
-	}
-	return "text"
+	return fetch.New(fetch.Options{UserAgent: ua, MaxBodyBytes: int64(cfg.Fetch.MaxBodySize)})
 }

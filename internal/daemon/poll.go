@@ -34,13 +34,25 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 
 	resp, err := d.fetcher.Get(ctx, fetch.Request{
 		URL: src.URL, ETag: prev.ETag, LastModified: prev.LastModified,
-		Header: src.Headers, Source: src.ID,
+		Header: src.Headers, Source: src.ID, AllowPrivate: src.AllowPrivate,
 	})
 	if err != nil {
 		return d.failed(ctx, src, prev, 0, fmt.Errorf("poll %s: %w", src.ID, err))
 	}
 	d.stats.fetched(src.ID, resp)
-	if resp.NotModified {
+	spec, err := sourceSpec(d.conf(), src)
+	if err != nil {
+		return d.failed(ctx, src, prev, resp.Status, fmt.Errorf("poll %s: %w", src.ID, err))
+	}
+	items := &itemState{d: d, id: src.ID, prev: prev.NextRevisit}
+	read, err := source.Documents(ctx, source.Env{
+		Fetch: sourceFetcher{d, src}, Items: items,
+		Now: d.now, Log: d.log, Touch: d.touchInterval(),
+	}, spec, resp)
+	if err != nil {
+		return d.failed(ctx, src, prev, resp.Status, fmt.Errorf("poll %s: %w", src.ID, err))
+	}
+	if resp.NotModified && len(read.Docs) == 0 && len(read.Items) == 0 {
 		if err := d.commitNotModified(ctx, src, prev, resp); err != nil {
 			return d.storeFailed(ctx, src, prev, resp.Status, err)
 		}
@@ -50,18 +62,12 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 			"bytes", resp.Bytes, "dur", d.now().Sub(start).Round(time.Millisecond))
 		return nil
 	}
-
-	docs, err := d.documents(ctx, src, resp)
-	var (
-		items    []store.Item
-		complete = true
-	)
-	if err == nil && src.FollowLinks {
-		docs, items, complete, err = d.follow(ctx, src, docs)
+	docs := read.Docs
+	written := make([]store.Item, 0, len(read.Items))
+	for _, it := range read.Items {
+		written = append(written, toStoreItem(src.ID, it))
 	}
-	if err != nil {
-		return d.failed(ctx, src, prev, resp.Status, fmt.Errorf("poll %s: %w", src.ID, err))
-	}
+	complete := read.Complete
 	in := diff.Input{
 		Source: diff.SourceInfo{
 			ID: src.ID, Name: src.Name, Authority: src.Authority,
@@ -82,7 +88,11 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 	}
 	d.stats.figures(src.ID, figures)
 
-	res, err := d.commitPoll(ctx, src, prev, resp, in, items, complete)
+	// Saved with the items only: a poll that fails from here keeps the
+	// old schedule, whose due items were not written.
+	next := prev
+	next.NextRevisit = items.nextRevisit(written)
+	res, err := d.commitPoll(ctx, src, next, resp, in, written, complete)
 	if err != nil {
 		return d.storeFailed(ctx, src, prev, resp.Status, err)
 	}
@@ -206,7 +216,12 @@ func (d *Daemon) putSuccess(tx *store.Tx, src config.Source, prev store.FetchSta
 		st.LastFetched = now
 	}
 	st.LastError = ""
-	st.Polls++
+	// A first poll that left entries for later (a listing's backlog over
+	// max_follow) is not counted, so that the next one is still the first
+	// and sets the baseline silently: old reports read late are not news.
+	if complete || prev.Polls > 0 {
+		st.Polls++
+	}
 	if prev.FailingAlerted {
 		// Never in a Batch (the callers use Update for a failing source),
 		// so the counting and logging here happen once.
@@ -226,31 +241,6 @@ func (d *Daemon) putSuccess(tx *store.Tx, src config.Source, prev store.FetchSta
 	st.FailingAlerted = false
 	st.NextPoll = time.Time{}
 	return tx.PutFetchState(st)
-}
-
-// documents turns a fetched body into documents according to the source's
-// kind.
-func (d *Daemon) documents(ctx context.Context, src config.Source, resp *fetch.Response) ([]source.Document, error) {
-	switch src.Kind {
-	case config.KindPDF:
-		doc, err := source.PDFDocument(ctx, src.ID, resp.URL, resp.Body)
-		if err != nil {
-			return nil, err
-		}
-		return []source.Document{doc}, nil
-	case config.KindPage:
-		body, _, err := fetch.ToUTF8(resp.Body, resp.ContentType)
-		if err != nil {
-			return nil, fmt.Errorf("decode page %s: %w", resp.URL, err)
-		}
-		doc, err := source.PageDocument(src.ID, resp.URL, src.Selector, body)
-		if err != nil {
-			return nil, err
-		}
-		return []source.Document{doc}, nil
-	default:
-		return source.ParseFeed(src.ID, resp.URL, resp.Body)
-	}
 }
 
 // checkLostFigures fails a page or PDF poll whose document states no figure

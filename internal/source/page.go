@@ -59,6 +59,7 @@ func PageDocument(sourceID, pageURL, selector string, body []byte) (Document, er
 			matched[n] = true
 		}
 		var parts []string
+		read := map[string]bool{}
 		sel.Each(func(_ int, s *goquery.Selection) {
 			for p := s.Get(0).Parent; p != nil; p = p.Parent {
 				if matched[p] {
@@ -66,7 +67,11 @@ func PageDocument(sourceID, pageURL, selector string, body []byte) (Document, er
 				}
 			}
 			if h, err := goquery.OuterHtml(s); err == nil {
-				parts = append(parts, HTMLText(h))
+				// A region repeated for another screen size is read once.
+				if text := HTMLText(h); !read[text] {
+					read[text] = true
+					parts = append(parts, text)
+				}
 			}
 		})
 		text = RepairMojibake(strings.Join(parts, "\n\n"))

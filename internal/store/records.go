@@ -38,6 +38,10 @@ type FetchState struct {
 	// current run of failures, so it is raised once, and a
 	// source_recovered follows it when the source comes back.
 	FailingAlerted bool `json:"failing_alerted,omitempty"`
+	// NextRevisit is no later than the earliest NextVisit of the source's
+	// items, so a poll finds "nothing due" without reading them; zero when
+	// none is scheduled.
+	NextRevisit time.Time `json:"next_revisit,omitzero"`
 }
 
 // Item is what watcher remembers of one feed item whose link it follows:
@@ -49,6 +53,19 @@ type Item struct {
 	Hash   string    `json:"hash"`
 	DocID  string    `json:"doc_id,omitempty"`
 	Seen   time.Time `json:"seen,omitzero"`
+	// What revisits need, absent from records written before revisits:
+	// the document fetched for the item and its validators, when it was
+	// first seen, the next revisit and the position in the schedule, and
+	// the item's own title, date and outlet for the revisited document.
+	URL          string    `json:"url,omitempty"`
+	ETag         string    `json:"etag,omitempty"`
+	LastModified string    `json:"last_modified,omitempty"`
+	FirstSeen    time.Time `json:"first_seen,omitzero"`
+	NextVisit    time.Time `json:"next_visit,omitzero"`
+	Visits       int       `json:"visits,omitempty"`
+	Published    time.Time `json:"published,omitzero"`
+	Title        string    `json:"title,omitempty"`
+	Outlet       string    `json:"outlet,omitempty"`
 }
 
 // Figure is a figure as stored in a snapshot: a copy of the extractor's

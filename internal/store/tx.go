@@ -566,6 +566,27 @@ func (tx *Tx) ForEachItem(fn func(Item) error) error {
 	})
 }
 
+// ForEachItemOf calls fn with every followed item of one source, in key
+// order, stopping at fn's first error. It reads only that source's items.
+func (tx *Tx) ForEachItemOf(source string, fn func(Item) error) error {
+	b := tx.tx.Bucket(bucketItems)
+	if b == nil {
+		return nil
+	}
+	prefix := itemKey(source, "")
+	c := b.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var it Item
+		if err := decode(v, &it); err != nil {
+			return fmt.Errorf("read item %q: %w", k, err)
+		}
+		if err := fn(it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // RecentAlerts returns up to limit alerts of any status, newest first.
 func (tx *Tx) RecentAlerts(limit int) ([]Alert, error) {
 	outbox := tx.tx.Bucket(bucketOutbox)
