@@ -140,13 +140,32 @@ func (d *decoder) decode(cfg *file, data []byte) bool {
 	return true
 }
 
-// realign puts list items back in their places. yaml.v3 leaves out of a
-// decoded list every item it could not decode (null, the wrong kind, a
-// mapping with a duplicate key), which would shift the later items'
-// indexes and so their keys in messages. Those items, and only those, have
-// an error at their own path by now; nulls get theirs here.
+// realign undoes two things yaml.v3 does to a decoded value, walking it
+// with the paths of its keys.
+//
+// It leaves out of a decoded list every item it could not decode (null,
+// the wrong kind, a mapping with a duplicate key), which would shift the
+// later items' indexes and so their keys in messages. Those items, and
+// only those, have an error at their own path by now; nulls get theirs
+// here, and the rest go back in their places.
+//
+// It converts scalars: "yes" and "on" (YAML 1.1) to true, 2.5 to the int 2.
+// Only true and false are booleans here, and only whole numbers ints.
 func (d *decoder) realign(v reflect.Value, path string) {
+	if v.CanAddr() {
+		if _, custom := v.Addr().Interface().(yaml.Unmarshaler); custom {
+			return // the unit types check their own values
+		}
+	}
 	switch v.Kind() {
+	case reflect.Bool, reflect.Int:
+		want, what := "!!bool", "true or false"
+		if v.Kind() == reflect.Int {
+			want, what = "!!int", "a whole number"
+		}
+		if n := d.x.node(path); d.x.set(path) && n.ShortTag() != want {
+			d.errorf(path, "expected %s, found %s", what, describe(n))
+		}
 	case reflect.Pointer:
 		if !v.IsNil() {
 			d.realign(v.Elem(), path)

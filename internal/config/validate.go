@@ -65,7 +65,7 @@ func (d *decoder) fetch(f *Fetch) {
 	positive(d, "fetch.connect_timeout", f.ConnectTimeout)
 	positive(d, "fetch.timeout", f.Timeout)
 	positive(d, "fetch.max_body_size", f.MaxBodySize)
-	if d.strictInt("fetch.max_redirects") && (f.MaxRedirects < 0 || f.MaxRedirects > MaxRedirectsLimit) {
+	if d.x.set("fetch.max_redirects") && (f.MaxRedirects < 0 || f.MaxRedirects > MaxRedirectsLimit) {
 		d.errorf("fetch.max_redirects", "%d is out of range 0..%d", f.MaxRedirects, MaxRedirectsLimit)
 	}
 	d.atLeast("fetch.concurrency", f.Concurrency, 1)
@@ -99,7 +99,6 @@ func (d *decoder) fetch(f *Fetch) {
 func (d *decoder) defaults(df *Defaults) {
 	d.schedule("defaults.schedule", df.Schedule)
 	d.enum("defaults.authority", df.Authority, AuthorityOfficial, AuthorityPress)
-	d.strictBool("defaults.alert_on_first_poll")
 	nonNegative(d, "defaults.alert_after", df.AlertAfter)
 }
 
@@ -203,7 +202,6 @@ func (d *decoder) http(h *HTTP) {
 			d.errorf("http.listen", "%s", msg)
 		}
 	}
-	d.strictBool("http.pprof")
 	d.envName("http.token_env", h.TokenEnv)
 	d.filePath("http.token_file", h.TokenFile)
 	d.filePath("http.socket", h.Socket)
@@ -280,7 +278,7 @@ func checkListen(v string) string {
 }
 
 func (d *decoder) retention(r *Retention) {
-	if d.strictInt("retention.revisions") && r.Revisions < 0 {
+	if r.Revisions < 0 {
 		d.errorf("retention.revisions", "must be 0 or more, found %d", r.Revisions)
 	}
 	nonNegative(d, "retention.observations", r.Observations)
@@ -333,8 +331,6 @@ func (d *decoder) sources(cfg *Config) {
 			d.schedule(key("schedule"), src.Schedule)
 		}
 		d.enum(key("authority"), src.Authority, AuthorityOfficial, AuthorityPress)
-		d.strictBool(key("alert_on_first_poll"))
-		d.strictBool(key("enabled"))
 		src.Headers = d.headers(key("headers"), src.Headers)
 		nonNegative(d, key("alert_after"), src.AlertAfter)
 		d.channel(key("channel"), src.Channel)
@@ -348,7 +344,7 @@ func (d *decoder) sources(cfg *Config) {
 // sets their defaults.
 func (d *decoder) kindOptions(cfg *Config, src *Source, path string) {
 	key := func(k string) string { return path + "." + k }
-	if d.strictBool(key("follow_links")) && src.FollowLinks && src.Kind != KindFeed {
+	if src.FollowLinks && src.Kind != KindFeed {
 		d.errorf(key("follow_links"), "only feed sources follow links (this source is kind %q)", src.Kind)
 	}
 	if d.onlyFor(src, key("selector"), src.Selector != "", "a selector", KindPage, KindListing) {
@@ -666,25 +662,6 @@ func (d *decoder) enum(path, v string, allowed ...string) bool {
 	return false
 }
 
-// strictBool refuses the YAML 1.1 spellings ("yes", "on") yaml.v3 accepts
-// for a bool: only true and false are booleans in YAML 1.2 and everywhere
-// else in this file. It reports whether the value is valid.
-func (d *decoder) strictBool(path string) bool {
-	if n := d.x.node(path); d.x.set(path) && n.ShortTag() != "!!bool" {
-		d.errorf(path, "expected true or false, found %s", describe(n))
-	}
-	return d.ok(path)
-}
-
-// strictInt refuses a fraction, which yaml.v3 would truncate into an int
-// key. It reports whether the file sets the key to a valid value.
-func (d *decoder) strictInt(path string) bool {
-	if n := d.x.node(path); d.x.set(path) && n.ShortTag() != "!!int" {
-		d.errorf(path, "expected a whole number, found %s", describe(n))
-	}
-	return d.x.set(path) && d.ok(path)
-}
-
 // positive checks a duration or size that must be more than 0.
 func positive[T ~int64](d *decoder, path string, v T) {
 	if d.x.set(path) && v <= 0 {
@@ -701,7 +678,7 @@ func nonNegative(d *decoder, path string, v Duration) {
 }
 
 func (d *decoder) atLeast(path string, v, least int) {
-	if d.strictInt(path) && v < least {
+	if d.x.set(path) && v < least {
 		d.errorf(path, "must be at least %d, found %d", least, v)
 	}
 }
