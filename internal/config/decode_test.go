@@ -222,3 +222,24 @@ w.yaml:2: sources[0].channel: expected a string, found a list`
 		t.Errorf("got\n%s\nwant\n%s", err, want)
 	}
 }
+
+// TestBlockValuesPointAtTheirKey: a problem with a block mapping or list
+// is reported on its key's line, not on the line of its first entry.
+func TestBlockValuesPointAtTheirKey(t *testing.T) {
+	t.Parallel()
+	_, err := Parse("w.yaml", []byte(`sources:
+  - id: a
+    url: https://example.org/a.xml
+    csv:
+      value: V
+    revisit:
+      - 1h
+metrics:
+  - {id: m, any: [x]}
+`))
+	want := `w.yaml:4: sources[0].csv: only csv sources take a csv block (this source is kind "feed")
+w.yaml:6: sources[0].revisit: only listings and feed sources with follow_links revisit entries (this source is kind "feed")`
+	if err == nil || err.Error() != want {
+		t.Errorf("got\n%v\nwant\n%s", err, want)
+	}
+}
