@@ -18,8 +18,9 @@ import (
 // into a node tree (syntax errors, a second document), and an index of that
 // tree gives every dotted key its line. yaml.v3 then decodes the bytes
 // again into the tagged Config with KnownFields (Node.Decode has no such
-// option), which reports every unknown key and mistyped value at once; those reports are rewritten here with the key's
-// path and a hint. Last, each section validates its own values (validate.go).
+// option), which reports every unknown key and mistyped value at once;
+// those reports are rewritten here with the key's path and a hint. Last,
+// each section validates its own values (validate.go).
 type decoder struct {
 	file string
 	x    *index
@@ -386,6 +387,10 @@ func typeAt(path string) reflect.Type {
 		rest = rest[i:]
 		switch t.Kind() {
 		case reflect.Map:
+			if t.Elem().Kind() != reflect.Struct {
+				// The rest is the map's key, dots and all (a header "X.Y").
+				return t.Elem()
+			}
 			t = t.Elem()
 		case reflect.Struct:
 			t = fieldType(t, key)

@@ -203,13 +203,14 @@ metrics:
 func TestFlowMappingErrorsFindTheirKeys(t *testing.T) {
 	t.Parallel()
 	_, err := Parse("w.yaml", []byte(`sources:
-  - {id: a, url: "https://example.org/a", enabled: 1, follow_links: 2, shedule: x, alert_after: soon, channel: [x]}
+  - {id: a, url: "https://example.org/a", enabled: 1, follow_links: 2, shedule: x, alert_after: soon, channel: [x], headers: {X.Trace: [1]}}
 `))
 	want := `w.yaml:2: sources[0].shedule: unknown key "shedule"; did you mean "schedule"?
 w.yaml:2: sources[0].enabled: expected true or false, found the number 1
 w.yaml:2: sources[0].follow_links: expected true or false, found the number 2
 w.yaml:2: sources[0].alert_after: bad duration "soon": write it like 30s, 15m, 72h or 3d
-w.yaml:2: sources[0].channel: expected a string, found a list`
+w.yaml:2: sources[0].channel: expected a string, found a list
+w.yaml:2: sources[0].headers.X.Trace: expected a string, found a list`
 	if err == nil {
 		t.Fatal("accepted")
 	}
