@@ -381,7 +381,7 @@ func parse(path string, data []byte, env environment) (*Config, error) {
 	f := &file{Config: *newDefaults(), FiscalYearStart: month(DefaultFiscalYear)}
 	if d.decode(f, data) {
 		f.Config.FiscalYearStart = time.Month(f.FiscalYearStart)
-		d.validate(&f.Config)
+		f.Config.validate(d)
 	}
 	if len(d.errs) > 0 {
 		return nil, d.errors()

@@ -74,6 +74,11 @@ func TestLoadShippedConfig(t *testing.T) {
 	if cfg.Slack.Channel == "" {
 		t.Errorf("shipped config should name a Slack channel")
 	}
+	// The shipped file warns about one thing only, on purpose: its contact
+	// address is a placeholder the newsroom must replace.
+	if len(cfg.Warnings) != 1 || cfg.Warnings[0].Key != "fetch.user_agent" {
+		t.Errorf("shipped config warnings = %v, want only the placeholder contact", cfg.Warnings)
+	}
 	// The status page is opt-in: a fresh install opens no port.
 	if cfg.HTTP.Enabled() {
 		t.Errorf("shipped config listens on %s; the listener must be off by default", cfg.HTTP.Listen)

@@ -18,8 +18,9 @@ import (
 // into a node tree (syntax errors, a second document), and an index of that
 // tree gives every dotted key its line. yaml.v3 then decodes the bytes
 // again into the tagged Config with KnownFields (Node.Decode has no such
-// option), which reports every unknown key and mistyped value at once; those reports are rewritten here with the key's
-// path and a hint. Last, each section validates its own values (validate.go).
+// option), which reports every unknown key and mistyped value at once;
+// those reports are rewritten here with the key's path and a hint. Last,
+// each section validates its own values (validate.go).
 type decoder struct {
 	file string
 	x    *index
@@ -140,13 +141,32 @@ func (d *decoder) decode(cfg *file, data []byte) bool {
 	return true
 }
 
-// realign puts list items back in their places. yaml.v3 leaves out of a
-// decoded list every item it could not decode (null, the wrong kind, a
-// mapping with a duplicate key), which would shift the later items'
-// indexes and so their keys in messages. Those items, and only those, have
-// an error at their own path by now; nulls get theirs here.
+// realign undoes two things yaml.v3 does to a decoded value, walking it
+// with the paths of its keys.
+//
+// It leaves out of a decoded list every item it could not decode (null,
+// the wrong kind, a mapping with a duplicate key), which would shift the
+// later items' indexes and so their keys in messages. Those items, and
+// only those, have an error at their own path by now; nulls get theirs
+// here, and the rest go back in their places.
+//
+// It converts scalars: "yes" and "on" (YAML 1.1) to true, 2.5 to the int 2.
+// Only true and false are booleans here, and only whole numbers ints.
 func (d *decoder) realign(v reflect.Value, path string) {
+	if v.CanAddr() {
+		if _, custom := v.Addr().Interface().(yaml.Unmarshaler); custom {
+			return // the unit types check their own values
+		}
+	}
 	switch v.Kind() {
+	case reflect.Bool, reflect.Int:
+		want, what := "!!bool", "true or false"
+		if v.Kind() == reflect.Int {
+			want, what = "!!int", "a whole number"
+		}
+		if n := d.x.node(path); d.x.set(path) && n.ShortTag() != want {
+			d.errorf(path, "expected %s, found %s", what, describe(n))
+		}
 	case reflect.Pointer:
 		if !v.IsNil() {
 			d.realign(v.Elem(), path)
@@ -367,6 +387,10 @@ func typeAt(path string) reflect.Type {
 		rest = rest[i:]
 		switch t.Kind() {
 		case reflect.Map:
+			if t.Elem().Kind() != reflect.Struct {
+				// The rest is the map's key, dots and all (a header "X.Y").
+				return t.Elem()
+			}
 			t = t.Elem()
 		case reflect.Struct:
 			t = fieldType(t, key)

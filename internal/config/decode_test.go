@@ -203,13 +203,14 @@ metrics:
 func TestFlowMappingErrorsFindTheirKeys(t *testing.T) {
 	t.Parallel()
 	_, err := Parse("w.yaml", []byte(`sources:
-  - {id: a, url: "https://example.org/a", enabled: 1, follow_links: 2, shedule: x, alert_after: soon, channel: [x]}
+  - {id: a, url: "https://example.org/a", enabled: 1, follow_links: 2, shedule: x, alert_after: soon, channel: [x], headers: {X.Trace: [1]}}
 `))
 	want := `w.yaml:2: sources[0].shedule: unknown key "shedule"; did you mean "schedule"?
 w.yaml:2: sources[0].enabled: expected true or false, found the number 1
 w.yaml:2: sources[0].follow_links: expected true or false, found the number 2
 w.yaml:2: sources[0].alert_after: bad duration "soon": write it like 30s, 15m, 72h or 3d
-w.yaml:2: sources[0].channel: expected a string, found a list`
+w.yaml:2: sources[0].channel: expected a string, found a list
+w.yaml:2: sources[0].headers.X.Trace: expected a string, found a list`
 	if err == nil {
 		t.Fatal("accepted")
 	}
@@ -220,5 +221,26 @@ w.yaml:2: sources[0].channel: expected a string, found a list`
 	slices.Sort(wantLines)
 	if !slices.Equal(gotLines, wantLines) {
 		t.Errorf("got\n%s\nwant\n%s", err, want)
+	}
+}
+
+// TestBlockValuesPointAtTheirKey: a problem with a block mapping or list
+// is reported on its key's line, not on the line of its first entry.
+func TestBlockValuesPointAtTheirKey(t *testing.T) {
+	t.Parallel()
+	_, err := Parse("w.yaml", []byte(`sources:
+  - id: a
+    url: https://example.org/a.xml
+    csv:
+      value: V
+    revisit:
+      - 1h
+metrics:
+  - {id: m, any: [x]}
+`))
+	want := `w.yaml:4: sources[0].csv: only csv sources take a csv block (this source is kind "feed")
+w.yaml:6: sources[0].revisit: only listings and feed sources with follow_links revisit entries (this source is kind "feed")`
+	if err == nil || err.Error() != want {
+		t.Errorf("got\n%v\nwant\n%s", err, want)
 	}
 }

@@ -150,9 +150,14 @@ func (x *index) raw(path string) string {
 	return ""
 }
 
-// line is the line of the value at path or, when the file leaves it out,
-// of the nearest value that holds it.
+// line is the line of the key at path (of the value for a list item) or,
+// when the file leaves it out, of the nearest value that holds it. For a
+// scalar the key and the value share a line; a block mapping or list starts
+// on the line after its key, where the key is what the reader looks for.
 func (x *index) line(path string) int {
+	if e := x.byPath[path]; e != nil && e.key != nil {
+		return e.key.Line
+	}
 	for p := path; ; p = parent(p) {
 		if n := x.node(p); n != nil {
 			return n.Line

@@ -20,37 +20,38 @@ import (
 	"golang.org/x/net/http/httpguts"
 )
 
-// This file checks the decoded values, one method per section, Gatus
-// style; the rules that compare two keys sit together at the end of their
-// section. A value that could not be decoded is not checked again, and a
+// This file checks the decoded values: a validate method per section
+// struct, Gatus style, with the rules that compare two keys together at the
+// end of their section. The decoder d says where each value is written and
+// collects the problems. A value that could not be decoded is not checked again, and a
 // rule comparing two values runs only when both are valid.
 
-func (d *decoder) validate(cfg *Config) {
+func (c *Config) validate(d *decoder) {
 	if d.x.set("timezone") {
-		if loc, err := loadLocation(cfg.Timezone); err != nil {
+		if loc, err := loadLocation(c.Timezone); err != nil {
 			d.errorf("timezone", "bad time zone: %v", err)
 		} else {
-			cfg.Location = loc
+			c.Location = loc
 		}
 	}
-	if d.x.set("storage.path") && strings.TrimSpace(cfg.Storage.Path) == "" {
+	if d.x.set("storage.path") && strings.TrimSpace(c.Storage.Path) == "" {
 		d.errorf("storage.path", "must not be empty")
 	}
-	d.enum("log.level", cfg.Log.Level, "debug", "info", "warn", "error")
-	d.enum("log.format", cfg.Log.Format, "text", "json")
-	d.enum("log.store", cfg.Log.Store, StoreLogOff, StoreLogDebug)
-	d.fetch(&cfg.Fetch)
-	d.defaults(&cfg.Defaults)
-	d.slack(&cfg.Slack)
-	d.delivery(&cfg.Delivery)
-	d.alerts(&cfg.Alerts)
-	d.http(&cfg.HTTP)
-	d.retention(&cfg.Retention)
-	d.sources(cfg)
-	d.metrics(cfg)
+	d.enum("log.level", c.Log.Level, "debug", "info", "warn", "error")
+	d.enum("log.format", c.Log.Format, "text", "json")
+	d.enum("log.store", c.Log.Store, StoreLogOff, StoreLogDebug)
+	c.Fetch.validate(d)
+	c.Defaults.validate(d)
+	c.Slack.validate(d)
+	c.Delivery.validate(d)
+	c.Alerts.validate(d)
+	c.HTTP.validate(d)
+	c.Retention.validate(d)
+	c.validateSources(d)
+	c.validateMetrics(d)
 }
 
-func (d *decoder) fetch(f *Fetch) {
+func (f *Fetch) validate(d *decoder) {
 	if d.x.set("fetch.user_agent") {
 		v, lower := f.UserAgent, strings.ToLower(f.UserAgent)
 		switch {
@@ -65,7 +66,7 @@ func (d *decoder) fetch(f *Fetch) {
 	positive(d, "fetch.connect_timeout", f.ConnectTimeout)
 	positive(d, "fetch.timeout", f.Timeout)
 	positive(d, "fetch.max_body_size", f.MaxBodySize)
-	if d.strictInt("fetch.max_redirects") && (f.MaxRedirects < 0 || f.MaxRedirects > MaxRedirectsLimit) {
+	if d.x.set("fetch.max_redirects") && (f.MaxRedirects < 0 || f.MaxRedirects > MaxRedirectsLimit) {
 		d.errorf("fetch.max_redirects", "%d is out of range 0..%d", f.MaxRedirects, MaxRedirectsLimit)
 	}
 	d.atLeast("fetch.concurrency", f.Concurrency, 1)
@@ -96,16 +97,15 @@ func (d *decoder) fetch(f *Fetch) {
 	}
 }
 
-func (d *decoder) defaults(df *Defaults) {
+func (df *Defaults) validate(d *decoder) {
 	d.schedule("defaults.schedule", df.Schedule)
 	d.enum("defaults.authority", df.Authority, AuthorityOfficial, AuthorityPress)
-	d.strictBool("defaults.alert_on_first_poll")
 	nonNegative(d, "defaults.alert_after", df.AlertAfter)
 }
 
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-func (d *decoder) slack(s *Slack) {
+func (s *Slack) validate(d *decoder) {
 	if v := s.Channel; d.x.set("slack.channel") {
 		switch {
 		case strings.TrimSpace(v) == "" || v == "#":
@@ -142,7 +142,7 @@ func (d *decoder) filePath(path, v string) {
 	}
 }
 
-func (d *decoder) delivery(dl *Delivery) {
+func (dl *Delivery) validate(d *decoder) {
 	positive(d, "delivery.retry_min", dl.RetryMin)
 	positive(d, "delivery.retry_max", dl.RetryMax)
 	positive(d, "delivery.max_age", dl.MaxAge)
@@ -156,7 +156,7 @@ func (d *decoder) delivery(dl *Delivery) {
 	}
 }
 
-func (d *decoder) alerts(a *Alerts) {
+func (a *Alerts) validate(d *decoder) {
 	nonNegative(d, "alerts.dedupe_window", a.DedupeWindow)
 	kinds := EventKinds()
 	for _, kind := range d.x.keys("alerts.kinds") {
@@ -192,18 +192,17 @@ func (d *decoder) alerts(a *Alerts) {
 			a.Kinds[k.kind] = KindRoute{Severity: k.severity}
 		}
 	}
-	d.quietHours(&a.QuietHours)
+	a.QuietHours.validate(d)
 	d.enum("alerts.hold_severity", a.HoldSeverity, severities...)
 	d.atLeast("alerts.max_per_poll", a.MaxPerPoll, 1)
 }
 
-func (d *decoder) http(h *HTTP) {
+func (h *HTTP) validate(d *decoder) {
 	if v := h.Listen; v != "" {
 		if msg := checkListen(v); msg != "" {
 			d.errorf("http.listen", "%s", msg)
 		}
 	}
-	d.strictBool("http.pprof")
 	d.envName("http.token_env", h.TokenEnv)
 	d.filePath("http.token_file", h.TokenFile)
 	d.filePath("http.socket", h.Socket)
@@ -215,7 +214,7 @@ func (d *decoder) http(h *HTTP) {
 
 const maxSocketPath = 107
 
-func (d *decoder) quietHours(q *QuietHours) {
+func (q *QuietHours) validate(d *decoder) {
 	const p = "alerts.quiet_hours"
 	start, startOK := d.clock(p+".start", q.Start)
 	end, endOK := d.clock(p+".end", q.End)
@@ -279,8 +278,8 @@ func checkListen(v string) string {
 	return ""
 }
 
-func (d *decoder) retention(r *Retention) {
-	if d.strictInt("retention.revisions") && r.Revisions < 0 {
+func (r *Retention) validate(d *decoder) {
+	if r.Revisions < 0 {
 		d.errorf("retention.revisions", "must be 0 or more, found %d", r.Revisions)
 	}
 	nonNegative(d, "retention.observations", r.Observations)
@@ -297,14 +296,14 @@ var (
 // maxIDLen bounds ids, which become database keys and log fields.
 const maxIDLen = 64
 
-func (d *decoder) sources(cfg *Config) {
-	if len(cfg.Sources) == 0 {
+func (c *Config) validateSources(d *decoder) {
+	if len(c.Sources) == 0 {
 		d.errorf("sources", "at least one source is required")
 		return
 	}
 	first := map[string]int{}
-	for i := range cfg.Sources {
-		src, path := &cfg.Sources[i], fmt.Sprintf("sources[%d]", i)
+	for i := range c.Sources {
+		src, path := &c.Sources[i], fmt.Sprintf("sources[%d]", i)
 		key := func(k string) string { return path + "." + k }
 		if !d.ok(path) {
 			continue
@@ -312,10 +311,10 @@ func (d *decoder) sources(cfg *Config) {
 		// Settings left out come from defaults; yaml.v3 cannot tell a key
 		// left out from one set to its zero value, the index can.
 		inherit(d.x, key("kind"), &src.Kind, KindFeed)
-		inherit(d.x, key("schedule"), &src.Schedule, cfg.Defaults.Schedule)
-		inherit(d.x, key("authority"), &src.Authority, cfg.Defaults.Authority)
-		inherit(d.x, key("alert_on_first_poll"), &src.AlertOnFirstPoll, cfg.Defaults.AlertOnFirstPoll)
-		inherit(d.x, key("alert_after"), &src.AlertAfter, cfg.Defaults.AlertAfter)
+		inherit(d.x, key("schedule"), &src.Schedule, c.Defaults.Schedule)
+		inherit(d.x, key("authority"), &src.Authority, c.Defaults.Authority)
+		inherit(d.x, key("alert_on_first_poll"), &src.AlertOnFirstPoll, c.Defaults.AlertOnFirstPoll)
+		inherit(d.x, key("alert_after"), &src.AlertAfter, c.Defaults.AlertAfter)
 		inherit(d.x, key("enabled"), &src.Enabled, true)
 		src.Line = d.x.line(path)
 
@@ -333,22 +332,20 @@ func (d *decoder) sources(cfg *Config) {
 			d.schedule(key("schedule"), src.Schedule)
 		}
 		d.enum(key("authority"), src.Authority, AuthorityOfficial, AuthorityPress)
-		d.strictBool(key("alert_on_first_poll"))
-		d.strictBool(key("enabled"))
 		src.Headers = d.headers(key("headers"), src.Headers)
 		nonNegative(d, key("alert_after"), src.AlertAfter)
 		d.channel(key("channel"), src.Channel)
 		if kindOK {
-			d.kindOptions(cfg, src, path)
+			src.validateKindOptions(d, c, path)
 		}
 	}
 }
 
-// kindOptions checks the keys that only some kinds of source take, and
+// validateKindOptions checks the keys that only some kinds of source take, and
 // sets their defaults.
-func (d *decoder) kindOptions(cfg *Config, src *Source, path string) {
+func (src *Source) validateKindOptions(d *decoder, cfg *Config, path string) {
 	key := func(k string) string { return path + "." + k }
-	if d.strictBool(key("follow_links")) && src.FollowLinks && src.Kind != KindFeed {
+	if src.FollowLinks && src.Kind != KindFeed {
 		d.errorf(key("follow_links"), "only feed sources follow links (this source is kind %q)", src.Kind)
 	}
 	if d.onlyFor(src, key("selector"), src.Selector != "", "a selector", KindPage, KindListing) {
@@ -394,7 +391,7 @@ func (d *decoder) kindOptions(cfg *Config, src *Source, path string) {
 	}
 
 	if d.onlyFor(src, key("csv"), src.CSV != nil, "a csv block", KindCSV) {
-		d.csv(cfg, src.CSV, key("csv"))
+		src.CSV.validate(d, cfg, key("csv"))
 	} else if src.Kind == KindCSV && src.CSV == nil {
 		d.required(key("csv"))
 	}
@@ -429,7 +426,7 @@ func andList(words []string) string {
 	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
-func (d *decoder) csv(cfg *Config, c *CSV, path string) {
+func (c *CSV) validate(d *decoder, cfg *Config, path string) {
 	if strings.TrimSpace(c.Value) == "" {
 		d.errorf(path+".value", "required key is missing: the column holding the figure")
 	}
@@ -524,10 +521,10 @@ func (d *decoder) headers(path string, in map[string]string) map[string]string {
 	return out
 }
 
-func (d *decoder) metrics(cfg *Config) {
+func (c *Config) validateMetrics(d *decoder) {
 	first := map[string]int{}
-	for i := range cfg.Metrics {
-		mt, path := &cfg.Metrics[i], fmt.Sprintf("metrics[%d]", i)
+	for i := range c.Metrics {
+		mt, path := &c.Metrics[i], fmt.Sprintf("metrics[%d]", i)
 		key := func(k string) string { return path + "." + k }
 		if !d.ok(path) {
 			continue
@@ -550,7 +547,7 @@ func (d *decoder) metrics(cfg *Config) {
 		// term, so a term on both sides makes the rule contradict itself.
 		in := map[string]string{}
 		for _, list := range []string{"any", "all"} {
-			for j, t := range cfg.Metrics[i].termsOf(list) {
+			for j, t := range c.Metrics[i].termsOf(list) {
 				in[normTerm(t)] = fmt.Sprintf("%s[%d]", list, j)
 			}
 		}
@@ -666,25 +663,6 @@ func (d *decoder) enum(path, v string, allowed ...string) bool {
 	return false
 }
 
-// strictBool refuses the YAML 1.1 spellings ("yes", "on") yaml.v3 accepts
-// for a bool: only true and false are booleans in YAML 1.2 and everywhere
-// else in this file. It reports whether the value is valid.
-func (d *decoder) strictBool(path string) bool {
-	if n := d.x.node(path); d.x.set(path) && n.ShortTag() != "!!bool" {
-		d.errorf(path, "expected true or false, found %s", describe(n))
-	}
-	return d.ok(path)
-}
-
-// strictInt refuses a fraction, which yaml.v3 would truncate into an int
-// key. It reports whether the file sets the key to a valid value.
-func (d *decoder) strictInt(path string) bool {
-	if n := d.x.node(path); d.x.set(path) && n.ShortTag() != "!!int" {
-		d.errorf(path, "expected a whole number, found %s", describe(n))
-	}
-	return d.x.set(path) && d.ok(path)
-}
-
 // positive checks a duration or size that must be more than 0.
 func positive[T ~int64](d *decoder, path string, v T) {
 	if d.x.set(path) && v <= 0 {
@@ -701,7 +679,7 @@ func nonNegative(d *decoder, path string, v Duration) {
 }
 
 func (d *decoder) atLeast(path string, v, least int) {
-	if d.strictInt(path) && v < least {
+	if d.x.set(path) && v < least {
 		d.errorf(path, "must be at least %d, found %d", least, v)
 	}
 }
