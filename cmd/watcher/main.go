@@ -104,6 +104,10 @@ func cmdValidate(o validateFlags, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v\n", cfg.Path, err)
 		return exitUsage
 	}
+	if _, err := cfg.SourceSecrets(os.Getenv); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", cfg.Path, err)
+		return exitUsage
+	}
 	fmt.Fprintf(stdout, "ok: %s: %s\n", cfg.Path, cfg.Summary())
 	return exitOK
 }
@@ -189,6 +193,7 @@ func setup(path string, stdout, stderr io.Writer) (*config.Config, *slog.Logger,
 		return nil, nil, nil, false
 	}
 	log := newLogger(cfg, stderr)
+	logWarnings(cfg, log)
 	secrets, err := cfg.Secrets(os.Getenv)
 	if err != nil {
 		log.Error("slack secret", "config", cfg.Path, "err", err)
@@ -202,6 +207,14 @@ func setup(path string, stdout, stderr io.Writer) (*config.Config, *slog.Logger,
 	return cfg, log, n, true
 }
 
+// logWarnings logs what validate prints as warnings, once per load, so a
+// risky setting shows in the journal and not only in `watcher validate`.
+func logWarnings(cfg *config.Config, log *slog.Logger) {
+	for _, w := range cfg.Warnings {
+		log.Warn("config", "warning", w.Error())
+	}
+}
+
 // loader reloads the config at path and its notifier, for SIGHUP.
 func loader(path string, stdout io.Writer, log *slog.Logger) daemon.Loader {
 	return func() (*config.Config, notify.Notifier, error) {
@@ -209,6 +222,7 @@ func loader(path string, stdout io.Writer, log *slog.Logger) daemon.Loader {
 		if err != nil {
 			return nil, nil, err
 		}
+		logWarnings(cfg, log)
 		secrets, err := cfg.Secrets(os.Getenv)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", cfg.Path, err)

@@ -293,6 +293,11 @@ type Source struct {
 	AlertOnFirstPoll bool              `yaml:"alert_on_first_poll"`
 	Enabled          bool              `yaml:"enabled"`
 	Headers          map[string]string `yaml:"headers"`       // canonical header name → value
+	// SecretHeaders are headers whose values are secrets (an API key, a
+	// token), read from the environment or a file by SourceSecrets and
+	// sent only to the source URL's own host; canonical header name →
+	// where the value is.
+	SecretHeaders map[string]SecretRef `yaml:"secret_headers"`
 	FollowLinks      bool              `yaml:"follow_links"`  // feed only: fetch the article each item links to
 	Selector         string            `yaml:"selector"`      // page only: CSS selector of the text to read
 	AlertAfter       Duration          `yaml:"alert_after"`   // failing this long raises source_failing; 0 = never
@@ -338,6 +343,13 @@ type CSV struct {
 	Value  string    `yaml:"value"`  // the column holding the figure; required
 	Period CSVPeriod `yaml:"period"` // the columns that date a row
 	Rows   []CSVRow  `yaml:"rows"`   // which rows report which metric; at least one
+}
+
+// SecretRef says where a secret header value is read from: an environment
+// variable or a file, exactly one.
+type SecretRef struct {
+	Env  string `yaml:"env"`
+	File string `yaml:"file"`
 }
 
 // CSVPeriod names the columns that say which period a row covers.

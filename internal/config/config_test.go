@@ -363,6 +363,7 @@ func TestBadConfigs(t *testing.T) {
 		{file: "bad_new_keys", not: []string{"s3cr3t"}},
 		{file: "bad_source_kinds"},
 		{file: "list_items"},
+		{file: "bad_secret_headers"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {

@@ -163,3 +163,41 @@ func (c *Config) HTTPToken(getenv func(string) string) (Secret, error) {
 	}
 	return Secret(tok), nil
 }
+
+// SourceSecrets reads the secret headers of every enabled source: source
+// id → canonical header name → value. A variable that is unset or empty,
+// or a file that cannot be read, is an error naming the source and header
+// (never the value), so validate and start-up catch it.
+func (c *Config) SourceSecrets(getenv func(string) string) (map[string]map[string]Secret, error) {
+	var (
+		out  map[string]map[string]Secret
+		errs []error
+	)
+	for _, src := range c.Sources {
+		if !src.Enabled || len(src.SecretHeaders) == 0 {
+			continue
+		}
+		for name, ref := range src.SecretHeaders {
+			v, from, err := readSecret(getenv, ref.Env, ref.File)
+			switch {
+			case err != nil:
+				errs = append(errs, fmt.Errorf("source %s: secret header %s: %w", src.ID, name, err))
+				continue
+			case v == "":
+				errs = append(errs, fmt.Errorf("source %s: secret header %s: $%s is not set", src.ID, name, ref.Env))
+				continue
+			case strings.ContainsFunc(v, isControlExceptTab):
+				errs = append(errs, fmt.Errorf("source %s: secret header %s from %s contains control characters", src.ID, name, from))
+				continue
+			}
+			if out == nil {
+				out = map[string]map[string]Secret{}
+			}
+			if out[src.ID] == nil {
+				out[src.ID] = map[string]Secret{}
+			}
+			out[src.ID][name] = Secret(v)
+		}
+	}
+	return out, errors.Join(errs...)
+}

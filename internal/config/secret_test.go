@@ -289,3 +289,51 @@ func TestSecretNeverPrinted(t *testing.T) {
 		t.Errorf("%%#v = %s", got)
 	}
 }
+
+func TestSourceSecretsReadEnvAndFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "cbp.key")
+	if err := os.WriteFile(keyFile, []byte("f1l3-s3cr3t\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse("w.yaml", []byte(fmt.Sprintf(`
+fetch: {user_agent: "watcher (+mailto:desk@paper.example)"}
+sources:
+  - id: api
+    url: https://api.example.gov/data.json
+    kind: json
+    jq: '.[] | {metric: "m", value: .n}'
+    secret_headers:
+      x-api-key: {env: API_KEY}
+      Authorization: {file: %q}
+  - id: off
+    url: https://api.example.gov/other.json
+    enabled: false
+    secret_headers:
+      X-Api-Key: {env: UNSET_BUT_DISABLED}
+metrics:
+  - {id: m, any: [encounters]}
+`, keyFile)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"API_KEY": "3nv-s3cr3t"}
+	got, err := cfg.SourceSecrets(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got["api"]["X-Api-Key"].Reveal() != "3nv-s3cr3t" || got["api"]["Authorization"].Reveal() != "f1l3-s3cr3t" {
+		t.Errorf("SourceSecrets = %v", got)
+	}
+
+	// Unset: an error naming the source, the header and the variable,
+	// never a value.
+	_, err = cfg.SourceSecrets(func(string) string { return "" })
+	if err == nil || !strings.Contains(err.Error(), "source api: secret header X-Api-Key: $API_KEY is not set") {
+		t.Fatalf("unset variable: err = %v", err)
+	}
+	if strings.Contains(err.Error(), "s3cr3t") {
+		t.Errorf("error shows a secret: %v", err)
+	}
+}

@@ -333,6 +333,7 @@ func (c *Config) validateSources(d *decoder) {
 		}
 		d.enum(key("authority"), src.Authority, AuthorityOfficial, AuthorityPress)
 		src.Headers = d.headers(key("headers"), src.Headers)
+		src.SecretHeaders = d.secretHeaders(key("secret_headers"), src.SecretHeaders, src.Headers)
 		nonNegative(d, key("alert_after"), src.AlertAfter)
 		d.channel(key("channel"), src.Channel)
 		if kindOK {
@@ -516,6 +517,35 @@ func (d *decoder) headers(path string, in map[string]string) map[string]string {
 		default:
 			first[canon] = d.x.line(hpath)
 			out[canon] = v
+		}
+	}
+	return out
+}
+
+// secretHeaders checks a source's secret headers (a name, and exactly one
+// of env or file each) and returns them under their canonical names.
+// Credential headers such as Authorization are what they are for.
+func (d *decoder) secretHeaders(path string, in map[string]SecretRef, plain map[string]string) map[string]SecretRef {
+	if len(in) == 0 {
+		return nil
+	}
+	out := map[string]SecretRef{}
+	for _, name := range d.byLine(path, mapKeys(in)) {
+		hpath, canon, ref := path+"."+name, textproto.CanonicalMIMEHeaderKey(name), in[name]
+		switch {
+		case !d.ok(hpath):
+		case !httpguts.ValidHeaderFieldName(name):
+			d.errorf(hpath, "%q is not a valid header name", name)
+		case managedHeaders[canon]:
+			d.errorf(hpath, "%s is set by the fetcher and cannot be overridden", canon)
+		case plain[canon] != "":
+			d.errorf(hpath, "header %s is also in headers: set it in one place", canon)
+		case out[canon] != (SecretRef{}):
+			d.errorf(hpath, "header %s is set twice", canon)
+		case (ref.Env == "") == (ref.File == ""):
+			d.errorf(hpath, "give exactly one of env (a variable name) or file (a path) for the value of %s", canon)
+		default:
+			out[canon] = ref
 		}
 	}
 	return out

@@ -179,7 +179,7 @@ func (d *decoder) urlSecrets(path, raw string) {
 	}
 	for name := range u.Query() {
 		if slices.Contains(secretParams, strings.ToLower(name)) {
-			d.errorf(path, "query parameter %q looks like a credential, and URLs are logged and stored: send it in headers: with a value from the environment or a file instead", name)
+			d.errorf(path, "query parameter %q looks like a credential, and URLs are logged and stored: send it as a header whose value comes from the environment or a file instead (secret_headers: {X-Api-Key: {env: MY_API_KEY}}), if the site accepts one", name)
 			return
 		}
 	}

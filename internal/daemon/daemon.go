@@ -68,6 +68,9 @@ type Options struct {
 	// goroutine of its own forwards signals). Either nil: no reloads.
 	Reload <-chan os.Signal
 	Loader Loader
+	// Getenv reads the sources' secret headers from the environment
+	// (os.Getenv when nil; tests pass their own).
+	Getenv func(string) string
 }
 
 // Daemon is the running pipeline.
@@ -141,7 +144,7 @@ func New(opts Options) (*Daemon, error) {
 	if opts.ShutdownTimeout <= 0 {
 		opts.ShutdownTimeout = 30 * time.Second
 	}
-	rt, err := newRuntime(opts.Config, opts.Notifier, opts.Logger)
+	rt, err := newRuntime(opts.Config, opts.Notifier, opts.Getenv, opts.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -166,12 +169,22 @@ type runtime struct {
 	metrics  map[string]diff.Metric
 	notifier notify.Notifier
 	policy   *outbox.Policy
+	// secrets are the sources' secret headers (secret_headers), read
+	// when the config is loaded: source id → header → value.
+	secrets map[string]map[string]config.Secret
 }
 
-func newRuntime(cfg *config.Config, n notify.Notifier, log *slog.Logger) (*runtime, error) {
+func newRuntime(cfg *config.Config, n notify.Notifier, getenv func(string) string, log *slog.Logger) (*runtime, error) {
 	ext, err := NewExtractor(cfg)
 	if err != nil {
 		return nil, err
+	}
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	secrets, err := cfg.SourceSecrets(getenv)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.Path, err)
 	}
 	for _, src := range cfg.Sources {
 		if src.Enabled && src.Kind == config.KindPDF {
@@ -184,7 +197,7 @@ func newRuntime(cfg *config.Config, n notify.Notifier, log *slog.Logger) (*runti
 	for _, m := range cfg.Metrics {
 		metrics[m.ID] = diff.Metric{Label: m.Label, Tolerance: float64(m.Tolerance)}
 	}
-	return &runtime{cfg: cfg, ext: ext, metrics: metrics, notifier: n, policy: outbox.NewPolicy(cfg)}, nil
+	return &runtime{cfg: cfg, ext: ext, metrics: metrics, notifier: n, policy: outbox.NewPolicy(cfg), secrets: secrets}, nil
 }
 
 // conf is the config in force.

@@ -35,6 +35,7 @@ type feedResponse struct {
 
 type feedRequest struct {
 	Path, IfNoneMatch, UserAgent string
+	APIKey                       string // the X-Api-Key header, for secret_headers
 	Status                       int
 }
 
@@ -72,7 +73,7 @@ func (f *feedServer) serve(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusNotModified
 	}
 	f.mu.Lock()
-	f.requests = append(f.requests, feedRequest{Path: r.URL.Path, IfNoneMatch: r.Header.Get("If-None-Match"), UserAgent: r.UserAgent(), Status: status})
+	f.requests = append(f.requests, feedRequest{Path: r.URL.Path, IfNoneMatch: r.Header.Get("If-None-Match"), UserAgent: r.UserAgent(), APIKey: r.Header.Get("X-Api-Key"), Status: status})
 	f.mu.Unlock()
 	if resp.delay > 0 {
 		select {

@@ -34,7 +34,7 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 
 	resp, err := d.fetcher.Get(ctx, fetch.Request{
 		URL: src.URL, ETag: prev.ETag, LastModified: prev.LastModified,
-		Header: src.Headers, Source: src.ID, AllowPrivate: src.AllowPrivate,
+		Header: d.withSecrets(src, src.Headers, src.URL), Source: src.ID, AllowPrivate: src.AllowPrivate,
 	})
 	if err != nil {
 		return d.failed(ctx, src, prev, 0, fmt.Errorf("poll %s: %w", src.ID, err))

@@ -205,7 +205,7 @@ func (s *schedule) pollNow(srcs []config.Source) {
 // config that were never polled are polled now. On error the old config
 // stays in force.
 func (d *Daemon) Reload(cfg *config.Config, n notify.Notifier) error {
-	rt, err := newRuntime(cfg, n, d.log)
+	rt, err := newRuntime(cfg, n, d.opts.Getenv, d.log)
 	if err != nil {
 		return fmt.Errorf("reload %s: %w", cfg.Path, err)
 	}

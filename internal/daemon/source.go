@@ -3,7 +3,10 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"maps"
+	"net/url"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/figwatch/watcher/internal/config"
@@ -76,6 +79,7 @@ type sourceFetcher struct {
 }
 
 func (f sourceFetcher) Get(ctx context.Context, req fetch.Request) (*fetch.Response, error) {
+	req.Header = f.d.withSecrets(f.src, req.Header, req.URL)
 	if len(f.src.AllowPrivate) > 0 {
 		req.AllowPrivate = append(req.AllowPrivate[:len(req.AllowPrivate):len(req.AllowPrivate)], f.src.AllowPrivate...)
 	}
@@ -189,4 +193,33 @@ func toStoreItem(id string, it source.Item) store.Item {
 		Title: it.Title, Outlet: it.Outlet, URL: it.URL, ETag: it.ETag, LastModified: it.LastModified,
 		FirstSeen: it.FirstSeen, NextVisit: it.NextVisit, Visits: it.Visits,
 	}
+}
+
+// withSecrets is header plus, only when rawURL is on the source URL's own
+// host, the source's secret headers: an API key for the data host must
+// not go to every article a feed links.
+func (d *Daemon) withSecrets(src config.Source, header map[string]string, rawURL string) map[string]string {
+	secrets := d.rt.Load().secrets[src.ID]
+	if len(secrets) == 0 || !sameHost(src.URL, rawURL) {
+		return header
+	}
+	h := make(map[string]string, len(header)+len(secrets))
+	maps.Copy(h, header)
+	for name, v := range secrets {
+		h[name] = v.Reveal()
+	}
+	return h
+}
+
+// sameHost reports whether two URLs name the same scheme and host.
+func sameHost(a, b string) bool {
+	ua, err := url.Parse(a)
+	if err != nil {
+		return false
+	}
+	ub, err := url.Parse(b)
+	if err != nil {
+		return false
+	}
+	return ua.Scheme == ub.Scheme && strings.EqualFold(ua.Host, ub.Host)
 }
