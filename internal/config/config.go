@@ -292,17 +292,17 @@ type Source struct {
 	Authority        string            `yaml:"authority"` // AuthorityOfficial | AuthorityPress
 	AlertOnFirstPoll bool              `yaml:"alert_on_first_poll"`
 	Enabled          bool              `yaml:"enabled"`
-	Headers          map[string]string `yaml:"headers"`       // canonical header name → value
+	Headers          map[string]string `yaml:"headers"` // canonical header name → value
 	// SecretHeaders are headers whose values are secrets (an API key, a
 	// token), read from the environment or a file by SourceSecrets and
 	// sent only to the source URL's own host; canonical header name →
 	// where the value is.
 	SecretHeaders map[string]SecretRef `yaml:"secret_headers"`
-	FollowLinks      bool              `yaml:"follow_links"`  // feed only: fetch the article each item links to
-	Selector         string            `yaml:"selector"`      // page only: CSS selector of the text to read
-	AlertAfter       Duration          `yaml:"alert_after"`   // failing this long raises source_failing; 0 = never
-	Channel          string            `yaml:"channel"`       // Slack channel for alerts about this source; "" = routed by kind
-	AllowPrivate     Prefixes          `yaml:"allow_private"` // as Fetch.AllowPrivate, for this source only
+	FollowLinks   bool                 `yaml:"follow_links"`  // feed only: fetch the article each item links to
+	Selector      string               `yaml:"selector"`      // page only: CSS selector of the text to read
+	AlertAfter    Duration             `yaml:"alert_after"`   // failing this long raises source_failing; 0 = never
+	Channel       string               `yaml:"channel"`       // Slack channel for alerts about this source; "" = routed by kind
+	AllowPrivate  Prefixes             `yaml:"allow_private"` // as Fetch.AllowPrivate, for this source only
 	// Links is the CSS selector of the entry links of a listing
 	// (default DefaultLinks); listing only.
 	Links string `yaml:"links"`
