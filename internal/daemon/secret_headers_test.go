@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -56,5 +57,18 @@ func TestSecretHeaderUnsetFailsAtStart(t *testing.T) {
 	_, err := newRuntime(h.cfg, h.d.notifier(), func(string) string { return "" }, h.d.log)
 	if err == nil || !strings.Contains(err.Error(), "source api: secret header X-Api-Key: $WATCHER_TEST_UNSET_KEY is not set") {
 		t.Fatalf("newRuntime = %v, want the unset variable named", err)
+	}
+}
+
+// A key in a source URL (validate warns about it) is shown redacted on the
+// status page and by `watcher status`, which both read ReadStatus.
+func TestStatusRedactsCredentialsInSourceURLs(t *testing.T) {
+	h := newHarness(t, []sourceYAML{{id: "api", path: "/api.xml?api_key=s3cr3t-k3y&q=uac", authority: "official"}}, "")
+	st, err := ReadStatus(context.Background(), h.db, h.cfg, h.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := st.Sources[0].URL; strings.Contains(got, "s3cr3t-k3y") || !strings.Contains(got, "api_key=REDACTED") || !strings.Contains(got, "q=uac") {
+		t.Errorf("status URL = %q, want the key redacted and the rest kept", got)
 	}
 }

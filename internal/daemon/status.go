@@ -7,6 +7,7 @@ import (
 
 	"github.com/figwatch/watcher/internal/buildinfo"
 	"github.com/figwatch/watcher/internal/config"
+	"github.com/figwatch/watcher/internal/fetch"
 	"github.com/figwatch/watcher/internal/store"
 	"github.com/figwatch/watcher/internal/web"
 )
@@ -41,7 +42,7 @@ func ReadStatus(ctx context.Context, db *store.DB, cfg *config.Config, now time.
 			}
 			fs.Source = src.ID
 			out.Sources = append(out.Sources, web.SourceStatus{
-				ID: src.ID, Name: src.Name, Kind: src.Kind, URL: src.URL, Authority: src.Authority,
+				ID: src.ID, Name: src.Name, Kind: src.Kind, URL: fetch.RedactURL(src.URL), Authority: src.Authority,
 				Enabled: src.Enabled, State: fs, NextRun: NextRun(cfg, src, fs, now),
 			})
 		}
