@@ -39,9 +39,9 @@ const (
 // midnights. An open span ("since 2019" with no reference date) has a zero
 // End.
 type Period struct {
-	Kind       Kind      `json:"kind"`
-	Start      time.Time `json:"start"`
-	End        time.Time `json:"end,omitzero"`
+	Kind  Kind      `json:"kind"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end,omitzero"`
 	// ToDate marks a partial period: "2025 (FYTD)", fiscal year to date.
 	ToDate bool `json:"to_date,omitempty"`
 }
