@@ -47,19 +47,13 @@ func (tx *Tx) AddObservation(o Observation) error {
 	return tx.indexObservation(o)
 }
 
-// indexObservation keeps the latest-by-authority and official-values
-// indexes in step with a new observation.
+// indexObservation keeps the indexes in step with a new observation: the
+// current value of each metric by authority (official: latest as-of date),
+// the first official observation of each distinct official value, the
+// official value of each period, and the metric's summary.
 func (tx *Tx) indexObservation(o Observation) error {
-	lk := []byte(o.Metric + "\x00" + o.Authority)
-	var cur Observation
-	ok, err := tx.get(bucketLatest, lk, &cur)
-	if err != nil {
-		return fmt.Errorf("add observation of %s: read index: %w", o.Metric, err)
-	}
-	if !ok || !o.Observed.Before(cur.Observed) {
-		if err := tx.put(bucketLatest, lk, o); err != nil {
-			return fmt.Errorf("add observation of %s: index: %w", o.Metric, err)
-		}
+	if err := tx.reindex(o); err != nil {
+		return fmt.Errorf("add observation of %s: index: %w", o.Metric, err)
 	}
 	if o.Authority != "official" {
 		return nil
@@ -74,6 +68,118 @@ func (tx *Tx) indexObservation(o Observation) error {
 		return fmt.Errorf("add observation of %s: index value: %w", o.Metric, err)
 	}
 	return nil
+}
+
+// summarise counts o in its metric's summary, and makes it the current
+// official value when current.
+func (tx *Tx) summarise(o Observation, current bool) error {
+	var sum MetricSummary
+	if _, err := tx.get(bucketSummary, []byte(o.Metric), &sum); err != nil {
+		return err
+	}
+	sum.Metric = o.Metric
+	sum.Observations++
+	if o.Authority == "official" {
+		sum.Official++
+	}
+	if sum.First.IsZero() || o.Observed.Before(sum.First) {
+		sum.First = o.Observed
+	}
+	if o.Observed.After(sum.Last) {
+		sum.Last = o.Observed
+	}
+	if current {
+		c := o
+		sum.Current, sum.Conflict = &c, o.Conflict
+	}
+	return tx.put(bucketSummary, []byte(o.Metric), sum)
+}
+
+// periodKey orders a metric's periods of one kind by time: metric, NUL,
+// kind, NUL, start and end seconds (offset so that years before 1970 sort
+// too).
+func periodKey(metric string, p Period) []byte {
+	k := make([]byte, 0, len(metric)+len(p.Kind)+18)
+	k = append(k, metric...)
+	k = append(k, 0)
+	k = append(k, p.Kind...)
+	k = append(k, 0)
+	k = binary.BigEndian.AppendUint64(k, uint64(p.Start.Unix()+1<<62))
+	return binary.BigEndian.AppendUint64(k, uint64(p.End.Unix()+1<<62))
+}
+
+// OfficialForPeriod returns the official value of metric for period p (the
+// statement of the newest document stating it), and whether there is one.
+// One indexed read, however long the history.
+func (tx *Tx) OfficialForPeriod(metric string, p Period) (Observation, bool, error) {
+	var o Observation
+	if p.IsZero() {
+		return o, false, nil
+	}
+	ok, err := tx.get(bucketPeriods, periodKey(metric, p), &o)
+	if err != nil {
+		return o, false, fmt.Errorf("read official %s for %s: %w", metric, p.Key, err)
+	}
+	return o, ok, nil
+}
+
+// OfficialBefore returns the official value of metric for the latest
+// period of p's kind that starts before p (June for July), and whether
+// there is one: the base of a series' change from one period to the next.
+func (tx *Tx) OfficialBefore(metric string, p Period) (Observation, bool, error) {
+	b := tx.tx.Bucket(bucketPeriods)
+	if b == nil || p.IsZero() {
+		return Observation{}, false, nil
+	}
+	prefix := append(append(append([]byte(metric), 0), p.Kind...), 0)
+	c := b.Cursor()
+	k, v := c.Seek(periodKey(metric, p))
+	if k == nil {
+		k, v = c.Last()
+	} else {
+		k, v = c.Prev()
+	}
+	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
+		var o Observation
+		if err := decode(v, &o); err != nil {
+			return o, false, fmt.Errorf("read official %s before %s: %w", metric, p.Key, err)
+		}
+		if o.Period.Start.Before(p.Start) {
+			return o, true, nil
+		}
+	}
+	return Observation{}, false, nil
+}
+
+// MetricSummary returns metric's summary record, and whether it has one.
+func (tx *Tx) MetricSummary(metric string) (MetricSummary, bool, error) {
+	var sum MetricSummary
+	ok, err := tx.get(bucketSummary, []byte(metric), &sum)
+	if err != nil {
+		return sum, false, fmt.Errorf("read summary of %s: %w", metric, err)
+	}
+	return sum, ok, nil
+}
+
+// RecentObservations returns up to n of metric's latest observations (by
+// time observed), oldest first: what a status page shows, read from the
+// end of the history rather than all of it.
+func (tx *Tx) RecentObservations(metric string, n int) ([]Observation, error) {
+	b := tx.metricBucket(metric)
+	if b == nil || n <= 0 {
+		return nil, nil
+	}
+	out := make([]Observation, 0, n)
+	c := b.Cursor()
+	for k, v := c.Last(); k != nil && len(out) < n; k, v = c.Prev() {
+		var o Observation
+		if err := decode(v, &o); err != nil {
+			return nil, fmt.Errorf("read observation %s/%x: %w", metric, k, err)
+		}
+		out = append(out, o)
+	}
+	slices.Reverse(out)
+	return out, nil
 }
 
 // OfficialValuesNear returns the first official observation of each
@@ -126,8 +232,10 @@ func (tx *Tx) metricBucket(metric string) *bolt.Bucket {
 	return metrics.Bucket([]byte(metric))
 }
 
-// LatestObservation returns the most recently observed value of metric from
-// sources of the given authority ("" for any), and whether there is one.
+// LatestObservation returns the current value of metric from sources of
+// the given authority ("" for any), and whether there is one: for official
+// sources the observation with the latest as-of date (ties: the newer
+// document), for others the most recently observed.
 func (tx *Tx) LatestObservation(metric, authority string) (Observation, bool, error) {
 	if authority != "" {
 		var o Observation
