@@ -220,3 +220,9 @@ func (p Parser) Parse(phrase string, ref time.Time) (Period, bool) {
 	}
 	return ms[0].Period, true
 }
+
+// FiscalYearOf returns the fiscal year that t falls in.
+func (p Parser) FiscalYearOf(t time.Time) Period {
+	s, e := p.fiscalYear(p.fiscalYearOf(t))
+	return Period{Kind: FiscalYear, Start: s, End: e}
+}

@@ -178,3 +178,25 @@ func BenchmarkFind(b *testing.B) {
 		}
 	}
 }
+
+func TestFiscalYearOf(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		start time.Month
+		at    time.Time
+		want  string
+	}{
+		{name: "September is the end of the US year", at: time.Date(2024, 9, 30, 0, 0, 0, 0, time.UTC), want: "FY2024"},
+		{name: "October opens the next", at: time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC), want: "FY2025"},
+		{name: "calendar fiscal year", start: time.January, at: time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC), want: "FY2024"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := (Parser{FiscalStart: tc.start}).FiscalYearOf(tc.at).Key(); got != tc.want {
+				t.Errorf("FiscalYearOf(%s) = %s, want %s", tc.at, got, tc.want)
+			}
+		})
+	}
+}
