@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -248,5 +249,44 @@ func TestCurrentValueByAsOf(t *testing.T) {
 		return nil
 	}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestObservationPeriodRoundTrip(t *testing.T) {
+	t.Parallel()
+	jan := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	period := Period{Kind: "as_of", Start: jan, End: jan.AddDate(0, 1, 0), Key: "@2025-01", Label: "as of January 2025", From: "sentence"}
+	cases := []struct {
+		name     string
+		o        Observation
+		wantAsOf time.Time
+		absent   string // text the record must not hold
+	}{
+		{name: "as-of at the period's end is left out", o: Observation{Metric: "m", Value: 1, Period: period, AsOf: period.End},
+			wantAsOf: period.End, absent: `"as_of":`},
+		{name: "dates at day precision", o: Observation{Metric: "m", Value: 1, Period: period, AsOf: period.End},
+			wantAsOf: period.End, absent: "2025-01-01T"},
+		{name: "a recap's as-of is kept", o: Observation{Metric: "m", Value: 1, Period: period, AsOf: jan.AddDate(0, 6, 0)},
+			wantAsOf: jan.AddDate(0, 6, 0)},
+		{name: "no period, no as-of", o: Observation{Metric: "m", Value: 1}, absent: `"period"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			raw, err := encode(tc.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.absent != "" && strings.Contains(string(raw), tc.absent) {
+				t.Errorf("record holds %s: %s", tc.absent, raw)
+			}
+			var got Observation
+			if err := decode(raw, &got); err != nil {
+				t.Fatal(err)
+			}
+			if !got.AsOf.Equal(tc.wantAsOf) || got.Period != tc.o.Period {
+				t.Errorf("round trip: period %+v as of %s, want %+v as of %s", got.Period, got.AsOf, tc.o.Period, tc.wantAsOf)
+			}
+		})
 	}
 }

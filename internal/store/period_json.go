@@ -1,0 +1,95 @@
+package store
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Observation records are the bulk of the file (one per figure stated),
+// so their period is written compactly: dates as "2006-01-02" when they
+// are midnights UTC (every period the period package makes), and the
+// as-of time left out when it is the period's end, as it nearly always is.
+
+type periodWire struct {
+	Kind  string `json:"kind"`
+	Start string `json:"start,omitempty"`
+	End   string `json:"end,omitempty"`
+	Key   string `json:"key"`
+	Label string `json:"label,omitempty"`
+	From  string `json:"from,omitempty"`
+}
+
+// MarshalJSON writes p with day-precision dates where they are exact.
+func (p Period) MarshalJSON() ([]byte, error) {
+	return json.Marshal(periodWire{Kind: p.Kind, Start: wireDate(p.Start), End: wireDate(p.End), Key: p.Key, Label: p.Label, From: p.From})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes, and RFC 3339 times.
+func (p *Period) UnmarshalJSON(b []byte) error {
+	var w periodWire
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	start, err := parseWireDate(w.Start)
+	if err != nil {
+		return err
+	}
+	end, err := parseWireDate(w.End)
+	if err != nil {
+		return err
+	}
+	*p = Period{Kind: w.Kind, Start: start, End: end, Key: w.Key, Label: w.Label, From: w.From}
+	return nil
+}
+
+func wireDate(t time.Time) string {
+	switch {
+	case t.IsZero():
+		return ""
+	case t.Location() == time.UTC && t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0:
+		return t.Format(time.DateOnly)
+	}
+	return t.Format(time.RFC3339Nano)
+}
+
+func parseWireDate(s string) (time.Time, error) {
+	switch {
+	case s == "":
+		return time.Time{}, nil
+	case len(s) == len(time.DateOnly):
+		return time.Parse(time.DateOnly, s)
+	}
+	return time.Parse(time.RFC3339Nano, s)
+}
+
+// observationJSON has Observation's fields without its methods.
+type observationJSON Observation
+
+// MarshalJSON leaves AsOf out when it is the end of the period.
+func (o Observation) MarshalJSON() ([]byte, error) {
+	w := observationJSON(o)
+	if !w.Period.IsZero() && w.AsOf.Equal(periodAsOf(w.Period)) {
+		w.AsOf = time.Time{}
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON restores an AsOf left out.
+func (o *Observation) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, (*observationJSON)(o)); err != nil {
+		return err
+	}
+	if o.AsOf.IsZero() && !o.Period.IsZero() {
+		o.AsOf = periodAsOf(o.Period)
+	}
+	return nil
+}
+
+// periodAsOf is when a value for p is current: its end, its start when
+// it is open.
+func periodAsOf(p Period) time.Time {
+	if p.End.IsZero() {
+		return p.Start
+	}
+	return p.End
+}
