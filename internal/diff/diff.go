@@ -88,6 +88,11 @@ type Metric struct {
 type Doc struct {
 	Document source.Document
 	Figures  []extract.Figure
+	// FramePeriods, when set, holds for each figure (same index as
+	// Figures) the period words of its frame ("as of January 2025"), as
+	// the extraction stage finds them; "" when it has none. Words that
+	// parse as a period win over those diff finds around the figure.
+	FramePeriods []string
 }
 
 // Input is one poll of one source.
@@ -179,7 +184,7 @@ func (c *comparer) doc(d Doc) error {
 		snap.FirstSeen = prev.FirstSeen
 		snap.Revision = prev.Revision + 1
 	}
-	obs, figIdx, err := c.observations(doc, d.Figures)
+	obs, figIdx, err := c.observations(doc, d.Figures, d.FramePeriods)
 	if err != nil {
 		return err
 	}
@@ -330,7 +335,7 @@ func (c *comparer) label(metric string) string {
 // observations turns every figure of doc that reports a metric into an
 // observation with its period, and returns with them the index of each
 // one's figure.
-func (c *comparer) observations(doc source.Document, figs []extract.Figure) ([]store.Observation, []int, error) {
+func (c *comparer) observations(doc source.Document, figs []extract.Figure, frames []string) ([]store.Observation, []int, error) {
 	var (
 		out []store.Observation
 		idx []int
@@ -346,7 +351,11 @@ func (c *comparer) observations(doc source.Document, figs []extract.Figure) ([]s
 			// figures: it runs on every changed document.
 			dp = newDocPeriods(c.in.Periods, doc.Text, doc.Published, c.in.Now)
 		}
-		p := dp.forFigure(f, c.in.Metrics[f.Metric].Series)
+		frame := ""
+		if i < len(frames) {
+			frame = frames[i]
+		}
+		p := dp.forFigure(f, frame, c.in.Metrics[f.Metric].Series)
 		quote, mark := quoteOf(f)
 		page := 0
 		if paged {

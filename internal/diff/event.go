@@ -44,7 +44,8 @@ type Stated struct {
 	// Period is what the value is for, as a reporter writes it: "January
 	// 2025", "FY2023", "as of January 2025"; PeriodKey names it
 	// canonically ("2025-01", "FY2023", "@2025-01"). PeriodFrom says where
-	// it was found: "sentence", "table", "paragraph", "heading", "recap"
+	// it was found: "frame" (the extraction stage's period words),
+	// "sentence", "table", "paragraph", "heading", "recap"
 	// (an older official figure restated) or "document" (the document's
 	// date, when the text gives none). AsOf is when the value is current.
 	Period     string    `json:"period,omitempty"`

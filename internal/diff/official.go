@@ -24,7 +24,7 @@ func (c *comparer) recaps(obs []store.Observation) error {
 		if c.in.Metrics[o.Metric].Series != "" {
 			continue // a series states each period explicitly
 		}
-		weak := o.Period.From != "sentence" && o.Period.From != "table"
+		weak := o.Period.From == "document" || o.Period.From == "paragraph" || o.Period.From == "heading"
 		newer := slices.ContainsFunc(obs, func(x store.Observation) bool {
 			return x.Metric == o.Metric && !sameValue(x, *o) && !x.AsOf.Before(o.AsOf)
 		})

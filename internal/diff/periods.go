@@ -21,6 +21,7 @@ type docPeriods struct {
 	matches []period.Match
 	doc     store.Period
 	parser  period.Parser
+	ref     time.Time
 }
 
 func newDocPeriods(p period.Parser, text string, published, now time.Time) *docPeriods {
@@ -28,14 +29,22 @@ func newDocPeriods(p period.Parser, text string, published, now time.Time) *docP
 	if ref.IsZero() {
 		ref = now
 	}
-	return &docPeriods{text: text, matches: p.Find(text, ref), doc: store.DocumentPeriod(ref), parser: p}
+	return &docPeriods{text: text, matches: p.Find(text, ref), doc: store.DocumentPeriod(ref), parser: p, ref: ref}
 }
 
-// forFigure returns the period of f; series, when set, is the period kind
-// of the metric's series, to which a finer period (a day, an as-of date)
-// is widened.
-func (dp *docPeriods) forFigure(f extract.Figure, series period.Kind) store.Period {
-	p, from, ok := dp.find(f)
+// forFigure returns the period of f: the one its frame's period words
+// state when given, else the one found around it. series, when set, is
+// the period kind of the metric's series, to which a finer period (a
+// day, an as-of date) is widened.
+func (dp *docPeriods) forFigure(f extract.Figure, frame string, series period.Kind) store.Period {
+	p, ok := period.Period{}, false
+	from := "frame"
+	if frame != "" {
+		p, ok = dp.parser.Parse(frame, dp.ref)
+	}
+	if !ok {
+		p, from, ok = dp.find(f)
+	}
 	if !ok {
 		sp := dp.doc
 		if series != "" {

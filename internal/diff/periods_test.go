@@ -17,6 +17,7 @@ func TestFigurePeriod(t *testing.T) {
 		figure     string // the figure's text, found by its first occurrence after any "@"
 		sentence   string // where its sentence starts (empty: at the figure)
 		series     period.Kind
+		frame      string
 		wantKey    string
 		wantFrom   string
 	}{
@@ -44,6 +45,10 @@ func TestFigurePeriod(t *testing.T) {
 			figure: "94,190", sentence: "As of", series: period.Month, wantKey: "2024-11", wantFrom: "sentence"},
 		{name: "document date widened to the series", text: "Agents recorded 94,190 encounters.",
 			figure: "94,190", sentence: "Agents", series: period.FiscalYear, wantKey: "FY2025", wantFrom: "document"},
+		{name: "the frame's period words win", text: "In our August 2024 alert we reported 291,000 children as of May 2024.",
+			figure: "291,000", sentence: "In our", frame: "as of May 2024", wantKey: "@2024-05", wantFrom: "frame"},
+		{name: "frame words that are no period are ignored", text: "As of January 2025, ICE had not served 233,000 children.",
+			figure: "233,000", sentence: "As of", frame: "recently", wantKey: "@2025-01", wantFrom: "sentence"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -56,7 +61,7 @@ func TestFigurePeriod(t *testing.T) {
 				ss = nl + 1
 			}
 			f := extract.Figure{Text: tc.figure, Start: start, End: start + len(tc.figure), SentenceStart: ss}
-			p := newDocPeriods(period.Parser{}, tc.text, published, published).forFigure(f, tc.series)
+			p := newDocPeriods(period.Parser{}, tc.text, published, published).forFigure(f, tc.frame, tc.series)
 			if p.Key != tc.wantKey || p.From != tc.wantFrom {
 				t.Errorf("period %s from %s, want %s from %s", p.Key, p.From, tc.wantKey, tc.wantFrom)
 			}

@@ -102,7 +102,8 @@ type Period struct {
 	Key string `json:"key"`
 	// Label is the period as a reporter writes it: "as of January 2025".
 	Label string `json:"label,omitempty"`
-	// From says where the figure's period was found: "sentence",
+	// From says where the figure's period was found: "frame" (the
+	// extraction stage's period words for the figure), "sentence",
 	// "paragraph", "heading", "table", "recap" (an older official figure
 	// restated), or "document" (the document's own date).
 	From string `json:"from,omitempty"`
