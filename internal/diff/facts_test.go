@@ -374,6 +374,9 @@ func TestOfficialConflictIsFlagged(t *testing.T) {
 	if len(nw) != 1 || !nw[0].Conflict || len(nw[0].Conflicts) != 1 || nw[0].Conflicts[0].Value != 235112 {
 		t.Fatalf("metric_new %+v, want one flagged as a conflict with 235,112", nw)
 	}
+	if cur := w.current("uc_no_nta"); cur.Value != 233000 || !cur.Conflict {
+		t.Errorf("current %v (conflict %v), want the first stated, 233,000, flagged", cur.Value, cur.Conflict)
+	}
 	sum, ok, err := summary(w, "uc_no_nta")
 	if err != nil || !ok || !sum.Conflict {
 		t.Errorf("summary conflict %v (%v %v), want set", sum.Conflict, ok, err)

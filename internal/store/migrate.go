@@ -147,7 +147,11 @@ func (tx *Tx) reindex(o Observation) error {
 		return err
 	}
 	official := o.Authority == "official"
-	current := !ok || o.supersedes(cur, official)
+	// Press: the most recently observed (the last written on a tie).
+	current := !ok || !o.Observed.Before(cur.Observed)
+	if official {
+		current = !ok || o.supersedes(cur, true)
+	}
 	if current {
 		if err := tx.put(bucketLatest, lk, o); err != nil {
 			return err

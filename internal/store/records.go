@@ -160,9 +160,12 @@ func (o Observation) asOf() time.Time {
 	return o.Observed
 }
 
-// supersedes reports whether o replaces cur as the value of a period or
-// the current value: a later as-of date, or the same one from a document
-// no older (a revision or a re-statement).
+// supersedes reports whether o replaces cur as an official value (of a
+// period, or the current one): a later as-of date when byAsOf, else the
+// same one from a newer document, or from the same document seen later.
+// On a full tie (one document stating two values for one period, written
+// in one transaction) the first stated stays: it is the one the event
+// reports, with the other as a conflict.
 func (o Observation) supersedes(cur Observation, byAsOf bool) bool {
 	if byAsOf {
 		if c := o.asOf().Compare(cur.asOf()); c != 0 {
@@ -172,7 +175,7 @@ func (o Observation) supersedes(cur Observation, byAsOf bool) bool {
 	if c := o.Published.Compare(cur.Published); c != 0 && !o.Published.IsZero() && !cur.Published.IsZero() {
 		return c > 0
 	}
-	return !o.Observed.Before(cur.Observed)
+	return o.Observed.After(cur.Observed)
 }
 
 // MetricSummary is the small per-metric record kept in step with every
