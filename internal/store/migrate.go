@@ -91,6 +91,30 @@ func (tx *Tx) migratePeriods() (int, error) {
 			return 0, fmt.Errorf("reset %s: %w", name, err)
 		}
 	}
+	// The past official values keep their entries (retention may have
+	// pruned the history they came from) and gain a period, so that a
+	// recap of one is recognised.
+	values := tx.tx.Bucket(bucketValues)
+	type entry struct {
+		k []byte
+		o Observation
+	}
+	var entries []entry
+	if err := values.ForEach(func(k, v []byte) error {
+		var o Observation
+		if err := decode(v, &o); err != nil {
+			return fmt.Errorf("read official value %x: %w", k, err)
+		}
+		entries = append(entries, entry{append([]byte(nil), k...), o})
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	for _, e := range entries {
+		if err := tx.put(bucketValues, e.k, withDocumentPeriod(e.o)); err != nil {
+			return 0, fmt.Errorf("rewrite official value %x: %w", e.k, err)
+		}
+	}
 	total := 0
 	for _, metric := range metrics {
 		b := tx.metricBucket(metric)
@@ -110,17 +134,7 @@ func (tx *Tx) migratePeriods() (int, error) {
 			return total, err
 		}
 		for _, r := range recs {
-			o := r.o
-			if o.Period.IsZero() {
-				day := o.Published
-				if day.IsZero() {
-					day = o.Observed
-				}
-				o.Period = DocumentPeriod(day)
-			}
-			if o.AsOf.IsZero() {
-				o.AsOf = o.Period.End
-			}
+			o := withDocumentPeriod(r.o)
 			raw, err := encode(o)
 			if err != nil {
 				return total, fmt.Errorf("encode observation %s/%x: %w", metric, r.k, err)
@@ -135,6 +149,22 @@ func (tx *Tx) migratePeriods() (int, error) {
 		}
 	}
 	return total, nil
+}
+
+// withDocumentPeriod gives a schema-1 observation its document's date as
+// period and as-of date.
+func withDocumentPeriod(o Observation) Observation {
+	if o.Period.IsZero() {
+		day := o.Published
+		if day.IsZero() {
+			day = o.Observed
+		}
+		o.Period = DocumentPeriod(day)
+	}
+	if o.AsOf.IsZero() {
+		o.AsOf = o.Period.End
+	}
+	return o
 }
 
 // reindex keeps the current-value and period indexes and the summary in

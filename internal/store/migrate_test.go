@@ -137,8 +137,8 @@ func TestMigrateSchema1Fixture(t *testing.T) {
 		}
 		// Past official values still answer "since revised".
 		near, err := tx.OfficialValuesNear("uc_no_nta", 291000, 0.005)
-		if err != nil || len(near) != 1 {
-			t.Errorf("official values near 291,000 = %+v %v", near, err)
+		if err != nil || len(near) != 1 || near[0].Period.Key != "@2024-08-20" {
+			t.Errorf("official values near 291,000 = %+v %v, want one, with its document's date", near, err)
 		}
 		pending, err := tx.PendingAlerts(0)
 		if err != nil || len(pending) != 2 {
