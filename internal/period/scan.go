@@ -1,6 +1,10 @@
 package period
 
-import "time"
+import (
+	"maps"
+	"slices"
+	"time"
+)
 
 type tokKind uint8
 
@@ -14,10 +18,10 @@ const (
 type token struct {
 	pos, end int
 	kind     tokKind
-	w        string // lower-cased word, or the punctuation byte
-	n        int    // a number's value
-	digits   int    // a number's digit count
-	space    bool   // white space (or nothing) before it
+	id       uint8 // a word's index in vocab (0: not a word of the grammar), a punctuation's byte
+	n        int   // a number's value
+	digits   int   // a number's digit count
+	space    bool  // white space (or nothing) before it
 }
 
 type scanner struct {
@@ -45,15 +49,21 @@ func (s *scanner) tokenize(text string) {
 			}
 			// Only short words can be a month, keyword or the like; longer
 			// ones are kept as an opaque token without lower-casing.
-			w := "\x00"
+			var id uint8
 			if j-i <= 9 {
 				low = low[:0]
 				for k := i; k < j; k++ {
 					low = append(low, text[k]|0x20)
 				}
-				w = intern(low)
+				id = intern(low)
 			}
-			s.toks = append(s.toks, token{pos: i, end: j, kind: tWord, w: w, space: s.spaceBefore(text, i)})
+			// A run of words the grammar does not know only separates
+			// expressions: one token stands for all of it.
+			if n := len(s.toks); id == 0 && n > 0 && s.toks[n-1].kind == tWord && s.toks[n-1].id == 0 {
+				s.toks[n-1].end = j
+			} else {
+				s.toks = append(s.toks, token{pos: i, end: j, kind: tWord, id: id, space: s.spaceBefore(text, i)})
+			}
 			i = j
 		case c >= '0' && c <= '9':
 			j, n := i, 0
@@ -73,19 +83,19 @@ func (s *scanner) tokenize(text string) {
 			s.toks = append(s.toks, token{pos: i, end: j, kind: tNum, n: n, digits: j - i, space: s.spaceBefore(text, i)})
 			i = j
 		case c == '-':
-			s.toks = append(s.toks, token{pos: i, end: i + 1, kind: tDash, w: "-", space: s.spaceBefore(text, i)})
+			s.toks = append(s.toks, token{pos: i, end: i + 1, kind: tDash, id: '-', space: s.spaceBefore(text, i)})
 			i++
 		case c == 0xE2 && i+2 < len(text) && text[i+1] == 0x80 && (text[i+2] == 0x93 || text[i+2] == 0x94):
-			s.toks = append(s.toks, token{pos: i, end: i + 3, kind: tDash, w: "-", space: s.spaceBefore(text, i)})
+			s.toks = append(s.toks, token{pos: i, end: i + 3, kind: tDash, id: '-', space: s.spaceBefore(text, i)})
 			i += 3
 		case c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f':
 			i++
 		case c == ',' || c == '.' || c == '(' || c == ')' || c == '/' || c == '\'' || c == '|':
-			s.toks = append(s.toks, token{pos: i, end: i + 1, kind: tPunct, w: text[i : i+1], space: s.spaceBefore(text, i)})
+			s.toks = append(s.toks, token{pos: i, end: i + 1, kind: tPunct, id: text[i], space: s.spaceBefore(text, i)})
 			i++
 		default:
 			// Anything else (other scripts, symbols) breaks a sequence.
-			s.toks = append(s.toks, token{pos: i, end: i + 1, kind: tPunct, w: "?", space: s.spaceBefore(text, i)})
+			s.toks = append(s.toks, token{pos: i, end: i + 1, kind: tPunct, id: '?', space: s.spaceBefore(text, i)})
 			i++
 		}
 	}
@@ -97,30 +107,45 @@ func (s *scanner) spaceBefore(text string, i int) bool {
 
 func isLetter(c byte) bool { return (c|0x20) >= 'a' && (c|0x20) <= 'z' }
 
-// words the grammar looks for, interned so that comparisons and map
-// lookups need no allocation.
-var vocabulary = func() map[string]string {
-	m := map[string]string{}
-	for _, w := range []string{
+// vocab lists the words the grammar looks for; a token holds its index,
+// so that tokens hold no pointers (no write barriers as the slice grows,
+// nothing for the collector to scan) and comparisons are cheap.
+var vocab = func() []string {
+	v := []string{"\x00",
 		"as", "of", "at", "the", "end", "in", "during", "for", "since", "by", "through", "thru", "until", "to", "and",
 		"between", "from", "last", "past", "previous", "prior", "this", "current", "month", "year", "years", "quarter",
-		"fiscal", "calendar", "fy", "cy", "fytd", "ytd", "q", "first", "second", "third", "fourth", "st", "nd", "rd", "th",
-		"on", "early", "late", "mid",
-	} {
-		m[w] = w
+		"fiscal", "calendar", "fy", "cy", "fytd", "ytd", "q", "first", "second", "third", "fourth",
 	}
-	for w := range months {
-		m[w] = w
+	for _, w := range slices.Sorted(maps.Keys(months)) {
+		v = append(v, w)
+	}
+	return v
+}()
+
+var vocabID = func() map[string]uint8 {
+	m := make(map[string]uint8, len(vocab))
+	for i, w := range vocab {
+		m[w] = uint8(i)
 	}
 	return m
 }()
 
-// intern returns the vocabulary's copy of w, or "\x00" for other words.
-func intern(w []byte) string {
-	if v, ok := vocabulary[string(w)]; ok { // no allocation: map lookup by []byte
-		return v
+// vocabMask has bit n set at a letter when a vocab word of n letters
+// begins with it: most words of prose are rejected without a map lookup.
+var vocabMask = func() (m [26]uint16) {
+	for _, w := range vocab[1:] {
+		m[w[0]-'a'] |= 1 << len(w)
 	}
-	return "\x00"
+	return m
+}()
+
+// intern returns w's index in vocab, 0 for other words; w is lower-case
+// ASCII of at most 9 letters.
+func intern(w []byte) uint8 {
+	if vocabMask[w[0]-'a']&(1<<len(w)) == 0 {
+		return 0
+	}
+	return vocabID[string(w)] // no allocation: map lookup by []byte
 }
 
 var months = map[string]time.Month{
@@ -144,14 +169,14 @@ func (s *scanner) word(i int, ws ...string) bool {
 		return false
 	}
 	for _, w := range ws {
-		if t.w == w {
+		if vocab[t.id] == w {
 			return true
 		}
 	}
 	return false
 }
 
-func (s *scanner) punct(i int, c string) bool { t := s.tok(i); return t.kind == tPunct && t.w == c }
+func (s *scanner) punct(i int, c string) bool { t := s.tok(i); return t.kind == tPunct && t.id == c[0] }
 
 // year reads a four-digit year in a plausible range.
 func (s *scanner) year(i int) (int, bool) {
@@ -181,11 +206,11 @@ func (s *scanner) month(i int) (time.Month, int, bool) {
 	if t.kind != tWord {
 		return 0, 0, false
 	}
-	m, ok := months[t.w]
+	m, ok := months[vocab[t.id]]
 	if !ok {
 		return 0, 0, false
 	}
-	if len(t.w) <= 4 && s.punct(i+1, ".") {
+	if len(vocab[t.id]) <= 4 && s.punct(i+1, ".") {
 		return m, 2, true
 	}
 	return m, 1, true
@@ -324,7 +349,7 @@ func (s *scanner) quarter(i int) (span, int, bool) {
 		j++
 	}
 	q := 0
-	if o, ok := ordinals[s.tok(j).w]; ok && s.tok(j).kind == tWord && s.word(j+1, "quarter") {
+	if o, ok := ordinals[s.wordAt(j)]; ok && s.word(j+1, "quarter") {
 		q, j = o, j+2
 		if s.word(j, "of") {
 			j++
@@ -379,7 +404,7 @@ func (s *scanner) point(i int, bare bool) (span, int, bool) {
 func (s *scanner) at(i int) (Match, int, bool) {
 	// Most tokens of prose are words no period expression starts with:
 	// reject them before trying the grammar.
-	if t := &s.toks[i]; (t.kind == tWord && t.w == "\x00") || (t.kind == tNum && (t.n < 1 || t.digits > 4)) || t.kind == tDash || t.kind == tPunct {
+	if t := &s.toks[i]; (t.kind == tWord && t.id == 0) || (t.kind == tNum && (t.n < 1 || t.digits > 4)) || t.kind == tDash || t.kind == tPunct {
 		return Match{}, 0, false
 	}
 	mk := func(sp span) Match {
@@ -451,7 +476,7 @@ func (s *scanner) at(i int) (Match, int, bool) {
 		}
 	}
 	// X – Y: "October 2018 – September 2023", "2019-2023".
-	if d := s.tok(i + n); d.kind == tDash || (d.kind == tWord && (d.w == "to" || d.w == "through")) {
+	if d := s.tok(i + n); d.kind == tDash || (d.kind == tWord && (vocab[d.id] == "to" || vocab[d.id] == "through")) {
 		if b, m, ok := s.point(i+n+1, true); ok && b.end.After(sp.end) && (b.kind == sp.kind || sp.kind == FiscalYear) {
 			return mk(span{Span, sp.start, b.end, false}), n + 1 + m, true
 		}
@@ -494,4 +519,12 @@ func (s *scanner) relative(i int) (span, int, bool) {
 		return span{FiscalYear, st, en, false}, j + 2 - i, true
 	}
 	return span{}, 0, false
+}
+
+// wordAt is token i's word, "" when it is not a word of the grammar.
+func (s *scanner) wordAt(i int) string {
+	if t := s.tok(i); t.kind == tWord {
+		return vocab[t.id]
+	}
+	return ""
 }
