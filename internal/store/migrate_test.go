@@ -269,6 +269,8 @@ func TestObservationPeriodRoundTrip(t *testing.T) {
 		{name: "a recap's as-of is kept", o: Observation{Metric: "m", Value: 1, Period: period, AsOf: jan.AddDate(0, 6, 0)},
 			wantAsOf: jan.AddDate(0, 6, 0)},
 		{name: "no period, no as-of", o: Observation{Metric: "m", Value: 1}, absent: `"period"`},
+		{name: "the document's date is left out", o: Observation{Metric: "m", Value: 1, Published: jan.Add(15 * time.Hour),
+			Period: DocumentPeriod(jan), AsOf: jan.AddDate(0, 0, 1)}, wantAsOf: jan.AddDate(0, 0, 1), absent: `"key"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,8 +7,9 @@ import (
 
 // Observation records are the bulk of the file (one per figure stated),
 // so their period is written compactly: dates as "2006-01-02" when they
-// are midnights UTC (every period the period package makes), and the
-// as-of time left out when it is the period's end, as it nearly always is.
+// are midnights UTC (every period the period package makes), the as-of
+// time left out when it is the period's end, as it nearly always is, and
+// the period left out when it is the document's date.
 
 type periodWire struct {
 	Kind  string `json:"kind"`
@@ -19,13 +20,21 @@ type periodWire struct {
 	From  string `json:"from,omitempty"`
 }
 
-// MarshalJSON writes p with day-precision dates where they are exact.
+// MarshalJSON writes p with day-precision dates where they are exact; a
+// period known only to be its document's date is the string "document".
 func (p Period) MarshalJSON() ([]byte, error) {
+	if p.Key == "" && p.From == "document" {
+		return []byte(`"document"`), nil
+	}
 	return json.Marshal(periodWire{Kind: p.Kind, Start: wireDate(p.Start), End: wireDate(p.End), Key: p.Key, Label: p.Label, From: p.From})
 }
 
 // UnmarshalJSON reads what MarshalJSON writes, and RFC 3339 times.
 func (p *Period) UnmarshalJSON(b []byte) error {
+	if string(b) == `"document"` {
+		*p = Period{From: "document"} // Observation.UnmarshalJSON fills it
+		return nil
+	}
 	var w periodWire
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
@@ -65,24 +74,42 @@ func parseWireDate(s string) (time.Time, error) {
 // observationJSON has Observation's fields without its methods.
 type observationJSON Observation
 
-// MarshalJSON leaves AsOf out when it is the end of the period.
-func (o Observation) MarshalJSON() ([]byte, error) {
+// compactObservation is the form an observation is stored in: AsOf left
+// out when it is the end of the period, and the period itself when it is
+// the document's date (a figure whose text states no period, the
+// commonest case). Only the records are compact: an Observation marshals
+// in full (for `watcher export`), and UnmarshalJSON reads both.
+func compactObservation(o Observation) observationJSON {
 	w := observationJSON(o)
 	if !w.Period.IsZero() && w.AsOf.Equal(periodAsOf(w.Period)) {
 		w.AsOf = time.Time{}
 	}
-	return json.Marshal(w)
+	if day := documentDay(o); !day.IsZero() && w.Period == DocumentPeriod(day) {
+		w.Period = Period{From: "document"} // written as "period":"document"
+	}
+	return w
 }
 
-// UnmarshalJSON restores an AsOf left out.
+// UnmarshalJSON restores what MarshalJSON left out.
 func (o *Observation) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, (*observationJSON)(o)); err != nil {
 		return err
+	}
+	if day := documentDay(*o); o.Period.Key == "" && o.Period.From == "document" && !day.IsZero() {
+		o.Period = DocumentPeriod(day)
 	}
 	if o.AsOf.IsZero() && !o.Period.IsZero() {
 		o.AsOf = periodAsOf(o.Period)
 	}
 	return nil
+}
+
+// documentDay is the date of o's document: published, else observed.
+func documentDay(o Observation) time.Time {
+	if !o.Published.IsZero() {
+		return o.Published
+	}
+	return o.Observed
 }
 
 // periodAsOf is when a value for p is current: its end, its start when

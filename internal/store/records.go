@@ -109,8 +109,9 @@ type Period struct {
 	From string `json:"from,omitempty"`
 }
 
-// IsZero reports an unset period.
-func (p Period) IsZero() bool { return p.Key == "" }
+// IsZero reports an unset period. (A period with only From set is the
+// compact record of a document's date, filled in on reading.)
+func (p Period) IsZero() bool { return p.Key == "" && p.From == "" }
 
 // Observation is a figure that reports a metric, with its provenance and
 // the period it is for.
@@ -271,6 +272,9 @@ var versionPrefix = []byte(`{"v":1`)
 
 // encode marshals v (a struct) as JSON with "v" as its first member.
 func encode(v any) ([]byte, error) {
+	if o, ok := v.(Observation); ok {
+		v = compactObservation(o)
+	}
 	body, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
