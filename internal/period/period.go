@@ -204,7 +204,7 @@ func (p Parser) Find(text string, ref time.Time) []Match {
 			i++
 			continue
 		}
-		m.Pos, m.EndPos = s.toks[i].pos, s.toks[i+n-1].end
+		m.Pos, m.EndPos = int(s.toks[i].pos), int(s.toks[i+n-1].end)
 		out = append(out, m)
 		i += n
 	}

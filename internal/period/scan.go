@@ -15,12 +15,13 @@ const (
 	tPunct // one byte: , . ( ) / ' |
 )
 
+// token is kept small (16 bytes): a document has thousands.
 type token struct {
-	pos, end int
+	pos, end int32
+	n        int32 // a number's value
 	kind     tokKind
 	id       uint8 // a word's index in vocab (0: not a word of the grammar), a punctuation's byte
-	n        int   // a number's value
-	digits   int   // a number's digit count
+	digits   uint8 // a number's digit count (at most 255)
 	space    bool  // white space (or nothing) before it
 }
 
@@ -37,7 +38,7 @@ func (s *scanner) tokenize(text string) {
 	var buf [16]byte
 	low := buf[:0]
 	if s.toks == nil {
-		s.toks = make([]token, 0, len(text)/3+8)
+		s.toks = make([]token, 0, len(text)/6+8)
 	}
 	for i := 0; i < len(text); {
 		c := text[i]
@@ -60,9 +61,9 @@ func (s *scanner) tokenize(text string) {
 			// A run of words the grammar does not know only separates
 			// expressions: one token stands for all of it.
 			if n := len(s.toks); id == 0 && n > 0 && s.toks[n-1].kind == tWord && s.toks[n-1].id == 0 {
-				s.toks[n-1].end = j
+				s.toks[n-1].end = int32(j)
 			} else {
-				s.toks = append(s.toks, token{pos: i, end: j, kind: tWord, id: id, space: s.spaceBefore(text, i)})
+				s.toks = append(s.toks, token{pos: int32(i), end: int32(j), kind: tWord, id: id, space: s.spaceBefore(text, i)})
 			}
 			i = j
 		case c >= '0' && c <= '9':
@@ -80,22 +81,22 @@ func (s *scanner) tokenize(text string) {
 				}
 				n = -1
 			}
-			s.toks = append(s.toks, token{pos: i, end: j, kind: tNum, n: n, digits: j - i, space: s.spaceBefore(text, i)})
+			s.toks = append(s.toks, token{pos: int32(i), end: int32(j), kind: tNum, n: int32(n), digits: uint8(min(j-i, 255)), space: s.spaceBefore(text, i)})
 			i = j
 		case c == '-':
-			s.toks = append(s.toks, token{pos: i, end: i + 1, kind: tDash, id: '-', space: s.spaceBefore(text, i)})
+			s.toks = append(s.toks, token{pos: int32(i), end: int32(i + 1), kind: tDash, id: '-', space: s.spaceBefore(text, i)})
 			i++
 		case c == 0xE2 && i+2 < len(text) && text[i+1] == 0x80 && (text[i+2] == 0x93 || text[i+2] == 0x94):
-			s.toks = append(s.toks, token{pos: i, end: i + 3, kind: tDash, id: '-', space: s.spaceBefore(text, i)})
+			s.toks = append(s.toks, token{pos: int32(i), end: int32(i + 3), kind: tDash, id: '-', space: s.spaceBefore(text, i)})
 			i += 3
 		case c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f':
 			i++
 		case c == ',' || c == '.' || c == '(' || c == ')' || c == '/' || c == '\'' || c == '|':
-			s.toks = append(s.toks, token{pos: i, end: i + 1, kind: tPunct, id: text[i], space: s.spaceBefore(text, i)})
+			s.toks = append(s.toks, token{pos: int32(i), end: int32(i + 1), kind: tPunct, id: text[i], space: s.spaceBefore(text, i)})
 			i++
 		default:
 			// Anything else (other scripts, symbols) breaks a sequence.
-			s.toks = append(s.toks, token{pos: i, end: i + 1, kind: tPunct, id: '?', space: s.spaceBefore(text, i)})
+			s.toks = append(s.toks, token{pos: int32(i), end: int32(i + 1), kind: tPunct, id: '?', space: s.spaceBefore(text, i)})
 			i++
 		}
 	}
@@ -122,30 +123,24 @@ var vocab = func() []string {
 	return v
 }()
 
-var vocabID = func() map[string]uint8 {
-	m := make(map[string]uint8, len(vocab))
-	for i, w := range vocab {
-		m[w] = uint8(i)
-	}
-	return m
-}()
-
-// vocabMask has bit n set at a letter when a vocab word of n letters
-// begins with it: most words of prose are rejected without a map lookup.
-var vocabMask = func() (m [26]uint16) {
-	for _, w := range vocab[1:] {
-		m[w[0]-'a'] |= 1 << len(w)
+// vocabIndex lists, by first letter and length, the vocab words of that
+// shape: intern compares a word with one or two candidates, no hashing.
+var vocabIndex = func() (m [26][10][]uint8) {
+	for i, w := range vocab[1:] {
+		m[w[0]-'a'][len(w)] = append(m[w[0]-'a'][len(w)], uint8(i+1))
 	}
 	return m
 }()
 
 // intern returns w's index in vocab, 0 for other words; w is lower-case
-// ASCII of at most 9 letters.
+// ASCII of 1 to 9 letters.
 func intern(w []byte) uint8 {
-	if vocabMask[w[0]-'a']&(1<<len(w)) == 0 {
-		return 0
+	for _, id := range vocabIndex[w[0]-'a'][len(w)] {
+		if string(w) == vocab[id] { // no allocation: a comparison
+			return id
+		}
 	}
-	return vocabID[string(w)] // no allocation: map lookup by []byte
+	return 0
 }
 
 var months = map[string]time.Month{
@@ -154,7 +149,46 @@ var months = map[string]time.Month{
 	"sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
 }
 
-var ordinals = map[string]int{"first": 1, "second": 2, "third": 3, "fourth": 4}
+// monthByID is the month each vocab word names, 0 for other words: an
+// array lookup where a map would hash the word again.
+var monthByID = func() (m [256]time.Month) {
+	for i, w := range vocab {
+		m[i] = months[w]
+	}
+	return m
+}()
+
+// startsExpr marks the vocab words an expression can begin with; the
+// others ("in", "of", "and", "year" ...) only continue one, and are the
+// commonest words of prose.
+var startsExpr = func() (m [256]bool) {
+	for i, w := range vocab {
+		switch {
+		case monthByID[i] != 0:
+			m[i] = true
+		case w == "as" || w == "between" || w == "from" || w == "since" || w == "the" || w == "last" || w == "past" ||
+			w == "previous" || w == "prior" || w == "this" || w == "current" || w == "fiscal" || w == "fy" ||
+			w == "calendar" || w == "cy" || w == "q" || ordinal(w) > 0:
+			m[i] = true
+		}
+	}
+	return m
+}()
+
+// ordinal is the quarter an ordinal names, 0 for other words.
+func ordinal(w string) int {
+	switch w {
+	case "first":
+		return 1
+	case "second":
+		return 2
+	case "third":
+		return 3
+	case "fourth":
+		return 4
+	}
+	return 0
+}
 
 func (s *scanner) tok(i int) token {
 	if i < 0 || i >= len(s.toks) {
@@ -182,7 +216,7 @@ func (s *scanner) punct(i int, c string) bool { t := s.tok(i); return t.kind == 
 func (s *scanner) year(i int) (int, bool) {
 	t := s.tok(i)
 	if t.kind == tNum && t.digits == 4 && t.n >= 1900 && t.n <= 2100 {
-		return t.n, true
+		return int(t.n), true
 	}
 	return 0, false
 }
@@ -194,7 +228,7 @@ func (s *scanner) yearOrShort(i int) (int, bool) {
 	}
 	t := s.tok(i)
 	if t.kind == tNum && t.digits == 2 {
-		return 2000 + t.n, true
+		return 2000 + int(t.n), true
 	}
 	return 0, false
 }
@@ -206,8 +240,8 @@ func (s *scanner) month(i int) (time.Month, int, bool) {
 	if t.kind != tWord {
 		return 0, 0, false
 	}
-	m, ok := months[vocab[t.id]]
-	if !ok {
+	m := monthByID[t.id]
+	if m == 0 {
 		return 0, 0, false
 	}
 	if len(vocab[t.id]) <= 4 && s.punct(i+1, ".") {
@@ -237,7 +271,7 @@ func (s *scanner) date(i int, bare bool) (span, int, bool) {
 				k++
 			}
 			if y, ok := s.year(k); ok {
-				st := date(y, m, d.n)
+				st := date(y, m, int(d.n))
 				return span{Day, st, st.AddDate(0, 0, 1), false}, k + 1 - i, true
 			}
 		}
@@ -274,7 +308,7 @@ func (s *scanner) date(i int, bare bool) (span, int, bool) {
 				k++
 			}
 			if y, ok := s.year(k); ok {
-				st := date(y, m, d.n)
+				st := date(y, m, int(d.n))
 				return span{Day, st, st.AddDate(0, 0, 1), false}, k + 1 - i, true
 			}
 		}
@@ -285,7 +319,7 @@ func (s *scanner) date(i int, bare bool) (span, int, bool) {
 			s.tok(i+3).kind == tDash && s.tok(i+4).kind == tNum && s.tok(i+4).digits == 2 && !s.tok(i+1).space && !s.tok(i+3).space {
 			m, d := s.tok(i+2).n, s.tok(i+4).n
 			if m >= 1 && m <= 12 && d >= 1 && d <= 31 {
-				st := date(y, time.Month(m), d)
+				st := date(y, time.Month(m), int(d))
 				return span{Day, st, st.AddDate(0, 0, 1), false}, 5, true
 			}
 		}
@@ -349,13 +383,13 @@ func (s *scanner) quarter(i int) (span, int, bool) {
 		j++
 	}
 	q := 0
-	if o, ok := ordinals[s.wordAt(j)]; ok && s.word(j+1, "quarter") {
+	if o := ordinal(s.wordAt(j)); o > 0 && s.word(j+1, "quarter") {
 		q, j = o, j+2
 		if s.word(j, "of") {
 			j++
 		}
 	} else if s.word(j, "q") && s.tok(j+1).kind == tNum && s.tok(j+1).n >= 1 && s.tok(j+1).n <= 4 && !s.tok(j+1).space {
-		q, j = s.tok(j+1).n, j+2
+		q, j = int(s.tok(j+1).n), j+2
 		if s.punct(j, ",") {
 			j++
 		}
@@ -404,7 +438,7 @@ func (s *scanner) point(i int, bare bool) (span, int, bool) {
 func (s *scanner) at(i int) (Match, int, bool) {
 	// Most tokens of prose are words no period expression starts with:
 	// reject them before trying the grammar.
-	if t := &s.toks[i]; (t.kind == tWord && t.id == 0) || (t.kind == tNum && (t.n < 1 || t.digits > 4)) || t.kind == tDash || t.kind == tPunct {
+	if t := &s.toks[i]; (t.kind == tWord && !startsExpr[t.id]) || (t.kind == tNum && (t.n < 1 || t.digits == 3 || t.digits > 4)) || t.kind == tDash || t.kind == tPunct {
 		return Match{}, 0, false
 	}
 	mk := func(sp span) Match {
