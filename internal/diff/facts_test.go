@@ -402,3 +402,20 @@ func kindStrings(ks []Kind) []string {
 	}
 	return out
 }
+
+func TestRepeatedFigureIsNoConflict(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, map[string]Metric{"uc_no_nta": {Label: "Not served an NTA", Tolerance: 0.05}})
+	w.baseline("oig", Official, day(2025, 1, 1))
+	text := "Audit\n\nAs of January 2025, ICE had not served notices to appear on 233,000 unaccompanied children. " +
+		"As of January 2025, the 233,000 without notices to appear included infants."
+	evs := w.poll("oig", Official, day(2025, 3, 25), page{"OIG-25-21", text, day(2025, 3, 25)})
+	nw := only(t, evs, MetricNew)
+	if len(nw) != 1 || nw[0].Conflict {
+		t.Fatalf("metric_new %+v, want one without conflict", nw)
+	}
+	obs, err := w.db.Observations(context.Background(), "uc_no_nta")
+	if err != nil || len(obs) != 2 {
+		t.Errorf("%d observations (%v), want both statements", len(obs), err)
+	}
+}

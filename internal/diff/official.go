@@ -26,7 +26,7 @@ func (c *comparer) recaps(obs []store.Observation) error {
 		}
 		weak := o.Period.From == "document" || o.Period.From == "paragraph" || o.Period.From == "heading"
 		newer := slices.ContainsFunc(obs, func(x store.Observation) bool {
-			return x.Metric == o.Metric && !sameValue(x, *o) && !x.AsOf.Before(o.AsOf)
+			return x.Metric == o.Metric && !sameNumber(x, *o) && !x.AsOf.Before(o.AsOf)
 		})
 		if !weak && !newer {
 			continue
@@ -38,7 +38,7 @@ func (c *comparer) recaps(obs []store.Observation) error {
 		var old *store.Observation
 		for j := range near {
 			h := &near[j]
-			if sameValue(*h, *o) && !h.Period.IsZero() && h.Period.Key != o.Period.Key && h.AsOf.Before(o.AsOf) && (old == nil || h.AsOf.After(old.AsOf)) {
+			if sameNumber(*h, *o) && !h.Period.IsZero() && h.Period.Key != o.Period.Key && h.AsOf.Before(o.AsOf) && (old == nil || h.AsOf.After(old.AsOf)) {
 				old = h
 			}
 		}
@@ -50,6 +50,13 @@ func (c *comparer) recaps(obs []store.Observation) error {
 		o.AsOf = old.AsOf
 	}
 	return nil
+}
+
+// sameNumber compares values only: one document, or a report recapping
+// another, may name the counted noun differently ("291,000 of those
+// children", "291,000").
+func sameNumber(a, b store.Observation) bool {
+	return nearlyEqual(a.Value, b.Value) && nearlyEqual(a.High, b.High)
 }
 
 // group is the observations of one metric for one period in one document:
@@ -74,7 +81,7 @@ func groups(obs []store.Observation) []*group {
 			out = append(out, g)
 			continue
 		}
-		if !sameValue(g.first, o) && !slices.ContainsFunc(g.conflicts, func(x store.Observation) bool { return sameValue(x, o) }) {
+		if !sameNumber(g.first, o) && !slices.ContainsFunc(g.conflicts, func(x store.Observation) bool { return sameNumber(x, o) }) {
 			g.conflicts = append(g.conflicts, o)
 		}
 	}
