@@ -89,9 +89,11 @@ func (tx *Tx) summarise(o Observation, current bool) error {
 		sum.Last = o.Observed
 	}
 	if current {
-		c := o
-		sum.Current, sum.Conflict = &c, o.Conflict
+		sum.Conflict = o.Conflict
 	}
+	// The current value itself is the metrics_latest record: the summary
+	// stays a few dozen bytes, rewritten at every observation.
+	sum.Current = nil
 	return tx.put(bucketSummary, []byte(o.Metric), sum)
 }
 
@@ -158,7 +160,18 @@ func (tx *Tx) MetricSummary(metric string) (MetricSummary, bool, error) {
 	if err != nil {
 		return sum, false, fmt.Errorf("read summary of %s: %w", metric, err)
 	}
-	return sum, ok, nil
+	if !ok {
+		return sum, false, nil
+	}
+	var cur Observation
+	found, err := tx.get(bucketLatest, []byte(metric+"\x00official"), &cur)
+	if err != nil {
+		return sum, false, fmt.Errorf("read summary of %s: %w", metric, err)
+	}
+	if found {
+		sum.Current = &cur
+	}
+	return sum, true, nil
 }
 
 // RecentObservations returns up to n of metric's latest observations (by

@@ -191,7 +191,8 @@ type MetricSummary struct {
 	First        time.Time `json:"first,omitzero"`
 	Last         time.Time `json:"last,omitzero"`
 	// Current is the current official value (latest as-of date), nil when
-	// no official source has stated the metric.
+	// no official source has stated the metric. It is read from the
+	// current-value index, not stored in the summary record.
 	Current *Observation `json:"current,omitempty"`
 	// Conflict is set while the current value's document states another
 	// value for the same period.
