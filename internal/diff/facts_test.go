@@ -419,3 +419,19 @@ func TestRepeatedFigureIsNoConflict(t *testing.T) {
 		t.Errorf("%d observations (%v), want both statements", len(obs), err)
 	}
 }
+
+func TestSeriesKeepsOtherPeriodsAsHistory(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, map[string]Metric{"swb_encounters": {Label: "Southwest border encounters", Tolerance: 0.05, Series: period.Month}})
+	w.baseline("cbp", Official, day(2024, 12, 1))
+	text := "Southwest Land Border Encounters\n\n" +
+		"In fiscal year 2024, CBP recorded 1,530,523 southwest border encounters. " +
+		"In November 2024, CBP recorded 94,190 southwest border encounters."
+	evs := w.poll("cbp", Official, day(2024, 12, 10), page{"swb", text, day(2024, 12, 10)})
+	if got, want := kinds(evs), []Kind{MetricNew, NewReport}; !equalKinds(got, want) {
+		t.Fatalf("events %v, want %v: the fiscal-year total is no month of the series", got, want)
+	}
+	if cur := w.current("swb_encounters"); cur.Value != 94190 {
+		t.Errorf("current %v, want November's 94,190", cur.Value)
+	}
+}

@@ -129,7 +129,23 @@ func (c *comparer) officialDoc(doc source.Document, obs []store.Observation) (ma
 		// new period is compared with the one before it.
 		slices.SortStableFunc(gs, func(a, b *group) int { return a.first.AsOf.Compare(b.first.AsOf) })
 		var err error
-		if c.in.Metrics[metric].Series != "" {
+		if kind := string(c.in.Metrics[metric].Series); kind != "" {
+			// A series takes values of its own period kind; another figure
+			// of the metric (a fiscal-year total on a monthly page) is
+			// history, alerted only if it revises its own period.
+			var other []*group
+			gs = slices.DeleteFunc(gs, func(g *group) bool {
+				if g.first.Period.Kind != kind {
+					other = append(other, g)
+					return true
+				}
+				return false
+			})
+			for _, g := range other {
+				if err := c.pastPeriod(doc, metric, g, handled); err != nil {
+					return nil, err
+				}
+			}
 			err = c.series(doc, metric, gs, handled)
 		} else {
 			err = c.quantity(doc, metric, gs, handled)
