@@ -181,7 +181,7 @@ func (c *comparer) quantity(doc source.Document, metric string, gs []*group, han
 		case ok && latest && !o.AsOf.Before(cur.AsOf):
 			c.official[metric] = o
 			c.setPeriod(o)
-			if sameValue(cur, o) && !o.Conflict {
+			if sameNumber(cur, o) && !o.Conflict {
 				continue // confirmed, at the same or a later date
 			}
 			c.changed(doc, cur, g, "", handled)
@@ -203,7 +203,7 @@ func (c *comparer) pastPeriod(doc source.Document, metric string, g *group, hand
 		return err
 	}
 	c.setPeriod(o)
-	if !ok || (sameValue(prev, o) && !o.Conflict) {
+	if !ok || (sameNumber(prev, o) && !o.Conflict) {
 		return nil
 	}
 	c.changed(doc, prev, g, o.Period.Label, handled)
@@ -233,7 +233,7 @@ func (c *comparer) series(doc source.Document, metric string, gs []*group, handl
 			c.official[metric] = o
 		}
 		switch {
-		case ok && sameValue(prev, o) && !o.Conflict:
+		case ok && sameNumber(prev, o) && !o.Conflict:
 		case ok:
 			c.changed(doc, prev, g, o.Period.Label, handled)
 		default:
