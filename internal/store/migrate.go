@@ -171,8 +171,7 @@ func withDocumentPeriod(o Observation) Observation {
 // step with o: indexObservation without the distinct-values index.
 func (tx *Tx) reindex(o Observation) error {
 	lk := []byte(o.Metric + "\x00" + o.Authority)
-	var cur Observation
-	ok, err := tx.get(bucketLatest, lk, &cur)
+	cur, ok, err := tx.getTimes(bucketLatest, lk)
 	if err != nil {
 		return err
 	}
@@ -197,8 +196,7 @@ func (tx *Tx) reindex(o Observation) error {
 		return nil
 	}
 	pk := periodKey(o.Metric, o.Period)
-	var prev Observation
-	ok, err = tx.get(bucketPeriods, pk, &prev)
+	prev, ok, err := tx.getTimes(bucketPeriods, pk)
 	if err != nil {
 		return err
 	}

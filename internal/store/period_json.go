@@ -120,3 +120,31 @@ func periodAsOf(p Period) time.Time {
 	}
 	return p.End
 }
+
+// observationTimes is the part of a stored observation the indexes
+// compare: decoding only it skips the quote, title and URL strings of a
+// record read at every observation.
+type observationTimes struct {
+	Published time.Time `json:"published"`
+	Observed  time.Time `json:"observed"`
+	AsOf      time.Time `json:"as_of"`
+	Period    Period    `json:"period"`
+}
+
+// getTimes reads the times of the observation stored under key in the
+// top-level bucket name, as an Observation holding only them.
+func (tx *Tx) getTimes(name, key []byte) (Observation, bool, error) {
+	var w observationTimes
+	ok, err := tx.get(name, key, &w)
+	if err != nil || !ok {
+		return Observation{}, ok, err
+	}
+	o := Observation{Published: w.Published, Observed: w.Observed, AsOf: w.AsOf, Period: w.Period}
+	if day := documentDay(o); o.Period.Key == "" && o.Period.From == "document" && !day.IsZero() {
+		o.Period = DocumentPeriod(day)
+	}
+	if o.AsOf.IsZero() && !o.Period.IsZero() {
+		o.AsOf = periodAsOf(o.Period)
+	}
+	return o, true, nil
+}
