@@ -2,18 +2,25 @@
 // changed, as Events. It reads stored state through a small interface and
 // returns the records to write; the caller writes both in one transaction so
 // an event never exists without the snapshot that caused it.
+//
+// Every figure that reports a metric is an observation, resolved to the
+// period it is for (see periods.go). A metric's current official value is
+// its official observation with the latest as-of date; a series metric has
+// one official value per period (official.go). Every press figure is
+// checked against the official value for the period it refers to
+// (press.go).
 package diff
 
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/figwatch/watcher/internal/extract"
+	"github.com/figwatch/watcher/internal/period"
 	"github.com/figwatch/watcher/internal/source"
 	"github.com/figwatch/watcher/internal/store"
 )
@@ -21,6 +28,11 @@ import (
 // DefaultTouchInterval is how stale an unchanged document's LastSeen may
 // get before a poll that sees it again rewrites it, when Input says not.
 const DefaultTouchInterval = 24 * time.Hour
+
+// DefaultClaimWindow is how recently a press document must have been
+// published for its claims to be checked on its source's first poll, when
+// Input says not.
+const DefaultClaimWindow = 7 * 24 * time.Hour
 
 // Authorities of a source.
 const (
@@ -31,17 +43,26 @@ const (
 // State is the stored state diff reads; *store.Tx implements it.
 type State interface {
 	Snapshot(docID string) (store.Snapshot, bool, error)
+	// LatestObservation is, for official sources, the current official
+	// value: the observation with the latest as-of date.
 	LatestObservation(metric, authority string) (store.Observation, bool, error)
 	// OfficialValuesNear is, for each distinct official value of a metric
 	// within tol of value, the first observation stating it, oldest first.
 	OfficialValuesNear(metric string, value, tol float64) ([]store.Observation, error)
+	// OfficialForPeriod is the official value of a metric for a period.
+	OfficialForPeriod(metric string, p store.Period) (store.Observation, bool, error)
+	// OfficialBefore is the official value of the latest earlier period of
+	// the same kind.
+	OfficialBefore(metric string, p store.Period) (store.Observation, bool, error)
 }
 
 // SourceInfo describes the polled source.
 type SourceInfo struct {
 	ID, Name, Authority string
-	// FirstPoll is true when the source has never been polled successfully;
-	// its findings then set the baseline silently unless AlertOnFirstPoll.
+	// FirstPoll is true when the source has never been polled successfully.
+	// Its findings then set the baseline silently unless AlertOnFirstPoll,
+	// except the claims of press documents published within the claim
+	// window, which are checked on every poll.
 	FirstPoll        bool
 	AlertOnFirstPoll bool
 }
@@ -52,12 +73,26 @@ type Metric struct {
 	// Tolerance is the relative difference (0.05 = 5%) within which a press
 	// claim is taken to agree with the official value.
 	Tolerance float64
+	// Series, when set (month, quarter, year, fiscal_year), makes the
+	// metric a series with one official value per period of that kind;
+	// otherwise it is a quantity whose current value is the latest as-of.
+	Series period.Kind
+	// MinChange is the smallest official change worth an alert: smaller
+	// revisions are recorded but not alerted. It is absolute, or a
+	// fraction of the old value when MinChangeRelative (0.01 = 1%).
+	MinChange         float64
+	MinChangeRelative bool
 }
 
 // Doc is one document found by a poll, with its figures.
 type Doc struct {
 	Document source.Document
 	Figures  []extract.Figure
+	// FramePeriods, when set, holds for each figure (same index as
+	// Figures) the period words of its frame ("as of January 2025"), as
+	// the extraction stage finds them; "" when it has none. Words that
+	// parse as a period win over those diff finds around the figure.
+	FramePeriods []string
 }
 
 // Input is one poll of one source.
@@ -69,6 +104,11 @@ type Input struct {
 	// TouchInterval overrides DefaultTouchInterval: it must stay well under
 	// the retention horizon for documents.
 	TouchInterval time.Duration
+	// Periods reads period expressions; its FiscalStart sets when fiscal
+	// years begin (October, the US federal year, when zero).
+	Periods period.Parser
+	// ClaimWindow overrides DefaultClaimWindow.
+	ClaimWindow time.Duration
 }
 
 // Result holds what to write and what to tell.
@@ -84,7 +124,7 @@ type Result struct {
 // first, so that when a poll carries two reports the newer one's figures
 // are the ones left standing as the official values.
 func Compare(st State, in Input) (Result, error) {
-	c := comparer{st: st, in: in, official: map[string]store.Observation{}}
+	c := comparer{st: st, in: in, official: map[string]store.Observation{}, periods: map[string]store.Observation{}}
 	docs := slices.Clone(in.Docs)
 	slices.SortStableFunc(docs, func(a, b Doc) int {
 		return a.Document.Published.Compare(b.Document.Published)
@@ -94,9 +134,6 @@ func Compare(st State, in Input) (Result, error) {
 			return Result{}, err
 		}
 	}
-	if in.Source.FirstPoll && !in.Source.AlertOnFirstPoll {
-		c.res.Events = nil
-	}
 	return c.res, nil
 }
 
@@ -104,9 +141,13 @@ type comparer struct {
 	st  State
 	in  Input
 	res Result
-	// official overlays the store with official values set earlier in this
-	// poll, so two items stating one new value make one metric_changed.
+	// official overlays the store with current official values set earlier
+	// in this poll, so two items stating one new value make one
+	// metric_changed; periods does the same for values by period.
 	official map[string]store.Observation
+	periods  map[string]store.Observation
+	// quiet drops the events of the document being compared: a baseline.
+	quiet bool
 }
 
 func (c *comparer) doc(d Doc) error {
@@ -132,6 +173,8 @@ func (c *comparer) doc(d Doc) error {
 		return nil
 	}
 	now := c.in.Now
+	official := c.in.Source.Authority == Official
+	c.quiet = c.baseline(doc, official)
 	snap := store.Snapshot{
 		DocID: doc.ID, Source: doc.Source, URL: doc.URL, Title: doc.Title,
 		Published: doc.Published, Hash: doc.Hash,
@@ -141,42 +184,56 @@ func (c *comparer) doc(d Doc) error {
 		snap.FirstSeen = prev.FirstSeen
 		snap.Revision = prev.Revision + 1
 	}
+	obs, figIdx, err := c.observations(doc, d.Figures, d.FramePeriods)
+	if err != nil {
+		return err
+	}
 	snap.Figures = storeFigures(d.Figures, doc.Text)
+	for i, o := range obs {
+		snap.Figures[figIdx[i]].Period = o.Period.Key
+	}
 	c.res.Snapshots = append(c.res.Snapshots, snap)
 
-	// The observations a document contributes: the first figure stated for
-	// each metric (reports lead with the current figure and cite older
-	// ones later), and only those that are new or changed on a revision.
-	obs := c.observations(doc, d.Figures)
+	// On a revision only the figures that are new or changed count.
+	var changes []Change
 	if seen {
-		changes := figureChanges(prev.Figures, snap.Figures, c.stated(doc))
-		if len(changes) > 0 {
-			c.emit(Event{
-				Kind: DocumentRevised, At: now, FirstSeen: prev.FirstSeen,
-				Source: c.in.Source.ID, SourceName: c.in.Source.Name, Authority: c.in.Source.Authority,
-				DocID: doc.ID, URL: doc.URL, Title: doc.Title, Published: doc.Published,
-				Changes: changes,
-			})
-		}
+		changes = figureChanges(prev.Figures, snap.Figures, c.stated(doc))
 		obs = slices.DeleteFunc(obs, func(o store.Observation) bool {
 			return stillStated(prev.Figures, o)
 		})
 	}
-	var figs []Stated
-	for _, o := range obs {
-		c.res.Observations = append(c.res.Observations, o)
-		figs = append(figs, c.statedObs(o))
-		if c.in.Source.Authority == Official {
-			if err := c.officialFigure(doc, o); err != nil {
-				return err
-			}
-		} else if !c.silent() {
-			if err := c.claim(doc, o); err != nil {
-				return err
-			}
+	mark := len(c.res.Events)
+	handled := map[string]bool{}
+	c.res.Observations = append(c.res.Observations, obs...)
+	if official {
+		if handled, err = c.officialDoc(doc, obs); err != nil {
+			return err
 		}
+	} else if err := c.pressDoc(doc, obs); err != nil {
+		return err
 	}
-	if !seen && c.in.Source.Authority == Official && len(figs) > 0 {
+	// A revision of an official document whose changed figures were all
+	// announced as metric_changed (or were too small to announce) needs no
+	// alert of its own: one alert per change.
+	if official {
+		changes = slices.DeleteFunc(changes, func(ch Change) bool {
+			return ch.After != nil && (handled[ch.Metric+"\x00"+ch.After.PeriodKey] || handled[ch.Metric])
+		})
+	}
+	if len(changes) > 0 && !c.quiet {
+		ev := Event{
+			Kind: DocumentRevised, At: now, FirstSeen: prev.FirstSeen,
+			Source: c.in.Source.ID, SourceName: c.in.Source.Name, Authority: c.in.Source.Authority,
+			DocID: doc.ID, URL: doc.URL, Title: doc.Title, Published: doc.Published,
+			Changes: changes,
+		}
+		c.res.Events = slices.Insert(c.res.Events, mark, ev)
+	}
+	if !seen && official && len(obs) > 0 {
+		figs := make([]Stated, 0, len(obs))
+		for _, o := range obs {
+			figs = append(figs, c.statedObs(o))
+		}
 		c.emit(Event{
 			Kind: NewReport, At: now,
 			Source: c.in.Source.ID, SourceName: c.in.Source.Name, Authority: Official,
@@ -187,10 +244,32 @@ func (c *comparer) doc(d Doc) error {
 	return nil
 }
 
-// silent reports a first poll whose events are dropped: a press source's
-// claims need not be checked then, only stored.
-func (c *comparer) silent() bool {
-	return c.in.Source.FirstPoll && !c.in.Source.AlertOnFirstPoll
+// baseline reports whether a document's events are dropped. A source's
+// first poll sets the baseline silently (unless AlertOnFirstPoll), so
+// adding a source does not flood the channel; but a press document
+// published within the claim window is news whichever poll finds it, and
+// its claims are checked. This one rule applies the same to the demo and
+// the daemon: before it, a press source's first poll stored a fresh
+// "320,000 lost children" headline without checking it, and only the
+// demo, which sets alert_on_first_poll on every source, alerted on it.
+func (c *comparer) baseline(doc source.Document, official bool) bool {
+	if !c.in.Source.FirstPoll || c.in.Source.AlertOnFirstPoll {
+		return false
+	}
+	if official || doc.Published.IsZero() {
+		return true
+	}
+	window := c.in.ClaimWindow
+	if window <= 0 {
+		window = DefaultClaimWindow
+	}
+	return c.in.Now.Sub(doc.Published) > window
+}
+
+func (c *comparer) emit(ev Event) {
+	if !c.quiet {
+		c.res.Events = append(c.res.Events, ev)
+	}
 }
 
 func (c *comparer) latestOfficial(metric string) (store.Observation, bool, error) {
@@ -204,104 +283,36 @@ func (c *comparer) latestOfficial(metric string) (store.Observation, bool, error
 	return o, ok, nil
 }
 
-func (c *comparer) officialFigure(doc source.Document, o store.Observation) error {
-	prev, ok, err := c.latestOfficial(o.Metric)
-	if err != nil {
-		return err
-	}
-	c.official[o.Metric] = o
-	ev := c.metricEvent(doc, o)
-	switch {
-	case !ok:
-		ev.Kind = MetricNew
-	case sameValue(prev, o):
-		return nil
-	default:
-		ev.Kind = MetricChanged
-		old := c.statedObs(prev)
-		ev.Old = &old
-	}
-	c.emit(ev)
-	return nil
+func periodSlot(metric string, p store.Period) string {
+	return metric + "\x00" + p.Kind + "\x00" + p.Key
 }
 
-func (c *comparer) claim(doc source.Document, o store.Observation) error {
-	off, ok, err := c.latestOfficial(o.Metric)
+// periodValue is the official value of metric for p, this poll's first.
+func (c *comparer) periodValue(metric string, p store.Period) (store.Observation, bool, error) {
+	if o, ok := c.periods[periodSlot(metric, p)]; ok {
+		return o, true, nil
+	}
+	o, ok, err := c.st.OfficialForPeriod(metric, p)
 	if err != nil {
-		return err
+		return o, false, fmt.Errorf("read official %s for %s: %w", metric, p.Key, err)
 	}
-	if !ok {
-		// No official figure for this metric: the claim can only be
-		// checked as a sum of official figures of other metrics.
-		note, err := c.sumNote(o)
-		if err != nil || note == "" {
-			return err
-		}
-		ev := c.metricEvent(doc, o)
-		ev.Kind, ev.Note = ClaimMismatch, note
-		c.emit(ev)
-		return nil
-	}
-	tol := c.in.Metrics[o.Metric].Tolerance
-	if withinTolerance(off.Value, o.Value, tol) {
-		return nil
-	}
-	ev := c.metricEvent(doc, o)
-	ev.Kind = ClaimMismatch
-	official := c.statedObs(off)
-	ev.Old = &official
-	hist, err := c.st.OfficialValuesNear(o.Metric, o.Value, pastMatchTolerance)
-	if err != nil {
-		return fmt.Errorf("read history of %s: %w", o.Metric, err)
-	}
-	for _, h := range hist {
-		if !sameValue(h, off) {
-			ev.Figures = append(ev.Figures, c.statedObs(h))
-		}
-	}
-	if ev.Note, err = c.sumNote(o); err != nil {
-		return err
-	}
-	c.emit(ev)
-	return nil
+	return o, ok, nil
 }
 
-// pastMatchTolerance is how close a claim must be to a past official value
-// to be said to repeat it (the renderers use the same half percent).
-const pastMatchTolerance = 0.005
-
-// sumTolerance is how close a claim must be to a sum of official figures
-// to be called that sum: reporters round sums (291,000 + 32,000 = 323,000
-// printed as "320,000").
-const sumTolerance = 0.015
-
-// sumNote says when a claim equals the sum of two current official values
-// of different metrics ("320,000" for 291,000 not served an NTA plus 32,000
-// who failed to appear): a figure no official source states.
-func (c *comparer) sumNote(claim store.Observation) (string, error) {
-	ids := slices.Sorted(maps.Keys(c.in.Metrics))
-	vals := make([]store.Observation, 0, len(ids))
-	for _, id := range ids {
-		o, ok, err := c.latestOfficial(id)
-		if err != nil {
-			return "", err
-		}
-		if ok && o.Unit == claim.Unit {
-			vals = append(vals, o)
+// valueBefore is the official value of the latest period of p's kind
+// before p, from the store or this poll.
+func (c *comparer) valueBefore(metric string, p store.Period) (store.Observation, bool, error) {
+	best, ok, err := c.st.OfficialBefore(metric, p)
+	if err != nil {
+		return best, false, fmt.Errorf("read official %s before %s: %w", metric, p.Key, err)
+	}
+	prefix := metric + "\x00" + p.Kind + "\x00"
+	for k, o := range c.periods {
+		if strings.HasPrefix(k, prefix) && o.Period.Start.Before(p.Start) && (!ok || o.Period.Start.After(best.Period.Start)) {
+			best, ok = o, true
 		}
 	}
-	for i := range vals {
-		for j := i + 1; j < len(vals); j++ {
-			sum := vals[i].Value + vals[j].Value
-			if sum != 0 && math.Abs(claim.Value-sum)/sum <= sumTolerance {
-				return fmt.Sprintf("%s equals %s (%s) + %s (%s): a sum no official source states",
-					Wording(claim.QualifierText, claim.Text),
-					Wording(vals[i].QualifierText, vals[i].Text), c.label(vals[i].Metric),
-					Wording(vals[j].QualifierText, vals[j].Text), c.label(vals[j].Metric)), nil
-			}
-		}
-	}
-	return "", nil
+	return best, ok, nil
 }
 
 func (c *comparer) metricEvent(doc source.Document, o store.Observation) Event {
@@ -321,19 +332,33 @@ func (c *comparer) label(metric string) string {
 	return metric
 }
 
-func (c *comparer) emit(ev Event) { c.res.Events = append(c.res.Events, ev) }
-
-func (c *comparer) observations(doc source.Document, figs []extract.Figure) []store.Observation {
-	var out []store.Observation
-	done := map[string]bool{}
-	for _, f := range figs {
-		if f.Metric == "" || done[f.Metric] {
+// observations turns every figure of doc that reports a metric into an
+// observation with its period, and returns with them the index of each
+// one's figure.
+func (c *comparer) observations(doc source.Document, figs []extract.Figure, frames []string) ([]store.Observation, []int, error) {
+	var (
+		out []store.Observation
+		idx []int
+		dp  *docPeriods
+	)
+	paged := strings.IndexByte(doc.Text, '\f') >= 0
+	for i, f := range figs {
+		if f.Metric == "" {
 			continue
 		}
-		done[f.Metric] = true
+		if dp == nil {
+			// Found once per document, and only for one with tracked
+			// figures: it runs on every changed document.
+			dp = newDocPeriods(c.in.Periods, doc.Text, doc.Published, c.in.Now)
+		}
+		frame := ""
+		if i < len(frames) {
+			frame = frames[i]
+		}
+		p := dp.forFigure(f, frame, c.in.Metrics[f.Metric].Series)
 		quote, mark := quoteOf(f)
 		page := 0
-		if strings.IndexByte(doc.Text, '\f') >= 0 {
+		if paged {
 			page = source.PageAt(doc.Text, f.Start)
 		}
 		out = append(out, store.Observation{
@@ -343,9 +368,25 @@ func (c *comparer) observations(doc source.Document, figs []extract.Figure) []st
 			Source: c.in.Source.ID, SourceName: c.in.Source.Name, Authority: c.in.Source.Authority,
 			DocID: doc.ID, URL: doc.URL, Title: doc.Title,
 			Published: doc.Published, Observed: c.in.Now,
+			Period: p, AsOf: asOf(p),
 		})
+		idx = append(idx, i)
 	}
-	return out
+	if c.in.Source.Authority == Official {
+		if err := c.recaps(out); err != nil {
+			return nil, nil, err
+		}
+	}
+	return out, idx, nil
+}
+
+// asOf is the instant a value for p is current at: the end of the period,
+// its start when open.
+func asOf(p store.Period) time.Time {
+	if p.End.IsZero() {
+		return p.Start
+	}
+	return p.End
 }
 
 // stated converts a stored figure of doc into the form events carry.
@@ -357,6 +398,7 @@ func (c *comparer) stated(doc source.Document) func(store.Figure) *Stated {
 			Wording: Wording(f.QualifierText, f.Text), Text: f.Text, Quote: quote, Mark: mark, Page: f.Page,
 			Metric: f.Metric, Source: c.in.Source.ID, SourceName: c.in.Source.Name, Authority: c.in.Source.Authority,
 			DocID: doc.ID, URL: doc.URL, Title: doc.Title, Published: doc.Published, Seen: c.in.Now,
+			PeriodKey: f.Period,
 		}
 	}
 }
@@ -367,6 +409,7 @@ func (c *comparer) statedObs(o store.Observation) Stated {
 		Wording: Wording(o.QualifierText, o.Text), Text: o.Text, Quote: o.Quote, Mark: o.QuoteMark, Page: o.Page,
 		Metric: o.Metric, Source: o.Source, SourceName: o.SourceName, Authority: o.Authority,
 		DocID: o.DocID, URL: o.URL, Title: o.Title, Published: o.Published, Seen: o.Observed,
+		Period: o.Period.Label, PeriodKey: o.Period.Key, PeriodFrom: o.Period.From, AsOf: o.AsOf,
 	}
 }
 
@@ -398,20 +441,20 @@ func storeFigures(figs []extract.Figure, text string) []store.Figure {
 	return out
 }
 
-// figureKey identifies a figure across revisions of a document: its metric
-// and value, or for untracked figures its written text in its sentence.
-func figureKey(f store.Figure) string {
-	if f.Metric != "" {
+// figureChanges lists the figures whose value changed between two versions
+// of a document, and those added or removed, by metric and period. Only
+// tracked metrics count: an edit to an untracked number (a date in a
+// byline, a page count) is not something a reporter wants pinged about. A
+// version stored before figures had periods is compared metric by metric,
+// first figure of each, as it was then.
+func figureChanges(before, after []store.Figure, stated func(store.Figure) *Stated) []Change {
+	byPeriod := slices.ContainsFunc(before, func(f store.Figure) bool { return f.Metric != "" && f.Period != "" })
+	key := func(f store.Figure) string {
+		if byPeriod {
+			return f.Metric + "\x00" + f.Period
+		}
 		return f.Metric
 	}
-	return "\x00" + f.Text + "\x00" + f.Sentence
-}
-
-// figureChanges lists the figures whose value changed between two versions
-// of a document, and those added or removed. Only tracked metrics count: an
-// edit to an untracked number (a date in a byline, a page count) is not
-// something a reporter wants pinged about.
-func figureChanges(before, after []store.Figure, stated func(store.Figure) *Stated) []Change {
 	first := func(figs []store.Figure) (map[string]store.Figure, []string) {
 		m := map[string]store.Figure{}
 		var order []string
@@ -419,7 +462,7 @@ func figureChanges(before, after []store.Figure, stated func(store.Figure) *Stat
 			if f.Metric == "" {
 				continue
 			}
-			k := figureKey(f)
+			k := key(f)
 			if _, ok := m[k]; !ok {
 				m[k] = f
 				order = append(order, k)
@@ -450,10 +493,13 @@ func figureChanges(before, after []store.Figure, stated func(store.Figure) *Stat
 	return out
 }
 
+// stillStated reports whether the previous version of the document stated
+// o already: the same metric and value, for the same period when the
+// previous version knew periods.
 func stillStated(prev []store.Figure, o store.Observation) bool {
 	for _, f := range prev {
-		if f.Metric == o.Metric {
-			return f.Value == o.Value && f.High == o.High
+		if f.Metric == o.Metric && (f.Period == "" || f.Period == o.Period.Key) && f.Value == o.Value && f.High == o.High {
+			return true
 		}
 	}
 	return false

@@ -27,6 +27,30 @@ func (m memState) OfficialValuesNear(metric string, value, tol float64) ([]store
 	return out, nil
 }
 
+// OfficialForPeriod finds the official value of a period in the history,
+// the last stated winning, as the store's index keeps it.
+func (m memState) OfficialForPeriod(metric string, p store.Period) (store.Observation, bool, error) {
+	var out store.Observation
+	ok := false
+	for _, o := range m.history[metric] {
+		if o.Authority == Official && o.Period.Key == p.Key && o.Period.Kind == p.Kind {
+			out, ok = o, true
+		}
+	}
+	return out, ok, nil
+}
+
+func (m memState) OfficialBefore(metric string, p store.Period) (store.Observation, bool, error) {
+	var out store.Observation
+	ok := false
+	for _, o := range m.history[metric] {
+		if o.Authority == Official && o.Period.Kind == p.Kind && o.Period.Start.Before(p.Start) && (!ok || o.Period.Start.After(out.Period.Start)) {
+			out, ok = o, true
+		}
+	}
+	return out, ok, nil
+}
+
 func (m memState) Snapshot(id string) (store.Snapshot, bool, error) {
 	s, ok := m.snaps[id]
 	return s, ok, nil

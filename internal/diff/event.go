@@ -12,11 +12,16 @@ const (
 	DocumentRevised Kind = "document_revised"
 	NewReport       Kind = "new_report"
 	ClaimMismatch   Kind = "claim_mismatch"
+	// PeriodNew is a series metric's official value for a period it had
+	// none for (July 2024: 56,408); Old is the previous period's value.
+	PeriodNew       Kind = "period_new"
 	SourceFailing   Kind = "source_failing"
 	SourceRecovered Kind = "source_recovered"
 )
 
 // Kinds lists every kind, in the order documentation and samples show them.
+// PeriodNew is not listed yet: notify gives each listed kind a sample
+// message, and its message model for periods is being written.
 var Kinds = []Kind{MetricNew, MetricChanged, DocumentRevised, NewReport, ClaimMismatch, SourceFailing, SourceRecovered}
 
 // Stated is one figure as a document states it, with everything a reporter
@@ -35,6 +40,18 @@ type Stated struct {
 	Mark  [2]int `json:"mark,omitempty"`
 	// Page is the page of a PDF the quote is on (1-based), 0 otherwise.
 	Page int `json:"page,omitempty"`
+
+	// Period is what the value is for, as a reporter writes it: "January
+	// 2025", "FY2023", "as of January 2025"; PeriodKey names it
+	// canonically ("2025-01", "FY2023", "@2025-01"). PeriodFrom says where
+	// it was found: "frame" (the extraction stage's period words),
+	// "sentence", "table", "paragraph", "heading", "recap"
+	// (an older official figure restated) or "document" (the document's
+	// date, when the text gives none). AsOf is when the value is current.
+	Period     string    `json:"period,omitempty"`
+	PeriodKey  string    `json:"period_key,omitempty"`
+	PeriodFrom string    `json:"period_from,omitempty"`
+	AsOf       time.Time `json:"as_of,omitzero"`
 
 	Metric     string    `json:"metric,omitempty"`
 	Source     string    `json:"source,omitempty"`      // source id
@@ -65,6 +82,13 @@ type Change struct {
 //     percent, oldest first), so the message can say "matches the August
 //     2024 figure, since revised"; Note when the claim is a sum of official
 //     figures;
+//   - period_new: Metric, New (the new period's value), Old (the previous
+//     period's, when there is one);
+//   - metric_changed, period_new: Period when the value is for a past
+//     period (a revised month of a series), Conflict and Conflicts when the
+//     document states other values for the same period;
+//   - claim_mismatch: Old is the official value for the period the claim
+//     is about when it names one, else the current official value;
 //   - source_failing, source_recovered: Error, FailingSince.
 type Event struct {
 	Kind        Kind      `json:"kind"`
@@ -91,6 +115,15 @@ type Event struct {
 	// Note explains a claim_mismatch further: the claim is a sum of two
 	// official figures that no official source states as such.
 	Note string `json:"note,omitempty"`
+
+	// Period is the label of the period the event is about ("October
+	// 2024"), set for series and for revisions of a past period.
+	Period string `json:"period,omitempty"`
+	// Conflict is set when one official document states different values
+	// for the metric and period: New is the first stated, Conflicts the
+	// others. Nothing is picked silently.
+	Conflict  bool     `json:"conflict,omitempty"`
+	Conflicts []Stated `json:"conflicts,omitempty"`
 
 	Error        string    `json:"error,omitempty"`
 	FailingSince time.Time `json:"failing_since,omitzero"`

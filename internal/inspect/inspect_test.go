@@ -277,3 +277,34 @@ func TestStatusSaysWhenWritesFail(t *testing.T) {
 		t.Errorf("healthy status mentions storage:\n%s", out.String())
 	}
 }
+
+func TestExportCSVHasThePeriod(t *testing.T) {
+	t.Parallel()
+	db, err := store.Open(filepath.Join(t.TempDir(), "w.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	jan := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	o := store.Observation{Metric: "uc_no_nta", Value: 233000, Authority: "official", Observed: jan.AddDate(0, 2, 24),
+		Period: store.Period{Kind: "as_of", Start: jan, End: jan.AddDate(0, 1, 0), Key: "@2025-01", Label: "as of January 2025", From: "sentence"},
+		AsOf:   jan.AddDate(0, 1, 0)}
+	if err := db.Update(context.Background(), func(tx *store.Tx) error { return tx.AddObservation(o) }); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := Export(context.Background(), &out, db, "csv", "observations"); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&out).ReadAll()
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("rows %d, %v", len(rows), err)
+	}
+	got := map[string]string{}
+	for i, h := range rows[0] {
+		got[h] = rows[1][i]
+	}
+	if got["period"] != "as of January 2025" || got["as_of"] != "2025-02-01T00:00:00Z" || got["period_start"] != "2025-01-01T00:00:00Z" {
+		t.Errorf("period columns %q %q %q", got["period"], got["period_start"], got["as_of"])
+	}
+}

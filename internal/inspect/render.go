@@ -186,7 +186,7 @@ func exportCSV(ctx context.Context, w io.Writer, db *store.DB, what string) erro
 	err := db.View(ctx, func(tx *store.Tx) error {
 		switch what {
 		case "", "observations":
-			cw.Write([]string{"metric", "value", "high", "unit", "qualifier", "wording", "authority", "source", "published", "observed", "url", "title", "quote"})
+			cw.Write([]string{"metric", "value", "high", "unit", "qualifier", "wording", "authority", "source", "published", "observed", "url", "title", "quote", "period", "period_start", "period_end", "as_of", "conflict"})
 			ids, err := tx.Metrics()
 			if err != nil {
 				return err
@@ -198,15 +198,16 @@ func exportCSV(ctx context.Context, w io.Writer, db *store.DB, what string) erro
 				}
 				for _, o := range obs {
 					cw.Write([]string{o.Metric, f(o.Value), f(o.High), o.Unit, o.Qualifier, diff.Wording(o.QualifierText, o.Text),
-						o.Authority, o.Source, t(o.Published), t(o.Observed), o.URL, o.Title, o.Quote})
+						o.Authority, o.Source, t(o.Published), t(o.Observed), o.URL, o.Title, o.Quote,
+						o.Period.Label, t(o.Period.Start), t(o.Period.End), t(o.AsOf), strconv.FormatBool(o.Conflict)})
 				}
 			}
 		case "figures":
-			cw.Write([]string{"doc_id", "source", "url", "title", "published", "revision", "metric", "value", "high", "unit", "qualifier", "text", "sentence"})
+			cw.Write([]string{"doc_id", "source", "url", "title", "published", "revision", "metric", "value", "high", "unit", "qualifier", "text", "sentence", "period"})
 			return tx.ForEachSnapshot(func(s store.Snapshot) error {
 				for _, g := range s.Figures {
 					cw.Write([]string{s.DocID, s.Source, s.URL, s.Title, t(s.Published), strconv.Itoa(s.Revision),
-						g.Metric, f(g.Value), f(g.High), g.Unit, g.Qualifier, g.Text, g.Sentence})
+						g.Metric, f(g.Value), f(g.High), g.Unit, g.Qualifier, g.Text, g.Sentence, g.Period})
 				}
 				return nil
 			})

@@ -89,3 +89,34 @@ func BenchmarkEnqueue(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAddObservation measures storing official observations with
+// their indexes (current value, period, distinct values, summary), 100
+// per Update, as a cold poll of many reports does.
+func BenchmarkAddObservation(b *testing.B) {
+	db := openTemp(b, Options{})
+	ctx := context.Background()
+	quote := "As of May 2024, ICE had not served notices to appear on more than 291,000 of those children, the Inspector General found."
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		err := db.Update(ctx, func(tx *Tx) error {
+			for range 100 {
+				pub := t0.Add(time.Duration(i) * time.Hour)
+				o := Observation{Metric: "uc_no_nta", Value: float64(291000 + i), Unit: "children", Qualifier: "over", QualifierText: "more than",
+					Text: "291,000", Quote: quote, QuoteMark: [2]int{70, 77}, Source: "oig", SourceName: "DHS Office of Inspector General",
+					Authority: "official", DocID: "oig:OIG-" + strconv.Itoa(i), URL: "https://www.oig.dhs.gov/reports/" + strconv.Itoa(i),
+					Title: "ICE Cannot Monitor All Unaccompanied Migrant Children", Published: pub, Observed: pub,
+					Period: DocumentPeriod(pub), AsOf: DocumentPeriod(pub).End}
+				if err := tx.AddObservation(o); err != nil {
+					return err
+				}
+				i++
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}

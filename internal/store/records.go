@@ -83,6 +83,10 @@ type Figure struct {
 	End           int     `json:"end"`
 	// Page is the PDF page the figure is on, 0 for other documents.
 	Page int `json:"page,omitempty"`
+	// Period is the key of the period the figure is for (Period.Key), so
+	// that a revision is compared period by period; empty in snapshots
+	// written before periods were known.
+	Period string `json:"period,omitempty"`
 }
 
 // Snapshot is the latest known state of one document.
@@ -103,7 +107,31 @@ type Snapshot struct {
 	Revision int `json:"revision"`
 }
 
-// Observation is a figure that reports a metric, with its provenance.
+// Period is the time an observation is for, as the period package parses
+// it: a day, month, quarter, year, fiscal year, span or as-of date, Start
+// inclusive and End exclusive.
+type Period struct {
+	Kind  string    `json:"kind"`
+	Start time.Time `json:"start,omitzero"`
+	End   time.Time `json:"end,omitzero"`
+	// Key names the period canonically ("2024-10", "FY2023", "@2025-01");
+	// two observations are for the same period when their keys are equal.
+	Key string `json:"key"`
+	// Label is the period as a reporter writes it: "as of January 2025".
+	Label string `json:"label,omitempty"`
+	// From says where the figure's period was found: "frame" (the
+	// extraction stage's period words for the figure), "sentence",
+	// "paragraph", "heading", "table", "recap" (an older official figure
+	// restated), or "document" (the document's own date).
+	From string `json:"from,omitempty"`
+}
+
+// IsZero reports an unset period. (A period with only From set is the
+// compact record of a document's date, filled in on reading.)
+func (p Period) IsZero() bool { return p.Key == "" && p.From == "" }
+
+// Observation is a figure that reports a metric, with its provenance and
+// the period it is for.
 type Observation struct {
 	Metric        string  `json:"metric"`
 	Value         float64 `json:"value"`
@@ -127,6 +155,65 @@ type Observation struct {
 	Title      string    `json:"title,omitempty"`
 	Published  time.Time `json:"published,omitzero"`
 	Observed   time.Time `json:"observed"`
+
+	// Period is what the figure is for. AsOf is the instant the value is
+	// current at (the end of its period), which orders a metric's official
+	// values: the current one has the latest AsOf.
+	Period Period    `json:"period,omitzero"`
+	AsOf   time.Time `json:"as_of,omitzero"`
+	// Conflict is set when the same official document states another
+	// value for the same metric and period.
+	Conflict bool `json:"conflict,omitempty"`
+}
+
+// asOf is when o's value is current: AsOf, else (a record from before
+// periods) the document's publication, else when it was observed.
+func (o Observation) asOf() time.Time {
+	switch {
+	case !o.AsOf.IsZero():
+		return o.AsOf
+	case !o.Published.IsZero():
+		return o.Published
+	}
+	return o.Observed
+}
+
+// supersedes reports whether o replaces cur as an official value (of a
+// period, or the current one): a later as-of date when byAsOf, else the
+// same one from a newer document, or from the same document seen later.
+// On a full tie (one document stating two values for one period, written
+// in one transaction) the first stated stays: it is the one the event
+// reports, with the other as a conflict.
+func (o Observation) supersedes(cur Observation, byAsOf bool) bool {
+	if byAsOf {
+		if c := o.asOf().Compare(cur.asOf()); c != 0 {
+			return c > 0
+		}
+	}
+	if c := o.Published.Compare(cur.Published); c != 0 && !o.Published.IsZero() && !cur.Published.IsZero() {
+		return c > 0
+	}
+	return o.Observed.After(cur.Observed)
+}
+
+// MetricSummary is the small per-metric record kept in step with every
+// observation, so that status pages and counters read one record per
+// metric instead of its history.
+type MetricSummary struct {
+	Metric string `json:"metric"`
+	// Observations counts the retained observations, Official those from
+	// official sources.
+	Observations int       `json:"observations"`
+	Official     int       `json:"official,omitempty"`
+	First        time.Time `json:"first,omitzero"`
+	Last         time.Time `json:"last,omitzero"`
+	// Current is the current official value (latest as-of date), nil when
+	// no official source has stated the metric. It is read from the
+	// current-value index, not stored in the summary record.
+	Current *Observation `json:"current,omitempty"`
+	// Conflict is set while the current value's document states another
+	// value for the same period.
+	Conflict bool `json:"conflict,omitempty"`
 }
 
 // Alert statuses.
@@ -203,6 +290,9 @@ var versionPrefix = []byte(`{"v":1`)
 
 // encode marshals v (a struct) as JSON with "v" as its first member.
 func encode(v any) ([]byte, error) {
+	if o, ok := v.(Observation); ok {
+		v = compactObservation(o)
+	}
 	body, err := json.Marshal(v)
 	if err != nil {
 		return nil, err

@@ -32,8 +32,12 @@ import (
 )
 
 // SchemaVersion is the layout version this package reads and writes. Open
-// refuses a file written with a newer one rather than misread it.
-const SchemaVersion = 1
+// refuses a file written with a newer one rather than misread it, and
+// migrates an older one (after backing it up).
+//
+// Versions: 1, the first; 2 gives observations a period and an as-of date,
+// indexes official values by period and keeps a summary per metric.
+const SchemaVersion = 2
 
 // Defaults for Options.
 const (
@@ -125,8 +129,13 @@ var (
 	// scanning a metric's whole history.
 	bucketLatest = []byte("metrics_latest")
 	bucketValues = []byte("metrics_values")
+	// bucketPeriods holds the official value of each metric for each
+	// period, by metric, period kind and time (schema 2), and
+	// bucketSummary one MetricSummary per metric.
+	bucketPeriods = []byte("metrics_periods")
+	bucketSummary = []byte("metrics_summary")
 
-	allBuckets = [][]byte{bucketMeta, bucketSources, bucketDocs, bucketRevisions, bucketMetrics, bucketOutbox, bucketPending, bucketThreads, bucketItems, bucketClaims, bucketLatest, bucketValues}
+	allBuckets = [][]byte{bucketMeta, bucketSources, bucketDocs, bucketRevisions, bucketMetrics, bucketOutbox, bucketPending, bucketThreads, bucketItems, bucketClaims, bucketLatest, bucketValues, bucketPeriods, bucketSummary}
 
 	keySchemaVersion = []byte("schema_version")
 	keyCreated       = []byte("created")
@@ -202,9 +211,15 @@ func Open(path string, opts Options) (*DB, error) {
 		now:           opts.Now,
 	}
 	if opts.ReadOnly {
-		err = bdb.View(db.checkSchema)
+		err = bdb.View(func(tx *bolt.Tx) error {
+			_, err := db.checkSchema(tx)
+			return err
+		})
 	} else {
-		err = bdb.Update(db.initSchema)
+		err = db.backupOld()
+		if err == nil {
+			err = bdb.Update(db.initSchema)
+		}
 	}
 	if err != nil {
 		_ = bdb.Close()
@@ -258,6 +273,10 @@ func checkFile(path string, readOnly bool) error {
 // initSchema writes the schema version into a new file, validates it in an
 // existing one, and creates missing buckets.
 func (db *DB) initSchema(tx *bolt.Tx) error {
+	var (
+		v   int
+		err error
+	)
 	if tx.Bucket(bucketMeta) == nil {
 		// A bbolt file with buckets but no meta belongs to another program;
 		// adding ours to it would only hide the mistake.
@@ -279,7 +298,8 @@ func (db *DB) initSchema(tx *bolt.Tx) error {
 		if err := meta.Put(keyCreated, []byte(db.now().UTC().Format(time.RFC3339))); err != nil {
 			return fmt.Errorf("write creation time: %w", err)
 		}
-	} else if err := db.checkSchema(tx); err != nil {
+		v = SchemaVersion
+	} else if v, err = db.checkSchema(tx); err != nil {
 		return err
 	}
 	for _, name := range allBuckets {
@@ -287,28 +307,31 @@ func (db *DB) initSchema(tx *bolt.Tx) error {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
 	}
+	if v < SchemaVersion {
+		return db.migrate(tx, v)
+	}
 	return nil
 }
 
 // checkSchema refuses a file without a schema version or with one this
-// package does not know.
-func (db *DB) checkSchema(tx *bolt.Tx) error {
+// package does not know, and returns the file's version.
+func (db *DB) checkSchema(tx *bolt.Tx) (int, error) {
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil {
-		return fmt.Errorf("%w: no %q bucket", ErrNotWatcherDB, bucketMeta)
+		return 0, fmt.Errorf("%w: no %q bucket", ErrNotWatcherDB, bucketMeta)
 	}
 	raw := meta.Get(keySchemaVersion)
 	if raw == nil {
-		return fmt.Errorf("%w: no schema version", ErrNotWatcherDB)
+		return 0, fmt.Errorf("%w: no schema version", ErrNotWatcherDB)
 	}
 	v, err := strconv.Atoi(string(raw))
 	if err != nil || v < 1 {
-		return fmt.Errorf("%w: schema version %q", ErrUnknownSchema, raw)
+		return 0, fmt.Errorf("%w: schema version %q", ErrUnknownSchema, raw)
 	}
 	if v > SchemaVersion {
-		return fmt.Errorf("%w: file has schema %d, this watcher knows up to %d; upgrade watcher", ErrUnknownSchema, v, SchemaVersion)
+		return 0, fmt.Errorf("%w: file has schema %d, this watcher knows up to %d; upgrade watcher", ErrUnknownSchema, v, SchemaVersion)
 	}
-	return nil
+	return v, nil
 }
 
 // errStop ends a bbolt ForEach early.
@@ -703,6 +726,7 @@ func (db *DB) PruneObservations(ctx context.Context, olderThan time.Time) (int, 
 			}
 			kept := map[string]bool{}
 			var del [][]byte
+			official := 0
 			c := b.Cursor()
 			for k, v := c.Last(); k != nil; k, v = c.Prev() {
 				var o Observation
@@ -715,6 +739,9 @@ func (db *DB) PruneObservations(ctx context.Context, olderThan time.Time) (int, 
 				}
 				if o.Observed.Before(olderThan) {
 					del = append(del, bytes.Clone(k))
+					if o.Authority == "official" {
+						official++
+					}
 				}
 			}
 			for _, k := range del {
@@ -723,7 +750,19 @@ func (db *DB) PruneObservations(ctx context.Context, olderThan time.Time) (int, 
 				}
 			}
 			n = len(del)
-			return nil
+			if n == 0 {
+				return nil
+			}
+			// The summary counts what is retained; the current value and
+			// the period index are kept (the period index holds one record
+			// per period, the values a series is compared with).
+			sum, ok, err := tx.MetricSummary(metric)
+			if err != nil || !ok {
+				return err
+			}
+			sum.Observations = max(sum.Observations-n, 0)
+			sum.Official = max(sum.Official-official, 0)
+			return tx.put(bucketSummary, []byte(metric), sum)
 		})
 		if err != nil {
 			return total, fmt.Errorf("prune observations of %s: %w", metric, err)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -244,8 +245,9 @@ func TestOpenSchemaVersion(t *testing.T) {
 		wantErr error
 	}{
 		{name: "new file gets current version"},
-		{name: "current version accepted", prepare: withMeta("1")},
-		{name: "newer version refused", prepare: withMeta("2"), wantErr: ErrUnknownSchema},
+		{name: "older version migrated", prepare: withMeta("1")},
+		{name: "current version accepted", prepare: withMeta(strconv.Itoa(SchemaVersion))},
+		{name: "newer version refused", prepare: withMeta(strconv.Itoa(SchemaVersion + 1)), wantErr: ErrUnknownSchema},
 		{name: "garbled version refused", prepare: withMeta("one"), wantErr: ErrUnknownSchema},
 		{name: "meta without version refused", prepare: withMeta(""), wantErr: ErrNotWatcherDB},
 		{name: "foreign bbolt file refused", prepare: func(tx *bolt.Tx) error {
@@ -272,8 +274,8 @@ func TestOpenSchemaVersion(t *testing.T) {
 			}
 			defer db.Close()
 			err = db.bolt.View(func(tx *bolt.Tx) error {
-				if got := string(tx.Bucket(bucketMeta).Get(keySchemaVersion)); got != "1" {
-					t.Errorf("schema version %q, want 1", got)
+				if got := string(tx.Bucket(bucketMeta).Get(keySchemaVersion)); got != strconv.Itoa(SchemaVersion) {
+					t.Errorf("schema version %q, want %d", got, SchemaVersion)
 				}
 				for _, name := range allBuckets {
 					if tx.Bucket(name) == nil {

@@ -1,0 +1,225 @@
+// The alert outbox, Slack thread anchors and claim records.
+
+package store
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Enqueue queues a: it assigns a.ID (increasing in enqueue order), sets
+// Status to pending, defaults Created to now and NextAttempt to Created, and
+// stores it. a is updated only when the alert was stored.
+func (tx *Tx) Enqueue(a *Alert) error {
+	if a == nil {
+		return errors.New("enqueue alert: nil alert")
+	}
+	if a.Kind == "" {
+		return errors.New("enqueue alert: empty kind")
+	}
+	outbox, err := tx.bucket(bucketOutbox)
+	if err != nil {
+		return fmt.Errorf("enqueue %s alert: %w", a.Kind, err)
+	}
+	id, err := outbox.NextSequence()
+	if err != nil {
+		return fmt.Errorf("enqueue %s alert: %w", a.Kind, err)
+	}
+	q := *a
+	q.ID = id
+	q.Status = StatusPending
+	if q.Created.IsZero() {
+		q.Created = tx.db.now()
+	}
+	if q.NextAttempt.IsZero() {
+		q.NextAttempt = q.Created
+	}
+	if err := tx.putAlert(outbox, q); err != nil {
+		return fmt.Errorf("enqueue %s alert: %w", a.Kind, err)
+	}
+	*a = q
+	return nil
+}
+
+// Alert returns the alert with the given ID, and whether there is one.
+func (tx *Tx) Alert(id uint64) (Alert, bool, error) {
+	var a Alert
+	ok, err := tx.get(bucketOutbox, itob(id), &a)
+	if err != nil {
+		return Alert{}, false, fmt.Errorf("read alert %d: %w", id, err)
+	}
+	return a, ok, nil
+}
+
+// PutAlert replaces the stored alert a.ID with a (status, attempts, next
+// attempt, error, Slack ts). The alert must exist: an unknown ID is an error
+// wrapping ErrNotFound.
+func (tx *Tx) PutAlert(a Alert) error {
+	outbox, err := tx.bucket(bucketOutbox)
+	if err != nil {
+		return fmt.Errorf("write alert %d: %w", a.ID, err)
+	}
+	if outbox.Get(itob(a.ID)) == nil {
+		return fmt.Errorf("write alert %d: %w", a.ID, ErrNotFound)
+	}
+	if err := tx.putAlert(outbox, a); err != nil {
+		return fmt.Errorf("write alert %d: %w", a.ID, err)
+	}
+	return nil
+}
+
+// putAlert stores a and keeps the pending index in step with its status.
+func (tx *Tx) putAlert(outbox *bolt.Bucket, a Alert) error {
+	switch a.Status {
+	case StatusPending, StatusSent, StatusFailed:
+	default:
+		return fmt.Errorf("unknown status %q", a.Status)
+	}
+	pending, err := tx.bucket(bucketPending)
+	if err != nil {
+		return err
+	}
+	raw, err := encode(a)
+	if err != nil {
+		return err
+	}
+	key := itob(a.ID)
+	if err := outbox.Put(key, raw); err != nil {
+		return err
+	}
+	if a.Status == StatusPending {
+		return pending.Put(key, []byte{})
+	}
+	return pending.Delete(key)
+}
+
+// PendingAlerts returns up to limit pending alerts (all when limit <= 0) in
+// ID order, whether or not their NextAttempt has come.
+func (tx *Tx) PendingAlerts(limit int) ([]Alert, error) {
+	pending := tx.tx.Bucket(bucketPending)
+	outbox := tx.tx.Bucket(bucketOutbox)
+	if pending == nil || outbox == nil {
+		return nil, nil
+	}
+	var out []Alert
+	c := pending.Cursor()
+	for k, _ := c.First(); k != nil && (limit <= 0 || len(out) < limit); k, _ = c.Next() {
+		raw := outbox.Get(k)
+		if raw == nil {
+			continue // index entry of a pruned alert; harmless
+		}
+		var a Alert
+		if err := decode(raw, &a); err != nil {
+			return nil, fmt.Errorf("read alert %d: %w", btoi(k), err)
+		}
+		if a.Status != StatusPending {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// RecentAlerts returns up to limit alerts of any status, newest first.
+func (tx *Tx) RecentAlerts(limit int) ([]Alert, error) {
+	outbox := tx.tx.Bucket(bucketOutbox)
+	if outbox == nil {
+		return nil, nil
+	}
+	var out []Alert
+	c := outbox.Cursor()
+	for k, raw := c.Last(); k != nil && len(out) < limit; k, raw = c.Prev() {
+		var a Alert
+		if err := decode(raw, &a); err != nil {
+			return nil, fmt.Errorf("read alert %d: %w", btoi(k), err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// OutboxStats counts the alerts in the outbox by status. It reads every
+// retained alert: call it for reports, not in a hot loop.
+func (tx *Tx) OutboxStats() (pending, sent, failed int, err error) {
+	outbox := tx.tx.Bucket(bucketOutbox)
+	if outbox == nil {
+		return 0, 0, 0, nil
+	}
+	err = outbox.ForEach(func(k, v []byte) error {
+		var a struct {
+			Status string `json:"status"`
+		}
+		if err := decode(v, &a); err != nil {
+			return fmt.Errorf("read alert %d: %w", btoi(k), err)
+		}
+		switch a.Status {
+		case StatusPending:
+			pending++
+		case StatusSent:
+			sent++
+		case StatusFailed:
+			failed++
+		}
+		return nil
+	})
+	return pending, sent, failed, err
+}
+
+// Thread returns the ts of the Slack message that anchors metric's thread in
+// channel, and whether there is one.
+func (tx *Tx) Thread(metric, channel string) (string, bool, error) {
+	var th thread
+	ok, err := tx.get(bucketThreads, threadKey(metric, channel), &th)
+	if err != nil {
+		return "", false, fmt.Errorf("read thread of %s in %s: %w", metric, channel, err)
+	}
+	return th.TS, ok, nil
+}
+
+// PutThread records ts as the anchor of metric's thread in channel.
+func (tx *Tx) PutThread(metric, channel, ts string) error {
+	if err := validName(metric); err != nil {
+		return fmt.Errorf("write thread: metric: %w", err)
+	}
+	if strings.IndexByte(channel, 0) >= 0 {
+		return fmt.Errorf("write thread of %s: channel contains NUL", metric)
+	}
+	if ts == "" {
+		return fmt.Errorf("write thread of %s in %s: empty ts", metric, channel)
+	}
+	th := thread{Metric: metric, Channel: channel, TS: ts, Updated: tx.db.now()}
+	if err := tx.put(bucketThreads, threadKey(metric, channel), th); err != nil {
+		return fmt.Errorf("write thread of %s in %s: %w", metric, channel, err)
+	}
+	return nil
+}
+
+// Claim returns the claim record of metric at value, and whether there is
+// one.
+func (tx *Tx) Claim(metric string, value float64) (Claim, bool, error) {
+	var c Claim
+	ok, err := tx.get(bucketClaims, claimKey(metric, value), &c)
+	if err != nil {
+		return c, false, fmt.Errorf("read claim %s=%g: %w", metric, value, err)
+	}
+	return c, ok, nil
+}
+
+// PutClaim stores a claim record.
+func (tx *Tx) PutClaim(c Claim) error {
+	if err := validName(c.Metric); err != nil {
+		return fmt.Errorf("write claim: metric: %w", err)
+	}
+	if err := tx.put(bucketClaims, claimKey(c.Metric, c.Value), c); err != nil {
+		return fmt.Errorf("write claim %s=%g: %w", c.Metric, c.Value, err)
+	}
+	return nil
+}
+
+func claimKey(metric string, value float64) []byte {
+	return []byte(metric + "\x00" + strconv.FormatFloat(value, 'g', -1, 64))
+}

@@ -1,0 +1,150 @@
+package store
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Observation records are the bulk of the file (one per figure stated),
+// so their period is written compactly: dates as "2006-01-02" when they
+// are midnights UTC (every period the period package makes), the as-of
+// time left out when it is the period's end, as it nearly always is, and
+// the period left out when it is the document's date.
+
+type periodWire struct {
+	Kind  string `json:"kind"`
+	Start string `json:"start,omitempty"`
+	End   string `json:"end,omitempty"`
+	Key   string `json:"key"`
+	Label string `json:"label,omitempty"`
+	From  string `json:"from,omitempty"`
+}
+
+// MarshalJSON writes p with day-precision dates where they are exact; a
+// period known only to be its document's date is the string "document".
+func (p Period) MarshalJSON() ([]byte, error) {
+	if p.Key == "" && p.From == "document" {
+		return []byte(`"document"`), nil
+	}
+	return json.Marshal(periodWire{Kind: p.Kind, Start: wireDate(p.Start), End: wireDate(p.End), Key: p.Key, Label: p.Label, From: p.From})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes, and RFC 3339 times.
+func (p *Period) UnmarshalJSON(b []byte) error {
+	if string(b) == `"document"` {
+		*p = Period{From: "document"} // Observation.UnmarshalJSON fills it
+		return nil
+	}
+	var w periodWire
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	start, err := parseWireDate(w.Start)
+	if err != nil {
+		return err
+	}
+	end, err := parseWireDate(w.End)
+	if err != nil {
+		return err
+	}
+	*p = Period{Kind: w.Kind, Start: start, End: end, Key: w.Key, Label: w.Label, From: w.From}
+	return nil
+}
+
+func wireDate(t time.Time) string {
+	switch {
+	case t.IsZero():
+		return ""
+	case t.Location() == time.UTC && t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0:
+		return t.Format(time.DateOnly)
+	}
+	return t.Format(time.RFC3339Nano)
+}
+
+func parseWireDate(s string) (time.Time, error) {
+	switch {
+	case s == "":
+		return time.Time{}, nil
+	case len(s) == len(time.DateOnly):
+		return time.Parse(time.DateOnly, s)
+	}
+	return time.Parse(time.RFC3339Nano, s)
+}
+
+// observationJSON has Observation's fields without its methods.
+type observationJSON Observation
+
+// compactObservation is the form an observation is stored in: AsOf left
+// out when it is the end of the period, and the period itself when it is
+// the document's date (a figure whose text states no period, the
+// commonest case). Only the records are compact: an Observation marshals
+// in full (for `watcher export`), and UnmarshalJSON reads both.
+func compactObservation(o Observation) observationJSON {
+	w := observationJSON(o)
+	if !w.Period.IsZero() && w.AsOf.Equal(periodAsOf(w.Period)) {
+		w.AsOf = time.Time{}
+	}
+	if day := documentDay(o); !day.IsZero() && w.Period == DocumentPeriod(day) {
+		w.Period = Period{From: "document"} // written as "period":"document"
+	}
+	return w
+}
+
+// UnmarshalJSON restores what MarshalJSON left out.
+func (o *Observation) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, (*observationJSON)(o)); err != nil {
+		return err
+	}
+	if day := documentDay(*o); o.Period.Key == "" && o.Period.From == "document" && !day.IsZero() {
+		o.Period = DocumentPeriod(day)
+	}
+	if o.AsOf.IsZero() && !o.Period.IsZero() {
+		o.AsOf = periodAsOf(o.Period)
+	}
+	return nil
+}
+
+// documentDay is the date of o's document: published, else observed.
+func documentDay(o Observation) time.Time {
+	if !o.Published.IsZero() {
+		return o.Published
+	}
+	return o.Observed
+}
+
+// periodAsOf is when a value for p is current: its end, its start when
+// it is open.
+func periodAsOf(p Period) time.Time {
+	if p.End.IsZero() {
+		return p.Start
+	}
+	return p.End
+}
+
+// observationTimes is the part of a stored observation the indexes
+// compare: decoding only it skips the quote, title and URL strings of a
+// record read at every observation.
+type observationTimes struct {
+	Published time.Time `json:"published"`
+	Observed  time.Time `json:"observed"`
+	AsOf      time.Time `json:"as_of"`
+	Period    Period    `json:"period"`
+}
+
+// getTimes reads the times of the observation stored under key in the
+// top-level bucket name, as an Observation holding only them.
+func (tx *Tx) getTimes(name, key []byte) (Observation, bool, error) {
+	var w observationTimes
+	ok, err := tx.get(name, key, &w)
+	if err != nil || !ok {
+		return Observation{}, ok, err
+	}
+	o := Observation{Published: w.Published, Observed: w.Observed, AsOf: w.AsOf, Period: w.Period}
+	if day := documentDay(o); o.Period.Key == "" && o.Period.From == "document" && !day.IsZero() {
+		o.Period = DocumentPeriod(day)
+	}
+	if o.AsOf.IsZero() && !o.Period.IsZero() {
+		o.AsOf = periodAsOf(o.Period)
+	}
+	return o, true, nil
+}

@@ -1,0 +1,113 @@
+// Fetch state of each source and the feed items whose links are followed.
+
+package store
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+)
+
+// FetchState returns the stored fetch state of source, and whether there was
+// one.
+func (tx *Tx) FetchState(source string) (FetchState, bool, error) {
+	var fs FetchState
+	ok, err := tx.get(bucketSources, []byte(source), &fs)
+	if err != nil {
+		return FetchState{}, false, fmt.Errorf("read fetch state of %s: %w", source, err)
+	}
+	return fs, ok, nil
+}
+
+// PutFetchState stores fs under fs.Source, replacing what was there.
+func (tx *Tx) PutFetchState(fs FetchState) error {
+	if fs.Source == "" {
+		return errors.New("write fetch state: empty source id")
+	}
+	if err := tx.put(bucketSources, []byte(fs.Source), fs); err != nil {
+		return fmt.Errorf("write fetch state of %s: %w", fs.Source, err)
+	}
+	return nil
+}
+
+// Sources returns the fetch state of every source ever polled, ordered by
+// source id.
+func (tx *Tx) Sources() ([]FetchState, error) {
+	b := tx.tx.Bucket(bucketSources)
+	if b == nil {
+		return nil, nil
+	}
+	var out []FetchState
+	err := b.ForEach(func(k, v []byte) error {
+		var fs FetchState
+		if err := decode(v, &fs); err != nil {
+			return fmt.Errorf("read fetch state of %s: %w", k, err)
+		}
+		out = append(out, fs)
+		return nil
+	})
+	return out, err
+}
+
+// Item returns the stored feed item key of source, and whether there is one.
+func (tx *Tx) Item(source, key string) (Item, bool, error) {
+	var it Item
+	ok, err := tx.get(bucketItems, itemKey(source, key), &it)
+	if err != nil {
+		return it, false, fmt.Errorf("read item %s of %s: %w", key, source, err)
+	}
+	return it, ok, nil
+}
+
+// PutItem stores a followed feed item.
+func (tx *Tx) PutItem(it Item) error {
+	if err := validName(it.Source); err != nil {
+		return fmt.Errorf("write item: source: %w", err)
+	}
+	if err := validName(it.Key); err != nil {
+		return fmt.Errorf("write item of %s: key: %w", it.Source, err)
+	}
+	if err := tx.put(bucketItems, itemKey(it.Source, it.Key), it); err != nil {
+		return fmt.Errorf("write item %s of %s: %w", it.Key, it.Source, err)
+	}
+	return nil
+}
+
+// ForEachItem calls fn with every followed feed item, stopping at fn's
+// first error.
+func (tx *Tx) ForEachItem(fn func(Item) error) error {
+	b := tx.tx.Bucket(bucketItems)
+	if b == nil {
+		return nil
+	}
+	return b.ForEach(func(k, v []byte) error {
+		var it Item
+		if err := decode(v, &it); err != nil {
+			return fmt.Errorf("read item %q: %w", k, err)
+		}
+		return fn(it)
+	})
+}
+
+// ForEachItemOf calls fn with every followed item of one source, in key
+// order, stopping at fn's first error. It reads only that source's items.
+func (tx *Tx) ForEachItemOf(source string, fn func(Item) error) error {
+	b := tx.tx.Bucket(bucketItems)
+	if b == nil {
+		return nil
+	}
+	prefix := itemKey(source, "")
+	c := b.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var it Item
+		if err := decode(v, &it); err != nil {
+			return fmt.Errorf("read item %q: %w", k, err)
+		}
+		if err := fn(it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func itemKey(source, key string) []byte { return []byte(source + "\x00" + key) }
