@@ -22,6 +22,7 @@ import (
 	"github.com/figwatch/watcher/internal/fetch"
 	"github.com/figwatch/watcher/internal/notify"
 	"github.com/figwatch/watcher/internal/outbox"
+	"github.com/figwatch/watcher/internal/period"
 	"github.com/figwatch/watcher/internal/source"
 	"github.com/figwatch/watcher/internal/store"
 )
@@ -195,7 +196,14 @@ func newRuntime(cfg *config.Config, n notify.Notifier, getenv func(string) strin
 	}
 	metrics := make(map[string]diff.Metric, len(cfg.Metrics))
 	for _, m := range cfg.Metrics {
-		metrics[m.ID] = diff.Metric{Label: m.Label, Tolerance: float64(m.Tolerance)}
+		dm := diff.Metric{Label: m.Label, Tolerance: float64(m.Tolerance), Series: period.Kind(m.Series)}
+		switch {
+		case m.MinChange.Pct > 0:
+			dm.MinChange, dm.MinChangeRelative = m.MinChange.Pct/100, true
+		case m.MinChange.Abs > 0:
+			dm.MinChange = m.MinChange.Abs
+		}
+		metrics[m.ID] = dm
 	}
 	return &runtime{cfg: cfg, ext: ext, metrics: metrics, notifier: n, policy: outbox.NewPolicy(cfg), secrets: secrets}, nil
 }

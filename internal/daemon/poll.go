@@ -9,6 +9,7 @@ import (
 
 	"github.com/figwatch/watcher/internal/config"
 	"github.com/figwatch/watcher/internal/diff"
+	"github.com/figwatch/watcher/internal/period"
 	"github.com/figwatch/watcher/internal/fetch"
 	"github.com/figwatch/watcher/internal/source"
 	"github.com/figwatch/watcher/internal/store"
@@ -68,18 +69,20 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 		written = append(written, toStoreItem(src.ID, it))
 	}
 	complete := read.Complete
+	rt := d.rt.Load() // one config for the whole poll, even across a reload
 	in := diff.Input{
 		Source: diff.SourceInfo{
 			ID: src.ID, Name: src.Name, Authority: src.Authority,
 			FirstPoll: prev.Polls == 0, AlertOnFirstPoll: src.AlertOnFirstPoll,
 		},
 		Now:           d.now(),
-		Metrics:       d.rt.Load().metrics,
+		Metrics:       rt.metrics,
 		TouchInterval: d.touchInterval(),
+		Periods:       period.Parser{FiscalStart: rt.cfg.FiscalYearStart},
 	}
 	figures := 0
 	for _, doc := range docs {
-		figs := d.rt.Load().ext.Extract(doc.Text)
+		figs := rt.ext.Extract(doc.Text)
 		figures += len(figs)
 		in.Docs = append(in.Docs, diff.Doc{Document: doc, Figures: figs})
 	}
