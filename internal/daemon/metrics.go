@@ -191,7 +191,7 @@ func (sc statusCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.build, prometheus.GaugeValue, 1, buildinfo.Version())
 	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
 	defer cancel()
-	s, err := d.Status(ctx)
+	s, err := d.status(ctx, 0) // no metric's history: no gauge needs it
 	if err != nil {
 		// An invalid metric makes the registry report the error; the
 		// handler serves the counters anyway (ContinueOnError) and logs it.
