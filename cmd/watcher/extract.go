@@ -28,6 +28,7 @@ func cmdExtract(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fset, path := flags("extract", stderr)
 	asJSON := fset.Bool("json", false, "print one JSON object per figure")
 	all := fset.Bool("all", false, "also print the numbers that are not figures (years, dates, ...) with their kind")
+	explain := fset.Bool("explain", false, "say, per figure, its frame, every metric's matched and vetoing terms, and why the winner won")
 	if err := fset.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -50,6 +51,13 @@ func cmdExtract(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "watcher extract: %v\n", err)
 		return exitFailure
+	}
+	if *explain {
+		if err := extract.WriteExplanations(stdout, ext.Explain(text)); err != nil {
+			fmt.Fprintf(stderr, "watcher extract: %v\n", err)
+			return exitFailure
+		}
+		return exitOK
 	}
 	var figs []extract.Figure
 	if *all {

@@ -49,6 +49,7 @@ const (
 	KindPhone     = "phone"
 	KindAddress   = "address" // "1600 Pennsylvania Avenue"
 	KindDebris    = "debris"  // "img_1234.jpg", "data-id=998877", "1724276320"
+	KindChrome    = "chrome"  // page furniture: "id is 1", "2 Comments", a "1." list marker
 )
 
 // Special units. A rule matches figures in these units only when it lists
@@ -71,9 +72,10 @@ type Figure struct {
 	Text          string    `json:"text"`                     // the number as written, exactly input[Start:End]
 	Start         int       `json:"start"`                    // byte offsets into the input string
 	End           int       `json:"end"`
-	Sentence      string    `json:"sentence"`       // the sentence it stands in, cleaned
-	SentenceStart int       `json:"sentence_start"` // byte offset of the sentence in the input
-	Kind          string    `json:"kind,omitempty"` // "" for a figure; a Kind* constant for non-figures from ExtractAll
+	Sentence      string    `json:"sentence"`        // the sentence it stands in, cleaned
+	SentenceStart int       `json:"sentence_start"`  // byte offset of the sentence in the input
+	Frame         *Frame    `json:"frame,omitempty"` // the phrase the figure is read from; nil for non-figures
+	Kind          string    `json:"kind,omitempty"`  // "" for a figure; a Kind* constant for non-figures from ExtractAll
 }
 
 // Extractor finds figures in text and assigns them metrics by its rules.
@@ -86,13 +88,30 @@ type Extractor struct {
 }
 
 // Extract returns the figures in text, in order of Start. Safe for concurrent use.
-func (e *Extractor) Extract(text string) []Figure { return e.run(text, false) }
+func (e *Extractor) Extract(text string) []Figure { return e.run(text, false, nil) }
 
 // ExtractAll also returns the non-figures it recognised (years, dates, ...)
 // with Kind set, all in order of Start.
-func (e *Extractor) ExtractAll(text string) []Figure { return e.run(text, true) }
+func (e *Extractor) ExtractAll(text string) []Figure { return e.run(text, true, nil) }
 
-func (e *Extractor) run(text string, all bool) []Figure {
+func (e *Extractor) runExplain(text string, ex *[]Explanation) {
+	figs := e.run(text, false, ex)
+	// Explanations were recorded before documents-wide propagation; give
+	// them the final figures, in the same order.
+	for i := range *ex {
+		if i < len(figs) {
+			(*ex)[i].Figure = figs[i]
+		}
+	}
+}
+
+// figMeta is what propagateMetrics needs beyond the Figure.
+type figMeta struct {
+	tier     int
+	headline bool
+}
+
+func (e *Extractor) run(text string, all bool, ex *[]Explanation) []Figure {
 	if e == nil {
 		e = &Extractor{}
 	}
@@ -102,9 +121,10 @@ func (e *Extractor) run(text string, all bool) []Figure {
 	}
 	defer func() {
 		d.c = cleaned{} // do not keep the caller's text alive in the pool
+		d.ex = nil
 		e.scratch.Put(d)
 	}()
-	d.e = e
+	d.e, d.ex, d.ctxFor = e, ex, -1
 	d.c, d.buf = newCleaned(text, d.buf, d.edits)
 	d.edits = d.c.edits
 	d.toks = tokenize(d.c.text, d.c.lower, d.toks[:0])
@@ -113,9 +133,10 @@ func (e *Extractor) run(text string, all bool) []Figure {
 	}
 	d.sents = d.sentences(d.sents[:0])
 	var out []Figure
+	var meta []figMeta
 	items := d.items[:0]
 	defer func() { d.items = items[:0] }()
-	for _, s := range d.sents {
+	for si, s := range d.sents {
 		d.sa, d.sb = s.a, s.b
 		items = d.scanSentence(items[:0])
 		figs := 0
@@ -129,14 +150,7 @@ func (e *Extractor) run(text string, all bool) []Figure {
 		}
 		if figs > 0 {
 			d.prepareTerms(s)
-			n := int(d.clause[len(d.clause)-1]) + 1
-			d.figClause = slices.Grow(d.figClause[:0], n)[:n]
-			clear(d.figClause)
-			for i := range items {
-				if items[i].kind == "" {
-					d.figClause[d.clause[items[i].ta-s.a]] = true
-				}
-			}
+			d.buildFrames(s, items)
 		}
 		sentence := d.sentenceText(s)
 		sentStart := d.c.origStart(int(d.toks[s.a].s))
@@ -147,13 +161,19 @@ func (e *Extractor) run(text string, all bool) []Figure {
 			}
 			f := d.figure(it)
 			f.Sentence, f.SentenceStart = sentence, sentStart
+			m := figMeta{tier: tierNone, headline: si == 0 && len(d.sents) > 1}
 			if it.kind == "" {
-				f.Metric, f.Ambiguous = d.assignMetric(s, it)
+				f.Metric, f.Ambiguous, m.tier = d.assignMetric(s, si, items, i)
+				f.Frame = d.frameOf(s, items, i)
 			}
 			out = append(out, f)
+			meta = append(meta, m)
 		}
 	}
-	propagateMetrics(out)
+	propagateMetrics(out, meta)
+	if ex != nil {
+		return out // explanations are in this order
+	}
 	slices.SortStableFunc(out, func(a, b Figure) int { return cmp.Compare(a.Start, b.Start) })
 	return out
 }
@@ -214,26 +234,29 @@ func collapseSpace(s string) string {
 	return b.String()
 }
 
-// propagateMetrics gives a figure without a metric the metric of the same
-// figure (value, unit, qualifier) stated elsewhere in the document, when all
-// such statements agree. Articles repeat their headline number in teasers
-// and captions that do not name what it counts.
-func propagateMetrics(figs []Figure) {
+// propagateMetrics settles a figure restated elsewhere in the document
+// (same value and unit; "$236 billion" and "an estimated $236 billion" are
+// one figure): a figure without a metric, one that got its metric only from
+// an antecedent, and a headline figure that got it from outside its own
+// phrase take the metric that the confident statements of the same figure
+// (own or attached phrase, outside the headline) agree on. Articles repeat
+// their headline number in teasers, captions and "The $236 billion is …"
+// sentences that do not name what it counts.
+func propagateMetrics(figs []Figure, meta []figMeta) {
 	type key struct {
 		v    float64
 		unit string
-		q    Qualifier
 	}
 	var known map[key]string
 	for i := range figs {
 		f := &figs[i]
-		if f.Kind != "" || f.Metric == "" || f.Unit == "" {
+		if f.Kind != "" || f.Metric == "" || !propagates(f.Unit) || meta[i].tier > tierHead || meta[i].headline {
 			continue
 		}
 		if known == nil {
 			known = make(map[key]string)
 		}
-		k := key{f.Value, f.Unit, f.Qualifier}
+		k := key{f.Value, f.Unit}
 		if m, ok := known[k]; ok && m != f.Metric {
 			known[k] = ""
 		} else if !ok {
@@ -245,13 +268,25 @@ func propagateMetrics(figs []Figure) {
 	}
 	for i := range figs {
 		f := &figs[i]
-		if f.Kind != "" || f.Metric != "" || len(f.Ambiguous) > 0 || f.Unit == "" || specialUnit(f.Unit) {
+		if f.Kind != "" || !propagates(f.Unit) {
 			continue
 		}
-		if m := known[key{f.Value, f.Unit, f.Qualifier}]; m != "" {
-			f.Metric = m
+		weak := f.Metric == "" && len(f.Ambiguous) == 0 || meta[i].tier == tierContext ||
+			meta[i].headline && meta[i].tier > tierOwn
+		if !weak {
+			continue
+		}
+		if m := known[key{f.Value, f.Unit}]; m != "" {
+			f.Metric, f.Ambiguous = m, nil
 		}
 	}
+}
+
+// propagates reports whether figures of this unit are distinctive enough
+// to be recognised when restated: counts of a named noun and money, not
+// bare numbers, shares or fractions.
+func propagates(unit string) bool {
+	return unit != "" && (unit == UnitUSD || !specialUnit(unit))
 }
 
 func specialUnit(u string) bool {

@@ -7,14 +7,17 @@ import (
 	"strings"
 )
 
-// Rule says which metric a figure reports. All matching is case-insensitive
-// on word boundaries; hyphens and apostrophes separate words, so
-// "unaccounted for" matches "unaccounted-for".
+// Rule says which metric a figure reports. Terms are compared as
+// normalised words (see norm.go): case, plurals, verb endings, dots in
+// abbreviations and the form of a negation do not matter, so "transferred
+// to HHS" matches "transfers to HHS", "U.S." matches "US" and "not served"
+// matches "were never served" but not "were served". Hyphens and
+// apostrophes separate words: "unaccounted for" matches "unaccounted-for".
 type Rule struct {
 	Metric string   // metric id, e.g. "uc_no_nta"
-	Any    []string // at least one of these terms must appear near the number (its clause, else its sentence)
-	All    []string // every one of these must appear in the sentence
-	None   []string // none of these may appear in the clause (or sentence) where the Any term was found
+	Any    []string // at least one must match in the figure's frame, clause, sentence or antecedent; the nearest match decides
+	All    []string // every one must appear in the figure's sentence (or its antecedent, for a reference)
+	None   []string // vetoes the metric when one appears in the figure's frame (its own phrase or an attached phrase)
 	Units  []string // if non-empty, the figure's counted noun must be one of these (singular or plural); "percent", "usd", "fraction" admit those figures
 }
 
@@ -72,41 +75,39 @@ func (r Rule) Check() error {
 }
 
 // termWords normalises a term the way sentences are: hygiene, lower case,
-// split into runs of letters and digits.
+// words, then normalise. Words normalised to "" (auxiliaries around a
+// negation) are left out.
 func termWords(s string) []string {
 	c, _ := newCleaned(s, nil, nil)
-	lw := c.lower
-	var out []string
-	for i := 0; i < len(lw); {
-		ok, size := letterAt(lw, i)
-		if !ok {
-			i += size
-			continue
+	spans := wordSpans(c.lower, 0, len(c.lower), nil)
+	raw := make([]string, len(spans))
+	for i, w := range spans {
+		raw[i] = rawWord(c.lower, w)
+	}
+	norm := make([]string, len(raw))
+	normalise(raw, norm)
+	out := norm[:0]
+	for _, w := range norm {
+		if w != "" {
+			out = append(out, w)
 		}
-		j := i
-		for j < len(lw) {
-			ok, sz := letterAt(lw, j)
-			if !ok {
-				break
-			}
-			j += sz
-		}
-		out = append(out, lw[i:j])
-		i = j
 	}
 	return out
 }
 
 type term struct {
 	words []string
+	src   string // as the user wrote it
 	rule  int
 }
 
 type compiledRule struct {
-	id    string
-	all   [][]string
-	none  [][]string
-	units []string // singular, or a special unit
+	id      string
+	all     [][]string
+	allSrc  []string
+	none    [][]string
+	noneSrc []string
+	units   []string // singular, or a special unit
 }
 
 // New checks rules and returns an Extractor. Errors name the metric id and
@@ -128,7 +129,7 @@ func New(rules []Rule) (*Extractor, error) {
 	}
 	e := &Extractor{first: make(map[string][]int32)}
 	for i, r := range rules {
-		cr := compiledRule{id: r.Metric}
+		cr := compiledRule{id: r.Metric, allSrc: r.All, noneSrc: r.None}
 		for _, t := range r.All {
 			cr.all = append(cr.all, termWords(t))
 		}
@@ -136,7 +137,7 @@ func New(rules []Rule) (*Extractor, error) {
 			cr.none = append(cr.none, termWords(t))
 		}
 		for _, u := range r.Units {
-			w := strings.Join(termWords(u), " ")
+			w := strings.Join(rawTermWords(u), " ")
 			if w == "percentage points" {
 				w = "percentage_points"
 			}
@@ -149,12 +150,23 @@ func New(rules []Rule) (*Extractor, error) {
 		for _, t := range r.Any {
 			w := termWords(t)
 			id := int32(len(e.terms))
-			e.terms = append(e.terms, term{words: w, rule: i})
+			e.terms = append(e.terms, term{words: w, src: t, rule: i})
 			e.first[w[0]] = append(e.first[w[0]], id)
 			e.firstMask[w[0][0]] |= 1 << min(len(w[0]), 63)
 		}
 	}
 	return e, nil
+}
+
+// rawTermWords splits a term into lower-case words without normalising:
+// units are compared with the counted noun as written.
+func rawTermWords(s string) []string {
+	c, _ := newCleaned(s, nil, nil)
+	var out []string
+	for _, w := range wordSpans(c.lower, 0, len(c.lower), nil) {
+		out = append(out, rawWord(c.lower, w))
+	}
+	return out
 }
 
 func (r *compiledRule) acceptsUnit(unit string, special bool) bool {
@@ -170,8 +182,10 @@ func (r *compiledRule) acceptsUnit(unit string, special bool) bool {
 // ttok is one word of a sentence for term matching.
 type ttok struct {
 	s, e    int32
-	clause  int32
-	barrier bool // punctuation a term cannot span
+	tok     int32  // index into d.toks
+	clause  int32  // clause number, -1 outside the current sentence
+	norm    string // normalised form; "" for a word matching skips
+	barrier bool   // punctuation a term cannot span
 }
 
 type occurrence struct {
@@ -183,76 +197,88 @@ type occurrence struct {
 // every rule term in it.
 func (d *doc) prepareTerms(s span) {
 	d.clause = d.clauses(s, d.clause)
-	d.tt, d.tstart = d.tt[:0], d.tstart[:0]
+	d.tt, d.tstart = d.splitTerms(s, d.tt[:0], d.tstart[:0], d.clause)
+	d.occ = d.findTerms(d.tt, d.occ[:0])
+}
+
+// splitTerms appends the words of sentence s to tt; tstart (when not nil
+// on return) maps each token of s to its first word.
+func (d *doc) splitTerms(s span, tt []ttok, tstart []int32, clause []int32) ([]ttok, []int32) {
 	text := d.c.lower
+	first := len(tt)
 	for k := s.a; k < s.b; k++ {
-		d.tstart = append(d.tstart, int32(len(d.tt)))
+		tstart = append(tstart, int32(len(tt)))
 		t := d.toks[k]
-		cl := d.clause[k-s.a]
+		cl := int32(-1)
+		if clause != nil {
+			cl = clause[k-s.a]
+		}
 		switch t.kind {
 		case tkWord, tkNum:
-			for i, end := int(t.s), int(t.e); i < end; {
-				if c := text[i]; c < 0x80 && !isAlnum(c) {
-					i++
-					continue
-				} else if c >= 0x80 {
-					if ok, size := letterAt(text, i); !ok {
-						i += size
-						continue
-					}
+			d.wsp = wordSpans(text, int(t.s), int(t.e), d.wsp[:0])
+			for _, w := range d.wsp {
+				norm := text[w.s:w.e]
+				if w.dotted {
+					norm = rawWord(text, w)
 				}
-				j := i
-				for j < end {
-					if c := text[j]; c < 0x80 {
-						if !isAlnum(c) {
-							break
-						}
-						j++
-						continue
-					}
-					ok, sz := letterAt(text, j)
-					if !ok {
-						break
-					}
-					j += sz
-				}
-				d.tt = append(d.tt, ttok{s: int32(i), e: int32(j), clause: cl})
-				i = j
+				tt = append(tt, ttok{s: w.s, e: w.e, tok: int32(k), clause: cl, norm: norm})
 			}
 		case tkPunct:
 			switch d.text(k) {
 			case "\"", "'":
 				continue // quotes do not interrupt a phrase
 			}
-			d.tt = append(d.tt, ttok{s: t.s, e: t.e, clause: cl, barrier: true})
+			tt = append(tt, ttok{s: t.s, e: t.e, tok: int32(k), clause: cl, barrier: true})
 		default:
-			d.tt = append(d.tt, ttok{s: t.s, e: t.e, clause: cl, barrier: true})
+			tt = append(tt, ttok{s: t.s, e: t.e, tok: int32(k), clause: cl, barrier: true})
 		}
 	}
-	d.tstart = append(d.tstart, int32(len(d.tt)))
+	tstart = append(tstart, int32(len(tt)))
+	// Normalise each run of words between barriers as terms are.
+	for a := first; a < len(tt); {
+		if tt[a].barrier {
+			a++
+			continue
+		}
+		b := a
+		for b < len(tt) && !tt[b].barrier {
+			b++
+		}
+		d.raw, d.norm = d.raw[:0], d.norm[:0]
+		for i := a; i < b; i++ {
+			d.raw = append(d.raw, tt[i].norm)
+			d.norm = append(d.norm, "")
+		}
+		normalise(d.raw, d.norm)
+		for i := a; i < b; i++ {
+			tt[i].norm = d.norm[i-a]
+		}
+		a = b
+	}
+	return tt, tstart
+}
 
-	d.occ = d.occ[:0]
+// findTerms finds every rule term in tt.
+func (d *doc) findTerms(tt []ttok, occ []occurrence) []occurrence {
 	if len(d.e.terms) == 0 {
-		return
+		return occ
 	}
-	for i := range d.tt {
-		if d.tt[i].barrier {
+	for i := range tt {
+		w := tt[i].norm
+		if tt[i].barrier || w == "" {
 			continue
 		}
-		n := int(d.tt[i].e - d.tt[i].s)
-		if d.e.firstMask[text[d.tt[i].s]]&(1<<min(n, 63)) == 0 {
+		if d.e.firstMask[w[0]]&(1<<min(len(w), 63)) == 0 {
 			continue
 		}
-		for _, id := range d.e.first[text[d.tt[i].s:d.tt[i].e]] {
-			w := d.e.terms[id].words
-			if d.phraseAt(i, w) {
-				d.occ = append(d.occ, occurrence{term: id, a: int32(i), b: int32(i + len(w))})
+		for _, id := range d.e.first[w] {
+			if end, ok := matchAt(tt, i, d.e.terms[id].words); ok {
+				occ = append(occ, occurrence{term: id, a: int32(i), b: int32(end)})
 			}
 		}
 	}
 	// A term inside a longer term's occurrence is not evidence on its own:
 	// "lost" within "lost contact", "missing" within "missing addresses".
-	occ := d.occ
 	kept := occ[:0]
 	for i, o := range occ {
 		inside := false
@@ -266,150 +292,46 @@ func (d *doc) prepareTerms(s span) {
 			kept = append(kept, o)
 		}
 	}
-	d.occ = kept
+	return kept
 }
 
-func (d *doc) phraseAt(i int, words []string) bool {
-	if i+len(words) > len(d.tt) {
-		return false
-	}
-	for n, w := range words {
-		t := d.tt[i+n]
-		if t.barrier || d.c.lower[t.s:t.e] != w {
-			return false
+// matchAt matches normalised words at tt[i], skipping words normalised to
+// "" and never crossing punctuation. A term that does not itself start
+// with a negation does not match a negated phrase: "served" is not found
+// in "were not served".
+func matchAt(tt []ttok, i int, words []string) (int, bool) {
+	j := i
+	for _, w := range words {
+		for j < len(tt) && !tt[j].barrier && tt[j].norm == "" {
+			j++
 		}
-	}
-	return true
-}
-
-func (d *doc) phraseIn(words []string, from, to int) bool {
-	for i := from; i+len(words) <= to; i++ {
-		if d.phraseAt(i, words) {
-			return true
+		if j >= len(tt) || tt[j].barrier || tt[j].norm != w {
+			return 0, false
 		}
+		j++
 	}
-	return false
-}
-
-// candidate is the best evidence for one rule: smaller scope (0 the
-// figure's clause, 1 its sentence) and distance win, then terms of more words.
-type candidate struct {
-	ok     bool
-	scope  int
-	dist   int
-	words  int
-	occIdx int
-}
-
-func (c candidate) better(o candidate) bool {
-	if c.scope != o.scope {
-		return c.scope < o.scope
-	}
-	if c.dist != o.dist {
-		return c.dist < o.dist
-	}
-	return c.words > o.words
-}
-
-func (c candidate) tie(o candidate) bool {
-	return c.scope == o.scope && c.dist == o.dist && c.words == o.words
-}
-
-// assignMetric picks the metric the figure it reports: the rule whose term
-// is nearest to the number, preferring the number's own clause. A genuine
-// tie returns every tied metric and no metric.
-func (d *doc) assignMetric(s span, it *item) (string, []string) {
-	if len(d.occ) == 0 {
-		return "", nil
-	}
-	fa, fb := int(d.tstart[it.ta-s.a]), int(d.tstart[it.tb-s.a])
-	fclause := d.clause[it.ta-s.a]
-	if cap(d.best) < len(d.e.rules) {
-		d.best = make([]candidate, len(d.e.rules))
-	}
-	best := d.best[:len(d.e.rules)]
-	clear(best)
-	for oi, o := range d.occ {
-		tm := &d.e.terms[o.term]
-		c := candidate{ok: true, scope: 1, words: len(tm.words), occIdx: oi}
-		if cl := d.tt[o.a].clause; cl == fclause {
-			c.scope = 0
-		} else if d.figClause[cl] {
-			// A term in another figure's clause is that figure's evidence.
-			continue
-		}
-		switch {
-		case int(o.b) <= fa:
-			c.dist = fa - int(o.b)
-		case int(o.a) >= fb:
-			c.dist = int(o.a) - fb
-		}
-		if b := &best[tm.rule]; !b.ok || c.better(*b) {
-			*b = c
-		}
-	}
-	var win candidate
-	winners := 0
-	first := -1
-	for ri := range best {
-		c := best[ri]
-		if !c.ok {
-			continue
-		}
-		r := &d.e.rules[ri]
-		if !r.acceptsUnit(it.unit, it.special) || !d.rulePasses(r, c, fclause) {
-			continue
-		}
-		switch {
-		case winners == 0 || c.better(win):
-			win, winners, first = c, 1, ri
-		case c.tie(win):
-			winners++
-		}
-	}
-	switch winners {
-	case 0:
-		return "", nil
-	case 1:
-		return d.e.rules[first].id, nil
-	}
-	var amb []string
-	for ri := range best {
-		c := best[ri]
-		r := &d.e.rules[ri]
-		if c.ok && c.tie(win) && r.acceptsUnit(it.unit, it.special) && d.rulePasses(r, c, fclause) {
-			amb = append(amb, r.id)
-		}
-	}
-	slices.Sort(amb)
-	return "", amb
-}
-
-func (d *doc) rulePasses(r *compiledRule, c candidate, fclause int32) bool {
-	for _, w := range r.all {
-		if !d.phraseIn(w, 0, len(d.tt)) {
-			return false
-		}
-	}
-	if len(r.none) == 0 {
-		return true
-	}
-	from, to := 0, len(d.tt)
-	if c.scope == 0 {
-		from = -1
-		for i, t := range d.tt {
-			if t.clause == fclause {
-				if from < 0 {
-					from = i
-				}
-				to = i + 1
+	if words[0] != negWord {
+		for k := i - 1; k >= 0 && !tt[k].barrier; k-- {
+			if tt[k].norm == negWord {
+				return 0, false
+			}
+			if tt[k].norm != "" {
+				break
 			}
 		}
 	}
-	for _, w := range r.none {
-		if d.phraseIn(w, from, to) {
-			return false
+	return j, true
+}
+
+// matchIn reports the first match of words starting in tt[from:to].
+func matchIn(tt []ttok, words []string, from, to int) (int, bool) {
+	for i := max(from, 0); i < min(to, len(tt)); i++ {
+		if tt[i].barrier || tt[i].norm == "" {
+			continue
+		}
+		if _, ok := matchAt(tt, i, words); ok {
+			return i, true
 		}
 	}
-	return true
+	return 0, false
 }

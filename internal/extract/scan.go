@@ -19,8 +19,21 @@ type doc struct {
 	tstart []int32
 	occ    []occurrence
 	best   []candidate
+	wsp    []wspan
+	raw    []string
+	norm   []string
 
-	figClause []bool // by clause of the current sentence: whether it holds a figure
+	frames []frameSpan // by item of the current sentence
+	claim  []int32     // by token of the current sentence: the figure whose frame holds it, -1 none, -2 several
+
+	// The antecedent of a reference: words and terms of the sentence before
+	// (or the headline), computed once per sentence that needs it.
+	ctxFor  int
+	ctt     []ttok
+	ctstart []int32
+	cocc    []occurrence
+
+	ex *[]Explanation // when explaining: where each figure's explanation goes
 }
 
 // item is a number expression found in a sentence: a figure (kind "") or a
@@ -244,6 +257,9 @@ func (d *doc) nonFigure(it *item, ci chunkInfo) bool {
 			return true
 		}
 	}
+	if bare && d.chromeAt(it) {
+		return true
+	}
 	if (ci.isRange || !ci.usd && !ci.percent) && d.docNumberBefore(k) {
 		it.kind = KindDocNumber
 		return true
@@ -380,6 +396,10 @@ func (d *doc) ageAt(it *item) bool {
 // durationAt recognises "over the past five years", "three years later".
 func (d *doc) durationAt(it *item, j int) bool {
 	unit := d.wordAt(j)
+	if (unit == "fiscal" || unit == "calendar") && timeUnitWord(d.wordAt(j+1)) {
+		j++ // "the last 20 fiscal years"
+		unit = d.wordAt(j)
+	}
 	if !timeUnitWord(unit) {
 		return false
 	}
@@ -683,7 +703,9 @@ func (d *doc) qualifierBefore(k int) (Qualifier, int, int) {
 			return q, start, j + 1
 		}
 		w := d.low(j)
-		if w == "estimated" && estimated < 0 {
+		// "an estimated 60,000" hedges; "agencies estimated a total of $236
+		// billion" is a verb with its object and states the figure.
+		if w == "estimated" && estimated < 0 && d.wordAt(j+1) != "a" {
 			estimated = j
 		}
 		if w == "of" && d.wordAt(j-1) == "total" {
@@ -1133,4 +1155,38 @@ func (d *doc) fractionAt(k int, sw []subword) (item, bool) {
 	it := item{ta: k, tb: end, value: n / den, fraction: true}
 	d.finishWordFigure(&it, false)
 	return it, true
+}
+
+// chromeAt recognises page furniture around a small bare number: a record
+// id ("id is 1", "ID: 4471"), a counter ("2 Comments", "14 shares"), and a
+// list marker opening a line ("1. The …").
+func (d *doc) chromeAt(it *item) bool {
+	k := it.ta
+	p := k - 1
+	switch d.wordAt(p) {
+	case "is":
+		p--
+	case "":
+		if t := d.punctAt(p); t == ":" || t == "=" || t == "#" {
+			p--
+		}
+	}
+	switch d.wordAt(p) {
+	case "id", "page":
+		it.kind = KindChrome
+		return true
+	}
+	lineStart := k == 0 || d.toks[k].nl > 0
+	if lineStart || k == d.sa {
+		switch d.wordAt(k + 1) {
+		case "comment", "comments", "reply", "replies", "share", "shares", "likes", "views", "retweets", "reposts":
+			it.kind, it.tb = KindChrome, k+2
+			return true
+		}
+	}
+	if lineStart && k+2 < len(d.toks) && d.text(k+1) == "." && !d.toks[k+1].sp && d.toks[k+2].sp {
+		it.kind, it.tb = KindChrome, k+2
+		return true
+	}
+	return false
 }
