@@ -75,12 +75,12 @@ func (d *doc) tierOf(s span, items []item, i int, o occurrence) int {
 func (d *doc) vetoIn(s span, r *compiledRule, f *frameSpan) (int, int) {
 	for ni, w := range r.none {
 		a, b := d.ttSpan(s, f.own)
-		if at, ok := matchIn(d.tt, w, a, b); ok {
+		if at, ok := d.matchIn(d.tt, w, a, b); ok {
 			return ni, at
 		}
 		for h := range f.nheads {
 			a, b := d.ttSpan(s, f.heads[h])
-			if at, ok := matchIn(d.tt, w, a, b); ok {
+			if at, ok := d.matchIn(d.tt, w, a, b); ok {
 				return ni, at
 			}
 		}
@@ -92,11 +92,11 @@ func (d *doc) vetoIn(s span, r *compiledRule, f *frameSpan) (int, int) {
 // nor, for a reference, in its antecedent; -1 when all are there.
 func (d *doc) allMissing(r *compiledRule, ctx bool) int {
 	for ai, w := range r.all {
-		if _, ok := matchIn(d.tt, w, 0, len(d.tt)); ok {
+		if _, ok := d.matchIn(d.tt, w, 0, len(d.tt)); ok {
 			continue
 		}
 		if ctx {
-			if _, ok := matchIn(d.ctt, w, 0, len(d.ctt)); ok {
+			if _, ok := d.matchIn(d.ctt, w, 0, len(d.ctt)); ok {
 				continue
 			}
 		}

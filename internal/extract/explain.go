@@ -33,11 +33,12 @@ func (d *doc) spanText(t tspan) (string, int, int) {
 	return collapseSpace(d.c.text[cs:ce]), d.c.origStart(cs), d.c.origEnd(ce)
 }
 
-// frameOf renders the frame of figure i of the current sentence.
-func (d *doc) frameOf(s span, items []item, i int) *Frame {
+// fillFrame renders the frame of figure i of the current sentence into fr.
+// Lists are cut from strs, shared by the figures of a sentence to save
+// allocations.
+func (d *doc) fillFrame(fr *Frame, s span, items []item, i int, strs *[]string) {
 	f := &d.frames[i]
 	it := &items[i]
-	fr := &Frame{}
 	fr.Text, fr.Start, fr.End = d.spanText(f.own)
 	// The counted noun phrase: the words after the number up to a verb or
 	// preposition, with a partitive "of the …" kept.
@@ -77,33 +78,39 @@ func (d *doc) frameOf(s span, items []item, i int) *Frame {
 	if fr.Predicate == fr.Text {
 		fr.Predicate = ""
 	}
-	ranges := append([]tspan{f.own}, f.heads[:f.nheads]...)
-	for _, r := range ranges {
-		for k := r.a; k < r.b; k++ {
-			if !d.capitalAt(k) || k == s.a && d.isStarter(k) || monthWord(d.low(k)) || items[i].ta <= k && k < items[i].tb {
-				continue
+	var rbuf [4]tspan
+	ranges := append(append(rbuf[:0], f.own), f.heads[:f.nheads]...)
+	from := len(*strs)
+	for _, nm := range d.names {
+		for _, r := range ranges {
+			if r.a <= nm.a && nm.b <= r.b && !(it.ta < nm.b && nm.a < it.tb) {
+				m, _, _ := d.spanText(nm)
+				*strs = append(*strs, m)
+				break
 			}
-			e := k + 1
-			for e < r.b && (d.capitalAt(e) || d.wordAt(e) == "of" && d.capitalAt(e+1)) {
-				e++
-			}
-			m, _, _ := d.spanText(tspan{k, e})
-			fr.Modifiers = append(fr.Modifiers, m)
-			k = e
 		}
 	}
+	if n := len(*strs); n > from {
+		fr.Modifiers = (*strs)[from:n:n]
+	}
+	from = len(*strs)
 	for _, h := range f.heads[:f.nheads] {
 		t, _, _ := d.spanText(h)
-		fr.Attached = append(fr.Attached, t)
+		*strs = append(*strs, t)
+	}
+	if n := len(*strs); n > from {
+		fr.Attached = (*strs)[from:n:n]
 	}
 	fr.Reference, _, _ = d.spanText(f.ref)
+period:
 	for _, r := range ranges {
-		if p := d.period(r, items); !p.empty() {
-			fr.Period, fr.PeriodStart, fr.PeriodEnd = d.spanText(p)
-			break
+		for _, p := range d.periods {
+			if r.a <= p.a && p.b <= r.b {
+				fr.Period, fr.PeriodStart, fr.PeriodEnd = d.spanText(p)
+				break period
+			}
 		}
 	}
-	return fr
 }
 
 // Explanation says why a figure got its metric: its frame and, for every
@@ -202,7 +209,7 @@ func (d *doc) explainFigure(s span, items []item, i int, best []candidate, ctx b
 		}
 		if ni, at := d.vetoIn(s, r, f); ni >= 0 {
 			m := TermMatch{Term: r.noneSrc[ni]}
-			end, _ := matchAt(d.tt, at, r.none[ni])
+			end, _ := d.matchAt(d.tt, at, r.none[ni])
 			m.Text, m.Start, m.End = d.ttMatch(d.tt, at, end)
 			m.Where = "frame"
 			ev.Vetoed = &m

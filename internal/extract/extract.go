@@ -76,6 +76,9 @@ type Figure struct {
 	SentenceStart int       `json:"sentence_start"`  // byte offset of the sentence in the input
 	Frame         *Frame    `json:"frame,omitempty"` // the phrase the figure is read from; nil for non-figures
 	Kind          string    `json:"kind,omitempty"`  // "" for a figure; a Kind* constant for non-figures from ExtractAll
+
+	tier     int8 // the evidence tier its metric came from (tierNone without)
+	headline bool // stated in the document's first sentence
 }
 
 // Extractor finds figures in text and assigns them metrics by its rules.
@@ -84,6 +87,8 @@ type Extractor struct {
 	terms     []term
 	first     map[string][]int32 // term indices by their first word
 	firstMask [256]uint64        // bit min(len,63) set for each first word, by its first byte: a cheap pre-filter
+	lastMask  [256]uint64        // the same by its last byte
+	firstByte [256]bool          // some term starts with this byte
 	scratch   sync.Pool          // *doc buffers reused across calls
 }
 
@@ -105,12 +110,6 @@ func (e *Extractor) runExplain(text string, ex *[]Explanation) {
 	}
 }
 
-// figMeta is what propagateMetrics needs beyond the Figure.
-type figMeta struct {
-	tier     int
-	headline bool
-}
-
 func (e *Extractor) run(text string, all bool, ex *[]Explanation) []Figure {
 	if e == nil {
 		e = &Extractor{}
@@ -121,19 +120,20 @@ func (e *Extractor) run(text string, all bool, ex *[]Explanation) []Figure {
 	}
 	defer func() {
 		d.c = cleaned{} // do not keep the caller's text alive in the pool
+		d.w.lower = ""
 		d.ex = nil
 		e.scratch.Put(d)
 	}()
 	d.e, d.ex, d.ctxFor = e, ex, -1
 	d.c, d.buf = newCleaned(text, d.buf, d.edits)
 	d.edits = d.c.edits
+	d.w = words{lower: d.c.lower, alt: d.w.alt[:0]}
 	d.toks = tokenize(d.c.text, d.c.lower, d.toks[:0])
 	if len(d.toks) == 0 {
 		return nil
 	}
 	d.sents = d.sentences(d.sents[:0])
 	var out []Figure
-	var meta []figMeta
 	items := d.items[:0]
 	defer func() { d.items = items[:0] }()
 	for si, s := range d.sents {
@@ -152,6 +152,11 @@ func (e *Extractor) run(text string, all bool, ex *[]Explanation) []Figure {
 			d.prepareTerms(s)
 			d.buildFrames(s, items)
 		}
+		var frames []Frame
+		var strs []string
+		if figs > 0 {
+			frames, strs = make([]Frame, figs), make([]string, 0, 4*figs)
+		}
 		sentence := d.sentenceText(s)
 		sentStart := d.c.origStart(int(d.toks[s.a].s))
 		for i := range items {
@@ -161,16 +166,19 @@ func (e *Extractor) run(text string, all bool, ex *[]Explanation) []Figure {
 			}
 			f := d.figure(it)
 			f.Sentence, f.SentenceStart = sentence, sentStart
-			m := figMeta{tier: tierNone, headline: si == 0 && len(d.sents) > 1}
+			f.tier, f.headline = tierNone, si == 0 && len(d.sents) > 1
 			if it.kind == "" {
-				f.Metric, f.Ambiguous, m.tier = d.assignMetric(s, si, items, i)
-				f.Frame = d.frameOf(s, items, i)
+				var tier int
+				f.Metric, f.Ambiguous, tier = d.assignMetric(s, si, items, i)
+				f.tier = int8(tier)
+				f.Frame = &frames[0]
+				frames = frames[1:]
+				d.fillFrame(f.Frame, s, items, i, &strs)
 			}
 			out = append(out, f)
-			meta = append(meta, m)
 		}
 	}
-	propagateMetrics(out, meta)
+	propagateMetrics(out)
 	if ex != nil {
 		return out // explanations are in this order
 	}
@@ -242,7 +250,7 @@ func collapseSpace(s string) string {
 // (own or attached phrase, outside the headline) agree on. Articles repeat
 // their headline number in teasers, captions and "The $236 billion is …"
 // sentences that do not name what it counts.
-func propagateMetrics(figs []Figure, meta []figMeta) {
+func propagateMetrics(figs []Figure) {
 	type key struct {
 		v    float64
 		unit string
@@ -250,7 +258,7 @@ func propagateMetrics(figs []Figure, meta []figMeta) {
 	var known map[key]string
 	for i := range figs {
 		f := &figs[i]
-		if f.Kind != "" || f.Metric == "" || !propagates(f.Unit) || meta[i].tier > tierHead || meta[i].headline {
+		if f.Kind != "" || f.Metric == "" || !propagates(f.Unit) || f.tier > tierHead || f.headline {
 			continue
 		}
 		if known == nil {
@@ -271,8 +279,8 @@ func propagateMetrics(figs []Figure, meta []figMeta) {
 		if f.Kind != "" || !propagates(f.Unit) {
 			continue
 		}
-		weak := f.Metric == "" && len(f.Ambiguous) == 0 || meta[i].tier == tierContext ||
-			meta[i].headline && meta[i].tier > tierOwn
+		weak := f.Metric == "" && len(f.Ambiguous) == 0 || f.tier == tierContext ||
+			f.headline && f.tier > tierOwn
 		if !weak {
 			continue
 		}

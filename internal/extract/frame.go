@@ -219,6 +219,41 @@ func (d *doc) buildFrames(s span, items []item) {
 		d.attach(s, items, i, f)
 		prev = i
 	}
+	// Which tokens are years, dates, times and durations: period words.
+	if cap(d.when) < s.b-s.a {
+		d.when = make([]bool, s.b-s.a)
+	}
+	d.when = d.when[:s.b-s.a]
+	clear(d.when)
+	for i := range items {
+		switch items[i].kind {
+		case KindYear, KindDate, KindDuration, KindTime:
+			for k := items[i].ta; k < items[i].tb && k < s.b; k++ {
+				d.when[k-s.a] = true
+			}
+		}
+	}
+	// Period phrases and names of the sentence, once for all its figures.
+	d.periods, d.names = d.periods[:0], d.names[:0]
+	for k := s.a; k < s.b; {
+		p := d.period(tspan{k, s.b}, items)
+		if p.empty() {
+			break
+		}
+		d.periods = append(d.periods, p)
+		k = p.b
+	}
+	for k := s.a; k < s.b; k++ {
+		if !d.capitalAt(k) || k == s.a && d.isStarter(k) || monthWord(d.low(k)) {
+			continue
+		}
+		e := k + 1
+		for e < s.b && (d.capitalAt(e) || d.wordAt(e) == "of" && d.capitalAt(e+1)) {
+			e++
+		}
+		d.names = append(d.names, tspan{k, e})
+		k = e
+	}
 	// Second pass: the references and what each token belongs to.
 	d.claim = growInt32(d.claim, s.b-s.a)
 	for k := range d.claim {
@@ -394,8 +429,8 @@ func (d *doc) referenceCue(own tspan, it *item) tspan {
 // figure holds. Extracted only; turning them into dates is someone else's.
 func periodPrep(w string) bool {
 	switch w {
-	case "in", "during", "since", "through", "until", "for", "from", "between", "as", "over", "by", "of",
-		"throughout", "before", "after":
+	case "in", "during", "since", "through", "until", "for", "from", "between", "as", "over", "throughout",
+		"before", "after":
 		return true
 	}
 	return false
@@ -404,16 +439,7 @@ func periodPrep(w string) bool {
 func (d *doc) periodWord(k int, items []item) bool {
 	switch t := d.toks[k]; t.kind {
 	case tkNum:
-		for i := range items {
-			if items[i].ta <= k && k < items[i].tb {
-				switch items[i].kind {
-				case KindYear, KindDate, KindDuration, KindTime:
-					return true
-				}
-				return false
-			}
-		}
-		return false
+		return d.when[k-d.sa]
 	case tkWord:
 	default:
 		return d.text(k) == "," && k+1 < d.sb && d.toks[k+1].kind == tkNum
@@ -453,7 +479,7 @@ func (d *doc) period(t tspan, items []item) tspan {
 			e++
 		}
 		strong := false
-		for e < t.b && (d.periodWord(e, items) || d.wordAt(e) == "mid") {
+		for e < t.b && e < k+8 && (d.periodWord(e, items) || d.wordAt(e) == "mid") {
 			switch w := d.wordAt(e); {
 			case d.toks[e].kind == tkNum, monthWord(w), timeUnitWord(w), w == "fiscal", w == "fy", w == "year",
 				w == "years", w == "month", w == "quarter", w == "today", w == "yesterday", w == "mid":

@@ -16,19 +16,20 @@ const negWord = "\x00not"
 // stem reduces a lower-case word to the form terms and sentences are
 // compared in. It is crude on purpose and applied to both sides, so only
 // consistency matters: "notices" and "notice" meet at "notic", "studies"
-// and "study" at "stud". It returns a prefix of w or a constant and never
-// allocates.
+// and "study" at "stud". It returns a prefix of w and never allocates.
 func stem(w string) string {
-	switch w {
-	case "children":
-		return "child"
-	case "men":
-		return "man"
-	case "women":
-		return "woman"
-	}
-	if len(w) <= 3 || !isLower(w[len(w)-1]) {
+	if len(w) <= 3 {
 		return w
+	}
+	switch w[len(w)-1] {
+	case 's', 'd', 'g', 'e', 'y':
+	case 'n':
+		if w == "children" {
+			return "child"
+		}
+		return w
+	default:
+		return w // no ending to cut: most words
 	}
 	// Plural nouns and third-person verbs.
 	switch {
@@ -105,33 +106,74 @@ func skipAfterNeg(w string) bool {
 	return false
 }
 
-// normalise fills norm for a run of words (raw lower-case forms in raw):
-// stems, negations folded to negWord, auxiliaries around a negation set to
-// "" (skipped by matching). It is the single definition used for rule
-// terms and for sentences.
-func normalise(raw []string, norm []string) {
-	for i, w := range raw {
-		prev, next := "", ""
-		if i > 0 {
-			prev = raw[i-1]
+// How a ttok holds its normal form, without a pointer (sentences' words
+// are many and are not worth the garbage collector's attention).
+const (
+	normStem uint8 = iota // the first nlen bytes of the word (its stem); nlen -1 until asked for
+	normNeg               // negWord
+	normSkip              // "": matching skips the word
+	normAlt               // words.alt[nlen]: an abbreviation with its dots removed
+)
+
+// words is where ttoks' text lives: the lower-case text and the few
+// normal forms that are not part of it.
+type words struct {
+	lower string
+	alt   []string
+}
+
+func (w *words) raw(t *ttok) string {
+	if t.code == normAlt {
+		return w.alt[t.nlen]
+	}
+	return w.lower[t.s:t.e]
+}
+
+func (w *words) norm(t *ttok) string {
+	switch t.code {
+	case normStem:
+		if t.nlen < 0 { // computed once, when first asked for
+			t.nlen = int16(len(stem(w.lower[t.s:t.e])))
 		}
-		if i+1 < len(raw) {
-			next = raw[i+1]
+		return w.lower[t.s : t.s+int32(t.nlen)]
+	case normNeg:
+		return negWord
+	case normSkip:
+		return ""
+	}
+	return w.alt[t.nlen]
+}
+
+// normalise sets the normal form of a run of words tt: stems, negations
+// folded to negWord, auxiliaries around a negation skipped. It is the
+// single definition used for rule terms and for sentences.
+func (src *words) normalise(tt []ttok) {
+	prevRaw := ""
+	for i := range tt {
+		t := &tt[i]
+		w := src.raw(t)
+		if len(w) > 7 {
+			// No negation or auxiliary is this long: the common case.
+			prevRaw = w
+			continue
+		}
+		next := ""
+		if i+1 < len(tt) {
+			next = src.raw(&tt[i+1])
 		}
 		switch {
-		case negator(w, prev):
-			norm[i] = negWord
+		case negator(w, prevRaw):
+			t.code = normNeg
 		case w == "yet" && next == "to":
-			norm[i] = negWord // "have yet to be scheduled"
-		case w == "to" && prev == "yet":
-			norm[i] = ""
-		case auxBeforeNeg(w) && (negator(next, w) || next == "yet" && i+2 < len(raw) && raw[i+2] == "to"):
-			norm[i] = ""
-		case skipAfterNeg(w) && i > 0 && (norm[i-1] == negWord || norm[i-1] == "" && i > 1 && norm[i-2] == negWord):
-			norm[i] = ""
-		default:
-			norm[i] = stem(w)
+			t.code = normNeg // "have yet to be scheduled"
+		case w == "to" && prevRaw == "yet":
+			t.code = normSkip
+		case auxBeforeNeg(w) && (negator(next, w) || next == "yet" && i+2 < len(tt) && src.raw(&tt[i+2]) == "to"):
+			t.code = normSkip
+		case i > 0 && skipAfterNeg(w) && (tt[i-1].code == normNeg || tt[i-1].code == normSkip && i > 1 && tt[i-2].code == normNeg):
+			t.code = normSkip
 		}
+		prevRaw = w
 	}
 }
 

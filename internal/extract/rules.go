@@ -79,20 +79,37 @@ func (r Rule) Check() error {
 // negation) are left out.
 func termWords(s string) []string {
 	c, _ := newCleaned(s, nil, nil)
-	spans := wordSpans(c.lower, 0, len(c.lower), nil)
-	raw := make([]string, len(spans))
-	for i, w := range spans {
-		raw[i] = rawWord(c.lower, w)
-	}
-	norm := make([]string, len(raw))
-	normalise(raw, norm)
-	out := norm[:0]
-	for _, w := range norm {
-		if w != "" {
+	src := words{lower: c.lower}
+	tt := src.split(0, len(c.lower), nil, ttok{})
+	src.normalise(tt)
+	var out []string
+	for i := range tt {
+		if w := src.norm(&tt[i]); w != "" {
 			out = append(out, w)
 		}
 	}
 	return out
+}
+
+// split appends the words of lower[from:to] to tt, each a copy of proto
+// with its offsets; a dotted abbreviation gets its dots removed in alt.
+func (src *words) split(from, to int, tt []ttok, proto ttok) []ttok {
+	if ascii, plain := plainWord(src.lower, from, to); plain && ascii != "" {
+		// The common case: one run of ASCII letters and digits.
+		proto.s, proto.e, proto.nlen = int32(from), int32(to), -1
+		return append(tt, proto)
+	}
+	var buf [8]wspan
+	for _, w := range wordSpans(src.lower, from, to, buf[:0]) {
+		t := proto
+		t.s, t.e, t.nlen = w.s, w.e, -1
+		if w.dotted {
+			t.code, t.nlen = normAlt, int16(len(src.alt))
+			src.alt = append(src.alt, rawWord(src.lower, w))
+		}
+		tt = append(tt, t)
+	}
+	return tt
 }
 
 type term struct {
@@ -147,12 +164,21 @@ func New(rules []Rule) (*Extractor, error) {
 			cr.units = append(cr.units, w)
 		}
 		e.rules = append(e.rules, cr)
+		var had [][]string
 		for _, t := range r.Any {
 			w := termWords(t)
+			// "did not appear", "didn't appear" and "never appeared" are
+			// one term once normalised: match it once.
+			if slices.ContainsFunc(had, func(h []string) bool { return slices.Equal(h, w) }) {
+				continue
+			}
+			had = append(had, w)
 			id := int32(len(e.terms))
 			e.terms = append(e.terms, term{words: w, src: t, rule: i})
 			e.first[w[0]] = append(e.first[w[0]], id)
 			e.firstMask[w[0][0]] |= 1 << min(len(w[0]), 63)
+			e.lastMask[w[0][len(w[0])-1]] |= 1 << min(len(w[0]), 63)
+			e.firstByte[w[0][0]] = true
 		}
 	}
 	return e, nil
@@ -179,13 +205,14 @@ func (r *compiledRule) acceptsUnit(unit string, special bool) bool {
 	return slices.Contains(r.units, unit)
 }
 
-// ttok is one word of a sentence for term matching.
+// ttok is one word of a sentence for term matching. It holds no pointer.
 type ttok struct {
 	s, e    int32
-	tok     int32  // index into d.toks
-	clause  int32  // clause number, -1 outside the current sentence
-	norm    string // normalised form; "" for a word matching skips
-	barrier bool   // punctuation a term cannot span
+	tok     int32 // index into d.toks
+	clause  int32 // clause number, -1 outside the current sentence
+	nlen    int16 // see normAlt
+	code    uint8 // how the normal form is held: normStem, normNeg, normSkip, normAlt
+	barrier bool  // punctuation a term cannot span
 }
 
 type occurrence struct {
@@ -204,7 +231,6 @@ func (d *doc) prepareTerms(s span) {
 // splitTerms appends the words of sentence s to tt; tstart (when not nil
 // on return) maps each token of s to its first word.
 func (d *doc) splitTerms(s span, tt []ttok, tstart []int32, clause []int32) ([]ttok, []int32) {
-	text := d.c.lower
 	first := len(tt)
 	for k := s.a; k < s.b; k++ {
 		tstart = append(tstart, int32(len(tt)))
@@ -215,14 +241,7 @@ func (d *doc) splitTerms(s span, tt []ttok, tstart []int32, clause []int32) ([]t
 		}
 		switch t.kind {
 		case tkWord, tkNum:
-			d.wsp = wordSpans(text, int(t.s), int(t.e), d.wsp[:0])
-			for _, w := range d.wsp {
-				norm := text[w.s:w.e]
-				if w.dotted {
-					norm = rawWord(text, w)
-				}
-				tt = append(tt, ttok{s: w.s, e: w.e, tok: int32(k), clause: cl, norm: norm})
-			}
+			tt = d.w.split(int(t.s), int(t.e), tt, ttok{tok: int32(k), clause: cl})
 		case tkPunct:
 			switch d.text(k) {
 			case "\"", "'":
@@ -244,18 +263,20 @@ func (d *doc) splitTerms(s span, tt []ttok, tstart []int32, clause []int32) ([]t
 		for b < len(tt) && !tt[b].barrier {
 			b++
 		}
-		d.raw, d.norm = d.raw[:0], d.norm[:0]
-		for i := a; i < b; i++ {
-			d.raw = append(d.raw, tt[i].norm)
-			d.norm = append(d.norm, "")
-		}
-		normalise(d.raw, d.norm)
-		for i := a; i < b; i++ {
-			tt[i].norm = d.norm[i-a]
-		}
+		d.w.normalise(tt[a:b])
 		a = b
 	}
 	return tt, tstart
+}
+
+// plainWord returns text[s:e] when it is all ASCII letters and digits.
+func plainWord(text string, s, e int) (string, bool) {
+	for i := s; i < e; i++ {
+		if !isAlnum(text[i]) {
+			return "", false
+		}
+	}
+	return text[s:e], true
 }
 
 // findTerms finds every rule term in tt.
@@ -264,15 +285,16 @@ func (d *doc) findTerms(tt []ttok, occ []occurrence) []occurrence {
 		return occ
 	}
 	for i := range tt {
-		w := tt[i].norm
-		if tt[i].barrier || w == "" {
-			continue
+		t := &tt[i]
+		if t.barrier || t.code == normSkip || t.code == normStem && !d.e.firstByte[d.w.lower[t.s]] {
+			continue // stems keep the first letter: no term can start here
 		}
-		if d.e.firstMask[w[0]]&(1<<min(len(w), 63)) == 0 {
+		w := d.w.norm(t)
+		if bit := uint64(1) << min(len(w), 63); d.e.firstMask[w[0]]&bit == 0 || d.e.lastMask[w[len(w)-1]]&bit == 0 {
 			continue
 		}
 		for _, id := range d.e.first[w] {
-			if end, ok := matchAt(tt, i, d.e.terms[id].words); ok {
+			if end, ok := d.matchAt(tt, i, d.e.terms[id].words); ok {
 				occ = append(occ, occurrence{term: id, a: int32(i), b: int32(end)})
 			}
 		}
@@ -299,23 +321,23 @@ func (d *doc) findTerms(tt []ttok, occ []occurrence) []occurrence {
 // "" and never crossing punctuation. A term that does not itself start
 // with a negation does not match a negated phrase: "served" is not found
 // in "were not served".
-func matchAt(tt []ttok, i int, words []string) (int, bool) {
+func (d *doc) matchAt(tt []ttok, i int, words []string) (int, bool) {
 	j := i
 	for _, w := range words {
-		for j < len(tt) && !tt[j].barrier && tt[j].norm == "" {
+		for j < len(tt) && !tt[j].barrier && tt[j].code == normSkip {
 			j++
 		}
-		if j >= len(tt) || tt[j].barrier || tt[j].norm != w {
+		if j >= len(tt) || tt[j].barrier || d.w.norm(&tt[j]) != w {
 			return 0, false
 		}
 		j++
 	}
 	if words[0] != negWord {
 		for k := i - 1; k >= 0 && !tt[k].barrier; k-- {
-			if tt[k].norm == negWord {
+			if tt[k].code == normNeg {
 				return 0, false
 			}
-			if tt[k].norm != "" {
+			if tt[k].code != normSkip {
 				break
 			}
 		}
@@ -324,12 +346,12 @@ func matchAt(tt []ttok, i int, words []string) (int, bool) {
 }
 
 // matchIn reports the first match of words starting in tt[from:to].
-func matchIn(tt []ttok, words []string, from, to int) (int, bool) {
+func (d *doc) matchIn(tt []ttok, words []string, from, to int) (int, bool) {
 	for i := max(from, 0); i < min(to, len(tt)); i++ {
-		if tt[i].barrier || tt[i].norm == "" {
+		if tt[i].barrier || tt[i].code == normSkip {
 			continue
 		}
-		if _, ok := matchAt(tt, i, words); ok {
+		if _, ok := d.matchAt(tt, i, words); ok {
 			return i, true
 		}
 	}

@@ -19,12 +19,13 @@ type doc struct {
 	tstart []int32
 	occ    []occurrence
 	best   []candidate
-	wsp    []wspan
-	raw    []string
-	norm   []string
+	w      words // the text of d.tt and d.ctt
 
-	frames []frameSpan // by item of the current sentence
-	claim  []int32     // by token of the current sentence: the figure whose frame holds it, -1 none, -2 several
+	frames  []frameSpan // by item of the current sentence
+	periods []tspan     // period phrases of the current sentence
+	names   []tspan     // runs of capitalised words of the current sentence
+	when    []bool      // by token of the current sentence: part of a year, date, time or duration
+	claim   []int32     // by token of the current sentence: the figure whose frame holds it, -1 none, -2 several
 
 	// The antecedent of a reference: words and terms of the sentence before
 	// (or the headline), computed once per sentence that needs it.
