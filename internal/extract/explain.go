@@ -9,7 +9,7 @@ import (
 // Frame is the phrase a figure is read from (see frame.go for how it is
 // found). Offsets are bytes into the input, like Figure's.
 type Frame struct {
-	Text        string   `json:"text"`                // the figure's own phrase
+	Text        string   `json:"text"`                // the figure's own phrase; every text here is as written in the input
 	Start       int      `json:"start"`               // offsets of Text
 	End         int      `json:"end"`                 //
 	Noun        string   `json:"noun,omitempty"`      // the counted noun phrase: "encounters between ports of entry"
@@ -23,14 +23,15 @@ type Frame struct {
 	PeriodEnd   int      `json:"period_end,omitempty"`
 }
 
-// spanText returns the cleaned text of tokens t, whitespace collapsed, and
-// its offsets in the original.
+// spanText returns the text of tokens t as written in the input, like
+// Figure.Text, with its offsets: the frame's parts are substrings of the
+// input, never copies.
 func (d *doc) spanText(t tspan) (string, int, int) {
 	if t.empty() {
 		return "", 0, 0
 	}
-	cs, ce := int(d.toks[t.a].s), int(d.toks[t.b-1].e)
-	return collapseSpace(d.c.text[cs:ce]), d.c.origStart(cs), d.c.origEnd(ce)
+	start, end := d.c.origStart(int(d.toks[t.a].s)), d.c.origEnd(int(d.toks[t.b-1].e))
+	return d.c.orig[start:end], start, end
 }
 
 // fillFrame renders the frame of figure i of the current sentence into fr.
@@ -153,8 +154,8 @@ func (d *doc) ttMatch(tt []ttok, a, b int) (string, int, int) {
 	if a >= b {
 		return "", 0, 0
 	}
-	cs, ce := int(tt[a].s), int(tt[b-1].e)
-	return collapseSpace(d.c.text[cs:ce]), d.c.origStart(cs), d.c.origEnd(ce)
+	start, end := d.c.origStart(int(tt[a].s)), d.c.origEnd(int(tt[b-1].e))
+	return collapseSpace(d.c.orig[start:end]), start, end
 }
 
 // explainFigure records the evidence behind figure i's metric.

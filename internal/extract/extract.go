@@ -133,7 +133,13 @@ func (e *Extractor) run(text string, all bool, ex *[]Explanation) []Figure {
 		return nil
 	}
 	d.sents = d.sentences(d.sents[:0])
-	var out []Figure
+	// Figures gather in reused scratch and leave in one slice of the exact
+	// size: growing the result by appending allocated three times as much.
+	out := d.out[:0]
+	defer func() {
+		clear(out) // do not keep the caller's figures alive in the pool
+		d.out = out[:0]
+	}()
 	items := d.items[:0]
 	defer func() { d.items = items[:0] }()
 	for si, s := range d.sents {
@@ -152,6 +158,7 @@ func (e *Extractor) run(text string, all bool, ex *[]Explanation) []Figure {
 			d.prepareTerms(s)
 			d.buildFrames(s, items)
 		}
+		// The frames and their lists of a sentence share two allocations.
 		var frames []Frame
 		var strs []string
 		if figs > 0 {
@@ -171,19 +178,22 @@ func (e *Extractor) run(text string, all bool, ex *[]Explanation) []Figure {
 				var tier int
 				f.Metric, f.Ambiguous, tier = d.assignMetric(s, si, items, i)
 				f.tier = int8(tier)
-				f.Frame = &frames[0]
-				frames = frames[1:]
+				f.Frame, frames = &frames[0], frames[1:]
 				d.fillFrame(f.Frame, s, items, i, &strs)
 			}
 			out = append(out, f)
 		}
 	}
-	propagateMetrics(out)
-	if ex != nil {
-		return out // explanations are in this order
+	if len(out) == 0 {
+		return nil
 	}
-	slices.SortStableFunc(out, func(a, b Figure) int { return cmp.Compare(a.Start, b.Start) })
-	return out
+	res := slices.Clone(out)
+	propagateMetrics(res)
+	if ex != nil {
+		return res // explanations are in this order
+	}
+	slices.SortStableFunc(res, func(a, b Figure) int { return cmp.Compare(a.Start, b.Start) })
+	return res
 }
 
 func (d *doc) figure(it *item) Figure {

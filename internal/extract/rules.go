@@ -293,8 +293,19 @@ func (d *doc) findTerms(tt []ttok, occ []occurrence) []occurrence {
 		if bit := uint64(1) << min(len(w), 63); d.e.firstMask[w[0]]&bit == 0 || d.e.lastMask[w[len(w)-1]]&bit == 0 {
 			continue
 		}
+		next, nextDone := "", false
 		for _, id := range d.e.first[w] {
-			if end, ok := d.matchAt(tt, i, d.e.terms[id].words); ok {
+			words := d.e.terms[id].words
+			if len(words) > 1 {
+				// Most terms sharing a first word part at the second.
+				if !nextDone {
+					next, nextDone = d.nextNorm(tt, i), true
+				}
+				if words[1] != next {
+					continue
+				}
+			}
+			if end, ok := d.matchAt(tt, i, words); ok {
 				occ = append(occ, occurrence{term: id, a: int32(i), b: int32(end)})
 			}
 		}
@@ -315,6 +326,17 @@ func (d *doc) findTerms(tt []ttok, occ []occurrence) []occurrence {
 		}
 	}
 	return kept
+}
+
+// nextNorm returns the normal form of the word after tt[i] that matching
+// would compare, or "" at punctuation.
+func (d *doc) nextNorm(tt []ttok, i int) string {
+	for j := i + 1; j < len(tt) && !tt[j].barrier; j++ {
+		if tt[j].code != normSkip {
+			return d.w.norm(&tt[j])
+		}
+	}
+	return ""
 }
 
 // matchAt matches normalised words at tt[i], skipping words normalised to

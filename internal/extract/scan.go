@@ -34,6 +34,8 @@ type doc struct {
 	ctstart []int32
 	cocc    []occurrence
 
+	out []Figure // scratch for the figures of one call
+
 	ex *[]Explanation // when explaining: where each figure's explanation goes
 }
 
