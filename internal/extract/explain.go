@@ -269,7 +269,11 @@ func decision(evs []MetricEvidence, win candidate, winners int, rules []compiled
 		}
 	}
 	line := fmt.Sprintf("%s: %q in the %s", w.Metric, w.Matched[0].Term, w.Where)
-	if w.Distance > 0 {
+	switch w.Distance {
+	case 0:
+	case 1:
+		line += ", next to the number"
+	default:
 		line += fmt.Sprintf(", %d words from the number", w.Distance)
 	}
 	var beat []string

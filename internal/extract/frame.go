@@ -81,6 +81,32 @@ func (d *doc) conjBreak(s span, k int) bool {
 	return k > s.a && d.toks[k].kind == tkWord && d.clause[k-s.a] != d.clause[k-1-s.a]
 }
 
+// appositionEnd returns the comma or dash closing a restatement that opens
+// at break k and holds a figure (", or about 30% of the total,"), or -1.
+func (d *doc) appositionEnd(s span, items []item, k int) int {
+	t := d.text(k)
+	if t != "," && !d.isDash(k) || d.wordAt(k+1) != "or" && t == "," {
+		return -1
+	}
+	for j := k + 1; j < s.b && j <= k+12; j++ {
+		if d.segBreak(j) {
+			if (d.text(j) == t || d.isDash(j) && d.isDash(k)) && d.figureIn(items, tspan{k + 1, j}) && j+1 < s.b && d.toks[j+1].kind == tkWord {
+				return j
+			}
+			return -1
+		}
+	}
+	return -1
+}
+
+func (d *doc) sentenceEndPunct(k int) bool {
+	switch d.text(k) {
+	case ".", "!", "?", "\"", "'", "\u201d", "\u2019":
+		return true
+	}
+	return false
+}
+
 // subjectConj reports whether the clause word at k ("and", "or") only
 // joins the parts of a subject ("Medicaid and Medicare were responsible
 // for …"): no figure stands in the segment before it.
@@ -210,9 +236,18 @@ func (d *doc) buildFrames(s span, items []item) {
 						continue
 					}
 				}
+				// ", or about 30% of the total," restates the number:
+				// the phrase goes on after it.
+				if m := d.appositionEnd(s, items, R); m > 0 {
+					R = m + 1
+					continue
+				}
 				break
 			}
 			R++
+		}
+		for R > it.tb && d.toks[R-1].kind == tkPunct && d.sentenceEndPunct(R-1) {
+			R-- // the full stop is not part of the phrase
 		}
 		f.own = tspan{L, R}
 		f.subset = d.subsetCue(L, start)
@@ -321,9 +356,19 @@ func (d *doc) attach(s span, items []item, i int, f *frameSpan) {
 			return
 		}
 	}
-	// A sentence opening with a label ("Southwest Border: In December, …").
+	// A sentence opening with a label ("Southwest Border: In December, …"),
+	// or a table row's first cell ("Encounters | Oct 2024 | 106,321").
 	if lab := d.labelEnd(s); lab > s.a && lab < L {
 		f.addHead(tspan{s.a, lab})
+		// A bare number under a label counts what the label names.
+		if it := &items[i]; it.unit == "" && !it.special {
+			for k := lab - 1; k >= s.a; k-- {
+				if w := d.wordAt(k); w != "" && pluralNoun(w) {
+					it.unit = w
+					break
+				}
+			}
+		}
 	}
 	if !f.subset {
 		// Figure-free comma segments opening the clause.
@@ -362,10 +407,15 @@ func (d *doc) attach(s span, items []item, i int, f *frameSpan) {
 // labelEnd returns the end of a short label opening the sentence
 // ("Southwest Border:") or s.a when there is none.
 func (d *doc) labelEnd(s span) int {
-	for k := s.a; k < s.b && k < s.a+5; k++ {
+	for k := s.a; k < s.b && k < s.a+12; k++ {
 		if d.toks[k].kind == tkPunct {
-			if d.text(k) == ":" && k > s.a {
+			switch t := d.text(k); {
+			case t == "|" && k > s.a:
 				return k
+			case t == ":" && k > s.a && k < s.a+5:
+				return k
+			case t == "|", t == "-", t == "/", t == "&", t == ".":
+				continue
 			}
 			return s.a
 		}

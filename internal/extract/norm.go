@@ -100,7 +100,7 @@ func auxBeforeNeg(w string) bool {
 func skipAfterNeg(w string) bool {
 	switch w {
 	case "be", "been", "being", "yet", "ever", "even", "have", "has", "had", "always", "once", "currently",
-		"also", "longer", "properly", "formally", "officially":
+		"also", "longer", "properly", "formally", "officially", "get", "got", "gotten", "getting":
 		return true
 	}
 	return false
