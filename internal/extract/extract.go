@@ -47,9 +47,10 @@ const (
 	KindURL       = "url"
 	KindHandle    = "handle" // "@ackocher"
 	KindPhone     = "phone"
-	KindAddress   = "address" // "1600 Pennsylvania Avenue"
-	KindDebris    = "debris"  // "img_1234.jpg", "data-id=998877", "1724276320"
-	KindChrome    = "chrome"  // page furniture: "id is 1", "2 Comments", a "1." list marker
+	KindAddress   = "address"  // "1600 Pennsylvania Avenue"
+	KindDebris    = "debris"   // "img_1234.jpg", "data-id=998877", "1724276320"
+	KindChrome    = "chrome"   // page furniture: "id is 1", "2 Comments", a "1." list marker
+	KindCompound  = "compound" // a compound adjective: "an 18-page report"
 )
 
 // Special units. A rule matches figures in these units only when it lists
@@ -58,6 +59,10 @@ const (
 	UnitPercent  = "percent"
 	UnitUSD      = "usd"
 	UnitFraction = "fraction" // "two-thirds", "a quarter", "one in five"
+	UnitGBP      = "gbp"      // "£80m"
+	UnitEUR      = "eur"      // "€2.5bn"
+	UnitJPY      = "jpy"      // "¥300k"
+	UnitTimes    = "times"    // a multiplier: "3-fold", "four times", "twice"
 )
 
 // Figure is one number found in text.
@@ -304,12 +309,16 @@ func propagateMetrics(figs []Figure) {
 // to be recognised when restated: counts of a named noun and money, not
 // bare numbers, shares or fractions.
 func propagates(unit string) bool {
-	return unit != "" && (unit == UnitUSD || !specialUnit(unit))
+	switch unit {
+	case UnitUSD, UnitGBP, UnitEUR, UnitJPY:
+		return true
+	}
+	return unit != "" && !specialUnit(unit)
 }
 
 func specialUnit(u string) bool {
 	switch u {
-	case UnitPercent, UnitUSD, UnitFraction, "percentage_points":
+	case UnitPercent, UnitUSD, UnitFraction, UnitGBP, UnitEUR, UnitJPY, UnitTimes, "percentage_points":
 		return true
 	}
 	return false

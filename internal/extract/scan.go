@@ -106,6 +106,13 @@ func (d *doc) scanSentence(items []item) []item {
 			items = append(items, it)
 			k = it.tb
 		case tkWord:
+			if v, ok := multiplierWord(d.low(k)); ok {
+				it := item{ta: k, tb: k + 1, value: v, unit: UnitTimes}
+				d.finishWordFigure(&it, false)
+				items = append(items, it)
+				k++
+				continue
+			}
 			if !numberWordStart(firstSub(d.low(k))) {
 				k++
 				continue
@@ -131,7 +138,12 @@ func (d *doc) scanSentence(items []item) []item {
 const kindSkip = "\x00skip"
 
 func (d *doc) numberAt(k int) item {
-	ci := parseChunk(d.text(k), d.low(k))
+	money := d.currencyBefore(k)
+	ci := parseMoneyChunk(d.text(k), d.low(k), money != "")
+	if ci.kind == "" && d.splitThousands(k, &ci) {
+		// "777, 381": one number whose group was split by a space.
+		ci.extra = 2
+	}
 	it := item{ta: k, tb: k + 1, value: ci.value()}
 	if ci.kind != "" {
 		it.kind = ci.kind
@@ -143,11 +155,88 @@ func (d *doc) numberAt(k int) item {
 		}
 		return it
 	}
-	if d.nonFigure(&it, ci) {
+	if money == "" && d.nonFigure(&it, ci) {
+		return it
+	}
+	if d.compoundAdjective(k, ci) {
+		it.kind = KindCompound
 		return it
 	}
 	d.figureFromChunk(&it, ci)
+	if money != "" {
+		it.ta, it.unit, it.special = k-1, money, true
+	}
+	d.signBefore(&it, k)
 	return it
+}
+
+// compoundAdjective reports a number hyphened to a singular noun and
+// modifying the next one: "an 18-page report", "a 500-bed shelter".
+func (d *doc) compoundAdjective(k int, ci chunkInfo) bool {
+	if ci.unit == "" || ci.unit == UnitTimes || ci.percent || ci.usd || strings.IndexByte(d.text(k), '-') < 0 {
+		return false
+	}
+	if pluralNoun(ci.unit) || measureUnit(ci.unit) && d.wordAt(k+1) == "" {
+		return false
+	}
+	return d.toks[k+1:min(k+2, d.sb)] != nil && d.wordAt(k+1) != "" && !unitStop(d.wordAt(k+1))
+}
+
+// currencyBefore returns the currency of a sign glued to number k ("£80m",
+// "€2.5bn", "¥300k"), or "". Dollars are part of the chunk itself.
+func (d *doc) currencyBefore(k int) string {
+	if k-1 < d.sa || d.toks[k].sp || d.toks[k-1].kind != tkPunct {
+		return ""
+	}
+	switch d.text(k - 1) {
+	case "\u00a3":
+		return UnitGBP
+	case "\u20ac":
+		return UnitEUR
+	case "\u00a5":
+		return UnitJPY
+	}
+	return ""
+}
+
+// signBefore makes figure it negative when a minus sign is glued to it
+// ("−10,000", "| -2.4%") or the word "minus" stands before it.
+func (d *doc) signBefore(it *item, k int) {
+	if it.kind != "" || it.qa < it.qb && it.qa < k {
+		return
+	}
+	p := it.ta - 1
+	switch {
+	case d.wordAt(p) == "minus":
+	case d.punctAt(p) == "-" && !d.toks[it.ta].sp && (p == d.sa || d.toks[p].sp || d.punctAt(p-1) == "|" || d.punctAt(p-1) == "("):
+	default:
+		return
+	}
+	it.value, it.high, it.ta = -it.value, -it.high, p
+}
+
+// splitThousands reports "777, 381": a number of one to three digits, a
+// comma glued to it and one space, then exactly three digits. It folds the
+// group into ci. A day after a month ("May 5, 381 people") is not one.
+func (d *doc) splitThousands(k int, ci *chunkInfo) bool {
+	if !ci.bare() || ci.n.intDigits > 3 || k+2 >= d.sb || d.punctAt(k+1) != "," || d.toks[k+1].sp {
+		return false
+	}
+	t := d.toks[k+2]
+	if t.kind != tkNum || !t.sp || t.nl > 0 {
+		return false
+	}
+	if t.s != d.toks[k+1].e+1 || d.c.text[t.s-1] != ' ' {
+		return false // exactly one space
+	}
+	g := parseChunk(d.text(k+2), d.low(k+2))
+	if !g.bare() || g.n.intDigits != 3 || monthWord(d.wordAt(k-1)) || d.punctAt(k-1) == "," || d.punctAt(k+3) == "," {
+		return false
+	}
+	ci.n.mant = ci.n.mant*1000 + g.n.mant
+	ci.n.intDigits += 3
+	ci.n.grouped = true
+	return true
 }
 
 // timeTail extends a time past "a.m." and a time zone.
@@ -459,7 +548,10 @@ func (d *doc) addressAt(it *item) bool {
 // scale words, percent, ranges, shares, qualifier and counted noun.
 func (d *doc) figureFromChunk(it *item, ci chunkInfo) {
 	k := it.ta
-	j := k + 1
+	j := k + 1 + ci.extra
+	if ci.unit == "m" && pluralNoun(d.wordAt(j)) {
+		ci.unit, ci.exp = "", 6 // "1.2m migrants" is a million, not metres
+	}
 	exp := ci.exp
 	usd, pct := ci.usd, ci.percent
 	if exp == 0 && !pct && !ci.fraction {
@@ -476,7 +568,9 @@ func (d *doc) figureFromChunk(it *item, ci chunkInfo) {
 	if !isRange && !ci.fraction {
 		// "between 30,000 and 40,000", "30,000 to 40,000", "4 - 5 million"
 		conj := d.wordAt(j)
-		rangeWord := conj == "to" && d.wordAt(k-1) != "from" && !between || conj == "and" && between ||
+		// "from over $360M to $650M" is a change, not a range: two figures.
+		from := d.wordAt(k-1) == "from" || qa < qb && d.wordAt(qa-1) == "from"
+		rangeWord := conj == "to" && !from && !between || conj == "and" && between ||
 			d.punctAt(j) == "-" && d.adjacentSpace(j)
 		if rangeWord {
 			if nx, ok := d.numAt(j + 1); ok && nx.kind == "" && !nx.n.isYear() && nx.usd == usd {
@@ -601,6 +695,9 @@ func (d *doc) finishFigure(it *item, usd, pct, plus bool) {
 		it.unit, it.special = "fraction", true
 	case it.unit == "":
 		it.unit = d.countedNoun(it.tb, it.value)
+	}
+	if it.unit == UnitTimes {
+		it.special = true // "3-fold", "four times": a multiplier, not a count
 	}
 	if it.qual == Exact && it.qa == it.qb {
 		switch {
@@ -759,7 +856,8 @@ func (d *doc) qualifierPhraseAt(j int) (Qualifier, int) {
 			}
 			return Under, j - 1
 		}
-	case "over", "above", "exceeding", "topping", "surpassing", "beyond":
+	case "over", "above", "exceeding", "topping", "surpassing", "beyond", "topped", "tops", "top", "surpassed",
+		"surpasses", "surpass", "passed", "passes", "pass", "passing", "exceeded", "exceeds", "exceed":
 		start := j
 		switch p1 {
 		case "just", "slightly", "well", "far", "much":
@@ -770,6 +868,10 @@ func (d *doc) qualifierPhraseAt(j int) (Qualifier, int) {
 		}
 		if w == "beyond" {
 			return "", 0
+		}
+		switch p1 {
+		case "spread", "spreads", "divided", "distributed", "split", "scattered", "stretched", "stretching", "spanning":
+			return Exact, 0 // "spread over 239 cases" is a count, not a bound
 		}
 		return Over, start
 	case "under", "below":
@@ -1156,6 +1258,13 @@ func (d *doc) fractionAt(k int, sw []subword) (item, bool) {
 		}
 	}
 	it := item{ta: k, tb: end, value: n / den, fraction: true}
+	// "a quarter of a million": a share of a scale is a cardinal.
+	if d.wordAt(end) == "of" {
+		a := d.wordAt(end + 1)
+		if e, ok := scaleWord(d.wordAt(end + 2)); ok && (a == "a" || a == "one") {
+			it.value, it.fraction, it.tb = it.value*pow10f(e), false, end+3
+		}
+	}
 	d.finishWordFigure(&it, false)
 	return it, true
 }
