@@ -123,6 +123,7 @@ func (d *doc) assignMetric(s span, si int, items []item, i int) (string, []strin
 	best := d.best[:nr]
 	clear(best)
 	fa, fb := d.ttSpan(s, tspan{it.ta, it.tb})
+	d.work += len(d.occ) + len(d.e.rules)
 	for oi, o := range d.occ {
 		tier := d.tierOf(s, items, i, o)
 		if tier < 0 {

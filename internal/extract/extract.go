@@ -98,14 +98,14 @@ type Extractor struct {
 }
 
 // Extract returns the figures in text, in order of Start. Safe for concurrent use.
-func (e *Extractor) Extract(text string) []Figure { return e.run(text, false, nil) }
+func (e *Extractor) Extract(text string) []Figure { return e.run(text, false, nil, nil) }
 
 // ExtractAll also returns the non-figures it recognised (years, dates, ...)
 // with Kind set, all in order of Start.
-func (e *Extractor) ExtractAll(text string) []Figure { return e.run(text, true, nil) }
+func (e *Extractor) ExtractAll(text string) []Figure { return e.run(text, true, nil, nil) }
 
 func (e *Extractor) runExplain(text string, ex *[]Explanation) {
-	figs := e.run(text, false, ex)
+	figs := e.run(text, false, ex, nil)
 	// Explanations were recorded before documents-wide propagation; give
 	// them the final figures, in the same order.
 	for i := range *ex {
@@ -115,7 +115,9 @@ func (e *Extractor) runExplain(text string, ex *[]Explanation) {
 	}
 }
 
-func (e *Extractor) run(text string, all bool, ex *[]Explanation) []Figure {
+// run extracts. ex, when not nil, receives an explanation per figure;
+// work, when not nil, the number of steps taken (tests hold it linear).
+func (e *Extractor) run(text string, all bool, ex *[]Explanation, work *int) []Figure {
 	if e == nil {
 		e = &Extractor{}
 	}
@@ -129,7 +131,10 @@ func (e *Extractor) run(text string, all bool, ex *[]Explanation) []Figure {
 		d.ex = nil
 		e.scratch.Put(d)
 	}()
-	d.e, d.ex, d.ctxFor = e, ex, -1
+	d.e, d.ex, d.ctxFor, d.work = e, ex, -1, 0
+	if work != nil {
+		defer func() { *work = d.work }()
+	}
 	d.c, d.buf = newCleaned(text, d.buf, d.edits)
 	d.edits = d.c.edits
 	d.w = words{lower: d.c.lower, alt: d.w.alt[:0]}
@@ -149,6 +154,7 @@ func (e *Extractor) run(text string, all bool, ex *[]Explanation) []Figure {
 	defer func() { d.items = items[:0] }()
 	for si, s := range d.sents {
 		d.sa, d.sb = s.a, s.b
+		d.work += s.b - s.a
 		items = d.scanSentence(items[:0])
 		figs := 0
 		for i := range items {

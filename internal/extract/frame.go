@@ -250,6 +250,7 @@ func (d *doc) buildFrames(s span, items []item) {
 			R-- // the full stop is not part of the phrase
 		}
 		f.own = tspan{L, R}
+		d.work += R - L
 		f.subset = d.subsetCue(L, start)
 		d.attach(s, items, i, f)
 		prev = i

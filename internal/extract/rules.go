@@ -226,6 +226,7 @@ func (d *doc) prepareTerms(s span) {
 	d.clause = d.clauses(s, d.clause)
 	d.tt, d.tstart = d.splitTerms(s, d.tt[:0], d.tstart[:0], d.clause)
 	d.occ = d.findTerms(d.tt, d.occ[:0])
+	d.work += len(d.tt) + len(d.occ)*len(d.occ) // findTerms compares occurrences pairwise
 }
 
 // splitTerms appends the words of sentence s to tt; tstart (when not nil
@@ -305,6 +306,7 @@ func (d *doc) findTerms(tt []ttok, occ []occurrence) []occurrence {
 					continue
 				}
 			}
+			d.work++
 			if end, ok := d.matchAt(tt, i, words); ok {
 				occ = append(occ, occurrence{term: id, a: int32(i), b: int32(end)})
 			}

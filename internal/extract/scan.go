@@ -34,7 +34,8 @@ type doc struct {
 	ctstart []int32
 	cocc    []occurrence
 
-	out []Figure // scratch for the figures of one call
+	out  []Figure // scratch for the figures of one call
+	work int      // steps taken in this call: tests hold it linear in the input
 
 	ex *[]Explanation // when explaining: where each figure's explanation goes
 }
