@@ -141,7 +141,19 @@ func (d *doc) assignMetric(s span, si int, items []item, i int) (string, []strin
 			*b = c
 		}
 	}
-	ctx := !f.ref.empty() && d.context(si)
+	// The antecedent is the weakest evidence: read it only when the
+	// sentence itself gives a reference no candidate.
+	ctx := false
+	if !f.ref.empty() {
+		found := false
+		for ri := range best {
+			if best[ri].ok {
+				found = true
+				break
+			}
+		}
+		ctx = !found && d.context(si)
+	}
 	if ctx {
 		for oi, o := range d.cocc {
 			tm := &d.e.terms[o.term]

@@ -71,9 +71,14 @@ func (d *doc) fillFrame(fr *Frame, s span, items []item, i int, strs *[]string) 
 		pred = tspan{f.own.a, figStart(it)}
 	}
 	fr.Predicate, _, _ = d.spanText(pred)
-	for k := pred.a; k < pred.b; k++ {
-		if w := d.wordAt(k); w != "" && (negator(w, d.wordAt(k-1)) || w == "without" || w == "yet" && d.wordAt(k+1) == "to") {
-			fr.Negated = true
+	// The words of the predicate were normalised for matching: a negation
+	// among them is negWord.
+	if a, b := d.ttSpan(s, pred); a < b {
+		for _, t := range d.tt[a:b] {
+			if t.code == normNeg {
+				fr.Negated = true
+				break
+			}
 		}
 	}
 	if fr.Predicate == fr.Text {

@@ -280,7 +280,7 @@ func (d *doc) buildFrames(s span, items []item) {
 		k = p.b
 	}
 	for k := s.a; k < s.b; k++ {
-		if !d.capitalAt(k) || k == s.a && d.isStarter(k) || monthWord(d.low(k)) {
+		if t := d.toks[k]; t.kind != tkWord || !isUpper(d.c.text[t.s]) || k == s.a && d.isStarter(k) || monthWord(d.low(k)) {
 			continue
 		}
 		e := k + 1
@@ -289,6 +289,12 @@ func (d *doc) buildFrames(s span, items []item) {
 		}
 		d.names = append(d.names, tspan{k, e})
 		k = e
+	}
+	d.refs = d.refs[:0]
+	for k := s.a; k < s.b; k++ {
+		if c := d.referenceAt(k); !c.empty() {
+			d.refs = append(d.refs, c)
+		}
 	}
 	// Second pass: the references and what each token belongs to.
 	d.claim = growInt32(d.claim, s.b-s.a)
@@ -314,7 +320,7 @@ func (d *doc) buildFrames(s span, items []item) {
 		for h := range f.nheads {
 			mark(f.heads[h], i)
 		}
-		f.ref = d.referenceCue(f.own, &items[i])
+		f.ref = d.referenceIn(f.own, &items[i])
 	}
 }
 
@@ -449,28 +455,38 @@ func (d *doc) figureIn(items []item, t tspan) bool {
 	return false
 }
 
-// referenceCue finds words in the own phrase that point back to an earlier
+// referenceIn finds words in the own phrase that point back to an earlier
 // noun: "of these children", "of them", "that figure", "The $236 billion".
-func (d *doc) referenceCue(own tspan, it *item) tspan {
+func (d *doc) referenceIn(own tspan, it *item) tspan {
 	start := figStart(it)
 	if d.wordAt(start-1) == "the" && start-1 >= own.a {
 		return tspan{start - 1, start}
 	}
-	for k := own.a; k < own.b; k++ {
-		w := d.wordAt(k)
-		switch w {
-		case "of":
-			switch d.wordAt(k + 1) {
-			case "them", "these", "those", "this", "that":
-				return tspan{k, k + 2}
-			}
-		case "such":
-			return tspan{k, k + 1}
-		case "that", "this", "the":
-			switch d.wordAt(k + 1) {
-			case "figure", "number", "total", "sum", "estimate", "tally":
-				return tspan{k, k + 2}
-			}
+	for _, c := range d.refs {
+		if own.a <= c.a && c.b <= own.b {
+			return c
+		}
+	}
+	return tspan{}
+}
+
+// referenceAt returns the reference cue starting at token k, if any.
+func (d *doc) referenceAt(k int) tspan {
+	if d.toks[k].kind != tkWord {
+		return tspan{}
+	}
+	switch d.low(k) {
+	case "of":
+		switch d.wordAt(k + 1) {
+		case "them", "these", "those", "this", "that":
+			return tspan{k, k + 2}
+		}
+	case "such":
+		return tspan{k, k + 1}
+	case "that", "this", "the":
+		switch d.wordAt(k + 1) {
+		case "figure", "number", "total", "sum", "estimate", "tally":
+			return tspan{k, k + 2}
 		}
 	}
 	return tspan{}
@@ -515,11 +531,21 @@ func (d *doc) periodWord(k int, items []item) bool {
 // year item alone.
 func (d *doc) period(t tspan, items []item) tspan {
 	for k := t.a; k < t.b; k++ {
-		lead := d.wordAt(k)
-		if !periodPrep(lead) && !(lead == "last" || lead == "this" || lead == "mid") {
-			if d.toks[k].kind == tkNum && d.periodWord(k, items) {
+		switch d.toks[k].kind {
+		case tkNum:
+			if d.when[k-d.sa] {
 				return tspan{k, k + 1}
 			}
+			continue
+		case tkWord:
+		default:
+			continue
+		}
+		lead := d.low(k)
+		if len(lead) > 10 {
+			continue // no lead word or month is this long
+		}
+		if !periodPrep(lead) && !(lead == "last" || lead == "this" || lead == "mid") {
 			if monthWord(lead) {
 				return tspan{k, k + 1}
 			}

@@ -168,9 +168,9 @@ func (src *words) normalise(tt []ttok) {
 			t.code = normNeg // "have yet to be scheduled"
 		case w == "to" && prevRaw == "yet":
 			t.code = normSkip
-		case auxBeforeNeg(w) && (negator(next, w) || next == "yet" && i+2 < len(tt) && src.raw(&tt[i+2]) == "to"):
+		case i > 0 && (tt[i-1].code == normNeg || tt[i-1].code == normSkip && i > 1 && tt[i-2].code == normNeg) && skipAfterNeg(w):
 			t.code = normSkip
-		case i > 0 && skipAfterNeg(w) && (tt[i-1].code == normNeg || tt[i-1].code == normSkip && i > 1 && tt[i-2].code == normNeg):
+		case (negator(next, w) || next == "yet" && i+2 < len(tt) && src.raw(&tt[i+2]) == "to") && auxBeforeNeg(w):
 			t.code = normSkip
 		}
 		prevRaw = w

@@ -178,7 +178,12 @@ func New(rules []Rule) (*Extractor, error) {
 			e.first[w[0]] = append(e.first[w[0]], id)
 			e.firstMask[w[0][0]] |= 1 << min(len(w[0]), 63)
 			e.lastMask[w[0][len(w[0])-1]] |= 1 << min(len(w[0]), 63)
-			e.firstByte[w[0][0]] = true
+			if len(w[0]) == 1 {
+				e.firstByte[w[0][0]] = true
+			} else {
+				pair := int(w[0][0])<<8 | int(w[0][1])
+				e.firstPair[pair>>6] |= 1 << (pair & 63)
+			}
 		}
 	}
 	return e, nil
@@ -270,6 +275,16 @@ func (d *doc) splitTerms(s span, tt []ttok, tstart []int32, clause []int32) ([]t
 	return tt, tstart
 }
 
+// mayStart reports whether some term's first word could be the stem of raw
+// word w: stems keep at least the first three bytes of a word.
+func (e *Extractor) mayStart(w string) bool {
+	if len(w) == 1 {
+		return e.firstByte[w[0]]
+	}
+	pair := int(w[0])<<8 | int(w[1])
+	return e.firstPair[pair>>6]&(1<<(pair&63)) != 0
+}
+
 // plainWord returns text[s:e] when it is all ASCII letters and digits.
 func plainWord(text string, s, e int) (string, bool) {
 	for i := s; i < e; i++ {
@@ -287,8 +302,8 @@ func (d *doc) findTerms(tt []ttok, occ []occurrence) []occurrence {
 	}
 	for i := range tt {
 		t := &tt[i]
-		if t.barrier || t.code == normSkip || t.code == normStem && !d.e.firstByte[d.w.lower[t.s]] {
-			continue // stems keep the first letter: no term can start here
+		if t.barrier || t.code == normSkip || t.code == normStem && !d.e.mayStart(d.w.lower[t.s:t.e]) {
+			continue // stems keep their first two letters: no term can start here
 		}
 		w := d.w.norm(t)
 		if bit := uint64(1) << min(len(w), 63); d.e.firstMask[w[0]]&bit == 0 || d.e.lastMask[w[len(w)-1]]&bit == 0 {

@@ -24,6 +24,7 @@ type doc struct {
 	frames  []frameSpan // by item of the current sentence
 	periods []tspan     // period phrases of the current sentence
 	names   []tspan     // runs of capitalised words of the current sentence
+	refs    []tspan     // reference cues of the current sentence ("of these")
 	when    []bool      // by token of the current sentence: part of a year, date, time or duration
 	claim   []int32     // by token of the current sentence: the figure whose frame holds it, -1 none, -2 several
 
