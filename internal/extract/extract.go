@@ -200,7 +200,9 @@ func (e *Extractor) run(text string, all bool, ex *[]Explanation, work *int) []F
 		return nil
 	}
 	res := slices.Clone(out)
-	propagateMetrics(res)
+	d.known = propagateMetrics(res, d.known)
+	clear(d.known) // do not keep the caller's strings alive in the pool
+
 	if ex != nil {
 		return res // explanations are in this order
 	}
@@ -272,29 +274,49 @@ func collapseSpace(s string) string {
 // (own or attached phrase, outside the headline) agree on. Articles repeat
 // their headline number in teasers, captions and "The $236 billion is …"
 // sentences that do not name what it counts.
-func propagateMetrics(figs []Figure) {
-	type key struct {
-		v    float64
-		unit string
+func propagateMetrics(figs []Figure, scratch []restated) []restated {
+	known := scratch[:0]
+	var big map[restatedKey]int // index into known, once there are many figures
+	lookup := func(k restatedKey) int {
+		if big != nil {
+			if i, ok := big[k]; ok {
+				return i
+			}
+			return -1
+		}
+		for i := range known {
+			if known[i].key == k {
+				return i
+			}
+		}
+		return -1
 	}
-	var known map[key]string
 	for i := range figs {
 		f := &figs[i]
 		if f.Kind != "" || f.Metric == "" || !propagates(f.Unit) || f.tier > tierHead || f.headline {
 			continue
 		}
-		if known == nil {
-			known = make(map[key]string)
+		k := restatedKey{f.Value, f.Unit}
+		if j := lookup(k); j >= 0 {
+			if known[j].metric != f.Metric {
+				known[j].metric = ""
+			}
+			continue
 		}
-		k := key{f.Value, f.Unit}
-		if m, ok := known[k]; ok && m != f.Metric {
-			known[k] = ""
-		} else if !ok {
-			known[k] = f.Metric
+		known = append(known, restated{k, f.Metric})
+		if big == nil && len(known) > 32 {
+			// A linear search is cheaper for an article's handful of
+			// figures; a map keeps a page of thousands linear.
+			big = make(map[restatedKey]int, 64)
+			for j := range known {
+				big[known[j].key] = j
+			}
+		} else if big != nil {
+			big[k] = len(known) - 1
 		}
 	}
-	if known == nil {
-		return
+	if len(known) == 0 {
+		return known
 	}
 	for i := range figs {
 		f := &figs[i]
@@ -306,10 +328,23 @@ func propagateMetrics(figs []Figure) {
 		if !weak {
 			continue
 		}
-		if m := known[key{f.Value, f.Unit}]; m != "" {
-			f.Metric, f.Ambiguous = m, nil
+		if j := lookup(restatedKey{f.Value, f.Unit}); j >= 0 && known[j].metric != "" {
+			f.Metric, f.Ambiguous = known[j].metric, nil
 		}
 	}
+	return known
+}
+
+// restated is a figure value known to report a metric ("" when mentions
+// disagree).
+type restated struct {
+	key    restatedKey
+	metric string
+}
+
+type restatedKey struct {
+	v    float64
+	unit string
 }
 
 // propagates reports whether figures of this unit are distinctive enough

@@ -35,8 +35,9 @@ type doc struct {
 	ctstart []int32
 	cocc    []occurrence
 
-	out  []Figure // scratch for the figures of one call
-	work int      // steps taken in this call: tests hold it linear in the input
+	out   []Figure   // scratch for the figures of one call
+	work  int        // steps taken in this call: tests hold it linear in the input
+	known []restated // scratch for propagateMetrics
 
 	ex *[]Explanation // when explaining: where each figure's explanation goes
 }
