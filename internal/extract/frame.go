@@ -542,8 +542,13 @@ func (d *doc) period(t tspan, items []item) tspan {
 			continue
 		}
 		lead := d.low(k)
-		if len(lead) > 10 {
-			continue // no lead word or month is this long
+		if len(lead) > 10 || len(lead) < 2 {
+			continue // no lead word or month is this long, or this short
+		}
+		switch lead[0] {
+		case 'i', 'd', 's', 't', 'u', 'f', 'b', 'a', 'o', 'l', 'm', 'j', 'n':
+		default:
+			continue // no lead word or month starts so
 		}
 		if !periodPrep(lead) && !(lead == "last" || lead == "this" || lead == "mid") {
 			if monthWord(lead) {
@@ -554,6 +559,11 @@ func (d *doc) period(t tspan, items []item) tspan {
 		e := k + 1
 		if lead == "as" && d.wordAt(e) == "of" {
 			e++
+		}
+		// Most prepositions lead no period ("in the report"): a period has
+		// a date, a year or a time word within its first three words.
+		if !d.periodAhead(e, min(e+3, t.b)) {
+			continue
 		}
 		strong := false
 		for e < t.b && e < k+8 && (d.periodWord(e, items) || d.wordAt(e) == "mid") {
@@ -572,6 +582,24 @@ func (d *doc) period(t tspan, items []item) tspan {
 		}
 	}
 	return tspan{}
+}
+
+// periodAhead reports a year, date, time or time word in tokens [a, b).
+func (d *doc) periodAhead(a, b int) bool {
+	for k := a; k < b; k++ {
+		switch d.toks[k].kind {
+		case tkNum:
+			if d.when[k-d.sa] {
+				return true
+			}
+		case tkWord:
+			switch w := d.low(k); {
+			case monthWord(w), timeUnitWord(w), w == "fiscal", w == "fy", w == "today", w == "yesterday", w == "mid":
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (d *doc) strongPeriodEnd(k int) bool {
