@@ -269,31 +269,31 @@ func (d *doc) buildFrames(s span, items []item) {
 			}
 		}
 	}
-	// Period phrases and names of the sentence, once for all its figures.
-	d.periods, d.names = d.periods[:0], d.names[:0]
-	for k := s.a; k < s.b; {
-		p := d.period(tspan{k, s.b}, items)
-		if p.empty() {
-			break
-		}
-		d.periods = append(d.periods, p)
-		k = p.b
-	}
+	// Period phrases, names and reference cues of the sentence, in one pass
+	// for all its figures.
+	d.periods, d.names, d.refs = d.periods[:0], d.names[:0], d.refs[:0]
+	pEnd, nEnd := s.a, s.a
 	for k := s.a; k < s.b; k++ {
-		if t := d.toks[k]; t.kind != tkWord || !isUpper(d.c.text[t.s]) || k == s.a && d.isStarter(k) || monthWord(d.low(k)) {
+		if k >= pEnd {
+			if p := d.periodAt(k, s.b, items); !p.empty() {
+				d.periods = append(d.periods, p)
+				pEnd = p.b
+			}
+		}
+		t := d.toks[k]
+		if t.kind != tkWord {
 			continue
 		}
-		e := k + 1
-		for e < s.b && (d.capitalAt(e) || d.wordAt(e) == "of" && d.capitalAt(e+1)) {
-			e++
-		}
-		d.names = append(d.names, tspan{k, e})
-		k = e
-	}
-	d.refs = d.refs[:0]
-	for k := s.a; k < s.b; k++ {
 		if c := d.referenceAt(k); !c.empty() {
 			d.refs = append(d.refs, c)
+		}
+		if k >= nEnd && isUpper(d.c.text[t.s]) && !(k == s.a && d.isStarter(k)) && !monthWord(d.low(k)) {
+			e := k + 1
+			for e < s.b && (d.capitalAt(e) || d.wordAt(e) == "of" && d.capitalAt(e+1)) {
+				e++
+			}
+			d.names = append(d.names, tspan{k, e})
+			nEnd = e + 1
 		}
 	}
 	// Second pass: the references and what each token belongs to.
@@ -525,61 +525,59 @@ func (d *doc) periodWord(k int, items []item) bool {
 	return false
 }
 
-// period finds the period phrase inside t: a run of period words led by a
-// period preposition ("in fiscal year 2023", "since mid-May", "over the
-// last 20 fiscal years", "From May 2023 to December 31"), or a date or
-// year item alone.
-func (d *doc) period(t tspan, items []item) tspan {
-	for k := t.a; k < t.b; k++ {
-		switch d.toks[k].kind {
-		case tkNum:
-			if d.when[k-d.sa] {
-				return tspan{k, k + 1}
-			}
-			continue
-		case tkWord:
-		default:
-			continue
+// periodAt returns the period phrase starting at token k and ending by
+// end, or an empty span: a run of period words led by a period preposition
+// ("in fiscal year 2023", "since mid-May", "over the last 20 fiscal
+// years", "From May 2023 to December 31"), or a date or year item alone.
+func (d *doc) periodAt(k, end int, items []item) tspan {
+	switch d.toks[k].kind {
+	case tkNum:
+		if d.when[k-d.sa] {
+			return tspan{k, k + 1}
 		}
-		lead := d.low(k)
-		if len(lead) > 10 || len(lead) < 2 {
-			continue // no lead word or month is this long, or this short
+		return tspan{}
+	case tkWord:
+	default:
+		return tspan{}
+	}
+	lead := d.low(k)
+	if len(lead) > 10 || len(lead) < 2 {
+		return tspan{} // no lead word or month is this long, or this short
+	}
+	switch lead[0] {
+	case 'i', 'd', 's', 't', 'u', 'f', 'b', 'a', 'o', 'l', 'm', 'j', 'n':
+	default:
+		return tspan{} // no lead word or month starts so
+	}
+	if !periodPrep(lead) && !(lead == "last" || lead == "this" || lead == "mid") {
+		if monthWord(lead) {
+			return tspan{k, k + 1}
 		}
-		switch lead[0] {
-		case 'i', 'd', 's', 't', 'u', 'f', 'b', 'a', 'o', 'l', 'm', 'j', 'n':
-		default:
-			continue // no lead word or month starts so
+		return tspan{}
+	}
+	e := k + 1
+	if lead == "as" && d.wordAt(e) == "of" {
+		e++
+	}
+	// Most prepositions lead no period ("in the report"): a period has
+	// a date, a year or a time word within its first three words.
+	if !d.periodAhead(e, min(e+3, end)) {
+		return tspan{}
+	}
+	strong := false
+	for e < end && e < k+8 && (d.periodWord(e, items) || d.wordAt(e) == "mid") {
+		switch w := d.wordAt(e); {
+		case d.toks[e].kind == tkNum, monthWord(w), timeUnitWord(w), w == "fiscal", w == "fy", w == "year",
+			w == "years", w == "month", w == "quarter", w == "today", w == "yesterday", w == "mid":
+			strong = true
 		}
-		if !periodPrep(lead) && !(lead == "last" || lead == "this" || lead == "mid") {
-			if monthWord(lead) {
-				return tspan{k, k + 1}
-			}
-			continue
-		}
-		e := k + 1
-		if lead == "as" && d.wordAt(e) == "of" {
-			e++
-		}
-		// Most prepositions lead no period ("in the report"): a period has
-		// a date, a year or a time word within its first three words.
-		if !d.periodAhead(e, min(e+3, t.b)) {
-			continue
-		}
-		strong := false
-		for e < t.b && e < k+8 && (d.periodWord(e, items) || d.wordAt(e) == "mid") {
-			switch w := d.wordAt(e); {
-			case d.toks[e].kind == tkNum, monthWord(w), timeUnitWord(w), w == "fiscal", w == "fy", w == "year",
-				w == "years", w == "month", w == "quarter", w == "today", w == "yesterday", w == "mid":
-				strong = true
-			}
-			e++
-		}
-		for e > k+1 && !d.strongPeriodEnd(e-1) {
-			e--
-		}
-		if strong && e > k+1 {
-			return tspan{k, e}
-		}
+		e++
+	}
+	for e > k+1 && !d.strongPeriodEnd(e-1) {
+		e--
+	}
+	if strong && e > k+1 {
+		return tspan{k, e}
 	}
 	return tspan{}
 }
