@@ -35,9 +35,9 @@ func (d *doc) spanText(t tspan) (string, int, int) {
 }
 
 // fillFrame renders the frame of figure i of the current sentence into fr.
-// Lists are cut from strs, shared by the figures of a sentence to save
-// allocations.
-func (d *doc) fillFrame(fr *Frame, s span, items []item, i int, strs *[]string) {
+// Its lists (Modifiers, Attached) are appended to strs and returned as
+// ranges of it: the caller cuts them from one block for the whole call.
+func (d *doc) fillFrame(fr *Frame, s span, items []item, i int, strs *[]string) frameLists {
 	f := &d.frames[i]
 	it := &items[i]
 	fr.Text, fr.Start, fr.End = d.spanText(f.own)
@@ -96,17 +96,14 @@ func (d *doc) fillFrame(fr *Frame, s span, items []item, i int, strs *[]string) 
 			}
 		}
 	}
-	if n := len(*strs); n > from {
-		fr.Modifiers = (*strs)[from:n:n]
-	}
+	var ls frameLists
+	ls.mod = [2]int32{int32(from), int32(len(*strs))}
 	from = len(*strs)
 	for _, h := range f.heads[:f.nheads] {
 		t, _, _ := d.spanText(h)
 		*strs = append(*strs, t)
 	}
-	if n := len(*strs); n > from {
-		fr.Attached = (*strs)[from:n:n]
-	}
+	ls.att = [2]int32{int32(from), int32(len(*strs))}
 	fr.Reference, _, _ = d.spanText(f.ref)
 period:
 	for _, r := range ranges {
@@ -117,7 +114,11 @@ period:
 			}
 		}
 	}
+	return ls
 }
+
+// frameLists are where a Frame's lists lie in the call's string block.
+type frameLists struct{ mod, att [2]int32 }
 
 // Explanation says why a figure got its metric: its frame and, for every
 // metric with evidence, what matched, what vetoed, and the decision.

@@ -144,12 +144,16 @@ func (e *Extractor) run(text string, all bool, ex *[]Explanation, work *int) []F
 		return nil
 	}
 	d.sents = d.sentences(d.sents[:0])
-	// Figures gather in reused scratch and leave in one slice of the exact
-	// size: growing the result by appending allocated three times as much.
+	// Figures and their frames gather in reused scratch and leave in blocks
+	// of the exact size: growing the result by appending allocated three
+	// times as much, and a block per sentence cost an allocation each.
 	out := d.out[:0]
+	d.frameBuf, d.listBuf, d.strBuf = d.frameBuf[:0], d.listBuf[:0], d.strBuf[:0]
 	defer func() {
-		clear(out) // do not keep the caller's figures alive in the pool
+		clear(out) // do not keep the caller's figures and text alive in the pool
 		d.out = out[:0]
+		clear(d.frameBuf)
+		clear(d.strBuf)
 	}()
 	items := d.items[:0]
 	defer func() { d.items = items[:0] }()
@@ -170,12 +174,6 @@ func (e *Extractor) run(text string, all bool, ex *[]Explanation, work *int) []F
 			d.prepareTerms(s)
 			d.buildFrames(s, items)
 		}
-		// The frames and their lists of a sentence share two allocations.
-		var frames []Frame
-		var strs []string
-		if figs > 0 {
-			frames, strs = make([]Frame, figs), make([]string, 0, 4*figs)
-		}
 		sentence := d.sentenceText(s)
 		sentStart := d.c.origStart(int(d.toks[s.a].s))
 		for i := range items {
@@ -190,8 +188,8 @@ func (e *Extractor) run(text string, all bool, ex *[]Explanation, work *int) []F
 				var tier int
 				f.Metric, f.Ambiguous, tier = d.assignMetric(s, si, items, i)
 				f.tier = int8(tier)
-				f.Frame, frames = &frames[0], frames[1:]
-				d.fillFrame(f.Frame, s, items, i, &strs)
+				d.frameBuf = append(d.frameBuf, Frame{})
+				d.listBuf = append(d.listBuf, d.fillFrame(&d.frameBuf[len(d.frameBuf)-1], s, items, i, &d.strBuf))
 			}
 			out = append(out, f)
 		}
@@ -200,6 +198,7 @@ func (e *Extractor) run(text string, all bool, ex *[]Explanation, work *int) []F
 		return nil
 	}
 	res := slices.Clone(out)
+	d.attachFrames(res)
 	d.known = propagateMetrics(res, d.known)
 	clear(d.known) // do not keep the caller's strings alive in the pool
 
@@ -208,6 +207,32 @@ func (e *Extractor) run(text string, all bool, ex *[]Explanation, work *int) []F
 	}
 	slices.SortStableFunc(res, func(a, b Figure) int { return cmp.Compare(a.Start, b.Start) })
 	return res
+}
+
+// attachFrames gives the figures of figs (in the order their frames were
+// rendered) their frames, copied out of the scratch into one block.
+func (d *doc) attachFrames(figs []Figure) {
+	if len(d.frameBuf) == 0 {
+		return
+	}
+	frames := slices.Clone(d.frameBuf)
+	strs := slices.Clone(d.strBuf)
+	cut := func(r [2]int32) []string {
+		if r[0] == r[1] {
+			return nil
+		}
+		return strs[r[0]:r[1]:r[1]]
+	}
+	j := 0
+	for i := range figs {
+		if figs[i].Kind != "" || j >= len(frames) {
+			continue
+		}
+		fr := &frames[j]
+		fr.Modifiers, fr.Attached = cut(d.listBuf[j].mod), cut(d.listBuf[j].att)
+		figs[i].Frame = fr
+		j++
+	}
 }
 
 func (d *doc) figure(it *item) Figure {

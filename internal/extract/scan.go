@@ -39,6 +39,12 @@ type doc struct {
 	work  int        // steps taken in this call: tests hold it linear in the input
 	known []restated // scratch for propagateMetrics
 
+	// Frames of the call before they leave in one block: the frames, where
+	// their lists lie, and the lists' strings.
+	frameBuf []Frame
+	listBuf  []frameLists
+	strBuf   []string
+
 	ex *[]Explanation // when explaining: where each figure's explanation goes
 }
 
