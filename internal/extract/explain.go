@@ -173,7 +173,6 @@ func (d *doc) explainFigure(s span, items []item, i int, best []candidate, ctx b
 	for ri := range evs {
 		evs[ri].Metric = d.e.rules[ri].id
 	}
-	fa, fb := d.ttSpan(s, tspan{it.ta, it.tb})
 	add := func(tt []ttok, o occurrence, where string) {
 		tm := &d.e.terms[o.term]
 		m := TermMatch{Term: tm.src, Where: where}
@@ -225,8 +224,6 @@ func (d *doc) explainFigure(s span, items []item, i int, best []candidate, ctx b
 		kept = append(kept, *ev)
 	}
 	ex.Metrics = kept
-	_ = fa
-	_ = fb
 	ex.Decision = decision(kept, win, winners, d.e.rules)
 	*d.ex = append(*d.ex, ex)
 }

@@ -354,7 +354,11 @@ func (d *doc) attach(s span, items []item, i int, f *frameSpan) {
 		}
 		t := d.text(open)
 		restate := t == "," && or
-		if t == "(" || t == "[" || d.isDash(open) || restate {
+		// Set off means the bracket or dash opens on the number itself:
+		// "individuals—over 472,000—the", not a dateline's "— Officials
+		// encountered 302,000".
+		setOff := (t == "(" || t == "[" || d.isDash(open)) && L == figStart(&items[i])
+		if setOff || restate {
 			if p := d.figureBefore(items, i, open); p >= 0 {
 				f.addHead(d.frames[p].own)
 			} else if !restate {

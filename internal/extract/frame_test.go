@@ -121,6 +121,9 @@ func TestFramesDecideMetrics(t *testing.T) {
 		{"bullet with label", "border_encounters",
 			"\u2022 Southwest border: agents and officers logged 189,000 encounters in March.",
 			"189,000", "sw_encounters_total", "agents and officers logged 189,000 encounters in March", "southwest border"},
+		{"wire: a dateline's dash does not set the figure off", "border_encounters",
+			"WASHINGTON (Wire) \u2014 Agents encountered 180,000 migrants at the southern border in May, the highest monthly total this year.",
+			"180,000", "sw_encounters_total", "Agents encountered 180,000 migrants at the southern border in May", "southern border"},
 		// none reaches an appositive that qualifies the figure.
 		{"wire: a single day is not the monthly total", "border_encounters",
 			"Agents encountered 11,900 people at the southern border \u2014 a record for a single day.",
