@@ -226,6 +226,7 @@ without metrics.`,
 	f := c.Flags()
 	f.BoolVar(&o.json, "json", false, "print one JSON object per figure")
 	f.BoolVar(&o.all, "all", false, "also print the numbers that are not figures (years, dates, ...) with their kind")
+	f.BoolVar(&o.explain, "explain", false, "say, per figure, its frame, every metric's matched and vetoing terms, and why the winner won")
 	return c
 }
 

@@ -23,6 +23,7 @@ type extractFlags struct {
 	config         string
 	explicitConfig bool // --config or $WATCHER_CONFIG was given
 	json, all      bool
+	explain        bool // the frame and every metric's terms, per figure
 }
 
 // cmdExtract prints the figures of a text file: one JSON object per line
@@ -43,6 +44,13 @@ func cmdExtract(o extractFlags, in string, stdin io.Reader, stdout, stderr io.Wr
 	if err != nil {
 		fmt.Fprintf(stderr, "watcher extract: %v\n", err)
 		return exitFailure
+	}
+	if o.explain {
+		if err := extract.WriteExplanations(stdout, ext.Explain(text)); err != nil {
+			fmt.Fprintf(stderr, "watcher extract: %v\n", err)
+			return exitFailure
+		}
+		return exitOK
 	}
 	var figs []extract.Figure
 	if o.all {

@@ -77,7 +77,7 @@ func BenchmarkExtractCorpus(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	paths, _ := filepath.Glob(filepath.Join(corpusDir, "*.txt"))
+	paths, _ := filepath.Glob(filepath.Join(corpusDir(), "*.txt"))
 	if len(paths) == 0 {
 		b.Skip("no corpus")
 	}

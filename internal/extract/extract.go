@@ -47,8 +47,10 @@ const (
 	KindURL       = "url"
 	KindHandle    = "handle" // "@ackocher"
 	KindPhone     = "phone"
-	KindAddress   = "address" // "1600 Pennsylvania Avenue"
-	KindDebris    = "debris"  // "img_1234.jpg", "data-id=998877", "1724276320"
+	KindAddress   = "address"  // "1600 Pennsylvania Avenue"
+	KindDebris    = "debris"   // "img_1234.jpg", "data-id=998877", "1724276320"
+	KindChrome    = "chrome"   // page furniture: "id is 1", "2 Comments", a "1." list marker
+	KindCompound  = "compound" // a compound adjective: "an 18-page report"
 )
 
 // Special units. A rule matches figures in these units only when it lists
@@ -57,6 +59,10 @@ const (
 	UnitPercent  = "percent"
 	UnitUSD      = "usd"
 	UnitFraction = "fraction" // "two-thirds", "a quarter", "one in five"
+	UnitGBP      = "gbp"      // "£80m"
+	UnitEUR      = "eur"      // "€2.5bn"
+	UnitJPY      = "jpy"      // "¥300k"
+	UnitTimes    = "times"    // a multiplier: "3-fold", "four times", "twice"
 )
 
 // Figure is one number found in text.
@@ -71,9 +77,13 @@ type Figure struct {
 	Text          string    `json:"text"`                     // the number as written, exactly input[Start:End]
 	Start         int       `json:"start"`                    // byte offsets into the input string
 	End           int       `json:"end"`
-	Sentence      string    `json:"sentence"`       // the sentence it stands in, cleaned
-	SentenceStart int       `json:"sentence_start"` // byte offset of the sentence in the input
-	Kind          string    `json:"kind,omitempty"` // "" for a figure; a Kind* constant for non-figures from ExtractAll
+	Sentence      string    `json:"sentence"`        // the sentence it stands in, cleaned
+	SentenceStart int       `json:"sentence_start"`  // byte offset of the sentence in the input
+	Frame         *Frame    `json:"frame,omitempty"` // the phrase the figure is read from; nil for non-figures
+	Kind          string    `json:"kind,omitempty"`  // "" for a figure; a Kind* constant for non-figures from ExtractAll
+
+	tier     int8 // the evidence tier its metric came from (tierNone without)
+	headline bool // stated in the document's first sentence
 }
 
 // Extractor finds figures in text and assigns them metrics by its rules.
@@ -82,17 +92,33 @@ type Extractor struct {
 	terms     []term
 	first     map[string][]int32 // term indices by their first word
 	firstMask [256]uint64        // bit min(len,63) set for each first word, by its first byte: a cheap pre-filter
+	lastMask  [256]uint64        // the same by its last byte
+	firstPair [1024]uint64       // bit b0<<8|b1 set when a term's first word starts with those two bytes
+	firstByte [256]bool          // some term's first word is this one byte
 	scratch   sync.Pool          // *doc buffers reused across calls
 }
 
 // Extract returns the figures in text, in order of Start. Safe for concurrent use.
-func (e *Extractor) Extract(text string) []Figure { return e.run(text, false) }
+func (e *Extractor) Extract(text string) []Figure { return e.run(text, false, nil, nil) }
 
 // ExtractAll also returns the non-figures it recognised (years, dates, ...)
 // with Kind set, all in order of Start.
-func (e *Extractor) ExtractAll(text string) []Figure { return e.run(text, true) }
+func (e *Extractor) ExtractAll(text string) []Figure { return e.run(text, true, nil, nil) }
 
-func (e *Extractor) run(text string, all bool) []Figure {
+func (e *Extractor) runExplain(text string, ex *[]Explanation) {
+	figs := e.run(text, false, ex, nil)
+	// Explanations were recorded before documents-wide propagation; give
+	// them the final figures, in the same order.
+	for i := range *ex {
+		if i < len(figs) {
+			(*ex)[i].Figure = figs[i]
+		}
+	}
+}
+
+// run extracts. ex, when not nil, receives an explanation per figure;
+// work, when not nil, the number of steps taken (tests hold it linear).
+func (e *Extractor) run(text string, all bool, ex *[]Explanation, work *int) []Figure {
 	if e == nil {
 		e = &Extractor{}
 	}
@@ -102,21 +128,38 @@ func (e *Extractor) run(text string, all bool) []Figure {
 	}
 	defer func() {
 		d.c = cleaned{} // do not keep the caller's text alive in the pool
+		d.w.lower = ""
+		d.ex = nil
 		e.scratch.Put(d)
 	}()
-	d.e = e
+	d.e, d.ex, d.ctxFor, d.work = e, ex, -1, 0
+	if work != nil {
+		defer func() { *work = d.work }()
+	}
 	d.c, d.buf = newCleaned(text, d.buf, d.edits)
 	d.edits = d.c.edits
+	d.w = words{lower: d.c.lower, alt: d.w.alt[:0]}
 	d.toks = tokenize(d.c.text, d.c.lower, d.toks[:0])
 	if len(d.toks) == 0 {
 		return nil
 	}
 	d.sents = d.sentences(d.sents[:0])
-	var out []Figure
+	// Figures and their frames gather in reused scratch and leave in blocks
+	// of the exact size: growing the result by appending allocated three
+	// times as much, and a block per sentence cost an allocation each.
+	out := d.out[:0]
+	d.frameBuf, d.listBuf, d.strBuf = d.frameBuf[:0], d.listBuf[:0], d.strBuf[:0]
+	defer func() {
+		clear(out) // do not keep the caller's figures and text alive in the pool
+		d.out = out[:0]
+		clear(d.frameBuf)
+		clear(d.strBuf)
+	}()
 	items := d.items[:0]
 	defer func() { d.items = items[:0] }()
-	for _, s := range d.sents {
+	for si, s := range d.sents {
 		d.sa, d.sb = s.a, s.b
+		d.work += s.b - s.a
 		items = d.scanSentence(items[:0])
 		figs := 0
 		for i := range items {
@@ -129,14 +172,7 @@ func (e *Extractor) run(text string, all bool) []Figure {
 		}
 		if figs > 0 {
 			d.prepareTerms(s)
-			n := int(d.clause[len(d.clause)-1]) + 1
-			d.figClause = slices.Grow(d.figClause[:0], n)[:n]
-			clear(d.figClause)
-			for i := range items {
-				if items[i].kind == "" {
-					d.figClause[d.clause[items[i].ta-s.a]] = true
-				}
-			}
+			d.buildFrames(s, items)
 		}
 		sentence := d.sentenceText(s)
 		sentStart := d.c.origStart(int(d.toks[s.a].s))
@@ -147,15 +183,56 @@ func (e *Extractor) run(text string, all bool) []Figure {
 			}
 			f := d.figure(it)
 			f.Sentence, f.SentenceStart = sentence, sentStart
+			f.tier, f.headline = tierNone, si == 0 && len(d.sents) > 1
 			if it.kind == "" {
-				f.Metric, f.Ambiguous = d.assignMetric(s, it)
+				var tier int
+				f.Metric, f.Ambiguous, tier = d.assignMetric(s, si, items, i)
+				f.tier = int8(tier)
+				d.frameBuf = append(d.frameBuf, Frame{})
+				d.listBuf = append(d.listBuf, d.fillFrame(&d.frameBuf[len(d.frameBuf)-1], s, items, i, &d.strBuf))
 			}
 			out = append(out, f)
 		}
 	}
-	propagateMetrics(out)
-	slices.SortStableFunc(out, func(a, b Figure) int { return cmp.Compare(a.Start, b.Start) })
-	return out
+	if len(out) == 0 {
+		return nil
+	}
+	res := slices.Clone(out)
+	d.attachFrames(res)
+	d.known = propagateMetrics(res, d.known)
+	clear(d.known) // do not keep the caller's strings alive in the pool
+
+	if ex != nil {
+		return res // explanations are in this order
+	}
+	slices.SortStableFunc(res, func(a, b Figure) int { return cmp.Compare(a.Start, b.Start) })
+	return res
+}
+
+// attachFrames gives the figures of figs (in the order their frames were
+// rendered) their frames, copied out of the scratch into one block.
+func (d *doc) attachFrames(figs []Figure) {
+	if len(d.frameBuf) == 0 {
+		return
+	}
+	frames := slices.Clone(d.frameBuf)
+	strs := slices.Clone(d.strBuf)
+	cut := func(r [2]int32) []string {
+		if r[0] == r[1] {
+			return nil
+		}
+		return strs[r[0]:r[1]:r[1]]
+	}
+	j := 0
+	for i := range figs {
+		if figs[i].Kind != "" || j >= len(frames) {
+			continue
+		}
+		fr := &frames[j]
+		fr.Modifiers, fr.Attached = cut(d.listBuf[j].mod), cut(d.listBuf[j].att)
+		figs[i].Frame = fr
+		j++
+	}
 }
 
 func (d *doc) figure(it *item) Figure {
@@ -214,49 +291,101 @@ func collapseSpace(s string) string {
 	return b.String()
 }
 
-// propagateMetrics gives a figure without a metric the metric of the same
-// figure (value, unit, qualifier) stated elsewhere in the document, when all
-// such statements agree. Articles repeat their headline number in teasers
-// and captions that do not name what it counts.
-func propagateMetrics(figs []Figure) {
-	type key struct {
-		v    float64
-		unit string
-		q    Qualifier
-	}
-	var known map[key]string
-	for i := range figs {
-		f := &figs[i]
-		if f.Kind != "" || f.Metric == "" || f.Unit == "" {
-			continue
+// propagateMetrics settles a figure restated elsewhere in the document
+// (same value and unit; "$236 billion" and "an estimated $236 billion" are
+// one figure): a figure without a metric, one that got its metric only from
+// an antecedent, and a headline figure that got it from outside its own
+// phrase take the metric that the confident statements of the same figure
+// (own or attached phrase, outside the headline) agree on. Articles repeat
+// their headline number in teasers, captions and "The $236 billion is …"
+// sentences that do not name what it counts.
+func propagateMetrics(figs []Figure, scratch []restated) []restated {
+	known := scratch[:0]
+	var big map[restatedKey]int // index into known, once there are many figures
+	lookup := func(k restatedKey) int {
+		if big != nil {
+			if i, ok := big[k]; ok {
+				return i
+			}
+			return -1
 		}
-		if known == nil {
-			known = make(map[key]string)
+		for i := range known {
+			if known[i].key == k {
+				return i
+			}
 		}
-		k := key{f.Value, f.Unit, f.Qualifier}
-		if m, ok := known[k]; ok && m != f.Metric {
-			known[k] = ""
-		} else if !ok {
-			known[k] = f.Metric
-		}
-	}
-	if known == nil {
-		return
+		return -1
 	}
 	for i := range figs {
 		f := &figs[i]
-		if f.Kind != "" || f.Metric != "" || len(f.Ambiguous) > 0 || f.Unit == "" || specialUnit(f.Unit) {
+		if f.Kind != "" || f.Metric == "" || !propagates(f.Unit) || f.tier > tierHead || f.headline {
 			continue
 		}
-		if m := known[key{f.Value, f.Unit, f.Qualifier}]; m != "" {
-			f.Metric = m
+		k := restatedKey{f.Value, f.Unit}
+		if j := lookup(k); j >= 0 {
+			if known[j].metric != f.Metric {
+				known[j].metric = ""
+			}
+			continue
+		}
+		known = append(known, restated{k, f.Metric})
+		if big == nil && len(known) > 32 {
+			// A linear search is cheaper for an article's handful of
+			// figures; a map keeps a page of thousands linear.
+			big = make(map[restatedKey]int, 64)
+			for j := range known {
+				big[known[j].key] = j
+			}
+		} else if big != nil {
+			big[k] = len(known) - 1
 		}
 	}
+	if len(known) == 0 {
+		return known
+	}
+	for i := range figs {
+		f := &figs[i]
+		if f.Kind != "" || !propagates(f.Unit) {
+			continue
+		}
+		weak := f.Metric == "" && len(f.Ambiguous) == 0 || f.tier == tierContext ||
+			f.headline && f.tier > tierOwn
+		if !weak {
+			continue
+		}
+		if j := lookup(restatedKey{f.Value, f.Unit}); j >= 0 && known[j].metric != "" {
+			f.Metric, f.Ambiguous = known[j].metric, nil
+		}
+	}
+	return known
+}
+
+// restated is a figure value known to report a metric ("" when mentions
+// disagree).
+type restated struct {
+	key    restatedKey
+	metric string
+}
+
+type restatedKey struct {
+	v    float64
+	unit string
+}
+
+// propagates reports whether figures of this unit are distinctive enough
+// to be recognised when restated: counts of a named noun and money, not
+// bare numbers, shares or fractions.
+func propagates(unit string) bool {
+	switch unit {
+	case UnitUSD, UnitGBP, UnitEUR, UnitJPY:
+		return true
+	}
+	return unit != "" && !specialUnit(unit)
 }
 
 func specialUnit(u string) bool {
 	switch u {
-	case UnitPercent, UnitUSD, UnitFraction, "percentage_points":
+	case UnitPercent, UnitUSD, UnitFraction, UnitGBP, UnitEUR, UnitJPY, UnitTimes, "percentage_points":
 		return true
 	}
 	return false

@@ -27,19 +27,22 @@ type rulesFile struct {
 // rules these tests hold the extractor to.
 const shippedConfig = "../../config/watcher.yaml"
 
-func readShippedRules() ([]Rule, error) {
-	raw, err := os.ReadFile(shippedConfig)
+func readShippedRules() ([]Rule, error) { return readRules(shippedConfig) }
+
+// readRules reads the metrics section of a configuration file.
+func readRules(path string) ([]Rule, error) {
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	var f rulesFile
 	if err := yaml.Unmarshal(raw, &f); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", shippedConfig, err)
+		return nil, fmt.Errorf("decode %s: %w", path, err)
 	}
 	rules := make([]Rule, 0, len(f.Metrics))
 	for _, m := range f.Metrics {
 		if m.Label == "" {
-			return nil, fmt.Errorf("%s: metric %s has no label", shippedConfig, m.ID)
+			return nil, fmt.Errorf("%s: metric %s has no label", path, m.ID)
 		}
 		rules = append(rules, Rule{Metric: m.ID, Any: m.Any, All: m.All, None: m.None, Units: m.Units})
 	}

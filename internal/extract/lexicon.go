@@ -383,3 +383,19 @@ func singular(w string) string {
 	}
 	return w
 }
+
+// multiplierWord reads "twice", "threefold", "tenfold": a multiplier.
+func multiplierWord(w string) (float64, bool) {
+	switch w {
+	case "twice":
+		return 2, true
+	case "thrice":
+		return 3, true
+	}
+	if len(w) > 4 && strings.HasSuffix(w, "fold") && w != "manifold" {
+		if v, ok := cardinalWord(w[:len(w)-4]); ok && v >= 2 {
+			return v, true
+		}
+	}
+	return 0, false
+}

@@ -86,7 +86,8 @@ type chunkInfo struct {
 	plus     bool
 	exp      int // scale from a suffix: "85K", "1.2M", "$2bn"
 	fraction bool
-	unit     string // compound unit: "fold", "page", "km"
+	unit     string // compound unit: "times" (from "fold"), "page", "km"
+	extra    int    // tokens beyond the chunk that belong to the number ("777, 381")
 }
 
 // bare reports a plain integer with nothing attached: "2019", "36", "495".
@@ -171,7 +172,11 @@ func phoneShape(segs []int, s string) bool {
 }
 
 // parseChunk reads a chunk holding a digit. s is the chunk, lw its lower case.
-func parseChunk(s, lw string) (ci chunkInfo) {
+func parseChunk(s, lw string) chunkInfo { return parseMoneyChunk(s, lw, false) }
+
+// parseMoneyChunk reads a chunk; money says a currency sign stands before
+// it ("£80m"), so "m" and "b" are million and billion, not metres.
+func parseMoneyChunk(s, lw string, money bool) (ci chunkInfo) {
 	if hasDebrisByte(s) || hasFileExt(lw) {
 		ci.kind = KindDebris
 		return
@@ -216,7 +221,7 @@ func parseChunk(s, lw string) (ci chunkInfo) {
 	case "k":
 		ci.exp = 3
 	case "m":
-		if ci.usd || upper == 'M' {
+		if ci.usd || money || upper == 'M' {
 			ci.exp = 6
 		} else {
 			ci.unit = "m"
@@ -224,7 +229,7 @@ func parseChunk(s, lw string) (ci chunkInfo) {
 	case "mn", "mln":
 		ci.exp = 6
 	case "b":
-		if ci.usd || upper == 'B' {
+		if ci.usd || money || upper == 'B' {
 			ci.exp = 9
 		} else {
 			ci.kind = KindCode
@@ -317,7 +322,7 @@ func compoundKind(r string) (kind, unit string, exp int, plus, percent, ok bool)
 	case "percent", "per-cent":
 		return "", "", 0, false, true, true
 	case "fold":
-		return "", "fold", 0, false, false, true
+		return "", UnitTimes, 0, false, false, true
 	}
 	if e, isScale := scaleWord(r); isScale {
 		return "", "", e, false, false, true
@@ -335,6 +340,13 @@ func dashChunk(ci *chunkInfo, s, lw string, n num) {
 	if r == "" {
 		ci.kind = KindCode
 		return
+	}
+	if strings.HasPrefix(r, "in-") && n.bareInt() {
+		// "1-in-3": a share.
+		if m := parseNum(s, n.end+4); m.ok && m.bareInt() && m.end == len(s) && m.mant > n.mant && m.mant <= 1000 {
+			ci.fraction, ci.hi = true, m
+			return
+		}
 	}
 	if isLetter(r[0]) {
 		kind, unit, exp, plus, pct, _ := compoundKind(r)
@@ -407,6 +419,14 @@ func letterChunk(s, lw string) (ci chunkInfo) {
 		ci.kind = KindDate
 	case pre == "us" && rest[0] == '$':
 		ci = parseChunk(s[j:], lw[j:])
+	case strings.HasPrefix(rest, "-in-"):
+		// "nine-in-10": a share.
+		v, ok := cardinalWord(pre)
+		m := parseNum(s, j+4)
+		if ok && v >= 1 && m.ok && m.bareInt() && m.end == len(s) && float64(m.mant) > v && m.mant <= 1000 {
+			ci = chunkInfo{fraction: true, hi: m}
+			ci.n = num{mant: uint64(v), ok: true, intDigits: 1}
+		}
 	case rest[0] == '-':
 		switch pre {
 		case "mid", "early", "late", "pre", "post", "fiscal", "since", "end", "year":

@@ -7,14 +7,17 @@ import (
 	"strings"
 )
 
-// Rule says which metric a figure reports. All matching is case-insensitive
-// on word boundaries; hyphens and apostrophes separate words, so
-// "unaccounted for" matches "unaccounted-for".
+// Rule says which metric a figure reports. Terms are compared as
+// normalised words (see norm.go): case, plurals, verb endings, dots in
+// abbreviations and the form of a negation do not matter, so "transferred
+// to HHS" matches "transfers to HHS", "U.S." matches "US" and "not served"
+// matches "were never served" but not "were served". Hyphens and
+// apostrophes separate words: "unaccounted for" matches "unaccounted-for".
 type Rule struct {
 	Metric string   // metric id, e.g. "uc_no_nta"
-	Any    []string // at least one of these terms must appear near the number (its clause, else its sentence)
-	All    []string // every one of these must appear in the sentence
-	None   []string // none of these may appear in the clause (or sentence) where the Any term was found
+	Any    []string // at least one must match in the figure's frame, clause, sentence or antecedent; the nearest match decides
+	All    []string // every one must appear in the figure's sentence (or its antecedent, for a reference)
+	None   []string // vetoes the metric when one appears in the figure's frame (its own phrase or an attached phrase)
 	Units  []string // if non-empty, the figure's counted noun must be one of these (singular or plural); "percent", "usd", "fraction" admit those figures
 }
 
@@ -72,41 +75,56 @@ func (r Rule) Check() error {
 }
 
 // termWords normalises a term the way sentences are: hygiene, lower case,
-// split into runs of letters and digits.
+// words, then normalise. Words normalised to "" (auxiliaries around a
+// negation) are left out.
 func termWords(s string) []string {
 	c, _ := newCleaned(s, nil, nil)
-	lw := c.lower
+	src := words{lower: c.lower}
+	tt := src.split(0, len(c.lower), nil, ttok{})
+	src.normalise(tt)
 	var out []string
-	for i := 0; i < len(lw); {
-		ok, size := letterAt(lw, i)
-		if !ok {
-			i += size
-			continue
+	for i := range tt {
+		if w := src.norm(&tt[i]); w != "" {
+			out = append(out, w)
 		}
-		j := i
-		for j < len(lw) {
-			ok, sz := letterAt(lw, j)
-			if !ok {
-				break
-			}
-			j += sz
-		}
-		out = append(out, lw[i:j])
-		i = j
 	}
 	return out
 }
 
+// split appends the words of lower[from:to] to tt, each a copy of proto
+// with its offsets; a dotted abbreviation gets its dots removed in alt.
+func (src *words) split(from, to int, tt []ttok, proto ttok) []ttok {
+	if ascii, plain := plainWord(src.lower, from, to); plain && ascii != "" {
+		// The common case: one run of ASCII letters and digits.
+		proto.s, proto.e, proto.nlen = int32(from), int32(to), -1
+		return append(tt, proto)
+	}
+	var buf [8]wspan
+	for _, w := range wordSpans(src.lower, from, to, buf[:0]) {
+		t := proto
+		t.s, t.e, t.nlen = w.s, w.e, -1
+		if w.dotted {
+			t.code, t.nlen = normAlt, int16(len(src.alt))
+			src.alt = append(src.alt, rawWord(src.lower, w))
+		}
+		tt = append(tt, t)
+	}
+	return tt
+}
+
 type term struct {
 	words []string
+	src   string // as the user wrote it
 	rule  int
 }
 
 type compiledRule struct {
-	id    string
-	all   [][]string
-	none  [][]string
-	units []string // singular, or a special unit
+	id      string
+	all     [][]string
+	allSrc  []string
+	none    [][]string
+	noneSrc []string
+	units   []string // singular, or a special unit
 }
 
 // New checks rules and returns an Extractor. Errors name the metric id and
@@ -128,7 +146,7 @@ func New(rules []Rule) (*Extractor, error) {
 	}
 	e := &Extractor{first: make(map[string][]int32)}
 	for i, r := range rules {
-		cr := compiledRule{id: r.Metric}
+		cr := compiledRule{id: r.Metric, allSrc: r.All, noneSrc: r.None}
 		for _, t := range r.All {
 			cr.all = append(cr.all, termWords(t))
 		}
@@ -136,7 +154,7 @@ func New(rules []Rule) (*Extractor, error) {
 			cr.none = append(cr.none, termWords(t))
 		}
 		for _, u := range r.Units {
-			w := strings.Join(termWords(u), " ")
+			w := strings.Join(rawTermWords(u), " ")
 			if w == "percentage points" {
 				w = "percentage_points"
 			}
@@ -146,15 +164,40 @@ func New(rules []Rule) (*Extractor, error) {
 			cr.units = append(cr.units, w)
 		}
 		e.rules = append(e.rules, cr)
+		var had [][]string
 		for _, t := range r.Any {
 			w := termWords(t)
+			// "did not appear", "didn't appear" and "never appeared" are
+			// one term once normalised: match it once.
+			if slices.ContainsFunc(had, func(h []string) bool { return slices.Equal(h, w) }) {
+				continue
+			}
+			had = append(had, w)
 			id := int32(len(e.terms))
-			e.terms = append(e.terms, term{words: w, rule: i})
+			e.terms = append(e.terms, term{words: w, src: t, rule: i})
 			e.first[w[0]] = append(e.first[w[0]], id)
 			e.firstMask[w[0][0]] |= 1 << min(len(w[0]), 63)
+			e.lastMask[w[0][len(w[0])-1]] |= 1 << min(len(w[0]), 63)
+			if len(w[0]) == 1 {
+				e.firstByte[w[0][0]] = true
+			} else {
+				pair := int(w[0][0])<<8 | int(w[0][1])
+				e.firstPair[pair>>6] |= 1 << (pair & 63)
+			}
 		}
 	}
 	return e, nil
+}
+
+// rawTermWords splits a term into lower-case words without normalising:
+// units are compared with the counted noun as written.
+func rawTermWords(s string) []string {
+	c, _ := newCleaned(s, nil, nil)
+	var out []string
+	for _, w := range wordSpans(c.lower, 0, len(c.lower), nil) {
+		out = append(out, rawWord(c.lower, w))
+	}
+	return out
 }
 
 func (r *compiledRule) acceptsUnit(unit string, special bool) bool {
@@ -167,11 +210,14 @@ func (r *compiledRule) acceptsUnit(unit string, special bool) bool {
 	return slices.Contains(r.units, unit)
 }
 
-// ttok is one word of a sentence for term matching.
+// ttok is one word of a sentence for term matching. It holds no pointer.
 type ttok struct {
 	s, e    int32
-	clause  int32
-	barrier bool // punctuation a term cannot span
+	tok     int32 // index into d.toks
+	clause  int32 // clause number, -1 outside the current sentence
+	nlen    int16 // see normAlt
+	code    uint8 // how the normal form is held: normStem, normNeg, normSkip, normAlt
+	barrier bool  // punctuation a term cannot span
 }
 
 type occurrence struct {
@@ -183,76 +229,106 @@ type occurrence struct {
 // every rule term in it.
 func (d *doc) prepareTerms(s span) {
 	d.clause = d.clauses(s, d.clause)
-	d.tt, d.tstart = d.tt[:0], d.tstart[:0]
-	text := d.c.lower
+	d.tt, d.tstart = d.splitTerms(s, d.tt[:0], d.tstart[:0], d.clause)
+	d.occ = d.findTerms(d.tt, d.occ[:0])
+	d.work += len(d.tt) + len(d.occ)*len(d.occ) // findTerms compares occurrences pairwise
+}
+
+// splitTerms appends the words of sentence s to tt; tstart (when not nil
+// on return) maps each token of s to its first word.
+func (d *doc) splitTerms(s span, tt []ttok, tstart []int32, clause []int32) ([]ttok, []int32) {
+	first := len(tt)
 	for k := s.a; k < s.b; k++ {
-		d.tstart = append(d.tstart, int32(len(d.tt)))
+		tstart = append(tstart, int32(len(tt)))
 		t := d.toks[k]
-		cl := d.clause[k-s.a]
+		cl := int32(-1)
+		if clause != nil {
+			cl = clause[k-s.a]
+		}
 		switch t.kind {
 		case tkWord, tkNum:
-			for i, end := int(t.s), int(t.e); i < end; {
-				if c := text[i]; c < 0x80 && !isAlnum(c) {
-					i++
-					continue
-				} else if c >= 0x80 {
-					if ok, size := letterAt(text, i); !ok {
-						i += size
-						continue
-					}
-				}
-				j := i
-				for j < end {
-					if c := text[j]; c < 0x80 {
-						if !isAlnum(c) {
-							break
-						}
-						j++
-						continue
-					}
-					ok, sz := letterAt(text, j)
-					if !ok {
-						break
-					}
-					j += sz
-				}
-				d.tt = append(d.tt, ttok{s: int32(i), e: int32(j), clause: cl})
-				i = j
-			}
+			tt = d.w.split(int(t.s), int(t.e), tt, ttok{tok: int32(k), clause: cl})
 		case tkPunct:
 			switch d.text(k) {
 			case "\"", "'":
 				continue // quotes do not interrupt a phrase
 			}
-			d.tt = append(d.tt, ttok{s: t.s, e: t.e, clause: cl, barrier: true})
+			tt = append(tt, ttok{s: t.s, e: t.e, tok: int32(k), clause: cl, barrier: true})
 		default:
-			d.tt = append(d.tt, ttok{s: t.s, e: t.e, clause: cl, barrier: true})
+			tt = append(tt, ttok{s: t.s, e: t.e, tok: int32(k), clause: cl, barrier: true})
 		}
 	}
-	d.tstart = append(d.tstart, int32(len(d.tt)))
+	tstart = append(tstart, int32(len(tt)))
+	// Normalise each run of words between barriers as terms are.
+	for a := first; a < len(tt); {
+		if tt[a].barrier {
+			a++
+			continue
+		}
+		b := a
+		for b < len(tt) && !tt[b].barrier {
+			b++
+		}
+		d.w.normalise(tt[a:b])
+		a = b
+	}
+	return tt, tstart
+}
 
-	d.occ = d.occ[:0]
-	if len(d.e.terms) == 0 {
-		return
+// mayStart reports whether some term's first word could be the stem of raw
+// word w: stems keep at least the first three bytes of a word.
+func (e *Extractor) mayStart(w string) bool {
+	if len(w) == 1 {
+		return e.firstByte[w[0]]
 	}
-	for i := range d.tt {
-		if d.tt[i].barrier {
+	pair := int(w[0])<<8 | int(w[1])
+	return e.firstPair[pair>>6]&(1<<(pair&63)) != 0
+}
+
+// plainWord returns text[s:e] when it is all ASCII letters and digits.
+func plainWord(text string, s, e int) (string, bool) {
+	for i := s; i < e; i++ {
+		if !isAlnum(text[i]) {
+			return "", false
+		}
+	}
+	return text[s:e], true
+}
+
+// findTerms finds every rule term in tt.
+func (d *doc) findTerms(tt []ttok, occ []occurrence) []occurrence {
+	if len(d.e.terms) == 0 {
+		return occ
+	}
+	for i := range tt {
+		t := &tt[i]
+		if t.barrier || t.code == normSkip || t.code == normStem && !d.e.mayStart(d.w.lower[t.s:t.e]) {
+			continue // stems keep their first two letters: no term can start here
+		}
+		w := d.w.norm(t)
+		if bit := uint64(1) << min(len(w), 63); d.e.firstMask[w[0]]&bit == 0 || d.e.lastMask[w[len(w)-1]]&bit == 0 {
 			continue
 		}
-		n := int(d.tt[i].e - d.tt[i].s)
-		if d.e.firstMask[text[d.tt[i].s]]&(1<<min(n, 63)) == 0 {
-			continue
-		}
-		for _, id := range d.e.first[text[d.tt[i].s:d.tt[i].e]] {
-			w := d.e.terms[id].words
-			if d.phraseAt(i, w) {
-				d.occ = append(d.occ, occurrence{term: id, a: int32(i), b: int32(i + len(w))})
+		next, nextDone := "", false
+		for _, id := range d.e.first[w] {
+			words := d.e.terms[id].words
+			if len(words) > 1 {
+				// Most terms sharing a first word part at the second.
+				if !nextDone {
+					next, nextDone = d.nextNorm(tt, i), true
+				}
+				if words[1] != next {
+					continue
+				}
+			}
+			d.work++
+			if end, ok := d.matchAt(tt, i, words); ok {
+				occ = append(occ, occurrence{term: id, a: int32(i), b: int32(end)})
 			}
 		}
 	}
 	// A term inside a longer term's occurrence is not evidence on its own:
 	// "lost" within "lost contact", "missing" within "missing addresses".
-	occ := d.occ
 	kept := occ[:0]
 	for i, o := range occ {
 		inside := false
@@ -266,150 +342,57 @@ func (d *doc) prepareTerms(s span) {
 			kept = append(kept, o)
 		}
 	}
-	d.occ = kept
+	return kept
 }
 
-func (d *doc) phraseAt(i int, words []string) bool {
-	if i+len(words) > len(d.tt) {
-		return false
-	}
-	for n, w := range words {
-		t := d.tt[i+n]
-		if t.barrier || d.c.lower[t.s:t.e] != w {
-			return false
+// nextNorm returns the normal form of the word after tt[i] that matching
+// would compare, or "" at punctuation.
+func (d *doc) nextNorm(tt []ttok, i int) string {
+	for j := i + 1; j < len(tt) && !tt[j].barrier; j++ {
+		if tt[j].code != normSkip {
+			return d.w.norm(&tt[j])
 		}
 	}
-	return true
+	return ""
 }
 
-func (d *doc) phraseIn(words []string, from, to int) bool {
-	for i := from; i+len(words) <= to; i++ {
-		if d.phraseAt(i, words) {
-			return true
+// matchAt matches normalised words at tt[i], skipping words normalised to
+// "" and never crossing punctuation. A term that does not itself start
+// with a negation does not match a negated phrase: "served" is not found
+// in "were not served".
+func (d *doc) matchAt(tt []ttok, i int, words []string) (int, bool) {
+	j := i
+	for _, w := range words {
+		for j < len(tt) && !tt[j].barrier && tt[j].code == normSkip {
+			j++
 		}
-	}
-	return false
-}
-
-// candidate is the best evidence for one rule: smaller scope (0 the
-// figure's clause, 1 its sentence) and distance win, then terms of more words.
-type candidate struct {
-	ok     bool
-	scope  int
-	dist   int
-	words  int
-	occIdx int
-}
-
-func (c candidate) better(o candidate) bool {
-	if c.scope != o.scope {
-		return c.scope < o.scope
-	}
-	if c.dist != o.dist {
-		return c.dist < o.dist
-	}
-	return c.words > o.words
-}
-
-func (c candidate) tie(o candidate) bool {
-	return c.scope == o.scope && c.dist == o.dist && c.words == o.words
-}
-
-// assignMetric picks the metric the figure it reports: the rule whose term
-// is nearest to the number, preferring the number's own clause. A genuine
-// tie returns every tied metric and no metric.
-func (d *doc) assignMetric(s span, it *item) (string, []string) {
-	if len(d.occ) == 0 {
-		return "", nil
-	}
-	fa, fb := int(d.tstart[it.ta-s.a]), int(d.tstart[it.tb-s.a])
-	fclause := d.clause[it.ta-s.a]
-	if cap(d.best) < len(d.e.rules) {
-		d.best = make([]candidate, len(d.e.rules))
-	}
-	best := d.best[:len(d.e.rules)]
-	clear(best)
-	for oi, o := range d.occ {
-		tm := &d.e.terms[o.term]
-		c := candidate{ok: true, scope: 1, words: len(tm.words), occIdx: oi}
-		if cl := d.tt[o.a].clause; cl == fclause {
-			c.scope = 0
-		} else if d.figClause[cl] {
-			// A term in another figure's clause is that figure's evidence.
-			continue
+		if j >= len(tt) || tt[j].barrier || d.w.norm(&tt[j]) != w {
+			return 0, false
 		}
-		switch {
-		case int(o.b) <= fa:
-			c.dist = fa - int(o.b)
-		case int(o.a) >= fb:
-			c.dist = int(o.a) - fb
-		}
-		if b := &best[tm.rule]; !b.ok || c.better(*b) {
-			*b = c
-		}
+		j++
 	}
-	var win candidate
-	winners := 0
-	first := -1
-	for ri := range best {
-		c := best[ri]
-		if !c.ok {
-			continue
-		}
-		r := &d.e.rules[ri]
-		if !r.acceptsUnit(it.unit, it.special) || !d.rulePasses(r, c, fclause) {
-			continue
-		}
-		switch {
-		case winners == 0 || c.better(win):
-			win, winners, first = c, 1, ri
-		case c.tie(win):
-			winners++
-		}
-	}
-	switch winners {
-	case 0:
-		return "", nil
-	case 1:
-		return d.e.rules[first].id, nil
-	}
-	var amb []string
-	for ri := range best {
-		c := best[ri]
-		r := &d.e.rules[ri]
-		if c.ok && c.tie(win) && r.acceptsUnit(it.unit, it.special) && d.rulePasses(r, c, fclause) {
-			amb = append(amb, r.id)
-		}
-	}
-	slices.Sort(amb)
-	return "", amb
-}
-
-func (d *doc) rulePasses(r *compiledRule, c candidate, fclause int32) bool {
-	for _, w := range r.all {
-		if !d.phraseIn(w, 0, len(d.tt)) {
-			return false
-		}
-	}
-	if len(r.none) == 0 {
-		return true
-	}
-	from, to := 0, len(d.tt)
-	if c.scope == 0 {
-		from = -1
-		for i, t := range d.tt {
-			if t.clause == fclause {
-				if from < 0 {
-					from = i
-				}
-				to = i + 1
+	if words[0] != negWord {
+		for k := i - 1; k >= 0 && !tt[k].barrier; k-- {
+			if tt[k].code == normNeg {
+				return 0, false
+			}
+			if tt[k].code != normSkip {
+				break
 			}
 		}
 	}
-	for _, w := range r.none {
-		if d.phraseIn(w, from, to) {
-			return false
+	return j, true
+}
+
+// matchIn reports the first match of words starting in tt[from:to].
+func (d *doc) matchIn(tt []ttok, words []string, from, to int) (int, bool) {
+	for i := max(from, 0); i < min(to, len(tt)); i++ {
+		if tt[i].barrier || tt[i].code == normSkip {
+			continue
+		}
+		if _, ok := d.matchAt(tt, i, words); ok {
+			return i, true
 		}
 	}
-	return true
+	return 0, false
 }

@@ -19,8 +19,33 @@ type doc struct {
 	tstart []int32
 	occ    []occurrence
 	best   []candidate
+	w      words // the text of d.tt and d.ctt
 
-	figClause []bool // by clause of the current sentence: whether it holds a figure
+	frames  []frameSpan // by item of the current sentence
+	periods []tspan     // period phrases of the current sentence
+	names   []tspan     // runs of capitalised words of the current sentence
+	refs    []tspan     // reference cues of the current sentence ("of these")
+	when    []bool      // by token of the current sentence: part of a year, date, time or duration
+	claim   []int32     // by token of the current sentence: the figure whose frame holds it, -1 none, -2 several
+
+	// The antecedent of a reference: words and terms of the sentence before
+	// (or the headline), computed once per sentence that needs it.
+	ctxFor  int
+	ctt     []ttok
+	ctstart []int32
+	cocc    []occurrence
+
+	out   []Figure   // scratch for the figures of one call
+	work  int        // steps taken in this call: tests hold it linear in the input
+	known []restated // scratch for propagateMetrics
+
+	// Frames of the call before they leave in one block: the frames, where
+	// their lists lie, and the lists' strings.
+	frameBuf []Frame
+	listBuf  []frameLists
+	strBuf   []string
+
+	ex *[]Explanation // when explaining: where each figure's explanation goes
 }
 
 // item is a number expression found in a sentence: a figure (kind "") or a
@@ -90,6 +115,13 @@ func (d *doc) scanSentence(items []item) []item {
 			items = append(items, it)
 			k = it.tb
 		case tkWord:
+			if v, ok := multiplierWord(d.low(k)); ok {
+				it := item{ta: k, tb: k + 1, value: v, unit: UnitTimes}
+				d.finishWordFigure(&it, false)
+				items = append(items, it)
+				k++
+				continue
+			}
 			if !numberWordStart(firstSub(d.low(k))) {
 				k++
 				continue
@@ -115,7 +147,12 @@ func (d *doc) scanSentence(items []item) []item {
 const kindSkip = "\x00skip"
 
 func (d *doc) numberAt(k int) item {
-	ci := parseChunk(d.text(k), d.low(k))
+	money := d.currencyBefore(k)
+	ci := parseMoneyChunk(d.text(k), d.low(k), money != "")
+	if ci.kind == "" && d.splitThousands(k, &ci) {
+		// "777, 381": one number whose group was split by a space.
+		ci.extra = 2
+	}
 	it := item{ta: k, tb: k + 1, value: ci.value()}
 	if ci.kind != "" {
 		it.kind = ci.kind
@@ -127,316 +164,29 @@ func (d *doc) numberAt(k int) item {
 		}
 		return it
 	}
-	if d.nonFigure(&it, ci) {
+	if money == "" && d.nonFigure(&it, ci) {
+		return it
+	}
+	if d.compoundAdjective(k, ci) {
+		it.kind = KindCompound
 		return it
 	}
 	d.figureFromChunk(&it, ci)
+	if money != "" {
+		it.ta, it.unit, it.special = k-1, money, true
+	}
+	d.signBefore(&it, k)
 	return it
-}
-
-// timeTail extends a time past "a.m." and a time zone.
-func (d *doc) timeTail(j int) int {
-	switch d.wordAt(j) {
-	case "a.m", "p.m", "am", "pm":
-		j++
-		if d.punctAt(j) == "." && !d.adjacentSpace(j) {
-			j++
-		}
-	}
-	switch d.wordAt(j) {
-	case "et", "est", "edt", "pt", "pst", "pdt", "ct", "cst", "cdt", "mt", "mst", "mdt", "gmt", "utc", "bst", "cet":
-		if d.capitalAt(j) {
-			j++
-		}
-	}
-	return j
-}
-
-// monthBefore returns the token of a month name just before k ("May 2024",
-// "Aug. 20"), or -1.
-func (d *doc) monthBefore(k int) int {
-	j := k - 1
-	if d.punctAt(j) == "." {
-		j--
-	}
-	if w := d.wordAt(j); w != "" && monthWord(w) && d.capitalAt(j) {
-		return j
-	}
-	return -1
-}
-
-// dateAround recognises a day or year next to a month name and widens the
-// item to the whole date ("August 20, 2024"). It reports whether it did.
-func (d *doc) dateAround(it *item, ci chunkInfo, ordinal bool) bool {
-	k := it.ta
-	v := ci.n.mant
-	day := (ci.n.bareInt() || ordinal) && v >= 1 && v <= 31
-	if m := d.monthBefore(k); m >= 0 && (day || ci.n.isYear()) {
-		it.kind, it.ta = KindDate, m
-		it.tb = d.yearAfterDay(k+1, day)
-		return true
-	}
-	if day && d.capitalAt(k+1) && monthWord(d.wordAt(k+1)) {
-		it.kind = KindDate
-		it.tb = d.yearAfterDay(k+2, true)
-		return true
-	}
-	if day && d.wordAt(k+1) == "of" && d.capitalAt(k+2) && monthWord(d.wordAt(k+2)) {
-		it.kind = KindDate
-		it.tb = d.yearAfterDay(k+3, true)
-		return true
-	}
-	return false
-}
-
-func (d *doc) yearAfterDay(j int, day bool) int {
-	if !day {
-		return j
-	}
-	y := j
-	if d.punctAt(y) == "," {
-		y++
-	}
-	if ci, ok := d.numAt(y); ok && ci.n.isYear() && ci.bare() {
-		return y + 1
-	}
-	return j
-}
-
-// nonFigure recognises numbers that are not figures from their context:
-// years, dates, times, ages, durations, document numbers, addresses, phone
-// numbers and scraping debris. It fills it and reports whether it did.
-func (d *doc) nonFigure(it *item, ci chunkInfo) bool {
-	k := it.ta
-	bare := ci.bare()
-	v := ci.n.mant
-
-	// Runs of numbers with only spaces between them are phone numbers
-	// ("+1 202 555 0143") or debris ("1724276320 495").
-	if bare || ci.kind == "" && !ci.usd && !ci.percent {
-		j := k
-		for j+1 < d.sb && d.toks[j+1].kind == tkNum && d.adjacentSpace(j+1) {
-			j++
-		}
-		prev := k > d.sa && d.toks[k-1].kind == tkNum && d.adjacentSpace(k)
-		if (j > k || prev) && bare {
-			it.kind, it.tb = KindDebris, j+1
-			if j-k >= 2 && d.shortGroups(k, j) {
-				it.kind = KindPhone
-			}
-			return true
-		}
-	}
-	// A number glued to the punctuation after a word is a footnote marker.
-	if bare && !d.toks[k].sp && k-2 >= d.sa && d.toks[k-1].kind == tkPunct && !d.toks[k-1].sp {
-		switch d.text(k - 1) {
-		case ".", ",", ";", ")", "\"", ":":
-			if d.toks[k-2].kind == tkWord {
-				it.kind = KindDebris
-				return true
-			}
-		}
-	}
-	// "(202) 555-0143"
-	if bare && ci.n.intDigits == 3 && d.punctAt(k-1) == "(" && d.punctAt(k+1) == ")" {
-		if nx, ok := d.numAt(k + 2); ok && (nx.kind == KindPhone || nx.isRange && nx.n.intDigits == 3 && nx.hi.intDigits == 4) {
-			it.kind, it.ta, it.tb = KindPhone, k-1, k+3
-			return true
-		}
-	}
-	if (ci.isRange || !ci.usd && !ci.percent) && d.docNumberBefore(k) {
-		it.kind = KindDocNumber
-		return true
-	}
-	if ci.n.bareInt() && !ci.usd && !ci.percent && ci.exp == 0 && !ci.isRange && d.dateAround(it, ci, false) {
-		return true
-	}
-	if bare && v <= 24 {
-		switch d.wordAt(k + 1) {
-		case "a.m", "p.m", "am", "pm", "o'clock":
-			it.kind, it.tb = KindTime, d.timeTail(k+1)
-			if d.wordAt(k+1) == "o'clock" {
-				it.tb = k + 2
-			}
-			return true
-		}
-	}
-	if bare && ci.n.isYear() {
-		q, _, _ := d.qualifierBefore(k)
-		switch q {
-		case Exact, Over, Under, Approx:
-			// "in 2019", "the 2019 law", "under the 2019 law"; "over 2019 children" is rare enough.
-			if !(q != Exact && pluralNoun(d.wordAt(k+1))) {
-				it.kind = KindYear
-				return true
-			}
-		}
-	}
-	if bare && ci.n.intDigits <= 2 && (d.wordAt(k-1) == "fy" || d.punctAt(k-1) == "'" && !d.toks[k].sp) {
-		it.kind = KindYear
-		return true
-	}
-	if bare && v <= 120 && d.ageAt(it) {
-		return true
-	}
-	if (bare || ci.n.grouped && !ci.usd && !ci.percent && ci.exp == 0) && d.durationAt(it, k+1) {
-		return true
-	}
-	if bare && d.addressAt(it) {
-		return true
-	}
-	return false
-}
-
-func (d *doc) shortGroups(k, j int) bool {
-	for i := k; i <= j; i++ {
-		if t := d.toks[i]; t.e-t.s > 4 {
-			return false
-		}
-	}
-	return true
-}
-
-func (d *doc) docNumberBefore(k int) bool {
-	j := k - 1
-	dot := false
-	if d.punctAt(j) == "." && !d.toks[j].sp {
-		j--
-		dot = true
-	}
-	if d.punctAt(j) == "§" {
-		return true
-	}
-	w := d.wordAt(j)
-	if w == "" {
-		return false
-	}
-	switch w {
-	case "no", "p", "s", "fig", "sec", "vol", "art", "ch":
-		if !dot {
-			return false
-		}
-	}
-	return docNumberWord(w, d.capitalAt(j))
-}
-
-func (d *doc) ageAt(it *item) bool {
-	k := it.ta
-	switch d.wordAt(k + 1) {
-	case "years", "year", "months", "month", "yrs", "yr":
-		switch d.wordAt(k + 2) {
-		case "old":
-			it.kind, it.tb = KindAge, k+3
-			return true
-		case "of":
-			if d.wordAt(k+3) == "age" {
-				it.kind, it.tb = KindAge, k+4
-				return true
-			}
-		}
-	}
-	prev := d.wordAt(k - 1)
-	if prev == "aged" || prev == "age" || prev == "ages" || prev == "of" && d.wordAt(k-2) == "age" {
-		it.kind = KindAge
-		// "ages 12 to 17"
-		if w := d.wordAt(k + 1); w == "to" || w == "and" || d.punctAt(k+1) == "-" {
-			if nx, ok := d.numAt(k + 2); ok && nx.bare() && nx.n.mant <= 120 {
-				it.tb = k + 3
-			}
-		}
-		return true
-	}
-	// "Veronica Marquez, 36, comforts"
-	if d.punctAt(k-1) == "," && d.capitalAt(k-2) && !monthWord(d.wordAt(k-2)) {
-		switch d.punctAt(k + 1) {
-		case ",", ")", ".", ";":
-			if _, isNum := d.numAt(k + 2); !isNum {
-				it.kind = KindAge
-				return true
-			}
-		}
-		if k+1 >= d.sb {
-			it.kind = KindAge
-			return true
-		}
-	}
-	// "John Smith (36)"
-	if d.punctAt(k-1) == "(" && d.punctAt(k+1) == ")" && d.capitalAt(k-2) {
-		it.kind = KindAge
-		return true
-	}
-	// "children under 18"
-	if (prev == "under" || prev == "over") && it.value <= 21 && !pluralNoun(d.wordAt(k+1)) {
-		switch d.wordAt(k - 2) {
-		case "children", "minors", "kids", "people", "anyone", "those", "youths", "teens", "teenagers",
-			"individuals", "migrants", "immigrants", "boys", "girls", "adults", "students", "users", "aged":
-			it.kind = KindAge
-			return true
-		}
-	}
-	return false
-}
-
-// durationAt recognises "over the past five years", "three years later".
-func (d *doc) durationAt(it *item, j int) bool {
-	unit := d.wordAt(j)
-	if !timeUnitWord(unit) {
-		return false
-	}
-	if d.wordAt(j+1) == "old" {
-		it.kind, it.tb = KindAge, j+2
-		return true
-	}
-	prev := d.wordAt(it.ta - 1)
-	if it.qa < it.qb {
-		prev = d.wordAt(it.qa - 1)
-	}
-	if durationBefore(prev) || durationAfter(d.wordAt(j+1)) || d.punctAt(it.ta-1) == "-" {
-		it.kind, it.tb = KindDuration, j+1
-		return true
-	}
-	return false
-}
-
-func (d *doc) addressAt(it *item) bool {
-	k := it.ta
-	if w := d.wordAt(k - 1); w != "" && addressBefore(w) {
-		it.kind = KindAddress
-		return true
-	}
-	// "DC 20528": a ZIP code after a state code.
-	if d.toks[k].e-d.toks[k].s == 5 {
-		if w := d.wordAt(k - 1); len(w) == 2 && isUpper(d.text(k - 1)[0]) && isUpper(d.text(k - 1)[1]) {
-			it.kind = KindAddress
-			return true
-		}
-	}
-	// "1600 Pennsylvania Avenue", "245 Murray Lane SW", "100 5th Ave."
-	for j := k + 1; j < d.sb && j <= k+5; j++ {
-		t := d.toks[j]
-		if t.kind == tkNum {
-			if ci := parseChunk(d.text(j), d.low(j)); ci.kind == KindOrdinal {
-				continue
-			}
-			return false
-		}
-		if !d.capitalAt(j) {
-			return false
-		}
-		if j > k+1 && streetSuffix(d.low(j)) {
-			it.kind = KindAddress
-			it.tb = j + 1
-			return true
-		}
-	}
-	return false
 }
 
 // figureFromChunk completes a figure that starts with a number chunk:
 // scale words, percent, ranges, shares, qualifier and counted noun.
 func (d *doc) figureFromChunk(it *item, ci chunkInfo) {
 	k := it.ta
-	j := k + 1
+	j := k + 1 + ci.extra
+	if ci.unit == "m" && pluralNoun(d.wordAt(j)) {
+		ci.unit, ci.exp = "", 6 // "1.2m migrants" is a million, not metres
+	}
 	exp := ci.exp
 	usd, pct := ci.usd, ci.percent
 	if exp == 0 && !pct && !ci.fraction {
@@ -453,7 +203,9 @@ func (d *doc) figureFromChunk(it *item, ci chunkInfo) {
 	if !isRange && !ci.fraction {
 		// "between 30,000 and 40,000", "30,000 to 40,000", "4 - 5 million"
 		conj := d.wordAt(j)
-		rangeWord := conj == "to" && d.wordAt(k-1) != "from" && !between || conj == "and" && between ||
+		// "from over $360M to $650M" is a change, not a range: two figures.
+		from := d.wordAt(k-1) == "from" || qa < qb && d.wordAt(qa-1) == "from"
+		rangeWord := conj == "to" && !from && !between || conj == "and" && between ||
 			d.punctAt(j) == "-" && d.adjacentSpace(j)
 		if rangeWord {
 			if nx, ok := d.numAt(j + 1); ok && nx.kind == "" && !nx.n.isYear() && nx.usd == usd {
@@ -579,6 +331,9 @@ func (d *doc) finishFigure(it *item, usd, pct, plus bool) {
 	case it.unit == "":
 		it.unit = d.countedNoun(it.tb, it.value)
 	}
+	if it.unit == UnitTimes {
+		it.special = true // "3-fold", "four times": a multiplier, not a count
+	}
 	if it.qual == Exact && it.qa == it.qb {
 		switch {
 		case plus:
@@ -646,491 +401,4 @@ func (d *doc) countedNoun(j int, value float64) string {
 		return first
 	}
 	return ""
-}
-
-// qualifierBefore finds the qualifier standing before token k, skipping
-// fillers ("more than an estimated 30,000"). It returns Exact and qa == qb
-// when there is none.
-func (d *doc) qualifierBefore(k int) (Qualifier, int, int) {
-	j := k - 1
-	estimated := -1
-	for fillers := 0; j >= d.sa && fillers <= 3; fillers++ {
-		t := d.toks[j]
-		if t.kind == tkPunct {
-			if j == k-1 {
-				switch d.text(j) {
-				case "~":
-					return Approx, j, j + 1
-				case ">":
-					return Over, j, j + 1
-				case "<":
-					return Under, j, j + 1
-				case "\u2265":
-					return AtLeast, j, j + 1
-				case "\u2264":
-					return UpTo, j, j + 1
-				}
-			}
-			break
-		}
-		if t.kind != tkWord {
-			break
-		}
-		if q, start := d.qualifierPhraseAt(j); q != "" {
-			if q == Exact && d.low(j) != "between" {
-				return Exact, k, k
-			}
-			return q, start, j + 1
-		}
-		w := d.low(j)
-		if w == "estimated" && estimated < 0 {
-			estimated = j
-		}
-		if w == "of" && d.wordAt(j-1) == "total" {
-			j -= 2
-			continue
-		}
-		if !qualifierFiller(w) {
-			break
-		}
-		j--
-	}
-	if estimated >= 0 {
-		start := estimated
-		if d.wordAt(start-1) == "an" {
-			start--
-		}
-		return Approx, start, estimated + 1
-	}
-	return Exact, k, k
-}
-
-// qualifierPhraseAt matches a qualifier phrase ending at token j and returns
-// its first token. It returns Exact for a word that looks like a qualifier
-// but is a preposition here ("questions about 85,000 children").
-func (d *doc) qualifierPhraseAt(j int) (Qualifier, int) {
-	w := d.low(j)
-	p1, p2 := d.wordAt(j-1), d.wordAt(j-2)
-	governed := func(start int) bool { return governsPreposition(d.wordAt(start - 1)) }
-	switch w {
-	case "than":
-		switch p1 {
-		case "more", "greater", "higher", "larger", "bigger":
-			switch p2 {
-			case "no", "not":
-				return UpTo, j - 2
-			case "slightly", "just", "well", "far", "much", "little", "somewhat":
-				return Over, j - 2
-			}
-			return Over, j - 1
-		case "fewer", "less", "lower", "smaller":
-			switch p2 {
-			case "no", "not":
-				return AtLeast, j - 2
-			case "just", "slightly":
-				return Nearly, j - 2
-			case "far", "well", "much":
-				return Under, j - 2
-			}
-			return Under, j - 1
-		}
-	case "over", "above", "exceeding", "topping", "surpassing", "beyond":
-		start := j
-		switch p1 {
-		case "just", "slightly", "well", "far", "much":
-			start = j - 1
-		}
-		if governed(start) {
-			return Exact, 0
-		}
-		if w == "beyond" {
-			return "", 0
-		}
-		return Over, start
-	case "under", "below":
-		switch p1 {
-		case "just", "slightly":
-			return Nearly, j - 1
-		case "well", "far", "much":
-			return Under, j - 1
-		}
-		if governed(j) {
-			return Exact, 0
-		}
-		return Under, j
-	case "nearly", "almost", "approaching", "practically", "virtually":
-		if p1 == "very" {
-			return Nearly, j - 1
-		}
-		return Nearly, j
-	case "about", "approximately", "roughly", "around", "approx", "circa", "ca", "some", "maybe", "perhaps":
-		if governed(j) {
-			return Exact, 0
-		}
-		return Approx, j
-	case "to":
-		switch p1 {
-		case "up":
-			return UpTo, j - 1
-		case "close", "closer", "nearer":
-			if p2 == "very" {
-				return Nearly, j - 2
-			}
-			return Nearly, j - 1
-		}
-	case "of":
-		switch p1 {
-		case "upward", "upwards", "north":
-			return Over, j - 1
-		case "excess":
-			if p2 == "in" {
-				return Over, j - 2
-			}
-		case "maximum":
-			if p2 == "a" {
-				return UpTo, j - 2
-			}
-			return UpTo, j - 1
-		case "minimum":
-			if p2 == "a" {
-				return AtLeast, j - 2
-			}
-			return AtLeast, j - 1
-		case "shy", "short":
-			if p2 == "just" {
-				return Nearly, j - 2
-			}
-			return Nearly, j - 1
-		case "region", "order":
-			if p2 == "the" {
-				return Approx, j - 3
-			}
-		}
-	case "as":
-		if p2 == "as" {
-			switch p1 {
-			case "many", "much", "high":
-				return UpTo, j - 2
-			}
-		}
-	case "least":
-		if p1 == "at" {
-			return AtLeast, j - 1
-		}
-	case "most":
-		if p1 == "at" {
-			return UpTo, j - 1
-		}
-	case "between":
-		return Exact, j
-	}
-	return "", 0
-}
-
-// subword is one hyphen-separated part of a word token.
-type subword struct {
-	w    string
-	tok  int
-	last bool // ends its token
-}
-
-func (d *doc) subwords(k, limit int) []subword {
-	sw := d.sw[:0]
-	for j := k; j < d.sb && len(sw) < limit; j++ {
-		if d.toks[j].kind != tkWord || j > k && !d.toks[j].sp {
-			break
-		}
-		lw := d.low(j)
-		for lw != "" {
-			h := strings.IndexByte(lw, '-')
-			if h < 0 {
-				sw = append(sw, subword{lw, j, true})
-				break
-			}
-			sw = append(sw, subword{lw[:h], j, false})
-			lw = lw[h+1:]
-		}
-	}
-	d.sw = sw
-	return sw
-}
-
-func firstSub(lw string) string {
-	if h := strings.IndexByte(lw, '-'); h >= 0 {
-		return lw[:h]
-	}
-	return lw
-}
-
-// wordNumberAt reads numbers written in words: "five", "twenty-five",
-// "two dozen", "a million", "two-thirds", "a quarter", "half", "one in five".
-func (d *doc) wordNumberAt(k int) (item, bool) {
-	first := firstSub(d.low(k))
-	if !numberWordStart(first) {
-		return item{}, false
-	}
-	if vagueMultiplier(first) {
-		j := k + 1
-		for d.wordAt(j) == "of" && vagueMultiplier(d.wordAt(j+1)) {
-			j += 2
-		}
-		return item{ta: k, tb: j, kind: kindSkip}, true
-	}
-	_, isCard := cardinalWord(first)
-	_, isOrd := ordinalWord(first)
-	switch {
-	case isCard, isOrd, first == "half", first == "dozen":
-	case first == "a" || first == "an":
-		w := d.wordAt(k + 1)
-		_, _, isDen := denominatorWord(firstSub(w))
-		_, isScale := scaleWord(w)
-		if !(isDen || isScale || w == "hundred" || w == "dozen") {
-			return item{}, false
-		}
-	default:
-		return item{}, false
-	}
-	sw := d.subwords(k, 10)
-	if len(sw) == 0 {
-		return item{}, false
-	}
-	if it, ok := d.fractionAt(k, sw); ok {
-		return it, true
-	}
-	val, n := parseCardinal(sw)
-	if n == 0 {
-		if isOrd && sw[0].last {
-			return item{ta: k, tb: k + 1, value: ordinalValue(first), kind: KindOrdinal}, true
-		}
-		return item{}, false
-	}
-	endTok := sw[n-1].tok
-	it := item{ta: k, tb: endTok + 1, value: val}
-	if !sw[n-1].last {
-		// A hyphenated compound: "five-year-old", "ten-fold", "one-time".
-		rest := d.low(endTok)
-		for i := 0; i < n; i++ {
-			if sw[i].tok == endTok {
-				rest = rest[len(sw[i].w)+1:]
-			}
-		}
-		kind, unit, exp, _, pct, _ := compoundKind(rest)
-		switch {
-		case kind == KindAge || kind == KindDuration:
-			it.kind = kind
-			return it, true
-		case pct:
-			d.finishWordFigure(&it, true)
-			return it, true
-		case unit == "fold" || exp > 0:
-			it.value *= pow10f(exp)
-			it.unit = unit
-			d.finishWordFigure(&it, false)
-			return it, true
-		}
-		return item{}, false
-	}
-	if n == 1 && sw[0].w == "one" {
-		// "one" is mostly a pronoun or article; it counts only as a share.
-		if m, end, ok := d.ratioAfter(endTok+1, 1); ok {
-			it.value, it.fraction, it.tb = 1/m, true, end
-			d.finishWordFigure(&it, false)
-			return it, true
-		}
-		return item{}, false
-	}
-	j := endTok + 1
-	if timeUnitWord(d.wordAt(j)) {
-		it.kind, it.tb = KindDuration, j+1
-		if d.wordAt(j+1) == "old" {
-			it.kind, it.tb = KindAge, j+2
-		}
-		return it, true
-	}
-	if val <= 100 && val == float64(int(val)) {
-		if m, end, ok := d.ratioAfter(j, val); ok {
-			it.value, it.fraction, it.tb = val/m, true, end
-			d.finishWordFigure(&it, false)
-			return it, true
-		}
-	}
-	pct := false
-	switch d.wordAt(j) {
-	case "percent", "pct":
-		pct = true
-		it.tb = j + 1
-	case "per":
-		if d.wordAt(j+1) == "cent" {
-			pct = true
-			it.tb = j + 2
-		}
-	}
-	d.finishWordFigure(&it, pct)
-	return it, true
-}
-
-func pow10f(e int) float64 {
-	v := 1.0
-	for ; e > 0; e-- {
-		v *= 10
-	}
-	return v
-}
-
-func ordinalValue(w string) float64 { v, _ := ordinalWord(w); return v }
-
-func (d *doc) finishWordFigure(it *item, pct bool) {
-	it.qual, it.qa, it.qb = d.qualifierBefore(it.ta)
-	usd := false
-	if !pct {
-		switch d.wordAt(it.tb) {
-		case "dollars", "usd":
-			usd = true
-		}
-	}
-	d.finishFigure(it, usd, pct, false)
-}
-
-// parseCardinal parses a cardinal number in words from the start of sw and
-// returns its value and the number of subwords it used (0: none).
-func parseCardinal(sw []subword) (float64, int) {
-	total, cur := 0.0, 0.0
-	i, used := 0, 0
-	if w := sw[0].w; w == "a" || w == "an" {
-		if len(sw) < 2 {
-			return 0, 0
-		}
-		switch sw[1].w {
-		case "hundred", "thousand", "million", "billion", "trillion", "dozen":
-			cur, i = 1, 1
-		default:
-			return 0, 0
-		}
-	}
-	if sw[0].w == "half" && len(sw) >= 3 && (sw[1].w == "a" || sw[1].w == "an") {
-		if e, ok := scaleWord(sw[2].w); ok {
-			return 0.5 * pow10f(e), 3
-		}
-		if sw[2].w == "dozen" {
-			return 6, 3
-		}
-		return 0, 0
-	}
-	for i < len(sw) {
-		w := sw[i].w
-		if v, ok := cardinalWord(w); ok {
-			r := int(cur) % 100
-			switch {
-			case r == 0 && cur == float64(int(cur)):
-				cur += v
-			case v < 10 && r >= 20 && r%10 == 0:
-				cur += v
-			default:
-				return total + cur, used
-			}
-			i++
-			used = i
-			continue
-		}
-		switch w {
-		case "hundred":
-			if cur == 0 || cur >= 100 {
-				return total + cur, used
-			}
-			cur *= 100
-		case "dozen":
-			if cur == 0 {
-				return total + cur, used
-			}
-			cur *= 12
-		case "and":
-			if i+2 < len(sw) && sw[i+1].w == "a" && sw[i+2].w == "half" && cur > 0 {
-				cur += 0.5
-				i += 3
-				used = i
-				continue
-			}
-			if cur >= 100 && int(cur)%100 == 0 && i+1 < len(sw) {
-				if _, ok := cardinalWord(sw[i+1].w); ok {
-					i++
-					continue
-				}
-			}
-			return total + cur, used
-		default:
-			e, ok := scaleWord(w)
-			if !ok || e < 3 || cur == 0 || w != "thousand" && w != "million" && w != "billion" && w != "trillion" {
-				return total + cur, used
-			}
-			total += cur * pow10f(e)
-			cur = 0
-		}
-		i++
-		used = i
-	}
-	return total + cur, used
-}
-
-// fractionAt reads shares in words: "two-thirds", "a quarter of", "half of",
-// "nearly a quarter", "half a million".
-func (d *doc) fractionAt(k int, sw []subword) (item, bool) {
-	w0 := sw[0].w
-	if w0 == "half" {
-		if len(sw) >= 3 && (sw[1].w == "a" || sw[1].w == "an") {
-			return item{}, false // "half a million": a cardinal
-		}
-		if !sw[0].last {
-			return item{}, false // "half-hour"
-		}
-		switch d.wordAt(k - 1) {
-		case "first", "second", "last", "latter", "other", "a", "and", "the", "this", "that", "each", "one", "better":
-			return item{}, false
-		}
-		q, _, _ := d.qualifierBefore(k)
-		switch d.wordAt(k + 1) {
-		case "of", "the", "a", "an", "their", "its", "all", "them", "those", "these", "his", "her", "our", "my", "your":
-		default:
-			if q == Exact {
-				return item{}, false
-			}
-		}
-		it := item{ta: k, tb: k + 1, value: 0.5, fraction: true}
-		d.finishWordFigure(&it, false)
-		return it, true
-	}
-	if len(sw) < 2 {
-		return item{}, false
-	}
-	var n float64
-	switch w0 {
-	case "a", "an", "one":
-		n = 1
-	default:
-		v, ok := cardinalWord(w0)
-		if !ok || v < 2 || v > 20 {
-			return item{}, false
-		}
-		n = v
-	}
-	den, plural, ok := denominatorWord(sw[1].w)
-	if !ok || !sw[1].last || plural != (n > 1) || n >= den {
-		return item{}, false
-	}
-	end := sw[1].tok + 1
-	if !plural {
-		after := d.wordAt(end)
-		if after != "of" {
-			q, _, _ := d.qualifierBefore(k)
-			if q == Exact {
-				return item{}, false
-			}
-			switch after {
-			case "century", "mile", "miles", "hour", "past", "inch", "pound", "point", "mark", "final", "finals":
-				return item{}, false
-			}
-		}
-	}
-	it := item{ta: k, tb: end, value: n / den, fraction: true}
-	d.finishWordFigure(&it, false)
-	return it, true
 }

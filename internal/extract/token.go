@@ -445,8 +445,12 @@ func (d *doc) clauses(s span, out []int32) []int32 {
 				break
 			}
 			switch w {
-			case "but", "while", "whereas", "although", "though", "yet":
+			case "but", "while", "whereas", "although", "though":
 				c++
+			case "yet":
+				if !(k+1 < s.b && d.toks[k+1].kind == tkWord && d.low(k+1) == "to") { // "have yet to be scheduled"
+					c++
+				}
 			case "and", "or":
 				if k > s.a && d.toks[k-1].kind == tkPunct && d.text(k-1) == "," || d.newSubjectAfter(k, s.b) {
 					c++
