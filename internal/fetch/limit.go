@@ -37,8 +37,10 @@ func newHostLimiter(n int) *hostLimiter {
 	return &hostLimiter{n: n, hosts: make(map[string]*hostSem)}
 }
 
-// acquire takes a slot for host and returns the function that gives it back.
-func (h *hostLimiter) acquire(ctx context.Context, host string) (release func(), err error) {
+// acquire takes a slot for host; release gives it back. It returns the
+// semaphore rather than a closure that releases it: one allocation fewer
+// on every request.
+func (h *hostLimiter) acquire(ctx context.Context, host string) (*hostSem, error) {
 	h.mu.Lock()
 	s := h.hosts[host]
 	if s == nil {
@@ -52,10 +54,13 @@ func (h *hostLimiter) acquire(ctx context.Context, host string) (release func(),
 		h.unref(host, s)
 		return nil, err
 	}
-	return func() {
-		<-s.sem
-		h.unref(host, s)
-	}, nil
+	return s, nil
+}
+
+// release gives back the slot that acquire took for host.
+func (h *hostLimiter) release(host string, s *hostSem) {
+	<-s.sem
+	h.unref(host, s)
 }
 
 func (h *hostLimiter) unref(host string, s *hostSem) {
