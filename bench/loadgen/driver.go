@@ -99,6 +99,11 @@ type ConfigOptions struct {
 	Metrics    string // the `metrics:` section, copied from the shipped config
 	// Retain, when set, is every retention age and the retention interval.
 	Retain time.Duration
+	// AllowPrivate lets watcher's egress policy reach the loopback site.
+	AllowPrivate bool
+	// Listen, when set, is http.listen (the daemon's /metrics, status page
+	// and /debug/pprof).
+	Listen string
 }
 
 // WriteConfig writes a watcher config with one feed source per server feed.
@@ -119,6 +124,12 @@ fetch:
 `, o.DBPath, o.Concurrency)
 	if o.PerHost > 0 {
 		fmt.Fprintf(&b, "  per_host: %d\n  host_delay: %s\n", o.PerHost, o.HostDelay)
+	}
+	if o.AllowPrivate {
+		b.WriteString("  allow_private: [127.0.0.1/32]\n")
+	}
+	if o.Listen != "" {
+		fmt.Fprintf(&b, "http:\n  listen: %q\n", o.Listen)
 	}
 	if o.Retain > 0 {
 		fmt.Fprintf(&b, "retention:\n  alerts: %[1]s\n  observations: %[1]s\n  documents: %[1]s\n  interval: %[1]s\n", o.Retain)
@@ -308,6 +319,16 @@ func (w Watcher) Once(ctx context.Context) (Result, error) {
 	}
 	r.DBSize = r.DB.File
 	return r, nil
+}
+
+// Validate runs `watcher validate`, which loads and checks the config and
+// nothing else: the config's share of a `watcher once` start-up.
+func (w Watcher) Validate(ctx context.Context) (Result, error) {
+	wall, cpu, rss, _, err := runMeasured(ctx, w.Timeout, childEnv(), w.Bin, "validate", "--config", w.Config)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Tool: "validate", Wall: wall, CPU: cpu, MaxRSS: rss}, nil
 }
 
 // URLWatch runs urlwatch over the same feeds, with its own files in Dir.
