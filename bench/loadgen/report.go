@@ -124,6 +124,10 @@ func printSummary(w io.Writer, o Options, all []Result) {
 			fmt.Fprintf(w, "; warm `once` − floor − validate = %.3f s (database open, scheduling and the 304 path's own cost)",
 				(warm.Wall - f.Wall - v.Wall).Seconds())
 		}
+		opens := filter(all, func(r Result) bool { return r.Tool == "watcher" && r.Scenario == "warm" })
+		open := medianOf(opens, func(r Result) time.Duration { return r.DB.Open })
+		fmt.Fprintf(w, ". Opening the %.0f MB database with bbolt (read-only, from the harness, after the cycle): %.1f ms (median)",
+			mb(warm.DBSize), float64(open.Microseconds())/1000)
 		fmt.Fprintf(w, ". Peak RSS of a warm `once`: %.0f MB (issue #16 target 6 at N=10,000: ≤ 80 MB)\n", mb(warm.MaxRSS))
 	}
 	if _, ok := rows["urlwatch/warm"]; ok {
