@@ -104,6 +104,9 @@ type ConfigOptions struct {
 	// Listen, when set, is http.listen (the daemon's /metrics, status page
 	// and /debug/pprof).
 	Listen string
+	// PprofToken turns http.pprof on, behind the bearer token in the
+	// environment variable pprofTokenEnv.
+	PprofToken bool
 }
 
 // WriteConfig writes a watcher config with one feed source per server feed.
@@ -130,6 +133,9 @@ fetch:
 	}
 	if o.Listen != "" {
 		fmt.Fprintf(&b, "http:\n  listen: %q\n", o.Listen)
+		if o.PprofToken {
+			fmt.Fprintf(&b, "  pprof: true\n  token_env: %s\n", pprofTokenEnv)
+		}
 	}
 	if o.Retain > 0 {
 		fmt.Fprintf(&b, "retention:\n  alerts: %[1]s\n  observations: %[1]s\n  documents: %[1]s\n  interval: %[1]s\n", o.Retain)

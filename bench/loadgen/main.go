@@ -277,6 +277,14 @@ func runDaemon(ctx context.Context, log *slog.Logger, out io.Writer, srv *Server
 	if err != nil {
 		return err
 	}
+	// The profiler hands out the process's memory, so watcher serves it
+	// only with http.pprof on and behind a bearer token.
+	var token string
+	if o.Profile != "" {
+		if token, err = newToken(); err != nil {
+			return err
+		}
+	}
 	scrapeAt, err := parseCycles(o.ScrapeAt)
 	if err != nil {
 		return err
@@ -285,11 +293,15 @@ func runDaemon(ctx context.Context, log *slog.Logger, out io.Writer, srv *Server
 		N: o.N, Follow: o.Follow, DBPath: dbPath, Schedule: "@every " + o.Interval.String(),
 		Concurrency: o.Concurrency, PerHost: o.PerHost, HostDelay: o.HostDelay,
 		PressEvery: o.PressEvery, Metrics: metrics, Retain: o.Retain, AllowPrivate: o.AllowPrivate,
-		Listen: listen,
+		Listen: listen, PprofToken: token != "",
 	}); err != nil {
 		return err
 	}
-	d, err := StartDaemon(ctx, o.Watcher, cfgPath)
+	var env []string
+	if token != "" {
+		env = append(env, pprofTokenEnv+"="+token)
+	}
+	d, err := StartDaemon(ctx, o.Watcher, cfgPath, env...)
 	if err != nil {
 		return err
 	}
@@ -299,7 +311,7 @@ func runDaemon(ctx context.Context, log *slog.Logger, out io.Writer, srv *Server
 	runErr := func() error {
 		for c := 1; c <= o.Cycles; c++ {
 			if o.Profile != "" && c == o.ProfileCycle {
-				profDone = startProfile(ctx, log, "http://"+listen, o.Profile, o.ProfileSeconds)
+				profDone = startProfile(ctx, log, "http://"+listen, token, o.Profile, o.ProfileSeconds)
 			}
 			// The first cycle fetches every article; later ones a few.
 			limit := 5*o.Interval + time.Minute

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -53,7 +55,7 @@ func (d *Daemon) Scrape(ctx context.Context, base, path string, sources int) (Sc
 	peak := make(chan int64)
 	go func() { peak <- sampleAnon(pid, m0.Anon, stop) }()
 	start := time.Now()
-	body, status, gerr := loopbackGet(ctx, base+path)
+	body, status, gerr := loopbackGet(ctx, base+path, "")
 	s.Wall = time.Since(start)
 	close(stop)
 	s.AnonPeak = <-peak
@@ -95,13 +97,30 @@ func countSeries(body []byte) (all, perSource int) {
 	return all, perSource
 }
 
-// loopbackGet fetches a URL on 127.0.0.1, never through a proxy.
-func loopbackGet(ctx context.Context, url string) ([]byte, int, error) {
+// pprofTokenEnv names the environment variable that holds the bearer
+// token of the daemon's /debug/pprof.
+const pprofTokenEnv = "WATCHER_LOADGEN_HTTP_TOKEN"
+
+// newToken returns a random bearer token.
+func newToken() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("make a pprof token: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+// loopbackGet fetches a URL on 127.0.0.1, never through a proxy, with a
+// bearer token when token is set.
+func loopbackGet(ctx context.Context, url, token string) ([]byte, int, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, 0, fmt.Errorf("request %s: %w", url, err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	client := &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
 	resp, err := client.Do(req)
@@ -172,14 +191,14 @@ func parseStatCPU(stat string) (time.Duration, error) {
 
 // startProfile saves a CPU profile of seconds from the daemon's
 // /debug/pprof to path, in the background; the channel reports the end.
-func startProfile(ctx context.Context, log *slog.Logger, base, path string, seconds int) <-chan error {
+func startProfile(ctx context.Context, log *slog.Logger, base, token, path string, seconds int) <-chan error {
 	done := make(chan error, 1)
 	go func() {
 		if err := waitListening(ctx, base, 30*time.Second); err != nil {
 			done <- err
 			return
 		}
-		body, _, err := loopbackGet(ctx, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", base, seconds))
+		body, _, err := loopbackGet(ctx, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", base, seconds), token)
 		if err == nil {
 			err = os.WriteFile(path, body, 0o644)
 		}
@@ -196,7 +215,7 @@ func startProfile(ctx context.Context, log *slog.Logger, base, path string, seco
 func waitListening(ctx context.Context, base string, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	for {
-		_, _, err := loopbackGet(ctx, base+"/metrics")
+		_, _, err := loopbackGet(ctx, base+"/metrics", "")
 		if err == nil {
 			return nil
 		}
