@@ -53,13 +53,13 @@ func (f Floor) Setup(srv *Server, n int) error {
 
 // Once runs one floor cycle as a subprocess and measures it.
 func (f Floor) Once(ctx context.Context) (Result, error) {
-	wall, cpu, rss, _, err := runMeasured(ctx, f.Timeout, childEnv(), f.Bin, floorCommand,
+	wall, cpu, peak, _, err := runMeasured(ctx, f.Timeout, childEnv(), f.Bin, floorCommand,
 		"-urls", filepath.Join(f.Dir, "urls.txt"), "-state", filepath.Join(f.Dir, "state.tsv"),
 		"-concurrency", fmt.Sprint(f.Concurrency))
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Tool: "floor", Wall: wall, CPU: cpu, MaxRSS: rss}, nil
+	return Result{Tool: "floor", Wall: wall, CPU: cpu, MaxRSS: peak.HWM, MaxAnon: peak.Anon}, nil
 }
 
 // floorMain is the floor client: loadgen floor-client -urls F -state S
