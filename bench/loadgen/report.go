@@ -161,6 +161,11 @@ func printSummary(w io.Writer, o Options, all []Result) {
 		fmt.Fprintf(w, "2. cold with follow_links: %.2f s (target < 20 s) → %s; peak RSS %.0f MB (target < 300 MB) → %s; %d requests, %.0f MB served\n",
 			cold.Wall.Seconds(), verdict(cold.Wall < 20*time.Second), mb(cold.MaxRSS), verdict(cold.MaxRSS < 300<<20),
 			cold.Server.Requests, mb(cold.Server.Bytes))
+		if cold.Server.Articles > 0 {
+			per := cold.CPU / time.Duration(cold.Server.Articles)
+			fmt.Fprintf(w, "   issue #16 target 2: %.2f ms CPU per article (%d articles; ≤ 1 ms) → %s; peak RSS ≤ 200 MB → %s\n",
+				float64(per.Microseconds())/1000, cold.Server.Articles, verdict(per <= time.Millisecond), verdict(cold.MaxRSS <= 200<<20))
+		}
 	} else {
 		fmt.Fprintln(w, "2. cold with follow_links: not measured (-follow=false)")
 	}
@@ -190,6 +195,12 @@ func printSummary(w io.Writer, o Options, all []Result) {
 			fmt.Fprintf(w, "4. database after cold + warm + %d changed cycles: file %.1f MB, pages in use %.1f MB, for %d documents seen = %.0f bytes per document (file), %.0f (pages in use)\n",
 				o.Cycles, mb(db), mb(used), items, float64(db)/float64(items), float64(used)/float64(items))
 			printBuckets(w, last[len(last)-1].DB)
+			// Pages in use, not the file: the file grows in 16 MiB steps.
+			if o.Cycles > 0 && warm.Samples > 0 {
+				per := float64(used-warm.DBUsed) / float64(o.Cycles)
+				fmt.Fprintf(w, "   issue #16 target 5: pages in use grew %.2f MB per %g%%-changed cycle (%.1f → %.1f MB over %d cycles; ≤ 1 MB) → %s\n",
+					mb(int64(per)), o.P, mb(warm.DBUsed), mb(used), o.Cycles, verdict(per <= 1<<20))
+			}
 		}
 	}
 	fmt.Fprintln(w, "5. memory across daemon cycles: run with -daemon -cycles 100")
