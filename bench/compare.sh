@@ -3,8 +3,10 @@
 #
 # Installs urlwatch (Debian package) if missing, builds watcher and the load
 # harness, then runs, per repetition, a cold, a warm and a P%-changed cycle
-# of `watcher once` and of urlwatch on the same N feeds served on 127.0.0.1,
-# and prints the medians side by side with the ratios urlwatch ÷ watcher.
+# of the floor client (only the N conditional GETs), `watcher once` and
+# urlwatch, interleaved, on the same N feeds served on 127.0.0.1, and prints
+# the medians side by side with the ratios to the floor and urlwatch ÷
+# watcher.
 #
 # Usage: [WATCHER_BIN=path] bench/compare.sh [loadgen flags]   e.g. bench/compare.sh -n 1000 -k 20 -p 5 -runs 5
 # Defaults: -n 1000 -k 20 -p 5 -runs 5 -follow=false (urlwatch does not

@@ -34,10 +34,11 @@ type DaemonSample struct {
 	Items    int
 }
 
-// StartDaemon starts `watcher run --config cfg`, alerts to the null device.
-func StartDaemon(ctx context.Context, bin, cfg string) (*Daemon, error) {
+// StartDaemon starts `watcher run --config cfg`, alerts to the null device,
+// with env added to its environment.
+func StartDaemon(ctx context.Context, bin, cfg string, env ...string) (*Daemon, error) {
 	cmd := exec.Command(bin, "run", "--config", cfg)
-	cmd.Env = childEnv()
+	cmd.Env = childEnv(env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, fmt.Errorf("watcher run: stderr pipe: %w", err)

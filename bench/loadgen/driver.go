@@ -24,6 +24,7 @@ type Result struct {
 	Wall     time.Duration
 	CPU      time.Duration // user + system of the process
 	MaxRSS   int64         // peak resident set, bytes
+	MaxAnon  int64         // highest anonymous RSS sampled, bytes: MaxRSS without the mapped files
 	Server   Stats         // what the loopback server answered during the cycle
 	Log      LogCounts     // from watcher's log; zero for urlwatch
 	DBSize   int64         // watcher's database (or urlwatch's cache) file after the cycle
@@ -99,6 +100,14 @@ type ConfigOptions struct {
 	Metrics    string // the `metrics:` section, copied from the shipped config
 	// Retain, when set, is every retention age and the retention interval.
 	Retain time.Duration
+	// AllowPrivate lets watcher's egress policy reach the loopback site.
+	AllowPrivate bool
+	// Listen, when set, is http.listen (the daemon's /metrics, status page
+	// and /debug/pprof).
+	Listen string
+	// PprofToken turns http.pprof on, behind the bearer token in the
+	// environment variable pprofTokenEnv.
+	PprofToken bool
 }
 
 // WriteConfig writes a watcher config with one feed source per server feed.
@@ -119,6 +128,15 @@ fetch:
 `, o.DBPath, o.Concurrency)
 	if o.PerHost > 0 {
 		fmt.Fprintf(&b, "  per_host: %d\n  host_delay: %s\n", o.PerHost, o.HostDelay)
+	}
+	if o.AllowPrivate {
+		b.WriteString("  allow_private: [127.0.0.1/32]\n")
+	}
+	if o.Listen != "" {
+		fmt.Fprintf(&b, "http:\n  listen: %q\n", o.Listen)
+		if o.PprofToken {
+			fmt.Fprintf(&b, "  pprof: true\n  token_env: %s\n", pprofTokenEnv)
+		}
 	}
 	if o.Retain > 0 {
 		fmt.Fprintf(&b, "retention:\n  alerts: %[1]s\n  observations: %[1]s\n  documents: %[1]s\n  interval: %[1]s\n", o.Retain)
@@ -186,9 +204,11 @@ func childEnv(extra ...string) []string {
 	return append(env, append([]string{"NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost"}, extra...)...)
 }
 
-// runMeasured runs one command to completion and measures it. Its stdout
-// (the alerts, or urlwatch's report) is discarded; its stderr is returned.
-func runMeasured(ctx context.Context, timeout time.Duration, env []string, name string, args ...string) (wall, cpu time.Duration, maxRSS int64, stderr []byte, err error) {
+// runMeasured runs one command to completion and measures it: peak.HWM is
+// its peak RSS, peak.Anon its highest anonymous RSS (heap and stacks, not
+// bbolt's mmap of the database) seen. Its stdout (the alerts, or
+// urlwatch's report) is discarded; its stderr is returned.
+func runMeasured(ctx context.Context, timeout time.Duration, env []string, name string, args ...string) (wall, cpu time.Duration, peak ProcMemory, stderr []byte, err error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
@@ -199,11 +219,11 @@ func runMeasured(ctx context.Context, timeout time.Duration, env []string, name 
 	start := time.Now()
 	if err = cmd.Start(); err == nil {
 		stop := make(chan struct{})
-		peak := make(chan int64)
-		go func() { peak <- sampleHWM(cmd.Process.Pid, stop) }()
+		peakc := make(chan ProcMemory)
+		go func() { peakc <- samplePeak(cmd.Process.Pid, stop) }()
 		err = cmd.Wait()
 		close(stop)
-		maxRSS = <-peak
+		peak = <-peakc
 	}
 	wall = time.Since(start)
 	if cmd.ProcessState != nil {
@@ -212,30 +232,31 @@ func runMeasured(ctx context.Context, timeout time.Duration, env []string, name 
 		// high-water mark into a child forked with CLONE_VM (as os/exec
 		// does) across execve, so it reports max(loadgen, child). Fall
 		// back to it only when /proc gave nothing.
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && maxRSS == 0 {
-			maxRSS = ru.Maxrss * 1024 // kilobytes on Linux
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && peak.HWM == 0 {
+			peak.HWM = ru.Maxrss * 1024 // kilobytes on Linux
 		}
 	}
 	if err != nil {
 		err = fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, tail(errBuf.Bytes(), 2000))
 	}
-	return wall, cpu, maxRSS, errBuf.Bytes(), err
+	return wall, cpu, peak, errBuf.Bytes(), err
 }
 
-// sampleHWM polls VmHWM, the process's own peak RSS, every 10 ms until
-// stop is closed, and returns the last value read: the peak is monotonic,
-// so only growth in the last 10 ms before exit can be missed.
-func sampleHWM(pid int, stop <-chan struct{}) int64 {
-	var last int64
+// samplePeak polls /proc/<pid>/status every 10 ms until stop is closed and
+// returns the last VmHWM read (the kernel's own peak RSS, monotonic, so
+// only growth in the last 10 ms before exit can be missed) and the highest
+// RssAnon read (sampled: a spike shorter than 10 ms can be missed).
+func samplePeak(pid int, stop <-chan struct{}) ProcMemory {
+	var peak ProcMemory
 	t := time.NewTicker(10 * time.Millisecond)
 	defer t.Stop()
 	for {
-		if m, err := procMemory(pid); err == nil && m.HWM > last {
-			last = m.HWM
+		if m, err := procMemory(pid); err == nil {
+			peak.HWM, peak.Anon = max(peak.HWM, m.HWM), max(peak.Anon, m.Anon)
 		}
 		select {
 		case <-stop:
-			return last
+			return peak
 		case <-t.C:
 		}
 	}
@@ -289,7 +310,7 @@ type Watcher struct {
 // watcher exit 1; that is recorded in the log counts, not returned, so a
 // slow run still reports what it did.
 func (w Watcher) Once(ctx context.Context) (Result, error) {
-	wall, cpu, rss, stderr, err := runMeasured(ctx, w.Timeout, childEnv(), w.Bin, "once", "--config", w.Config)
+	wall, cpu, peak, stderr, err := runMeasured(ctx, w.Timeout, childEnv(), w.Bin, "once", "--config", w.Config)
 	logc, perr := ParseLog(bytes.NewReader(stderr))
 	if perr != nil {
 		return Result{}, fmt.Errorf("read watcher log: %w", perr)
@@ -302,12 +323,22 @@ func (w Watcher) Once(ctx context.Context) (Result, error) {
 		return Result{}, err
 	}
 	logc.Failed = max(logc.Failed, w.Sources-logc.Polls)
-	r := Result{Tool: "watcher", Wall: wall, CPU: cpu, MaxRSS: rss, Log: logc}
+	r := Result{Tool: "watcher", Wall: wall, CPU: cpu, MaxRSS: peak.HWM, MaxAnon: peak.Anon, Log: logc}
 	if r.DB, err = ReadDBUsage(w.DBPath); err != nil {
 		return Result{}, err
 	}
 	r.DBSize = r.DB.File
 	return r, nil
+}
+
+// Validate runs `watcher validate`, which loads and checks the config and
+// nothing else: the config's share of a `watcher once` start-up.
+func (w Watcher) Validate(ctx context.Context) (Result, error) {
+	wall, cpu, peak, _, err := runMeasured(ctx, w.Timeout, childEnv(), w.Bin, "validate", "--config", w.Config)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Tool: "validate", Wall: wall, CPU: cpu, MaxRSS: peak.HWM, MaxAnon: peak.Anon}, nil
 }
 
 // URLWatch runs urlwatch over the same feeds, with its own files in Dir.
@@ -352,13 +383,13 @@ report:
 // Once runs urlwatch over every job once and measures it.
 func (u URLWatch) Once(ctx context.Context) (Result, error) {
 	cache := filepath.Join(u.Dir, "cache.db")
-	wall, cpu, rss, _, err := runMeasured(ctx, u.Timeout, childEnv("HOME="+u.Dir), u.Bin,
+	wall, cpu, peak, _, err := runMeasured(ctx, u.Timeout, childEnv("HOME="+u.Dir), u.Bin,
 		"--urls", filepath.Join(u.Dir, "urls.yaml"), "--config", filepath.Join(u.Dir, "urlwatch.yaml"),
 		"--hooks", filepath.Join(u.Dir, "hooks.py"), "--cache", cache)
 	if err != nil {
 		return Result{}, err
 	}
-	r := Result{Tool: "urlwatch", Wall: wall, CPU: cpu, MaxRSS: rss}
+	r := Result{Tool: "urlwatch", Wall: wall, CPU: cpu, MaxRSS: peak.HWM, MaxAnon: peak.Anon}
 	if fi, err := os.Stat(cache); err == nil {
 		r.DBSize = fi.Size()
 	}

@@ -23,6 +23,7 @@ import (
 type Options struct {
 	Watcher, URLWatch, MetricsFrom  string
 	N, K, Runs, Cycles, Concurrency int
+	Warm                            int // warm cycles per run
 	PressEvery, PerHost             int
 	HostDelay                       time.Duration
 	// Retain, when set, gives the generated config retention ages of that
@@ -32,9 +33,31 @@ type Options struct {
 	P                        float64
 	Follow, Daemon, Keep     bool
 	Interval, Timeout, Serve time.Duration
+	// Floor runs the floor client (floor.go) before watcher in every
+	// cycle; Startup times `watcher validate` (config load alone) in
+	// every run.
+	Floor, Startup bool
+	// AllowPrivate writes fetch.allow_private: [127.0.0.1/32], without
+	// which a watcher with the egress policy refuses the loopback site.
+	// Left out, with a warning, when the build rejects the key.
+	AllowPrivate bool
+	// ScrapeAt lists the daemon cycles after which /metrics and the
+	// status page are requested and measured.
+	ScrapeAt     string
+	ScrapeRepeat int
+	// Profile, in daemon mode, saves a CPU profile of ProfileSeconds
+	// taken from /debug/pprof at the start of cycle ProfileCycle.
+	Profile        string
+	ProfileCycle   int
+	ProfileSeconds int
 }
 
-func main() { os.Exit(run()) }
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == floorCommand {
+		os.Exit(floorMain(os.Args[2:]))
+	}
+	os.Exit(run())
+}
 
 func run() int {
 	var o Options
@@ -46,6 +69,7 @@ func run() int {
 	flag.Float64Var(&o.P, "p", 5, "percent of feeds changed before each changed cycle")
 	flag.IntVar(&o.Cycles, "cycles", 1, "changed cycles per run (once mode); daemon cycles (-daemon)")
 	flag.IntVar(&o.Runs, "runs", 5, "repetitions; the summary reports medians")
+	flag.IntVar(&o.Warm, "warm", 1, "warm (all-304) cycles per run, each a sample of the warm median")
 	flag.BoolVar(&o.Follow, "follow", true, "follow_links on every source (fetch each item's article)")
 	flag.IntVar(&o.Concurrency, "concurrency", 8, "watcher fetch.concurrency")
 	flag.IntVar(&o.PerHost, "per-host", 8, "watcher fetch.per_host: all feeds share 127.0.0.1 but stand for distinct sites (0: leave fetch.per_host and fetch.host_delay out)")
@@ -57,6 +81,14 @@ func run() int {
 	flag.BoolVar(&o.Keep, "keep", false, "keep the work directory (configs, databases) and print its path")
 	flag.DurationVar(&o.Retain, "retain", 0, "retention ages (alerts, observations, documents) and interval in the generated config, e.g. 2m (0: the defaults, days)")
 	flag.DurationVar(&o.Serve, "serve", 0, "only serve the feeds for this long (admin: /_admin/change?pct=5, /_admin/stats?reset=1)")
+	flag.BoolVar(&o.Floor, "floor", true, "run the floor client (only the N conditional GETs) before watcher in every cycle, for ratios to the floor")
+	flag.BoolVar(&o.Startup, "startup", true, "time `watcher validate` (config load alone) in every run")
+	flag.BoolVar(&o.AllowPrivate, "allow-private", true, "write fetch.allow_private: [127.0.0.1/32] (left out when the build rejects the key)")
+	flag.StringVar(&o.ScrapeAt, "scrape-at", "1,30", "daemon mode: cycles after which /metrics and the status page are measured (empty: none)")
+	flag.IntVar(&o.ScrapeRepeat, "scrape-repeat", 3, "daemon mode: scrapes of each path per -scrape-at cycle; the table gives medians")
+	flag.StringVar(&o.Profile, "profile", "", "daemon mode: save a CPU profile from /debug/pprof to this file")
+	flag.IntVar(&o.ProfileCycle, "profile-cycle", 1, "daemon mode: the cycle at whose start -profile begins")
+	flag.IntVar(&o.ProfileSeconds, "profile-seconds", 20, "daemon mode: length of the -profile CPU profile")
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -90,6 +122,9 @@ func run() int {
 	if err != nil {
 		log.Error("metrics", "err", err)
 		return 2
+	}
+	if o.AllowPrivate {
+		o.AllowPrivate = probeAllowPrivate(ctx, log, srv, o, metrics)
 	}
 	if o.Daemon {
 		err = runDaemon(ctx, log, os.Stdout, srv, o, metrics)
@@ -145,9 +180,24 @@ func oneRun(ctx context.Context, log *slog.Logger, srv *Server, o Options, metri
 	if err := WriteConfig(w.Config, srv, ConfigOptions{
 		N: o.N, Follow: o.Follow, DBPath: w.DBPath, Schedule: "@every 15m",
 		Concurrency: o.Concurrency, PerHost: o.PerHost, HostDelay: o.HostDelay,
-		PressEvery: o.PressEvery, Metrics: metrics, Retain: o.Retain,
+		PressEvery: o.PressEvery, Metrics: metrics, Retain: o.Retain, AllowPrivate: o.AllowPrivate,
 	}); err != nil {
 		return nil, err
+	}
+	var fl *Floor
+	if o.Floor {
+		fdir := filepath.Join(dir, "floor")
+		self, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("find this program for the floor client: %w", err)
+		}
+		if err := os.Mkdir(fdir, 0o700); err != nil {
+			return nil, fmt.Errorf("make floor directory: %w", err)
+		}
+		fl = &Floor{Bin: self, Dir: fdir, Concurrency: o.Concurrency, Timeout: o.Timeout}
+		if err := fl.Setup(srv, o.N); err != nil {
+			return nil, err
+		}
 	}
 	var uw *URLWatch
 	if o.URLWatch != "" {
@@ -163,7 +213,16 @@ func oneRun(ctx context.Context, log *slog.Logger, srv *Server, o Options, metri
 
 	var results []Result
 	step := func(scenario string, cycle int) error {
-		tools := []func(context.Context) (Result, error){w.Once}
+		// The floor first, then watcher: interleaved, so that load from
+		// elsewhere on the machine touches both alike.
+		var tools []func(context.Context) (Result, error)
+		if fl != nil {
+			tools = append(tools, fl.Once)
+		}
+		tools = append(tools, w.Once)
+		if o.Startup && scenario == "warm" {
+			tools = append(tools, w.Validate)
+		}
 		if uw != nil {
 			tools = append(tools, uw.Once)
 		}
@@ -186,8 +245,12 @@ func oneRun(ctx context.Context, log *slog.Logger, srv *Server, o Options, metri
 	if err := step("cold", 0); err != nil {
 		return results, err
 	}
-	if err := step("warm", 0); err != nil {
-		return results, err
+	// Several warm cycles per run give the medians their samples without
+	// paying a cold cycle for each, which at N=10,000 takes minutes.
+	for range max(o.Warm, 1) {
+		if err := step("warm", 0); err != nil {
+			return results, err
+		}
 	}
 	for c := 1; c <= o.Cycles; c++ {
 		srv.Change(o.P)
@@ -210,20 +273,46 @@ func runDaemon(ctx context.Context, log *slog.Logger, out io.Writer, srv *Server
 	defer cleanup()
 	srv.Reset()
 	cfgPath, dbPath := filepath.Join(dir, "watcher.yaml"), filepath.Join(dir, "watcher.db")
+	listen, err := freeLoopbackAddr()
+	if err != nil {
+		return err
+	}
+	// The profiler hands out the process's memory, so watcher serves it
+	// only with http.pprof on and behind a bearer token.
+	var token string
+	if o.Profile != "" {
+		if token, err = newToken(); err != nil {
+			return err
+		}
+	}
+	scrapeAt, err := parseCycles(o.ScrapeAt)
+	if err != nil {
+		return err
+	}
 	if err := WriteConfig(cfgPath, srv, ConfigOptions{
 		N: o.N, Follow: o.Follow, DBPath: dbPath, Schedule: "@every " + o.Interval.String(),
 		Concurrency: o.Concurrency, PerHost: o.PerHost, HostDelay: o.HostDelay,
-		PressEvery: o.PressEvery, Metrics: metrics, Retain: o.Retain,
+		PressEvery: o.PressEvery, Metrics: metrics, Retain: o.Retain, AllowPrivate: o.AllowPrivate,
+		Listen: listen, PprofToken: token != "",
 	}); err != nil {
 		return err
 	}
-	d, err := StartDaemon(ctx, o.Watcher, cfgPath)
+	var env []string
+	if token != "" {
+		env = append(env, pprofTokenEnv+"="+token)
+	}
+	d, err := StartDaemon(ctx, o.Watcher, cfgPath, env...)
 	if err != nil {
 		return err
 	}
 	var samples []DaemonSample
+	var scrapes []Scrape
+	var profDone <-chan error
 	runErr := func() error {
 		for c := 1; c <= o.Cycles; c++ {
+			if o.Profile != "" && c == o.ProfileCycle {
+				profDone = startProfile(ctx, log, "http://"+listen, token, o.Profile, o.ProfileSeconds)
+			}
 			// The first cycle fetches every article; later ones a few.
 			limit := 5*o.Interval + time.Minute
 			if c == 1 {
@@ -242,6 +331,27 @@ func runDaemon(ctx context.Context, log *slog.Logger, out io.Writer, srv *Server
 			}
 			s.Items = srv.ItemsServed()
 			samples = append(samples, s)
+			if scrapeAt[c] {
+				// A moment for the cycle's alerts to go out, so that the
+				// daemon's CPU time during a scrape is the scrape's.
+				time.Sleep(time.Second)
+				for _, path := range []string{"/metrics", "/"} {
+					var reps []Scrape
+					for range max(o.ScrapeRepeat, 1) {
+						sc, err := d.Scrape(ctx, "http://"+listen, path, o.N)
+						if err != nil {
+							return fmt.Errorf("cycle %d: %w", c, err)
+						}
+						reps = append(reps, sc)
+					}
+					sc := medianScrape(reps)
+					sc.Cycle = c
+					scrapes = append(scrapes, sc)
+					log.Info("scrape", "cycle", c, "path", path, "wall", sc.Wall.Round(time.Millisecond),
+						"cpu", sc.CPU, "anon_before_mb", mb(sc.AnonBefore), "anon_peak_mb", mb(sc.AnonPeak),
+						"bytes", sc.Bytes, "series", sc.Series)
+				}
+			}
 			log.Info("daemon cycle", "cycle", c, "rss_mb", mb(s.RSS), "hwm_mb", mb(s.HWM),
 				"requests", s.Server.Requests, "not_modified", s.Server.NotModified,
 				"articles", s.Server.Articles, "events", s.Log.Events, "failed", s.Log.Failed, "db_mb", mb(s.DBSize))
@@ -249,9 +359,15 @@ func runDaemon(ctx context.Context, log *slog.Logger, out io.Writer, srv *Server
 		}
 		return nil
 	}()
+	if profDone != nil {
+		if err := <-profDone; err != nil {
+			log.Warn("CPU profile", "err", err)
+		}
+	}
 	stopErr := d.Stop(time.Minute)
 	if len(samples) > 0 {
 		printDaemon(out, o, samples)
+		printScrapes(out, o, scrapes)
 		// The file only grows (bbolt keeps freed pages for reuse); what
 		// retention bounds is the pages in use, readable once watcher is
 		// gone and its lock with it.

@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -82,7 +83,11 @@ func newEgressPolicy(lists ...[]netip.Prefix) egressPolicy {
 			all = append(all, p.Masked())
 		}
 	}
-	slices.SortFunc(all, func(a, b netip.Prefix) int { return strings.Compare(a.String(), b.String()) })
+	// Any total order will do, as long as equal lists sort alike (key);
+	// comparing the parts, not the printed forms, allocates nothing.
+	slices.SortFunc(all, func(a, b netip.Prefix) int {
+		return cmp.Or(a.Addr().Compare(b.Addr()), cmp.Compare(a.Bits(), b.Bits()))
+	})
 	return egressPolicy{allow: slices.Compact(all)}
 }
 

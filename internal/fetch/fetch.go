@@ -104,6 +104,14 @@ type Client struct {
 	// Allow lists come from the configuration, so there are few.
 	mu      sync.Mutex
 	clients map[string]*policyClient
+
+	// base and baseKey are the policy of Options.AllowPrivate alone, which
+	// almost every request uses: worked out once, not per request.
+	base    egressPolicy
+	baseKey string
+	// Header values that are the same on every request, shared by them
+	// all (net/http only reads a request's headers).
+	accept, userAgent, acceptEncoding []string
 }
 
 // policyClient is the HTTP client for one egress policy. dialer is nil
@@ -140,21 +148,30 @@ func New(opts Options) *Client {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	base := newEgressPolicy(opts.AllowPrivate)
 	return &Client{
-		opts:    opts,
-		global:  make(chan struct{}, opts.Concurrency),
-		hosts:   newHostLimiter(opts.PerHost),
-		gate:    newHostGate(opts.HostDelay),
-		log:     logger,
-		clients: make(map[string]*policyClient),
+		opts:           opts,
+		global:         make(chan struct{}, opts.Concurrency),
+		hosts:          newHostLimiter(opts.PerHost),
+		gate:           newHostGate(opts.HostDelay),
+		log:            logger,
+		clients:        make(map[string]*policyClient),
+		base:           base,
+		baseKey:        base.key(),
+		accept:         []string{defaultAccept},
+		userAgent:      []string{opts.UserAgent},
+		acceptEncoding: []string{"gzip"},
 	}
 }
 
 // client returns the HTTP client that enforces the policy of Options.AllowPrivate
 // plus extra.
 func (c *Client) client(extra []netip.Prefix) *policyClient {
-	policy := newEgressPolicy(c.opts.AllowPrivate, extra)
-	key := policy.key()
+	policy, key := c.base, c.baseKey
+	if len(extra) > 0 {
+		policy = newEgressPolicy(c.opts.AllowPrivate, extra)
+		key = policy.key()
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if pc := c.clients[key]; pc != nil {
@@ -307,11 +324,16 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 	// the password or API key that a URL may carry. The request itself
 	// uses u.
 	raw := req.URL
-	req.URL = RedactURL(raw)
+	// Parsed once: the redaction and the request share the result.
+	u, err := url.Parse(raw)
+	if err != nil {
+		req.URL = redactUnparsed(raw)
+	} else {
+		req.URL = redactParsed(raw, u)
+	}
 	if c.opts.UserAgent == "" {
 		return nil, fmt.Errorf("get %s: no User-Agent configured", req.URL)
 	}
-	u, err := url.Parse(raw)
 	if err != nil {
 		// url.Parse's error repeats the URL unredacted: keep only its cause.
 		var ue *url.Error
@@ -340,11 +362,11 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 	}
 	// Per-host first: waiting for a busy host while holding a global slot
 	// would let one slow host starve every other.
-	releaseHost, err := c.hosts.acquire(ctx, host)
+	hs, err := c.hosts.acquire(ctx, host)
 	if err != nil {
 		return nil, fmt.Errorf("get %s: wait for host slot: %w", req.URL, err)
 	}
-	defer releaseHost()
+	defer c.hosts.release(host, hs)
 	if err := c.waitTurn(ctx, host); err != nil {
 		return nil, fmt.Errorf("get %s: %w", req.URL, err)
 	}
@@ -356,14 +378,19 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 	start := time.Now()
 	resp, err := c.do(ctx, pc.hc, u, req)
 	dur := time.Since(start)
-	attrs := []slog.Attr{slog.String("source", req.Source), slog.String("url", req.URL)}
 	if err == nil {
 		resp.Duration = dur
-		c.log.LogAttrs(ctx, slog.LevelDebug, "fetched", append(attrs,
-			slog.Int("status", resp.Status), slog.Int64("bytes", resp.Bytes),
-			slog.Duration("dur", dur), slog.Bool("not_modified", resp.NotModified))...)
+		// Checked first: the attributes alone cost allocations on every
+		// request, and at info level nobody reads them.
+		if c.log.Enabled(ctx, slog.LevelDebug) {
+			c.log.LogAttrs(ctx, slog.LevelDebug, "fetched",
+				slog.String("source", req.Source), slog.String("url", req.URL),
+				slog.Int("status", resp.Status), slog.Int64("bytes", resp.Bytes),
+				slog.Duration("dur", dur), slog.Bool("not_modified", resp.NotModified))
+		}
 		return resp, nil
 	}
+	attrs := []slog.Attr{slog.String("source", req.Source), slog.String("url", req.URL)}
 	var se *StatusError
 	if errors.As(err, &se) {
 		attrs = append(attrs, slog.Int("status", se.Status))
@@ -383,27 +410,36 @@ func (c *Client) do(ctx context.Context, hc *http.Client, u *url.URL, req Reques
 	tctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 
-	hreq, err := http.NewRequestWithContext(tctx, http.MethodGet, u.String(), nil)
+	target := u.String()
+	hreq, err := http.NewRequestWithContext(tctx, http.MethodGet, target, nil)
 	if err != nil {
 		return nil, fmt.Errorf("get %s: %w", req.URL, err)
 	}
-	hreq.Header.Set("Accept", defaultAccept)
+	// The constant values are the client's shared slices and the keys are
+	// written in canonical form, so building the headers allocates only
+	// for the validators; a per-source header still goes through Set,
+	// which replaces a shared slice rather than writing into it.
+	h := hreq.Header
+	h["Accept"] = c.accept
 	for k, v := range req.Header {
 		if strings.EqualFold(k, "Host") {
 			hreq.Host = v
 			continue
 		}
-		hreq.Header.Set(k, v)
+		h.Set(k, v)
 	}
 	// Set after the per-source headers: the body decoder below understands
 	// only gzip, and the User-Agent is the client's identity everywhere.
-	hreq.Header.Set("User-Agent", c.opts.UserAgent)
-	hreq.Header.Set("Accept-Encoding", "gzip")
-	if req.ETag != "" {
-		hreq.Header.Set("If-None-Match", req.ETag)
-	}
-	if req.LastModified != "" {
-		hreq.Header.Set("If-Modified-Since", req.LastModified)
+	h["User-Agent"] = c.userAgent
+	h["Accept-Encoding"] = c.acceptEncoding
+	if req.ETag != "" || req.LastModified != "" {
+		v := &[2]string{req.ETag, req.LastModified} // one allocation for both
+		if req.ETag != "" {
+			h["If-None-Match"] = v[0:1:1]
+		}
+		if req.LastModified != "" {
+			h["If-Modified-Since"] = v[1:2:2]
+		}
 	}
 
 	hresp, err := hc.Do(hreq)
@@ -412,8 +448,12 @@ func (c *Client) do(ctx context.Context, hc *http.Client, u *url.URL, req Reques
 	}
 	defer hresp.Body.Close()
 
+	final := target
+	if hresp.Request != hreq { // redirected
+		final = hresp.Request.URL.String()
+	}
 	out := &Response{
-		URL:          hresp.Request.URL.String(),
+		URL:          final,
 		Status:       hresp.StatusCode,
 		ContentType:  hresp.Header.Get("Content-Type"),
 		ETag:         hresp.Header.Get("ETag"),

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -706,6 +707,34 @@ func TestGetDefaultAccept(t *testing.T) {
 	}
 	if accept != defaultAccept {
 		t.Errorf("Accept = %q, want %q", accept, defaultAccept)
+	}
+}
+
+// TestGetSharedHeadersStayIntact: the client shares its constant header
+// values between requests, so a source that overrides one (in any case)
+// must not change what the next request on the same client sends.
+func TestGetSharedHeadersStayIntact(t *testing.T) {
+	t.Parallel()
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Header.Get("Accept")+"|"+r.Header.Get("User-Agent")+"|"+r.Header.Get("Accept-Encoding"))
+	}))
+	defer srv.Close()
+	c := newTestClient(t, Options{AllowPrivate: LoopbackPrefixes()})
+	for _, h := range []map[string]string{
+		{"accept": "text/csv", "user-agent": "Mozilla/5", "accept-encoding": "br"},
+		nil,
+		{"Accept": "application/json"},
+		nil,
+	} {
+		if _, err := c.Get(context.Background(), Request{URL: srv.URL, Header: h}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	def := defaultAccept + "|" + testUA + "|gzip"
+	want := []string{"text/csv|" + testUA + "|gzip", def, "application/json|" + testUA + "|gzip", def}
+	if !slices.Equal(got, want) {
+		t.Errorf("Accept|User-Agent|Accept-Encoding per request:\n got %q\nwant %q", got, want)
 	}
 }
 
