@@ -400,6 +400,10 @@ func TestCheckWhileTheDaemonHoldsTheDatabase(t *testing.T) {
 func TestCheckUsageAndFailures(t *testing.T) {
 	e := newCheckEnv(t, false)
 	hits := e.site.count("/oig.xml")
+	// The data page stated figures at the baseline; this copy states none
+	// (a bot wall): a poll would fail and keep the stored version.
+	wall := filepath.Join(e.dir, "wall.html")
+	write(t, wall, "<html><body><main><p>Checking your browser before accessing the site.</p></main></body></html>")
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -410,6 +414,7 @@ func TestCheckUsageAndFailures(t *testing.T) {
 		{"far from any", []string{"check", "cbp-swb", "--config", e.cfg}, exitUsage, `no source "cbp-swb" in the config (sources: oig, listing, data, blocked)`},
 		{"no id", []string{"check", "--config", e.cfg}, exitUsage, "wants SOURCE_ID, got 0 arguments"},
 		{"missing file", []string{"check", "oig", "--file", filepath.Join(e.dir, "absent.html"), "--config", e.cfg}, exitFailure, "absent.html"},
+		{"bot wall", []string{"check", "data", "--file", wall, "--config", e.cfg}, exitFailure, "a real poll would fail: " + e.site.srv.URL + "/data.html now states no figures"},
 		{"egress policy", []string{"check", "blocked", "--config", e.cfg}, exitFailure, "refusing to connect to 127.0.0.1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
