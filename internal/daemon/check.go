@@ -75,6 +75,9 @@ func (d *Daemon) Check(ctx context.Context, id string, opts CheckOptions) (Check
 		return CheckResult{}, fmt.Errorf("check: no source %q in the config", id)
 	}
 	res := CheckResult{Source: src, MaxPerPoll: d.rt.Load().policy.MaxPerPoll}
+	// Bounded as a scheduled poll is (runSource), articles included.
+	ctx, cancel := context.WithTimeout(ctx, d.opts.CycleTimeout)
+	defer cancel()
 	prev, err := d.fetchState(ctx, src.ID)
 	if err != nil {
 		return res, fmt.Errorf("check %s: read fetch state: %w", src.ID, err)
