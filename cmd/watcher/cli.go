@@ -121,7 +121,7 @@ flag, metric or source, a wrong number of arguments, a bad config file).`,
 	root.SetUsageFunc(writeUsage)
 	root.SetHelpFunc(writeHelp)
 	root.AddCommand(
-		runCommand(g), onceCommand(g), validateCommand(g), extractCommand(g),
+		runCommand(g), onceCommand(g), checkCommand(g), validateCommand(g), extractCommand(g),
 		testAlertCommand(g), demoCommand(g),
 		statusCommand(g), historyCommand(g), exportCommand(g), backupCommand(g), compactCommand(g),
 		versionCommand(), completionCommand(root), manCommand(root),
@@ -175,6 +175,51 @@ source was polled, 1 when any failed. For cron jobs and for trying a config.`,
 			return exit(cmdOnce(c.Context(), o, c.OutOrStdout(), c.ErrOrStderr()))
 		},
 	}
+	return c
+}
+
+func checkCommand(g *globalFlags) *cobra.Command {
+	var o checkFlags
+	c := &cobra.Command{
+		Use:   "check SOURCE_ID",
+		Short: "a dry run of one source: its documents, figures and would-be alerts",
+		Long: `Polls one configured source now, as the daemon would (same fetcher, egress
+policy and allow_private, same reading of its kind and selector, same
+metric rules, same diff against the stored state), and prints its
+documents (id, title, outlet, date), every figure with its qualifier,
+metric and sentence (a table cell's sentence is its frame: headers, row,
+value), and the alerts a poll would raise with their headline and
+channel. Nothing is written: no baseline, no alert, no fetch state.
+
+The state compared against is the database read-only; while the daemon
+holds it, a hot backup through its listener (as status reads it); with no
+database, or no way to ask the daemon, an empty state, which it says.
+On a source never polled it shows the alerts a first poll swallows into
+its baseline (alert_on_first_poll: false).
+
+--file reads a saved copy of the source's URL instead of fetching it (told
+HTML, PDF or text by its content); the documents it leads to (a feed's
+articles, a listing's reports) are still fetched. --json prints one
+object. Exit status 1 when the source cannot be read, or when a real poll
+would refuse what it read (a page that lost all its figures).`,
+		Example: `  watcher check cbp-swb --config my.yaml
+  watcher check dhs-oig-ice-reports --file saved-listing.html
+  watcher check press-wire --json | jq '.alerts'`,
+		Args: positionals("SOURCE_ID"),
+		ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) > 0 { // SOURCE_ID is given
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return completeIDs(g, sourceIDs)(c, args, toComplete)
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			o.config = g.path()
+			return exit(cmdCheck(c.Context(), o, args[0], c.OutOrStdout(), c.ErrOrStderr()))
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.file, "file", "", "read the source's body from `FIXTURE` (a saved page, PDF, feed, CSV or JSON) instead of fetching its URL")
+	f.BoolVar(&o.json, "json", false, "print the result as one JSON object")
 	return c
 }
 

@@ -116,6 +116,10 @@ func TestFlagsBeforeAndAfterPositionals(t *testing.T) {
 			{"run", "--config", runCfg}, {"--config", runCfg, "run"}}},
 		{name: "once", code: exitFailure, stderr: "once: some sources failed", orders: [][]string{
 			{"once", "--config", f.config}, {"--config=" + f.config, "once"}}},
+		// The fixture's sources are on the loopback, which the egress
+		// policy refuses: check got the config and the id.
+		{name: "check", code: exitFailure, stderr: "check cbp-swb: get http://127.0.0.1:9/swb.xml: refusing", orders: [][]string{
+			{"check", "cbp-swb", "--config", f.config, "--json"}, {"--config", f.config, "check", "--json", "cbp-swb"}}},
 		{name: "validate", code: exitOK, stdout: "ok: " + f.config, orders: [][]string{
 			{"validate", "--config", f.config}, {"--config", f.config, "validate"}}},
 		{name: "extract", code: exitOK, stdout: `"metric":"swb_encounters"`, orders: [][]string{
@@ -220,6 +224,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 			[]string{`no metric "swb-encounters"; did you mean "swb_encounters"?`}},
 		{"metric far from any", []string{"history", "--config", noDB, "deportations"},
 			[]string{`no metric "deportations" in the config (metrics: swb_encounters, uc_no_nta)`}},
+		{"check source typo", []string{"check", "cbp_swb", "--config", noDB},
+			[]string{`no source "cbp_swb"; did you mean "cbp-swb"?`}},
 		{"source typo", []string{"history", "swb_encounters", "--source", "cbp_swb", "--config", noDB},
 			[]string{`no source "cbp_swb"; did you mean "cbp-swb"?`}},
 		{"export unknown table with json", []string{"export", "--table", "foo", "--config", noDB},

@@ -9,8 +9,8 @@ import (
 
 	"github.com/figwatch/watcher/internal/config"
 	"github.com/figwatch/watcher/internal/diff"
-	"github.com/figwatch/watcher/internal/period"
 	"github.com/figwatch/watcher/internal/fetch"
+	"github.com/figwatch/watcher/internal/period"
 	"github.com/figwatch/watcher/internal/source"
 	"github.com/figwatch/watcher/internal/store"
 )
@@ -33,26 +33,11 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 		return err
 	}
 
-	resp, err := d.fetcher.Get(ctx, fetch.Request{
-		URL: src.URL, ETag: prev.ETag, LastModified: prev.LastModified,
-		Header: d.withSecrets(src, src.Headers, src.URL), Source: src.ID, AllowPrivate: src.AllowPrivate,
-	})
+	r, err := d.read(ctx, src, prev, sourceFetcher{d: d, src: src, count: true}, nil)
 	if err != nil {
-		return d.failed(ctx, src, prev, 0, fmt.Errorf("poll %s: %w", src.ID, err))
+		return d.failed(ctx, src, prev, r.status(), fmt.Errorf("poll %s: %w", src.ID, err))
 	}
-	d.stats.fetched(src.ID, resp)
-	spec, err := sourceSpec(d.conf(), src)
-	if err != nil {
-		return d.failed(ctx, src, prev, resp.Status, fmt.Errorf("poll %s: %w", src.ID, err))
-	}
-	items := &itemState{d: d, id: src.ID, prev: prev.NextRevisit}
-	read, err := source.Documents(ctx, source.Env{
-		Fetch: sourceFetcher{d, src}, Items: items,
-		Now: d.now, Log: d.log, Touch: d.touchInterval(),
-	}, spec, resp)
-	if err != nil {
-		return d.failed(ctx, src, prev, resp.Status, fmt.Errorf("poll %s: %w", src.ID, err))
-	}
+	resp, read, items, in, docs := r.resp, r.read, r.items, r.in, r.read.Docs
 	if resp.NotModified && len(read.Docs) == 0 && len(read.Items) == 0 {
 		if err := d.commitNotModified(ctx, src, prev, resp); err != nil {
 			return d.storeFailed(ctx, src, prev, resp.Status, err)
@@ -63,29 +48,12 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 			"bytes", resp.Bytes, "dur", d.now().Sub(start).Round(time.Millisecond))
 		return nil
 	}
-	docs := read.Docs
 	written := make([]store.Item, 0, len(read.Items))
 	for _, it := range read.Items {
 		written = append(written, toStoreItem(src.ID, it))
 	}
 	complete := read.Complete
-	rt := d.rt.Load() // one config for the whole poll, even across a reload
-	in := diff.Input{
-		Source: diff.SourceInfo{
-			ID: src.ID, Name: src.Name, Authority: src.Authority,
-			FirstPoll: prev.Polls == 0, AlertOnFirstPoll: src.AlertOnFirstPoll,
-		},
-		Now:           d.now(),
-		Metrics:       rt.metrics,
-		TouchInterval: d.touchInterval(),
-		Periods:       period.Parser{FiscalStart: rt.cfg.FiscalYearStart},
-	}
-	figures := 0
-	for _, doc := range docs {
-		figs := rt.ext.Extract(doc.Text)
-		figures += len(figs)
-		in.Docs = append(in.Docs, diff.Doc{Document: doc, Figures: figs})
-	}
+	figures := r.figures
 	if err := d.checkLostFigures(ctx, src, in.Docs); err != nil {
 		return d.failed(ctx, src, prev, resp.Status, fmt.Errorf("poll %s: %w", src.ID, err))
 	}
@@ -106,6 +74,74 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 		"events", len(res.Events), "first_poll", in.Source.FirstPoll,
 		"dur", d.now().Sub(start).Round(time.Millisecond))
 	return nil
+}
+
+// polled is a poll of one source up to its commit: what `watcher check`
+// shows and a real poll writes.
+type polled struct {
+	resp    *fetch.Response // nil when the fetch failed
+	read    source.Result
+	items   *itemState
+	in      diff.Input
+	figures int
+}
+
+// status is the fetch's HTTP status, 0 when there was no response.
+func (p polled) status() int {
+	if p.resp == nil {
+		return 0
+	}
+	return p.resp.Status
+}
+
+// read fetches src (conditionally, with prev's validators) unless resp is
+// given, reads its documents through f (articles, listing entries and
+// revisits go through f too) and extracts their figures into the input
+// of diff. It reads the store only in short read transactions and writes
+// nothing: a real poll and a dry run (Check) share it, so what check
+// shows is what a poll would diff.
+func (d *Daemon) read(ctx context.Context, src config.Source, prev store.FetchState, f Fetcher, resp *fetch.Response) (polled, error) {
+	var p polled
+	if resp == nil {
+		var err error
+		resp, err = f.Get(ctx, fetch.Request{
+			URL: src.URL, ETag: prev.ETag, LastModified: prev.LastModified,
+			Header: src.Headers, Source: src.ID,
+		})
+		if err != nil {
+			return p, err
+		}
+	}
+	p.resp = resp
+	rt := d.rt.Load()
+	spec, err := sourceSpec(rt.cfg, src)
+	if err != nil {
+		return p, err
+	}
+	p.items = &itemState{d: d, id: src.ID, prev: prev.NextRevisit}
+	p.read, err = source.Documents(ctx, source.Env{
+		Fetch: f, Items: p.items,
+		Now: d.now, Log: d.log, Touch: d.touchInterval(),
+	}, spec, resp)
+	if err != nil {
+		return p, err
+	}
+	p.in = diff.Input{
+		Source: diff.SourceInfo{
+			ID: src.ID, Name: src.Name, Authority: src.Authority,
+			FirstPoll: prev.Polls == 0, AlertOnFirstPoll: src.AlertOnFirstPoll,
+		},
+		Now:           d.now(),
+		Metrics:       rt.metrics,
+		TouchInterval: d.touchInterval(),
+		Periods:       period.Parser{FiscalStart: rt.cfg.FiscalYearStart},
+	}
+	for _, doc := range p.read.Docs {
+		figs := rt.ext.Extract(doc.Text)
+		p.figures += len(figs)
+		p.in.Docs = append(p.in.Docs, diff.Doc{Document: doc, Figures: figs})
+	}
+	return p, nil
 }
 
 func (d *Daemon) fetchState(ctx context.Context, id string) (store.FetchState, error) {

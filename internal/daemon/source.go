@@ -73,9 +73,11 @@ func sourceSpec(cfg *config.Config, src config.Source) (source.Spec, error) {
 // listing entries, revisits) as the source's own.
 //
 // The source's own allow list (allow_private) goes with every one of them.
+// A dry run (Check) does not count its fetches: count is false.
 type sourceFetcher struct {
-	d   *Daemon
-	src config.Source
+	d     *Daemon
+	src   config.Source
+	count bool
 }
 
 func (f sourceFetcher) Get(ctx context.Context, req fetch.Request) (*fetch.Response, error) {
@@ -84,7 +86,7 @@ func (f sourceFetcher) Get(ctx context.Context, req fetch.Request) (*fetch.Respo
 		req.AllowPrivate = append(req.AllowPrivate[:len(req.AllowPrivate):len(req.AllowPrivate)], f.src.AllowPrivate...)
 	}
 	resp, err := f.d.fetcher.Get(ctx, req)
-	if err == nil {
+	if err == nil && f.count {
 		f.d.stats.fetched(f.src.ID, resp)
 	}
 	return resp, err
