@@ -8,7 +8,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/figwatch/watcher/internal/config"
 	"github.com/figwatch/watcher/internal/demo"
+	"github.com/figwatch/watcher/internal/diff"
 	"github.com/figwatch/watcher/internal/notify"
 	"github.com/figwatch/watcher/internal/outbox"
 )
@@ -39,7 +41,13 @@ func cmdTestAlert(ctx context.Context, o testAlertFlags, stdout, stderr io.Write
 	}
 	code := exitOK
 	routes := outbox.NewPolicy(cfg)
-	for i, ev := range notify.Samples(time.Now()) {
+	story := sampleStory(cfg)
+	if len(story.Metrics) == 0 {
+		fmt.Fprintf(stderr, "%s has no metrics: sending the built-in samples (the DHS OIG story on unaccompanied children)\n", cfg.Path)
+	} else {
+		fmt.Fprintf(stderr, "sending %d samples built from the metrics and sources of %s; their figures are made up\n", len(diff.Kinds), cfg.Path)
+	}
+	for i, ev := range notify.SamplesFor(story, time.Now()) {
 		ch, _ := routes.Route(string(ev.Kind), ev.Metric, ev.Source)
 		sctx, cancel := context.WithTimeout(ctx, time.Minute)
 		_, err := n.Send(sctx, notify.Alert{ID: uint64(i + 1), Event: ev, Channel: ch})
@@ -52,6 +60,23 @@ func cmdTestAlert(ctx context.Context, o testAlertFlags, stdout, stderr io.Write
 		log.Info("test alert sent", "kind", ev.Kind, "via", n.Name(), "channel", ch)
 	}
 	return code
+}
+
+// sampleStory describes the config's metrics and enabled sources for
+// notify.SamplesFor, so test-alert tells the newsroom's own story.
+func sampleStory(cfg *config.Config) notify.Story {
+	var st notify.Story
+	for _, m := range cfg.Metrics {
+		sm := notify.StoryMetric{ID: m.ID, Label: m.Label}
+		if len(m.Units) > 0 {
+			sm.Unit = m.Units[0]
+		}
+		st.Metrics = append(st.Metrics, sm)
+	}
+	for _, s := range cfg.EnabledSources() {
+		st.Sources = append(st.Sources, notify.StorySource{ID: s.ID, Name: s.Name, Authority: s.Authority, URL: s.URL})
+	}
+	return st
 }
 
 // demoFlags are demo's flags.
