@@ -92,6 +92,12 @@ func cmdDemo(ctx context.Context, o demoFlags, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitUsage
 	}
+	// Say so at once when the user's metrics match nothing in the story,
+	// rather than print its steps with no alert under any of them.
+	if _, err := demo.Check(cfg.Metrics); err != nil {
+		fmt.Fprintf(stderr, "watcher demo: %v\n", err)
+		return exitFailure
+	}
 	fmt.Fprintln(stdout, "watcher demo: the DHS Inspector General's figures on unaccompanied children, August 2024 to March 2025,")
 	fmt.Fprintln(stdout, "replayed offline with the metrics of", cfg.Path+". Each block below is an alert as Slack would show it.")
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

@@ -187,3 +187,18 @@ func TestTestAlertWithoutMetricsSaysItSendsTheBuiltInSamples(t *testing.T) {
 		t.Errorf("stderr %q; stdout has the built-in samples: %v", errb.String(), strings.Contains(out.String(), "448,000"))
 	}
 }
+
+func TestDemoWithMetricsOutsideTheStorySaysSo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mine.yaml")
+	if err := os.WriteFile(path, []byte("sources:\n  - {id: a, url: \"https://example.org/a.xml\"}\nmetrics:\n  - {id: swb_encounters, any: [encounters]}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"demo", "--config", path}, nil, &out, &errb); code != exitFailure {
+		t.Fatalf("exit %d, want %d; stderr: %s", code, exitFailure, errb.String())
+	}
+	want := "watcher demo: none of your metrics (swb_encounters) match the demo's story; the demo replays the DHS OIG unaccompanied-children story; run it without --config to see it\n"
+	if errb.String() != want || out.Len() != 0 {
+		t.Errorf("stderr %q, stdout %q; want only %q", errb.String(), out.String(), want)
+	}
+}

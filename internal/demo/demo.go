@@ -45,6 +45,55 @@ type Options struct {
 	Serve string
 }
 
+// NoMatchError is Run's answer to metrics of which none states a figure of
+// the replayed story: the replay would print its steps with no alert
+// under any of them.
+type NoMatchError struct {
+	// Metrics are the ids of the metrics given, none of which matches.
+	Metrics []string
+}
+
+func (e *NoMatchError) Error() string {
+	const story = "the demo replays the DHS OIG unaccompanied-children story; run it without --config to see it"
+	if len(e.Metrics) == 0 {
+		return "the config has no metrics, so nothing in the demo's story would alert; " + story
+	}
+	return fmt.Sprintf("none of your metrics (%s) match the demo's story; %s", strings.Join(e.Metrics, ", "), story)
+}
+
+// Check tells which of metrics state no figure anywhere in the scenario,
+// by running their rules over every item the replay serves. When none
+// matches (or there are none) the error is a *NoMatchError.
+func Check(metrics []config.Metric) (unmatched []string, err error) {
+	ext, err := daemon.NewExtractor(&config.Config{Path: "demo", Metrics: metrics})
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	matched := map[string]bool{}
+	for _, step := range Scenario() {
+		for _, items := range step.Feeds {
+			for _, it := range items {
+				for _, text := range []string{it.Title, it.Text} {
+					for _, f := range ext.Extract(text) {
+						matched[f.Metric] = true
+					}
+				}
+			}
+		}
+	}
+	var ids []string
+	for _, m := range metrics {
+		ids = append(ids, m.ID)
+		if !matched[m.ID] {
+			unmatched = append(unmatched, m.ID)
+		}
+	}
+	if len(unmatched) == len(metrics) {
+		return unmatched, &NoMatchError{Metrics: ids}
+	}
+	return unmatched, nil
+}
+
 // Run replays Scenario through the real daemon: each step's feeds are
 // served on a loopback server, every source is polled once, and the alerts
 // are delivered.
@@ -57,6 +106,14 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	if opts.Notifier == nil {
 		opts.Notifier = console.New(opts.Out)
+	}
+	unmatched, err := Check(opts.Metrics)
+	if err != nil {
+		return err
+	}
+	if len(unmatched) > 0 {
+		fmt.Fprintf(opts.Out, "\nNote: %s %s no figure in this story, so %s silent below.\n",
+			strings.Join(unmatched, ", "), plural(len(unmatched), "matches", "match"), plural(len(unmatched), "it stays", "they stay"))
 	}
 	if opts.Dir == "" {
 		dir, err := os.MkdirTemp("", "watcher-demo-")
@@ -105,6 +162,13 @@ func Run(ctx context.Context, opts Options) error {
 	return web.Serve(ctx, opts.Serve, web.Handler(web.Options{
 		Status: d, Health: d.Healthy, Gatherer: reg, Listen: opts.Serve, Logger: opts.Logger,
 	}), opts.Logger)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func configYAML(base, dbPath string, metrics []config.Metric) string {

@@ -3,6 +3,7 @@ package demo
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -105,4 +106,54 @@ func TestDemoPrintsEveryStep(t *testing.T) {
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	return s
+}
+
+func TestDemoSaysWhenTheMetricsMatchNothing(t *testing.T) {
+	t.Parallel()
+	swb := config.Metric{ID: "swb_encounters", Label: "Southwest border encounters", Any: []string{"encounters"}, Units: []string{"encounters"}}
+	shipped := shippedMetrics(t)
+	cases := []struct {
+		name      string
+		metrics   []config.Metric
+		wantErr   string // "" = the replay runs
+		wantNote  string // printed before the steps; "" = none
+		unmatched []string
+	}{
+		{name: "none of the user's metrics match", metrics: []config.Metric{swb},
+			wantErr:   "none of your metrics (swb_encounters) match the demo's story; the demo replays the DHS OIG unaccompanied-children story; run it without --config to see it",
+			unmatched: []string{"swb_encounters"}},
+		{name: "no metrics at all", wantErr: "the config has no metrics"},
+		{name: "one of them matches", metrics: append([]config.Metric{swb}, shipped[0]),
+			wantNote: "Note: swb_encounters matches no figure in this story, so it stays silent below.", unmatched: []string{"swb_encounters"}},
+		{name: "the shipped config: one metric is not in this story", metrics: shipped,
+			wantNote: "Note: hhs_lost_contact matches no figure in this story", unmatched: []string{"hhs_lost_contact"}},
+		{name: "every metric matches", metrics: shipped[:1]},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			unmatched, _ := Check(tc.metrics)
+			if !cmp.Equal(unmatched, tc.unmatched) {
+				t.Errorf("Check unmatched = %v, want %v", unmatched, tc.unmatched)
+			}
+			var out bytes.Buffer
+			err := Run(context.Background(), Options{Metrics: tc.metrics, Out: &out, Dir: t.TempDir()})
+			if tc.wantErr != "" {
+				var nm *NoMatchError
+				if !errors.As(err, &nm) || !strings.HasPrefix(err.Error(), tc.wantErr) {
+					t.Fatalf("Run: %v, want a NoMatchError starting %q", err, tc.wantErr)
+				}
+				if out.Len() != 0 {
+					t.Errorf("Run printed the replay anyway:\n%s", out.String())
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(out.String(), "Note: "); got != (tc.wantNote != "") || !strings.Contains(out.String(), tc.wantNote) {
+				t.Errorf("output note: want %q in:\n%s", tc.wantNote, out.String())
+			}
+		})
+	}
 }
