@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -155,5 +157,61 @@ func TestDemoSaysWhenTheMetricsMatchNothing(t *testing.T) {
 				t.Errorf("output note: want %q in:\n%s", tc.wantNote, out.String())
 			}
 		})
+	}
+}
+
+// The replay's status page reads on one clock: the demo has been up for
+// seconds, not the story's 218 days; the outbox says what each alert
+// said; and /metrics counts an edited claim as updated, not sent again.
+func TestReplayStatusPageAndMetrics(t *testing.T) {
+	opts := Options{Metrics: shippedMetrics(t), Dir: t.TempDir()}
+	r, err := replay(context.Background(), &opts)
+	if r != nil {
+		defer r.close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	r.handler(opts).ServeHTTP(rec, httptest.NewRequest("GET", "http://localhost/", nil))
+	body := rec.Body.String()
+	up := regexp.MustCompile(`<dt>up</dt><dd><span title="since ([^"]*)">([^<]*)</span>`).FindStringSubmatch(body)
+	if up == nil {
+		t.Fatalf("page has no uptime:\n%s", body)
+	}
+	if !regexp.MustCompile(`^\d+s$|^\d+m \d+s$`).MatchString(up[2]) || !strings.HasPrefix(up[1], "26 Mar 2025 ") {
+		t.Errorf("up %q since %q; want seconds or minutes, since the story's last day", up[2], up[1])
+	}
+	for _, want := range []string{
+		`Children who failed to appear in immigration court: The Daily Ledger claims 30K, official figure is more than 32,000 (−2,000, −6.2%)</a>`,
+		`<a href="http://demo.invalid/dhs-oig/OIG-25-21" rel="noopener noreferrer">Children not served a notice to appear: more than 291,000 → 233,000`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("outbox lacks %q", want)
+		}
+	}
+
+	families, err := r.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(name, kind string) float64 {
+		for _, f := range families {
+			if f.GetName() != name {
+				continue
+			}
+			for _, m := range f.GetMetric() {
+				for _, l := range m.GetLabel() {
+					if l.GetName() == "kind" && l.GetValue() == kind {
+						return m.GetCounter().GetValue()
+					}
+				}
+			}
+		}
+		return 0
+	}
+	queued, sent, updated := count("watcher_alerts_queued_total", "claim_mismatch"), count("watcher_alerts_sent_total", "claim_mismatch"), count("watcher_alerts_updated_total", "claim_mismatch")
+	if sent != queued || updated != 1 {
+		t.Errorf("claim_mismatch: queued %v, sent %v, updated %v; want sent = queued and 1 update (the edited 30K claim)", queued, sent, updated)
 	}
 }
