@@ -282,7 +282,10 @@ func testAlertCommand(g *globalFlags) *cobra.Command {
 		Short: "send one sample of each alert kind to the configured destination",
 		Long: `Sends one sample of each alert kind to the configured destination (Slack when
 a token or webhook is set, else the console), routed as real alerts are, to
-check the layout and the channels before going live.`,
+check the layout and the channels before going live. The samples are about
+the config's own metrics and sources (a channel: on a metric or source gets
+its samples); their figures are made up and say so. A config without
+metrics gets the built-in samples, and is told.`,
 		Example: "  SLACK_BOT_TOKEN=xoxb-... watcher test-alert --config my.yaml",
 		Args:    noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -301,7 +304,8 @@ func demoCommand(g *globalFlags) *cobra.Command {
 		Long: `Replays the DHS Inspector General's figures on unaccompanied children,
 August 2024 to March 2025, offline through the real pipeline with the
 config's metrics, and prints each alert as Slack would show it. No network,
-no Slack, a temporary database.`,
+no Slack, a temporary database. When none of the config's metrics matches a
+figure of the story it says so and exits 1.`,
 		Example: `  watcher demo
   watcher demo --serve 127.0.0.1:9464`,
 		Args: noArgs,

@@ -55,7 +55,7 @@ func cmdStatus(ctx context.Context, o inspectFlags, stdout, stderr io.Writer) in
 		if err != nil {
 			return err
 		}
-		return inspect.WriteStatus(stdout, st)
+		return inspect.WriteStatus(stdout, st, env.cfg.Location)
 	})
 }
 
@@ -86,7 +86,7 @@ func cmdHistory(ctx context.Context, o historyFlags, metric string, stdout, stde
 		if o.source != "" {
 			st = onlySource(st, o.source)
 		}
-		return inspect.WriteHistory(stdout, st, args[0])
+		return inspect.WriteHistory(stdout, st, args[0], env.cfg.Location)
 	})
 }
 

@@ -399,9 +399,14 @@ func newSlack(opts slack.Options) (notify.Notifier, error) {
 }
 
 // newLogger is the config's logger; bbolt's own diagnostics only with
-// log.store: debug.
+// log.store: debug. When w is the stream systemd connected to the journal,
+// lines carry journal priorities and no time of their own.
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
-	return daemon.NewLogger(w, daemon.LogOptions{Level: cfg.Log.Level, Format: cfg.Log.Format, StoreDebug: cfg.Log.Store == config.StoreLogDebug})
+	f, _ := w.(*os.File)
+	return daemon.NewLogger(w, daemon.LogOptions{
+		Level: cfg.Log.Level, Format: cfg.Log.Format, StoreDebug: cfg.Log.Store == config.StoreLogDebug,
+		Journal: daemon.JournalStream(f, os.Getenv("JOURNAL_STREAM")),
+	})
 }
 
 // storeOptions maps the config's retention onto the store: revisions: 0

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/figwatch/watcher/internal/fakeslack"
 )
 
 // These tests run the command as a user does, through run(), so that the
@@ -140,5 +142,70 @@ func TestValidatePrintsWarningsAndStrictFailsOnThem(t *testing.T) {
 	}
 	if !strings.HasPrefix(errb.String(), want) || out.Len() != 0 {
 		t.Errorf("--strict: stdout %q, stderr %q", out.String(), errb.String())
+	}
+}
+
+// test-alert tells the config's own story, routed as real alerts are: the
+// channel set on the user's metric receives that metric's samples.
+func TestTestAlertRoutesTheConfigsOwnMetrics(t *testing.T) {
+	fake := fakeslack.New(t)
+	t.Setenv("SLACK_BOT_TOKEN", "xoxb-test")
+	t.Setenv("SLACK_WEBHOOK_URL", "")
+	path := filepath.Join(t.TempDir(), "mine.yaml")
+	cfg := "slack:\n  channel: \"#figures\"\n  api_url: " + fake.URL() + "\n" +
+		"sources:\n  - {id: cbp-swb, name: CBP encounters, url: \"https://www.cbp.gov/swb\", authority: official}\n" +
+		"  - {id: border-wire, url: \"https://border.example.net/feed.xml\"}\n" +
+		"metrics:\n  - {id: swb_encounters, label: Southwest border encounters, any: [encounters], units: [encounters], channel: \"#border\"}\n"
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"test-alert", "--config", path}, nil, &out, &errb); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), "built from the metrics and sources of "+path) {
+		t.Errorf("stderr does not say where the samples come from:\n%s", errb.String())
+	}
+	channels := map[string]int{}
+	for _, p := range fake.Posts() {
+		channels[p.Channel]++
+		if strings.Contains(p.Text, "448,000") {
+			t.Errorf("a sample tells the built-in story: %q", p.Text)
+		}
+	}
+	// metric_new, metric_changed and claim_mismatch are about the metric.
+	if channels["#border"] != 3 || channels["#figures"] != 4 {
+		t.Errorf("posts per channel = %v, want 3 in #border (the metric's channel) and 4 in #figures", channels)
+	}
+}
+
+func TestTestAlertWithoutMetricsSaysItSendsTheBuiltInSamples(t *testing.T) {
+	t.Setenv("SLACK_BOT_TOKEN", "")
+	t.Setenv("SLACK_WEBHOOK_URL", "")
+	path := filepath.Join(t.TempDir(), "empty.yaml")
+	if err := os.WriteFile(path, []byte("sources:\n  - {id: a, url: \"https://example.org/a.xml\"}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"test-alert", "--config", path}, nil, &out, &errb); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), path+" has no metrics: sending the built-in samples") || !strings.Contains(out.String(), "448,000") {
+		t.Errorf("stderr %q; stdout has the built-in samples: %v", errb.String(), strings.Contains(out.String(), "448,000"))
+	}
+}
+
+func TestDemoWithMetricsOutsideTheStorySaysSo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mine.yaml")
+	if err := os.WriteFile(path, []byte("sources:\n  - {id: a, url: \"https://example.org/a.xml\"}\nmetrics:\n  - {id: swb_encounters, any: [encounters]}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"demo", "--config", path}, nil, &out, &errb); code != exitFailure {
+		t.Fatalf("exit %d, want %d; stderr: %s", code, exitFailure, errb.String())
+	}
+	want := "watcher demo: none of your metrics (swb_encounters) match the demo's story; the demo replays the DHS OIG unaccompanied-children story; run it without --config to see it\n"
+	if errb.String() != want || out.Len() != 0 {
+		t.Errorf("stderr %q, stdout %q; want only %q", errb.String(), out.String(), want)
 	}
 }

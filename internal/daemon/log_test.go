@@ -61,3 +61,45 @@ func TestBboltDiagnosticsOnlyWhenAskedFor(t *testing.T) {
 		})
 	}
 }
+
+// Under journald each line starts with its sd-daemon priority, so
+// `journalctl -p err` filters errors, and carries no time of its own.
+func TestJournalLinesCarryPriorityAndNoTime(t *testing.T) {
+	t.Parallel()
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) {
+			t.Parallel()
+			var buf bytes.Buffer
+			log := NewLogger(&buf, LogOptions{Level: "debug", Format: format, Journal: true})
+			log.Debug("detail")
+			log.Info("poll", "source", "oig")
+			log.With("component", "outbox").Warn("retrying")
+			log.WithGroup("g").Error("send failed", "err", "boom")
+			lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+			want := []string{"<7>", "<6>", "<4>", "<3>"}
+			if len(lines) != len(want) {
+				t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want), buf.String())
+			}
+			for i, line := range lines {
+				if !strings.HasPrefix(line, want[i]) {
+					t.Errorf("line %d = %q, want prefix %s", i, line, want[i])
+				}
+				if strings.Contains(line, "time") {
+					t.Errorf("line %d = %q carries a time", i, line)
+				}
+				if format == "json" && !json.Valid([]byte(strings.TrimPrefix(line, want[i]))) {
+					t.Errorf("line %d = %q is not JSON after its prefix", i, line)
+				}
+			}
+		})
+	}
+}
+
+func TestLinesOutsideTheJournalKeepTheirTime(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	NewLogger(&buf, LogOptions{}).Error("send failed")
+	if !strings.HasPrefix(buf.String(), "time=") {
+		t.Errorf("log line %q does not start with its time", buf.String())
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/figwatch/watcher/internal/buildinfo"
 	"github.com/figwatch/watcher/internal/config"
 	"github.com/figwatch/watcher/internal/fetch"
+	"github.com/figwatch/watcher/internal/outbox"
 	"github.com/figwatch/watcher/internal/store"
 	"github.com/figwatch/watcher/internal/web"
 )
@@ -77,8 +78,13 @@ func readStatus(ctx context.Context, db *store.DB, cfg *config.Config, now time.
 		if out.Outbox.Pending, out.Outbox.Sent, out.Outbox.Failed, err = tx.OutboxStats(); err != nil {
 			return err
 		}
-		if out.Outbox.Recent, err = tx.RecentAlerts(20); err != nil {
+		recent, err := tx.RecentAlerts(20)
+		if err != nil {
 			return err
+		}
+		for _, a := range recent {
+			headline, link := outbox.Describe(a, cfg.Location)
+			out.Outbox.Recent = append(out.Outbox.Recent, web.AlertStatus{Alert: a, Headline: headline, Link: link})
 		}
 		out.RetentionRan, err = tx.RetentionRan()
 		return err

@@ -3,7 +3,10 @@ package demo
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -105,4 +108,110 @@ func TestDemoPrintsEveryStep(t *testing.T) {
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	return s
+}
+
+func TestDemoSaysWhenTheMetricsMatchNothing(t *testing.T) {
+	t.Parallel()
+	swb := config.Metric{ID: "swb_encounters", Label: "Southwest border encounters", Any: []string{"encounters"}, Units: []string{"encounters"}}
+	shipped := shippedMetrics(t)
+	cases := []struct {
+		name      string
+		metrics   []config.Metric
+		wantErr   string // "" = the replay runs
+		wantNote  string // printed before the steps; "" = none
+		unmatched []string
+	}{
+		{name: "none of the user's metrics match", metrics: []config.Metric{swb},
+			wantErr:   "none of your metrics (swb_encounters) match the demo's story; the demo replays the DHS OIG unaccompanied-children story; run it without --config to see it",
+			unmatched: []string{"swb_encounters"}},
+		{name: "no metrics at all", wantErr: "the config has no metrics"},
+		{name: "one of them matches", metrics: append([]config.Metric{swb}, shipped[0]),
+			wantNote: "Note: swb_encounters matches no figure in this story, so it stays silent below.", unmatched: []string{"swb_encounters"}},
+		{name: "the shipped config: one metric is not in this story", metrics: shipped,
+			wantNote: "Note: hhs_lost_contact matches no figure in this story", unmatched: []string{"hhs_lost_contact"}},
+		{name: "every metric matches", metrics: shipped[:1]},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			unmatched, _ := Check(tc.metrics)
+			if !cmp.Equal(unmatched, tc.unmatched) {
+				t.Errorf("Check unmatched = %v, want %v", unmatched, tc.unmatched)
+			}
+			var out bytes.Buffer
+			err := Run(context.Background(), Options{Metrics: tc.metrics, Out: &out, Dir: t.TempDir()})
+			if tc.wantErr != "" {
+				var nm *NoMatchError
+				if !errors.As(err, &nm) || !strings.HasPrefix(err.Error(), tc.wantErr) {
+					t.Fatalf("Run: %v, want a NoMatchError starting %q", err, tc.wantErr)
+				}
+				if out.Len() != 0 {
+					t.Errorf("Run printed the replay anyway:\n%s", out.String())
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(out.String(), "Note: "); got != (tc.wantNote != "") || !strings.Contains(out.String(), tc.wantNote) {
+				t.Errorf("output note: want %q in:\n%s", tc.wantNote, out.String())
+			}
+		})
+	}
+}
+
+// The replay's status page reads on one clock: the demo has been up for
+// seconds, not the story's 218 days; the outbox says what each alert
+// said; and /metrics counts an edited claim as updated, not sent again.
+func TestReplayStatusPageAndMetrics(t *testing.T) {
+	opts := Options{Metrics: shippedMetrics(t), Dir: t.TempDir()}
+	r, err := replay(context.Background(), &opts)
+	if r != nil {
+		defer r.close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	r.handler(opts).ServeHTTP(rec, httptest.NewRequest("GET", "http://localhost/", nil))
+	body := rec.Body.String()
+	up := regexp.MustCompile(`<dt>up</dt><dd><span title="since ([^"]*)">([^<]*)</span>`).FindStringSubmatch(body)
+	if up == nil {
+		t.Fatalf("page has no uptime:\n%s", body)
+	}
+	if !regexp.MustCompile(`^\d+s$|^\d+m \d+s$`).MatchString(up[2]) || !strings.HasPrefix(up[1], "26 Mar 2025 ") {
+		t.Errorf("up %q since %q; want seconds or minutes, since the story's last day", up[2], up[1])
+	}
+	for _, want := range []string{
+		`Children who failed to appear in immigration court: The Daily Ledger claims 30K, official figure is more than 32,000 (−2,000, −6.2%)</a>`,
+		`<a href="http://demo.invalid/dhs-oig/OIG-25-21" rel="noopener noreferrer">Children not served a notice to appear: more than 291,000 → 233,000`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("outbox lacks %q", want)
+		}
+	}
+
+	families, err := r.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(name, kind string) float64 {
+		for _, f := range families {
+			if f.GetName() != name {
+				continue
+			}
+			for _, m := range f.GetMetric() {
+				for _, l := range m.GetLabel() {
+					if l.GetName() == "kind" && l.GetValue() == kind {
+						return m.GetCounter().GetValue()
+					}
+				}
+			}
+		}
+		return 0
+	}
+	queued, sent, updated := count("watcher_alerts_queued_total", "claim_mismatch"), count("watcher_alerts_sent_total", "claim_mismatch"), count("watcher_alerts_updated_total", "claim_mismatch")
+	if sent != queued || updated != 1 {
+		t.Errorf("claim_mismatch: queued %v, sent %v, updated %v; want sent = queued and 1 update (the edited 30K claim)", queued, sent, updated)
+	}
 }

@@ -159,7 +159,7 @@ metrics:
 		t.Fatalf("status through the daemon: %+v, %v", st.Sources, err)
 	}
 	var out bytes.Buffer
-	if err := WriteStatus(&out, st); err != nil || !strings.Contains(out.String(), "oig") || !strings.Contains(out.String(), "uc_no_nta") || !strings.Contains(out.String(), "retention last ran") {
+	if err := WriteStatus(&out, st, nil); err != nil || !strings.Contains(out.String(), "oig") || !strings.Contains(out.String(), "uc_no_nta") || !strings.Contains(out.String(), "retention last ran") {
 		t.Errorf("status text:\n%s", out.String())
 	}
 
@@ -203,7 +203,7 @@ func checkConsistent(t *testing.T, cfg *config.Config, file string) {
 		t.Fatalf("status on the backup: %v", err)
 	}
 	var out bytes.Buffer
-	WriteStatus(&out, st)
+	WriteStatus(&out, st, nil)
 	err = b.View(context.Background(), func(tx *store.Tx) error {
 		obs, err := tx.Observations("uc_no_nta")
 		if err != nil {
@@ -250,7 +250,7 @@ func TestOpenWithoutListenerExplainsTheLock(t *testing.T) {
 
 func TestHistoryUnknownMetricListsTheKnownOnes(t *testing.T) {
 	st := web.Status{Metrics: []web.MetricStatus{{ID: "uc_no_nta"}, {ID: "uc_failed_to_appear"}}}
-	err := WriteHistory(io.Discard, st, "uc_nta")
+	err := WriteHistory(io.Discard, st, "uc_nta", nil)
 	if err == nil || !strings.Contains(err.Error(), "uc_no_nta, uc_failed_to_appear") {
 		t.Errorf("err = %v", err)
 	}
@@ -261,18 +261,18 @@ func TestStatusSaysWhenWritesFail(t *testing.T) {
 		ConsecutiveFailures: 4, LastError: "poll oig: store: write /var/lib/watcher/watcher.db: no space left on device",
 		LastFailure: time.Date(2025, 3, 26, 8, 55, 0, 0, time.UTC)}}
 	var out bytes.Buffer
-	if err := WriteStatus(&out, st); err != nil {
+	if err := WriteStatus(&out, st, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "UNHEALTHY: database: the last 4 polls could not be written\n") {
 		t.Errorf("status lacks the health:\n%s", out.String())
 	}
-	want := "STORAGE FAILING: 4 write(s) in a row failed, polls lost (last 2025-03-26 08:55): poll oig: store: write /var/lib/watcher/watcher.db: no space left on device"
+	want := "STORAGE FAILING: 4 write(s) in a row failed, polls lost (last 26 Mar 2025 08:55 UTC): poll oig: store: write /var/lib/watcher/watcher.db: no space left on device"
 	if !strings.Contains(out.String(), want) {
 		t.Errorf("status lacks %q:\n%s", want, out.String())
 	}
 	out.Reset()
-	WriteStatus(&out, web.Status{})
+	WriteStatus(&out, web.Status{}, nil)
 	if strings.Contains(out.String(), "STORAGE") || strings.Contains(out.String(), "UNHEALTHY") {
 		t.Errorf("healthy status mentions storage:\n%s", out.String())
 	}
@@ -306,5 +306,55 @@ func TestExportCSVHasThePeriod(t *testing.T) {
 	}
 	if got["period"] != "as of January 2025" || got["as_of"] != "2025-02-01T00:00:00Z" || got["period_start"] != "2025-01-01T00:00:00Z" {
 		t.Errorf("period columns %q %q %q", got["period"], got["period_start"], got["as_of"])
+	}
+}
+
+// status and history show times in the newsroom's zone, labelled, as
+// alerts do; a publication date keeps its calendar day.
+func TestStatusAndHistoryShowTheNewsroomsZone(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skipf("no tz database: %v", err)
+	}
+	poll := time.Date(2026, 12, 1, 21, 50, 0, 0, time.UTC)
+	published := time.Date(2024, 8, 20, 0, 0, 0, 0, time.UTC)
+	obs := store.Observation{Metric: "uc_no_nta", Value: 291000, Text: "291,000", Authority: "official", Source: "oig", Published: published}
+	pressObs := store.Observation{Metric: "uc_no_nta", Value: 300000, Text: "300,000", Authority: "press", Source: "tabloid", Observed: poll}
+	st := web.Status{
+		Now: poll,
+		Sources: []web.SourceStatus{{ID: "oig", Kind: "feed", Authority: "official", Enabled: true, NextRun: poll.Add(time.Hour),
+			State: store.FetchState{LastPoll: poll, ConsecutiveFailures: 2, FailingSince: poll.Add(-time.Hour), LastError: "503"}}},
+		Metrics: []web.MetricStatus{{ID: "uc_no_nta", Current: &obs, History: []store.Observation{obs, pressObs}}},
+		Outbox:  web.OutboxStatus{Recent: []web.AlertStatus{{Alert: store.Alert{ID: 1, Kind: "metric_new", Status: store.StatusSent, Created: poll}}}},
+	}
+	cases := []struct {
+		name  string
+		loc   *time.Location
+		write func(w io.Writer, loc *time.Location) error
+		want  []string
+	}{
+		{"status in New York", ny, func(w io.Writer, loc *time.Location) error { return WriteStatus(w, st, loc) },
+			[]string{"oig     feed  official   1 Dec 2026 16:50 EST  FAILING ×2 since 1 Dec 2026 15:50 EST  1 Dec 2026 17:50 EST",
+				"uc_no_nta  291,000           20 Aug 2024", "1 Dec 2026 16:50 EST"}},
+		{"status in UTC", nil, func(w io.Writer, loc *time.Location) error { return WriteStatus(w, st, loc) },
+			[]string{"1 Dec 2026 21:50 UTC"}},
+		{"history in New York", ny, func(w io.Writer, loc *time.Location) error { return WriteHistory(w, st, "uc_no_nta", loc) },
+			[]string{"20 Aug 2024  official", "1 Dec 2026   press"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			if err := tc.write(&out, tc.loc); err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("output lacks %q:\n%s", want, out.String())
+				}
+			}
+			if strings.Contains(out.String(), "2026-12-01") {
+				t.Errorf("output has an unlabelled ISO time:\n%s", out.String())
+			}
+		})
 	}
 }

@@ -19,14 +19,10 @@ import (
 
 // WriteStatus prints what `watcher status` shows: each source with its
 // health and next run, each metric's current official value, the outbox,
-// and the last errors.
-func WriteStatus(w io.Writer, st web.Status) error {
-	stamp := func(t time.Time) string {
-		if t.IsZero() {
-			return "-"
-		}
-		return t.In(st.Now.Location()).Format("2006-01-02 15:04")
-	}
+// and the last errors. Times are in loc, the newsroom's zone (config
+// timezone; UTC when nil), labelled with the zone, as alerts show them.
+func WriteStatus(w io.Writer, st web.Status, loc *time.Location) error {
+	stamp := func(t time.Time) string { return orDash(notify.StampIn(t, loc)) }
 	fmt.Fprintf(w, "watcher %s · database %s, retention last ran %s · outbox: %d pending, %d sent, %d failed\n\n",
 		st.Version, humanBytes(st.DBSize), stamp(st.RetentionRan), st.Outbox.Pending, st.Outbox.Sent, st.Outbox.Failed)
 	if st.Unhealthy != "" {
@@ -39,7 +35,7 @@ func WriteStatus(w io.Writer, st web.Status) error {
 	fmt.Fprintln(tw, "SOURCE\tKIND\tAUTHORITY\tLAST POLL\tSTATUS\tNEXT RUN")
 	var errs []string
 	for _, s := range st.Sources {
-		status := health(s)
+		status := health(s, stamp)
 		if s.State.LastError != "" {
 			errs = append(errs, fmt.Sprintf("%s (%s): %s", s.ID, stamp(s.State.LastPoll), s.State.LastError))
 		}
@@ -56,7 +52,7 @@ func WriteStatus(w io.Writer, st web.Status) error {
 			if o.Text == "" {
 				cur = notify.FormatNumber(o.Value, o.Unit)
 			}
-			when, src = notify.Date(reported(*o)), orDash(o.Source)
+			when, src = orDash(notify.DateIn(reported(*o), loc)), orDash(o.Source)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", m.ID, cur, when, src, len(m.History))
 	}
@@ -64,9 +60,10 @@ func WriteStatus(w io.Writer, st web.Status) error {
 	if len(st.Outbox.Recent) > 0 {
 		fmt.Fprintln(w)
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "ALERT\tKIND\tMETRIC\tCHANNEL\tSTATUS\tATTEMPTS\tCREATED")
+		fmt.Fprintln(tw, "ALERT\tKIND\tMETRIC\tCHANNEL\tSTATUS\tATTEMPTS\tCREATED\tHEADLINE")
 		for _, a := range st.Outbox.Recent {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\n", a.ID, a.Kind, orDash(a.Metric), orDash(a.Channel), a.Status, a.Attempts, stamp(a.Created))
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", a.ID, a.Kind, orDash(a.Metric), orDash(a.Channel), a.Status, a.Attempts, stamp(a.Created),
+				orDash(notify.Truncate(notify.Clean(a.Headline), 100)))
 			if a.Status != store.StatusSent && a.LastError != "" {
 				errs = append(errs, fmt.Sprintf("alert %d: %s", a.ID, a.LastError))
 			}
@@ -82,14 +79,14 @@ func WriteStatus(w io.Writer, st web.Status) error {
 	return nil
 }
 
-func health(s web.SourceStatus) string {
+func health(s web.SourceStatus, stamp func(time.Time) string) string {
 	switch {
 	case !s.Enabled:
 		return "disabled"
 	case s.State.LastPoll.IsZero():
 		return "never polled"
 	case s.State.ConsecutiveFailures > 0:
-		return fmt.Sprintf("FAILING ×%d since %s", s.State.ConsecutiveFailures, s.State.FailingSince.Format("2006-01-02 15:04"))
+		return fmt.Sprintf("FAILING ×%d since %s", s.State.ConsecutiveFailures, stamp(s.State.FailingSince))
 	case s.State.LastStatus == 304:
 		return "ok (unchanged)"
 	default:
@@ -98,15 +95,16 @@ func health(s web.SourceStatus) string {
 }
 
 // WriteHistory prints a metric's observations, oldest first, each with
-// its source, date, wording and quote.
-func WriteHistory(w io.Writer, st web.Status, metric string) error {
+// its source, date (in loc, the newsroom's zone; UTC when nil), wording
+// and quote.
+func WriteHistory(w io.Writer, st web.Status, metric string, loc *time.Location) error {
 	for _, m := range st.Metrics {
 		if m.ID != metric {
 			continue
 		}
 		fmt.Fprintf(w, "%s (%s): %d observations\n\n", orDash(m.Label), m.ID, len(m.History))
 		for _, o := range m.History {
-			fmt.Fprintf(w, "%s  %-8s  %-22s  %s\n", notify.Date(reported(o)), o.Authority, diff.Wording(o.QualifierText, o.Text), sourceLine(o))
+			fmt.Fprintf(w, "%-11s  %-8s  %-22s  %s\n", notify.DateIn(reported(o), loc), o.Authority, diff.Wording(o.QualifierText, o.Text), sourceLine(o))
 			if o.Quote != "" {
 				fmt.Fprintf(w, "            “%s”\n", notify.Truncate(notify.Clean(o.Quote), 300))
 			}

@@ -60,8 +60,8 @@ func zoneOrUTC(loc *time.Location) *time.Location {
 // shown in.
 type builder struct{ loc *time.Location }
 
-func (b builder) date(t time.Time) string  { return dateIn(t, b.loc) }
-func (b builder) stamp(t time.Time) string { return stampIn(t, b.loc) }
+func (b builder) date(t time.Time) string  { return DateIn(t, b.loc) }
+func (b builder) stamp(t time.Time) string { return StampIn(t, b.loc) }
 
 // headline is the event in one line: "Children not served a notice to
 // appear: more than 291,000 → 233,000 (−58,000, −19.9%)". A claim's note

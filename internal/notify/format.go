@@ -453,32 +453,36 @@ func QualifierWords(q, unit string) string {
 // Date formats a calendar date for people: "2 Jan 2026", in UTC; "" for
 // the zero time. Renderers of alerts show dates in the newsroom's zone
 // instead (see BuildIn).
-func Date(t time.Time) string { return dateIn(t, time.UTC) }
+func Date(t time.Time) string { return DateIn(t, time.UTC) }
 
-// dateIn formats the day t falls on in loc: "2 Jan 2026"; "" for the zero
-// time. A time at exactly midnight UTC is a calendar date without a time
-// of day (a report's publication date, as feeds and pages give it), so it
-// keeps its day in every zone: 20 Aug 2024 must not read 19 Aug in New
-// York.
-func dateIn(t time.Time, loc *time.Location) string {
+// DateIn formats the day t falls on in loc: "2 Jan 2026"; "" for the zero
+// time. It is the one date format of everything a person reads: alerts,
+// `watcher status` and `history`, the status page. A time at exactly
+// midnight UTC is a calendar date without a time of day (a report's
+// publication date, as feeds and pages give it), so it keeps its day in
+// every zone: 20 Aug 2024 must not read 19 Aug in New York.
+func DateIn(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return ""
 	}
 	return inZone(t, loc).Format("2 Jan 2006")
 }
 
-// stampIn formats an instant for people in loc, always with the zone's
-// name so no reader has to guess: "2 Jan 2026 15:04 UTC", "1 Dec 2026
-// 16:50 EST"; "" for the zero time.
-func stampIn(t time.Time, loc *time.Location) string {
+// StampIn formats an instant for people in loc (UTC when nil), always
+// with the zone's name so no reader has to guess: "2 Jan 2026 15:04
+// UTC", "1 Dec 2026 16:50 EST"; "" for the zero time.
+func StampIn(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return ""
+	}
+	if loc == nil {
+		loc = time.UTC
 	}
 	return t.In(loc).Format("2 Jan 2006 15:04 MST")
 }
 
 // inZone is t in loc, except for a calendar date (midnight UTC), which
-// stays as it is (see dateIn).
+// stays as it is (see DateIn).
 func inZone(t time.Time, loc *time.Location) time.Time {
 	if loc == nil {
 		loc = time.UTC

@@ -154,3 +154,181 @@ func Samples(now time.Time) []diff.Event {
 		},
 	}
 }
+
+// Story is what SamplesFor needs to know of a newsroom's own config: its
+// metrics and its enabled sources, in file order. It is a plain
+// description, so that notify does not depend on the config package.
+type Story struct {
+	Metrics []StoryMetric
+	Sources []StorySource
+}
+
+// StoryMetric is a tracked metric: its id, label, and the unit its
+// figures count (the first of the metric's units; "" for any).
+type StoryMetric struct {
+	ID, Label, Unit string
+}
+
+// StorySource is a source: its id, display name, authority (official or
+// press) and URL.
+type StorySource struct {
+	ID, Name, Authority, URL string
+}
+
+// sampleNotice is the sentence every quote of a config-built sample
+// carries, and sampleDocBase the reserved domain of its documents: the
+// figures are made up, so no sample may point a newsroom at a real page
+// as if it had said them.
+const (
+	sampleNotice  = "Sample sentence from watcher test-alert, not from any document: the figure stood at "
+	sampleDocBase = "https://example.com/watcher-sample/"
+)
+
+// SamplesFor returns one event of each kind, in the order of diff.Kinds,
+// built from the newsroom's own metrics and sources: their ids, labels,
+// names and authorities, so that each sample is routed as a real alert
+// about them would be (a channel set on a metric or a source is
+// exercised). The metric kinds take the metrics in turn (metric_new the
+// first, metric_changed the second, claim_mismatch the third, wrapping
+// around), so a short list has each of its metrics' routes tried. The
+// figures are made up and say so in their quotes, and the documents live
+// on a reserved domain. With no metrics it returns Samples(now), the
+// built-in story.
+func SamplesFor(st Story, now time.Time) []diff.Event {
+	if len(st.Metrics) == 0 {
+		return Samples(now)
+	}
+	now = now.UTC()
+	metric := func(i int) StoryMetric { return st.Metrics[i%len(st.Metrics)] }
+	official, press := sampleSources(st.Sources)
+	health := official
+	if health.ID == sampleOfficialID && len(st.Sources) > 0 {
+		health = st.Sources[0]
+	}
+
+	report := func(src StorySource, slug, title string, published time.Time) func(diff.Stated) diff.Stated {
+		return func(s diff.Stated) diff.Stated {
+			s.Source, s.SourceName, s.Authority = src.ID, nameOf(src), src.Authority
+			s.DocID, s.URL, s.Title, s.Published = src.ID+":"+slug, sampleDocBase+src.ID+"/"+slug, title, published
+			s.Seen = published.Add(20 * time.Minute)
+			return s
+		}
+	}
+	older := report(official, "earlier-report", "Sample earlier report (made up by watcher test-alert)", now.Add(-40*24*time.Hour).Truncate(time.Hour))
+	newer := report(official, "new-report", "Sample new report (made up by watcher test-alert)", now.Add(-2*time.Hour).Truncate(time.Hour))
+	story := report(press, "story", "Sample story (made up by watcher test-alert)", now.Add(-90*time.Minute).Truncate(time.Minute))
+	revised := report(press, "revised-story", "Sample revised story (made up by watcher test-alert)", now.Add(-30*time.Hour).Truncate(time.Minute))
+
+	mNew, mChanged, mClaim, mRevised := metric(0), metric(1), metric(2), metric(3)
+	created := newer(storyFigure(mNew, 0))
+	was, current := older(storyFigure(mChanged, 0)), newer(storyFigure(mChanged, 1))
+	official3 := newer(storyFigure(mClaim, 1))
+	claim := story(storyFigure(mClaim, 2))
+	before, after := revised(storyFigure(mRevised, 0)), revised(storyFigure(mRevised, 1))
+	before.Seen, after.Seen = now.Add(-29*time.Hour), now.Add(-4*time.Minute)
+
+	var figures []diff.Stated
+	for i := 0; i < len(st.Metrics) && i < 3; i++ {
+		figures = append(figures, newer(storyFigure(metric(i), 1)))
+	}
+	failingSince := now.Add(-3*time.Hour - 20*time.Minute)
+	failure := "sample error from watcher test-alert: the server answered 503 Service Unavailable"
+	healthURL := health.URL
+	if healthURL == "" {
+		healthURL = sampleDocBase + health.ID
+	}
+	event := func(kind diff.Kind, ago time.Duration, src StorySource, m *StoryMetric) diff.Event {
+		ev := diff.Event{Kind: kind, At: now.Add(-ago), Source: src.ID, SourceName: nameOf(src), Authority: src.Authority}
+		if m != nil {
+			ev.Metric, ev.MetricLabel = m.ID, m.Label
+		}
+		return ev
+	}
+	doc := func(ev diff.Event, s diff.Stated) diff.Event {
+		ev.DocID, ev.URL, ev.Title, ev.Published = s.DocID, s.URL, s.Title, s.Published
+		return ev
+	}
+
+	evs := make([]diff.Event, 0, len(diff.Kinds))
+	ev := doc(event(diff.MetricNew, 6*time.Minute, official, &mNew), created)
+	ev.New = &created
+	evs = append(evs, ev)
+	ev = doc(event(diff.MetricChanged, 5*time.Minute, official, &mChanged), current)
+	ev.Old, ev.New = &was, &current
+	evs = append(evs, ev)
+	ev = doc(event(diff.DocumentRevised, 4*time.Minute, press, nil), before)
+	ev.FirstSeen = before.Seen
+	ev.Changes = []diff.Change{{Metric: mRevised.ID, Before: &before, After: &after}}
+	evs = append(evs, ev)
+	ev = doc(event(diff.NewReport, 3*time.Minute, official, nil), figures[0])
+	ev.Figures = figures
+	evs = append(evs, ev)
+	ev = doc(event(diff.ClaimMismatch, 2*time.Minute, press, &mClaim), claim)
+	ev.Old, ev.New = &official3, &claim
+	evs = append(evs, ev)
+	ev = event(diff.SourceFailing, time.Minute, health, nil)
+	ev.URL, ev.Error, ev.FailingSince = healthURL, failure, failingSince
+	evs = append(evs, ev)
+	ev = event(diff.SourceRecovered, 0, health, nil)
+	ev.URL, ev.Error, ev.FailingSince = healthURL, failure, failingSince
+	evs = append(evs, ev)
+	return evs
+}
+
+// sampleOfficialID is the official source SamplesFor makes up when the
+// config has none.
+const sampleOfficialID = "sample-official"
+
+// sampleSources picks the first official and the first press source of
+// the story; a role with no source of its own is played by a made-up one
+// that says so.
+func sampleSources(srcs []StorySource) (official, press StorySource) {
+	official = StorySource{ID: sampleOfficialID, Name: "Official source (made up: the config has none)", Authority: diff.Official}
+	press = StorySource{ID: samplePressSource, Name: samplePressName, Authority: diff.Press}
+	var haveOfficial, havePress bool
+	for _, s := range srcs {
+		switch {
+		case s.Authority == diff.Official && !haveOfficial:
+			official, haveOfficial = s, true
+		case s.Authority != diff.Official && !havePress:
+			press, havePress = s, true
+		}
+	}
+	return official, press
+}
+
+func nameOf(s StorySource) string {
+	if s.Name != "" {
+		return s.Name
+	}
+	return s.ID
+}
+
+// storyFigure is a made-up figure of m: step 0 is the earlier official
+// value, 1 the current one, 2 a press claim 14.5% above it. The values
+// suit the metric's unit, so percentages and dollars read right.
+func storyFigure(m StoryMetric, step int) diff.Stated {
+	values := [3]float64{12400, 13100, 15000}
+	switch strings.ToLower(m.Unit) {
+	case "percent", "percentage points":
+		values = [3]float64{12.4, 13.1, 15}
+	case "usd":
+		values = [3]float64{4.2e9, 4.6e9, 5.3e9}
+	}
+	// A fraction is shown as a plain number, and percentage points as a
+	// percentage: FormatNumber knows neither as a unit.
+	unit := strings.ToLower(m.Unit)
+	switch unit {
+	case "fraction":
+		unit = ""
+	case "percentage points":
+		unit = "percent"
+	}
+	text := FormatNumber(values[step], unit)
+	s := diff.Stated{
+		Value: values[step], Unit: unit, Qualifier: "exact", Wording: text, Text: text,
+		Quote: sampleNotice + text + ".", Metric: m.ID,
+	}
+	s.Mark = [2]int{len(sampleNotice), len(sampleNotice) + len(text)}
+	return s
+}

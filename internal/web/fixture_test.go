@@ -73,13 +73,17 @@ func testStatus() Status {
 		},
 		Outbox: OutboxStatus{
 			Pending: 2, Sent: 7, Failed: 1,
-			Recent: []store.Alert{
-				{ID: 10, Kind: "claim_mismatch", Metric: "payrolls", Channel: "C123", Status: store.StatusPending,
+			Recent: []AlertStatus{
+				{Alert: store.Alert{ID: 10, Kind: "claim_mismatch", Metric: "payrolls", Channel: "C123", Status: store.StatusPending,
 					Attempts: 2, LastError: "slack: ratelimited", Created: now.Add(-10 * time.Minute), NextAttempt: now.Add(time.Minute)},
-				{ID: 9, Kind: "metric_changed", Metric: "payrolls", Channel: "C123", Status: store.StatusSent,
+					Headline: "Nonfarm payrolls, monthly change: The Daily claims more than 320,000 jobs, official figure is 233,000 jobs (+87,000, +37.3%)",
+					Link:     "https://example.com/daily/payrolls-story"},
+				{Alert: store.Alert{ID: 9, Kind: "metric_changed", Metric: "payrolls", Channel: "C123", Status: store.StatusSent,
 					Attempts: 1, Created: now.Add(-time.Hour), SentAt: now.Add(-59 * time.Minute), SentTS: "1720000000.000100"},
-				{ID: 8, Kind: "new_report", Channel: "C123", Status: store.StatusFailed,
-					Attempts: 1, LastError: "slack: channel_not_found", Created: now.Add(-2 * time.Hour)},
+					Headline: "Nonfarm payrolls, monthly change: 291,000 jobs → 233,000 jobs (−58,000, −19.9%)",
+					Link:     "https://www.bls.gov/news.release/empsit.nr0.htm"},
+				{Alert: store.Alert{ID: 8, Kind: "new_report", Channel: "C123", Status: store.StatusFailed,
+					Attempts: 1, LastError: "slack: channel_not_found", Created: now.Add(-2 * time.Hour)}},
 			},
 		},
 		DBSize:       3 << 20,

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/figwatch/watcher/internal/notify"
 	"github.com/figwatch/watcher/internal/store"
 )
 
@@ -267,7 +268,7 @@ type pageView struct {
 type timeView struct {
 	Zero bool
 	ISO  string // RFC 3339, for <time datetime>
-	Abs  string // "2024-06-07 13:30 UTC"
+	Abs  string // "7 Jun 2024 13:30 UTC", or a date for a calendar day
 	Rel  string // "3m 10s ago"
 }
 
@@ -302,6 +303,7 @@ type metricView struct {
 type alertView struct {
 	ID                     uint64
 	Kind, Metric, Channel  string
+	Headline, Link         string
 	Status, LastError      string
 	Attempts               int
 	Created, SentOrNextTry timeView
@@ -313,14 +315,17 @@ func newPageView(st Status) pageView {
 	if now.IsZero() {
 		now = time.Now()
 	}
+	// Times read in the zone of Now, the newsroom's (config timezone), in
+	// the format and with the zone label alerts use.
+	loc := now.Location()
 	tv := func(t time.Time) timeView {
 		if t.IsZero() {
 			return timeView{Zero: true}
 		}
-		t = t.In(now.Location())
+		t = t.In(loc)
 		return timeView{
 			ISO: t.Format(time.RFC3339),
-			Abs: t.Format("2006-01-02 15:04 MST"),
+			Abs: notify.StampIn(t, loc),
 			Rel: relativeTime(t, now),
 		}
 	}
@@ -391,7 +396,14 @@ func newPageView(st Status) pageView {
 			mv.HasCurrent = true
 			mv.Qualifier = observationQualifier(*c)
 			mv.Value = formatObservationValue(*c)
-			mv.Date = tv(observationTime(*c))
+			// A publication date is a calendar day: shown as one, it keeps
+			// its day in every zone.
+			at := observationTime(*c)
+			mv.Date = tv(at)
+			mv.Date.Abs = notify.DateIn(at, loc)
+			if u := at.UTC(); u.Equal(u.Truncate(24 * time.Hour)) {
+				mv.Date.ISO = u.Format(time.DateOnly)
+			}
 			mv.Source, mv.URL, mv.Title = c.Source, c.URL, c.Title
 			if mv.Title == "" {
 				mv.Title = c.URL
@@ -403,6 +415,7 @@ func newPageView(st Status) pageView {
 	for _, a := range st.Outbox.Recent {
 		av := alertView{
 			ID: a.ID, Kind: a.Kind, Metric: a.Metric, Channel: a.Channel,
+			Headline: a.Headline, Link: a.Link,
 			Status: a.Status, LastError: a.LastError, Attempts: a.Attempts,
 			Created: tv(a.Created),
 		}

@@ -88,5 +88,17 @@ type OutboxStatus struct {
 	Sent    int `json:"sent"`
 	Failed  int `json:"failed"`
 	// Recent holds up to 20 alerts of any status, newest first.
-	Recent []store.Alert `json:"recent,omitempty"`
+	Recent []AlertStatus `json:"recent,omitempty"`
+}
+
+// AlertStatus is an outbox alert with what it said: a reporter reading the
+// status page sees the alert's headline and can open its document.
+type AlertStatus struct {
+	store.Alert
+	// Headline is the alert's headline as it was sent, times in the
+	// newsroom's zone; "" when the alert could not be read.
+	Headline string `json:"headline,omitempty"`
+	// Link is the document the alert is about (the report, the claim, the
+	// failing source); "" when it has none.
+	Link string `json:"link,omitempty"`
 }

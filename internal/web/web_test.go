@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -174,10 +176,10 @@ func TestStatusPage(t *testing.T) {
 		{"uptime", "3d 4h"},
 		{"outbox depth", "<dd>2 pending</dd>"},
 		{"db size", "3.0 MiB"},
-		{"retention", `<span title="retention last ran 2024-07-10 11:40 UTC">pruned 20m 0s ago</span>`},
+		{"retention", `<span title="retention last ran 10 Jul 2024 11:40 UTC">pruned 20m 0s ago</span>`},
 		{"healthy source", "BLS Employment Situation"},
 		{"healthy badge", `<span class="badge healthy">healthy</span>`},
-		{"failing badge", `<span class="badge failing">failing</span> since <time datetime="2024-07-10T11:00:00Z" title="2024-07-10 11:00 UTC">1h 0m ago</time> (4 failed polls)`},
+		{"failing badge", `<span class="badge failing">failing</span> since <time datetime="2024-07-10T11:00:00Z" title="10 Jul 2024 11:00 UTC">1h 0m ago</time> (4 failed polls)`},
 		{"failing error escaped", `503 &#34;&lt;b&gt;busy&lt;/b&gt;&#34;`},
 		{"never polled", `<span class="badge never">never polled</span>`},
 		{"disabled", `<span class="badge disabled">disabled</span>`},
@@ -186,7 +188,7 @@ func TestStatusPage(t *testing.T) {
 		{"source counts", "4 configured · 1 healthy · 1 failing · 1 never polled · 1 disabled"},
 		{"metric label", "Nonfarm payrolls, monthly change"},
 		{"current value", `<span class="value">233,000 jobs</span>`},
-		{"current date", "2024-07-05 00:00 UTC"},
+		{"current date", `title="5d 12h ago">5 Jul 2024</time>`},
 		{"current link", `<a href="https://www.bls.gov/news.release/empsit.nr0.htm" rel="noopener noreferrer">The Employment Situation — June 2024</a>`},
 		{"current quote", "May was revised down to 233,000."},
 		{"metric without figures", "No official figure yet."},
@@ -199,6 +201,10 @@ func TestStatusPage(t *testing.T) {
 		{"alert metric link", `<a href="#metric-payrolls">payrolls</a>`},
 		{"alert next try", "next try <time"},
 		{"alert attempts", `<td class="num">2</td>`},
+		{"alert headline and link", `<td><a href="https://www.bls.gov/news.release/empsit.nr0.htm" rel="noopener noreferrer">Nonfarm payrolls, monthly change: 291,000 jobs → 233,000 jobs (−58,000, −19.9%)</a></td>`},
+		{"alert without headline", `<td class="num id">8</td>
+<td><time datetime="2024-07-10T10:00:00Z" title="10 Jul 2024 10:00 UTC">2h 0m ago</time></td>
+<td><span class="muted">—</span></td>`},
 	} {
 		if !strings.Contains(body, tc.want) {
 			t.Errorf("%s: page lacks %q", tc.name, tc.want)
@@ -378,5 +384,37 @@ func TestStatusPageShowsFailingWrites(t *testing.T) {
 	_, _, body = get(t, Handler(Options{Status: fixedProvider{st: testStatus()}}), "/")
 	if strings.Contains(body, "<dt>storage</dt>") {
 		t.Error("page shows a storage row while writes succeed")
+	}
+}
+
+// TestStatusPageMatchesGolden pins the whole page for a newsroom in New
+// York: every time in its zone and labelled, dates as calendar days, and
+// the outbox with what each alert said.
+func TestStatusPageMatchesGolden(t *testing.T) {
+	t.Parallel()
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skipf("no tz database: %v", err)
+	}
+	st := testStatus()
+	st.Now = st.Now.In(ny)
+	_, _, body := get(t, Handler(Options{Status: fixedProvider{st: st}}), "/")
+	path := filepath.Join("testdata", "status_page.html.golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden (go test -update to create): %v", err)
+	}
+	if body != string(want) {
+		t.Errorf("status page differs from %s (go test -update to accept):\n%s", path, body)
+	}
+	for _, want := range []string{"10 Jul 2024 08:00 EDT", ">5 Jul 2024</time>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %q", want)
+		}
 	}
 }
