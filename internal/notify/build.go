@@ -32,7 +32,7 @@ func BuildIn(a Alert, loc *time.Location) Message {
 		m.HeadlineNote = b.pastMatchText(ev)
 	}
 	switch ev.Kind {
-	case diff.MetricChanged, diff.MetricNew:
+	case diff.MetricChanged, diff.MetricNew, diff.PeriodNew:
 		b.metric(&m, ev)
 	case diff.ClaimMismatch:
 		b.claim(&m, ev)
@@ -70,21 +70,27 @@ func (b builder) headline(ev diff.Event) string {
 	switch ev.Kind {
 	case diff.MetricChanged:
 		if ev.Old == nil || ev.New == nil {
-			return fmt.Sprintf("%s: now %s", label(ev), wording(ev.New))
+			return fmt.Sprintf("%s: now %s", label(ev), withPeriod(ev.New))
 		}
-		return fmt.Sprintf("%s: %s → %s (%s)", label(ev), wording(ev.Old), wording(ev.New), changeOf(ev.Old, ev.New))
+		if ev.Period != "" {
+			// A revised past period of a series: the period leads, once.
+			return fmt.Sprintf("%s: %s revised: %s → %s (%s)", label(ev), Clean(ev.Period), wording(ev.Old), wording(ev.New), changeOf(ev.Old, ev.New))
+		}
+		return fmt.Sprintf("%s: %s → %s (%s)", label(ev), withPeriod(ev.Old), withPeriod(ev.New), changeOf(ev.Old, ev.New))
 	case diff.MetricNew:
-		return fmt.Sprintf("%s: %s (new metric)", label(ev), wording(ev.New))
+		return fmt.Sprintf("%s: %s (new metric)", label(ev), withPeriod(ev.New))
+	case diff.PeriodNew:
+		return fmt.Sprintf("%s: %s", label(ev), periodNewText(ev))
 	case diff.ClaimMismatch:
 		if ev.Old == nil {
-			h := fmt.Sprintf("%s: %s claims %s", label(ev), sourceName(ev), wording(ev.New))
+			h := fmt.Sprintf("%s: %s claims %s", label(ev), claimant(ev), withPeriod(ev.New))
 			if ev.Note != "" {
 				h += ", a sum of official figures"
 			}
 			return h
 		}
 		return fmt.Sprintf("%s: %s claims %s, official figure is %s (%s)",
-			label(ev), sourceName(ev), wording(ev.New), wording(ev.Old), changeOf(ev.Old, ev.New))
+			label(ev), claimant(ev), withPeriod(ev.New), withPeriod(ev.Old), changeOf(ev.Old, ev.New))
 	case diff.DocumentRevised:
 		if len(ev.Changes) == 1 {
 			c := ev.Changes[0]
@@ -117,16 +123,25 @@ func (b builder) fullHeadline(ev diff.Event) string {
 	return h
 }
 
-// metric is metric_changed and metric_new: the value before and after,
-// the change, and the report that states it with its quote.
+// metric is metric_changed, metric_new and period_new: the value before
+// and after (for period_new, the previous period's), the change, any
+// other value the same report states for the period, and the report that
+// states it with its quote.
 func (b builder) metric(m *Message, ev diff.Event) {
-	changed := ev.Kind == diff.MetricChanged
+	changed := ev.Kind == diff.MetricChanged || ev.Kind == diff.PeriodNew
+	was := "Was"
+	if ev.Kind == diff.PeriodNew {
+		was = "Before"
+	}
 	if changed && ev.Old != nil {
-		m.Parts = append(m.Parts, b.stated("Was", ev.Old, ""))
+		m.Parts = append(m.Parts, b.stated(was, ev.Old, ""))
 	}
 	m.Parts = append(m.Parts, b.stated("Now", ev.New, ""))
 	if changed && ev.Old != nil && ev.New != nil {
 		m.Parts = append(m.Parts, Part{Label: "Change", Value: changeOf(ev.Old, ev.New)})
+	}
+	if c := conflictText(ev); c != "" {
+		m.Parts = append(m.Parts, Part{Label: "Conflict", Text: c})
 	}
 	m.Parts = append(m.Parts,
 		Part{Label: "Source", Value: sourceWithAuthority(ev)},
@@ -146,7 +161,7 @@ func (b builder) metric(m *Message, ev diff.Event) {
 // its document and quote, the difference, and what may explain it.
 func (b builder) claim(m *Message, ev diff.Event) {
 	if ev.New != nil {
-		m.Parts = append(m.Parts, b.withEvidence(b.stated("Claim", ev.New, sourceName(ev)), ev.New))
+		m.Parts = append(m.Parts, b.withEvidence(b.stated("Claim", ev.New, claimant(ev)), ev.New))
 		m.Links = append(m.Links, Link{ID: "open_claim", Label: "Open claim", URL: ev.New.URL})
 	}
 	if ev.Old != nil {
@@ -239,12 +254,19 @@ func (b builder) other(m *Message, ev diff.Event) {
 	m.Links = append(m.Links, Link{ID: "open_document", Label: "Open document", URL: docURL(ev)})
 }
 
-// stated is a fact stating s: its wording, where and when it was reported.
+// stated is a fact stating s: its wording and period, where and when it
+// was reported. When the figure has a period of its own and its document
+// no publication date, the date shown is the period, not the day watcher
+// happened to poll the document.
 func (b builder) stated(label string, s *diff.Stated, from string) Part {
 	if s == nil {
 		return Part{Label: label, Value: "(none)"}
 	}
-	return Part{Label: label, Value: wording(s), From: from, Reported: b.date(reported(s))}
+	p := Part{Label: label, Value: withPeriod(s), From: from}
+	if periodOf(s) == "" || !s.Published.IsZero() {
+		p.Reported = b.date(reported(s))
+	}
+	return p
 }
 
 // withEvidence attaches the document and quote stating s to p.
