@@ -361,11 +361,17 @@ func (c *comparer) observations(doc source.Document, figs []extract.Figure, fram
 		if paged {
 			page = source.PageAt(doc.Text, f.Start)
 		}
+		outlet := ""
+		if c.in.Source.Authority != Official {
+			// A press claim is credited to its article's publisher, not
+			// to the feed that carried it.
+			outlet = doc.Outlet
+		}
 		out = append(out, store.Observation{
 			Metric: f.Metric, Value: f.Value, High: f.High, Unit: f.Unit, Page: page,
 			Qualifier: string(f.Qualifier), QualifierText: f.QualifierText, Text: f.Text,
 			Quote: quote, QuoteMark: mark,
-			Source: c.in.Source.ID, SourceName: c.in.Source.Name, Authority: c.in.Source.Authority,
+			Source: c.in.Source.ID, SourceName: c.in.Source.Name, Outlet: outlet, Authority: c.in.Source.Authority,
 			DocID: doc.ID, URL: doc.URL, Title: doc.Title,
 			Published: doc.Published, Observed: c.in.Now,
 			Period: p, AsOf: asOf(p),
@@ -407,7 +413,7 @@ func (c *comparer) statedObs(o store.Observation) Stated {
 	return Stated{
 		Value: o.Value, Unit: o.Unit, Qualifier: o.Qualifier,
 		Wording: Wording(o.QualifierText, o.Text), Text: o.Text, Quote: o.Quote, Mark: o.QuoteMark, Page: o.Page,
-		Metric: o.Metric, Source: o.Source, SourceName: o.SourceName, Authority: o.Authority,
+		Metric: o.Metric, Source: o.Source, SourceName: o.SourceName, Outlet: o.Outlet, Authority: o.Authority,
 		DocID: o.DocID, URL: o.URL, Title: o.Title, Published: o.Published, Seen: o.Observed,
 		Period: o.Period.Label, PeriodKey: o.Period.Key, PeriodFrom: o.Period.From, AsOf: o.AsOf,
 	}

@@ -407,3 +407,27 @@ func TestBuildDatesAFigureByItsPeriod(t *testing.T) {
 		}
 	}
 }
+
+func TestWordingGroupsTheBareDigitsOfData(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		wording string
+		value   float64
+		want    string
+	}{
+		{"csv value", "106321", 106321, "106,321"},
+		{"as the document wrote it", "106,321", 106321, "106,321"},
+		{"small numbers stay", "321", 321, "321"},
+		{"a wording that is not the value stays", "2024", 12, "2024"},
+		{"words stay", "more than 291,000", 291000, "more than 291,000"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := wording(&diff.Stated{Wording: tc.wording, Value: tc.value}); got != tc.want {
+				t.Errorf("wording(%q) = %q, want %q", tc.wording, got, tc.want)
+			}
+		})
+	}
+}
