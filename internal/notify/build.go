@@ -28,9 +28,7 @@ func BuildIn(a Alert, loc *time.Location) Message {
 		Source:   sourceName(ev),
 		Metric:   Clean(ev.Metric),
 	}
-	if ev.Kind == diff.ClaimMismatch {
-		m.HeadlineNote = b.pastMatchText(ev)
-	}
+	m.HeadlineNote = b.headlineNote(ev)
 	switch ev.Kind {
 	case diff.MetricChanged, diff.MetricNew, diff.PeriodNew:
 		b.metric(&m, ev)
@@ -115,12 +113,26 @@ func (b builder) headline(ev diff.Event) string {
 // hundreds).
 func (b builder) fullHeadline(ev diff.Event) string {
 	h := b.headline(ev)
-	if ev.Kind == diff.ClaimMismatch {
-		if n := b.pastMatchText(ev); n != "" {
-			h += "; " + n
-		}
+	if n := b.headlineNote(ev); n != "" {
+		h += "; " + n
 	}
 	return h
+}
+
+// headlineNote is what follows the headline where there is room: for a
+// claim, the revised official figure it repeats; for an official value,
+// the other values its report states for the same period (a conflict
+// watcher does not settle silently).
+func (b builder) headlineNote(ev diff.Event) string {
+	switch ev.Kind {
+	case diff.ClaimMismatch:
+		return b.pastMatchText(ev)
+	case diff.MetricChanged, diff.MetricNew, diff.PeriodNew:
+		if c := conflictText(ev); c != "" {
+			return "conflict: " + c
+		}
+	}
+	return ""
 }
 
 // metric is metric_changed, metric_new and period_new: the value before
@@ -219,7 +231,7 @@ func (b builder) newReport(m *Message, ev diff.Event) {
 		Part{Label: "Published", Value: b.date(ev.Published)})
 	list := Part{Label: "Figures", Value: plural(len(ev.Figures), "tracked figure"), ItemNoun: "tracked figure"}
 	for _, f := range ev.Figures {
-		list.Items = append(list.Items, Item{Name: statedLabel(f), Text: wording(&f), Quotes: []Quote{quoteOf(f)}})
+		list.Items = append(list.Items, Item{Name: statedLabel(f), Text: withPeriod(&f), Quotes: []Quote{quoteOf(f)}})
 	}
 	m.Parts = append(m.Parts, list)
 	m.Links = append(m.Links, Link{ID: "open_document", Label: "Open report", URL: ev.URL})

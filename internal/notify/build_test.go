@@ -356,6 +356,7 @@ func TestBuildShowsPeriods(t *testing.T) {
 			ev: diff.Event{Kind: diff.MetricChanged, MetricLabel: "Encounters", Period: "October 2024", Old: oct, New: octRevised,
 				Conflict: true, Conflicts: []diff.Stated{*at(fig(107000, "107,000"), "October 2024", "2024-10", "table")}},
 			headline: "Encounters: October 2024 revised: 106,321 → 106,582 (+261, +0.2%)",
+			note:     "conflict: the same report also states 107,000 for October 2024",
 			partValues: map[string]string{
 				"Conflict": "the same report also states 107,000 for October 2024",
 			},
