@@ -361,12 +361,7 @@ func (c *comparer) observations(doc source.Document, figs []extract.Figure, fram
 		if paged {
 			page = source.PageAt(doc.Text, f.Start)
 		}
-		outlet := ""
-		if c.in.Source.Authority != Official {
-			// A press claim is credited to its article's publisher, not
-			// to the feed that carried it.
-			outlet = doc.Outlet
-		}
+		outlet := c.outlet(doc)
 		out = append(out, store.Observation{
 			Metric: f.Metric, Value: f.Value, High: f.High, Unit: f.Unit, Page: page,
 			Qualifier: string(f.Qualifier), QualifierText: f.QualifierText, Text: f.Text,
@@ -384,6 +379,22 @@ func (c *comparer) observations(doc source.Document, figs []extract.Figure, fram
 		}
 	}
 	return out, idx, nil
+}
+
+// outlet is who a press document's claims are credited to: the publisher
+// the document names (an aggregator item's <source>, og:site_name), not
+// the feed that carried it. An outlet that is only the host of the
+// document's own URL (source.HostOutlet's last resort) gives way to the
+// source's configured name, which the newsroom chose for that feed; it is
+// kept for a source without a name. Official documents have no outlet.
+func (c *comparer) outlet(doc source.Document) string {
+	if c.in.Source.Authority == Official {
+		return ""
+	}
+	if doc.Outlet == source.HostOutlet(doc.URL) && c.in.Source.Name != "" && c.in.Source.Name != c.in.Source.ID {
+		return ""
+	}
+	return doc.Outlet
 }
 
 // asOf is the instant a value for p is current at: the end of the period,

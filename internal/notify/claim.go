@@ -52,7 +52,9 @@ func (b builder) pastMatchText(ev diff.Event) string {
 	if per := periodOf(&p); per != "" {
 		// The period the figure was for, and the report that gave it:
 		// "matches the as of May 2024 figure (OIG-24-46), since revised".
-		if id := Clean(p.DocID); id != "" {
+		// The daemon keys documents "source:report"; the report's own
+		// number is what a reader knows.
+		if id := Clean(strings.TrimPrefix(p.DocID, p.Source+":")); id != "" {
 			return "matches the " + per + " figure (" + id + "), since revised"
 		}
 		return "matches the " + per + " figure, since revised"
