@@ -226,6 +226,10 @@ func TestAggregatorClaimsAreCreditedToTheirOutlets(t *testing.T) {
 	for i, o := range outlets {
 		items = append(items, [4]string{fmt.Sprintf("item-%d", i), o.name, o.url, o.text})
 	}
+	// A fourth outlet repeats The Valley Post's claim: one message, which
+	// names it among those that also reported it.
+	items = append(items, [4]string{"item-3", "Northern Courier", "https://northerncourier.example",
+		"Southwest border encounters topped 300,000 in November 2024, the governor said again."})
 	h.feeds.set("/news.xml", feedResponse{body: aggregatorFeed(items...)})
 	if err := h.once(); err != nil {
 		t.Fatalf("poll with the stories: %v", err)
@@ -235,21 +239,28 @@ func TestAggregatorClaimsAreCreditedToTheirOutlets(t *testing.T) {
 		t.Fatalf("%d claim_mismatch messages, want 3:\n%s", len(claims), dumpPosts(h.slack.Posts()))
 	}
 	text := postsText(claims)
+	if !strings.Contains(text, "Northern Courier") || strings.Contains(text, "google-news claims") || strings.Contains(text, "news.google.com claims") {
+		t.Errorf("the repeated claim does not name Northern Courier, or a claim is credited to the aggregator:\n%s", text)
+	}
 	for _, o := range outlets {
 		if want := o.name + " claims " + o.value; !strings.Contains(text, want) {
 			t.Errorf("no message says %q:\n%s", want, dumpPosts(claims))
 		}
 	}
 	// What the history records for each claim is its outlet too.
-	got := map[string]string{}
+	got := map[string][]string{}
 	for _, o := range h.metricStatus("swb_encounters").History {
 		if o.Authority == "press" {
-			got[o.Text] = o.Outlet
+			got[o.Outlet] = append(got[o.Outlet], o.Text)
 		}
 	}
-	for _, o := range outlets {
-		if got[o.value] != o.name {
-			t.Errorf("claim %s recorded for outlet %q, want %q", o.value, got[o.value], o.name)
+	want := map[string][]string{"The Valley Post": {"300,000"}, "Metro Wire": {"250,000"}, "Evening Ledger": {"200,000"}, "Northern Courier": {"300,000"}}
+	if len(got) != len(want) {
+		t.Errorf("claims recorded by outlet %v, want %v", got, want)
+	}
+	for name, vals := range want {
+		if g := got[name]; len(g) != 1 || g[0] != vals[0] {
+			t.Errorf("outlet %q recorded %v, want %v", name, g, vals)
 		}
 	}
 }
