@@ -183,6 +183,7 @@ func TestParseFillsDefaults(t *testing.T) {
 				"metric_changed":   {Severity: "high"},
 				"document_revised": {Severity: "normal"},
 				"new_report":       {Severity: "normal"},
+				"period_new":       {Severity: "normal"},
 				"claim_mismatch":   {Severity: "normal"},
 				"source_failing":   {Severity: "normal"},
 				"source_recovered": {Severity: "low"},

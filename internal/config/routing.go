@@ -38,6 +38,8 @@ func SeverityRank(s string) int {
 var eventKinds = []struct{ kind, severity string }{
 	{"metric_new", SeverityLow},
 	{"metric_changed", SeverityHigh},
+	// A new month of a series is expected news, not a correction: normal.
+	{"period_new", SeverityNormal},
 	{"document_revised", SeverityNormal},
 	{"new_report", SeverityNormal},
 	{"claim_mismatch", SeverityNormal},

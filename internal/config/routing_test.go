@@ -47,6 +47,7 @@ func TestEveryKindHasARouteAfterLoad(t *testing.T) {
 	want := map[string]string{
 		"metric_changed": "high", "claim_mismatch": "normal", "new_report": "normal", "metric_new": "low",
 		"document_revised": "normal", "source_failing": "normal", "source_recovered": "low",
+		"period_new": "normal",
 	}
 	got := map[string]string{}
 	for k, r := range cfg.Alerts.Kinds {

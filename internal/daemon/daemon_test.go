@@ -65,6 +65,12 @@ type sourceYAML struct {
 
 func newHarness(t testing.TB, sources []sourceYAML, extra string) *harness {
 	t.Helper()
+	return newHarnessMetrics(t, sources, extra, metricsYAML)
+}
+
+// newHarnessMetrics is newHarness with the config's metrics section given.
+func newHarnessMetrics(t testing.TB, sources []sourceYAML, extra, metrics string) *harness {
+	t.Helper()
 	h := &harness{
 		t: t, dir: t.TempDir(), feeds: newFeedServer(t), slack: fakeslack.New(t),
 		clock: &clock{t: time.Date(2025, 3, 26, 9, 0, 0, 0, time.UTC)}, logs: &strings.Builder{},
@@ -79,7 +85,7 @@ func newHarness(t testing.TB, sources []sourceYAML, extra string) *harness {
 	for _, s := range sources {
 		fmt.Fprintf(&b, "  - id: %s\n    url: %s%s\n    authority: %s\n    alert_on_first_poll: %t\n%s", s.id, h.feeds.srv.URL, s.path, s.authority, s.firstPollAlerts, s.extra)
 	}
-	b.WriteString(metricsYAML)
+	b.WriteString(metrics)
 	path := filepath.Join(h.dir, "watcher.yaml")
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)

@@ -52,20 +52,20 @@ func TestScenarioInSlack(t *testing.T) {
 		got = append(got, line)
 	}
 	want := []string{
-		"Children transferred from DHS to HHS: more than 448,000 (new metric)",
-		"Children not served a notice to appear: more than 291,000 (new metric)",
-		"Children who failed to appear in immigration court: more than 32,000 (new metric)",
+		"Children transferred from DHS to HHS: more than 448,000 (October 2018 – September 2023) (new metric)",
+		"Children not served a notice to appear: more than 291,000 (as of May 2024) (new metric)",
+		"Children who failed to appear in immigration court: more than 32,000 (as of May 2024) (new metric)",
 		"New report from DHS Office of Inspector General: ICE Cannot Monitor All Unaccompanied Migrant Children Released from DHS and HHS Custody (OIG-24-46) (3 tracked figures)",
 		// "30K" is outside the 5% tolerance; "about 30,000" two days later
 		// is the same claim: the message is edited, not repeated.
-		"  ↳ Children who failed to appear in immigration court: The Daily Ledger claims 30K, official figure is more than 32,000 (−2,000, −6.2%) [updated 1×]",
+		"  ↳ Children who failed to appear in immigration court: The Daily Ledger claims 30K, official figure is more than 32,000 (as of May 2024) (−2,000, −6.2%) [updated 1×]",
 		// "Nearly 300,000" is within tolerance: no message.
 		"Children unaccounted for, lost or missing: Capital Tabloid claims 320,000, a sum of official figures",
-		"  ↳ Children not served a notice to appear: more than 291,000 → 233,000 (−58,000, −19.9%) [also sent to channel]",
-		"  ↳ Children who failed to appear in immigration court: more than 32,000 → more than 43,000 (+11,000, +34.4%) [also sent to channel]",
-		"Release records with missing or undeliverable addresses: more than 31,000 (new metric)",
+		"  ↳ Children not served a notice to appear: more than 291,000 (as of May 2024) → 233,000 (as of January 2025) (−58,000, −19.9%) [also sent to channel]",
+		"  ↳ Children who failed to appear in immigration court: more than 32,000 (as of May 2024) → more than 43,000 (as of October 2024) (+11,000, +34.4%) [also sent to channel]",
+		"Release records with missing or undeliverable addresses: more than 31,000 (as of October 2024) (new metric)",
 		"New report from DHS Office of Inspector General: ICE Cannot Effectively Monitor the Location and Status of All Unaccompanied Alien Children After Federal Custody (OIG-25-21) (3 tracked figures)",
-		"  ↳ Children not served a notice to appear: The Daily Ledger claims more than 291,000, official figure is 233,000 (+58,000, +24.9%); matches the August 2024 figure, since revised",
+		"  ↳ Children not served a notice to appear: The Daily Ledger claims more than 291,000 (2024), official figure is 233,000 (as of January 2025) (+58,000, +24.9%); matches the as of May 2024 figure (OIG-24-46), since revised",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("messages (-want +got):\n%s", diff)
@@ -98,7 +98,7 @@ func TestDemoPrintsEveryStep(t *testing.T) {
 			t.Errorf("output lacks step %q", step.Say)
 		}
 	}
-	for _, want := range []string{"291,000 → 233,000", "matches the August 2024 figure"} {
+	for _, want := range []string{"291,000 (as of May 2024) → 233,000 (as of January 2025)", "matches the as of May 2024 figure (OIG-24-46)"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("console output lacks %q", want)
 		}

@@ -361,11 +361,12 @@ func (c *comparer) observations(doc source.Document, figs []extract.Figure, fram
 		if paged {
 			page = source.PageAt(doc.Text, f.Start)
 		}
+		outlet := c.outlet(doc)
 		out = append(out, store.Observation{
 			Metric: f.Metric, Value: f.Value, High: f.High, Unit: f.Unit, Page: page,
 			Qualifier: string(f.Qualifier), QualifierText: f.QualifierText, Text: f.Text,
 			Quote: quote, QuoteMark: mark,
-			Source: c.in.Source.ID, SourceName: c.in.Source.Name, Authority: c.in.Source.Authority,
+			Source: c.in.Source.ID, SourceName: c.in.Source.Name, Outlet: outlet, Authority: c.in.Source.Authority,
 			DocID: doc.ID, URL: doc.URL, Title: doc.Title,
 			Published: doc.Published, Observed: c.in.Now,
 			Period: p, AsOf: asOf(p),
@@ -378,6 +379,22 @@ func (c *comparer) observations(doc source.Document, figs []extract.Figure, fram
 		}
 	}
 	return out, idx, nil
+}
+
+// outlet is who a press document's claims are credited to: the publisher
+// the document names (an aggregator item's <source>, og:site_name), not
+// the feed that carried it. An outlet that is only the host of the
+// document's own URL (source.HostOutlet's last resort) gives way to the
+// source's configured name, which the newsroom chose for that feed; it is
+// kept for a source without a name. Official documents have no outlet.
+func (c *comparer) outlet(doc source.Document) string {
+	if c.in.Source.Authority == Official {
+		return ""
+	}
+	if doc.Outlet == source.HostOutlet(doc.URL) && c.in.Source.Name != "" && c.in.Source.Name != c.in.Source.ID {
+		return ""
+	}
+	return doc.Outlet
 }
 
 // asOf is the instant a value for p is current at: the end of the period,
@@ -407,7 +424,7 @@ func (c *comparer) statedObs(o store.Observation) Stated {
 	return Stated{
 		Value: o.Value, Unit: o.Unit, Qualifier: o.Qualifier,
 		Wording: Wording(o.QualifierText, o.Text), Text: o.Text, Quote: o.Quote, Mark: o.QuoteMark, Page: o.Page,
-		Metric: o.Metric, Source: o.Source, SourceName: o.SourceName, Authority: o.Authority,
+		Metric: o.Metric, Source: o.Source, SourceName: o.SourceName, Outlet: o.Outlet, Authority: o.Authority,
 		DocID: o.DocID, URL: o.URL, Title: o.Title, Published: o.Published, Seen: o.Observed,
 		Period: o.Period.Label, PeriodKey: o.Period.Key, PeriodFrom: o.Period.From, AsOf: o.AsOf,
 	}

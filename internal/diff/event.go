@@ -20,9 +20,7 @@ const (
 )
 
 // Kinds lists every kind, in the order documentation and samples show them.
-// PeriodNew is not listed yet: notify gives each listed kind a sample
-// message, and its message model for periods is being written.
-var Kinds = []Kind{MetricNew, MetricChanged, DocumentRevised, NewReport, ClaimMismatch, SourceFailing, SourceRecovered}
+var Kinds = []Kind{MetricNew, MetricChanged, PeriodNew, DocumentRevised, NewReport, ClaimMismatch, SourceFailing, SourceRecovered}
 
 // Stated is one figure as a document states it, with everything a reporter
 // needs to check it: the wording, the quote and where it came from.
@@ -53,15 +51,19 @@ type Stated struct {
 	PeriodFrom string    `json:"period_from,omitempty"`
 	AsOf       time.Time `json:"as_of,omitzero"`
 
-	Metric     string    `json:"metric,omitempty"`
-	Source     string    `json:"source,omitempty"`      // source id
-	SourceName string    `json:"source_name,omitempty"` // the source's display name
-	Authority  string    `json:"authority,omitempty"`   // official or press
-	DocID      string    `json:"doc_id,omitempty"`
-	URL        string    `json:"url,omitempty"`
-	Title      string    `json:"title,omitempty"`
-	Published  time.Time `json:"published,omitzero"` // when the document says it was published
-	Seen       time.Time `json:"seen,omitzero"`      // when watcher first saw it
+	Metric     string `json:"metric,omitempty"`
+	Source     string `json:"source,omitempty"`      // source id
+	SourceName string `json:"source_name,omitempty"` // the source's display name
+	// Outlet is the publisher of a press figure's article when the
+	// document names one (og:site_name, JSON-LD publisher, an aggregator
+	// feed item's <source>): the claim is credited to it, not to the feed.
+	Outlet    string    `json:"outlet,omitempty"`
+	Authority string    `json:"authority,omitempty"` // official or press
+	DocID     string    `json:"doc_id,omitempty"`
+	URL       string    `json:"url,omitempty"`
+	Title     string    `json:"title,omitempty"`
+	Published time.Time `json:"published,omitzero"` // when the document says it was published
+	Seen      time.Time `json:"seen,omitzero"`      // when watcher first saw it
 }
 
 // Change is one figure of a revised document, before and after. Either side

@@ -28,11 +28,9 @@ func BuildIn(a Alert, loc *time.Location) Message {
 		Source:   sourceName(ev),
 		Metric:   Clean(ev.Metric),
 	}
-	if ev.Kind == diff.ClaimMismatch {
-		m.HeadlineNote = b.pastMatchText(ev)
-	}
+	m.HeadlineNote = b.headlineNote(ev)
 	switch ev.Kind {
-	case diff.MetricChanged, diff.MetricNew:
+	case diff.MetricChanged, diff.MetricNew, diff.PeriodNew:
 		b.metric(&m, ev)
 	case diff.ClaimMismatch:
 		b.claim(&m, ev)
@@ -70,21 +68,27 @@ func (b builder) headline(ev diff.Event) string {
 	switch ev.Kind {
 	case diff.MetricChanged:
 		if ev.Old == nil || ev.New == nil {
-			return fmt.Sprintf("%s: now %s", label(ev), wording(ev.New))
+			return fmt.Sprintf("%s: now %s", label(ev), withPeriod(ev.New))
 		}
-		return fmt.Sprintf("%s: %s → %s (%s)", label(ev), wording(ev.Old), wording(ev.New), changeOf(ev.Old, ev.New))
+		if ev.Period != "" {
+			// A revised past period of a series: the period leads, once.
+			return fmt.Sprintf("%s: %s revised: %s → %s (%s)", label(ev), Clean(ev.Period), wording(ev.Old), wording(ev.New), changeOf(ev.Old, ev.New))
+		}
+		return fmt.Sprintf("%s: %s → %s (%s)", label(ev), withPeriod(ev.Old), withPeriod(ev.New), changeOf(ev.Old, ev.New))
 	case diff.MetricNew:
-		return fmt.Sprintf("%s: %s (new metric)", label(ev), wording(ev.New))
+		return fmt.Sprintf("%s: %s (new metric)", label(ev), withPeriod(ev.New))
+	case diff.PeriodNew:
+		return fmt.Sprintf("%s: %s", label(ev), periodNewText(ev))
 	case diff.ClaimMismatch:
 		if ev.Old == nil {
-			h := fmt.Sprintf("%s: %s claims %s", label(ev), sourceName(ev), wording(ev.New))
+			h := fmt.Sprintf("%s: %s claims %s", label(ev), claimant(ev), withPeriod(ev.New))
 			if ev.Note != "" {
 				h += ", a sum of official figures"
 			}
 			return h
 		}
 		return fmt.Sprintf("%s: %s claims %s, official figure is %s (%s)",
-			label(ev), sourceName(ev), wording(ev.New), wording(ev.Old), changeOf(ev.Old, ev.New))
+			label(ev), claimant(ev), withPeriod(ev.New), withPeriod(ev.Old), changeOf(ev.Old, ev.New))
 	case diff.DocumentRevised:
 		if len(ev.Changes) == 1 {
 			c := ev.Changes[0]
@@ -109,24 +113,47 @@ func (b builder) headline(ev diff.Event) string {
 // hundreds).
 func (b builder) fullHeadline(ev diff.Event) string {
 	h := b.headline(ev)
-	if ev.Kind == diff.ClaimMismatch {
-		if n := b.pastMatchText(ev); n != "" {
-			h += "; " + n
-		}
+	if n := b.headlineNote(ev); n != "" {
+		h += "; " + n
 	}
 	return h
 }
 
-// metric is metric_changed and metric_new: the value before and after,
-// the change, and the report that states it with its quote.
+// headlineNote is what follows the headline where there is room: for a
+// claim, the revised official figure it repeats; for an official value,
+// the other values its report states for the same period (a conflict
+// watcher does not settle silently).
+func (b builder) headlineNote(ev diff.Event) string {
+	switch ev.Kind {
+	case diff.ClaimMismatch:
+		return b.pastMatchText(ev)
+	case diff.MetricChanged, diff.MetricNew, diff.PeriodNew:
+		if c := conflictText(ev); c != "" {
+			return "conflict: " + c
+		}
+	}
+	return ""
+}
+
+// metric is metric_changed, metric_new and period_new: the value before
+// and after (for period_new, the previous period's), the change, any
+// other value the same report states for the period, and the report that
+// states it with its quote.
 func (b builder) metric(m *Message, ev diff.Event) {
-	changed := ev.Kind == diff.MetricChanged
+	changed := ev.Kind == diff.MetricChanged || ev.Kind == diff.PeriodNew
+	was := "Was"
+	if ev.Kind == diff.PeriodNew {
+		was = "Before"
+	}
 	if changed && ev.Old != nil {
-		m.Parts = append(m.Parts, b.stated("Was", ev.Old, ""))
+		m.Parts = append(m.Parts, b.stated(was, ev.Old, ""))
 	}
 	m.Parts = append(m.Parts, b.stated("Now", ev.New, ""))
 	if changed && ev.Old != nil && ev.New != nil {
 		m.Parts = append(m.Parts, Part{Label: "Change", Value: changeOf(ev.Old, ev.New)})
+	}
+	if c := conflictText(ev); c != "" {
+		m.Parts = append(m.Parts, Part{Label: "Conflict", Text: c})
 	}
 	m.Parts = append(m.Parts,
 		Part{Label: "Source", Value: sourceWithAuthority(ev)},
@@ -146,7 +173,7 @@ func (b builder) metric(m *Message, ev diff.Event) {
 // its document and quote, the difference, and what may explain it.
 func (b builder) claim(m *Message, ev diff.Event) {
 	if ev.New != nil {
-		m.Parts = append(m.Parts, b.withEvidence(b.stated("Claim", ev.New, sourceName(ev)), ev.New))
+		m.Parts = append(m.Parts, b.withEvidence(b.stated("Claim", ev.New, claimant(ev)), ev.New))
 		m.Links = append(m.Links, Link{ID: "open_claim", Label: "Open claim", URL: ev.New.URL})
 	}
 	if ev.Old != nil {
@@ -204,7 +231,7 @@ func (b builder) newReport(m *Message, ev diff.Event) {
 		Part{Label: "Published", Value: b.date(ev.Published)})
 	list := Part{Label: "Figures", Value: plural(len(ev.Figures), "tracked figure"), ItemNoun: "tracked figure"}
 	for _, f := range ev.Figures {
-		list.Items = append(list.Items, Item{Name: statedLabel(f), Text: wording(&f), Quotes: []Quote{quoteOf(f)}})
+		list.Items = append(list.Items, Item{Name: statedLabel(f), Text: withPeriod(&f), Quotes: []Quote{quoteOf(f)}})
 	}
 	m.Parts = append(m.Parts, list)
 	m.Links = append(m.Links, Link{ID: "open_document", Label: "Open report", URL: ev.URL})
@@ -239,12 +266,19 @@ func (b builder) other(m *Message, ev diff.Event) {
 	m.Links = append(m.Links, Link{ID: "open_document", Label: "Open document", URL: docURL(ev)})
 }
 
-// stated is a fact stating s: its wording, where and when it was reported.
+// stated is a fact stating s: its wording and period, where and when it
+// was reported. When the figure has a period of its own and its document
+// no publication date, the date shown is the period, not the day watcher
+// happened to poll the document.
 func (b builder) stated(label string, s *diff.Stated, from string) Part {
 	if s == nil {
 		return Part{Label: label, Value: "(none)"}
 	}
-	return Part{Label: label, Value: wording(s), From: from, Reported: b.date(reported(s))}
+	p := Part{Label: label, Value: withPeriod(s), From: from}
+	if periodOf(s) == "" || !s.Published.IsZero() {
+		p.Reported = b.date(reported(s))
+	}
+	return p
 }
 
 // withEvidence attaches the document and quote stating s to p.

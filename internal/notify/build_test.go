@@ -208,12 +208,12 @@ func TestBuildDigest(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	m := BuildDigest(Samples(now), now.Add(-11*time.Hour), now, nil)
-	if m.Kind != "digest" || m.Headline != "Digest: 7 alerts held" || m.Held == nil ||
+	if m.Kind != "digest" || m.Headline != "Digest: 8 alerts held" || m.Held == nil ||
 		m.Held.FromText != "1 Mar 2026 22:00 UTC" || m.Held.ToText != "2 Mar 2026 09:00 UTC" {
 		t.Fatalf("digest = %+v %+v", m, m.Held)
 	}
 	items := m.Parts[0].Items
-	if len(items) != 7 {
+	if len(items) != 8 {
 		t.Fatalf("%d items", len(items))
 	}
 	// A revised document is led by its metric's label only when it has one.
@@ -268,11 +268,11 @@ func TestBuildShowsTimesInTheNewsroomZone(t *testing.T) {
 
 func TestBuildOfAnUnknownKindStillShowsItsDocument(t *testing.T) {
 	t.Parallel()
-	m := Build(Alert{Event: diff.Event{Kind: "period_new", Source: "bls", URL: "https://www.example.gov/x", Title: "July"}})
+	m := Build(Alert{Event: diff.Event{Kind: "rate_changed", Source: "bls", URL: "https://www.example.gov/x", Title: "July"}})
 	if d := cmp.Diff([]string{"Source=bls", "Document=https://www.example.gov/x"}, partLabels(m)); d != "" {
 		t.Errorf("parts (-want +got):\n%s", d)
 	}
-	if m.Headline != "period_new: bls July" {
+	if m.Headline != "rate_changed: bls July" {
 		t.Errorf("headline = %q", m.Headline)
 	}
 }
@@ -289,4 +289,146 @@ func loadAlert(t *testing.T, name string) Alert {
 		t.Fatalf("decode %s: %v", name, err)
 	}
 	return a
+}
+
+// TestBuildShowsPeriods: every figure with a period of its own shows it,
+// a revised past period of a series leads with the period, a new period
+// compares with the one before, a claim names the period of the official
+// figure it repeats, and a conflict in one report is said, not hidden.
+func TestBuildShowsPeriods(t *testing.T) {
+	t.Parallel()
+	at := func(s diff.Stated, label, key, from string) *diff.Stated {
+		s.Period, s.PeriodKey, s.PeriodFrom = label, key, from
+		return &s
+	}
+	fig := func(v float64, wording string) diff.Stated {
+		return diff.Stated{Value: v, Wording: wording, Text: wording, Published: time.Date(2025, 3, 25, 0, 0, 0, 0, time.UTC)}
+	}
+	may, jan := at(fig(291000, "more than 291,000"), "as of May 2024", "@2024-05", "sentence"), at(fig(233000, "233,000"), "as of January 2025", "@2025-01", "sentence")
+	may.DocID = "OIG-24-46"
+	oct, nov := at(fig(106321, "106,321"), "October 2024", "2024-10", "table"), at(fig(94190, "94,190"), "November 2024", "2024-11", "table")
+	octRevised := at(fig(106582, "106,582"), "October 2024", "2024-10", "table")
+	noPeriod := at(fig(233000, "233,000"), "as of March 2025", "@2025-03", "document")
+	claim := at(fig(291000, "291,000"), "as of March 2026", "@2026-03", "document")
+	claim.Outlet = "The Valley Post"
+	tests := []struct {
+		name       string
+		ev         diff.Event
+		headline   string
+		note       string
+		partValues map[string]string
+	}{
+		{
+			name:     "quantity changed with as-of dates",
+			ev:       diff.Event{Kind: diff.MetricChanged, MetricLabel: "Children not served an NTA", Old: may, New: jan},
+			headline: "Children not served an NTA: more than 291,000 (as of May 2024) → 233,000 (as of January 2025) (−58,000, −19.9%)",
+			partValues: map[string]string{
+				"Was": "more than 291,000 (as of May 2024)", "Now": "233,000 (as of January 2025)",
+			},
+		},
+		{
+			name:     "revised past period of a series",
+			ev:       diff.Event{Kind: diff.MetricChanged, MetricLabel: "Encounters", Period: "October 2024", Old: oct, New: octRevised},
+			headline: "Encounters: October 2024 revised: 106,321 → 106,582 (+261, +0.2%)",
+		},
+		{
+			name:     "new period of a series",
+			ev:       diff.Event{Kind: diff.PeriodNew, MetricLabel: "Encounters", Period: "November 2024", Old: oct, New: nov},
+			headline: "Encounters: November 2024: 94,190, −11.4% from October 2024 (106,321)",
+			partValues: map[string]string{
+				"Before": "106,321 (October 2024)", "Now": "94,190 (November 2024)", "Change": "−12,131, −11.4%",
+			},
+		},
+		{
+			name:     "no label for a period that is the document's date",
+			ev:       diff.Event{Kind: diff.MetricNew, MetricLabel: "Children", New: noPeriod},
+			headline: "Children: 233,000 (new metric)",
+		},
+		{
+			name: "claim repeating a revised figure names its period and report",
+			ev: diff.Event{Kind: diff.ClaimMismatch, MetricLabel: "Children", SourceName: "News aggregator",
+				Old: jan, New: claim, Figures: []diff.Stated{*may}},
+			headline: "Children: The Valley Post claims 291,000, official figure is 233,000 (as of January 2025) (+58,000, +24.9%)",
+			note:     "matches the as of May 2024 figure (OIG-24-46), since revised",
+		},
+		{
+			name: "conflict in one report",
+			ev: diff.Event{Kind: diff.MetricChanged, MetricLabel: "Encounters", Period: "October 2024", Old: oct, New: octRevised,
+				Conflict: true, Conflicts: []diff.Stated{*at(fig(107000, "107,000"), "October 2024", "2024-10", "table")}},
+			headline: "Encounters: October 2024 revised: 106,321 → 106,582 (+261, +0.2%)",
+			note:     "conflict: the same report also states 107,000 for October 2024",
+			partValues: map[string]string{
+				"Conflict": "the same report also states 107,000 for October 2024",
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			m := Build(Alert{Event: tc.ev})
+			if m.Headline != tc.headline {
+				t.Errorf("headline = %q\nwant       %q", m.Headline, tc.headline)
+			}
+			if m.HeadlineNote != tc.note {
+				t.Errorf("note = %q, want %q", m.HeadlineNote, tc.note)
+			}
+			for label, want := range tc.partValues {
+				got := "(no such part)"
+				for _, p := range m.Parts {
+					if p.Label == label {
+						got = p.Value + p.Text
+					}
+				}
+				if got != want {
+					t.Errorf("%s = %q, want %q", label, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestBuildDatesAFigureByItsPeriod: a figure from a document without a
+// publication date is dated by its period, never by the poll that found
+// it ("reported 1 Dec 2026" for November 2024 data).
+func TestBuildDatesAFigureByItsPeriod(t *testing.T) {
+	t.Parallel()
+	nov := diff.Stated{Value: 94190, Text: "94,190", Period: "November 2024", PeriodFrom: "table",
+		Seen: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	m := Build(Alert{Event: diff.Event{Kind: diff.MetricNew, New: &nov}})
+	for _, p := range m.Parts {
+		if p.Label == "Now" && (p.Reported != "" || p.Value != "94,190 (November 2024)") {
+			t.Errorf("Now = %q reported %q, want the period and no poll date", p.Value, p.Reported)
+		}
+	}
+	nov.Period, nov.PeriodFrom = "as of 1 December 2026", "document"
+	m = Build(Alert{Event: diff.Event{Kind: diff.MetricNew, New: &nov}})
+	for _, p := range m.Parts {
+		if p.Label == "Now" && p.Reported != "1 Dec 2026" {
+			t.Errorf("Now reported %q: with no period of its own a figure keeps the day it was seen", p.Reported)
+		}
+	}
+}
+
+func TestWordingGroupsTheBareDigitsOfData(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		wording string
+		value   float64
+		want    string
+	}{
+		{"csv value", "106321", 106321, "106,321"},
+		{"as the document wrote it", "106,321", 106321, "106,321"},
+		{"small numbers stay", "321", 321, "321"},
+		{"a wording that is not the value stays", "2024", 12, "2024"},
+		{"words stay", "more than 291,000", 291000, "more than 291,000"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := wording(&diff.Stated{Wording: tc.wording, Value: tc.value}); got != tc.want {
+				t.Errorf("wording(%q) = %q, want %q", tc.wording, got, tc.want)
+			}
+		})
+	}
 }

@@ -40,12 +40,24 @@ func pastMatch(ev diff.Event) (diff.Stated, bool) {
 }
 
 // pastMatchText is the line that says a claim repeats a revised official
-// figure, "matches the August 2024 figure, since revised", or "" when it
-// does not.
+// figure, "matches the as of May 2024 figure (OIG-24-46), since revised"
+// when the figure's period is known, else by its report's month
+// ("matches the August 2024 figure, since revised"), or "" when it does
+// not.
 func (b builder) pastMatchText(ev diff.Event) string {
 	p, ok := pastMatch(ev)
 	if !ok {
 		return ""
+	}
+	if per := periodOf(&p); per != "" {
+		// The period the figure was for, and the report that gave it:
+		// "matches the as of May 2024 figure (OIG-24-46), since revised".
+		// The daemon keys documents "source:report"; the report's own
+		// number is what a reader knows.
+		if id := Clean(strings.TrimPrefix(p.DocID, p.Source+":")); id != "" {
+			return "matches the " + per + " figure (" + id + "), since revised"
+		}
+		return "matches the " + per + " figure, since revised"
 	}
 	if t := reported(&p); !t.IsZero() {
 		return "matches the " + inZone(t, b.loc).Format("January 2006") + " figure, since revised"

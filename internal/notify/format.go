@@ -404,6 +404,10 @@ func wording(s *diff.Stated) string {
 		return "(none)"
 	}
 	if w := Clean(s.Wording); w != "" {
+		if bareNumber(w, s.Value) {
+			// A data file's "106321": written as a reporter would.
+			return FormatNumber(s.Value, "")
+		}
 		return w
 	}
 	n := FormatNumber(s.Value, s.Unit)
@@ -411,6 +415,17 @@ func wording(s *diff.Stated) string {
 		return q + " " + n
 	}
 	return n
+}
+
+// bareNumber reports a wording that is only the digits of v, four or more
+// of them, as CSV and JSON sources state their values: one without
+// thousands separators that a person would write with them.
+func bareNumber(w string, v float64) bool {
+	if len(w) < 4 || strings.TrimLeft(w, "0123456789") != "" {
+		return false
+	}
+	n, err := strconv.ParseFloat(w, 64)
+	return err == nil && n == v
 }
 
 // QualifierWords is how a qualifier reads before a number of the given
@@ -523,11 +538,15 @@ func duration(d time.Duration) string {
 	return strconv.Itoa(int(m)) + "m"
 }
 
-// statedSource names where a figure was stated: the source's display name,
-// else its id.
+// statedSource names where a figure was stated: the outlet that published
+// it when known (so the outlets of one aggregator feed are told apart),
+// else the source's display name, else its id.
 func statedSource(s *diff.Stated) string {
 	if s == nil {
 		return ""
+	}
+	if o := Clean(s.Outlet); o != "" {
+		return o
 	}
 	if s.SourceName != "" {
 		return Clean(s.SourceName)

@@ -36,7 +36,37 @@ const (
 	sampleTransferLbl  = "Children transferred from DHS to HHS"
 	sampleAddress      = "uc_bad_address"
 	sampleAddressLabel = "Release records with missing or undeliverable addresses"
+
+	// CBP's monthly southwest border encounters: a series, one official
+	// value per month.
+	sampleCBPSource   = "cbp-sw-encounters"
+	sampleCBPName     = "CBP southwest land border encounters"
+	sampleCBPTitle    = "Southwest Land Border Encounters"
+	sampleCBPURL      = "https://www.cbp.gov/newsroom/stats/southwest-land-border-encounters"
+	sampleEncounters  = "sw_encounters"
+	sampleEncountersL = "Southwest border encounters"
 )
+
+// samplePeriod gives s the period its sentence states.
+func samplePeriod(s diff.Stated, label, key string, asOf time.Time) diff.Stated {
+	s.Period, s.PeriodKey, s.PeriodFrom, s.AsOf = label, key, "sentence", asOf
+	return s
+}
+
+// sampleMonth is CBP's figure for one month of 2024, from a table row.
+func sampleMonth(month time.Month, value float64, text string, published time.Time) diff.Stated {
+	start := time.Date(2024, month, 1, 0, 0, 0, 0, time.UTC)
+	row := "Southwest border encounters | " + start.Format("Jan 2006") + " | " + text
+	return diff.Stated{
+		Value: value, Qualifier: "exact", Wording: text, Text: text, Quote: row,
+		Mark:   [2]int{len(row) - len(text), len(row)},
+		Metric: sampleEncounters, Source: sampleCBPSource, SourceName: sampleCBPName, Authority: "official",
+		DocID: sampleCBPSource + ":data", URL: sampleCBPURL, Title: sampleCBPTitle,
+		Published: published, Seen: published.Add(2 * time.Hour),
+		Period: start.Format("January 2006"), PeriodKey: start.Format("2006-01"), PeriodFrom: "table",
+		AsOf: start.AddDate(0, 1, 0),
+	}
+}
 
 // sampleFigure builds a stated figure, marking text inside quote.
 func sampleFigure(metric string, value float64, qualifier, wording, text, quote string) diff.Stated {
@@ -72,10 +102,12 @@ func Samples(now time.Time) []diff.Event {
 
 	transferred := fromReport(sampleFigure(sampleTransfer, 448000, "over", "more than 448,000", "448,000",
 		"From fiscal year 2019 through fiscal year 2023, ICE transferred more than 448,000 unaccompanied children to HHS."), 2024)
-	noNTA2024 := fromReport(sampleFigure(sampleNoNTA, 291000, "over", "more than 291,000", "291,000",
-		"As of May 2024, more than 291,000 of those children had not been served a notice to appear in immigration court."), 2024)
-	noNTA2025 := fromReport(sampleFigure(sampleNoNTA, 233000, "exact", "233,000", "233,000",
-		"As of January 2025, ICE had not served a notice to appear on 233,000 children released from federal custody."), 2025)
+	noNTA2024 := samplePeriod(fromReport(sampleFigure(sampleNoNTA, 291000, "over", "more than 291,000", "291,000",
+		"As of May 2024, more than 291,000 of those children had not been served a notice to appear in immigration court."), 2024),
+		"as of May 2024", "@2024-05", time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC))
+	noNTA2025 := samplePeriod(fromReport(sampleFigure(sampleNoNTA, 233000, "exact", "233,000", "233,000",
+		"As of January 2025, ICE had not served a notice to appear on 233,000 children released from federal custody."), 2025),
+		"as of January 2025", "@2025-01", time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC))
 	fta2024 := fromReport(sampleFigure(sampleFTA, 32000, "over", "more than 32,000", "32,000",
 		"More than 32,000 children who were released did not appear for their scheduled immigration court hearings."), 2024)
 	fta2025 := fromReport(sampleFigure(sampleFTA, 43000, "over", "more than 43,000", "43,000",
@@ -102,6 +134,10 @@ func Samples(now time.Time) []diff.Event {
 		sampleRevisedURL, sampleRevisedTitle, 30*time.Hour)
 	revisedAfter.Seen = now.Add(-4 * time.Minute)
 
+	// CBP published November's figure in mid-December 2024.
+	october := sampleMonth(time.October, 106321, "106,321", time.Date(2024, 11, 15, 0, 0, 0, 0, time.UTC))
+	november := sampleMonth(time.November, 94190, "94,190", time.Date(2024, 12, 17, 0, 0, 0, 0, time.UTC))
+
 	failingSince := now.Add(-3*time.Hour - 20*time.Minute)
 	accessDenied := `no report rows on the page: the server answered 200 OK with an "Access Denied" challenge page`
 
@@ -119,6 +155,13 @@ func Samples(now time.Time) []diff.Event {
 			Source: sampleOIGSource, SourceName: sampleOIGName, Authority: "official",
 			DocID: noNTA2025.DocID, URL: sample2025URL, Title: sample2025Title, Published: noNTA2025.Published,
 			Old: &noNTA2024, New: &noNTA2025,
+		},
+		{
+			Kind: diff.PeriodNew, At: now.Add(-270 * time.Second),
+			Metric: sampleEncounters, MetricLabel: sampleEncountersL,
+			Source: sampleCBPSource, SourceName: sampleCBPName, Authority: "official",
+			DocID: november.DocID, URL: sampleCBPURL, Title: sampleCBPTitle, Published: november.Published,
+			Period: november.Period, Old: &october, New: &november,
 		},
 		{
 			Kind: diff.DocumentRevised, At: now.Add(-4 * time.Minute),

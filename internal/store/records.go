@@ -147,14 +147,17 @@ type Observation struct {
 	// Page is the PDF page of the quote, 0 for other documents.
 	Page int `json:"page,omitempty"`
 
-	Source     string    `json:"source,omitempty"`
-	SourceName string    `json:"source_name,omitempty"`
-	Authority  string    `json:"authority,omitempty"` // "official" or "press"
-	DocID      string    `json:"doc_id,omitempty"`
-	URL        string    `json:"url,omitempty"`
-	Title      string    `json:"title,omitempty"`
-	Published  time.Time `json:"published,omitzero"`
-	Observed   time.Time `json:"observed"`
+	Source     string `json:"source,omitempty"`
+	SourceName string `json:"source_name,omitempty"`
+	// Outlet is a press figure's publisher when its document names one (an
+	// aggregator feed carries many outlets under one source).
+	Outlet    string    `json:"outlet,omitempty"`
+	Authority string    `json:"authority,omitempty"` // "official" or "press"
+	DocID     string    `json:"doc_id,omitempty"`
+	URL       string    `json:"url,omitempty"`
+	Title     string    `json:"title,omitempty"`
+	Published time.Time `json:"published,omitzero"`
+	Observed  time.Time `json:"observed"`
 
 	// Period is what the figure is for. AsOf is the instant the value is
 	// current at (the end of its period), which orders a metric's official

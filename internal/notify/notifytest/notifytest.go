@@ -16,11 +16,12 @@ import (
 
 // Fixtures names the shared event fixtures, one per kind plus hostile and
 // 5,000-character quotes, and a claim whose quotes and titles are full of
-// Slack formatting (claim_mismatch_formatting).
+// Slack formatting (claim_mismatch_formatting), and a revised month of a
+// series whose report states two values for it (metric_changed_period_conflict).
 var Fixtures = []string{
 	"metric_changed", "metric_changed_hostile", "metric_changed_long_quote", "metric_new",
 	"claim_mismatch", "document_revised", "new_report", "source_failing", "source_recovered",
-	"claim_mismatch_formatting",
+	"claim_mismatch_formatting", "metric_changed_period_conflict",
 }
 
 // testdata is internal/notify/testdata, wherever the test runs from.

@@ -166,11 +166,11 @@ func TestSendDigestPostsBlocks(t *testing.T) {
 	if form.Get("method") != "chat.postMessage" || form.Get("channel") != "#figures" || form.Get("blocks") != string(wantBlocks) {
 		t.Errorf("digest request = %v", form)
 	}
-	if !strings.HasPrefix(form.Get("text"), "Digest: 7 alerts held from 1 Mar 2026 22:00 UTC") {
+	if !strings.HasPrefix(form.Get("text"), "Digest: 8 alerts held from 1 Mar 2026 22:00 UTC") {
 		t.Errorf("text = %.100q", form.Get("text"))
 	}
 	md := decodeMetadata(t, form.Get("metadata"))
-	if md.EventType != DigestEventType || md.EventPayload["alerts"] != "7" || md.EventPayload["to"] != "2026-03-02T09:00:00Z" {
+	if md.EventType != DigestEventType || md.EventPayload["alerts"] != "8" || md.EventPayload["to"] != "2026-03-02T09:00:00Z" {
 		t.Errorf("metadata = %+v", md)
 	}
 	if carriesAlert(md, 7) {
@@ -201,7 +201,7 @@ func TestWebhookSendsDigestAndAlsoList(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantBlocks, _ := json.Marshal(DigestBlocks(events, time.Time{}, sampleNow))
-	if gotBlocks, _ := json.Marshal(got.Blocks); string(gotBlocks) != string(wantBlocks) || !strings.HasPrefix(got.Text, "Digest: 7 alerts") {
+	if gotBlocks, _ := json.Marshal(got.Blocks); string(gotBlocks) != string(wantBlocks) || !strings.HasPrefix(got.Text, "Digest: 8 alerts") {
 		t.Errorf("webhook digest = %s", body)
 	}
 
