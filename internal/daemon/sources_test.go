@@ -218,7 +218,7 @@ func TestAggregatorClaimsAreCreditedToTheirOutlets(t *testing.T) {
 	}
 	h.clock.Add(time.Hour)
 	outlets := []struct{ name, url, text, value string }{
-		{"The Valley Post", "https://www.valleypost.example", "The governor said southwest border encounters topped 300,000 in November 2024.", "300,000"},
+		{"The Valley Post", "https://www.valleypost.example", "The governor said southwest border encounters topped 300,000 in November 2024.", "more than 300,000"},
 		{"Metro Wire", "https://metrowire.example", "A senator put southwest border encounters at 250,000 in November 2024.", "250,000"},
 		{"Evening Ledger", "https://eveningledger.example", "A campaign ad claims 200,000 southwest border encounters in November 2024.", "200,000"},
 	}

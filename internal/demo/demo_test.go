@@ -183,8 +183,8 @@ func TestReplayStatusPageAndMetrics(t *testing.T) {
 		t.Errorf("up %q since %q; want seconds or minutes, since the story's last day", up[2], up[1])
 	}
 	for _, want := range []string{
-		`Children who failed to appear in immigration court: The Daily Ledger claims 30K, official figure is more than 32,000 (−2,000, −6.2%)</a>`,
-		`<a href="http://demo.invalid/dhs-oig/OIG-25-21" rel="noopener noreferrer">Children not served a notice to appear: more than 291,000 → 233,000`,
+		`Children who failed to appear in immigration court: The Daily Ledger claims 30K, official figure is more than 32,000 (as of May 2024) (−2,000, −6.2%)</a>`,
+		`<a href="http://demo.invalid/dhs-oig/OIG-25-21" rel="noopener noreferrer">Children not served a notice to appear: more than 291,000 (as of May 2024) → 233,000 (as of January 2025)`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("outbox lacks %q", want)

@@ -408,13 +408,35 @@ func wording(s *diff.Stated) string {
 			// A data file's "106321": written as a reporter would.
 			return FormatNumber(s.Value, "")
 		}
-		return w
+		return nounPhrase(w, s)
 	}
 	n := FormatNumber(s.Value, s.Unit)
 	if q := QualifierWords(s.Qualifier, s.Unit); q != "" {
 		return q + " " + n
 	}
 	return n
+}
+
+// nounPhrase keeps the document's wording of a figure, except a verb that
+// carries its qualifier ("topped 300,000", "surpassing $2 billion"): after
+// "claims" or "was" that reads wrong, so the verb gives way to the
+// qualifier's words ("more than 300,000").
+func nounPhrase(w string, s *diff.Stated) string {
+	verb, rest, ok := strings.Cut(w, " ")
+	if !ok || rest == "" {
+		return w
+	}
+	lv := strings.ToLower(verb)
+	if !strings.HasSuffix(lv, "ed") && !strings.HasSuffix(lv, "ing") {
+		return w
+	}
+	if r, _ := utf8.DecodeRuneInString(rest); !unicode.IsDigit(r) && !strings.ContainsRune("$£€¥−-", r) {
+		return w
+	}
+	if q := QualifierWords(s.Qualifier, s.Unit); q != "" {
+		return q + " " + rest
+	}
+	return rest
 }
 
 // bareNumber reports a wording that is only the digits of v, four or more

@@ -352,3 +352,28 @@ func TestQualifierWords(t *testing.T) {
 		t.Errorf("wording = %q", got)
 	}
 }
+
+// A qualifier carried by a verb ("topped 300,000") reads wrong after
+// "claims": the verb gives way to the qualifier's words; other wordings
+// stay the document's own.
+func TestWordingTurnsAQualifyingVerbIntoWords(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, wording, q, unit, want string
+	}{
+		{"topped", "topped 300,000", "over", "encounters", "more than 300,000"},
+		{"surpassing dollars", "surpassing $2 billion", "over", "usd", "more than $2 billion"},
+		{"document's own words kept", "more than 291,000", "over", "children", "more than 291,000"},
+		{"a noun before the number is kept", "roughly 56K", "approx", "", "roughly 56K"},
+		{"exact verb drops out", "reached 1,000", "exact", "", "1,000"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := diff.Stated{Value: 1, Wording: tc.wording, Qualifier: tc.q, Unit: tc.unit}
+			if got := wording(&s); got != tc.want {
+				t.Errorf("wording(%q) = %q, want %q", tc.wording, got, tc.want)
+			}
+		})
+	}
+}

@@ -299,6 +299,14 @@ func SamplesFor(st Story, now time.Time) []diff.Event {
 	ev = doc(event(diff.MetricChanged, 5*time.Minute, official, &mChanged), current)
 	ev.Old, ev.New = &was, &current
 	evs = append(evs, ev)
+	// A series metric's new period: last month's figure, then this month's.
+	prevMonth, thisMonth := now.AddDate(0, -2, 0), now.AddDate(0, -1, 0)
+	lastPeriod, newPeriod := was, current
+	lastPeriod.Period, lastPeriod.PeriodKey = prevMonth.Format("January 2006"), prevMonth.Format("2006-01")
+	newPeriod.Period, newPeriod.PeriodKey = thisMonth.Format("January 2006"), thisMonth.Format("2006-01")
+	ev = doc(event(diff.PeriodNew, 270*time.Second, official, &mChanged), newPeriod)
+	ev.Old, ev.New, ev.Period = &lastPeriod, &newPeriod, newPeriod.Period
+	evs = append(evs, ev)
 	ev = doc(event(diff.DocumentRevised, 4*time.Minute, press, nil), before)
 	ev.FirstSeen = before.Seen
 	ev.Changes = []diff.Change{{Metric: mRevised.ID, Before: &before, After: &after}}

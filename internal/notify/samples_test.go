@@ -102,19 +102,19 @@ func TestSamplesForTellTheConfigsOwnStory(t *testing.T) {
 		{
 			name:  "official and press sources, two metrics",
 			story: swbStory,
-			want: []string{"cbp-swb/swb_encounters", "cbp-swb/swb_share_families", "border-wire/", "cbp-swb/",
+			want: []string{"cbp-swb/swb_encounters", "cbp-swb/swb_share_families", "cbp-swb/swb_share_families", "border-wire/", "cbp-swb/",
 				"border-wire/swb_encounters", "cbp-swb/", "cbp-swb/"},
 		},
 		{
 			name:  "no official source: a made-up one says so, health uses the config's source",
 			story: Story{Metrics: swbStory.Metrics[:1], Sources: swbStory.Sources[:1]},
-			want: []string{"sample-official/swb_encounters", "sample-official/swb_encounters", "border-wire/", "sample-official/",
+			want: []string{"sample-official/swb_encounters", "sample-official/swb_encounters", "sample-official/swb_encounters", "border-wire/", "sample-official/",
 				"border-wire/swb_encounters", "border-wire/", "border-wire/"},
 		},
 		{
 			name:  "no press source: the made-up outlet",
 			story: Story{Metrics: swbStory.Metrics, Sources: swbStory.Sources[1:]},
-			want: []string{"cbp-swb/swb_encounters", "cbp-swb/swb_share_families", "example-courier/", "cbp-swb/",
+			want: []string{"cbp-swb/swb_encounters", "cbp-swb/swb_share_families", "cbp-swb/swb_share_families", "example-courier/", "cbp-swb/",
 				"example-courier/swb_encounters", "cbp-swb/", "cbp-swb/"},
 		},
 	}
