@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -21,20 +22,16 @@ import (
 // retention. It returns an error naming every source that failed.
 func (d *Daemon) Once(ctx context.Context) error {
 	var (
-		wg   sync.WaitGroup
 		mu   sync.Mutex
 		errs []error
 	)
-	for _, src := range d.conf().EnabledSources() {
-		wg.Go(func() {
-			if err := d.runSource(ctx, src); err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
+	d.pollEach(ctx, d.conf().EnabledSources(), nil, d.pollHeld, func(_ config.Source, err error) {
+		if err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}
+	})
 	st, err := d.drain(ctx)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("deliver: %w", err))
@@ -184,18 +181,29 @@ func (s *schedule) logEntries() {
 	}
 }
 
-// pollNow polls srcs at once (after their jitter), tracked by the schedule.
+// pollNow polls srcs now, each after its jitter, tracked by the schedule.
+// One goroutine hands them to pollEach in the order their jitter ends, so
+// a start-up catch-up of 10,000 sources does not park 10,000 goroutines
+// on their jitter and then on the poll slots.
 func (s *schedule) pollNow(srcs []config.Source) {
-	d := s.d
-	for _, src := range srcs {
-		s.polls.Add(1)
-		go func() {
-			defer s.polls.Done()
-			if sleepCtx(s.work, d.jitter(src.ID)) && s.stop.Err() == nil {
-				d.scheduledPoll(s.work, src)
-			}
-		}()
+	if len(srcs) == 0 {
+		return
 	}
+	d := s.d
+	srcs = slices.Clone(srcs)
+	slices.SortStableFunc(srcs, func(a, b config.Source) int { return cmp.Compare(d.jitter(a.ID), d.jitter(b.ID)) })
+	s.polls.Go(func() {
+		start := time.Now()
+		wait := func(src config.Source) bool {
+			return sleepCtx(s.work, d.jitter(src.ID)-time.Since(start)) && s.stop.Err() == nil
+		}
+		d.pollEach(s.work, srcs, wait, func(ctx context.Context, src config.Source) error {
+			if d.backingOff(ctx, src) {
+				return nil
+			}
+			return d.pollHeld(ctx, src)
+		}, nil)
+	})
 }
 
 // Reload swaps in a new config (already loaded and validated by the
@@ -255,17 +263,25 @@ func (d *Daemon) Reload(cfg *config.Config, n notify.Notifier) error {
 // scheduledPoll polls src unless it is backing off after failures (or a
 // server's Retry-After): `once` polls regardless, the schedule does not.
 func (d *Daemon) scheduledPoll(ctx context.Context, src config.Source) {
+	if !d.backingOff(ctx, src) {
+		_ = d.runSource(ctx, src) // every failure is logged by Poll
+	}
+}
+
+// backingOff says (and logs) whether src's next poll is held back by its
+// failures; a source whose state cannot be read is not polled either.
+func (d *Daemon) backingOff(ctx context.Context, src config.Source) bool {
 	st, err := d.fetchState(ctx, src.ID)
 	if err != nil {
 		d.log.Error("read fetch state", "source", src.ID, "err", err)
-		return
+		return true
 	}
 	if now := d.now(); st.NextPoll.After(now) {
 		d.log.Info("poll skipped: backing off after failures", "source", src.ID,
 			"failures", st.ConsecutiveFailures, "until", st.NextPoll.Format(time.RFC3339))
-		return
+		return true
 	}
-	_ = d.runSource(ctx, src) // every failure is logged by Poll
+	return false
 }
 
 // dueSources lists the sources of srcs never polled, or whose next

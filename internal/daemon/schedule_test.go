@@ -3,6 +3,9 @@ package daemon
 import (
 	"context"
 	"errors"
+	"fmt"
+	goruntime "runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -119,5 +122,69 @@ func TestHealthyReportsASilentLoop(t *testing.T) {
 	h.d.schedBeat.Store(h.clock.Now().UnixNano())
 	if err := h.d.Healthy(); err == nil || !strings.Contains(err.Error(), "outbox loop silent") {
 		t.Errorf("an outbox loop silent for 7m: %v", err)
+	}
+}
+
+// manySources is n feed sources s000, s001, … in that order.
+func manySources(n int) []sourceYAML {
+	srcs := make([]sourceYAML, n)
+	for i := range srcs {
+		srcs[i] = sourceYAML{id: fmt.Sprintf("s%03d", i), path: fmt.Sprintf("/s%03d.xml", i), authority: "press"}
+	}
+	return srcs
+}
+
+// A cycle over many sources starts a poll's goroutine only when a slot is
+// free: while every slot is held by a stalled fetch, the goroutines alive
+// are about the slots, not the sources.
+func TestOnceStartsNoGoroutinePerWaitingSource(t *testing.T) {
+	const n, slots = 120, 4
+	h := newHarness(t, manySources(n), "")
+	h.d.pollSlots = make(chan struct{}, slots)
+	release := make(chan struct{})
+	inFetch := make(chan struct{}, n)
+	h.d.fetcher = fetcherFunc(func(ctx context.Context, req fetch.Request) (*fetch.Response, error) {
+		inFetch <- struct{}{}
+		<-release
+		return nil, errors.New("stalled")
+	})
+	base := goruntime.NumGoroutine()
+	done := make(chan error, 1)
+	go func() { done <- h.once() }()
+	for range slots {
+		<-inFetch
+	}
+	extra := goruntime.NumGoroutine() - base
+	close(release)
+	if err := <-done; err == nil {
+		t.Error("once reported no error though every fetch failed")
+	}
+	// The Once goroutine, one per slot and a few of bbolt's and the
+	// runtime's; 120 if every source had its own.
+	if extra > 2*slots+4 {
+		t.Errorf("%d goroutines alive with %d sources waiting for %d slots; want about the slots", extra, n-slots, slots)
+	}
+	if got := len(inFetch) + slots; got != n {
+		t.Errorf("%d sources fetched, want %d", got, n)
+	}
+}
+
+// Sources are handed to the slots in the order of the config.
+func TestOncePollsInConfigOrder(t *testing.T) {
+	const n = 30
+	h := newHarness(t, manySources(n), "")
+	h.d.pollSlots = make(chan struct{}, 1)
+	var order []string
+	h.d.fetcher = fetcherFunc(func(ctx context.Context, req fetch.Request) (*fetch.Response, error) {
+		order = append(order, req.Source) // one slot: never concurrent
+		return nil, errors.New("offline")
+	})
+	_ = h.once()
+	want := make([]string, n)
+	for i := range want {
+		want[i] = fmt.Sprintf("s%03d", i)
+	}
+	if !slices.Equal(order, want) {
+		t.Errorf("fetch order %v, want %v", order, want)
 	}
 }
