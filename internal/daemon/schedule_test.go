@@ -1,12 +1,14 @@
 package daemon
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	goruntime "runtime"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -186,5 +188,42 @@ func TestOncePollsInConfigOrder(t *testing.T) {
 	}
 	if !slices.Equal(order, want) {
 		t.Errorf("fetch order %v, want %v", order, want)
+	}
+}
+
+// The catch-up at start polls every due source once, handing them to the
+// slots in the order their jitter ends.
+func TestCatchUpPollsEachDueSourceInJitterOrder(t *testing.T) {
+	const n = 40
+	h := newHarness(t, manySources(n), "")
+	h.d.pollSlots = make(chan struct{}, 1)
+	h.d.opts.MaxJitter = 20 * time.Millisecond
+	var (
+		mu    sync.Mutex
+		order []string
+	)
+	h.d.fetcher = fetcherFunc(func(ctx context.Context, req fetch.Request) (*fetch.Response, error) {
+		mu.Lock()
+		order = append(order, req.Source)
+		mu.Unlock()
+		return nil, errors.New("offline")
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.d.Run(ctx) }()
+	waitFor(t, "every source polled", func() bool { mu.Lock(); defer mu.Unlock(); return len(order) == n })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	want := make([]string, n)
+	for i := range want {
+		want[i] = fmt.Sprintf("s%03d", i)
+	}
+	slices.SortStableFunc(want, func(a, b string) int { return cmp.Compare(h.d.jitter(a), h.d.jitter(b)) })
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(order, want) {
+		t.Errorf("catch-up order %v, want by jitter %v", order, want)
 	}
 }
