@@ -279,13 +279,12 @@ func (d *Daemon) pollHeld(ctx context.Context, src config.Source) (err error) {
 // once the source is claimed and holds a poll slot: a cycle over 10,000
 // sources has at most cap(pollSlots) polls alive at a time, not 10,000
 // goroutines parked on the slots (each one a stack, ~11 KB a source).
-// wait, if not nil, is called before each source is claimed (the
-// catch-up's jitter) and stops the hand-out when it returns false. poll
-// runs with the claim and the slot held; done gets each source's result
-// (errSkipped for one already being polled, ctx's error for those never
-// started) and may be nil. pollEach returns when every poll it started
-// has ended.
-func (d *Daemon) pollEach(ctx context.Context, srcs []config.Source, wait func(config.Source) bool,
+// poll runs with the claim and the slot held; done gets each source's
+// result (errSkipped for one already being polled, ctx's error for those
+// never started) and may be nil. pollEach returns when every poll it
+// started has ended. (The schedule's dispatch does the same for sources
+// that cron and the catch-up queue.)
+func (d *Daemon) pollEach(ctx context.Context, srcs []config.Source,
 	poll func(context.Context, config.Source) error, done func(config.Source, error)) {
 	report := func(src config.Source, err error) {
 		if done != nil {
@@ -295,9 +294,6 @@ func (d *Daemon) pollEach(ctx context.Context, srcs []config.Source, wait func(c
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for i, src := range srcs {
-		if wait != nil && !wait(src) {
-			return
-		}
 		release, ok := d.claim(src)
 		if !ok {
 			report(src, errSkipped)

@@ -227,3 +227,53 @@ func TestCatchUpPollsEachDueSourceInJitterOrder(t *testing.T) {
 		t.Errorf("catch-up order %v, want by jitter %v", order, want)
 	}
 }
+
+// Scheduled polls wait in the schedule's queue, not in goroutines: with
+// every slot held by a stalled fetch, 120 queued sources cost about the
+// slots' goroutines; a source queued twice before its turn is polled once;
+// every source is polled once the fetches return.
+func TestScheduledPollsWaitInAQueueNotInGoroutines(t *testing.T) {
+	const n, slots = 120, 4
+	h := newHarness(t, manySources(n), "")
+	h.d.pollSlots = make(chan struct{}, slots)
+	release := make(chan struct{})
+	var (
+		mu      sync.Mutex
+		fetched = map[string]int{}
+	)
+	inFetch := make(chan struct{}, n)
+	h.d.fetcher = fetcherFunc(func(ctx context.Context, req fetch.Request) (*fetch.Response, error) {
+		mu.Lock()
+		fetched[req.Source]++
+		mu.Unlock()
+		inFetch <- struct{}{}
+		<-release
+		return nil, errors.New("stalled")
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	var polls sync.WaitGroup
+	s := &schedule{d: h.d, work: context.Background(), stop: ctx, polls: &polls, queue: pollQueue{wake: make(chan struct{}, 1)}}
+	base := goruntime.NumGoroutine()
+	polls.Go(s.dispatch)
+	srcs := h.d.conf().EnabledSources()
+	s.pollNow(srcs)
+	for range slots {
+		<-inFetch
+	}
+	// Fired again while waiting (the dispatcher now holds the next source,
+	// waiting for a slot; the rest are queued): no second poll.
+	s.pollNow(srcs[slots+1:])
+	extra := goruntime.NumGoroutine() - base
+	close(release)
+	waitFor(t, "every source polled", func() bool { mu.Lock(); defer mu.Unlock(); return len(fetched) == n })
+	cancel()
+	polls.Wait()
+	if extra > 2*slots+4 {
+		t.Errorf("%d goroutines alive with %d sources queued for %d slots; want about the slots", extra, n-slots, slots)
+	}
+	for id, k := range fetched {
+		if k != 1 {
+			t.Errorf("source %s polled %d times, want once", id, k)
+		}
+	}
+}
