@@ -367,16 +367,10 @@ func (d *Daemon) Reload(cfg *config.Config, n notify.Notifier) error {
 	return nil
 }
 
-// scheduledPoll polls src unless it is backing off after failures (or a
-// server's Retry-After): `once` polls regardless, the schedule does not.
-func (d *Daemon) scheduledPoll(ctx context.Context, src config.Source) {
-	if !d.backingOff(ctx, src) {
-		_ = d.runSource(ctx, src) // every failure is logged by Poll
-	}
-}
-
-// backingOff says (and logs) whether src's next poll is held back by its
-// failures; a source whose state cannot be read is not polled either.
+// backingOff says (and logs) whether src's next poll (a scheduled one:
+// `once` polls regardless) is held back by failures or a server's
+// Retry-After; the schedule's dispatch asks it. A source whose state
+// cannot be read is not polled either.
 func (d *Daemon) backingOff(ctx context.Context, src config.Source) bool {
 	st, err := d.fetchState(ctx, src.ID)
 	if err != nil {
