@@ -244,3 +244,24 @@ w.yaml:6: sources[0].revisit: only listings and feed sources with follow_links r
 		t.Errorf("got\n%v\nwant\n%s", err, want)
 	}
 }
+
+// TestLargeWrittenConfigLoads: the alias bound must not refuse a file that
+// is large because it is written out (a newsroom's generated list of
+// thousands of feeds), only one that aliases make large.
+func TestLargeWrittenConfigLoads(t *testing.T) {
+	t.Parallel()
+	const n = 5000
+	var b strings.Builder
+	b.WriteString("sources:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  - id: feed-%05d\n    kind: feed\n    url: https://example.org/feed/%d.xml\n    authority: official\n    follow_links: false\n", i, i)
+	}
+	b.WriteString("metrics:\n  - id: m\n    label: M\n    any: [children]\n")
+	cfg, err := Parse("many.yaml", []byte(b.String()))
+	if err != nil {
+		t.Fatalf("parse %d written-out sources: %v", n, err)
+	}
+	if got := len(cfg.Sources); got != n {
+		t.Errorf("%d sources loaded, want %d", got, n)
+	}
+}

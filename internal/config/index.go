@@ -26,9 +26,21 @@ type entry struct {
 }
 
 // maxIndexed bounds the walk, which follows aliases: a billion-laughs
-// document would otherwise expand exponentially here. A config file has a
-// few hundred values; one that expands past this bound is refused.
+// document would otherwise expand exponentially here. A hand-written config
+// file has a few hundred values; one that expands past this bound, or past
+// twice the values it has written out (a generated file with 10,000
+// sources has over 50,000), is refused.
 const maxIndexed = 20_000
+
+// written counts the nodes of n as written, not following aliases: linear
+// in the file's size, so it bounds the walk without being fooled by it.
+func written(n *yaml.Node) int {
+	c := 1
+	for _, k := range n.Content {
+		c += written(k)
+	}
+	return c
+}
 
 // newIndex walks root, reporting duplicate keys to d. yaml.v3 reports them
 // too but stops at the first mapping that has one; and it then decodes
@@ -36,10 +48,11 @@ const maxIndexed = 20_000
 func newIndex(root *yaml.Node, d *decoder) *index {
 	x := &index{root: root, byPath: map[string]*entry{}, budget: maxIndexed}
 	if root != nil {
+		x.budget = max(maxIndexed, 2*written(root))
 		x.walk(d, nil, root, "", nil)
 	}
 	if x.budget <= 0 && d != nil {
-		d.add(root.Line, "", "aliases expand the file to more than %d values: write it out or use fewer aliases", maxIndexed)
+		d.add(root.Line, "", "aliases expand the file to more than %d values: write it out or use fewer aliases", max(maxIndexed, 2*written(root)))
 		d.bad[""] = true
 	}
 	return x

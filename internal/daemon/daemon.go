@@ -245,20 +245,46 @@ var errSkipped = errors.New("previous poll still running")
 // runSource polls one source unless it is already being polled, and turns a
 // panic in the cycle into an error so one bad source cannot take the daemon
 // down.
-func (d *Daemon) runSource(ctx context.Context, src config.Source) (err error) {
+func (d *Daemon) runSource(ctx context.Context, src config.Source) error {
+	release, ok := d.claim(src)
+	if !ok {
+		return errSkipped
+	}
+	defer release()
+	if err := d.takeSlot(ctx); err != nil {
+		return err
+	}
+	defer d.freeSlot()
+	return d.pollHeld(ctx, src)
+}
+
+// claim marks src as being polled, whichever of cron, start-up catch-up or
+// `once` asks; ok is false (and the skip logged) if it already is.
+func (d *Daemon) claim(src config.Source) (release func(), ok bool) {
 	v, _ := d.running.LoadOrStore(src.ID, new(atomic.Bool))
 	busy := v.(*atomic.Bool)
 	if !busy.CompareAndSwap(false, true) {
 		d.log.Warn("poll skipped", "source", src.ID, "reason", errSkipped)
-		return errSkipped
+		return nil, false
 	}
-	defer busy.Store(false)
+	return func() { busy.Store(false) }, true
+}
+
+// takeSlot waits for one of the pollSlots; freeSlot gives it back.
+func (d *Daemon) takeSlot(ctx context.Context) error {
 	select {
 	case d.pollSlots <- struct{}{}:
-		defer func() { <-d.pollSlots }()
+		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+func (d *Daemon) freeSlot() { <-d.pollSlots }
+
+// pollHeld polls a claimed source holding a slot, bounded by the cycle
+// timeout, with a panic turned into an error.
+func (d *Daemon) pollHeld(ctx context.Context, src config.Source) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("poll %s: panic: %v", src.ID, r)
@@ -268,6 +294,45 @@ func (d *Daemon) runSource(ctx context.Context, src config.Source) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, d.opts.CycleTimeout)
 	defer cancel()
 	return d.Poll(ctx, src)
+}
+
+// pollEach polls srcs in their order, each in a goroutine started only
+// once the source is claimed and holds a poll slot: a cycle over 10,000
+// sources has at most cap(pollSlots) polls alive at a time, not 10,000
+// goroutines parked on the slots (each one a stack, ~11 KB a source).
+// poll runs with the claim and the slot held; done gets each source's
+// result (errSkipped for one already being polled, ctx's error for those
+// never started) and may be nil. pollEach returns when every poll it
+// started has ended. (The schedule's dispatch does the same for sources
+// that cron and the catch-up queue.)
+func (d *Daemon) pollEach(ctx context.Context, srcs []config.Source,
+	poll func(context.Context, config.Source) error, done func(config.Source, error)) {
+	report := func(src config.Source, err error) {
+		if done != nil {
+			done(src, err)
+		}
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for i, src := range srcs {
+		release, ok := d.claim(src)
+		if !ok {
+			report(src, errSkipped)
+			continue
+		}
+		if err := d.takeSlot(ctx); err != nil {
+			release()
+			for _, rest := range srcs[i:] {
+				report(rest, err)
+			}
+			return
+		}
+		wg.Go(func() {
+			defer release()
+			defer d.freeSlot()
+			report(src, poll(ctx, src))
+		})
+	}
 }
 
 func (d *Daemon) kick() {

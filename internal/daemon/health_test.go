@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/figwatch/watcher/internal/config"
 	"github.com/figwatch/watcher/internal/pdftest"
 	"github.com/figwatch/watcher/internal/source"
 	"github.com/figwatch/watcher/internal/store"
@@ -364,5 +365,13 @@ func TestRetentionSkipsHorizonsBeforeTheDatabaseExisted(t *testing.T) {
 	}
 	if present() {
 		t.Error("once the database was older than the horizon, the stale document survived")
+	}
+}
+
+// scheduledPoll polls src as the schedule's dispatch does: not while it
+// is backing off after failures.
+func (d *Daemon) scheduledPoll(ctx context.Context, src config.Source) {
+	if !d.backingOff(ctx, src) {
+		_ = d.runSource(ctx, src) // every failure is logged by Poll
 	}
 }

@@ -3,13 +3,110 @@ package daemon
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/figwatch/watcher/internal/config"
+
 	"github.com/figwatch/watcher/internal/buildinfo"
 	"github.com/figwatch/watcher/internal/outbox"
 )
+
+// maxSeriesPerSource is what /metrics may export per configured source by
+// default (issue #16): 10,000 sources must not mean 200,000 series.
+const maxSeriesPerSource = 5
+
+// seriesCount is the number of time series a scrape of fams holds, as
+// Prometheus stores them: a histogram is its buckets (+Inf included),
+// _sum and _count; a summary its quantiles, _sum and _count.
+func seriesCount(fams map[string]*dto.MetricFamily, keep func(*dto.Metric) bool) int {
+	n := 0
+	for _, f := range fams {
+		for _, m := range f.GetMetric() {
+			if !keep(m) {
+				continue
+			}
+			switch {
+			case m.Histogram != nil:
+				n += len(m.GetHistogram().GetBucket()) + 1 + 2
+			case m.Summary != nil:
+				n += len(m.GetSummary().GetQuantile()) + 2
+			default:
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// scrapeAfterCycles polls n sources (half official, half press; every
+// fourth one failing) through a first cycle, a 304 cycle and a changed
+// one, and gathers everything /metrics would serve.
+func scrapeAfterCycles(t *testing.T, n int) map[string]*dto.MetricFamily {
+	t.Helper()
+	srcs := make([]sourceYAML, n)
+	for i := range srcs {
+		auth := "official"
+		if i%2 == 1 {
+			auth = "press"
+		}
+		srcs[i] = sourceYAML{id: fmt.Sprintf("s%02d", i), path: fmt.Sprintf("/s%02d.xml", i), authority: auth, firstPollAlerts: true}
+	}
+	h := newHarness(t, srcs, "")
+	reg := prometheus.NewRegistry()
+	d, err := New(Options{Config: h.cfg, DB: h.db, Fetcher: h.d.fetcher, Notifier: h.d.notifier(), Now: h.clock.Now, MaxJitter: -1, Logger: h.d.log,
+		Metrics: NewMetrics(reg), OutboxMetrics: outbox.NewMetrics(reg)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.d = d
+	reg.MustRegister(d.Collector())
+	for cycle, text := range []string{aug2024, aug2024, "Officials said nearly 300,000 children were never served a notice to appear."} {
+		for i, s := range srcs {
+			if i%4 == 3 {
+				continue // never served: a 404, a failing source
+			}
+			h.feeds.set(s.path, feedResponse{etag: fmt.Sprintf(`"%d"`, cycle/2), body: rss(s.id, [4]string{fmt.Sprintf("item-%d", cycle/2), "Report", text, pubAug})})
+		}
+		_ = h.once()
+		h.clock.Add(time.Hour)
+	}
+	return gather(t, reg)
+}
+
+// /metrics exports at most maxSeriesPerSource series per source: those
+// labelled with it, and (counted by growth, whatever their labels) those
+// that more sources add.
+func TestMetricsSeriesPerSourceAreBounded(t *testing.T) {
+	const small, large = 4, 12
+	fewer, more := scrapeAfterCycles(t, small), scrapeAfterCycles(t, large)
+	perSource := map[string]int{}
+	for name, f := range more {
+		for _, m := range f.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if lp.GetName() == "source" {
+					perSource[lp.GetValue()] += seriesCount(map[string]*dto.MetricFamily{name: {Metric: []*dto.Metric{m}}}, func(*dto.Metric) bool { return true })
+				}
+			}
+		}
+	}
+	if len(perSource) != large {
+		t.Fatalf("series labelled with %d sources, want %d", len(perSource), large)
+	}
+	for src, n := range perSource {
+		if n > maxSeriesPerSource {
+			t.Errorf("source %s has %d series, want at most %d", src, n, maxSeriesPerSource)
+		}
+	}
+	all := func(*dto.Metric) bool { return true }
+	grown := float64(seriesCount(more, all)-seriesCount(fewer, all)) / (large - small)
+	if grown > maxSeriesPerSource {
+		t.Errorf("each added source adds %.1f series to /metrics, want at most %d", grown, maxSeriesPerSource)
+	}
+	t.Logf("series: %d at %d sources, %d at %d; %.1f per added source", seriesCount(fewer, all), small, seriesCount(more, all), large, grown)
+}
 
 // gather collects reg into families by name.
 func gather(t *testing.T, reg prometheus.Gatherer) map[string]*dto.MetricFamily {
@@ -67,11 +164,11 @@ func TestMetricsExposeEveryFamily(t *testing.T) {
 		labels map[string]string
 		want   float64 // < 0: any value
 	}{
-		{"ok poll", "watcher_polls_total", map[string]string{"source": "dhs-oig", "result": "ok"}, 1},
-		{"failed poll", "watcher_polls_total", map[string]string{"source": "gone", "result": "error"}, 1},
-		{"fetch duration", "watcher_fetch_duration_seconds", map[string]string{"source": "dhs-oig"}, 1},
-		{"fetch bytes", "watcher_fetch_bytes_total", map[string]string{"source": "dhs-oig"}, -1},
-		{"figures", "watcher_figures_extracted_total", map[string]string{"source": "dhs-oig"}, -1},
+		{"ok poll", "watcher_polls_total", map[string]string{"kind": "feed", "authority": "official", "result": "ok"}, 1},
+		{"failed poll", "watcher_polls_total", map[string]string{"kind": "feed", "authority": "press", "result": "error"}, 1},
+		{"fetch duration", "watcher_fetch_duration_seconds", map[string]string{"kind": "feed"}, 1},
+		{"fetch bytes", "watcher_fetch_bytes_total", map[string]string{"kind": "feed", "authority": "official"}, -1},
+		{"figures", "watcher_figures_extracted_total", map[string]string{"kind": "feed", "authority": "official"}, -1},
 		{"events", "watcher_events_total", map[string]string{"kind": "metric_new"}, -1},
 		{"queued", "watcher_alerts_queued_total", map[string]string{"kind": "metric_new"}, -1},
 		{"store failures", "watcher_store_write_failures_total", nil, 0},
@@ -81,6 +178,8 @@ func TestMetricsExposeEveryFamily(t *testing.T) {
 		{"db size", "watcher_db_size_bytes", nil, -1},
 		{"failing source", "watcher_source_consecutive_failures", map[string]string{"source": "gone"}, 1},
 		{"healthy source", "watcher_source_consecutive_failures", map[string]string{"source": "dhs-oig"}, 0},
+		{"source up", "watcher_source_up", map[string]string{"source": "dhs-oig"}, 1},
+		{"source down", "watcher_source_up", map[string]string{"source": "gone"}, 0},
 		{"last success", "watcher_source_last_success_timestamp_seconds", map[string]string{"source": "dhs-oig"}, float64(h.clock.Now().Unix())},
 		{"build info", "watcher_build_info", map[string]string{"version": buildinfo.Version()}, 1},
 	} {
@@ -106,7 +205,7 @@ func TestMetricsServeCountersWhenStatusFails(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	h.d.stats = NewMetrics(reg)
 	reg.MustRegister(h.d.Collector())
-	h.d.stats.poll("dhs-oig", pollOK)
+	h.d.stats.poll(h.d.conf().Sources[0], pollOK)
 	h.stop() // the database closes under the collector
 	fams, err := reg.Gather()
 	if err == nil {
@@ -128,7 +227,7 @@ func TestMetricsRegistriesArePrivate(t *testing.T) {
 	// Two daemons in one process (tests, the demo) must not collide.
 	a, b := prometheus.NewRegistry(), prometheus.NewRegistry()
 	ma, _ := NewMetrics(a), NewMetrics(b)
-	ma.poll("x", pollOK)
+	ma.poll(config.Source{ID: "x", Kind: config.KindFeed, Authority: "press"}, pollOK)
 	if _, ok := value(gather(t, b), "watcher_polls_total", nil); ok {
 		t.Error("a counter incremented on one registry shows in another")
 	}

@@ -43,7 +43,7 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 			return d.storeFailed(ctx, src, prev, resp.Status, err)
 		}
 		d.storeOK()
-		d.stats.poll(src.ID, pollNotModified)
+		d.stats.poll(src, pollNotModified)
 		d.log.Info("poll", "source", src.ID, "status", resp.Status, "not_modified", true,
 			"bytes", resp.Bytes, "dur", d.now().Sub(start).Round(time.Millisecond))
 		return nil
@@ -57,7 +57,7 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 	if err := d.checkLostFigures(ctx, src, in.Docs); err != nil {
 		return d.failed(ctx, src, prev, resp.Status, fmt.Errorf("poll %s: %w", src.ID, err))
 	}
-	d.stats.figures(src.ID, figures)
+	d.stats.figures(src, figures)
 
 	// Saved with the items only: a poll that fails from here keeps the
 	// old schedule, whose due items were not written.
@@ -68,7 +68,7 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 		return d.storeFailed(ctx, src, prev, resp.Status, err)
 	}
 	d.storeOK()
-	d.stats.poll(src.ID, pollOK)
+	d.stats.poll(src, pollOK)
 	d.log.Info("poll", "source", src.ID, "status", resp.Status, "bytes", resp.Bytes,
 		"docs", len(docs), "changed", len(res.Snapshots), "figures", figures,
 		"events", len(res.Events), "first_poll", in.Source.FirstPoll,
@@ -333,7 +333,7 @@ func (d *Daemon) failed(ctx context.Context, src config.Source, prev store.Fetch
 		wait = se.RetryAfter
 	}
 	st.NextPoll = now.Add(wait)
-	d.stats.poll(src.ID, pollError)
+	d.stats.poll(src, pollError)
 	d.log.Error("poll failed", "source", src.ID, "status", st.LastStatus,
 		"failures", st.ConsecutiveFailures, "retry_after", wait.Round(time.Second), "err", err)
 

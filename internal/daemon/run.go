@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -21,20 +22,16 @@ import (
 // retention. It returns an error naming every source that failed.
 func (d *Daemon) Once(ctx context.Context) error {
 	var (
-		wg   sync.WaitGroup
 		mu   sync.Mutex
 		errs []error
 	)
-	for _, src := range d.conf().EnabledSources() {
-		wg.Go(func() {
-			if err := d.runSource(ctx, src); err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
+	d.pollEach(ctx, d.conf().EnabledSources(), d.pollHeld, func(_ config.Source, err error) {
+		if err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}
+	})
 	st, err := d.drain(ctx)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("deliver: %w", err))
@@ -59,6 +56,117 @@ type schedule struct {
 	// the shutdown grace period. stop is the run's own context.
 	work, stop context.Context
 	polls      *sync.WaitGroup
+	// queue holds the sources a cron entry or the catch-up asked to poll,
+	// until their jitter has passed and a poll slot is free (dispatch).
+	queue pollQueue
+}
+
+// pollQueue is the sources waiting for their poll, earliest first: a
+// record each, not a goroutine each, so 10,000 sources on one schedule
+// cost 10,000 small records every quarter hour rather than 10,000 stacks.
+type pollQueue struct {
+	mu      sync.Mutex
+	waiting queuedHeap
+	queued  map[string]bool // source ids in waiting
+	seq     uint64
+	wake    chan struct{} // cap 1: something was added
+}
+
+type queued struct {
+	at  time.Time
+	seq uint64 // arrival order, for sources due at the same time
+	src *config.Source
+}
+
+// queuedHeap is a container/heap of queued, earliest (then first queued)
+// on top.
+type queuedHeap []queued
+
+func (h queuedHeap) Len() int { return len(h) }
+func (h queuedHeap) Less(i, j int) bool {
+	if !h[i].at.Equal(h[j].at) {
+		return h[i].at.Before(h[j].at)
+	}
+	return h[i].seq < h[j].seq
+}
+func (h queuedHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *queuedHeap) Push(x any)   { *h = append(*h, x.(queued)) }
+func (h *queuedHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return e
+}
+
+// add queues src to be polled at at, unless it is already waiting (a cron
+// entry firing again before its source's turn came).
+func (q *pollQueue) add(src config.Source, at time.Time) {
+	q.mu.Lock()
+	if q.queued == nil {
+		q.queued = map[string]bool{}
+	}
+	if !q.queued[src.ID] {
+		q.queued[src.ID] = true
+		q.seq++
+		heap.Push(&q.waiting, queued{at: at, seq: q.seq, src: &src})
+	}
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// next is the earliest waiting source, removed from the queue if its time
+// has come; otherwise how long until it has (0, false: nothing waits).
+func (q *pollQueue) next(now time.Time) (config.Source, time.Duration, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.waiting) == 0 {
+		return config.Source{}, 0, false
+	}
+	if wait := q.waiting[0].at.Sub(now); wait > 0 {
+		return config.Source{}, wait, false
+	}
+	e := heap.Pop(&q.waiting).(queued)
+	delete(q.queued, e.src.ID)
+	return *e.src, 0, true
+}
+
+// dispatch hands queued sources to the poll slots as their time comes,
+// until the run stops: a poll's goroutine starts only once its source is
+// claimed and holds a slot. A source backing off after failures is
+// skipped, as cron's poll would have skipped it. Sources still waiting at
+// the stop are not polled.
+func (s *schedule) dispatch() {
+	d := s.d
+	for {
+		src, wait, ok := s.queue.next(time.Now())
+		if !ok {
+			if !s.idle(wait) {
+				return
+			}
+			continue
+		}
+		release, ok := d.claim(src)
+		if !ok {
+			continue
+		}
+		if err := d.takeSlot(s.work); err != nil || s.stop.Err() != nil {
+			if err == nil {
+				d.freeSlot()
+			}
+			release()
+			return
+		}
+		s.polls.Go(func() {
+			defer release()
+			defer d.freeSlot()
+			if !d.backingOff(s.work, src) {
+				_ = d.pollHeld(s.work, src) // every failure is logged by Poll
+			}
+		})
+	}
 }
 
 // Run is the daemon: it schedules every enabled source, polls at start the
@@ -78,6 +186,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		c:       cron.New(cron.WithLogger(cronLogger{d.log})),
 		entries: map[string]cron.EntryID{},
 		work:    work, stop: ctx, polls: &polls,
+		queue: pollQueue{wake: make(chan struct{}, 1)},
 	}
 	due, err := dueSources(ctx, d.db, d.conf(), d.conf().EnabledSources(), d.now())
 	if err != nil {
@@ -93,6 +202,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.schedMu.Lock()
 	d.sched = s
 	d.schedMu.Unlock()
+	polls.Go(s.dispatch)
 	s.c.Start()
 	s.logEntries()
 	d.log.Info("watcher started", "sources", len(d.conf().EnabledSources()), "metrics", len(d.conf().Metrics),
@@ -161,14 +271,7 @@ func (s *schedule) set(cfg *config.Config) error {
 			continue
 		}
 		spec := "CRON_TZ=" + cfg.Location.String() + " " + src.Schedule
-		id, err := s.c.AddFunc(spec, func() {
-			s.polls.Add(1)
-			defer s.polls.Done()
-			if !sleepCtx(s.work, d.jitter(src.ID)) || s.stop.Err() != nil {
-				return
-			}
-			d.scheduledPoll(s.work, src)
-		})
+		id, err := s.c.AddFunc(spec, func() { s.queue.add(src, time.Now().Add(d.jitter(src.ID))) })
 		if err != nil {
 			return fmt.Errorf("schedule source %s (%q): %w", src.ID, src.Schedule, err)
 		}
@@ -184,17 +287,29 @@ func (s *schedule) logEntries() {
 	}
 }
 
-// pollNow polls srcs at once (after their jitter), tracked by the schedule.
+// idle waits for wait (forever if 0) or for a source to be queued; false
+// when the run stops.
+func (s *schedule) idle(wait time.Duration) bool {
+	var timer <-chan time.Time
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		timer = t.C
+	}
+	select {
+	case <-s.stop.Done():
+		return false
+	case <-s.queue.wake:
+	case <-timer:
+	}
+	return true
+}
+
+// pollNow queues srcs to be polled now, each after its jitter.
 func (s *schedule) pollNow(srcs []config.Source) {
-	d := s.d
+	now := time.Now()
 	for _, src := range srcs {
-		s.polls.Add(1)
-		go func() {
-			defer s.polls.Done()
-			if sleepCtx(s.work, d.jitter(src.ID)) && s.stop.Err() == nil {
-				d.scheduledPoll(s.work, src)
-			}
-		}()
+		s.queue.add(src, now.Add(s.d.jitter(src.ID)))
 	}
 }
 
@@ -252,20 +367,22 @@ func (d *Daemon) Reload(cfg *config.Config, n notify.Notifier) error {
 	return nil
 }
 
-// scheduledPoll polls src unless it is backing off after failures (or a
-// server's Retry-After): `once` polls regardless, the schedule does not.
-func (d *Daemon) scheduledPoll(ctx context.Context, src config.Source) {
+// backingOff says (and logs) whether src's next poll (a scheduled one:
+// `once` polls regardless) is held back by failures or a server's
+// Retry-After; the schedule's dispatch asks it. A source whose state
+// cannot be read is not polled either.
+func (d *Daemon) backingOff(ctx context.Context, src config.Source) bool {
 	st, err := d.fetchState(ctx, src.ID)
 	if err != nil {
 		d.log.Error("read fetch state", "source", src.ID, "err", err)
-		return
+		return true
 	}
 	if now := d.now(); st.NextPoll.After(now) {
 		d.log.Info("poll skipped: backing off after failures", "source", src.ID,
 			"failures", st.ConsecutiveFailures, "until", st.NextPoll.Format(time.RFC3339))
-		return
+		return true
 	}
-	_ = d.runSource(ctx, src) // every failure is logged by Poll
+	return false
 }
 
 // dueSources lists the sources of srcs never polled, or whose next

@@ -1,9 +1,14 @@
 package daemon
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
+	goruntime "runtime"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -119,5 +124,156 @@ func TestHealthyReportsASilentLoop(t *testing.T) {
 	h.d.schedBeat.Store(h.clock.Now().UnixNano())
 	if err := h.d.Healthy(); err == nil || !strings.Contains(err.Error(), "outbox loop silent") {
 		t.Errorf("an outbox loop silent for 7m: %v", err)
+	}
+}
+
+// manySources is n feed sources s000, s001, … in that order.
+func manySources(n int) []sourceYAML {
+	srcs := make([]sourceYAML, n)
+	for i := range srcs {
+		srcs[i] = sourceYAML{id: fmt.Sprintf("s%03d", i), path: fmt.Sprintf("/s%03d.xml", i), authority: "press"}
+	}
+	return srcs
+}
+
+// A cycle over many sources starts a poll's goroutine only when a slot is
+// free: while every slot is held by a stalled fetch, the goroutines alive
+// are about the slots, not the sources.
+func TestOnceStartsNoGoroutinePerWaitingSource(t *testing.T) {
+	const n, slots = 120, 4
+	h := newHarness(t, manySources(n), "")
+	h.d.pollSlots = make(chan struct{}, slots)
+	release := make(chan struct{})
+	inFetch := make(chan struct{}, n)
+	h.d.fetcher = fetcherFunc(func(ctx context.Context, req fetch.Request) (*fetch.Response, error) {
+		inFetch <- struct{}{}
+		<-release
+		return nil, errors.New("stalled")
+	})
+	base := goruntime.NumGoroutine()
+	done := make(chan error, 1)
+	go func() { done <- h.once() }()
+	for range slots {
+		<-inFetch
+	}
+	extra := goruntime.NumGoroutine() - base
+	close(release)
+	if err := <-done; err == nil {
+		t.Error("once reported no error though every fetch failed")
+	}
+	// The Once goroutine, one per slot and a few of bbolt's and the
+	// runtime's; 120 if every source had its own.
+	if extra > 2*slots+4 {
+		t.Errorf("%d goroutines alive with %d sources waiting for %d slots; want about the slots", extra, n-slots, slots)
+	}
+	if got := len(inFetch) + slots; got != n {
+		t.Errorf("%d sources fetched, want %d", got, n)
+	}
+}
+
+// Sources are handed to the slots in the order of the config.
+func TestOncePollsInConfigOrder(t *testing.T) {
+	const n = 30
+	h := newHarness(t, manySources(n), "")
+	h.d.pollSlots = make(chan struct{}, 1)
+	var order []string
+	h.d.fetcher = fetcherFunc(func(ctx context.Context, req fetch.Request) (*fetch.Response, error) {
+		order = append(order, req.Source) // one slot: never concurrent
+		return nil, errors.New("offline")
+	})
+	_ = h.once()
+	want := make([]string, n)
+	for i := range want {
+		want[i] = fmt.Sprintf("s%03d", i)
+	}
+	if !slices.Equal(order, want) {
+		t.Errorf("fetch order %v, want %v", order, want)
+	}
+}
+
+// The catch-up at start polls every due source once, handing them to the
+// slots in the order their jitter ends.
+func TestCatchUpPollsEachDueSourceInJitterOrder(t *testing.T) {
+	const n = 40
+	h := newHarness(t, manySources(n), "")
+	h.d.pollSlots = make(chan struct{}, 1)
+	h.d.opts.MaxJitter = 20 * time.Millisecond
+	var (
+		mu    sync.Mutex
+		order []string
+	)
+	h.d.fetcher = fetcherFunc(func(ctx context.Context, req fetch.Request) (*fetch.Response, error) {
+		mu.Lock()
+		order = append(order, req.Source)
+		mu.Unlock()
+		return nil, errors.New("offline")
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.d.Run(ctx) }()
+	waitFor(t, "every source polled", func() bool { mu.Lock(); defer mu.Unlock(); return len(order) == n })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	want := make([]string, n)
+	for i := range want {
+		want[i] = fmt.Sprintf("s%03d", i)
+	}
+	slices.SortStableFunc(want, func(a, b string) int { return cmp.Compare(h.d.jitter(a), h.d.jitter(b)) })
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(order, want) {
+		t.Errorf("catch-up order %v, want by jitter %v", order, want)
+	}
+}
+
+// Scheduled polls wait in the schedule's queue, not in goroutines: with
+// every slot held by a stalled fetch, 120 queued sources cost about the
+// slots' goroutines; a source queued twice before its turn is polled once;
+// every source is polled once the fetches return.
+func TestScheduledPollsWaitInAQueueNotInGoroutines(t *testing.T) {
+	const n, slots = 120, 4
+	h := newHarness(t, manySources(n), "")
+	h.d.pollSlots = make(chan struct{}, slots)
+	release := make(chan struct{})
+	var (
+		mu      sync.Mutex
+		fetched = map[string]int{}
+	)
+	inFetch := make(chan struct{}, n)
+	h.d.fetcher = fetcherFunc(func(ctx context.Context, req fetch.Request) (*fetch.Response, error) {
+		mu.Lock()
+		fetched[req.Source]++
+		mu.Unlock()
+		inFetch <- struct{}{}
+		<-release
+		return nil, errors.New("stalled")
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	var polls sync.WaitGroup
+	s := &schedule{d: h.d, work: context.Background(), stop: ctx, polls: &polls, queue: pollQueue{wake: make(chan struct{}, 1)}}
+	base := goruntime.NumGoroutine()
+	polls.Go(s.dispatch)
+	srcs := h.d.conf().EnabledSources()
+	s.pollNow(srcs)
+	for range slots {
+		<-inFetch
+	}
+	// Fired again while waiting (the dispatcher now holds the next source,
+	// waiting for a slot; the rest are queued): no second poll.
+	s.pollNow(srcs[slots+1:])
+	extra := goruntime.NumGoroutine() - base
+	close(release)
+	waitFor(t, "every source polled", func() bool { mu.Lock(); defer mu.Unlock(); return len(fetched) == n })
+	cancel()
+	polls.Wait()
+	if extra > 2*slots+4 {
+		t.Errorf("%d goroutines alive with %d sources queued for %d slots; want about the slots", extra, n-slots, slots)
+	}
+	for id, k := range fetched {
+		if k != 1 {
+			t.Errorf("source %s polled %d times, want once", id, k)
+		}
 	}
 }

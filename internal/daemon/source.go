@@ -87,7 +87,7 @@ func (f sourceFetcher) Get(ctx context.Context, req fetch.Request) (*fetch.Respo
 	}
 	resp, err := f.d.fetcher.Get(ctx, req)
 	if err == nil && f.count {
-		f.d.stats.fetched(f.src.ID, resp)
+		f.d.stats.fetched(f.src, resp)
 	}
 	return resp, err
 }

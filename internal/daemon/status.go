@@ -19,13 +19,7 @@ const statusHistory = 500
 
 // Status is the daemon's web.StatusProvider.
 func (d *Daemon) Status(ctx context.Context) (web.Status, error) {
-	return d.status(ctx, statusHistory)
-}
-
-// status is Status with at most history observations per metric: a
-// /metrics scrape reads none, so its cost does not grow with the history.
-func (d *Daemon) status(ctx context.Context, history int) (web.Status, error) {
-	st, err := readStatus(ctx, d.db, d.conf(), d.now(), history)
+	st, err := ReadStatus(ctx, d.db, d.conf(), d.now())
 	st.Started = d.started
 	st.Store = d.writes.status()
 	if herr := d.Healthy(); herr != nil {
@@ -40,10 +34,6 @@ func (d *Daemon) status(ctx context.Context, history int) (web.Status, error) {
 // It works on a database opened read-only too (a backup, or the file of a
 // stopped daemon).
 func ReadStatus(ctx context.Context, db *store.DB, cfg *config.Config, now time.Time) (web.Status, error) {
-	return readStatus(ctx, db, cfg, now, statusHistory)
-}
-
-func readStatus(ctx context.Context, db *store.DB, cfg *config.Config, now time.Time, history int) (web.Status, error) {
 	out := web.Status{Now: now.In(cfg.Location), Version: buildinfo.Version()}
 	err := db.View(ctx, func(tx *store.Tx) error {
 		for _, src := range cfg.Sources {
@@ -67,7 +57,7 @@ func readStatus(ctx context.Context, db *store.DB, cfg *config.Config, now time.
 			// The newest few, read backwards from the end of the metric's
 			// bucket: a scrape costs the same after a year of history as
 			// after a day.
-			hist, err := tx.RecentObservations(m.ID, history)
+			hist, err := tx.RecentObservations(m.ID, statusHistory)
 			if err != nil {
 				return err
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/figwatch/watcher/internal/config"
 	"github.com/figwatch/watcher/internal/store"
 	"github.com/figwatch/watcher/internal/web"
 )
@@ -73,7 +74,7 @@ func checkStoreFailuresAreLoud(t *testing.T, h *harness, cause string) {
 		if got := testutil.ToFloat64(h.d.stats.storeWriteFailures); got != float64(i) {
 			t.Errorf("watcher_store_write_failures_total = %v after %d failed polls", got, i)
 		}
-		if got := testutil.ToFloat64(h.d.stats.polls.WithLabelValues("oig", pollError)); got != float64(i) {
+		if got := testutil.ToFloat64(h.d.stats.polls.WithLabelValues(config.KindFeed, "official", pollError)); got != float64(i) {
 			t.Errorf("watcher_polls_total{result=error} = %v after %d failed polls", got, i)
 		}
 		st, err := h.d.Status(t.Context())
@@ -101,7 +102,7 @@ func checkStoreFailuresAreLoud(t *testing.T, h *harness, cause string) {
 	if strings.Contains(logs, "level=INFO msg=poll source=oig") {
 		t.Errorf("a poll that was not stored was logged as done:\n%s", logs)
 	}
-	if got := testutil.ToFloat64(h.d.stats.polls.WithLabelValues("oig", pollOK)); got != 0 {
+	if got := testutil.ToFloat64(h.d.stats.polls.WithLabelValues(config.KindFeed, "official", pollOK)); got != 0 {
 		t.Errorf("watcher_polls_total{result=ok} = %v for polls that were not stored", got)
 	}
 	if code, body := get(t, h.d, "/healthz"); code != http.StatusServiceUnavailable || !strings.Contains(body, cause) {
@@ -135,7 +136,7 @@ func TestStoreWriteFailureIsAFailedPoll(t *testing.T) {
 	if err := h.once(); err == nil || !strings.Contains(err.Error(), "read-only") {
 		t.Fatalf("304 poll with failing writes: err = %v", err)
 	}
-	if nm, fail := testutil.ToFloat64(h.d.stats.polls.WithLabelValues("oig", pollNotModified)),
+	if nm, fail := testutil.ToFloat64(h.d.stats.polls.WithLabelValues(config.KindFeed, "official", pollNotModified)),
 		testutil.ToFloat64(h.d.stats.storeWriteFailures); nm != 0 || fail != 1 {
 		t.Errorf("a 304 that could not be saved counted as not_modified %v times, store failures %v; want 0 and 1", nm, fail)
 	}
