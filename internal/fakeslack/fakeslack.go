@@ -1,6 +1,9 @@
 // Package fakeslack is a fake of the Slack Web API methods watcher uses
 // (chat.postMessage, chat.update, conversations.list/history/replies) for
-// tests: it records every message and can fail the ways Slack does.
+// tests: it records every message and can fail the ways Slack does. For the
+// Slack app it also plays Socket Mode (apps.connections.open and a local
+// WebSocket that delivers envelopes, records acks, drops and redelivers)
+// and the methods the app answers through (socket.go).
 package fakeslack
 
 import (
@@ -25,6 +28,10 @@ type Server struct {
 	posts    []Post
 	attempts int
 	seq      int
+
+	// socket is the Socket Mode side (socket.go), made on first use.
+	sockOnce sync.Once
+	socket   *socket
 }
 
 // Post is one message as Slack holds it.
@@ -73,6 +80,11 @@ func (f *Server) Posts() []Post {
 }
 
 func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == socketPath {
+		// Long-lived: it takes the socket's lock, never f.mu.
+		f.serveSocket(w, r)
+		return
+	}
 	f.mu.Lock()
 	if f.hangs(r) {
 		f.mu.Unlock()
@@ -83,8 +95,14 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.mu.Unlock()
+	// Wake WaitFor: a message was posted or edited. (Lock order: f.mu,
+	// then the socket's.)
+	defer f.touch()
 	f.attempts++
 	method := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
+	if f.serveApp(w, r, method) {
+		return
+	}
 	switch method {
 	case "chat.postMessage", "chat.update":
 	case "conversations.list":
