@@ -68,6 +68,9 @@ type Options struct {
 	// goroutine of its own forwards signals). Either nil: no reloads.
 	Reload <-chan os.Signal
 	Loader Loader
+	// App, when set, is the Slack app's Socket Mode connection, run and
+	// waited for by Run (slackapp.go).
+	App SocketApp
 }
 
 // Daemon is the running pipeline.

@@ -77,6 +77,9 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 		figures += len(figs)
 		in.Docs = append(in.Docs, diff.Doc{Document: doc, Figures: figs})
 	}
+	if err := d.applyCorrections(ctx, in.Docs); err != nil {
+		return d.failed(ctx, src, prev, resp.Status, fmt.Errorf("poll %s: %w", src.ID, err))
+	}
 	if err := d.checkLostFigures(ctx, src, in.Docs); err != nil {
 		return d.failed(ctx, src, prev, resp.Status, fmt.Errorf("poll %s: %w", src.ID, err))
 	}

@@ -247,6 +247,9 @@ func (a *App) wrongMetric(ctx context.Context, cb slackapi.InteractionCallback, 
 		if moved, err = tx.Reattribute(c.DocID, c.OldMetric, c.Text, c.Sentence, c.NewMetric); err != nil {
 			return err
 		}
+		if _, err = tx.CorrectSnapshot(c.DocID, c.OldMetric, c.Text, c.Sentence, c.NewMetric); err != nil {
+			return err
+		}
 		_, err = tx.RecordAction(&store.Action{User: cb.User.ID, Kind: "correct", At: now, Key: key,
 			What: fmt.Sprintf("alert %d: %q in %s is %s, not %s (%d observations moved)", id, c.Text, c.DocID, orNone(to), c.OldMetric, moved)})
 		return err

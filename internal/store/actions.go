@@ -389,3 +389,30 @@ func (tx *Tx) latestScan(metric, authority string) (Observation, bool, error) {
 	}
 	return Observation{}, false, nil
 }
+
+// CorrectSnapshot gives the figures of docID's stored snapshot that match
+// a correction (text, sentence when given, oldMetric) the corrected
+// metric, in place: the document did not change, so no revision is
+// added, and the next poll compares its corrected figures with corrected
+// ones rather than reporting a figure's metric as revised. It reports how
+// many figures changed.
+func (tx *Tx) CorrectSnapshot(docID, oldMetric, text, sentence, newMetric string) (int, error) {
+	s, ok, err := tx.Snapshot(docID)
+	if err != nil || !ok {
+		return 0, err
+	}
+	n := 0
+	for i, f := range s.Figures {
+		if f.Metric == oldMetric && f.Text == text && (sentence == "" || f.Sentence == sentence) {
+			s.Figures[i].Metric = newMetric
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	if err := tx.put(bucketDocs, []byte(docID), s); err != nil {
+		return 0, fmt.Errorf("correct snapshot %s: %w", docID, err)
+	}
+	return n, nil
+}
