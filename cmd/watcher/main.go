@@ -233,7 +233,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	opts.OutboxMetrics = outbox.NewMetrics(reg)
 	opts.SdNotify, opts.WatchdogInterval = systemd(log)
 	opts.Reload, opts.Loader = hup, loader(*path, stdout, log)
-	d, err := daemon.New(opts)
+	var d *daemon.Daemon
+	if opts.App, err = slackApp(cfg, db, &d, log); err != nil {
+		log.Error("start", "err", err)
+		return exitUsage
+	}
+	d, err = daemon.New(opts)
 	if err != nil {
 		for _, ln := range lns {
 			ln.Close()
@@ -428,7 +433,8 @@ func httpOptions(cfg *config.Config, d *daemon.Daemon, db *store.DB, reg prometh
 func newNotifier(cfg *config.Config, s config.Secrets, stdout io.Writer, log *slog.Logger) (notify.Notifier, error) {
 	switch {
 	case s.BotToken != "":
-		return newSlack(slack.Options{Token: s.BotToken.Reveal(), APIURL: cfg.Slack.APIURL, Channel: cfg.Slack.Channel, Logger: log, Location: cfg.Location})
+		return newSlack(slack.Options{Token: s.BotToken.Reveal(), APIURL: cfg.Slack.APIURL, Channel: cfg.Slack.Channel, Logger: log, Location: cfg.Location,
+			App: s.AppToken != "", AppMetrics: metricIDs(cfg)})
 	case s.WebhookURL != "":
 		return newSlack(slack.Options{WebhookURL: s.WebhookURL.Reveal(), Logger: log, Location: cfg.Location})
 	default:

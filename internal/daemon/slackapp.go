@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/figwatch/watcher/internal/config"
 	"github.com/figwatch/watcher/internal/diff"
 	"github.com/figwatch/watcher/internal/store"
 )
@@ -45,3 +46,7 @@ func (d *Daemon) applyCorrections(ctx context.Context, docs []diff.Doc) error {
 		return nil
 	})
 }
+
+// Config is the config in force (a reload replaces it): what the Slack
+// app reads names and operators from.
+func (d *Daemon) Config() *config.Config { return d.conf() }
