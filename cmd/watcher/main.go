@@ -152,6 +152,7 @@ func flags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
 func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	fs, path := flags("validate", stderr)
 	strict := fs.Bool("strict", false, "treat warnings as errors (exit 2)")
+	manifest := fs.String("manifest", "", "Slack app manifest to check against the config (default with an app token: slack-app-manifest.yaml next to the config)")
 	cfg, ok := parseConfig(fs, path, args, stderr)
 	if !ok {
 		return exitUsage
@@ -166,9 +167,18 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
-	if _, err := cfg.Secrets(os.Getenv); err != nil {
+	secrets, err := cfg.Secrets(os.Getenv)
+	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", cfg.Path, err)
 		return exitUsage
+	}
+	if warns := manifestWarnings(cfg, secrets, *manifest); len(warns) > 0 {
+		for _, w := range warns {
+			fmt.Fprintln(stderr, "warning: "+w)
+		}
+		if *strict {
+			return exitUsage
+		}
 	}
 	fmt.Fprintf(stdout, "ok: %s: %s\n", cfg.Path, cfg.Summary())
 	return exitOK

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	"github.com/figwatch/watcher/internal/config"
 	"github.com/figwatch/watcher/internal/daemon"
@@ -44,4 +45,31 @@ func metricIDs(cfg *config.Config) []string {
 		ids = append(ids, m.ID)
 	}
 	return ids
+}
+
+// manifestWarnings checks the Slack app manifest at path against the
+// config; with no path, the one next to the config, when an app token
+// says the app is meant to run.
+func manifestWarnings(cfg *config.Config, s config.Secrets, path string) []string {
+	if path == "" {
+		if s.AppToken == "" {
+			return nil
+		}
+		path = filepath.Join(filepath.Dir(cfg.Path), "slack-app-manifest.yaml")
+		if _, err := os.Stat(path); err != nil {
+			return []string{"the Slack app token is set but there is no " + path + " to check the app against (--manifest names one)"}
+		}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return []string{fmt.Sprintf("read slack app manifest: %v", err)}
+	}
+	warns, err := slackapp.CheckManifest(data, cfg.Slack.Command)
+	if err != nil {
+		return []string{path + ": " + err.Error()}
+	}
+	for i := range warns {
+		warns[i] = path + ": " + warns[i]
+	}
+	return warns
 }
