@@ -3,10 +3,12 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/figwatch/watcher/internal/config"
 	"github.com/figwatch/watcher/internal/diff"
 	"github.com/figwatch/watcher/internal/store"
+	"github.com/figwatch/watcher/internal/web"
 )
 
 // SocketApp is the Slack app's connection (slackapp.App): Run keeps it
@@ -50,3 +52,27 @@ func (d *Daemon) applyCorrections(ctx context.Context, docs []diff.Doc) error {
 // Config is the config in force (a reload replaces it): what the Slack
 // app reads names and operators from.
 func (d *Daemon) Config() *config.Config { return d.conf() }
+
+// recentActions is how many Slack actions a status lists.
+const recentActions = 10
+
+// readSlackStatus adds to out what people did through the Slack app: the
+// mutes in force, the acknowledgements of out's recent alerts, the latest
+// actions.
+func readSlackStatus(tx *store.Tx, out *web.Status, now time.Time) error {
+	var err error
+	if out.Slack.Mutes, err = tx.Mutes(now); err != nil {
+		return err
+	}
+	for _, a := range out.Outbox.Recent {
+		ak, ok, err := tx.AckOf(a.ID)
+		if err != nil {
+			return err
+		}
+		if ok {
+			out.Slack.Acks = append(out.Slack.Acks, ak)
+		}
+	}
+	out.Slack.Actions, err = tx.RecentActions(recentActions)
+	return err
+}

@@ -69,6 +69,9 @@ func ReadStatus(ctx context.Context, db *store.DB, cfg *config.Config, now time.
 		if out.Outbox.Recent, err = tx.RecentAlerts(20); err != nil {
 			return err
 		}
+		if err := readSlackStatus(tx, &out, now); err != nil {
+			return err
+		}
 		out.RetentionRan, err = tx.RetentionRan()
 		return err
 	})
