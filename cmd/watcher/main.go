@@ -47,9 +47,10 @@ const usage = `watcher: alerts a newsroom when an official figure changes or a s
 Usage:
   watcher run      [--config FILE]   run the daemon until SIGINT/SIGTERM
   watcher once     [--config FILE]   poll every source once, deliver alerts, exit (1 if a source failed)
-  watcher validate [--config FILE] [--strict]
+  watcher validate [--config FILE] [--strict] [--manifest FILE]
                                      check the config; print "ok" and a summary, or every error;
-                                     warnings go to stderr (--strict: they fail too, exit 2)
+                                     warnings go to stderr (--strict: they fail too, exit 2);
+                                     with a Slack app token, checks slack-app-manifest.yaml too
   watcher extract  [--config FILE] [--json] [--all] PATH|-
                                      print the figures in a text file (or stdin)
   watcher test-alert [--config FILE] send one sample of each alert kind to the configured destination
@@ -58,6 +59,9 @@ Usage:
                                      sources and their health, metrics, outbox, last errors
   watcher history  [--config FILE] [--db FILE] METRIC
                                      a metric's observations with source, date, wording, quote
+  watcher corrections [--config FILE] [--db FILE]
+                                     figures corrected from Slack ("Wrong metric") and the none:
+                                     terms that would have avoided each
   watcher export   [--config FILE] [--db FILE] [--format csv|json] [--table observations|figures]
   watcher backup   [--config FILE] FILE
                                      a hot, consistent copy of the database (through the daemon's
@@ -97,6 +101,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cmdStatus(ctx, rest, stdout, stderr)
 	case "history":
 		return cmdHistory(ctx, rest, stdout, stderr)
+	case "corrections":
+		return cmdCorrections(ctx, rest, stdout, stderr)
 	case "export":
 		return cmdExport(ctx, rest, stdout, stderr)
 	case "backup":
