@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/figwatch/watcher/internal/config"
+	"github.com/figwatch/watcher/internal/diff"
 	"github.com/figwatch/watcher/internal/notify"
 	"github.com/figwatch/watcher/internal/store"
 )
@@ -26,6 +28,7 @@ const helpText = "*watcher* answers:\n" +
 	"• `history METRIC`: the last observations, official and press\n" +
 	"• `sources`: the health of each source\n" +
 	"• `status`: outbox, mutes, acknowledged alerts, recent actions\n" +
+	"• `explain ALERT_LINK`: why that alert fired (its link, from the message's menu, or its number)\n" +
 	"• `mute outlet|source|metric NAME for DURATION` (operators): e.g. `mute outlet dailyglobe for 2d`\n" +
 	"• `unmute outlet|source|metric NAME` (operators)\n" +
 	"Metric and source names complete by prefix."
@@ -51,13 +54,15 @@ func (a *App) command(ctx context.Context, cmd slackapi.SlashCommand, envelope s
 		answer, err = a.sourcesText(ctx)
 	case "status":
 		answer, err = a.statusText(ctx)
+	case "explain":
+		answer, err = a.explainRef(ctx, words)
 	case "mute":
 		answer, err = a.mute(ctx, cmd.UserID, words, envelope)
 	case "unmute":
 		answer, err = a.unmute(ctx, cmd.UserID, words, envelope)
 	default:
 		answer = fmt.Sprintf("I do not know `%s`.%s\n%s", notify.EscapeMrkdwn(verb),
-			didYouMean(verb, []string{"value", "history", "sources", "status", "mute", "unmute", "help"}), helpText)
+			didYouMean(verb, []string{"value", "history", "sources", "status", "explain", "mute", "unmute", "help"}), helpText)
 	}
 	if err != nil {
 		answer = "Sorry, that failed: " + notify.EscapeMrkdwn(err.Error())
@@ -509,4 +514,51 @@ func (a *App) recordRefusal(ctx context.Context, user, what, key string) {
 		a.log.Error("record refused action", "user", user, "err", err)
 	}
 	a.log.Warn("slack action refused", "user", user, "what", what)
+}
+
+// explainRef explains the alert a message link (…/archives/C…/p1700000000000001),
+// a message ts or an alert number names.
+func (a *App) explainRef(ctx context.Context, args []string) (string, error) {
+	if len(args) != 1 {
+		return "Usage: `explain ALERT_LINK` (Copy link on the alert's message) or `explain ALERT_NUMBER`", nil
+	}
+	ref := strings.Trim(args[0], "<>")
+	ref, _, _ = strings.Cut(ref, "|")
+	ref, _, _ = strings.Cut(ref, "?")
+	var (
+		al  store.Alert
+		ev  diff.Event
+		ok  bool
+		err error
+	)
+	if id, perr := strconv.ParseUint(ref, 10, 64); perr == nil {
+		al, ev, err = a.alertEvent(ctx, id)
+		ok = err == nil
+		if errors.Is(err, store.ErrNotFound) {
+			err = nil
+		}
+	} else {
+		al, ev, ok, err = a.alertByTS(ctx, messageTS(ref))
+	}
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return fmt.Sprintf("I find no alert of mine at `%s`.", notify.EscapeMrkdwn(args[0])), nil
+	}
+	return explain(al, ev), nil
+}
+
+// messageTS reads the message ts out of a Slack permalink ("p" and the ts
+// without its dot), or returns ref when it is a ts already.
+func messageTS(ref string) string {
+	i := strings.LastIndex(ref, "/p")
+	if i < 0 {
+		return ref
+	}
+	digits := ref[i+2:]
+	if len(digits) <= 6 {
+		return ref
+	}
+	return digits[:len(digits)-6] + "." + digits[len(digits)-6:]
 }
