@@ -250,7 +250,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	opts.SdNotify, opts.WatchdogInterval = systemd(log)
 	opts.Reload, opts.Loader = hup, loader(*path, stdout, log)
 	var d *daemon.Daemon
-	if opts.App, err = slackApp(cfg, db, &d, log); err != nil {
+	if opts.App, err = slackApp(cfg, db, &d, reg, log); err != nil {
 		log.Error("start", "err", err)
 		return exitUsage
 	}

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/figwatch/watcher/internal/config"
 	"github.com/figwatch/watcher/internal/daemon"
 	"github.com/figwatch/watcher/internal/slackapp"
@@ -16,14 +18,14 @@ import (
 // slackApp builds the Slack app for `run` when an app-level token is set
 // (with a bot token: Config.Secrets insists); nil when it is not. d is
 // read only once the app runs, after daemon.New set it.
-func slackApp(cfg *config.Config, db *store.DB, d **daemon.Daemon, log *slog.Logger) (daemon.SocketApp, error) {
+func slackApp(cfg *config.Config, db *store.DB, d **daemon.Daemon, reg prometheus.Registerer, log *slog.Logger) (daemon.SocketApp, error) {
 	s, err := cfg.Secrets(os.Getenv)
 	if err != nil || s.AppToken == "" {
 		return nil, err
 	}
 	app, err := slackapp.New(slackapp.Options{
 		BotToken: s.BotToken.Reveal(), AppToken: s.AppToken.Reveal(), APIURL: cfg.Slack.APIURL, DB: db,
-		Config: func() *config.Config { return (*d).Config() }, Logger: log,
+		Config: func() *config.Config { return (*d).Config() }, Logger: log, Metrics: slackapp.NewMetrics(reg),
 		Status: func(context.Context) string {
 			if err := (*d).Healthy(); err != nil {
 				return "Daemon: UNHEALTHY: " + err.Error()

@@ -65,6 +65,8 @@ type Options struct {
 	ReconnectMin, ReconnectMax time.Duration
 	// Status, when set, summarises the daemon's health for /watcher status.
 	Status func(ctx context.Context) string
+	// Metrics receives the app's counts; NewMetrics(nil) when nil.
+	Metrics *Metrics
 }
 
 // App is a running Slack app. Run owns its connection and handlers.
@@ -77,6 +79,7 @@ type App struct {
 	now  func() time.Time
 	log  *slog.Logger
 
+	stats  *Metrics
 	seen   *ttlSet
 	groups *groupCache
 	sem    chan struct{}
@@ -104,6 +107,9 @@ func New(opts Options) (*App, error) {
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
+	if opts.Metrics == nil {
+		opts.Metrics = NewMetrics(nil)
+	}
 	if opts.ReconnectMin <= 0 {
 		opts.ReconnectMin = reconnectMin
 	}
@@ -124,10 +130,11 @@ func New(opts Options) (*App, error) {
 	}
 	a := &App{
 		opts: opts, http: opts.HTTPClient, db: opts.DB, conf: opts.Config, now: opts.Now,
-		log:  opts.Logger.With("component", "slackapp"),
-		api:  slackapi.New(opts.BotToken, apiOpts...),
-		seen: newTTLSet(DefaultSeenTTL, maxSeen),
-		sem:  make(chan struct{}, maxConcurrency),
+		log:   opts.Logger.With("component", "slackapp"),
+		api:   slackapi.New(opts.BotToken, apiOpts...),
+		seen:  newTTLSet(DefaultSeenTTL, maxSeen),
+		stats: opts.Metrics,
+		sem:   make(chan struct{}, maxConcurrency),
 	}
 	a.groups = &groupCache{api: a.api, ttl: 5 * time.Minute, now: a.now, members: map[string]groupEntry{}}
 	return a, nil
@@ -146,6 +153,7 @@ func (a *App) Run(ctx context.Context) error {
 	for attempt := 1; ; attempt++ {
 		err := a.runOnce(ctx)
 		a.connected.Store(false)
+		a.stats.setConnected(false)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -189,11 +197,14 @@ func (a *App) event(ctx context.Context, sm *socketmode.Client, evt socketmode.E
 	switch evt.Type {
 	case socketmode.EventTypeConnected:
 		a.connected.Store(true)
+		a.stats.setConnected(true)
+		a.stats.connections.Inc()
 		n := a.connects.Add(1)
 		a.log.Info("socket mode connected", "connections", n)
 		return
 	case socketmode.EventTypeConnecting:
 		a.connected.Store(false)
+		a.stats.setConnected(false)
 		return
 	case socketmode.EventTypeConnectionError, socketmode.EventTypeInvalidAuth, socketmode.EventTypeIncomingError,
 		socketmode.EventTypeErrorWriteFailed, socketmode.EventTypeErrorBadMessage:
@@ -214,7 +225,9 @@ func (a *App) event(ctx context.Context, sm *socketmode.Client, evt socketmode.E
 		// from being handled twice if it was handled this time.
 		a.log.Warn("ack envelope", "envelope", evt.Request.EnvelopeID, "err", err)
 	}
+	typ := string(evt.Type)
 	if !a.seen.add(evt.Request.EnvelopeID, a.now()) {
+		a.stats.envelope(typ, OutcomeRedelivered)
 		a.log.Debug("envelope redelivered: already handled", "envelope", evt.Request.EnvelopeID,
 			"retry", evt.Request.RetryAttempt)
 		return
@@ -238,7 +251,10 @@ func (a *App) event(ctx context.Context, sm *socketmode.Client, evt socketmode.E
 			}
 		}()
 		if err := a.handle(hctx, evt); err != nil {
-			a.log.Error("slack app", "envelope", evt.Request.EnvelopeID, "type", string(evt.Type), "err", err)
+			a.log.Error("slack app", "envelope", evt.Request.EnvelopeID, "type", typ, "err", err)
+			a.stats.envelope(typ, OutcomeFailed)
+		} else {
+			a.stats.envelope(typ, OutcomeHandled)
 		}
 		a.handled.Add(1)
 	}()

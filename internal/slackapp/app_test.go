@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"golang.org/x/time/rate"
 
 	"github.com/figwatch/watcher/internal/config"
@@ -355,6 +356,21 @@ func TestSocketDroppedReconnectsWithoutLosingOrRepeatingEnvelopes(t *testing.T) 
 	}
 	if got := h.app.Handled(); got != 2 {
 		t.Errorf("handled %d envelopes, want 2", got)
+	}
+	m := h.app.stats
+	for _, c := range []struct {
+		name string
+		got  float64
+		want float64
+	}{
+		{"connections", testutil.ToFloat64(m.connections), 2},
+		{"handled", testutil.ToFloat64(m.envelopes.WithLabelValues("slash_commands", OutcomeHandled)), 2},
+		{"redelivered", testutil.ToFloat64(m.envelopes.WithLabelValues("slash_commands", OutcomeRedelivered)), 1},
+		{"connected after stop", testutil.ToFloat64(m.connected), 0},
+	} {
+		if c.got != c.want {
+			t.Errorf("metric %s = %v, want %v", c.name, c.got, c.want)
+		}
 	}
 }
 
