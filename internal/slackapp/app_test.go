@@ -409,3 +409,32 @@ func TestTTLSetForgetsAfterItsTTLAndBound(t *testing.T) {
 		t.Errorf("set holds %d keys, bound 3", n)
 	}
 }
+
+func TestMuteOutletButtonDoubleClickChangesNothingTwice(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	id, ts := h.postAlert(claim())
+	h.fake.BlockAction("U0OPS", "C0FIGURES", ts, wslack.ActionMuteOutlet, "", itoa(id)+"|1d", "1700000700.000001")
+	h.fake.BlockAction("U0OPS", "C0FIGURES", ts, wslack.ActionMuteOutlet, "", itoa(id)+"|1d", "1700000700.000002")
+	h.fake.BlockAction("U0INTERN", "C0FIGURES", ts, wslack.ActionMuteOutlet, "", itoa(id)+"|1w", "1700000701.000001")
+	h.waitFor("three acks", func() bool { return len(h.fake.Acks()) == 3 })
+	h.stop()
+	p := h.post(ts)
+	if p.Updates != 1 || !strings.Contains(p.Blocks, "<@U0OPS> muted Daily Globe until 2026-03-03 09:00 UTC") {
+		t.Errorf("message edited %d times, want once:\n%s", p.Updates, p.Blocks)
+	}
+	if e := h.fake.Ephemerals(); len(e) != 1 || e[0].User != "U0INTERN" || !strings.Contains(e[0].Text, "Not done: only watcher's operators") {
+		t.Errorf("answers = %+v, want the intern refused", e)
+	}
+	h.db.View(context.Background(), func(tx *store.Tx) error {
+		m, on, _ := tx.Muted(ScopeOutlet, "dailyglobe", t0)
+		if !on || !m.Until.Equal(t0.Add(24*time.Hour)) {
+			t.Errorf("mute = %+v %v, want one day", m, on)
+		}
+		acts, _ := tx.RecentActions(10)
+		if len(acts) != 2 {
+			t.Errorf("actions = %+v, want one mute and one refusal", acts)
+		}
+		return nil
+	})
+}

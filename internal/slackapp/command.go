@@ -23,6 +23,10 @@ import (
 // historyLen is how many observations `history` lists.
 const historyLen = 10
 
+// doubleClick is how soon the same mute by the same person counts as the
+// same request.
+const doubleClick = time.Minute
+
 const helpText = "*watcher* answers:\n" +
 	"• `value METRIC`: the current official value, its date, source and quote\n" +
 	"• `history METRIC`: the last observations, official and press\n" +
@@ -456,6 +460,14 @@ func (a *App) putMute(ctx context.Context, user, scope, name string, d time.Dura
 	m := store.Mute{Scope: scope, Name: name, Until: now.Add(d), By: user, At: now}
 	var done bool
 	err := a.db.Update(ctx, func(tx *store.Tx) error {
+		// A double click (two clicks, two action ts) asks for the same
+		// mute twice: the second changes nothing.
+		if cur, on, err := tx.Muted(scope, name, now); err != nil {
+			return err
+		} else if on && cur.By == user && now.Sub(cur.At) < doubleClick && cur.Until.Sub(cur.At) == d {
+			m = cur
+			return nil
+		}
 		act := &store.Action{User: user, Kind: "mute", At: now, Key: key,
 			What: fmt.Sprintf("muted %s %s for %s, until %s", scope, name, d, m.Until.UTC().Format(time.RFC3339))}
 		var err error

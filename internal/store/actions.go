@@ -2,7 +2,7 @@ package store
 
 import (
 	"bytes"
-	"encoding/binary"
+	"crypto/sha256"
 	"fmt"
 	"slices"
 	"time"
@@ -21,7 +21,7 @@ var (
 	// bucketAcks holds the acknowledged alerts (alert id → Ack).
 	bucketAcks = []byte("app_acks")
 	// bucketCorrections holds corrections of a figure's metric (doc id NUL
-	// start offset NUL old metric → Correction).
+	// old metric NUL text NUL sentence hash → Correction).
 	bucketCorrections = []byte("app_corrections")
 
 	appBuckets = [][]byte{bucketActions, bucketActionKeys, bucketMutes, bucketAcks, bucketCorrections}
@@ -229,17 +229,24 @@ func (tx *Tx) Acks(limit int) ([]Ack, error) {
 	return out, nil
 }
 
-func correctionKey(docID string, start int, oldMetric string) []byte {
-	k := append([]byte(docID), 0)
-	k = binary.BigEndian.AppendUint64(k, uint64(start))
+func correctionKey(c Correction) []byte {
+	// A figure is named by its text and sentence: a correction made from
+	// an alert knows no byte offsets, and two figures of one document
+	// differ in one or the other. The sentence is hashed to keep keys
+	// short.
+	h := sha256.Sum256([]byte(c.Sentence))
+	k := append([]byte(c.DocID), 0)
+	k = append(k, c.OldMetric...)
 	k = append(k, 0)
-	return append(k, oldMetric...)
+	k = append(k, c.Text...)
+	k = append(k, 0)
+	return append(k, h[:8]...)
 }
 
 // PutCorrection records c unless the same figure's metric was already
 // corrected; it reports whether c was new.
 func (tx *Tx) PutCorrection(c Correction) (bool, error) {
-	k := correctionKey(c.DocID, c.Start, c.OldMetric)
+	k := correctionKey(c)
 	if b := tx.tx.Bucket(bucketCorrections); b != nil && b.Get(k) != nil {
 		return false, nil
 	}

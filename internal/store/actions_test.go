@@ -118,3 +118,34 @@ func TestReattributeMovesObservationAndFixesIndex(t *testing.T) {
 		return nil
 	})
 }
+
+func TestCorrectionsOfTwoFiguresOfOneDocumentBothStand(t *testing.T) {
+	t.Parallel()
+	db := openTemp(t, Options{Now: fixedClock})
+	tests := []struct {
+		name string
+		c    Correction
+		want bool
+	}{
+		{"first figure", Correction{DocID: "d", OldMetric: "m", Text: "100", Sentence: "A 100."}, true},
+		{"the same again", Correction{DocID: "d", OldMetric: "m", Text: "100", Sentence: "A 100."}, false},
+		{"another figure of the document", Correction{DocID: "d", OldMetric: "m", Text: "200", Sentence: "B 200."}, true},
+		{"the same text in another sentence", Correction{DocID: "d", OldMetric: "m", Text: "100", Sentence: "C 100."}, true},
+	}
+	for _, tc := range tests {
+		update(t, db, func(tx *Tx) error {
+			got, err := tx.PutCorrection(tc.c)
+			if err != nil || got != tc.want {
+				t.Errorf("%s: new = %v, %v; want %v", tc.name, got, err, tc.want)
+			}
+			return nil
+		})
+	}
+	view(t, db, func(tx *Tx) error {
+		cs, err := tx.Corrections("d")
+		if err != nil || len(cs) != 3 {
+			t.Errorf("Corrections(d) = %d, %v; want 3", len(cs), err)
+		}
+		return nil
+	})
+}
