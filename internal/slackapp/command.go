@@ -447,15 +447,16 @@ func (a *App) mute(ctx context.Context, user string, args []string, key string) 
 	if err != nil {
 		return err.Error(), nil
 	}
-	m, _, err := a.putMute(ctx, user, scope, name, d, key)
+	m, _, err := a.putMute(ctx, user, scope, name, d, key, 0, "", "")
 	if err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("Muted %s `%s` until %s: its alerts are recorded, not sent.", scope, name, m.Until.UTC().Format(time.RFC3339)), nil
 }
 
-// putMute records a mute and the action, once per key.
-func (a *App) putMute(ctx context.Context, user, scope, name string, d time.Duration, key string) (store.Mute, bool, error) {
+// putMute records a mute and the action, once per key; with an alert id,
+// note is added to that alert's message as having used control.
+func (a *App) putMute(ctx context.Context, user, scope, name string, d time.Duration, key string, alert uint64, note, control string) (store.Mute, bool, error) {
 	now := a.now()
 	m := store.Mute{Scope: scope, Name: name, Until: now.Add(d), By: user, At: now}
 	var done bool
@@ -473,6 +474,11 @@ func (a *App) putMute(ctx context.Context, user, scope, name string, d time.Dura
 		var err error
 		if done, err = tx.RecordAction(act); err != nil || !done {
 			return err
+		}
+		if alert != 0 {
+			if err := tx.AddNote(alert, store.Note{Text: note, Used: control, At: now}); err != nil {
+				return err
+			}
 		}
 		return tx.PutMute(m)
 	})

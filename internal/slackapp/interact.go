@@ -84,11 +84,16 @@ func (a *App) ack(ctx context.Context, cb slackapi.InteractionCallback, value, k
 		ak    store.Ack
 		first bool
 	)
+	var note string
 	err = a.db.Update(ctx, func(tx *store.Tx) error {
 		if key != "" && tx.HasAction(key) {
 			return nil
 		}
 		if ak, first, err = tx.PutAck(store.Ack{AlertID: id, User: cb.User.ID, At: now}); err != nil || !first {
+			return err
+		}
+		note = fmt.Sprintf(":white_check_mark: Acknowledged by <@%s> at %s", ak.User, ak.At.UTC().Format("2006-01-02 15:04 MST"))
+		if err := tx.AddNote(id, store.Note{Text: note, Used: wslack.ActionAck, At: now}); err != nil {
 			return err
 		}
 		_, err := tx.RecordAction(&store.Action{User: cb.User.ID, Kind: "ack", At: now, Key: key,
@@ -99,7 +104,6 @@ func (a *App) ack(ctx context.Context, cb slackapi.InteractionCallback, value, k
 		return err
 	}
 	a.log.Info("alert acknowledged", "alert", id, "user", cb.User.ID)
-	note := fmt.Sprintf(":white_check_mark: Acknowledged by <@%s> at %s", ak.User, ak.At.UTC().Format("2006-01-02 15:04 MST"))
 	return a.annotate(ctx, cb, note, wslack.ActionAck)
 }
 
@@ -190,11 +194,12 @@ func (a *App) muteOutlet(ctx context.Context, cb slackapi.InteractionCallback, v
 	if err != nil {
 		return err
 	}
-	m, done, err := a.putMute(ctx, cb.User.ID, ScopeOutlet, outlet, d, key)
+	until := a.now().Add(d)
+	note := fmt.Sprintf(":mute: <@%s> muted %s until %s", cb.User.ID, notify.EscapeMrkdwn(outletName(ev)), until.UTC().Format("2006-01-02 15:04 MST"))
+	_, done, err := a.putMute(ctx, cb.User.ID, ScopeOutlet, outlet, d, key, id, note, wslack.ActionMuteOutlet)
 	if err != nil || !done {
 		return err
 	}
-	note := fmt.Sprintf(":mute: <@%s> muted %s until %s", cb.User.ID, notify.EscapeMrkdwn(outletName(ev)), m.Until.UTC().Format("2006-01-02 15:04 MST"))
 	return a.annotate(ctx, cb, note, wslack.ActionMuteOutlet)
 }
 
@@ -230,6 +235,10 @@ func (a *App) wrongMetric(ctx context.Context, cb slackapi.InteractionCallback, 
 		return a.ephemeral(ctx, "", cb.Channel.ID, cb.User.ID, "That is the metric it already has.")
 	}
 	now := a.now()
+	note := fmt.Sprintf(":pencil2: Corrected by <@%s>: not about %s", cb.User.ID, ev.Metric)
+	if to != "" {
+		note += ", it reports " + to
+	}
 	c := store.Correction{DocID: ev.DocID, Text: ev.New.Text, Sentence: ev.New.Quote, OldMetric: ev.Metric,
 		NewMetric: to, AlertID: id, User: cb.User.ID, At: now}
 	var (
@@ -250,6 +259,9 @@ func (a *App) wrongMetric(ctx context.Context, cb slackapi.InteractionCallback, 
 		if _, err = tx.CorrectSnapshot(c.DocID, c.OldMetric, c.Text, c.Sentence, c.NewMetric); err != nil {
 			return err
 		}
+		if err := tx.AddNote(id, store.Note{Text: note, Used: wslack.ActionWrongMetric, At: now}); err != nil {
+			return err
+		}
 		_, err = tx.RecordAction(&store.Action{User: cb.User.ID, Kind: "correct", At: now, Key: key,
 			What: fmt.Sprintf("alert %d: %q in %s is %s, not %s (%d observations moved)", id, c.Text, c.DocID, orNone(to), c.OldMetric, moved)})
 		return err
@@ -258,10 +270,6 @@ func (a *App) wrongMetric(ctx context.Context, cb slackapi.InteractionCallback, 
 		return err
 	}
 	a.log.Info("figure corrected", "alert", id, "doc", c.DocID, "from", c.OldMetric, "to", orNone(to), "moved", moved, "user", cb.User.ID)
-	note := fmt.Sprintf(":pencil2: Corrected by <@%s>: not about %s", cb.User.ID, c.OldMetric)
-	if to != "" {
-		note += ", it reports " + to
-	}
 	return a.annotate(ctx, cb, note, wslack.ActionWrongMetric)
 }
 

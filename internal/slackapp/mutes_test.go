@@ -2,14 +2,19 @@ package slackapp
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/figwatch/watcher/internal/config"
 	"github.com/figwatch/watcher/internal/diff"
 	"github.com/figwatch/watcher/internal/notify/notifytest"
+	wslack "github.com/figwatch/watcher/internal/notify/slack"
 	"github.com/figwatch/watcher/internal/outbox"
 	"github.com/figwatch/watcher/internal/store"
 )
@@ -132,5 +137,55 @@ func TestMutesScopes(t *testing.T) {
 			}
 			return nil
 		})
+	}
+}
+
+// TestAcknowledgementSurvivesTheOutboxRewritingTheMessage acknowledges a
+// claim, then has the outbox rewrite its message (another outlet repeats
+// the claim): the note stays, the used button stays gone, and the other
+// controls still answer for the original alert.
+func TestAcknowledgementSurvivesTheOutboxRewritingTheMessage(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	cfg, err := config.Parse("w.yaml", []byte(outboxYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, ts := h.postAlert(claim())
+	h.fake.BlockAction("U0ANN", "C0FIGURES", ts, wslack.ActionAck, itoa(id), "", "1700000800.000001")
+	h.waitFor("the acknowledgement", func() bool { return h.post(ts).Updates == 1 })
+
+	n, err := wslack.New(wslack.Options{Token: "xoxb-test", APIURL: h.fake.URL(), Channel: "#figures", PerChannel: rate.Inf,
+		App: true, AppMetrics: []string{"uc_no_nta", "hs_rate"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ob, err := outbox.New(outbox.Options{DB: h.db, Now: h.clock.Now,
+		Setup: func() outbox.Setup { return outbox.Setup{Policy: outbox.NewPolicy(cfg), Notifier: n} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := claim()
+	payload, _ := json.Marshal(map[string]any{"event": ev, "also": []diff.Stated{{Source: "dailystar", SourceName: "Daily Star", URL: "https://star.example/b", Title: "Also"}}})
+	ctx := context.Background()
+	if err := h.db.Update(ctx, func(tx *store.Tx) error {
+		return tx.Enqueue(&store.Alert{Kind: string(ev.Kind), Metric: ev.Metric, Payload: payload, Created: t0, NextAttempt: t0, UpdateOf: id})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ob.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p := h.post(ts)
+	if p.Updates != 2 {
+		t.Fatalf("message edited %d times, want 2 (ack, then the outbox)", p.Updates)
+	}
+	for _, want := range []string{"Acknowledged by <@U0ANN>", "Daily Star", `"value":"` + itoa(id) + `|1d"`} {
+		if !strings.Contains(p.Blocks, want) {
+			t.Errorf("rewritten message lacks %q:\n%s", want, p.Blocks)
+		}
+	}
+	if strings.Contains(p.Blocks, `"watcher_ack"`) {
+		t.Errorf("rewritten message offers Acknowledge again:\n%s", p.Blocks)
 	}
 }

@@ -23,8 +23,11 @@ var (
 	// bucketCorrections holds corrections of a figure's metric (doc id NUL
 	// old metric NUL text NUL sentence hash → Correction).
 	bucketCorrections = []byte("app_corrections")
+	// bucketNotes holds what the app added to an alert's message (alert
+	// id → []Note), so that a rewrite of the message keeps it.
+	bucketNotes = []byte("app_notes")
 
-	appBuckets = [][]byte{bucketActions, bucketActionKeys, bucketMutes, bucketAcks, bucketCorrections}
+	appBuckets = [][]byte{bucketActions, bucketActionKeys, bucketMutes, bucketAcks, bucketCorrections, bucketNotes}
 )
 
 // Action is one thing a person did through the Slack app, as the audit log
@@ -422,4 +425,38 @@ func (tx *Tx) CorrectSnapshot(docID, oldMetric, text, sentence, newMetric string
 		return 0, fmt.Errorf("correct snapshot %s: %w", docID, err)
 	}
 	return n, nil
+}
+
+// Note is a line the Slack app added to an alert's message, and the
+// control whose use it records (left out of the message from then on).
+type Note struct {
+	Text string    `json:"text"`
+	Used string    `json:"used,omitempty"`
+	At   time.Time `json:"at"`
+}
+
+type notes struct {
+	Notes []Note `json:"notes"`
+}
+
+// AddNote appends n to the notes of alert id.
+func (tx *Tx) AddNote(id uint64, n Note) error {
+	var cur notes
+	if _, err := tx.get(bucketNotes, itob(id), &cur); err != nil {
+		return fmt.Errorf("read notes of alert %d: %w", id, err)
+	}
+	cur.Notes = append(cur.Notes, n)
+	if err := tx.put(bucketNotes, itob(id), cur); err != nil {
+		return fmt.Errorf("add note to alert %d: %w", id, err)
+	}
+	return nil
+}
+
+// Notes returns the notes of alert id, oldest first.
+func (tx *Tx) Notes(id uint64) ([]Note, error) {
+	var cur notes
+	if _, err := tx.get(bucketNotes, itob(id), &cur); err != nil {
+		return nil, fmt.Errorf("read notes of alert %d: %w", id, err)
+	}
+	return cur.Notes, nil
 }

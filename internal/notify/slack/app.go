@@ -2,6 +2,7 @@ package slack
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	slackapi "github.com/slack-go/slack"
@@ -39,12 +40,17 @@ const maxOptions = 100
 // the alert is about one figure of a metric. metrics are the config's
 // metric ids, the menu's choices.
 func appActions(a notify.Alert, metrics []string) slackapi.Block {
-	id := strconv.FormatUint(a.ID, 10)
-	els := []slackapi.BlockElement{
-		slackapi.NewButtonBlockElement(ActionAck, id, plain("Acknowledge")),
+	orig := a.ID
+	if a.Original != 0 {
+		orig = a.Original
+	}
+	id := strconv.FormatUint(orig, 10)
+	var els []slackapi.BlockElement
+	if !slices.Contains(a.Used, ActionAck) {
+		els = append(els, slackapi.NewButtonBlockElement(ActionAck, id, plain("Acknowledge")))
 	}
 	ev := a.Event
-	if ev.Kind == diff.ClaimMismatch && ev.Source != "" {
+	if ev.Kind == diff.ClaimMismatch && ev.Source != "" && !slices.Contains(a.Used, ActionMuteOutlet) {
 		var opts []*slackapi.OptionBlockObject
 		for _, d := range muteDurations {
 			opts = append(opts, slackapi.NewOptionBlockObject(id+"|"+d.value, plain(d.label), nil))
@@ -52,7 +58,7 @@ func appActions(a notify.Alert, metrics []string) slackapi.Block {
 		els = append(els, slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeStatic,
 			plain(notify.Truncate("Mute "+outlet(ev), maxButtonText)), ActionMuteOutlet, opts...))
 	}
-	if ev.New != nil && ev.Metric != "" && ev.DocID != "" {
+	if ev.New != nil && ev.Metric != "" && ev.DocID != "" && !slices.Contains(a.Used, ActionWrongMetric) {
 		var opts []*slackapi.OptionBlockObject
 		opts = append(opts, slackapi.NewOptionBlockObject(id+"|"+NotTracked, plain("not a tracked figure"), nil))
 		for _, m := range metrics {
@@ -63,6 +69,9 @@ func appActions(a notify.Alert, metrics []string) slackapi.Block {
 		}
 		els = append(els, slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeStatic,
 			plain(notify.Truncate(fmt.Sprintf("Wrong metric (not %s)", ev.Metric), maxButtonText)), ActionWrongMetric, opts...))
+	}
+	if len(els) == 0 {
+		return nil
 	}
 	return slackapi.NewActionBlock(AppBlockID, els...)
 }
@@ -77,8 +86,18 @@ func outlet(ev diff.Event) string {
 // withApp adds the app's controls to an alert's blocks when the app is on
 // and Block Kit's block limit leaves room.
 func (n *Notifier) withApp(a notify.Alert, blocks []slackapi.Block) []slackapi.Block {
-	if !n.app || a.ID == 0 || len(blocks) >= maxBlocks {
+	if !n.app || a.ID == 0 {
 		return blocks
 	}
-	return append(blocks, appActions(a, n.appMetrics))
+	for _, note := range a.Notes {
+		if len(blocks) >= maxBlocks-1 {
+			break
+		}
+		// Watcher's own words with user mentions (<@U…>), so mrkdwn.
+		blocks = append(blocks, slackapi.NewContextBlock("", md(notify.Truncate(note, maxContextText))))
+	}
+	if b := appActions(a, n.appMetrics); b != nil && len(blocks) < maxBlocks {
+		blocks = append(blocks, b)
+	}
+	return blocks
 }
