@@ -267,6 +267,8 @@ func TestMuteNeedsAnOperator(t *testing.T) {
 		{"a member of an operators' user group may", "U0EDITOR", "mute metric hs for 1h", "Muted metric `hs_rate`", true},
 		{"a source name is checked", "U0OPS", "mute source dailyglbe for 1h", "Did you mean `dailyglobe`?", false},
 		{"a bad duration is explained", "U0OPS", "mute source hhs for soon", "is not a duration", false},
+		{"unmute of a scope that is none", "U0OPS", "unmute <!channel> x", "Unmute an outlet, a source or a metric, not `&lt;!channel&gt;`", false},
+		{"unmute of what is not muted", "U0OPS", "unmute source hhs", "source `hhs` was not muted", false},
 	}
 	for _, tc := range tests {
 		got := h.ephemeral(tc.user, tc.text)
@@ -282,6 +284,18 @@ func TestMuteNeedsAnOperator(t *testing.T) {
 		acts, _ := tx.RecentActions(10)
 		if len(acts) != 3 || acts[len(acts)-1].Kind != "refused" || acts[len(acts)-1].User != "U0INTERN" {
 			t.Errorf("actions = %+v, want the refusal recorded first", acts)
+		}
+		return nil
+	})
+	if got := h.ephemeral("U0INTERN", "unmute metric hs_rate"); !strings.HasPrefix(got, "Not unmuted: only watcher's operators") {
+		t.Errorf("an intern's unmute: %q", got)
+	}
+	if got := h.ephemeral("U0EDITOR", "unmute metric hs_rate"); got != "Unmuted metric `hs_rate`." {
+		t.Errorf("unmute: %q", got)
+	}
+	h.db.View(context.Background(), func(tx *store.Tx) error {
+		if _, on, _ := tx.Muted(ScopeMetric, "hs_rate", t0); on {
+			t.Error("hs_rate still muted after unmute")
 		}
 		return nil
 	})

@@ -500,6 +500,9 @@ func (a *App) unmute(ctx context.Context, user string, args []string, key string
 		return "Usage: `unmute outlet|source|metric NAME`", nil
 	}
 	scope, name := strings.ToLower(args[0]), args[1]
+	if !slices.Contains([]string{ScopeOutlet, ScopeSource, ScopeMetric}, scope) {
+		return fmt.Sprintf("Unmute an outlet, a source or a metric, not `%s`.", notify.EscapeMrkdwn(scope)), nil
+	}
 	var had bool
 	err := a.db.Update(ctx, func(tx *store.Tx) error {
 		var err error
@@ -516,7 +519,7 @@ func (a *App) unmute(ctx context.Context, user string, args []string, key string
 	if !had {
 		return fmt.Sprintf("%s `%s` was not muted.", scope, notify.EscapeMrkdwn(name)), nil
 	}
-	return fmt.Sprintf("Unmuted %s `%s`.", scope, name), nil
+	return fmt.Sprintf("Unmuted %s `%s`.", scope, notify.EscapeMrkdwn(name)), nil
 }
 
 // recordRefusal keeps a refused action in the log: who tried what.
