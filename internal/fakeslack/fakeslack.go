@@ -29,6 +29,9 @@ type Server struct {
 	attempts int
 	seq      int
 
+	// calls counts requests by method.
+	calls map[string]int
+
 	// socket is the Socket Mode side (socket.go), made on first use.
 	sockOnce sync.Once
 	socket   *socket
@@ -72,6 +75,14 @@ func (f *Server) SetMode(m string) {
 	f.mode = m
 }
 
+// Calls is how many requests named method (chat.update,
+// usergroups.users.list...) the server answered or refused.
+func (f *Server) Calls(method string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[method]
+}
+
 // Posts returns the messages accepted so far, in order.
 func (f *Server) Posts() []Post {
 	f.mu.Lock()
@@ -100,6 +111,10 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 	defer f.touch()
 	f.attempts++
 	method := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
+	if f.calls == nil {
+		f.calls = map[string]int{}
+	}
+	f.calls[method]++
 	if f.serveApp(w, r, method) {
 		return
 	}

@@ -287,6 +287,11 @@ func TestMuteNeedsAnOperator(t *testing.T) {
 		}
 		return nil
 	})
+	// The intern's and the editor's checks both needed the group (U0OPS is
+	// named directly): its members were read once, then cached.
+	if n := h.fake.Calls("usergroups.users.list"); n != 1 {
+		t.Errorf("usergroups.users.list called %d times, want 1 (cached)", n)
+	}
 	if got := h.ephemeral("U0INTERN", "unmute metric hs_rate"); !strings.HasPrefix(got, "Not unmuted: only watcher's operators") {
 		t.Errorf("an intern's unmute: %q", got)
 	}
