@@ -24,6 +24,14 @@ func TestAppControlsMatchGolden(t *testing.T) {
 			notifytest.Golden(t, *update, "app_"+name, marshalBlocks(t, blocks))
 		})
 	}
+	// A rewrite of an acknowledged claim (the outbox adds an outlet): the
+	// note stays, Acknowledge is gone, the menus answer for the original.
+	t.Run("claim_mismatch_acknowledged", func(t *testing.T) {
+		t.Parallel()
+		blocks, _ := n.render(notify.Alert{ID: 43, Original: 42, Event: notifytest.Event(t, "claim_mismatch"),
+			Notes: []string{":white_check_mark: Acknowledged by <@U0ANN> at 2026-03-02 09:00 UTC"}, Used: []string{ActionAck}})
+		notifytest.Golden(t, *update, "app_claim_mismatch_acknowledged", marshalBlocks(t, blocks))
+	})
 }
 
 func TestAppControlsOnlyWithTheApp(t *testing.T) {
