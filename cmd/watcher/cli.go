@@ -123,7 +123,7 @@ flag, metric or source, a wrong number of arguments, a bad config file).`,
 	root.AddCommand(
 		runCommand(g), onceCommand(g), checkCommand(g), validateCommand(g), extractCommand(g),
 		testAlertCommand(g), demoCommand(g),
-		statusCommand(g), historyCommand(g), exportCommand(g), backupCommand(g), compactCommand(g),
+		statusCommand(g), historyCommand(g), correctionsCommand(g), exportCommand(g), backupCommand(g), compactCommand(g),
 		versionCommand(), completionCommand(root), manCommand(root),
 	)
 	root.SetHelpCommand(helpCommand(root))
@@ -241,6 +241,7 @@ warnings on stderr; with --strict they fail the check too.`,
 		},
 	}
 	c.Flags().BoolVar(&o.strict, "strict", false, "treat warnings as errors (exit 2)")
+	c.Flags().StringVar(&o.manifest, "manifest", "", "Slack app manifest `FILE` to check against the config (default with an app token: slack-app-manifest.yaml next to the config)")
 	return c
 }
 
@@ -337,6 +338,26 @@ it reads a hot backup through the daemon's listener; --db reads a backup.`,
 		RunE: func(c *cobra.Command, _ []string) error {
 			o.config = g.path()
 			return exit(cmdStatus(c.Context(), o, c.OutOrStdout(), c.ErrOrStderr()))
+		},
+	}
+	dbFlag(c, &o.db)
+	return c
+}
+
+func correctionsCommand(g *globalFlags) *cobra.Command {
+	var o inspectFlags
+	c := &cobra.Command{
+		Use:   "corrections",
+		Short: "figures corrected from Slack (Wrong metric) and the none: terms that would have avoided each",
+		Long: `Lists each correction made from Slack with the Wrong metric button: the
+figure, its sentence, the metric it was given and the one it was corrected
+to, who corrected it and when, and the none: term that, added to the old
+metric's rule, would have kept the figure out (checked with the extractor).`,
+		Example: `  watcher corrections --config /etc/watcher/watcher.yaml`,
+		Args:    noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			o.config = g.path()
+			return exit(cmdCorrections(c.Context(), o, c.OutOrStdout(), c.ErrOrStderr()))
 		},
 	}
 	dbFlag(c, &o.db)

@@ -81,8 +81,9 @@ func loadConfig(path string, stderr io.Writer) (*config.Config, bool) {
 
 // validateFlags are validate's flags.
 type validateFlags struct {
-	config string
-	strict bool // warnings fail too (exit 2)
+	config   string
+	strict   bool   // warnings fail too (exit 2)
+	manifest string // the Slack app manifest to check against the config
 }
 
 func cmdValidate(o validateFlags, stdout, stderr io.Writer) int {
@@ -100,9 +101,18 @@ func cmdValidate(o validateFlags, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
-	if _, err := cfg.Secrets(os.Getenv); err != nil {
+	secrets, err := cfg.Secrets(os.Getenv)
+	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", cfg.Path, err)
 		return exitUsage
+	}
+	if warns := manifestWarnings(cfg, secrets, o.manifest); len(warns) > 0 {
+		for _, w := range warns {
+			fmt.Fprintln(stderr, "warning: "+w)
+		}
+		if o.strict {
+			return exitUsage
+		}
 	}
 	if _, err := cfg.SourceSecrets(os.Getenv); err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", cfg.Path, err)
@@ -172,7 +182,15 @@ func cmdRun(ctx context.Context, o runFlags, stdout, stderr io.Writer) int {
 	opts.OutboxMetrics = outbox.NewMetrics(reg)
 	opts.SdNotify, opts.WatchdogInterval = systemd(log)
 	opts.Reload, opts.Loader = hup, loader(o.config, stdout, log)
-	d, err := daemon.New(opts)
+	var d *daemon.Daemon
+	if opts.App, err = slackApp(cfg, db, &d, reg, log); err != nil {
+		for _, ln := range lns {
+			ln.Close()
+		}
+		log.Error("start", "err", err)
+		return exitUsage
+	}
+	d, err = daemon.New(opts)
 	if err != nil {
 		for _, ln := range lns {
 			ln.Close()

@@ -173,9 +173,10 @@ func TestTestAlertRoutesTheConfigsOwnMetrics(t *testing.T) {
 			t.Errorf("a sample tells the built-in story: %q", p.Text)
 		}
 	}
-	// metric_new, metric_changed and claim_mismatch are about the metric.
-	if channels["#border"] != 3 || channels["#figures"] != 4 {
-		t.Errorf("posts per channel = %v, want 3 in #border (the metric's channel) and 4 in #figures", channels)
+	// metric_new, metric_changed, period_new and claim_mismatch are about
+	// the metric.
+	if channels["#border"] != 4 || channels["#figures"] != 4 {
+		t.Errorf("posts per channel = %v, want 4 in #border (the metric's channel) and 4 in #figures", channels)
 	}
 }
 

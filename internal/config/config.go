@@ -74,6 +74,8 @@ const (
 	DefaultSchedule       = "*/15 * * * *"
 	DefaultAuthority      = AuthorityPress
 	DefaultTokenEnv       = "SLACK_BOT_TOKEN"
+	DefaultAppTokenEnv    = "SLACK_APP_TOKEN"
+	DefaultCommand        = "/watcher"
 	DefaultWebhookURLEnv  = "SLACK_WEBHOOK_URL"
 	DefaultRetryMin       = Duration(5 * time.Second)
 	DefaultRetryMax       = Duration(10 * time.Minute)
@@ -190,6 +192,17 @@ type Slack struct {
 	WebhookURLEnv  string `yaml:"webhook_url_env"`  // env var holding the incoming-webhook URL; "" disables
 	WebhookURLFile string `yaml:"webhook_url_file"` // file holding the incoming-webhook URL
 	APIURL         string `yaml:"api_url"`          // Slack Web API base URL override, ends in "/"; "" = Slack's
+
+	// The Slack app (Socket Mode: slash command, buttons, App Home) runs
+	// when an app-level token (xapp-…) is found as well as a bot token.
+	AppTokenEnv  string `yaml:"app_token_env"`  // env var holding the app-level token; "" disables the lookup
+	AppTokenFile string `yaml:"app_token_file"` // file holding the app-level token
+	// Command is the slash command the app answers, as the app manifest
+	// declares it.
+	Command string `yaml:"command"`
+	// Operators may mute and correct: Slack user ids (U…, W…) and user
+	// group ids (S…). Everyone in the channel may acknowledge and ask.
+	Operators []string `yaml:"operators"`
 }
 
 // Delivery configures the outbox loop.
@@ -427,7 +440,7 @@ func newDefaults() *Config {
 			MaxFollow:      DefaultMaxFollow,
 		},
 		Defaults: Defaults{Schedule: DefaultSchedule, Authority: DefaultAuthority, AlertAfter: DefaultAlertAfter},
-		Slack:    Slack{TokenEnv: DefaultTokenEnv, WebhookURLEnv: DefaultWebhookURLEnv},
+		Slack:    Slack{TokenEnv: DefaultTokenEnv, WebhookURLEnv: DefaultWebhookURLEnv, AppTokenEnv: DefaultAppTokenEnv, Command: DefaultCommand},
 		Delivery: Delivery{
 			RetryMin: DefaultRetryMin,
 			RetryMax: DefaultRetryMax,

@@ -169,7 +169,7 @@ func TestParseFillsDefaults(t *testing.T) {
 			MaxFollow:      100,
 		},
 		Defaults: config.Defaults{Schedule: "*/15 * * * *", Authority: "press", AlertAfter: config.Duration(24 * time.Hour)},
-		Slack:    config.Slack{TokenEnv: "SLACK_BOT_TOKEN", WebhookURLEnv: "SLACK_WEBHOOK_URL"},
+		Slack:    config.Slack{TokenEnv: "SLACK_BOT_TOKEN", WebhookURLEnv: "SLACK_WEBHOOK_URL", AppTokenEnv: "SLACK_APP_TOKEN", Command: "/watcher"},
 		Delivery: config.Delivery{
 			RetryMin: config.Duration(5 * time.Second),
 			RetryMax: config.Duration(10 * time.Minute),
@@ -334,6 +334,7 @@ func TestBadConfigs(t *testing.T) {
 		{file: "unknown_key"},
 		{file: "wrong_type"},
 		{file: "bad_cron"},
+		{file: "bad_slack_app", not: []string{"xapp-1"}},
 		{file: "bad_timezone"},
 		{file: "bad_url", not: []string{"hunter2"}},
 		{file: "duplicate_ids"},

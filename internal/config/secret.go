@@ -52,6 +52,10 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 type Secrets struct {
 	BotToken   Secret // xoxb-/xoxp- token for chat.postMessage
 	WebhookURL Secret // https incoming-webhook URL
+	// AppToken is the app-level token (xapp-) that opens the Socket Mode
+	// connection of the Slack app; only kept when a bot token is set too,
+	// since the app answers through the Web API.
+	AppToken Secret
 }
 
 // Destination says where alerts go with these secrets: "Slack channel #x
@@ -106,6 +110,20 @@ func (c *Config) Secrets(getenv func(string) string) (Secrets, error) {
 		} else {
 			s.WebhookURL = Secret(hook)
 		}
+	}
+	app, from, err := readSecret(getenv, c.Slack.AppTokenEnv, c.Slack.AppTokenFile)
+	switch {
+	case err != nil:
+		errs = append(errs, fmt.Errorf("slack app token: %w", err))
+	case app == "":
+	case !strings.HasPrefix(app, "xapp-"):
+		errs = append(errs, fmt.Errorf("slack app token from %s does not start with xapp-", from))
+	case strings.ContainsFunc(app, isSpaceOrControl):
+		errs = append(errs, fmt.Errorf("slack app token from %s contains whitespace or control characters", from))
+	case s.BotToken == "":
+		errs = append(errs, fmt.Errorf("slack app token from %s is set but no bot token: the app answers through the bot token", from))
+	default:
+		s.AppToken = Secret(app)
 	}
 	if len(errs) > 0 {
 		return Secrets{}, errors.Join(errs...)

@@ -68,6 +68,13 @@ func TestSecretsFromEnvAndFiles(t *testing.T) {
 			wantDest: "Slack channel #figures (bot token)",
 		},
 		{
+			name:     "app token with a bot token: the Slack app runs",
+			slack:    `slack: {channel: "#figures"}`,
+			env:      map[string]string{"SLACK_BOT_TOKEN": testToken, "SLACK_APP_TOKEN": "xapp-1-A1-s3cr3t"},
+			want:     config.Secrets{BotToken: testToken, AppToken: "xapp-1-A1-s3cr3t"},
+			wantDest: "Slack channel #figures (bot token)",
+		},
+		{
 			name:     "bot token from a renamed env var",
 			slack:    `slack: {channel: "#figures", token_env: WATCHER_SLACK}`,
 			env:      map[string]string{"WATCHER_SLACK": testToken, "SLACK_BOT_TOKEN": "xoxb-ignored"},
@@ -171,6 +178,20 @@ func TestSecretsErrorsNameTheSourceNotTheSecret(t *testing.T) {
 			slack: `slack: {channel: "#figures"}`,
 			env:   map[string]string{"SLACK_BOT_TOKEN": "xoxb-s3cr3t\nxoxb-s3cr3t"},
 			want:  "slack bot token from $SLACK_BOT_TOKEN contains whitespace or control characters",
+		},
+		{
+			name:    "app token without the xapp- prefix",
+			slack:   `slack: {channel: "#figures"}`,
+			env:     map[string]string{"SLACK_BOT_TOKEN": testToken, "SLACK_APP_TOKEN": "xoxb-s3cr3t"},
+			want:    "slack app token from $SLACK_APP_TOKEN does not start with xapp-",
+			secrets: []string{"s3cr3t"},
+		},
+		{
+			name:    "app token without a bot token",
+			slack:   `slack: {channel: "#figures"}`,
+			env:     map[string]string{"SLACK_APP_TOKEN": "xapp-s3cr3t"},
+			want:    "slack app token from $SLACK_APP_TOKEN is set but no bot token: the app answers through the bot token",
+			secrets: []string{"s3cr3t"},
 		},
 		{
 			name:  "token without a channel",

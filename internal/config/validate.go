@@ -103,7 +103,11 @@ func (df *Defaults) validate(d *decoder) {
 	nonNegative(d, "defaults.alert_after", df.AlertAfter)
 }
 
-var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var (
+	envName       = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	slashCommand  = regexp.MustCompile(`^/[a-z0-9_-]{1,31}$`)
+	slackOperator = regexp.MustCompile(`^[UWS][A-Z0-9]{2,}$`)
+)
 
 func (s *Slack) validate(d *decoder) {
 	if v := s.Channel; d.x.set("slack.channel") {
@@ -118,6 +122,16 @@ func (s *Slack) validate(d *decoder) {
 	d.envName("slack.webhook_url_env", s.WebhookURLEnv)
 	d.filePath("slack.token_file", s.TokenFile)
 	d.filePath("slack.webhook_url_file", s.WebhookURLFile)
+	d.envName("slack.app_token_env", s.AppTokenEnv)
+	d.filePath("slack.app_token_file", s.AppTokenFile)
+	if !slashCommand.MatchString(s.Command) {
+		d.errorf("slack.command", "%q must be a slash command: / then up to 31 lower-case letters, digits, - or _", s.Command)
+	}
+	for i, op := range s.Operators {
+		if !slackOperator.MatchString(op) {
+			d.errorf(fmt.Sprintf("slack.operators[%d]", i), "%q must be a Slack user id (U…, W…) or user group id (S…)", op)
+		}
+	}
 	if v := s.APIURL; v != "" {
 		if msg := checkURL(v); msg != "" {
 			d.errorf("slack.api_url", "%s", msg)

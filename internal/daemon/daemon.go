@@ -72,6 +72,9 @@ type Options struct {
 	// Getenv reads the sources' secret headers from the environment
 	// (os.Getenv when nil; tests pass their own).
 	Getenv func(string) string
+	// App, when set, is the Slack app's Socket Mode connection, run and
+	// waited for by Run (slackapp.go).
+	App SocketApp
 }
 
 // Daemon is the running pipeline.

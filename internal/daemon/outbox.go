@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/figwatch/watcher/internal/outbox"
+	"github.com/figwatch/watcher/internal/slackapp"
 )
 
 // drain delivers until nothing is due or ctx ends; it is used by `once` and
@@ -28,5 +29,7 @@ func newOutbox(d *Daemon, m *outbox.Metrics) (*outbox.Outbox, error) {
 		Now:     d.now,
 		Logger:  d.log,
 		Metrics: m,
+		// Mutes set from Slack hold whether or not the app runs now.
+		Muter: slackapp.Mutes{},
 	})
 }

@@ -141,6 +141,11 @@ func (d *Daemon) read(ctx context.Context, src config.Source, prev store.FetchSt
 		p.figures += len(figs)
 		p.in.Docs = append(p.in.Docs, diff.Doc{Document: doc, Figures: figs})
 	}
+	// Corrections made in Slack ("wrong metric") apply before the diff,
+	// for a dry run as for a poll.
+	if err := d.applyCorrections(ctx, p.in.Docs); err != nil {
+		return p, err
+	}
 	return p, nil
 }
 

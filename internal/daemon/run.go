@@ -212,6 +212,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	var loops sync.WaitGroup
 	loops.Go(func() { d.outboxLoop(ctx) })
 	loops.Go(func() { d.retain.loop(ctx) })
+	if d.opts.App != nil {
+		loops.Go(func() { d.runApp(ctx, d.opts.App) })
+	}
 	if d.opts.Reload != nil && d.opts.Loader != nil {
 		loops.Go(func() { d.reloadLoop(ctx, d.opts.Reload, d.opts.Loader) })
 	}

@@ -76,6 +76,9 @@ func ReadStatus(ctx context.Context, db *store.DB, cfg *config.Config, now time.
 			headline, link := outbox.Describe(a, cfg.Location)
 			out.Outbox.Recent = append(out.Outbox.Recent, web.AlertStatus{Alert: a, Headline: headline, Link: link})
 		}
+		if err := readSlackStatus(tx, &out, now); err != nil {
+			return err
+		}
 		out.RetentionRan, err = tx.RetentionRan()
 		return err
 	})

@@ -1,6 +1,9 @@
 // Package fakeslack is a fake of the Slack Web API methods watcher uses
 // (chat.postMessage, chat.update, conversations.list/history/replies) for
-// tests: it records every message and can fail the ways Slack does.
+// tests: it records every message and can fail the ways Slack does. For the
+// Slack app it also plays Socket Mode (apps.connections.open and a local
+// WebSocket that delivers envelopes, records acks, drops and redelivers)
+// and the methods the app answers through (socket.go).
 package fakeslack
 
 import (
@@ -25,6 +28,13 @@ type Server struct {
 	posts    []Post
 	attempts int
 	seq      int
+
+	// calls counts requests by method.
+	calls map[string]int
+
+	// socket is the Socket Mode side (socket.go), made on first use.
+	sockOnce sync.Once
+	socket   *socket
 }
 
 // Post is one message as Slack holds it.
@@ -65,6 +75,14 @@ func (f *Server) SetMode(m string) {
 	f.mode = m
 }
 
+// Calls is how many requests named method (chat.update,
+// usergroups.users.list...) the server answered or refused.
+func (f *Server) Calls(method string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[method]
+}
+
 // Posts returns the messages accepted so far, in order.
 func (f *Server) Posts() []Post {
 	f.mu.Lock()
@@ -73,6 +91,11 @@ func (f *Server) Posts() []Post {
 }
 
 func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == socketPath {
+		// Long-lived: it takes the socket's lock, never f.mu.
+		f.serveSocket(w, r)
+		return
+	}
 	f.mu.Lock()
 	if f.hangs(r) {
 		f.mu.Unlock()
@@ -83,8 +106,18 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.mu.Unlock()
+	// Wake WaitFor: a message was posted or edited. (Lock order: f.mu,
+	// then the socket's.)
+	defer f.touch()
 	f.attempts++
 	method := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
+	if f.calls == nil {
+		f.calls = map[string]int{}
+	}
+	f.calls[method]++
+	if f.serveApp(w, r, method) {
+		return
+	}
 	switch method {
 	case "chat.postMessage", "chat.update":
 	case "conversations.list":

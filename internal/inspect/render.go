@@ -70,6 +70,7 @@ func WriteStatus(w io.Writer, st web.Status, loc *time.Location) error {
 		}
 		tw.Flush()
 	}
+	writeSlack(w, st.Slack, stamp)
 	if len(errs) > 0 {
 		fmt.Fprintln(w, "\nLAST ERRORS")
 		for _, e := range errs {
@@ -77,6 +78,29 @@ func WriteStatus(w io.Writer, st web.Status, loc *time.Location) error {
 		}
 	}
 	return nil
+}
+
+// writeSlack prints what people did through the Slack app, when they did
+// anything: mutes in force, acknowledged alerts, recent actions.
+func writeSlack(w io.Writer, sl web.SlackStatus, stamp func(time.Time) string) {
+	if len(sl.Mutes) > 0 {
+		fmt.Fprintln(w, "\nMUTED")
+		for _, m := range sl.Mutes {
+			fmt.Fprintf(w, "  %s %s until %s (by %s)\n", m.Scope, m.Name, stamp(m.Until), m.By)
+		}
+	}
+	if len(sl.Acks) > 0 {
+		fmt.Fprintln(w, "\nACKNOWLEDGED")
+		for _, a := range sl.Acks {
+			fmt.Fprintf(w, "  alert %d by %s at %s\n", a.AlertID, a.User, stamp(a.At))
+		}
+	}
+	if len(sl.Actions) > 0 {
+		fmt.Fprintln(w, "\nRECENT ACTIONS (Slack)")
+		for _, a := range sl.Actions {
+			fmt.Fprintf(w, "  %s  %-8s %s  %s\n", stamp(a.At), a.Kind, a.User, a.What)
+		}
+	}
 }
 
 func health(s web.SourceStatus, stamp func(time.Time) string) string {

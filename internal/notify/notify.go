@@ -35,6 +35,15 @@ type Alert struct {
 	// place as outlets are added, rather than one message each. Renderers
 	// show at most AlsoShown of them and count the rest.
 	Also []diff.Stated
+	// Original, for a rewrite of a message already posted (Update), is
+	// the alert that message was posted for: the Slack app's controls
+	// keep answering for it.
+	Original uint64
+	// Notes are lines people added to the message through the Slack app
+	// ("Acknowledged by …"), and Used the app controls they used, which a
+	// renderer leaves out: both survive a rewrite of the message.
+	Notes []string
+	Used  []string
 }
 
 // Receipt says where a message landed. TS is empty when the destination

@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/figwatch/watcher/internal/diff"
 	"github.com/figwatch/watcher/internal/store"
@@ -67,18 +68,25 @@ func (o *Outbox) enqueueOverCap(tx *store.Tx, pol *Policy, queued []diff.Kind, e
 	}
 	reason := fmt.Sprintf("%s%s produced %d alerts in one poll, over the cap of %d", suppressedPrefix, first.Source, len(events), shown)
 	for _, ev := range events[shown:] {
-		channel, severity := pol.Route(string(ev.Kind), ev.Metric, ev.Source)
-		a := &store.Alert{Kind: string(ev.Kind), Metric: ev.Metric, Channel: channel, Severity: severity, Created: now, NextAttempt: now}
-		if a.Payload, err = encodePayload(payload{Event: ev}); err != nil {
-			return nil, err
-		}
-		if err := tx.Enqueue(a); err != nil {
-			return nil, err
-		}
-		a.Status, a.LastError = store.StatusFailed, reason
-		if err := tx.PutAlert(*a); err != nil {
+		if err := storeUnsent(tx, pol, ev, now, reason); err != nil {
 			return nil, err
 		}
 	}
 	return queued, nil
+}
+
+// storeUnsent stores ev's alert as failed for reason without sending it:
+// an alert suppressed by the poll cap or a mute.
+func storeUnsent(tx *store.Tx, pol *Policy, ev diff.Event, now time.Time, reason string) error {
+	channel, severity := pol.Route(string(ev.Kind), ev.Metric, ev.Source)
+	a := &store.Alert{Kind: string(ev.Kind), Metric: ev.Metric, Channel: channel, Severity: severity, Created: now, NextAttempt: now}
+	var err error
+	if a.Payload, err = encodePayload(payload{Event: ev}); err != nil {
+		return err
+	}
+	if err := tx.Enqueue(a); err != nil {
+		return err
+	}
+	a.Status, a.LastError = store.StatusFailed, reason
+	return tx.PutAlert(*a)
 }

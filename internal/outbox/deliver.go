@@ -221,6 +221,19 @@ func (p *pass) prepare(ctx context.Context, a store.Alert) (*job, outcome, error
 			if j.orig, ok, err = tx.Alert(a.UpdateOf); err != nil || !ok {
 				return errors.Join(err, fmt.Errorf("alert %d updates unknown alert %d", a.ID, a.UpdateOf))
 			}
+			// What people added to the message in Slack survives its
+			// rewrite; its controls keep answering for the original.
+			notes, err := tx.Notes(a.UpdateOf)
+			if err != nil {
+				return err
+			}
+			j.na.Original = a.UpdateOf
+			for _, n := range notes {
+				j.na.Notes = append(j.na.Notes, n.Text)
+				if n.Used != "" {
+					j.na.Used = append(j.na.Used, n.Used)
+				}
+			}
 		}
 		if pl.Event.Metric != "" {
 			ts, _, err := tx.Thread(pl.Event.Metric, a.Channel)

@@ -45,6 +45,16 @@ type Options struct {
 	// Metrics receives the counts; NewMetrics(nil) (unregistered) when
 	// nil.
 	Metrics *Metrics
+	// Muter, when set, is asked about every event before it is queued.
+	Muter Muter
+}
+
+// Muter says whether an event's alert is muted (by someone in Slack: an
+// outlet, a source or a metric, for a while), and why. It reads the mutes
+// in the transaction that would queue the alert, so a mute committed
+// before a poll's transaction always applies to it.
+type Muter interface {
+	Muted(tx *store.Tx, ev diff.Event, now time.Time) (reason string, muted bool, err error)
 }
 
 // Outbox queues alerts and delivers them. It is safe for concurrent use:
@@ -56,6 +66,7 @@ type Outbox struct {
 	now     func() time.Time
 	log     *slog.Logger
 	metrics *Metrics
+	muter   Muter
 
 	mu       sync.Mutex   // held by a delivery pass
 	lastPass atomic.Int64 // unix nanos when the last pass ended; 0 before the first
@@ -75,7 +86,7 @@ func New(opts Options) (*Outbox, error) {
 	if opts.Metrics == nil {
 		opts.Metrics = NewMetrics(nil)
 	}
-	return &Outbox{db: opts.DB, setup: opts.Setup, now: opts.Now, log: opts.Logger, metrics: opts.Metrics}, nil
+	return &Outbox{db: opts.DB, setup: opts.Setup, now: opts.Now, log: opts.Logger, metrics: opts.Metrics, muter: opts.Muter}, nil
 }
 
 // LastPass is when the last delivery pass ended (the zero Time before the
@@ -117,6 +128,19 @@ func (o *Outbox) Enqueue(tx *store.Tx, ev diff.Event) (bool, error) {
 // enqueue is Enqueue under pol.
 func (o *Outbox) enqueue(tx *store.Tx, pol *Policy, ev diff.Event) (bool, error) {
 	now := o.now()
+	if o.muter != nil {
+		// Muted: kept like an alert over the poll cap, stored and never
+		// sent, so `watcher alerts` still shows what was held back. Checked
+		// before folding: a muted outlet does not join another's claim
+		// either.
+		reason, muted, err := o.muter.Muted(tx, ev, now)
+		if err != nil {
+			return false, fmt.Errorf("check mutes for %s: %w", ev.Kind, err)
+		}
+		if muted {
+			return false, storeUnsent(tx, pol, ev, now, suppressedPrefix+reason)
+		}
+	}
 	if ev.Kind == diff.ClaimMismatch && ev.New != nil {
 		folded, err := foldClaim(tx, pol, ev, now)
 		if err != nil || folded {

@@ -302,7 +302,7 @@ func (db *DB) initSchema(tx *bolt.Tx) error {
 	} else if v, err = db.checkSchema(tx); err != nil {
 		return err
 	}
-	for _, name := range allBuckets {
+	for _, name := range slices.Concat(allBuckets, appBuckets) {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}

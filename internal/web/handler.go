@@ -308,6 +308,9 @@ type alertView struct {
 	Attempts               int
 	Created, SentOrNextTry timeView
 	SentOrNextLabel        string
+	// AckedBy is the Slack user who acknowledged the alert, if anyone.
+	AckedBy string
+	AckedAt timeView
 }
 
 func newPageView(st Status) pageView {
@@ -425,6 +428,11 @@ func newPageView(st Status) pageView {
 		case store.StatusPending:
 			if !a.NextAttempt.IsZero() {
 				av.SentOrNextLabel, av.SentOrNextTry = "next try", tv(a.NextAttempt)
+			}
+		}
+		for _, ak := range st.Slack.Acks {
+			if ak.AlertID == a.ID {
+				av.AckedBy, av.AckedAt = ak.User, tv(ak.At)
 			}
 		}
 		v.Alerts = append(v.Alerts, av)

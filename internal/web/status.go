@@ -47,6 +47,16 @@ type Status struct {
 	// Unhealthy is why the running daemon's /healthz fails; empty while
 	// it is healthy, and when the status was read from a file.
 	Unhealthy string `json:"unhealthy,omitempty"`
+	// Slack is what people did through the Slack app.
+	Slack SlackStatus `json:"slack,omitzero"`
+}
+
+// SlackStatus is what people did through the Slack app: the mutes in
+// force, who acknowledged the recent alerts, and the latest actions.
+type SlackStatus struct {
+	Mutes   []store.Mute   `json:"mutes,omitempty"`
+	Acks    []store.Ack    `json:"acks,omitempty"` // of Outbox.Recent's alerts
+	Actions []store.Action `json:"actions,omitempty"`
 }
 
 // StoreHealth counts the polls whose results could not be written (a full

@@ -58,7 +58,7 @@ func AlertBlocks(a notify.Alert) []slackapi.Block {
 // show), with times in the notifier's zone.
 func (n *Notifier) render(a notify.Alert) ([]slackapi.Block, string) {
 	m := notify.BuildIn(a, n.loc)
-	return MessageBlocks(m), fallback(m)
+	return n.withApp(a, MessageBlocks(m)), fallback(m)
 }
 
 // fallback is a message's notification text: its plain text, escaped,

@@ -71,6 +71,11 @@ type Options struct {
 	// person reads (labelled); nil is UTC. Slack's own date formatting
 	// still shows each reader the context line's time in their zone.
 	Location *time.Location
+	// App adds the Slack app's controls (Acknowledge, Mute outlet, Wrong
+	// metric) to each alert; AppMetrics are the Wrong metric menu's
+	// choices. Only with the app running, or the buttons answer nothing.
+	App        bool
+	AppMetrics []string
 }
 
 // Notifier posts alerts to Slack. It is safe for concurrent use.
@@ -82,6 +87,8 @@ type Notifier struct {
 	channel    string
 	log        *slog.Logger
 	loc        *time.Location
+	app        bool
+	appMetrics []string
 
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
@@ -99,13 +106,15 @@ var _ notify.Notifier = (*Notifier)(nil)
 // can do depends on which: see Caps.
 func New(opts Options) (*Notifier, error) {
 	n := &Notifier{
-		http:     opts.HTTPClient,
-		channel:  strings.TrimSpace(opts.Channel),
-		log:      opts.Logger,
-		limiters: make(map[string]*rate.Limiter),
-		ids:      make(map[string]string),
-		rate:     opts.PerChannel,
-		loc:      opts.Location,
+		http:       opts.HTTPClient,
+		channel:    strings.TrimSpace(opts.Channel),
+		log:        opts.Logger,
+		limiters:   make(map[string]*rate.Limiter),
+		ids:        make(map[string]string),
+		rate:       opts.PerChannel,
+		loc:        opts.Location,
+		app:        opts.App && opts.Token != "",
+		appMetrics: opts.AppMetrics,
 	}
 	if n.rate <= 0 {
 		n.rate = channelRate
