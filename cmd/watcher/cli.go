@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/figwatch/watcher/internal/buildinfo"
+	"github.com/figwatch/watcher/internal/config"
 )
 
 // The command tree. Each command is defined once here, with its usage,
@@ -633,7 +634,7 @@ func flagError(c *cobra.Command, err error) error {
 				flags = append(flags, f.Name)
 			}
 		})
-		if s := suggest(name, flags); s != "" {
+		if s := config.Suggest(name, flags); s != "" {
 			return usageError{fmt.Errorf("%w; did you mean --%s?", err, s)}
 		}
 	}

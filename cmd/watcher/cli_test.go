@@ -478,7 +478,7 @@ func TestSuggest(t *testing.T) {
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			t.Parallel()
-			if got := suggest(tc.in, known); got != tc.want {
+			if got := config.Suggest(tc.in, known); got != tc.want {
 				t.Errorf("suggest(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})

@@ -51,7 +51,7 @@ func checkID(kind, id string, ids []string) error {
 	if contains(ids, id) {
 		return nil
 	}
-	if s := suggest(id, ids); s != "" {
+	if s := config.Suggest(id, ids); s != "" {
 		return usagef("no %s %q; did you mean %q?", kind, id, s)
 	}
 	return usagef("no %s %q in the config (%ss: %s)", kind, id, kind, strings.Join(ids, ", "))
@@ -60,59 +60,8 @@ func checkID(kind, id string, ids []string) error {
 // didYouMean is `; did you mean "x"?` when a value in known is close to
 // s, else "".
 func didYouMean(s string, known []string) string {
-	if m := suggest(s, known); m != "" {
+	if m := config.Suggest(s, known); m != "" {
 		return fmt.Sprintf("; did you mean %q?", m)
 	}
 	return ""
-}
-
-// suggest returns the entry of known closest to s when it is close enough
-// to be a typo (one edit for short words, up to three for long ids), or
-// one that differs only in case and separators (swb-encounters).
-func suggest(s string, known []string) string {
-	fold := func(s string) string {
-		return strings.NewReplacer("_", "", "-", "", " ", "").Replace(strings.ToLower(s))
-	}
-	best, bestDist := "", -1
-	for _, k := range known {
-		if fold(k) == fold(s) {
-			return k
-		}
-		if d := levenshtein(strings.ToLower(s), strings.ToLower(k)); bestDist < 0 || d < bestDist {
-			best, bestDist = k, d
-		}
-	}
-	limit := 1
-	switch n := len([]rune(s)); {
-	case n >= 10:
-		limit = 3
-	case n >= 5:
-		limit = 2
-	}
-	if bestDist >= 0 && bestDist <= limit {
-		return best
-	}
-	return ""
-}
-
-// levenshtein is the edit distance between a and b, in runes.
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

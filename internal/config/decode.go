@@ -456,7 +456,7 @@ func sections() (names []string, keys [][]string) {
 // unknownKey explains an unknown key: the key probably meant, the section it
 // belongs to, or, for a secret-looking key, where secrets go instead.
 func unknownKey(key string, known []string, atRoot bool) string {
-	if s := suggest(key, known); s != "" {
+	if s := Suggest(key, known); s != "" {
 		return fmt.Sprintf("unknown key %q; did you mean %q?", key, s)
 	}
 	if atRoot {
@@ -467,7 +467,7 @@ func unknownKey(key string, known []string, atRoot bool) string {
 			}
 		}
 		for i := range names {
-			if s := suggest(key, keys[i]); s != "" {
+			if s := Suggest(key, keys[i]); s != "" {
 				return fmt.Sprintf("unknown key %q; did you mean %q?", key, names[i]+"."+s)
 			}
 		}
@@ -483,9 +483,11 @@ func unknownKey(key string, known []string, atRoot bool) string {
 	return fmt.Sprintf("unknown key %q", key)
 }
 
-// suggest returns the known key closest to key when it is close enough to
-// be a typo, or one that differs only in case and separators.
-func suggest(key string, known []string) string {
+// Suggest returns the entry of known closest to key when it is close
+// enough to be a typo (one edit for short words, up to three for long
+// ids), or one that differs only in case and separators: the one "did you
+// mean" of config keys, command-line ids and Slack commands.
+func Suggest(key string, known []string) string {
 	fold := func(s string) string {
 		return strings.NewReplacer("_", "", "-", "", " ", "").Replace(strings.ToLower(s))
 	}
@@ -494,7 +496,7 @@ func suggest(key string, known []string) string {
 		if fold(k) == fold(key) {
 			return k
 		}
-		if dist := levenshtein(strings.ToLower(key), k); bestDist < 0 || dist < bestDist {
+		if dist := levenshtein(strings.ToLower(key), strings.ToLower(k)); bestDist < 0 || dist < bestDist {
 			best, bestDist = k, dist
 		}
 	}

@@ -35,8 +35,8 @@ func TestSuggestKey(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.key, func(t *testing.T) {
 			t.Parallel()
-			if got := suggest(tc.key, keysOf(reflect.TypeFor[Source]())); got != tc.want {
-				t.Errorf("suggest(%q) = %q, want %q", tc.key, got, tc.want)
+			if got := Suggest(tc.key, keysOf(reflect.TypeFor[Source]())); got != tc.want {
+				t.Errorf("Suggest(%q) = %q, want %q", tc.key, got, tc.want)
 			}
 		})
 	}

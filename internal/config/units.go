@@ -456,7 +456,7 @@ func (m *month) UnmarshalYAML(n *yaml.Node) error {
 		names = append(names, name)
 	}
 	msg := fmt.Sprintf("%s is not a month: write its name, like October, or its number, 1 to 12", describe(n))
-	if s := suggest(v, names); s != "" && n.Kind == yaml.ScalarNode {
+	if s := Suggest(v, names); s != "" && n.Kind == yaml.ScalarNode {
 		msg += fmt.Sprintf("; did you mean %q?", strings.ToUpper(s[:1])+s[1:])
 	}
 	return valueError(n, errors.New(msg))

@@ -177,7 +177,7 @@ func (a *Alerts) validate(d *decoder) {
 		path := "alerts.kinds." + kind
 		if !slices.Contains(kinds, kind) {
 			msg := fmt.Sprintf("unknown event kind %s (one of %s)", quote(kind), strings.Join(kinds, ", "))
-			if s := suggest(kind, kinds); s != "" {
+			if s := Suggest(kind, kinds); s != "" {
 				msg = fmt.Sprintf("unknown event kind %s; did you mean %q?", quote(kind), s)
 			}
 			// The kind is what is wrong; what its value says does not matter.
@@ -456,7 +456,7 @@ func (c *CSV) validate(d *decoder, cfg *Config, path string) {
 			d.required(rpath + ".metric")
 		case !known:
 			msg := fmt.Sprintf("no metric has id %s", quote(row.Metric))
-			if s := suggest(row.Metric, metricIDs(cfg)); s != "" {
+			if s := Suggest(row.Metric, metricIDs(cfg)); s != "" {
 				msg += fmt.Sprintf("; did you mean %q?", s)
 			}
 			d.errorf(rpath+".metric", "%s", msg)
@@ -696,7 +696,7 @@ func (d *decoder) enum(path, v string, allowed ...string) bool {
 		return d.ok(path)
 	}
 	msg := fmt.Sprintf("%s is not one of %s", quote(v), strings.Join(allowed, ", "))
-	s := suggest(v, allowed)
+	s := Suggest(v, allowed)
 	if alias := enumAliases[strings.ToLower(v)]; s == "" && slices.Contains(allowed, alias) {
 		s = alias
 	}

@@ -130,39 +130,13 @@ func resolve(kind, name string, ids []string) (string, string) {
 	}
 }
 
-// didYouMean suggests the candidate nearest to s by edit distance, when
-// it is near enough to be a typo.
+// didYouMean suggests the candidate nearest to s when it is near enough
+// to be a typo, as validate and the command line do.
 func didYouMean(s string, candidates []string) string {
-	best, bestD := "", 1<<30
-	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestD {
-			best, bestD = c, d
-		}
+	if best := config.Suggest(s, candidates); best != "" {
+		return fmt.Sprintf(" Did you mean `%s`?", best)
 	}
-	if best == "" || bestD > max(2, len(s)/3) {
-		return ""
-	}
-	return fmt.Sprintf(" Did you mean `%s`?", best)
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return ""
 }
 
 func metricIDs(cfg *config.Config) []string {
