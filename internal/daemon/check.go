@@ -70,7 +70,7 @@ type CheckEvent struct {
 // transactions, the fetches are not counted in the daemon's metrics, and
 // no alert is queued.
 func (d *Daemon) Check(ctx context.Context, id string, opts CheckOptions) (CheckResult, error) {
-	src, ok := d.source(id)
+	src, ok := findSource(d.conf(), id)
 	if !ok {
 		return CheckResult{}, fmt.Errorf("check: no source %q in the config", id)
 	}
@@ -78,7 +78,7 @@ func (d *Daemon) Check(ctx context.Context, id string, opts CheckOptions) (Check
 	// Bounded as a scheduled poll is (runSource), articles included.
 	ctx, cancel := context.WithTimeout(ctx, d.opts.CycleTimeout)
 	defer cancel()
-	prev, err := d.fetchState(ctx, src.ID)
+	prev, err := fetchState(ctx, d.db, src.ID)
 	if err != nil {
 		return res, fmt.Errorf("check %s: read fetch state: %w", src.ID, err)
 	}
@@ -95,7 +95,7 @@ func (d *Daemon) Check(ctx context.Context, id string, opts CheckOptions) (Check
 	res.Items, res.Complete = len(p.read.Items), p.read.Complete
 	res.FirstPoll = p.in.Source.FirstPoll
 	res.Silenced = res.FirstPoll && !src.AlertOnFirstPoll
-	if err := d.checkLostFigures(ctx, src, p.in.Docs); err != nil {
+	if err := checkLostFigures(ctx, d.db, src, p.in.Docs); err != nil {
 		res.Refused = err.Error()
 	}
 	// Diffed as if first polls alerted, so that the baseline's events are
@@ -122,8 +122,8 @@ func (d *Daemon) Check(ctx context.Context, id string, opts CheckOptions) (Check
 
 // source is the configured source id, enabled or not: a disabled source
 // is worth checking before it is turned on.
-func (d *Daemon) source(id string) (config.Source, bool) {
-	for _, s := range d.conf().Sources {
+func findSource(cfg *config.Config, id string) (config.Source, bool) {
+	for _, s := range cfg.Sources {
 		if s.ID == id {
 			return s, true
 		}

@@ -62,11 +62,11 @@ func TestCrashAtEveryStepDeliversExactlyOnce(t *testing.T) {
 			case "after store, before delivery":
 				h.slack.SetMode("reset") // the poll commits; no delivery gets through
 			case "before send":
-				h.d.rt.Load().notifier = &faultNotifier{Notifier: h.d.notifier(), cancel: cancel, before: true}
+				h.d.rt.Load().notifier = &faultNotifier{Notifier: h.d.rt.Load().notifier, cancel: cancel, before: true}
 			case "after send, reply lost":
-				h.d.rt.Load().notifier = &faultNotifier{Notifier: h.d.notifier(), cancel: cancel, after: true}
+				h.d.rt.Load().notifier = &faultNotifier{Notifier: h.d.rt.Load().notifier, cancel: cancel, after: true}
 			case "between two deliveries":
-				n := h.d.notifier()
+				n := h.d.rt.Load().notifier
 				h.d.rt.Load().notifier = &countingNotifier{Notifier: n, after: 1, cancel: cancel, sent: &sent}
 			}
 			_ = h.d.Once(ctx)

@@ -93,9 +93,10 @@ type Daemon struct {
 	schedMu sync.Mutex
 	sched   *schedule
 
-	// running guards each source against overlapping polls, whichever of
-	// cron, start-up catch-up or `once` started them.
-	running sync.Map // source id → *atomic.Bool
+	// slots bounds the polls running at once and guards each source
+	// against overlapping polls, whichever of cron, start-up catch-up or
+	// `once` started them.
+	slots *slots
 	// wake nudges the outbox loop after a poll queued alerts.
 	wake chan struct{}
 	// outbox queues and delivers alerts under the runtime's policy and
@@ -106,13 +107,6 @@ type Daemon struct {
 	stats *Metrics
 	// descs are the scrape-time gauges' descriptions (Collect).
 	descs statusDescs
-	// pollSlots bounds how many sources are polled at once (4 per fetch
-	// slot, so a source waiting on a slow server does not idle the
-	// fetcher, at least 16). The fetcher
-	// bounds requests, but a poll holds its documents' text until it
-	// commits, so a thousand sources started together would hold a
-	// thousand feeds' articles in memory at once.
-	pollSlots chan struct{}
 
 	// retain enforces the retention settings.
 	retain *retainer
@@ -155,7 +149,7 @@ func New(opts Options) (*Daemon, error) {
 	d := &Daemon{
 		db: opts.DB, fetcher: opts.Fetcher, log: opts.Logger, now: opts.Now, opts: opts,
 		wake: make(chan struct{}, 1), stats: opts.Metrics, descs: newStatusDescs(), started: opts.Now(),
-		pollSlots: make(chan struct{}, max(16, 4*opts.Config.Fetch.Concurrency)),
+		slots: newSlots(max(16, 4*opts.Config.Fetch.Concurrency), opts.Logger),
 	}
 	d.rt.Store(rt)
 	if d.outbox, err = newOutbox(d, opts.OutboxMetrics); err != nil {
@@ -214,9 +208,6 @@ func newRuntime(cfg *config.Config, n notify.Notifier, getenv func(string) strin
 // conf is the config in force.
 func (d *Daemon) conf() *config.Config { return d.rt.Load().cfg }
 
-// notifier is the destination in force.
-func (d *Daemon) notifier() notify.Notifier { return d.rt.Load().notifier }
-
 // NewExtractor compiles the config's metric rules into an extractor.
 func NewExtractor(cfg *config.Config) (*extract.Extractor, error) {
 	rules := make([]extract.Rule, 0, len(cfg.Metrics))
@@ -232,58 +223,22 @@ func NewExtractor(cfg *config.Config) (*extract.Extractor, error) {
 
 // jitter is a stable per-source delay in [0, MaxJitter): stable so that a
 // source keeps its slot from one run to the next.
-func (d *Daemon) jitter(id string) time.Duration {
-	if d.opts.MaxJitter <= 0 {
+func jitter(id string, maxJitter time.Duration) time.Duration {
+	if maxJitter <= 0 {
 		return 0
 	}
 	h := fnv.New64a()
 	h.Write([]byte(id))
-	return time.Duration(h.Sum64() % uint64(d.opts.MaxJitter))
+	return time.Duration(h.Sum64() % uint64(maxJitter))
 }
 
-// errSkipped reports a poll not started because the source's previous poll
-// is still running.
-var errSkipped = errors.New("previous poll still running")
-
-// runSource polls one source unless it is already being polled, and turns a
-// panic in the cycle into an error so one bad source cannot take the daemon
-// down.
-func (d *Daemon) runSource(ctx context.Context, src config.Source) error {
-	release, ok := d.claim(src)
-	if !ok {
-		return errSkipped
-	}
-	defer release()
-	if err := d.takeSlot(ctx); err != nil {
-		return err
-	}
-	defer d.freeSlot()
-	return d.pollHeld(ctx, src)
-}
-
-// claim marks src as being polled, whichever of cron, start-up catch-up or
-// `once` asks; ok is false (and the skip logged) if it already is.
-func (d *Daemon) claim(src config.Source) (release func(), ok bool) {
-	v, _ := d.running.LoadOrStore(src.ID, new(atomic.Bool))
-	busy := v.(*atomic.Bool)
-	if !busy.CompareAndSwap(false, true) {
-		d.log.Warn("poll skipped", "source", src.ID, "reason", errSkipped)
-		return nil, false
-	}
-	return func() { busy.Store(false) }, true
-}
-
-// takeSlot waits for one of the pollSlots; freeSlot gives it back.
-func (d *Daemon) takeSlot(ctx context.Context) error {
+// kick nudges the loop waiting on wake, without waiting itself.
+func kick(wake chan<- struct{}) {
 	select {
-	case d.pollSlots <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	case wake <- struct{}{}:
+	default:
 	}
 }
-
-func (d *Daemon) freeSlot() { <-d.pollSlots }
 
 // pollHeld polls a claimed source holding a slot, bounded by the cycle
 // timeout, with a panic turned into an error.
@@ -297,50 +252,4 @@ func (d *Daemon) pollHeld(ctx context.Context, src config.Source) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, d.opts.CycleTimeout)
 	defer cancel()
 	return d.Poll(ctx, src)
-}
-
-// pollEach polls srcs in their order, each in a goroutine started only
-// once the source is claimed and holds a poll slot: a cycle over 10,000
-// sources has at most cap(pollSlots) polls alive at a time, not 10,000
-// goroutines parked on the slots (each one a stack, ~11 KB a source).
-// poll runs with the claim and the slot held; done gets each source's
-// result (errSkipped for one already being polled, ctx's error for those
-// never started) and may be nil. pollEach returns when every poll it
-// started has ended. (The schedule's dispatch does the same for sources
-// that cron and the catch-up queue.)
-func (d *Daemon) pollEach(ctx context.Context, srcs []config.Source,
-	poll func(context.Context, config.Source) error, done func(config.Source, error)) {
-	report := func(src config.Source, err error) {
-		if done != nil {
-			done(src, err)
-		}
-	}
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	for i, src := range srcs {
-		release, ok := d.claim(src)
-		if !ok {
-			report(src, errSkipped)
-			continue
-		}
-		if err := d.takeSlot(ctx); err != nil {
-			release()
-			for _, rest := range srcs[i:] {
-				report(rest, err)
-			}
-			return
-		}
-		wg.Go(func() {
-			defer release()
-			defer d.freeSlot()
-			report(src, poll(ctx, src))
-		})
-	}
-}
-
-func (d *Daemon) kick() {
-	select {
-	case d.wake <- struct{}{}:
-	default:
-	}
 }

@@ -80,12 +80,12 @@ func TestQuietHoursHoldLowSeverityForTheDigest(t *testing.T) {
 		t.Fatalf("during quiet hours: want only the new_report, got:\n%s", dumpPosts(posts))
 	}
 	h.clock.Add(7 * time.Hour) // 06:30: still before the digest
-	h.d.drain(context.Background())
+	h.d.outbox.Drain(context.Background())
 	if n := len(h.slack.Posts()); n != 1 {
 		t.Fatalf("digest sent early: %d messages", n)
 	}
 	h.clock.Add(time.Hour) // 07:30
-	h.d.drain(context.Background())
+	h.d.outbox.Drain(context.Background())
 	posts = h.slack.Posts()
 	if len(posts) != 2 {
 		t.Fatalf("want one digest after 07:30, got:\n%s", dumpPosts(posts))
@@ -96,7 +96,7 @@ func TestQuietHoursHoldLowSeverityForTheDigest(t *testing.T) {
 			t.Errorf("digest lacks %s:\n%s", want, posts[1].Text)
 		}
 	}
-	h.d.drain(context.Background())
+	h.d.outbox.Drain(context.Background())
 	if n := len(h.slack.Posts()); n != 2 {
 		t.Errorf("digest sent twice: %d messages", n)
 	}

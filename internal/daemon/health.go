@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -59,10 +60,11 @@ func (d *Daemon) storeFailed(ctx context.Context, src config.Source, prev store.
 	return d.failed(ctx, src, prev, status, err)
 }
 
-// storeOK records a poll written.
-func (d *Daemon) storeOK() {
-	if n := d.writes.ok(); n > 0 {
-		d.log.Info("database writes succeed again", "failed_before", n)
+// written records a poll written, and says so when it ends a run of
+// failed writes.
+func (w *writeHealth) written(log *slog.Logger) {
+	if n := w.ok(); n > 0 {
+		log.Info("database writes succeed again", "failed_before", n)
 	}
 }
 

@@ -49,7 +49,7 @@ func TestFailingSourceAlertsOnceThenRecovers(t *testing.T) {
 }
 
 func (h *harness) fetchState(id string) (store.FetchState, error) {
-	return h.d.fetchState(context.Background(), id)
+	return fetchState(context.Background(), h.d.db, id)
 }
 
 func TestFailingSourceBacksOffScheduledPolls(t *testing.T) {
@@ -372,6 +372,6 @@ func TestRetentionSkipsHorizonsBeforeTheDatabaseExisted(t *testing.T) {
 // is backing off after failures.
 func (d *Daemon) scheduledPoll(ctx context.Context, src config.Source) {
 	if !d.backingOff(ctx, src) {
-		_ = d.runSource(ctx, src) // every failure is logged by Poll
+		_ = d.slots.run(ctx, src, d.pollHeld) // every failure is logged by Poll
 	}
 }

@@ -56,7 +56,7 @@ func scrapeAfterCycles(t *testing.T, n int) map[string]*dto.MetricFamily {
 	}
 	h := newHarness(t, srcs, "")
 	reg := prometheus.NewRegistry()
-	d, err := New(Options{Config: h.cfg, DB: h.db, Fetcher: h.d.fetcher, Notifier: h.d.notifier(), Now: h.clock.Now, MaxJitter: -1, Logger: h.d.log,
+	d, err := New(Options{Config: h.cfg, DB: h.db, Fetcher: h.d.fetcher, Notifier: h.d.rt.Load().notifier, Now: h.clock.Now, MaxJitter: -1, Logger: h.d.log,
 		Metrics: NewMetrics(reg), OutboxMetrics: outbox.NewMetrics(reg)})
 	if err != nil {
 		t.Fatal(err)
@@ -277,7 +277,7 @@ func TestConcurrentPollsCountEachQueuedAlertOnce(t *testing.T) {
 func TestOutboxCountersAreServed(t *testing.T) {
 	h := newHarness(t, []sourceYAML{{id: "oig", path: "/oig.xml", authority: "official", firstPollAlerts: true}}, "")
 	reg := prometheus.NewRegistry()
-	d, err := New(Options{Config: h.cfg, DB: h.db, Fetcher: h.d.fetcher, Notifier: h.d.notifier(), Now: h.clock.Now, MaxJitter: -1,
+	d, err := New(Options{Config: h.cfg, DB: h.db, Fetcher: h.d.fetcher, Notifier: h.d.rt.Load().notifier, Now: h.clock.Now, MaxJitter: -1,
 		Metrics: NewMetrics(reg), OutboxMetrics: outbox.NewMetrics(reg)})
 	if err != nil {
 		t.Fatal(err)

@@ -1,18 +1,9 @@
 package daemon
 
 import (
-	"context"
-
 	"github.com/figwatch/watcher/internal/outbox"
 	"github.com/figwatch/watcher/internal/slackapp"
 )
-
-// drain delivers until nothing is due or ctx ends; it is used by `once` and
-// at shutdown so that a short-lived run still sends what it found, and by
-// the outbox loop.
-func (d *Daemon) drain(ctx context.Context) (outbox.Stats, error) {
-	return d.outbox.Drain(ctx)
-}
 
 // newOutbox builds the daemon's outbox: it reads the policy and notifier
 // of the runtime in force, so a reload reaches it at its next pass.

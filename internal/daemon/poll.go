@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/figwatch/watcher/internal/backoff"
 	"github.com/figwatch/watcher/internal/config"
 	"github.com/figwatch/watcher/internal/diff"
 	"github.com/figwatch/watcher/internal/fetch"
@@ -26,7 +27,7 @@ const backoffBase = time.Minute
 // (last error, consecutive failures, backoff) is recorded.
 func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 	start := d.now()
-	prev, err := d.fetchState(ctx, src.ID)
+	prev, err := fetchState(ctx, d.db, src.ID)
 	if err != nil {
 		err = fmt.Errorf("poll %s: read fetch state: %w", src.ID, err)
 		d.log.Error("poll failed", "source", src.ID, "err", err)
@@ -42,7 +43,7 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 		if err := d.commitNotModified(ctx, src, prev, resp); err != nil {
 			return d.storeFailed(ctx, src, prev, resp.Status, err)
 		}
-		d.storeOK()
+		d.writes.written(d.log)
 		d.stats.poll(src, pollNotModified)
 		d.log.Info("poll", "source", src.ID, "status", resp.Status, "not_modified", true,
 			"bytes", resp.Bytes, "dur", d.now().Sub(start).Round(time.Millisecond))
@@ -54,7 +55,7 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 	}
 	complete := read.Complete
 	figures := r.figures
-	if err := d.checkLostFigures(ctx, src, in.Docs); err != nil {
+	if err := checkLostFigures(ctx, d.db, src, in.Docs); err != nil {
 		return d.failed(ctx, src, prev, resp.Status, fmt.Errorf("poll %s: %w", src.ID, err))
 	}
 	d.stats.figures(src, figures)
@@ -67,7 +68,7 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 	if err != nil {
 		return d.storeFailed(ctx, src, prev, resp.Status, err)
 	}
-	d.storeOK()
+	d.writes.written(d.log)
 	d.stats.poll(src, pollOK)
 	d.log.Info("poll", "source", src.ID, "status", resp.Status, "bytes", resp.Bytes,
 		"docs", len(docs), "changed", len(res.Snapshots), "figures", figures,
@@ -121,7 +122,7 @@ func (d *Daemon) read(ctx context.Context, src config.Source, prev store.FetchSt
 	p.items = &itemState{d: d, id: src.ID, prev: prev.NextRevisit}
 	p.read, err = source.Documents(ctx, source.Env{
 		Fetch: f, Items: p.items,
-		Now: d.now, Log: d.log, Touch: d.touchInterval(),
+		Now: d.now, Log: d.log, Touch: touchInterval(d.conf()),
 	}, spec, resp)
 	if err != nil {
 		return p, err
@@ -133,7 +134,7 @@ func (d *Daemon) read(ctx context.Context, src config.Source, prev store.FetchSt
 		},
 		Now:           d.now(),
 		Metrics:       rt.metrics,
-		TouchInterval: d.touchInterval(),
+		TouchInterval: touchInterval(d.conf()),
 		Periods:       period.Parser{FiscalStart: rt.cfg.FiscalYearStart},
 	}
 	for _, doc := range p.read.Docs {
@@ -149,9 +150,9 @@ func (d *Daemon) read(ctx context.Context, src config.Source, prev store.FetchSt
 	return p, nil
 }
 
-func (d *Daemon) fetchState(ctx context.Context, id string) (store.FetchState, error) {
+func fetchState(ctx context.Context, db *store.DB, id string) (store.FetchState, error) {
 	var st store.FetchState
-	err := d.db.View(ctx, func(tx *store.Tx) error {
+	err := db.View(ctx, func(tx *store.Tx) error {
 		var err error
 		st, _, err = tx.FetchState(id)
 		return err
@@ -217,7 +218,7 @@ func (d *Daemon) commitPoll(ctx context.Context, src config.Source, prev store.F
 		d.log.Info("event", "source", src.ID, "kind", ev.Kind, "metric", ev.Metric, "doc", ev.DocID)
 	}
 	if len(res.Events) > 0 {
-		d.kick()
+		kick(d.wake)
 	}
 	return res, nil
 }
@@ -278,7 +279,7 @@ func (d *Daemon) putSuccess(tx *store.Tx, src config.Source, prev store.FetchSta
 		}
 		d.stats.queued(diff.SourceRecovered)
 		d.log.Info("source recovered", "source", src.ID, "failing_since", prev.FailingSince)
-		d.kick()
+		kick(d.wake)
 	}
 	st.ConsecutiveFailures = 0
 	st.FailingSince = time.Time{}
@@ -291,11 +292,11 @@ func (d *Daemon) putSuccess(tx *store.Tx, src config.Source, prev store.FetchSta
 // where its stored version did: a bot wall answering 200 with a challenge
 // page, or a redesign that moved the table, must read as a failing source,
 // never as "the figures were removed".
-func (d *Daemon) checkLostFigures(ctx context.Context, src config.Source, docs []diff.Doc) error {
+func checkLostFigures(ctx context.Context, db *store.DB, src config.Source, docs []diff.Doc) error {
 	if src.Kind == config.KindFeed {
 		return nil
 	}
-	return d.db.View(ctx, func(tx *store.Tx) error {
+	return db.View(ctx, func(tx *store.Tx) error {
 		for _, doc := range docs {
 			if len(doc.Figures) > 0 {
 				continue
@@ -333,7 +334,7 @@ func (d *Daemon) failed(ctx context.Context, src config.Source, prev store.Fetch
 	if st.FailingSince.IsZero() {
 		st.FailingSince = now
 	}
-	wait := d.sourceBackoff(st.ConsecutiveFailures)
+	wait := sourceBackoff(st.ConsecutiveFailures, time.Duration(d.conf().Fetch.BackoffMax))
 	if se != nil && se.RetryAfter > wait {
 		wait = se.RetryAfter
 	}
@@ -369,7 +370,7 @@ func (d *Daemon) failed(ctx context.Context, src config.Source, prev store.Fetch
 	} else if raise {
 		d.stats.queued(diff.SourceFailing)
 		d.log.Warn("source failing", "source", src.ID, "since", st.FailingSince, "failures", st.ConsecutiveFailures)
-		d.kick()
+		kick(d.wake)
 	}
 	return err
 }
@@ -377,12 +378,7 @@ func (d *Daemon) failed(ctx context.Context, src config.Source, prev store.Fetch
 // sourceBackoff is backoffBase doubled per consecutive failure, capped at
 // fetch.backoff_max, with ±20% jitter so that sources that failed together
 // (one host down) do not all come back in the same second.
-func (d *Daemon) sourceBackoff(failures int) time.Duration {
-	hi := time.Duration(d.conf().Fetch.BackoffMax)
-	wait := backoffBase
-	for i := 1; i < failures && wait < hi; i++ {
-		wait *= 2
-	}
-	wait = min(wait, hi)
+func sourceBackoff(failures int, hi time.Duration) time.Duration {
+	wait := backoff.Exponential(backoffBase, hi, failures)
 	return time.Duration(float64(wait) * (0.8 + 0.4*rand.Float64()))
 }

@@ -44,7 +44,7 @@ func TestReloadSwapsScheduleAndRulesKeepingTheOutbox(t *testing.T) {
 	h.d.opts.Reload = hup
 	h.d.opts.Loader = func() (*config.Config, notify.Notifier, error) {
 		cfg, err := config.Load(h.cfg.Path)
-		return cfg, h.d.notifier(), err
+		return cfg, h.d.rt.Load().notifier, err
 	}
 	done := make(chan error, 1)
 	go func() { done <- h.d.Run(ctx) }()
@@ -102,7 +102,7 @@ func TestReloadSwapsScheduleAndRulesKeepingTheOutbox(t *testing.T) {
 	// Slack comes back: everything queued before and after is delivered.
 	h.slack.SetMode("ok")
 	h.clock.Add(time.Hour)
-	h.d.kick()
+	kick(h.d.wake)
 	waitFor(t, "the outbox to drain", func() bool { return h.pending() == 0 })
 	cancel()
 	<-done

@@ -207,6 +207,3 @@ func touchInterval(cfg *config.Config) time.Duration {
 	}
 	return t
 }
-
-// touchInterval is the package function for the config in force.
-func (d *Daemon) touchInterval() time.Duration { return touchInterval(d.conf()) }

@@ -25,14 +25,14 @@ func (d *Daemon) Once(ctx context.Context) error {
 		mu   sync.Mutex
 		errs []error
 	)
-	d.pollEach(ctx, d.conf().EnabledSources(), d.pollHeld, func(_ config.Source, err error) {
+	d.slots.each(ctx, d.conf().EnabledSources(), d.pollHeld, func(_ config.Source, err error) {
 		if err != nil {
 			mu.Lock()
 			errs = append(errs, err)
 			mu.Unlock()
 		}
 	})
-	st, err := d.drain(ctx)
+	st, err := d.outbox.Drain(ctx)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("deliver: %w", err))
 	}
@@ -148,20 +148,20 @@ func (s *schedule) dispatch() {
 			}
 			continue
 		}
-		release, ok := d.claim(src)
+		release, ok := d.slots.claim(src)
 		if !ok {
 			continue
 		}
-		if err := d.takeSlot(s.work); err != nil || s.stop.Err() != nil {
+		if err := d.slots.take(s.work); err != nil || s.stop.Err() != nil {
 			if err == nil {
-				d.freeSlot()
+				d.slots.free()
 			}
 			release()
 			return
 		}
 		s.polls.Go(func() {
 			defer release()
-			defer d.freeSlot()
+			defer d.slots.free()
 			if !d.backingOff(s.work, src) {
 				_ = d.pollHeld(s.work, src) // every failure is logged by Poll
 			}
@@ -206,7 +206,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	s.c.Start()
 	s.logEntries()
 	d.log.Info("watcher started", "sources", len(d.conf().EnabledSources()), "metrics", len(d.conf().Metrics),
-		"notifier", d.notifier().Name(), "db", d.db.Path(), "timezone", d.conf().Location.String(), "due_now", len(due))
+		"notifier", d.rt.Load().notifier.Name(), "db", d.db.Path(), "timezone", d.conf().Location.String(), "due_now", len(due))
 	s.pollNow(due)
 
 	var loops sync.WaitGroup
@@ -254,7 +254,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	// than at the next start; bounded by what is left of the grace period.
 	dctx, cancel := context.WithTimeout(work, 10*time.Second)
 	defer cancel()
-	if _, err := d.drain(dctx); err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+	if _, err := d.outbox.Drain(dctx); err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
 		d.log.Error("final delivery", "err", err)
 	}
 	d.log.Info("watcher stopped")
@@ -274,7 +274,7 @@ func (s *schedule) set(cfg *config.Config) error {
 			continue
 		}
 		spec := "CRON_TZ=" + cfg.Location.String() + " " + src.Schedule
-		id, err := s.c.AddFunc(spec, func() { s.queue.add(src, time.Now().Add(d.jitter(src.ID))) })
+		id, err := s.c.AddFunc(spec, func() { s.queue.add(src, time.Now().Add(jitter(src.ID, d.opts.MaxJitter))) })
 		if err != nil {
 			return fmt.Errorf("schedule source %s (%q): %w", src.ID, src.Schedule, err)
 		}
@@ -312,7 +312,7 @@ func (s *schedule) idle(wait time.Duration) bool {
 func (s *schedule) pollNow(srcs []config.Source) {
 	now := time.Now()
 	for _, src := range srcs {
-		s.queue.add(src, now.Add(s.d.jitter(src.ID)))
+		s.queue.add(src, now.Add(jitter(src.ID, s.d.opts.MaxJitter)))
 	}
 }
 
@@ -375,7 +375,7 @@ func (d *Daemon) Reload(cfg *config.Config, n notify.Notifier) error {
 // Retry-After; the schedule's dispatch asks it. A source whose state
 // cannot be read is not polled either.
 func (d *Daemon) backingOff(ctx context.Context, src config.Source) bool {
-	st, err := d.fetchState(ctx, src.ID)
+	st, err := fetchState(ctx, d.db, src.ID)
 	if err != nil {
 		d.log.Error("read fetch state", "source", src.ID, "err", err)
 		return true
@@ -441,7 +441,7 @@ func (d *Daemon) outboxLoop(ctx context.Context) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if _, err := d.drain(ctx); err != nil && ctx.Err() == nil {
+		if _, err := d.outbox.Drain(ctx); err != nil && ctx.Err() == nil {
 			d.log.Error("deliver", "err", err)
 		}
 		select {

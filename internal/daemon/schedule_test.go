@@ -72,9 +72,9 @@ func TestSourceNeverPollsTwiceAtOnce(t *testing.T) {
 	src := h.d.conf().EnabledSources()[0]
 	ctx := context.Background()
 	first := make(chan error, 1)
-	go func() { first <- h.d.runSource(ctx, src) }()
+	go func() { first <- h.d.slots.run(ctx, src, h.d.pollHeld) }()
 	<-fetching // the first poll is in its fetch
-	if err := h.d.runSource(ctx, src); !errors.Is(err, errSkipped) {
+	if err := h.d.slots.run(ctx, src, h.d.pollHeld); !errors.Is(err, errSkipped) {
 		t.Errorf("second concurrent poll: %v, want errSkipped", err)
 	}
 	close(release)
@@ -83,7 +83,7 @@ func TestSourceNeverPollsTwiceAtOnce(t *testing.T) {
 		t.Errorf("%d polls of one source ran at once", most.Load())
 	}
 	// Once the first poll is over the source can be polled again.
-	if err := h.d.runSource(ctx, src); errors.Is(err, errSkipped) {
+	if err := h.d.slots.run(ctx, src, h.d.pollHeld); errors.Is(err, errSkipped) {
 		t.Error("source stayed marked as running after its poll ended")
 	}
 }
@@ -92,8 +92,8 @@ func TestJitterIsStableAndBounded(t *testing.T) {
 	d := &Daemon{opts: Options{MaxJitter: 3 * time.Second}}
 	seen := map[time.Duration]bool{}
 	for _, id := range []string{"a", "b", "gao-reports", "dhs-oig"} {
-		j := d.jitter(id)
-		if j < 0 || j >= 3*time.Second || j != d.jitter(id) {
+		j := jitter(id, d.opts.MaxJitter)
+		if j < 0 || j >= 3*time.Second || j != jitter(id, d.opts.MaxJitter) {
 			t.Errorf("jitter(%s) = %s: not stable or out of [0,3s)", id, j)
 		}
 		seen[j] = true
@@ -142,7 +142,7 @@ func manySources(n int) []sourceYAML {
 func TestOnceStartsNoGoroutinePerWaitingSource(t *testing.T) {
 	const n, slots = 120, 4
 	h := newHarness(t, manySources(n), "")
-	h.d.pollSlots = make(chan struct{}, slots)
+	h.d.slots.ch = make(chan struct{}, slots)
 	release := make(chan struct{})
 	inFetch := make(chan struct{}, n)
 	h.d.fetcher = fetcherFunc(func(ctx context.Context, req fetch.Request) (*fetch.Response, error) {
@@ -175,7 +175,7 @@ func TestOnceStartsNoGoroutinePerWaitingSource(t *testing.T) {
 func TestOncePollsInConfigOrder(t *testing.T) {
 	const n = 30
 	h := newHarness(t, manySources(n), "")
-	h.d.pollSlots = make(chan struct{}, 1)
+	h.d.slots.ch = make(chan struct{}, 1)
 	var order []string
 	h.d.fetcher = fetcherFunc(func(ctx context.Context, req fetch.Request) (*fetch.Response, error) {
 		order = append(order, req.Source) // one slot: never concurrent
@@ -196,7 +196,7 @@ func TestOncePollsInConfigOrder(t *testing.T) {
 func TestCatchUpPollsEachDueSourceInJitterOrder(t *testing.T) {
 	const n = 40
 	h := newHarness(t, manySources(n), "")
-	h.d.pollSlots = make(chan struct{}, 1)
+	h.d.slots.ch = make(chan struct{}, 1)
 	h.d.opts.MaxJitter = 20 * time.Millisecond
 	var (
 		mu    sync.Mutex
@@ -220,7 +220,9 @@ func TestCatchUpPollsEachDueSourceInJitterOrder(t *testing.T) {
 	for i := range want {
 		want[i] = fmt.Sprintf("s%03d", i)
 	}
-	slices.SortStableFunc(want, func(a, b string) int { return cmp.Compare(h.d.jitter(a), h.d.jitter(b)) })
+	slices.SortStableFunc(want, func(a, b string) int {
+		return cmp.Compare(jitter(a, h.d.opts.MaxJitter), jitter(b, h.d.opts.MaxJitter))
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	if !slices.Equal(order, want) {
@@ -235,7 +237,7 @@ func TestCatchUpPollsEachDueSourceInJitterOrder(t *testing.T) {
 func TestScheduledPollsWaitInAQueueNotInGoroutines(t *testing.T) {
 	const n, slots = 120, 4
 	h := newHarness(t, manySources(n), "")
-	h.d.pollSlots = make(chan struct{}, slots)
+	h.d.slots.ch = make(chan struct{}, slots)
 	release := make(chan struct{})
 	var (
 		mu      sync.Mutex

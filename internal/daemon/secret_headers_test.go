@@ -54,7 +54,7 @@ func TestSecretHeadersGoOnlyToTheSourceHost(t *testing.T) {
 func TestSecretHeaderUnsetFailsAtStart(t *testing.T) {
 	h := newHarness(t, []sourceYAML{{id: "api", path: "/api.xml", authority: "official"}}, "")
 	h.cfg.Sources[0].SecretHeaders = map[string]config.SecretRef{"X-Api-Key": {Env: "WATCHER_TEST_UNSET_KEY"}}
-	_, err := newRuntime(h.cfg, h.d.notifier(), func(string) string { return "" }, h.d.log)
+	_, err := newRuntime(h.cfg, h.d.rt.Load().notifier, func(string) string { return "" }, h.d.log)
 	if err == nil || !strings.Contains(err.Error(), "source api: secret header X-Api-Key: $WATCHER_TEST_UNSET_KEY is not set") {
 		t.Fatalf("newRuntime = %v, want the unset variable named", err)
 	}

@@ -184,7 +184,7 @@ func TestWatchdogStarvesWhileWritesFail(t *testing.T) {
 		if got := pings.Load(); got != 3 {
 			t.Errorf("%d pings, want none after the store failures (3 before)", got)
 		}
-		h.d.storeOK()
+		h.d.writes.written(h.d.log)
 		time.Sleep(10 * time.Second)
 		synctest.Wait()
 		if got := pings.Load(); got != 4 {
