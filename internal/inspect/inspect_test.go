@@ -358,3 +358,32 @@ func TestStatusAndHistoryShowTheNewsroomsZone(t *testing.T) {
 		})
 	}
 }
+
+// history lists a metric by the date each figure is for, not the date it
+// was polled or published, and says those apart: a 2025 story about
+// FY2023 comes before an official figure as of May 2024.
+func TestHistorySortsByTheDateTheFigureIsFor(t *testing.T) {
+	t.Parallel()
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+	official := store.Observation{Metric: "m", Value: 291000, Text: "291,000", Authority: "official", Source: "oig",
+		Published: day(2024, 8, 20), Observed: day(2026, 12, 1),
+		Period: store.Period{Kind: "as_of", Key: "@2024-05", Label: "as of May 2024", From: "sentence"}, AsOf: day(2024, 6, 1)}
+	press := store.Observation{Metric: "m", Value: 250000, Text: "250,000", Authority: "press", Source: "paper",
+		Published: day(2025, 3, 2), Observed: day(2026, 12, 1),
+		Period: store.Period{Kind: "fiscal_year", Key: "FY2023", Label: "FY2023", From: "sentence"}, AsOf: day(2023, 10, 1)}
+	st := web.Status{Metrics: []web.MetricStatus{{ID: "m", Label: "M", History: []store.Observation{official, press}}}}
+	var out bytes.Buffer
+	if err := WriteHistory(&out, st, "m", time.UTC); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	i, j := strings.Index(got, "250,000"), strings.Index(got, "291,000")
+	if i < 0 || j < 0 || i > j {
+		t.Errorf("history not in the order of the dates the figures are for:\n%s", got)
+	}
+	for _, want := range []string{"for FY2023 · published 2 Mar 2025 · seen 1 Dec 2026", "as of May 2024 · published 20 Aug 2024"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("history lacks %q:\n%s", want, got)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -126,9 +127,12 @@ func WriteHistory(w io.Writer, st web.Status, metric string, loc *time.Location)
 		if m.ID != metric {
 			continue
 		}
-		fmt.Fprintf(w, "%s (%s): %d observations\n\n", orDash(m.Label), m.ID, len(m.History))
-		for _, o := range m.History {
-			fmt.Fprintf(w, "%-11s  %-8s  %-22s  %s\n", notify.DateIn(reported(o), loc), o.Authority, diff.Wording(o.QualifierText, o.Text), sourceLine(o))
+		fmt.Fprintf(w, "%s (%s): %d observations, by the date each figure is for\n\n", orDash(m.Label), m.ID, len(m.History))
+		hist := slices.Clone(m.History)
+		slices.SortStableFunc(hist, func(a, b store.Observation) int { return a.ForDate().Compare(b.ForDate()) })
+		for _, o := range hist {
+			fmt.Fprintf(w, "%-11s  %-8s  %-22s  %s\n", notify.DateIn(o.ForDate(), loc), o.Authority, diff.Wording(o.QualifierText, o.Text), sourceLine(o))
+			fmt.Fprintf(w, "            %s\n", forLine(o, loc))
 			if o.Quote != "" {
 				fmt.Fprintf(w, "            “%s”\n", notify.Truncate(notify.Clean(o.Quote), 300))
 			}
@@ -140,6 +144,24 @@ func WriteHistory(w io.Writer, st web.Status, metric string, loc *time.Location)
 		ids = append(ids, m.ID)
 	}
 	return fmt.Errorf("no metric %q in the config (metrics: %s)", metric, strings.Join(ids, ", "))
+}
+
+// forLine says what the figure is for and when it was published and seen:
+// the date a history sorts by is not the poll's.
+func forLine(o store.Observation, loc *time.Location) string {
+	var parts []string
+	switch l := o.Period.Label; {
+	case l == "" || o.Period.From == "document":
+	case strings.HasPrefix(l, "as of"):
+		parts = append(parts, l)
+	default:
+		parts = append(parts, "for "+l)
+	}
+	if !o.Published.IsZero() {
+		parts = append(parts, "published "+notify.DateIn(o.Published, loc))
+	}
+	parts = append(parts, "seen "+notify.StampIn(o.Observed, loc))
+	return strings.Join(parts, " · ")
 }
 
 func sourceLine(o store.Observation) string {

@@ -169,6 +169,11 @@ type Observation struct {
 	Conflict bool `json:"conflict,omitempty"`
 }
 
+// ForDate is the date the figure is for, which history and charts sort
+// by: its as-of date (the end of its period), else (a record from before
+// periods) the document's publication, else when it was observed.
+func (o Observation) ForDate() time.Time { return o.asOf() }
+
 // asOf is when o's value is current: AsOf, else (a record from before
 // periods) the document's publication, else when it was observed.
 func (o Observation) asOf() time.Time {

@@ -103,10 +103,13 @@ func observationQualifier(o store.Observation) string {
 	return notify.QualifierWords(o.Qualifier, o.Unit)
 }
 
-// observationTime is when an observation's figure was stated: the
-// document's publication time, or when watcher saw it if the document
-// carried none.
-func observationTime(o store.Observation) time.Time {
+// observationTime is where a chart places o: the date the figure is for
+// (its period's as-of date), so a 2025 story about 2023 sits in 2023.
+func observationTime(o store.Observation) time.Time { return o.ForDate() }
+
+// publishedTime is when o's figure was stated: its document's publication
+// date, else when watcher saw it.
+func publishedTime(o store.Observation) time.Time {
 	if !o.Published.IsZero() {
 		return o.Published
 	}

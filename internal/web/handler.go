@@ -401,7 +401,7 @@ func newPageView(st Status) pageView {
 			mv.Value = formatObservationValue(*c)
 			// A publication date is a calendar day: shown as one, it keeps
 			// its day in every zone.
-			at := observationTime(*c)
+			at := publishedTime(*c)
 			mv.Date = tv(at)
 			mv.Date.Abs = notify.DateIn(at, loc)
 			if u := at.UTC(); u.Equal(u.Truncate(24 * time.Hour)) {

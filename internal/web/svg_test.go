@@ -202,3 +202,16 @@ func BenchmarkRenderSVG(b *testing.B) {
 		_ = RenderSVG(hist, 480, 120)
 	}
 }
+
+// A chart places a figure at the date it is for: a 2025 story about
+// FY2023 sits left of an official figure as of May 2024.
+func TestChartPlacesFiguresByTheirPeriod(t *testing.T) {
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+	official := store.Observation{Value: 291000, Authority: "official", Published: day(2024, 8, 20), AsOf: day(2024, 6, 1)}
+	press := store.Observation{Value: 250000, Authority: "press", Published: day(2025, 3, 2), AsOf: day(2023, 10, 1)}
+	svg := string(RenderSVG([]store.Observation{official, press}, 400, 120))
+	first, last := strings.Index(svg, "2023-10-01"), strings.Index(svg, "2024-06-01")
+	if first < 0 || last < 0 || first > last || strings.Contains(svg, "2025-03-02") {
+		t.Errorf("chart axis not by the dates the figures are for:\n%s", svg)
+	}
+}
