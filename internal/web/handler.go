@@ -291,6 +291,7 @@ type metricView struct {
 	HasCurrent bool
 	Qualifier  string
 	Value      string
+	Period     string // what the value is for ("as of January 2025"); "" when dated by its document
 	Date       timeView
 	Source     string
 	URL, Title string
@@ -402,6 +403,9 @@ func newPageView(st Status) pageView {
 			// A publication date is a calendar day: shown as one, it keeps
 			// its day in every zone.
 			at := publishedTime(*c)
+			if c.Period.Label != "" && c.Period.From != "document" {
+				mv.Period = c.Period.Label
+			}
 			mv.Date = tv(at)
 			mv.Date.Abs = notify.DateIn(at, loc)
 			if u := at.UTC(); u.Equal(u.Truncate(24 * time.Hour)) {
