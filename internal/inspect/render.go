@@ -53,6 +53,9 @@ func WriteStatus(w io.Writer, st web.Status, loc *time.Location) error {
 			if o.Text == "" {
 				cur = notify.FormatNumber(o.Value, o.Unit)
 			}
+			if o.Period.Label != "" && o.Period.From != "document" {
+				cur += " (" + o.Period.Label + ")"
+			}
 			when, src = orDash(notify.DateIn(reported(*o), loc)), orDash(o.Source)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", m.ID, cur, when, src, len(m.History))
