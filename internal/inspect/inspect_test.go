@@ -387,3 +387,17 @@ func TestHistorySortsByTheDateTheFigureIsFor(t *testing.T) {
 		}
 	}
 }
+
+// A current value whose report states two values for its period says so.
+func TestStatusShowsAConflictingCurrentValue(t *testing.T) {
+	t.Parallel()
+	cur := store.Observation{Metric: "m", Value: 233000, Text: "233,000", Authority: "official", Source: "oig", Conflict: true,
+		Period: store.Period{Kind: "as_of", Key: "@2025-01", Label: "as of January 2025", From: "sentence"}}
+	var out bytes.Buffer
+	if err := WriteStatus(&out, web.Status{Metrics: []web.MetricStatus{{ID: "m", Current: &cur}}}, time.UTC); err != nil {
+		t.Fatal(err)
+	}
+	if want := "233,000 (as of January 2025) CONFLICT"; !strings.Contains(out.String(), want) {
+		t.Errorf("status lacks %q:\n%s", want, out.String())
+	}
+}

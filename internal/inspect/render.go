@@ -56,6 +56,9 @@ func WriteStatus(w io.Writer, st web.Status, loc *time.Location) error {
 			if o.Period.Label != "" && o.Period.From != "document" {
 				cur += " (" + o.Period.Label + ")"
 			}
+			if o.Conflict {
+				cur += " CONFLICT: its report states another value for this period"
+			}
 			when, src = orDash(notify.DateIn(reported(*o), loc)), orDash(o.Source)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", m.ID, cur, when, src, len(m.History))

@@ -292,6 +292,7 @@ type metricView struct {
 	Qualifier  string
 	Value      string
 	Period     string // what the value is for ("as of January 2025"); "" when dated by its document
+	Conflict   bool   // its report states another value for the same period
 	Date       timeView
 	Source     string
 	URL, Title string
@@ -406,6 +407,7 @@ func newPageView(st Status) pageView {
 			if c.Period.Label != "" && c.Period.From != "document" {
 				mv.Period = c.Period.Label
 			}
+			mv.Conflict = c.Conflict
 			mv.Date = tv(at)
 			mv.Date.Abs = notify.DateIn(at, loc)
 			if u := at.UTC(); u.Equal(u.Truncate(24 * time.Hour)) {
