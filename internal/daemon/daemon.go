@@ -170,6 +170,8 @@ type runtime struct {
 	// secrets are the sources' secret headers (secret_headers), read
 	// when the config is loaded: source id → header → value.
 	secrets map[string]map[string]config.Secret
+	// specs are the sources as internal/source reads them, by id.
+	specs map[string]source.Spec
 }
 
 func newRuntime(cfg *config.Config, n notify.Notifier, getenv func(string) string, log *slog.Logger) (*runtime, error) {
@@ -183,6 +185,16 @@ func newRuntime(cfg *config.Config, n notify.Notifier, getenv func(string) strin
 	secrets, err := cfg.SourceSecrets(getenv)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.Path, err)
+	}
+	// What internal/source needs of each source, its jq and discover
+	// expressions compiled once per config rather than at every poll.
+	specs := make(map[string]source.Spec, len(cfg.Sources))
+	for _, src := range cfg.Sources {
+		spec, err := sourceSpec(cfg, src)
+		if err != nil {
+			return nil, fmt.Errorf("%s: source %s: %w", cfg.Path, src.ID, err)
+		}
+		specs[src.ID] = spec
 	}
 	for _, src := range cfg.Sources {
 		if src.Enabled && src.Kind == config.KindPDF {
@@ -202,7 +214,7 @@ func newRuntime(cfg *config.Config, n notify.Notifier, getenv func(string) strin
 		}
 		metrics[m.ID] = dm
 	}
-	return &runtime{cfg: cfg, ext: ext, metrics: metrics, notifier: n, policy: outbox.NewPolicy(cfg), secrets: secrets}, nil
+	return &runtime{cfg: cfg, ext: ext, metrics: metrics, notifier: n, policy: outbox.NewPolicy(cfg), secrets: secrets, specs: specs}, nil
 }
 
 // conf is the config in force.

@@ -115,11 +115,15 @@ func (d *Daemon) read(ctx context.Context, src config.Source, prev store.FetchSt
 	}
 	p.resp = resp
 	rt := d.rt.Load()
-	spec, err := sourceSpec(rt.cfg, src)
-	if err != nil {
-		return p, err
+	spec, ok := rt.specs[src.ID]
+	if !ok { // a source the runtime's config does not have (a test's)
+		var err error
+		if spec, err = sourceSpec(rt.cfg, src); err != nil {
+			return p, err
+		}
 	}
 	p.items = &itemState{d: d, id: src.ID, prev: prev.NextRevisit}
+	var err error
 	p.read, err = source.Documents(ctx, source.Env{
 		Fetch: f, Items: p.items,
 		Now: d.now, Log: d.log, Touch: touchInterval(d.conf()),
