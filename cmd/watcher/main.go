@@ -26,7 +26,6 @@ import (
 	"github.com/figwatch/watcher/internal/notify"
 	"github.com/figwatch/watcher/internal/notify/console"
 	"github.com/figwatch/watcher/internal/notify/slack"
-	"github.com/figwatch/watcher/internal/outbox"
 	"github.com/figwatch/watcher/internal/store"
 	"github.com/figwatch/watcher/internal/web"
 )
@@ -179,7 +178,6 @@ func cmdRun(ctx context.Context, o runFlags, stdout, stderr io.Writer) int {
 	reg := newRegistry()
 	opts := daemonOptions(cfg, db, fetcher, notifier, log)
 	opts.Metrics = daemon.NewMetrics(reg)
-	opts.OutboxMetrics = outbox.NewMetrics(reg)
 	opts.SdNotify, opts.WatchdogInterval = systemd(log)
 	opts.Reload, opts.Loader = hup, loader(o.config, stdout, log)
 	var d *daemon.Daemon

@@ -51,11 +51,9 @@ type Options struct {
 	// ShutdownTimeout bounds how long Run waits for in-flight polls and a
 	// last delivery pass after its context is cancelled. Default 30s.
 	ShutdownTimeout time.Duration
-	// Metrics, when set, receives the daemon's counts (NewMetrics on the
-	// registry /metrics serves); OutboxMetrics the outbox's deliveries
-	// (outbox.NewMetrics on the same registry).
-	Metrics       *Metrics
-	OutboxMetrics *outbox.Metrics
+	// Metrics, when set, receives the daemon's counts and the outbox's
+	// deliveries (NewMetrics on the registry /metrics serves).
+	Metrics *Metrics
 	// SdNotify, when set, is called with systemd notify states
 	// ("READY=1", "STOPPING=1", "WATCHDOG=1"); WatchdogInterval > 0 turns
 	// on watchdog pings at that interval.
@@ -152,7 +150,11 @@ func New(opts Options) (*Daemon, error) {
 		slots: newSlots(max(16, 4*opts.Config.Fetch.Concurrency), opts.Logger),
 	}
 	d.rt.Store(rt)
-	if d.outbox, err = newOutbox(d, opts.OutboxMetrics); err != nil {
+	var om *outbox.Metrics
+	if opts.Metrics != nil {
+		om = opts.Metrics.outbox
+	}
+	if d.outbox, err = newOutbox(d, om); err != nil {
 		return nil, err
 	}
 	d.retain = &retainer{db: d.db, log: d.log, now: d.now, conf: d.conf}

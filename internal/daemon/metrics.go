@@ -11,6 +11,7 @@ import (
 	"github.com/figwatch/watcher/internal/config"
 	"github.com/figwatch/watcher/internal/diff"
 	"github.com/figwatch/watcher/internal/fetch"
+	"github.com/figwatch/watcher/internal/outbox"
 	"github.com/figwatch/watcher/internal/store"
 )
 
@@ -32,6 +33,9 @@ const (
 // series. The only series per source are the scrape-time gauges that find
 // a broken source (statusDescs); docs/readme-scale.md lists every series.
 type Metrics struct {
+	// outbox are the delivery counters, the outbox's own collectors,
+	// registered on the same registry.
+	outbox             *outbox.Metrics
 	polls              *prometheus.CounterVec
 	fetchDuration      *prometheus.HistogramVec
 	fetchBytes         *prometheus.CounterVec
@@ -90,6 +94,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	reg.MustRegister(m.polls, m.fetchDuration, m.fetchBytes, m.figuresTotal, m.events,
 		m.alertsQueued, m.storeWriteFailures, m.reloadOK, m.reloadTime)
+	m.outbox = outbox.NewMetrics(reg)
 	return m
 }
 

@@ -11,7 +11,6 @@ import (
 	"github.com/figwatch/watcher/internal/config"
 
 	"github.com/figwatch/watcher/internal/buildinfo"
-	"github.com/figwatch/watcher/internal/outbox"
 )
 
 // maxSeriesPerSource is what /metrics may export per configured source by
@@ -57,7 +56,7 @@ func scrapeAfterCycles(t *testing.T, n int) map[string]*dto.MetricFamily {
 	h := newHarness(t, srcs, "")
 	reg := prometheus.NewRegistry()
 	d, err := New(Options{Config: h.cfg, DB: h.db, Fetcher: h.d.fetcher, Notifier: h.d.rt.Load().notifier, Now: h.clock.Now, MaxJitter: -1, Logger: h.d.log,
-		Metrics: NewMetrics(reg), OutboxMetrics: outbox.NewMetrics(reg)})
+		Metrics: NewMetrics(reg)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +277,7 @@ func TestOutboxCountersAreServed(t *testing.T) {
 	h := newHarness(t, []sourceYAML{{id: "oig", path: "/oig.xml", authority: "official", firstPollAlerts: true}}, "")
 	reg := prometheus.NewRegistry()
 	d, err := New(Options{Config: h.cfg, DB: h.db, Fetcher: h.d.fetcher, Notifier: h.d.rt.Load().notifier, Now: h.clock.Now, MaxJitter: -1,
-		Metrics: NewMetrics(reg), OutboxMetrics: outbox.NewMetrics(reg)})
+		Metrics: NewMetrics(reg)})
 	if err != nil {
 		t.Fatal(err)
 	}

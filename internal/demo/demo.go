@@ -20,7 +20,6 @@ import (
 	"github.com/figwatch/watcher/internal/fetch"
 	"github.com/figwatch/watcher/internal/notify"
 	"github.com/figwatch/watcher/internal/notify/console"
-	"github.com/figwatch/watcher/internal/outbox"
 	"github.com/figwatch/watcher/internal/store"
 	"github.com/figwatch/watcher/internal/web"
 )
@@ -193,7 +192,7 @@ func replay(ctx context.Context, opts *Options) (*replayed, error) {
 	r.reg = prometheus.NewRegistry()
 	r.d, err = daemon.New(daemon.Options{
 		Config: cfg, DB: db, Fetcher: srv, Notifier: opts.Notifier, Logger: opts.Logger,
-		Now: r.clock.Now, MaxJitter: -1, Metrics: daemon.NewMetrics(r.reg), OutboxMetrics: outbox.NewMetrics(r.reg),
+		Now: r.clock.Now, MaxJitter: -1, Metrics: daemon.NewMetrics(r.reg),
 	})
 	if err != nil {
 		return r, fmt.Errorf("demo: %w", err)
