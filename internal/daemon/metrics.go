@@ -221,7 +221,7 @@ func (d *Daemon) readScrapeState(ctx context.Context) (scrapeState, error) {
 			s.sources = append(s.sources, fs)
 		}
 		var err error
-		if s.outboxPending, _, _, err = tx.OutboxStats(); err != nil {
+		if s.outboxPending, err = tx.PendingCount(); err != nil {
 			return err
 		}
 		s.retentionRan, err = tx.RetentionRan()

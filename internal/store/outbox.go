@@ -97,6 +97,25 @@ func (tx *Tx) putAlert(outbox *bolt.Bucket, a Alert) error {
 	return pending.Delete(key)
 }
 
+// PendingCount is the number of alerts waiting to be delivered, read from
+// the pending index alone: a /metrics scrape must not decode every alert
+// the outbox has kept.
+func (tx *Tx) PendingCount() (int, error) {
+	pending := tx.tx.Bucket(bucketPending)
+	outbox := tx.tx.Bucket(bucketOutbox)
+	if pending == nil || outbox == nil {
+		return 0, nil
+	}
+	n := 0
+	c := pending.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if outbox.Get(k) != nil { // an index entry of a pruned alert does not count
+			n++
+		}
+	}
+	return n, nil
+}
+
 // PendingAlerts returns up to limit pending alerts (all when limit <= 0) in
 // ID order, whether or not their NextAttempt has come.
 func (tx *Tx) PendingAlerts(limit int) ([]Alert, error) {

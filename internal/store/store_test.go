@@ -1516,3 +1516,42 @@ func TestFreelistSyncModesShareAFile(t *testing.T) {
 		}
 	}
 }
+
+// PendingCount counts what OutboxStats counts as pending, from the index.
+func TestPendingCountMatchesOutboxStats(t *testing.T) {
+	db := openTemp(t, Options{})
+	ctx := context.Background()
+	err := db.Update(ctx, func(tx *Tx) error {
+		for i, st := range []string{StatusPending, StatusSent, StatusPending, StatusFailed, StatusPending} {
+			a := &Alert{Kind: "metric_changed", Channel: "#c", Created: time.Unix(int64(i), 0)}
+			if err := tx.Enqueue(a); err != nil {
+				return err
+			}
+			a.Status = st // delivered or given up on: off the pending index
+			if err := tx.PutAlert(*a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.View(ctx, func(tx *Tx) error {
+		n, err := tx.PendingCount()
+		if err != nil {
+			return err
+		}
+		pending, _, _, err := tx.OutboxStats()
+		if err != nil {
+			return err
+		}
+		if n != 3 || pending != 3 {
+			t.Errorf("PendingCount = %d, OutboxStats pending = %d; want 3 and 3", n, pending)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
