@@ -85,6 +85,21 @@ type fetched struct {
 	notModified             bool
 }
 
+// fetchedOf is what a response leaves to remember for the next request.
+func fetchedOf(resp *fetch.Response) fetched {
+	return fetched{url: resp.URL, etag: resp.ETag, lastModified: resp.LastModified, notModified: resp.NotModified}
+}
+
+// pdfText is a fetched PDF's text; a PDF that cannot be read is
+// errUnreadable, a failure retrying will not mend.
+func (r *reader) pdfText(ctx context.Context, resp *fetch.Response) (string, error) {
+	doc, err := PDFDocument(ctx, r.spec.ID, resp.URL, resp.Body)
+	if err != nil {
+		return "", errUnreadable{err}
+	}
+	return doc.Text, nil
+}
+
 // run reads the jobs concurrently (the fetcher bounds requests in flight,
 // per host too) and adds their documents and item records to res.
 func (r *reader) run(ctx context.Context, jobs []followJob, res *Result, read readFunc) {
@@ -191,18 +206,16 @@ func (r *reader) article(ctx context.Context, j followJob) (Document, fetched, e
 	if err != nil {
 		return Document{}, fetched{}, err
 	}
-	got := fetched{url: resp.URL, etag: resp.ETag, lastModified: resp.LastModified, notModified: resp.NotModified}
+	got := fetchedOf(resp)
 	if resp.NotModified {
 		return Document{}, got, nil
 	}
 	canonical := CanonicalURL(resp.URL)
 	var title, text, outlet string
 	if IsPDF(resp.Body, resp.ContentType) {
-		doc, err := PDFDocument(ctx, r.spec.ID, resp.URL, resp.Body)
-		if err != nil {
-			return Document{}, got, errUnreadable{err}
+		if text, err = r.pdfText(ctx, resp); err != nil {
+			return Document{}, got, err
 		}
-		text = doc.Text
 	} else {
 		body, _, err := fetch.ToUTF8(resp.Body, resp.ContentType)
 		if err != nil {

@@ -255,7 +255,7 @@ func (r *reader) entry(ctx context.Context, j followJob) (Document, fetched, err
 	if err != nil {
 		return Document{}, fetched{}, err
 	}
-	got := fetched{url: resp.URL, etag: resp.ETag, lastModified: resp.LastModified, notModified: resp.NotModified}
+	got := fetchedOf(resp)
 	if resp.NotModified {
 		return Document{}, got, nil
 	}
@@ -265,11 +265,9 @@ func (r *reader) entry(ctx context.Context, j followJob) (Document, fetched, err
 	}
 	var text string
 	if IsPDF(resp.Body, resp.ContentType) {
-		doc, err := PDFDocument(ctx, r.spec.ID, resp.URL, resp.Body)
-		if err != nil {
-			return Document{}, got, errUnreadable{err}
+		if text, err = r.pdfText(ctx, resp); err != nil {
+			return Document{}, got, err
 		}
-		text = doc.Text
 	} else {
 		body, _, err := fetch.ToUTF8(resp.Body, resp.ContentType)
 		if err != nil {
@@ -280,12 +278,10 @@ func (r *reader) entry(ctx context.Context, j followJob) (Document, fetched, err
 			if err != nil {
 				return Document{}, got, fmt.Errorf("fetch %s: %w", pdf, err)
 			}
-			got = fetched{url: presp.URL, etag: presp.ETag, lastModified: presp.LastModified}
-			doc, err := PDFDocument(ctx, r.spec.ID, presp.URL, presp.Body)
-			if err != nil {
-				return Document{}, got, errUnreadable{err}
+			got = fetchedOf(presp)
+			if text, err = r.pdfText(ctx, presp); err != nil {
+				return Document{}, got, err
 			}
-			text = doc.Text
 		} else {
 			doc, err := PageDocument(r.spec.ID, resp.URL, "", body)
 			if err != nil {
