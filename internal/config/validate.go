@@ -456,7 +456,7 @@ func (c *CSV) validate(d *decoder, cfg *Config, path string) {
 			d.required(rpath + ".metric")
 		case !known:
 			msg := fmt.Sprintf("no metric has id %s", quote(row.Metric))
-			if s := Suggest(row.Metric, metricIDs(cfg)); s != "" {
+			if s := Suggest(row.Metric, cfg.MetricIDs()); s != "" {
 				msg += fmt.Sprintf("; did you mean %q?", s)
 			}
 			d.errorf(rpath+".metric", "%s", msg)
@@ -469,9 +469,11 @@ func (c *CSV) validate(d *decoder, cfg *Config, path string) {
 	}
 }
 
-func metricIDs(cfg *Config) []string {
-	ids := make([]string, len(cfg.Metrics))
-	for i, m := range cfg.Metrics {
+// MetricIDs are the ids of the config's metrics, in file order: what a
+// "did you mean" or a completion offers.
+func (c *Config) MetricIDs() []string {
+	ids := make([]string, len(c.Metrics))
+	for i, m := range c.Metrics {
 		ids[i] = m.ID
 	}
 	return ids

@@ -139,14 +139,6 @@ func didYouMean(s string, candidates []string) string {
 	return ""
 }
 
-func metricIDs(cfg *config.Config) []string {
-	ids := make([]string, 0, len(cfg.Metrics))
-	for _, m := range cfg.Metrics {
-		ids = append(ids, m.ID)
-	}
-	return ids
-}
-
 func sourceIDs(cfg *config.Config, authority string) []string {
 	var ids []string
 	for _, s := range cfg.Sources {
@@ -190,7 +182,7 @@ func (a *App) valueOf(ctx context.Context, args []string) (string, error) {
 	if len(args) > 0 {
 		name = args[0]
 	}
-	id, msg := resolve("metric", name, metricIDs(cfg))
+	id, msg := resolve("metric", name, cfg.MetricIDs())
 	if id == "" {
 		return msg, nil
 	}
@@ -253,7 +245,7 @@ func (a *App) historyOf(ctx context.Context, args []string) (string, error) {
 	if len(args) > 0 {
 		name = args[0]
 	}
-	id, msg := resolve("metric", name, metricIDs(cfg))
+	id, msg := resolve("metric", name, cfg.MetricIDs())
 	if id == "" {
 		return msg, nil
 	}
@@ -387,7 +379,7 @@ func parseDuration(s string) (time.Duration, error) {
 func scopeNames(cfg *config.Config, scope string) []string {
 	switch scope {
 	case ScopeMetric:
-		return metricIDs(cfg)
+		return cfg.MetricIDs()
 	case ScopeSource:
 		return sourceIDs(cfg, "")
 	case ScopeOutlet:
