@@ -40,9 +40,3 @@ func BuildDigest(events []diff.Event, from, to time.Time, loc *time.Location) Me
 	m.Parts = []Part{list}
 	return m
 }
-
-// DigestText is the plain-text digest of events held between from and to,
-// times in UTC: Text of BuildDigest.
-func DigestText(events []diff.Event, from, to time.Time) string {
-	return Text(BuildDigest(events, from, to, time.UTC))
-}

@@ -82,17 +82,6 @@ func plural(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
-// PlainText is the event as text for a terminal or a notification
-// fallback (Text of its Message, times in UTC).
-func PlainText(ev diff.Event) string {
-	return Text(Build(Alert{Event: ev}))
-}
-
-// AlertText is PlainText of the alert's event followed by the other
-// documents repeating it (Alert.Also), for the console and for Slack's
-// notification fallback.
-func AlertText(a Alert) string { return Text(Build(a)) }
-
 // Text renders a message as plain text for a terminal or a notification
 // fallback: the headline, then one labelled row per part, wrapped at 80
 // columns, with each quote's figure between asterisks, then the documents

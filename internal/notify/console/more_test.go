@@ -89,7 +89,7 @@ func TestUpdatePrintsUpdatedAlert(t *testing.T) {
 	if want := "2025-04-02T14:10:00Z  claim_mismatch  alert 210  updated"; first != want {
 		t.Errorf("header = %q, want %q", first, want)
 	}
-	if rest != notify.AlertText(a)+separator {
+	if rest != notify.Text(notify.Build(a))+separator {
 		t.Errorf("body is not the alert's text:\n%s", rest)
 	}
 }

@@ -9,7 +9,6 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
-	"github.com/figwatch/watcher/internal/diff"
 	"github.com/figwatch/watcher/internal/notify"
 )
 
@@ -40,18 +39,6 @@ const (
 	// itemMax bounds one item's line; a longer link is named, not linked.
 	itemMax = 600
 )
-
-// Blocks renders an event as Block Kit, times in UTC: AlertBlocks of an
-// alert carrying only the event.
-func Blocks(ev diff.Event) []slackapi.Block {
-	return AlertBlocks(notify.Alert{Event: ev})
-}
-
-// AlertBlocks renders the alert as Block Kit with times in UTC: what Send
-// and Update post when no zone is configured.
-func AlertBlocks(a notify.Alert) []slackapi.Block {
-	return MessageBlocks(notify.Build(a))
-}
 
 // render is what Send and Update post for an alert: its blocks, and the
 // notification text (what notifications and clients without Block Kit

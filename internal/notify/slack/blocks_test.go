@@ -388,7 +388,7 @@ func TestClaimSumNoteIsRenderedEscaped(t *testing.T) {
 	if h := notify.Headline(ev); !strings.Contains(h, "a sum of official figures") {
 		t.Errorf("headline %q does not say the claim is a sum", h)
 	}
-	if txt := notify.PlainText(ev); !strings.Contains(strings.Join(strings.Fields(txt), " "), "a sum no official source states") {
+	if txt := notify.Text(notify.Build(notify.Alert{Event: ev})); !strings.Contains(strings.Join(strings.Fields(txt), " "), "a sum no official source states") {
 		t.Errorf("plain text lacks the note:\n%s", txt)
 	}
 }

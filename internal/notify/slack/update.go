@@ -68,7 +68,7 @@ func classifyUpdate(err error) error {
 }
 
 // SendDigest posts one message listing the alerts held between from and
-// to (see DigestBlocks), to channel or, when it is empty, the default
+// to (MessageBlocks of notify.BuildDigest), to channel or, when it is empty, the default
 // channel; through the webhook in webhook mode. It goes through the
 // channel's rate limit and classifies errors as Send does.
 func (n *Notifier) SendDigest(ctx context.Context, channel string, events []diff.Event, from, to time.Time) (notify.Receipt, error) {
