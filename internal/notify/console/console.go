@@ -100,8 +100,8 @@ func (n *Notifier) writeAlert(ctx context.Context, a notify.Alert, note string) 
 }
 
 // SendDigest writes a header line (the end of the period, or now), the
-// the text of notify.BuildDigest over the held events and a separator; channel is
-// ignored.
+// text of notify.BuildDigest over the held events and a separator;
+// channel is ignored.
 func (n *Notifier) SendDigest(ctx context.Context, _ string, events []diff.Event, from, to time.Time) (notify.Receipt, error) {
 	if err := ctx.Err(); err != nil {
 		return notify.Receipt{}, fmt.Errorf("write console digest of %d alerts: %w", len(events), err)
