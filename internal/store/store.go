@@ -103,6 +103,7 @@ type DB struct {
 	log           *slog.Logger
 	revisionLimit int
 	now           func() time.Time
+	group         groupCommit // see Batch
 }
 
 // Bucket names. Nested buckets live under revisions (one per document) and
@@ -198,11 +199,6 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 
-	// Batch waits this long for company before committing. bbolt's 10ms
-	// default makes each of a warm cycle's polls wait 10ms for its 304's
-	// write; at 1ms the writes still share commits (they arrive together)
-	// without turning into the cycle's critical path.
-	bdb.MaxBatchDelay = time.Millisecond
 	db := &DB{
 		bolt:          bdb,
 		path:          path,
@@ -369,18 +365,10 @@ func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 	})
 }
 
-// Batch is Update for small writes made by many goroutines at once (the
-// fetch state of a 304): bbolt groups concurrent Batch calls into one
-// transaction and one fsync. fn may run more than once, so it must only
-// write what it was given, never count or append.
-func (db *DB) Batch(ctx context.Context, fn func(*Tx) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return db.bolt.Batch(func(btx *bolt.Tx) error {
-		return fn(&Tx{tx: btx, db: db})
-	})
-}
+// ReadTransactions is how many read transactions the database has begun
+// since it was opened: the work a read path costs, which tests count
+// where a timing would be noise.
+func (db *DB) ReadTransactions() int { return db.bolt.Stats().TxN }
 
 // View runs fn in a read-only transaction over a consistent snapshot. It
 // returns ctx.Err() without running fn when ctx is done. A long View keeps
