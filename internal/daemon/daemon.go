@@ -112,6 +112,10 @@ type Daemon struct {
 	writes writeHealth
 
 	schedBeat atomic.Int64 // unix nanos of the scheduler's last heartbeat
+
+	// cycle is the fetch states Once read for its cycle in one
+	// transaction; nil outside Once (see readStates).
+	cycle atomic.Pointer[readStates]
 }
 
 // New checks the options and compiles the metric rules.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/figwatch/watcher/internal/backoff"
@@ -27,7 +28,7 @@ const backoffBase = time.Minute
 // (last error, consecutive failures, backoff) is recorded.
 func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 	start := d.now()
-	prev, err := fetchState(ctx, d.db, src.ID)
+	prev, err := d.cycle.Load().take(ctx, d.db, src.ID)
 	if err != nil {
 		err = fmt.Errorf("poll %s: read fetch state: %w", src.ID, err)
 		d.log.Error("poll failed", "source", src.ID, "err", err)
@@ -152,6 +153,56 @@ func (d *Daemon) read(ctx context.Context, src config.Source, prev store.FetchSt
 		return p, err
 	}
 	return p, nil
+}
+
+// readStates is the fetch states of a cycle's sources, read in one
+// transaction before its polls: a warm cycle of a thousand 304s then costs
+// one read transaction, not a thousand, each of which would touch the
+// pages the previous polls' commits had just moved. A state is taken
+// once, by its source's poll; the poll writes the next one itself, and a
+// source is never polled twice at once (slots), so what is taken is what
+// is stored.
+type readStates struct {
+	mu     sync.Mutex
+	states map[string]store.FetchState
+}
+
+// readAllStates reads the stored fetch state of every source in srcs.
+func readAllStates(ctx context.Context, db *store.DB, srcs []config.Source) (*readStates, error) {
+	want := make(map[string]bool, len(srcs))
+	for _, src := range srcs {
+		want[src.ID] = true
+	}
+	r := &readStates{states: make(map[string]store.FetchState, len(srcs))}
+	err := db.View(ctx, func(tx *store.Tx) error {
+		all, err := tx.Sources()
+		for _, st := range all {
+			if want[st.Source] {
+				r.states[st.Source] = st
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read fetch states: %w", err)
+	}
+	return r, nil
+}
+
+// take returns the state read for id (removing it), or reads it from db
+// when none was read: outside Once (r is nil), or for a source Once did
+// not plan.
+func (r *readStates) take(ctx context.Context, db *store.DB, id string) (store.FetchState, error) {
+	if r != nil {
+		r.mu.Lock()
+		st, ok := r.states[id]
+		delete(r.states, id)
+		r.mu.Unlock()
+		if ok {
+			return st, nil
+		}
+	}
+	return fetchState(ctx, db, id)
 }
 
 func fetchState(ctx context.Context, db *store.DB, id string) (store.FetchState, error) {

@@ -25,7 +25,14 @@ func (d *Daemon) Once(ctx context.Context) error {
 		mu   sync.Mutex
 		errs []error
 	)
-	d.slots.each(ctx, d.conf().EnabledSources(), d.pollHeld, func(_ config.Source, err error) {
+	srcs := d.conf().EnabledSources()
+	states, err := readAllStates(ctx, d.db, srcs)
+	if err != nil {
+		return err
+	}
+	d.cycle.Store(states)
+	defer d.cycle.Store(nil)
+	d.slots.each(ctx, srcs, d.pollHeld, func(_ config.Source, err error) {
 		if err != nil {
 			mu.Lock()
 			errs = append(errs, err)

@@ -279,3 +279,43 @@ func TestScheduledPollsWaitInAQueueNotInGoroutines(t *testing.T) {
 		}
 	}
 }
+
+// A warm cycle reads the sources' fetch states in one transaction, not one
+// each: the read transactions of a `once` of 304s do not grow with the
+// sources.
+func TestOnceReadsFetchStatesTogether(t *testing.T) {
+	readTxs := func(n int) int {
+		h := newHarness(t, manySources(n), "")
+		for i := range n {
+			h.feeds.set(fmt.Sprintf("/s%03d.xml", i), feedResponse{etag: `"v1"`, body: rss("Feed")})
+		}
+		if err := h.once(); err != nil { // the first poll, writing the validators
+			t.Fatalf("first once with %d sources: %v", n, err)
+		}
+		before := h.db.ReadTransactions()
+		if err := h.once(); err != nil {
+			t.Fatalf("warm once with %d sources: %v", n, err)
+		}
+		for i := range n {
+			if got := h.feeds.count(fmt.Sprintf("/s%03d.xml", i)); got != 2 {
+				t.Fatalf("source %d fetched %d times, want 2", i, got)
+			}
+		}
+		return h.db.ReadTransactions() - before
+	}
+	small, large := readTxs(5), readTxs(40)
+	if large-small > 5 {
+		t.Errorf("a warm once began %d read transactions for 5 sources and %d for 40: one a source, not one a cycle", small, large)
+	}
+	st := newHarness(t, manySources(1), "")
+	st.feeds.set("/s000.xml", feedResponse{etag: `"v1"`, body: rss("Feed")})
+	for range 2 {
+		if err := st.once(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := fetchState(t.Context(), st.db, "s000")
+	if err != nil || got.Polls != 2 || got.ETag != `"v1"` || got.LastStatus != 304 {
+		t.Errorf("after two cycles the state is %+v (%v), want 2 polls, the etag and a 304", got, err)
+	}
+}
