@@ -43,6 +43,9 @@ const (
 // State is the stored state diff reads; *store.Tx implements it.
 type State interface {
 	Snapshot(docID string) (store.Snapshot, bool, error)
+	// SnapshotHash is the stored snapshot's hash and LastSeen, read
+	// without its figures, for telling unchanged documents apart cheaply.
+	SnapshotHash(docID string) (hash string, lastSeen time.Time, ok bool, err error)
 	// LatestObservation is, for official sources, the current official
 	// value: the observation with the latest as-of date.
 	LatestObservation(metric, authority string) (store.Observation, bool, error)
@@ -152,11 +155,11 @@ type comparer struct {
 
 func (c *comparer) doc(d Doc) error {
 	doc := d.Document
-	prev, seen, err := c.st.Snapshot(doc.ID)
+	hash, lastSeen, seen, err := c.st.SnapshotHash(doc.ID)
 	if err != nil {
 		return fmt.Errorf("read snapshot %s: %w", doc.ID, err)
 	}
-	if seen && prev.Hash == doc.Hash {
+	if seen && hash == doc.Hash {
 		c.res.Unchanged++
 		// Refresh LastSeen at most daily: retention drops documents not
 		// seen for a long time, and one still in its feed must not be
@@ -166,11 +169,21 @@ func (c *comparer) doc(d Doc) error {
 		if touch <= 0 {
 			touch = DefaultTouchInterval
 		}
-		if c.in.Now.Sub(prev.LastSeen) >= touch {
+		if c.in.Now.Sub(lastSeen) >= touch {
+			prev, _, err := c.st.Snapshot(doc.ID)
+			if err != nil {
+				return fmt.Errorf("read snapshot %s: %w", doc.ID, err)
+			}
 			prev.LastSeen = c.in.Now
 			c.res.Snapshots = append(c.res.Snapshots, prev)
 		}
 		return nil
+	}
+	var prev store.Snapshot
+	if seen {
+		if prev, _, err = c.st.Snapshot(doc.ID); err != nil {
+			return fmt.Errorf("read snapshot %s: %w", doc.ID, err)
+		}
 	}
 	now := c.in.Now
 	official := c.in.Source.Authority == Official

@@ -56,6 +56,11 @@ func (m memState) Snapshot(id string) (store.Snapshot, bool, error) {
 	return s, ok, nil
 }
 
+func (m memState) SnapshotHash(id string) (string, time.Time, bool, error) {
+	s, ok, err := m.Snapshot(id)
+	return s.Hash, s.LastSeen, ok, err
+}
+
 func (m memState) LatestObservation(metric, authority string) (store.Observation, bool, error) {
 	if authority != Official {
 		return store.Observation{}, false, nil

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Snapshot returns the latest stored snapshot of docID, and whether there
@@ -17,6 +18,40 @@ func (tx *Tx) Snapshot(docID string) (Snapshot, bool, error) {
 		return Snapshot{}, false, fmt.Errorf("read snapshot %s: %w", docID, err)
 	}
 	return s, ok, nil
+}
+
+// SnapshotHash returns the hash and LastSeen of the stored snapshot of
+// docID, and whether there is one, without decoding its figures: all a
+// poll needs of the documents it finds unchanged, which are most of them
+// (19 of a changed feed's 20 items).
+func (tx *Tx) SnapshotHash(docID string) (hash string, lastSeen time.Time, ok bool, err error) {
+	var head struct {
+		Hash     string    `json:"hash"`
+		LastSeen time.Time `json:"last_seen"`
+	}
+	b := tx.tx.Bucket(bucketDocs)
+	if b == nil {
+		return "", time.Time{}, false, nil
+	}
+	raw := b.Get([]byte(docID))
+	if raw == nil {
+		return "", time.Time{}, false, nil
+	}
+	// The figures are the record's last field and its only nested one,
+	// and no string in JSON holds an unescaped quote: the first
+	// `,"figures":` is where they start. Records written before they came
+	// last have last_seen after them, and are read whole.
+	if i := bytes.Index(raw, []byte(`,"figures":`)); i > 0 {
+		prefix := append(raw[:i:i], '}')
+		if err := decode(prefix, &head); err == nil && !head.LastSeen.IsZero() {
+			return head.Hash, head.LastSeen, true, nil
+		}
+		head.Hash, head.LastSeen = "", time.Time{}
+	}
+	if err := decode(raw, &head); err != nil {
+		return "", time.Time{}, false, fmt.Errorf("read snapshot %s: %w", docID, err)
+	}
+	return head.Hash, head.LastSeen, true, nil
 }
 
 // PutSnapshot stores s as the latest version of s.DocID. The store keeps the

@@ -97,7 +97,6 @@ type Snapshot struct {
 	Title     string    `json:"title,omitempty"`
 	Published time.Time `json:"published,omitzero"`
 	Hash      string    `json:"hash"`
-	Figures   []Figure  `json:"figures,omitempty"`
 
 	FirstSeen   time.Time `json:"first_seen,omitzero"`
 	LastSeen    time.Time `json:"last_seen,omitzero"`
@@ -105,6 +104,10 @@ type Snapshot struct {
 	// Revision is 1 for the first version stored and grows by one each
 	// time Hash changes.
 	Revision int `json:"revision"`
+
+	// Figures come last in the record, so that SnapshotHash reads the
+	// fields before them without scanning them.
+	Figures []Figure `json:"figures,omitempty"`
 }
 
 // Period is the time an observation is for, as the period package parses

@@ -1555,3 +1555,42 @@ func TestPendingCountMatchesOutboxStats(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// SnapshotHash reads what Snapshot reads of the hash and LastSeen, and
+// reports a missing document as missing.
+func TestSnapshotHash(t *testing.T) {
+	db := openTemp(t, Options{Now: fixedClock})
+	s := sampleSnapshot("doc-1", "sha256:abc")
+	update(t, db, func(tx *Tx) error { return tx.PutSnapshot(s) })
+	view(t, db, func(tx *Tx) error {
+		whole, ok, err := tx.Snapshot("doc-1")
+		if err != nil || !ok {
+			t.Fatalf("Snapshot: %v, %v", ok, err)
+		}
+		hash, seen, ok, err := tx.SnapshotHash("doc-1")
+		if err != nil || !ok || hash != whole.Hash || !seen.Equal(whole.LastSeen) || hash != "sha256:abc" {
+			t.Errorf("SnapshotHash = %q, %v, %v, %v; want %q, %v, true", hash, seen, ok, err, whole.Hash, whole.LastSeen)
+		}
+		if _, _, ok, err := tx.SnapshotHash("doc-2"); ok || err != nil {
+			t.Errorf("SnapshotHash of a missing document: ok %v, err %v", ok, err)
+		}
+		return nil
+	})
+
+	// Records written before the figures came last, and a title that
+	// quotes the key, read the same.
+	seen := "2025-03-26T09:00:00Z"
+	for id, raw := range map[string]string{
+		"old-order": `{"v":1,"doc_id":"old-order","hash":"h1","figures":[{"value":1,"text":"1"}],"last_seen":"` + seen + `","revision":1}`,
+		"quoting":   `{"v":1,"doc_id":"quoting","title":"a ,\"figures\": b","hash":"h1","last_seen":"` + seen + `","revision":1,"figures":[{"value":1}]}`,
+	} {
+		update(t, db, func(tx *Tx) error { return tx.tx.Bucket(bucketDocs).Put([]byte(id), []byte(raw)) })
+		view(t, db, func(tx *Tx) error {
+			hash, last, ok, err := tx.SnapshotHash(id)
+			if err != nil || !ok || hash != "h1" || last.Format(time.RFC3339) != seen {
+				t.Errorf("%s: SnapshotHash = %q, %v, %v, %v; want h1, %s", id, hash, last, ok, err, seen)
+			}
+			return nil
+		})
+	}
+}
