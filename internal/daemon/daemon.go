@@ -113,9 +113,9 @@ type Daemon struct {
 
 	schedBeat atomic.Int64 // unix nanos of the scheduler's last heartbeat
 
-	// cycle is the fetch states Once read for its cycle in one
-	// transaction; nil outside Once (see readStates).
-	cycle atomic.Pointer[readStates]
+	// cycle is Once's pass over the sources while it runs, nil
+	// otherwise (see cycle).
+	cycle atomic.Pointer[cycle]
 }
 
 // New checks the options and compiles the metric rules.

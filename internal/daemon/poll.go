@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
-	"sync"
 	"time"
 
 	"github.com/figwatch/watcher/internal/backoff"
@@ -28,7 +28,7 @@ const backoffBase = time.Minute
 // (last error, consecutive failures, backoff) is recorded.
 func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 	start := d.now()
-	prev, err := d.cycle.Load().take(ctx, d.db, src.ID)
+	prev, err := d.cycle.Load().state(ctx, d.db, src.ID)
 	if err != nil {
 		err = fmt.Errorf("poll %s: read fetch state: %w", src.ID, err)
 		d.log.Error("poll failed", "source", src.ID, "err", err)
@@ -41,13 +41,21 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 	}
 	resp, read, items, in, docs := r.resp, r.read, r.items, r.in, r.read.Docs
 	if resp.NotModified && len(read.Docs) == 0 && len(read.Items) == 0 {
+		// In a cycle of Once, the 304's state is saved with the others
+		// when the cycle ends (cycle.save); a failing source's recovery
+		// queues an alert, which is written now, once.
+		done := notModified{src: src, status: resp.Status, bytes: resp.Bytes}
+		if c := d.cycle.Load(); c != nil && !prev.FailingAlerted {
+			done.state, done.dur = successState(prev, resp, true, d.now()), d.now().Sub(start)
+			c.saveLater(done)
+			return nil
+		}
 		if err := d.commitNotModified(ctx, src, prev, resp); err != nil {
 			return d.storeFailed(ctx, src, prev, resp.Status, err)
 		}
 		d.writes.written(d.log)
-		d.stats.poll(src, pollNotModified)
-		d.log.Info("poll", "source", src.ID, "status", resp.Status, "not_modified", true,
-			"bytes", resp.Bytes, "dur", d.now().Sub(start).Round(time.Millisecond))
+		done.dur = d.now().Sub(start)
+		done.report(d.stats, d.log)
 		return nil
 	}
 	written := make([]store.Item, 0, len(read.Items))
@@ -76,6 +84,22 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 		"events", len(res.Events), "first_poll", in.Source.FirstPoll,
 		"dur", d.now().Sub(start).Round(time.Millisecond))
 	return nil
+}
+
+// notModified is a poll answered 304, once its state is saved.
+type notModified struct {
+	src    config.Source
+	state  store.FetchState // the state to save, when saved later
+	status int
+	bytes  int64
+	dur    time.Duration
+}
+
+// report counts and logs a poll answered 304 whose state was saved.
+func (p notModified) report(stats *Metrics, log *slog.Logger) {
+	stats.poll(p.src, pollNotModified)
+	log.Info("poll", "source", p.src.ID, "status", p.status, "not_modified", true,
+		"bytes", p.bytes, "dur", p.dur.Round(time.Millisecond))
 }
 
 // polled is a poll of one source up to its commit: what `watcher check`
@@ -153,56 +177,6 @@ func (d *Daemon) read(ctx context.Context, src config.Source, prev store.FetchSt
 		return p, err
 	}
 	return p, nil
-}
-
-// readStates is the fetch states of a cycle's sources, read in one
-// transaction before its polls: a warm cycle of a thousand 304s then costs
-// one read transaction, not a thousand, each of which would touch the
-// pages the previous polls' commits had just moved. A state is taken
-// once, by its source's poll; the poll writes the next one itself, and a
-// source is never polled twice at once (slots), so what is taken is what
-// is stored.
-type readStates struct {
-	mu     sync.Mutex
-	states map[string]store.FetchState
-}
-
-// readAllStates reads the stored fetch state of every source in srcs.
-func readAllStates(ctx context.Context, db *store.DB, srcs []config.Source) (*readStates, error) {
-	want := make(map[string]bool, len(srcs))
-	for _, src := range srcs {
-		want[src.ID] = true
-	}
-	r := &readStates{states: make(map[string]store.FetchState, len(srcs))}
-	err := db.View(ctx, func(tx *store.Tx) error {
-		all, err := tx.Sources()
-		for _, st := range all {
-			if want[st.Source] {
-				r.states[st.Source] = st
-			}
-		}
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read fetch states: %w", err)
-	}
-	return r, nil
-}
-
-// take returns the state read for id (removing it), or reads it from db
-// when none was read: outside Once (r is nil), or for a source Once did
-// not plan.
-func (r *readStates) take(ctx context.Context, db *store.DB, id string) (store.FetchState, error) {
-	if r != nil {
-		r.mu.Lock()
-		st, ok := r.states[id]
-		delete(r.states, id)
-		r.mu.Unlock()
-		if ok {
-			return st, nil
-		}
-	}
-	return fetchState(ctx, db, id)
 }
 
 func fetchState(ctx context.Context, db *store.DB, id string) (store.FetchState, error) {
@@ -303,8 +277,28 @@ func (d *Daemon) commitNotModified(ctx context.Context, src config.Source, prev 
 // (complete): an item whose article could not be fetched this time must
 // not be hidden behind a 304 next time.
 func (d *Daemon) putSuccess(tx *store.Tx, src config.Source, prev store.FetchState, resp *fetch.Response, complete bool) error {
-	st := prev
 	now := d.now()
+	st := successState(prev, resp, complete, now)
+	if prev.FailingAlerted {
+		// Never in a Batch (the callers use Update for a failing source),
+		// so the counting and logging here happen once.
+		if _, err := d.outbox.Enqueue(tx, diff.Event{
+			Kind: diff.SourceRecovered, At: now, Source: src.ID, SourceName: src.Name,
+			Authority: src.Authority, URL: src.URL, FailingSince: prev.FailingSince,
+			Error: prev.LastError,
+		}); err != nil {
+			return err
+		}
+		d.stats.queued(diff.SourceRecovered)
+		d.log.Info("source recovered", "source", src.ID, "failing_since", prev.FailingSince)
+		kick(d.wake)
+	}
+	return tx.PutFetchState(st)
+}
+
+// successState is prev after a successful poll at now.
+func successState(prev store.FetchState, resp *fetch.Response, complete bool, now time.Time) store.FetchState {
+	st := prev
 	if complete {
 		st.ETag, st.LastModified = resp.ETag, resp.LastModified
 	} else {
@@ -322,25 +316,11 @@ func (d *Daemon) putSuccess(tx *store.Tx, src config.Source, prev store.FetchSta
 	if complete || prev.Polls > 0 {
 		st.Polls++
 	}
-	if prev.FailingAlerted {
-		// Never in a Batch (the callers use Update for a failing source),
-		// so the counting and logging here happen once.
-		if _, err := d.outbox.Enqueue(tx, diff.Event{
-			Kind: diff.SourceRecovered, At: now, Source: src.ID, SourceName: src.Name,
-			Authority: src.Authority, URL: src.URL, FailingSince: prev.FailingSince,
-			Error: prev.LastError,
-		}); err != nil {
-			return err
-		}
-		d.stats.queued(diff.SourceRecovered)
-		d.log.Info("source recovered", "source", src.ID, "failing_since", prev.FailingSince)
-		kick(d.wake)
-	}
 	st.ConsecutiveFailures = 0
 	st.FailingSince = time.Time{}
 	st.FailingAlerted = false
 	st.NextPoll = time.Time{}
-	return tx.PutFetchState(st)
+	return st
 }
 
 // checkLostFigures fails a page or PDF poll whose document states no figure

@@ -26,12 +26,11 @@ func (d *Daemon) Once(ctx context.Context) error {
 		errs []error
 	)
 	srcs := d.conf().EnabledSources()
-	states, err := readAllStates(ctx, d.db, srcs)
+	c, err := readCycle(ctx, d.db, srcs)
 	if err != nil {
 		return err
 	}
-	d.cycle.Store(states)
-	defer d.cycle.Store(nil)
+	d.cycle.Store(c)
 	d.slots.each(ctx, srcs, d.pollHeld, func(_ config.Source, err error) {
 		if err != nil {
 			mu.Lock()
@@ -39,6 +38,23 @@ func (d *Daemon) Once(ctx context.Context) error {
 			mu.Unlock()
 		}
 	})
+	d.cycle.Store(nil)
+	// Saved even when the run is being stopped: those polls were made.
+	saved, err := c.save(context.WithoutCancel(ctx), d.db)
+	switch {
+	case err != nil:
+		for range saved { // each a poll lost, as a poll's failed commit is
+			d.stats.storeFailed()
+			d.writes.failed(err, d.now())
+		}
+		d.log.Error("polls answered 304 not saved", "sources", len(saved), "err", err)
+		errs = append(errs, err)
+	case len(saved) > 0:
+		d.writes.written(d.log)
+		for _, p := range saved {
+			p.report(d.stats, d.log)
+		}
+	}
 	st, err := d.outbox.Drain(ctx)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("deliver: %w", err))

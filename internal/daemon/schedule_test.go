@@ -296,12 +296,22 @@ func TestOnceReadsFetchStatesTogether(t *testing.T) {
 		if err := h.once(); err != nil {
 			t.Fatalf("warm once with %d sources: %v", n, err)
 		}
+		txs := h.db.ReadTransactions() - before
 		for i := range n {
-			if got := h.feeds.count(fmt.Sprintf("/s%03d.xml", i)); got != 2 {
+			id := fmt.Sprintf("s%03d", i)
+			if got := h.feeds.count("/" + id + ".xml"); got != 2 {
 				t.Fatalf("source %d fetched %d times, want 2", i, got)
 			}
+			// Held until the cycle ended, every 304 was saved.
+			st, err := fetchState(t.Context(), h.db, id)
+			if err != nil || st.Polls != 2 || st.LastStatus != 304 {
+				t.Errorf("%s after a warm once: %+v (%v); want 2 polls, the last a 304", id, st, err)
+			}
 		}
-		return h.db.ReadTransactions() - before
+		if got := strings.Count(h.log(), "msg=poll source="); got != 2*n {
+			t.Errorf("%d polls logged, want %d (a cold and a warm cycle)", got, 2*n)
+		}
+		return txs
 	}
 	small, large := readTxs(5), readTxs(40)
 	if large-small > 5 {
