@@ -34,7 +34,7 @@ func cmdTestAlert(ctx context.Context, o testAlertFlags, stdout, stderr io.Write
 		fmt.Fprintf(stderr, "%s: %v\n", cfg.Path, err)
 		return exitUsage
 	}
-	n, err := newNotifier(cfg, secrets, stdout, log)
+	n, err := newNotifier(cfg, secrets, stdout, log, withoutApp)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitUsage

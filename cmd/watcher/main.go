@@ -133,7 +133,7 @@ func cmdRun(ctx context.Context, o runFlags, stdout, stderr io.Writer) int {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
-	cfg, log, notifier, ok := setup(o.config, stdout, stderr)
+	cfg, log, notifier, ok := setup(o.config, stdout, stderr, withApp)
 	if !ok {
 		return exitUsage
 	}
@@ -203,7 +203,7 @@ func cmdRun(ctx context.Context, o runFlags, stdout, stderr io.Writer) int {
 // setup loads the config and builds what every command that polls needs:
 // the logger and the notifier. false: the error is printed and the exit
 // is exitUsage.
-func setup(path string, stdout, stderr io.Writer) (*config.Config, *slog.Logger, notify.Notifier, bool) {
+func setup(path string, stdout, stderr io.Writer, app appControls) (*config.Config, *slog.Logger, notify.Notifier, bool) {
 	cfg, ok := loadConfig(path, stderr)
 	if !ok {
 		return nil, nil, nil, false
@@ -215,7 +215,7 @@ func setup(path string, stdout, stderr io.Writer) (*config.Config, *slog.Logger,
 		log.Error("slack secret", "config", cfg.Path, "err", err)
 		return nil, nil, nil, false
 	}
-	n, err := newNotifier(cfg, secrets, stdout, log)
+	n, err := newNotifier(cfg, secrets, stdout, log, app)
 	if err != nil {
 		log.Error("notifier", "err", err)
 		return nil, nil, nil, false
@@ -243,7 +243,7 @@ func loader(path string, stdout io.Writer, log *slog.Logger) daemon.Loader {
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", cfg.Path, err)
 		}
-		n, err := newNotifier(cfg, secrets, stdout, log)
+		n, err := newNotifier(cfg, secrets, stdout, log, withApp)
 		return cfg, n, err
 	}
 }
@@ -300,7 +300,7 @@ type onceFlags struct {
 }
 
 func cmdOnce(ctx context.Context, o onceFlags, stdout, stderr io.Writer) int {
-	cfg, log, notifier, ok := setup(o.config, stdout, stderr)
+	cfg, log, notifier, ok := setup(o.config, stdout, stderr, withoutApp)
 	if !ok {
 		return exitUsage
 	}
@@ -391,10 +391,25 @@ func httpOptions(cfg *config.Config, d *daemon.Daemon, db *store.DB, reg prometh
 	}
 }
 
-func newNotifier(cfg *config.Config, s config.Secrets, stdout io.Writer, log *slog.Logger) (notify.Notifier, error) {
+// appControls says whether alerts carry the Slack app's buttons.
+type appControls bool
+
+const (
+	// withApp: `watcher run`, which runs the Slack app (Socket Mode) when
+	// an app token is set, and so answers the buttons.
+	withApp appControls = true
+	// withoutApp: every other command; a button nobody answers is worse
+	// than none.
+	withoutApp appControls = false
+)
+
+func newNotifier(cfg *config.Config, s config.Secrets, stdout io.Writer, log *slog.Logger, app appControls) (notify.Notifier, error) {
 	switch {
 	case s.BotToken != "":
-		return newSlack(slack.Options{Token: s.BotToken.Reveal(), APIURL: cfg.Slack.APIURL, Channel: cfg.Slack.Channel, Logger: log, Location: cfg.Location})
+		return newSlack(slack.Options{
+			Token: s.BotToken.Reveal(), APIURL: cfg.Slack.APIURL, Channel: cfg.Slack.Channel, Logger: log, Location: cfg.Location,
+			App: bool(app) && s.AppToken != "", AppMetrics: cfg.MetricIDs(),
+		})
 	case s.WebhookURL != "":
 		return newSlack(slack.Options{WebhookURL: s.WebhookURL.Reveal(), Logger: log, Location: cfg.Location})
 	default:

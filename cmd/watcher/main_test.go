@@ -3,12 +3,18 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/figwatch/watcher/internal/config"
+	"github.com/figwatch/watcher/internal/diff"
 	"github.com/figwatch/watcher/internal/fakeslack"
+	"github.com/figwatch/watcher/internal/notify"
+	"github.com/figwatch/watcher/internal/notify/slack"
 )
 
 // These tests run the command as a user does, through run(), so that the
@@ -208,5 +214,59 @@ func TestDemoWithMetricsOutsideTheStorySaysSo(t *testing.T) {
 	want := "watcher demo: none of your metrics (swb_encounters) match the demo's story; the demo replays the DHS OIG unaccompanied-children story; run it without --config to see it\n"
 	if errb.String() != want || out.Len() != 0 {
 		t.Errorf("stderr %q, stdout %q; want only %q", errb.String(), out.String(), want)
+	}
+}
+
+// The Slack app's buttons come with `watcher run`, which answers them
+// when an app token is set, and with no other command: a button nobody
+// answers is worse than none.
+func TestAlertButtonsOnlyWhereTheAppRuns(t *testing.T) {
+	tests := []struct {
+		name     string
+		appToken string
+		app      appControls
+		want     bool
+	}{
+		{name: "run with an app token", appToken: "xapp-1-test", app: withApp, want: true},
+		{name: "run without one", app: withApp},
+		{name: "once with an app token", appToken: "xapp-1-test", app: withoutApp},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := fakeslack.New(t)
+			t.Setenv("SLACK_BOT_TOKEN", "xoxb-test")
+			t.Setenv("SLACK_APP_TOKEN", tc.appToken)
+			t.Setenv("SLACK_WEBHOOK_URL", "")
+			path := filepath.Join(t.TempDir(), "w.yaml")
+			cfgText := "slack:\n  channel: \"#figures\"\n  api_url: " + fake.URL() + "\n" +
+				"sources:\n  - {id: cbp, url: \"https://www.cbp.gov/swb\", authority: official}\n" +
+				"metrics:\n  - {id: swb_encounters, label: Southwest border encounters, any: [encounters]}\n"
+			if err := os.WriteFile(path, []byte(cfgText), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := config.Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			secrets, err := cfg.Secrets(os.Getenv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := newNotifier(cfg, secrets, io.Discard, slog.New(slog.DiscardHandler), tc.app)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev := diff.Event{Kind: diff.MetricChanged, Metric: "swb_encounters", MetricLabel: "Southwest border encounters", Source: "cbp"}
+			if _, err := n.Send(t.Context(), notify.Alert{ID: 7, Event: ev}); err != nil {
+				t.Fatal(err)
+			}
+			posts := fake.Posts()
+			if len(posts) != 1 {
+				t.Fatalf("%d posts, want 1", len(posts))
+			}
+			if got := strings.Contains(posts[0].Blocks, slack.ActionAck); got != tc.want {
+				t.Errorf("buttons in the alert: %v, want %v\n%s", got, tc.want, posts[0].Blocks)
+			}
+		})
 	}
 }
