@@ -23,6 +23,7 @@ type index struct {
 type entry struct {
 	path     string
 	key, val *yaml.Node
+	pos      int // in order
 }
 
 // maxIndexed bounds the walk, which follows aliases: a billion-laughs
@@ -70,7 +71,7 @@ func (x *index) walk(d *decoder, key, val *yaml.Node, path string, stack []*yaml
 		// A merged key under a key written out, which wins.
 		return
 	}
-	e := &entry{path: path, key: key, val: val}
+	e := &entry{path: path, key: key, val: val, pos: len(x.order)}
 	x.byPath[path] = e
 	x.order = append(x.order, e)
 	if slices.Contains(stack, val) {
@@ -181,15 +182,15 @@ func (x *index) line(path string) int {
 	}
 }
 
-// at returns the path of the value at a line and column, for the errors of
-// the unit types' UnmarshalYAML; "" when none is indexed there.
-func (x *index) at(line, col int) string {
+// at returns the entry of the value at a line and column, for the errors
+// of the unit types' UnmarshalYAML; nil when none is indexed there.
+func (x *index) at(line, col int) *entry {
 	for _, e := range x.order {
 		if e.val.Line == line && e.val.Column == col {
-			return e.path
+			return e
 		}
 	}
-	return ""
+	return nil
 }
 
 // parent strips the last key or list index off a path.
