@@ -279,8 +279,8 @@ func valueError(n *yaml.Node, err error) error {
 // that comes after it in the file's walk.
 func (d *decoder) report(reports []string, unknown []unknownField) {
 	rank := func(path string) int {
-		if e := d.x.byPath[path]; e != nil {
-			return e.pos
+		if i, ok := d.x.byPath[path]; ok {
+			return int(i)
 		}
 		return math.MaxInt
 	}
@@ -350,8 +350,8 @@ func (d *decoder) translate(msg string) (e Error, at int, ok bool) {
 // find returns the first index entry, in file order, that matches and has
 // not been matched before: one line can hold several keys in a flow mapping.
 func (d *decoder) find(match func(*entry) bool) *entry {
-	for _, e := range d.x.order {
-		if !d.used[e] && match(e) {
+	for i := range d.x.order {
+		if e := &d.x.order[i]; !d.used[e] && match(e) {
 			d.used[e] = true
 			return e
 		}
