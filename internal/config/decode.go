@@ -139,7 +139,7 @@ func (d *decoder) decode(cfg *file, data []byte) bool {
 		reports = te.Errors
 	}
 	d.report(reports, unknownFields(root, &d.types))
-	d.realign(reflect.ValueOf(cfg).Elem(), "")
+	d.realign(reflect.ValueOf(cfg).Elem(), make([]byte, 0, 64))
 	return true
 }
 
@@ -154,11 +154,13 @@ func (d *decoder) decode(cfg *file, data []byte) bool {
 //
 // It converts scalars: "yes" and "on" (YAML 1.1) to true, 2.5 to the int 2.
 // Only true and false are booleans here, and only whole numbers ints.
-func (d *decoder) realign(v reflect.Value, path string) {
-	if v.CanAddr() {
-		if _, custom := v.Addr().Interface().(yaml.Unmarshaler); custom {
-			return // the unit types check their own values
-		}
+//
+// The path is built in one buffer as the walk goes down, and looked up
+// without being made a string (m[string(b)] does not allocate): a string
+// is made only for a message.
+func (d *decoder) realign(v reflect.Value, path []byte) []byte {
+	if d.types.decodesItself(v.Type()) {
+		return path // the unit types check their own values
 	}
 	switch v.Kind() {
 	case reflect.Bool, reflect.Int:
@@ -166,51 +168,66 @@ func (d *decoder) realign(v reflect.Value, path string) {
 		if v.Kind() == reflect.Int {
 			want, what = "!!int", "a whole number"
 		}
-		if n := d.x.node(path); d.x.set(path) && n.ShortTag() != want {
-			d.errorf(path, "expected %s, found %s", what, describe(n))
+		if i, ok := d.x.byPath[string(path)]; ok {
+			if n := d.x.order[i].val; isSet(n) && n.ShortTag() != want {
+				d.errorf(string(path), "expected %s, found %s", what, describe(n))
+			}
 		}
 	case reflect.Pointer:
 		if !v.IsNil() {
-			d.realign(v.Elem(), path)
+			path = d.realign(v.Elem(), path)
 		}
 	case reflect.Struct:
-		for i := range v.NumField() {
-			name, opts, _ := strings.Cut(v.Type().Field(i).Tag.Get("yaml"), ",")
-			switch {
-			case opts == "inline":
-				d.realign(v.Field(i), path)
-			case name != "" && name != "-":
-				d.realign(v.Field(i), joinKey(path, name))
+		for _, f := range d.types.of(v.Type()).walk {
+			if f.inline {
+				path = d.realign(v.Field(f.index), path)
+				continue
 			}
+			mark := len(path)
+			path = d.realign(v.Field(f.index), appendKey(path, f.name))
+			path = path[:mark]
 		}
 	case reflect.Slice:
-		n := d.x.node(path)
-		if n == nil || n.Kind != yaml.SequenceNode {
-			return
+		i, ok := d.x.byPath[string(path)]
+		if !ok {
+			return path
 		}
+		n := d.x.order[i].val
+		if n.Kind != yaml.SequenceNode {
+			return path
+		}
+		mark := len(path)
 		if v.Len() < len(n.Content) {
 			out := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 			j := 0
 			for i, item := range n.Content {
-				ip := fmt.Sprintf("%s[%d]", path, i)
+				path = appendIndex(path[:mark], i)
 				if item = deref(item); item.Kind == yaml.ScalarNode && item.ShortTag() == "!!null" {
-					d.add(item.Line, ip, "expected %s, found null", expectation(v.Type().Elem().String()))
+					d.add(item.Line, string(path), "expected %s, found null", expectation(v.Type().Elem().String()))
 					continue
 				}
-				if !d.bad[ip] && j < v.Len() {
+				if !d.bad[string(path)] && j < v.Len() {
 					out.Index(i).Set(v.Index(j))
 					j++
 				}
 			}
+			path = path[:mark]
 			if j != v.Len() {
-				return // not the items yaml.v3 dropped: leave the list as decoded
+				return path // not the items yaml.v3 dropped: leave the list as decoded
 			}
 			v.Set(out)
 		}
 		for i := range v.Len() {
-			d.realign(v.Index(i), fmt.Sprintf("%s[%d]", path, i))
+			path = d.realign(v.Index(i), appendIndex(path[:mark], i))
 		}
+		path = path[:mark]
 	}
+	return path
+}
+
+// isSet reports whether n is a value other than null.
+func isSet(n *yaml.Node) bool {
+	return n != nil && !(n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
 }
 
 var (

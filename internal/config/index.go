@@ -241,8 +241,7 @@ func (x *index) keys(path string) []string {
 
 // set reports whether the file gives path a value other than null.
 func (x *index) set(path string) bool {
-	n := x.node(path)
-	return n != nil && !(n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
+	return isSet(x.node(path))
 }
 
 // raw is the value at path as written, for messages.

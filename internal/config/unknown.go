@@ -3,6 +3,7 @@ package config
 import (
 	"reflect"
 	"strconv"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -208,13 +209,22 @@ func repeatsKey(n *yaml.Node) bool {
 // file, worked out once per parse rather than once per value.
 type schema struct {
 	structs map[reflect.Type]*structKeys
+	custom  map[reflect.Type]bool
 }
 
-// structKeys are the keys of a struct type, in declaration order, and the
-// type of the field each decodes into.
+// structKeys are the keys of a struct type, in declaration order, the
+// type of the field each decodes into, and the fields realign walks.
 type structKeys struct {
 	keys   []string
 	fields map[string]reflect.Type
+	walk   []structField
+}
+
+// structField is a field with a key, or an inlined struct.
+type structField struct {
+	index  int
+	name   string
+	inline bool
 }
 
 func (s *schema) of(t reflect.Type) *structKeys {
@@ -228,8 +238,30 @@ func (s *schema) of(t reflect.Type) *structKeys {
 	for _, k := range sk.keys {
 		sk.fields[k] = fieldType(t, k)
 	}
+	for i := range t.NumField() {
+		name, opts, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		switch {
+		case opts == "inline":
+			sk.walk = append(sk.walk, structField{index: i, inline: true})
+		case name != "" && name != "-":
+			sk.walk = append(sk.walk, structField{index: i, name: name})
+		}
+	}
 	s.structs[t] = sk
 	return sk
+}
+
+// decodesItself reports whether values of type t have an UnmarshalYAML.
+func (s *schema) decodesItself(t reflect.Type) bool {
+	custom, known := s.custom[t]
+	if !known {
+		if s.custom == nil {
+			s.custom = map[reflect.Type]bool{}
+		}
+		custom = reflect.PointerTo(t).Implements(unmarshalerType)
+		s.custom[t] = custom
+	}
+	return custom
 }
 
 // fields maps the keys of struct type t to their fields' types.
