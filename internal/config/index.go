@@ -281,6 +281,30 @@ func (x *index) at(line, col int) *entry {
 	return nil
 }
 
+// child is joinKey(path, key), and item is path+"[i]": the index's own
+// string when the file has that value, so that checking a source's keys
+// allocates a path only for the keys it leaves out.
+func (x *index) child(path, key string) string {
+	var buf [64]byte
+	b := append(append(append(buf[:0], path...), '.'), key...)
+	if path == "" {
+		b = append(buf[:0], key...)
+	}
+	if i, ok := x.byPath[string(b)]; ok {
+		return x.order[i].path
+	}
+	return string(b)
+}
+
+func (x *index) item(path string, i int) string {
+	var buf [64]byte
+	b := appendIndex(append(buf[:0], path...), i)
+	if j, ok := x.byPath[string(b)]; ok {
+		return x.order[j].path
+	}
+	return string(b)
+}
+
 // isKeyOf reports whether p is joinKey(path, key), without building it.
 func isKeyOf(p, path, key string) bool {
 	if path == "" {

@@ -315,10 +315,10 @@ func (c *Config) validateSources(d *decoder) {
 		d.errorf("sources", "at least one source is required")
 		return
 	}
-	first := map[string]int{}
+	first := make(map[string]int, len(c.Sources))
 	for i := range c.Sources {
-		src, path := &c.Sources[i], fmt.Sprintf("sources[%d]", i)
-		key := func(k string) string { return path + "." + k }
+		src, path := &c.Sources[i], d.x.item("sources", i)
+		key := func(k string) string { return d.x.child(path, k) }
 		if !d.ok(path) {
 			continue
 		}
@@ -359,7 +359,7 @@ func (c *Config) validateSources(d *decoder) {
 // validateKindOptions checks the keys that only some kinds of source take, and
 // sets their defaults.
 func (src *Source) validateKindOptions(d *decoder, cfg *Config, path string) {
-	key := func(k string) string { return path + "." + k }
+	key := func(k string) string { return d.x.child(path, k) }
 	if src.FollowLinks && src.Kind != KindFeed {
 		d.errorf(key("follow_links"), "only feed sources follow links (this source is kind %q)", src.Kind)
 	}
@@ -568,10 +568,10 @@ func (d *decoder) secretHeaders(path string, in map[string]SecretRef, plain map[
 }
 
 func (c *Config) validateMetrics(d *decoder) {
-	first := map[string]int{}
+	first := make(map[string]int, len(c.Metrics))
 	for i := range c.Metrics {
-		mt, path := &c.Metrics[i], fmt.Sprintf("metrics[%d]", i)
-		key := func(k string) string { return path + "." + k }
+		mt, path := &c.Metrics[i], d.x.item("metrics", i)
+		key := func(k string) string { return d.x.child(path, k) }
 		if !d.ok(path) {
 			continue
 		}
@@ -621,7 +621,7 @@ func (m *Metric) termsOf(list string) []string {
 // so that messages name the index the file shows.
 func (d *decoder) terms(path string, terms []string) []string {
 	for j, t := range terms {
-		item := fmt.Sprintf("%s[%d]", path, j)
+		item := d.x.item(path, j)
 		switch {
 		case strings.TrimSpace(t) == "":
 			d.errorf(item, "empty term")
