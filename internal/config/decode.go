@@ -337,7 +337,7 @@ func (d *decoder) translate(msg string) (e Error, at int, ok bool) {
 	if m := atPosition.FindStringSubmatch(msg); m != nil {
 		line, col := atoi(m[1]), atoi(m[2])
 		if x := d.x.at(line, col); x != nil {
-			return Error{Line: line, Key: x.path, Msg: m[3]}, x.pos, true
+			return Error{Line: line, Key: x.path, Msg: m[3]}, d.x.pos(x), true
 		}
 		return Error{Line: line, Msg: m[3]}, -1, true
 	}
@@ -355,9 +355,9 @@ func (d *decoder) translate(msg string) (e Error, at int, ok bool) {
 			return Error{Line: line, Msg: fmt.Sprintf("expected %s, found a %s value", expectation(into), strings.TrimPrefix(tag, "!!"))}, -1, true
 		case x.path == "":
 			d.bad[""] = true
-			return Error{Line: line, Msg: "expected a mapping of settings at the top level, found " + describe(x.val)}, x.pos, true
+			return Error{Line: line, Msg: "expected a mapping of settings at the top level, found " + describe(x.val)}, d.x.pos(x), true
 		}
-		return Error{Line: line, Key: x.path, Msg: fmt.Sprintf("expected %s, found %s", expectation(into), describe(x.val))}, x.pos, true
+		return Error{Line: line, Key: x.path, Msg: fmt.Sprintf("expected %s, found %s", expectation(into), describe(x.val))}, d.x.pos(x), true
 	}
 	// A report this version of yaml.v3 words differently: shown as is,
 	// without the value it may quote.

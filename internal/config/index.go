@@ -28,7 +28,6 @@ type index struct {
 type entry struct {
 	path     string
 	key, val *yaml.Node
-	pos      int // in order
 }
 
 // maxIndexed bounds the walk, which follows aliases: a billion-laughs
@@ -120,7 +119,7 @@ func (x *index) walk(d *decoder, key, val *yaml.Node, path string, stack []*yaml
 		return
 	}
 	x.byPath[path] = int32(len(x.order))
-	x.order = append(x.order, entry{path: path, key: key, val: val, pos: len(x.order)})
+	x.order = append(x.order, entry{path: path, key: key, val: val})
 	if slices.Contains(stack, val) {
 		return // an alias to a node that contains it; yaml.v3 refuses those
 	}
@@ -219,6 +218,9 @@ func (x *index) entry(path string) *entry {
 	return nil
 }
 
+// pos is the place of e in the file order: each path is indexed once.
+func (x *index) pos(e *entry) int { return int(x.byPath[e.path]) }
+
 // node returns the value at path, or nil when the file leaves it out.
 func (x *index) node(path string) *yaml.Node {
 	if e := x.entry(path); e != nil {
@@ -286,14 +288,20 @@ func (x *index) at(line, col int) *entry {
 // allocates a path only for the keys it leaves out.
 func (x *index) child(path, key string) string {
 	var buf [64]byte
-	b := append(append(append(buf[:0], path...), '.'), key...)
-	if path == "" {
-		b = append(buf[:0], key...)
-	}
+	b := appendKey(append(buf[:0], path...), key)
 	if i, ok := x.byPath[string(b)]; ok {
 		return x.order[i].path
 	}
 	return string(b)
+}
+
+// setChild is set(joinKey(path, key)), without building the path.
+func (x *index) setChild(path, key string) bool {
+	var buf [64]byte
+	if i, ok := x.byPath[string(appendKey(append(buf[:0], path...), key))]; ok {
+		return isSet(x.order[i].val)
+	}
+	return false
 }
 
 func (x *index) item(path string, i int) string {
