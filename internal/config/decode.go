@@ -352,7 +352,16 @@ func (d *decoder) translate(msg string) (e Error, at int, ok bool) {
 		})
 		switch {
 		case x == nil:
-			return Error{Line: line, Msg: fmt.Sprintf("expected %s, found a %s value", expectation(into), strings.TrimPrefix(tag, "!!"))}, -1, true
+			// Most likely a key that is not a string, which has no entry
+			// of its own: its mapping entry places it among the others.
+			at := -1
+			for i := range d.x.order {
+				if k := d.x.order[i].key; k != nil && k.Line == line && k.ShortTag() == tag && into == "string" {
+					at = i
+					break
+				}
+			}
+			return Error{Line: line, Msg: fmt.Sprintf("expected %s, found a %s value", expectation(into), strings.TrimPrefix(tag, "!!"))}, at, true
 		case x.path == "":
 			d.bad[""] = true
 			return Error{Line: line, Msg: "expected a mapping of settings at the top level, found " + describe(x.val)}, d.x.pos(x), true

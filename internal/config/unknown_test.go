@@ -154,3 +154,25 @@ func TestSchemaFieldsAreTagged(t *testing.T) {
 		t.Errorf("visited only %d struct types", len(seen))
 	}
 }
+
+// TestUnknownKeysKeepTheirPlaceOnALine: on one line (a flow mapping) an
+// unknown key is reported where yaml.v3's KnownFields decoding put it
+// among the other reports: written keys in order, then merged ones, and a
+// key that is not a string at its place.
+func TestUnknownKeysKeepTheirPlaceOnALine(t *testing.T) {
+	t.Parallel()
+	_, err := Parse("w.yaml", []byte(`sources:
+  - {<<: {enabled: 1, shedule: x}, bogus: 2, id: a, url: "https://x/", follow_links: 3}
+  - {bogus: 1, ? [x] : 1, alert_after: soon, id: b, url: "https://x/"}
+`))
+	want := `w.yaml:2: sources[0].bogus: unknown key "bogus"
+w.yaml:2: sources[0].follow_links: expected true or false, found the number 3
+w.yaml:2: sources[0].enabled: expected true or false, found the number 1
+w.yaml:2: sources[0].shedule: unknown key "shedule"; did you mean "schedule"?
+w.yaml:3: sources[1].bogus: unknown key "bogus"
+w.yaml:3: expected a string, found a seq value
+w.yaml:3: sources[1].alert_after: bad duration "soon": write it like 30s, 15m, 72h or 3d`
+	if err == nil || err.Error() != want {
+		t.Errorf("got\n%v\nwant\n%s", err, want)
+	}
+}
