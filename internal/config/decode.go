@@ -157,7 +157,8 @@ func (d *decoder) decode(cfg *file, data []byte) bool {
 //
 // The path is built in one buffer as the walk goes down, and looked up
 // without being made a string (m[string(b)] does not allocate): a string
-// is made only for a message.
+// is made only for a message. realign returns the buffer, which may have
+// grown, cut back to the path it was given.
 func (d *decoder) realign(v reflect.Value, path []byte) []byte {
 	if d.types.decodesItself(v.Type()) {
 		return path // the unit types check their own values
