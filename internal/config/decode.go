@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"regexp"
 	"slices"
@@ -16,19 +17,21 @@ import (
 
 // decoder turns a file into a Config in three steps. yaml.v3 parses it
 // into a node tree (syntax errors, a second document), and an index of that
-// tree gives every dotted key its line. yaml.v3 then decodes the bytes
-// again into the tagged Config with KnownFields (Node.Decode has no such
-// option), which reports every unknown key and mistyped value at once;
-// those reports are rewritten here with the key's path and a hint. Last,
-// each section validates its own values (validate.go).
+// tree gives every dotted key its line. yaml.v3 then decodes that same tree
+// into the tagged Config, which reports every mistyped value at once, and a
+// walk of the tree finds the keys the schema does not have (unknown.go),
+// as KnownFields would; those reports are rewritten here with the key's
+// path and a hint. Last, each section validates its own values
+// (validate.go).
 type decoder struct {
 	file string
 	x    *index
 	errs Errors
 	// bad holds the paths that already have an error: a value is reported
 	// once, and nothing is reported below a value that could not be decoded.
-	bad  map[string]bool
-	used map[*entry]bool // index entries already matched to a yaml.v3 report
+	bad   map[string]bool
+	used  map[*entry]bool // index entries already matched to a yaml.v3 report
+	types schema
 }
 
 // add records a problem at an explicit line.
@@ -116,28 +119,27 @@ func (d *decoder) decode(cfg *file, data []byte) bool {
 		// level has a duplicate key, or aliases expand too far.
 		return root == nil
 	}
-	strict := yaml.NewDecoder(bytes.NewReader(data))
-	strict.KnownFields(true)
-	if err := strict.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
-		var te *yaml.TypeError
-		if !errors.As(err, &te) {
-			// yaml.v3 stops at the first error of any other kind: an
-			// alias that contains itself, or excessive aliasing.
-			line, path, msg := root.Line, "", strings.TrimPrefix(err.Error(), "yaml: ")
-			if m := selfAlias.FindStringSubmatch(msg); m != nil {
-				msg = fmt.Sprintf("alias *%s refers to the value that contains it", m[1])
-				if e := d.find(func(e *entry) bool { return e.val.Anchor == m[1] }); e != nil {
-					line, path = e.val.Line, e.path
-				}
+	// Decoding the document node, not root, is what Decoder.Decode does.
+	var te *yaml.TypeError
+	if err := doc.Decode(cfg); err != nil && !errors.As(err, &te) {
+		// yaml.v3 stops at the first error of any other kind: an
+		// alias that contains itself, or excessive aliasing.
+		line, path, msg := root.Line, "", strings.TrimPrefix(err.Error(), "yaml: ")
+		if m := selfAlias.FindStringSubmatch(msg); m != nil {
+			msg = fmt.Sprintf("alias *%s refers to the value that contains it", m[1])
+			if e := d.find(func(e *entry) bool { return e.val.Anchor == m[1] }); e != nil {
+				line, path = e.val.Line, e.path
 			}
-			d.add(line, path, "%s", msg)
-			return false
 		}
-		for _, msg := range te.Errors {
-			d.translate(msg)
-		}
+		d.add(line, path, "%s", msg)
+		return false
 	}
-	d.realign(reflect.ValueOf(cfg).Elem(), "")
+	var reports []string
+	if te != nil {
+		reports = te.Errors
+	}
+	d.report(reports, unknownFields(root, &d.types))
+	d.realign(reflect.ValueOf(cfg).Elem(), make([]byte, 0, 64))
 	return true
 }
 
@@ -152,11 +154,14 @@ func (d *decoder) decode(cfg *file, data []byte) bool {
 //
 // It converts scalars: "yes" and "on" (YAML 1.1) to true, 2.5 to the int 2.
 // Only true and false are booleans here, and only whole numbers ints.
-func (d *decoder) realign(v reflect.Value, path string) {
-	if v.CanAddr() {
-		if _, custom := v.Addr().Interface().(yaml.Unmarshaler); custom {
-			return // the unit types check their own values
-		}
+//
+// The path is built in one buffer as the walk goes down, and looked up
+// without being made a string (m[string(b)] does not allocate): a string
+// is made only for a message. realign returns the buffer, which may have
+// grown, cut back to the path it was given.
+func (d *decoder) realign(v reflect.Value, path []byte) []byte {
+	if d.types.decodesItself(v.Type()) {
+		return path // the unit types check their own values
 	}
 	switch v.Kind() {
 	case reflect.Bool, reflect.Int:
@@ -164,51 +169,66 @@ func (d *decoder) realign(v reflect.Value, path string) {
 		if v.Kind() == reflect.Int {
 			want, what = "!!int", "a whole number"
 		}
-		if n := d.x.node(path); d.x.set(path) && n.ShortTag() != want {
-			d.errorf(path, "expected %s, found %s", what, describe(n))
+		if i, ok := d.x.byPath[string(path)]; ok {
+			if n := d.x.order[i].val; isSet(n) && n.ShortTag() != want {
+				d.errorf(string(path), "expected %s, found %s", what, describe(n))
+			}
 		}
 	case reflect.Pointer:
 		if !v.IsNil() {
-			d.realign(v.Elem(), path)
+			path = d.realign(v.Elem(), path)
 		}
 	case reflect.Struct:
-		for i := range v.NumField() {
-			name, opts, _ := strings.Cut(v.Type().Field(i).Tag.Get("yaml"), ",")
-			switch {
-			case opts == "inline":
-				d.realign(v.Field(i), path)
-			case name != "" && name != "-":
-				d.realign(v.Field(i), joinKey(path, name))
+		for _, f := range d.types.of(v.Type()).walk {
+			if f.inline {
+				path = d.realign(v.Field(f.index), path)
+				continue
 			}
+			mark := len(path)
+			path = d.realign(v.Field(f.index), appendKey(path, f.name))
+			path = path[:mark]
 		}
 	case reflect.Slice:
-		n := d.x.node(path)
-		if n == nil || n.Kind != yaml.SequenceNode {
-			return
+		i, ok := d.x.byPath[string(path)]
+		if !ok {
+			return path
 		}
+		n := d.x.order[i].val
+		if n.Kind != yaml.SequenceNode {
+			return path
+		}
+		mark := len(path)
 		if v.Len() < len(n.Content) {
 			out := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 			j := 0
 			for i, item := range n.Content {
-				ip := fmt.Sprintf("%s[%d]", path, i)
+				path = appendIndex(path[:mark], i)
 				if item = deref(item); item.Kind == yaml.ScalarNode && item.ShortTag() == "!!null" {
-					d.add(item.Line, ip, "expected %s, found null", expectation(v.Type().Elem().String()))
+					d.add(item.Line, string(path), "expected %s, found null", expectation(v.Type().Elem().String()))
 					continue
 				}
-				if !d.bad[ip] && j < v.Len() {
+				if !d.bad[string(path)] && j < v.Len() {
 					out.Index(i).Set(v.Index(j))
 					j++
 				}
 			}
+			path = path[:mark]
 			if j != v.Len() {
-				return // not the items yaml.v3 dropped: leave the list as decoded
+				return path // not the items yaml.v3 dropped: leave the list as decoded
 			}
 			v.Set(out)
 		}
 		for i := range v.Len() {
-			d.realign(v.Index(i), fmt.Sprintf("%s[%d]", path, i))
+			path = d.realign(v.Index(i), appendIndex(path[:mark], i))
 		}
+		path = path[:mark]
 	}
+	return path
+}
+
+// isSet reports whether n is a value other than null.
+func isSet(n *yaml.Node) bool {
+	return n != nil && !(n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
 }
 
 var (
@@ -251,12 +271,11 @@ func (d *decoder) syntaxError(data []byte, err error) {
 	d.add(line, "", "YAML syntax error: %s", msg)
 }
 
-// The three reports yaml.v3's strict decoding makes (its duplicate-key
-// report is not used: the index finds those in every mapping, where yaml.v3
-// stops at the first mapping that has one), and the one the unit types
-// make (valueError).
+// The two reports yaml.v3's decoding makes (its duplicate-key report is
+// not used: the index finds those in every mapping, where yaml.v3 stops at
+// the first mapping that has one), and the one the unit types make
+// (valueError).
 var (
-	unknownField = regexp.MustCompile(`^line ([0-9]+): field (.*) not found in type \S+$`)
 	cannotDecode = regexp.MustCompile("^line ([0-9]+): cannot unmarshal (!!\\w+)(?: `(.*)`)? into (.+)$")
 	duplicateKey = regexp.MustCompile(`^line ([0-9]+): mapping key .* already defined at line [0-9]+$`)
 	atPosition   = regexp.MustCompile(`(?s)^at ([0-9]+):([0-9]+): (.*)$`)
@@ -272,58 +291,94 @@ func valueError(n *yaml.Node, err error) error {
 	return &yaml.TypeError{Errors: []string{fmt.Sprintf("at %d:%d: %v", n.Line, n.Column, err)}}
 }
 
+// report records yaml.v3's reports and the unknown keys, in the order
+// yaml.v3 would have reported them all with KnownFields: on one line (a
+// flow mapping) an unknown key goes before the first report about a value
+// that comes after it in the file's walk.
+func (d *decoder) report(reports []string, unknown []unknownField) {
+	rank := func(path string) int {
+		if i, ok := d.x.byPath[path]; ok {
+			return int(i)
+		}
+		return math.MaxInt
+	}
+	placed := make([]bool, len(unknown))
+	put := func(i int) {
+		u := unknown[i]
+		placed[i] = true
+		d.add(u.key.Line, u.path, "%s", unknownKey(u.name, u.known, parent(u.path) == ""))
+	}
+	for _, msg := range reports {
+		e, at, ok := d.translate(msg)
+		if !ok {
+			continue
+		}
+		for i, u := range unknown {
+			if placed[i] || u.key.Line != e.Line {
+				continue
+			}
+			if rank(u.path) >= at {
+				break
+			}
+			put(i)
+		}
+		d.add(e.Line, e.Key, "%s", e.Msg)
+	}
+	for i := range unknown {
+		if !placed[i] {
+			put(i)
+		}
+	}
+}
+
 // translate rewrites one of yaml.v3's reports as an Error with the key's
-// dotted path.
-func (d *decoder) translate(msg string) {
+// dotted path, and the place in the index of the value it is about (-1:
+// none); false for a report that is left out.
+func (d *decoder) translate(msg string) (e Error, at int, ok bool) {
 	if m := atPosition.FindStringSubmatch(msg); m != nil {
 		line, col := atoi(m[1]), atoi(m[2])
-		d.add(line, d.x.at(line, col), "%s", m[3])
-		return
-	}
-	if m := unknownField.FindStringSubmatch(msg); m != nil {
-		line, name := atoi(m[1]), m[2]
-		path := joinKey("", name)
-		if e := d.find(func(e *entry) bool { return e.key != nil && e.key.Line == line && e.key.Value == name }); e != nil {
-			path = e.path
+		if x := d.x.at(line, col); x != nil {
+			return Error{Line: line, Key: x.path, Msg: m[3]}, d.x.pos(x), true
 		}
-		var known []string
-		if t := typeAt(parent(path)); t != nil && t.Kind() == reflect.Struct {
-			known = keysOf(t)
-		}
-		d.add(line, path, "%s", unknownKey(name, known, parent(path) == ""))
-		return
+		return Error{Line: line, Msg: m[3]}, -1, true
 	}
 	if duplicateKey.MatchString(msg) {
-		return
+		return Error{}, 0, false
 	}
 	if m := cannotDecode.FindStringSubmatch(msg); m != nil {
 		line, tag, short, into := atoi(m[1]), m[2], m[3], m[4]
-		e := d.find(func(e *entry) bool {
+		x := d.find(func(e *entry) bool {
 			return e.val.Line == line && e.val.ShortTag() == tag && (short == "" || yamlShort(e.val.Value) == short) &&
 				typeAt(e.path) != nil && typeAt(e.path).String() == into
 		})
-		if e == nil {
-			d.add(line, "", "expected %s, found a %s value", expectation(into), strings.TrimPrefix(tag, "!!"))
-			return
-		}
-		if e.path == "" {
+		switch {
+		case x == nil:
+			// Most likely a key that is not a string, which has no entry
+			// of its own: its mapping entry places it among the others.
+			at := -1
+			for i := range d.x.order {
+				if k := d.x.order[i].key; k != nil && k.Line == line && k.ShortTag() == tag && into == "string" {
+					at = i
+					break
+				}
+			}
+			return Error{Line: line, Msg: fmt.Sprintf("expected %s, found a %s value", expectation(into), strings.TrimPrefix(tag, "!!"))}, at, true
+		case x.path == "":
 			d.bad[""] = true
-			d.add(line, "", "expected a mapping of settings at the top level, found %s", describe(e.val))
-			return
+			return Error{Line: line, Msg: "expected a mapping of settings at the top level, found " + describe(x.val)}, d.x.pos(x), true
 		}
-		d.add(line, e.path, "expected %s, found %s", expectation(into), describe(e.val))
-		return
+		return Error{Line: line, Key: x.path, Msg: fmt.Sprintf("expected %s, found %s", expectation(into), describe(x.val))}, d.x.pos(x), true
 	}
 	// A report this version of yaml.v3 words differently: shown as is,
 	// without the value it may quote.
-	d.add(0, "", "%s", quotedValue.ReplaceAllString(msg, "a value"))
+	return Error{Msg: quotedValue.ReplaceAllString(msg, "a value")}, -1, true
 }
 
 // find returns the first index entry, in file order, that matches and has
 // not been matched before: one line can hold several keys in a flow mapping.
 func (d *decoder) find(match func(*entry) bool) *entry {
-	for _, e := range d.x.order {
-		if !d.used[e] && match(e) {
+	for i := range d.x.order {
+		if e := &d.x.order[i]; !d.used[e] && match(e) {
 			d.used[e] = true
 			return e
 		}

@@ -1,8 +1,8 @@
 package config
 
 import (
-	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -12,11 +12,16 @@ import (
 // to its node, for lines in messages and for telling a key left out from
 // a key set to its zero value. Keys brought in by a merge key ("<<") are
 // indexed under the mapping that merges them, as yaml.v3 decodes them.
+//
+// A 10,000-source file has some 60,000 values, so the index is built with
+// few allocations: the entries in one slice, and their paths written end
+// to end in one strings.Builder, each path a substring of what it holds.
 type index struct {
 	root   *yaml.Node
-	byPath map[string]*entry
-	order  []*entry // file order, as walked
-	budget int      // nodes left to visit, see maxIndexed
+	byPath map[string]int32 // path -> position in order
+	order  []entry          // file order, as walked
+	budget int              // nodes left to visit, see maxIndexed
+	paths  strings.Builder
 }
 
 // entry is one indexed value; key is nil for list items and the root.
@@ -42,20 +47,63 @@ func written(n *yaml.Node) int {
 	return c
 }
 
+// values counts the entries the index has for n as written: its values
+// and list items, not its keys.
+func values(n *yaml.Node) int {
+	c := 1
+	if n.Kind == yaml.MappingNode {
+		for i := 1; i < len(n.Content); i += 2 {
+			c += values(n.Content[i])
+		}
+		return c
+	}
+	for _, k := range n.Content {
+		c += values(k)
+	}
+	return c
+}
+
 // newIndex walks root, reporting duplicate keys to d. yaml.v3 reports them
 // too but stops at the first mapping that has one; and it then decodes
 // nothing of that mapping, which d.bad records.
 func newIndex(root *yaml.Node, d *decoder) *index {
-	x := &index{root: root, byPath: map[string]*entry{}, budget: maxIndexed}
+	x := &index{root: root, budget: maxIndexed}
 	if root != nil {
 		x.budget = max(maxIndexed, 2*written(root))
-		x.walk(d, nil, root, "", nil)
+		n := values(root)
+		x.byPath = make(map[string]int32, n)
+		x.order = make([]entry, 0, n)
+		x.paths.Grow(24 * n) // "sources[1234].authority"
+		x.walk(d, nil, root, "", make([]*yaml.Node, 0, 16))
 	}
 	if x.budget <= 0 && d != nil {
 		d.add(root.Line, "", "aliases expand the file to more than %d values: write it out or use fewer aliases", max(maxIndexed, 2*written(root)))
 		d.bad[""] = true
 	}
 	return x
+}
+
+// keyPath and itemPath write the path of a mapping's key or a list's item
+// into x.paths and return it. The builder only ever appends, so the
+// strings it has returned stay valid as it grows.
+func (x *index) keyPath(path, key string) string {
+	start := x.paths.Len()
+	if path != "" {
+		x.paths.WriteString(path)
+		x.paths.WriteByte('.')
+	}
+	x.paths.WriteString(key)
+	return x.paths.String()[start:]
+}
+
+func (x *index) itemPath(path string, i int) string {
+	start := x.paths.Len()
+	x.paths.WriteString(path)
+	x.paths.WriteByte('[')
+	var digits [20]byte
+	x.paths.Write(strconv.AppendInt(digits[:0], int64(i), 10))
+	x.paths.WriteByte(']')
+	return x.paths.String()[start:]
 }
 
 func (x *index) walk(d *decoder, key, val *yaml.Node, path string, stack []*yaml.Node) {
@@ -70,9 +118,8 @@ func (x *index) walk(d *decoder, key, val *yaml.Node, path string, stack []*yaml
 		// A merged key under a key written out, which wins.
 		return
 	}
-	e := &entry{path: path, key: key, val: val}
-	x.byPath[path] = e
-	x.order = append(x.order, e)
+	x.byPath[path] = int32(len(x.order))
+	x.order = append(x.order, entry{path: path, key: key, val: val})
 	if slices.Contains(stack, val) {
 		return // an alias to a node that contains it; yaml.v3 refuses those
 	}
@@ -82,29 +129,40 @@ func (x *index) walk(d *decoder, key, val *yaml.Node, path string, stack []*yaml
 		x.mapping(d, val, path, stack)
 	case yaml.SequenceNode:
 		for i, item := range val.Content {
-			x.walk(d, nil, item, fmt.Sprintf("%s[%d]", path, i), stack)
+			x.walk(d, nil, item, x.itemPath(path, i), stack)
 		}
 	}
 }
 
 func (x *index) mapping(d *decoder, n *yaml.Node, path string, stack []*yaml.Node) {
 	var merges []*yaml.Node
-	first := map[string]int{}
+	var first map[string]int // for a large mapping; a small one is searched
+	if len(n.Content) > 2*smallMapping {
+		first = make(map[string]int, len(n.Content)/2)
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.ShortTag() == "!!merge" {
 			merges = append(merges, v)
 			continue
 		}
-		if line, dup := first[k.Value]; dup && k.Kind == yaml.ScalarNode {
+		line, dup := 0, false
+		if first != nil {
+			line, dup = first[k.Value]
+		} else {
+			line, dup = firstKey(n, i)
+		}
+		if dup && k.Kind == yaml.ScalarNode {
 			if d != nil {
 				d.add(k.Line, joinKey(path, k.Value), "key %q appears twice (first on line %d)", k.Value, line)
 				d.bad[path] = true
 			}
 			continue
 		}
-		first[k.Value] = k.Line
-		x.walk(d, k, v, joinKey(path, k.Value), stack)
+		if first != nil {
+			first[k.Value] = k.Line
+		}
+		x.walk(d, k, v, x.keyPath(path, k.Value), stack)
 	}
 	// Written keys win over merged ones, and earlier merged mappings over
 	// later ones, as in yaml.v3.
@@ -122,6 +180,28 @@ func (x *index) mapping(d *decoder, n *yaml.Node, path string, stack []*yaml.Nod
 	}
 }
 
+// smallMapping is the number of keys up to which a mapping is searched for
+// a repeated key rather than given a map: a source has a handful.
+const smallMapping = 32
+
+// firstKey is the lookup of mapping's first map for the i-th entry of n,
+// searching the keys before it: the line of the first key with its text,
+// merge keys aside, or of a later one that is not a scalar (a repeated
+// scalar key is skipped, any other is recorded again).
+func firstKey(n *yaml.Node, i int) (line int, found bool) {
+	for j := 0; j < i; j += 2 {
+		k := n.Content[j]
+		if k.Value != n.Content[i].Value || k.ShortTag() == "!!merge" {
+			continue
+		}
+		if !found || k.Kind != yaml.ScalarNode {
+			line = k.Line
+		}
+		found = true
+	}
+	return line, found
+}
+
 func deref(n *yaml.Node) *yaml.Node {
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
 		return n.Alias
@@ -129,9 +209,21 @@ func deref(n *yaml.Node) *yaml.Node {
 	return n
 }
 
+// entry returns the entry of the value at path, or nil when the file
+// leaves it out.
+func (x *index) entry(path string) *entry {
+	if i, ok := x.byPath[path]; ok {
+		return &x.order[i]
+	}
+	return nil
+}
+
+// pos is the place of e in the file order: each path is indexed once.
+func (x *index) pos(e *entry) int { return int(x.byPath[e.path]) }
+
 // node returns the value at path, or nil when the file leaves it out.
 func (x *index) node(path string) *yaml.Node {
-	if e := x.byPath[path]; e != nil {
+	if e := x.entry(path); e != nil {
 		return e.val
 	}
 	return nil
@@ -141,8 +233,8 @@ func (x *index) node(path string) *yaml.Node {
 // file order.
 func (x *index) keys(path string) []string {
 	var out []string
-	for _, e := range x.order {
-		if e.key != nil && e.path == joinKey(path, e.key.Value) {
+	for i := range x.order {
+		if e := &x.order[i]; e.key != nil && isKeyOf(e.path, path, e.key.Value) {
 			out = append(out, e.key.Value)
 		}
 	}
@@ -151,8 +243,7 @@ func (x *index) keys(path string) []string {
 
 // set reports whether the file gives path a value other than null.
 func (x *index) set(path string) bool {
-	n := x.node(path)
-	return n != nil && !(n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
+	return isSet(x.node(path))
 }
 
 // raw is the value at path as written, for messages.
@@ -168,7 +259,7 @@ func (x *index) raw(path string) string {
 // scalar the key and the value share a line; a block mapping or list starts
 // on the line after its key, where the key is what the reader looks for.
 func (x *index) line(path string) int {
-	if e := x.byPath[path]; e != nil && e.key != nil {
+	if e := x.entry(path); e != nil && e.key != nil {
 		return e.key.Line
 	}
 	for p := path; ; p = parent(p) {
@@ -181,15 +272,53 @@ func (x *index) line(path string) int {
 	}
 }
 
-// at returns the path of the value at a line and column, for the errors of
-// the unit types' UnmarshalYAML; "" when none is indexed there.
-func (x *index) at(line, col int) string {
-	for _, e := range x.order {
-		if e.val.Line == line && e.val.Column == col {
-			return e.path
+// at returns the entry of the value at a line and column, for the errors
+// of the unit types' UnmarshalYAML; nil when none is indexed there.
+func (x *index) at(line, col int) *entry {
+	for i := range x.order {
+		if e := &x.order[i]; e.val.Line == line && e.val.Column == col {
+			return e
 		}
 	}
-	return ""
+	return nil
+}
+
+// child is joinKey(path, key), and item is path+"[i]": the index's own
+// string when the file has that value, so that checking a source's keys
+// allocates a path only for the keys it leaves out.
+func (x *index) child(path, key string) string {
+	var buf [64]byte
+	b := appendKey(append(buf[:0], path...), key)
+	if i, ok := x.byPath[string(b)]; ok {
+		return x.order[i].path
+	}
+	return string(b)
+}
+
+// setChild is set(joinKey(path, key)), without building the path.
+func (x *index) setChild(path, key string) bool {
+	var buf [64]byte
+	if i, ok := x.byPath[string(appendKey(append(buf[:0], path...), key))]; ok {
+		return isSet(x.order[i].val)
+	}
+	return false
+}
+
+func (x *index) item(path string, i int) string {
+	var buf [64]byte
+	b := appendIndex(append(buf[:0], path...), i)
+	if j, ok := x.byPath[string(b)]; ok {
+		return x.order[j].path
+	}
+	return string(b)
+}
+
+// isKeyOf reports whether p is joinKey(path, key), without building it.
+func isKeyOf(p, path, key string) bool {
+	if path == "" {
+		return p == key
+	}
+	return len(p) == len(path)+1+len(key) && strings.HasPrefix(p, path) && p[len(path)] == '.' && strings.HasSuffix(p, key)
 }
 
 // parent strips the last key or list index off a path.

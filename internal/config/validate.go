@@ -315,21 +315,21 @@ func (c *Config) validateSources(d *decoder) {
 		d.errorf("sources", "at least one source is required")
 		return
 	}
-	first := map[string]int{}
+	first := make(map[string]int, len(c.Sources))
 	for i := range c.Sources {
-		src, path := &c.Sources[i], fmt.Sprintf("sources[%d]", i)
-		key := func(k string) string { return path + "." + k }
+		src, path := &c.Sources[i], d.x.item("sources", i)
+		key := func(k string) string { return d.x.child(path, k) }
 		if !d.ok(path) {
 			continue
 		}
 		// Settings left out come from defaults; yaml.v3 cannot tell a key
 		// left out from one set to its zero value, the index can.
-		inherit(d.x, key("kind"), &src.Kind, KindFeed)
-		inherit(d.x, key("schedule"), &src.Schedule, c.Defaults.Schedule)
-		inherit(d.x, key("authority"), &src.Authority, c.Defaults.Authority)
-		inherit(d.x, key("alert_on_first_poll"), &src.AlertOnFirstPoll, c.Defaults.AlertOnFirstPoll)
-		inherit(d.x, key("alert_after"), &src.AlertAfter, c.Defaults.AlertAfter)
-		inherit(d.x, key("enabled"), &src.Enabled, true)
+		inherit(d.x, path, "kind", &src.Kind, KindFeed)
+		inherit(d.x, path, "schedule", &src.Schedule, c.Defaults.Schedule)
+		inherit(d.x, path, "authority", &src.Authority, c.Defaults.Authority)
+		inherit(d.x, path, "alert_on_first_poll", &src.AlertOnFirstPoll, c.Defaults.AlertOnFirstPoll)
+		inherit(d.x, path, "alert_after", &src.AlertAfter, c.Defaults.AlertAfter)
+		inherit(d.x, path, "enabled", &src.Enabled, true)
 		src.Line = d.x.line(path)
 
 		d.id(key("id"), src.ID, sourceID, "lower-case letters, digits, \"_\" and \"-\", starting with a letter or digit", "source", first)
@@ -342,14 +342,24 @@ func (c *Config) validateSources(d *decoder) {
 		} else if msg := checkURL(src.URL); msg != "" {
 			d.errorf(key("url"), "%s", msg)
 		}
-		if d.x.set(key("schedule")) {
+		// Keys a source leaves out are tested without building their
+		// paths: a newsroom's file has thousands of sources.
+		if d.x.setChild(path, "schedule") {
 			d.schedule(key("schedule"), src.Schedule)
 		}
 		d.enum(key("authority"), src.Authority, AuthorityOfficial, AuthorityPress)
-		src.Headers = d.headers(key("headers"), src.Headers)
-		src.SecretHeaders = d.secretHeaders(key("secret_headers"), src.SecretHeaders, src.Headers)
-		nonNegative(d, key("alert_after"), src.AlertAfter)
-		d.channel(key("channel"), src.Channel)
+		if len(src.Headers) > 0 || len(src.SecretHeaders) > 0 {
+			src.Headers = d.headers(key("headers"), src.Headers)
+			src.SecretHeaders = d.secretHeaders(key("secret_headers"), src.SecretHeaders, src.Headers)
+		} else {
+			src.Headers, src.SecretHeaders = nil, nil
+		}
+		if d.x.setChild(path, "alert_after") {
+			nonNegative(d, key("alert_after"), src.AlertAfter)
+		}
+		if src.Channel != "" {
+			d.channel(key("channel"), src.Channel)
+		}
 		if kindOK {
 			src.validateKindOptions(d, c, path)
 		}
@@ -359,16 +369,16 @@ func (c *Config) validateSources(d *decoder) {
 // validateKindOptions checks the keys that only some kinds of source take, and
 // sets their defaults.
 func (src *Source) validateKindOptions(d *decoder, cfg *Config, path string) {
-	key := func(k string) string { return path + "." + k }
+	key := func(k string) string { return d.x.child(path, k) }
 	if src.FollowLinks && src.Kind != KindFeed {
 		d.errorf(key("follow_links"), "only feed sources follow links (this source is kind %q)", src.Kind)
 	}
-	if d.onlyFor(src, key("selector"), src.Selector != "", "a selector", KindPage, KindListing) {
+	if d.onlyFor(src, key, "selector", src.Selector != "", "a selector", KindPage, KindListing) {
 		if err := checkSelector(src.Selector); err != nil {
 			d.errorf(key("selector"), "bad CSS selector %q: %v", src.Selector, err)
 		}
 	}
-	if d.onlyFor(src, key("links"), src.Links != "", "links", KindListing) {
+	if d.onlyFor(src, key, "links", src.Links != "", "links", KindListing) {
 		if err := checkSelector(src.Links); err != nil {
 			d.errorf(key("links"), "bad CSS selector %q: %v", src.Links, err)
 		}
@@ -378,7 +388,7 @@ func (src *Source) validateKindOptions(d *decoder, cfg *Config, path string) {
 
 	revisits := src.Kind == KindListing || src.Kind == KindFeed && src.FollowLinks
 	switch {
-	case !d.x.set(key("revisit")):
+	case !d.x.setChild(path, "revisit"):
 		if revisits {
 			src.Revisit = DefaultRevisit()
 		}
@@ -394,7 +404,7 @@ func (src *Source) validateKindOptions(d *decoder, cfg *Config, path string) {
 		}
 	}
 
-	if d.onlyFor(src, key("discover"), src.Discover != "", "discover", KindCSV, KindJSON, KindPDF) {
+	if d.onlyFor(src, key, "discover", src.Discover != "", "discover", KindCSV, KindJSON, KindPDF) {
 		if _, err := regexp.Compile(src.Discover); err != nil {
 			// A *syntax.Error repeats the expression; keep the reason.
 			var se *syntax.Error
@@ -405,13 +415,13 @@ func (src *Source) validateKindOptions(d *decoder, cfg *Config, path string) {
 		}
 	}
 
-	if d.onlyFor(src, key("csv"), src.CSV != nil, "a csv block", KindCSV) {
+	if d.onlyFor(src, key, "csv", src.CSV != nil, "a csv block", KindCSV) {
 		src.CSV.validate(d, cfg, key("csv"))
 	} else if src.Kind == KindCSV && src.CSV == nil {
 		d.required(key("csv"))
 	}
 
-	if d.onlyFor(src, key("jq"), src.JQ != "", "a jq expression", KindJSON) {
+	if d.onlyFor(src, key, "jq", src.JQ != "", "a jq expression", KindJSON) {
 		if err := checkJQ(src.JQ); err != nil {
 			d.errorf(key("jq"), "bad jq expression: %v", err)
 		}
@@ -420,10 +430,15 @@ func (src *Source) validateKindOptions(d *decoder, cfg *Config, path string) {
 	}
 }
 
-// onlyFor reports whether the key at path, which only sources of the given
+// onlyFor reports whether the key name, which only sources of the given
 // kinds take, is set on such a source; set on another kind, it is an error.
-func (d *decoder) onlyFor(src *Source, path string, set bool, what string, kinds ...string) bool {
-	if !set || !d.ok(path) {
+// key makes its path, only when it is set.
+func (d *decoder) onlyFor(src *Source, key func(string) string, name string, set bool, what string, kinds ...string) bool {
+	if !set {
+		return false
+	}
+	path := key(name)
+	if !d.ok(path) {
 		return false
 	}
 	if slices.Contains(kinds, src.Kind) {
@@ -489,9 +504,10 @@ func checkJQ(expr string) error {
 	return err
 }
 
-// inherit sets *dst to def when the file leaves path out.
-func inherit[T any](x *index, path string, dst *T, def T) {
-	if !x.set(path) {
+// inherit sets *dst to def when the file leaves the key out of the
+// mapping at path.
+func inherit[T any](x *index, path, key string, dst *T, def T) {
+	if !x.setChild(path, key) {
 		*dst = def
 	}
 }
@@ -568,14 +584,14 @@ func (d *decoder) secretHeaders(path string, in map[string]SecretRef, plain map[
 }
 
 func (c *Config) validateMetrics(d *decoder) {
-	first := map[string]int{}
+	first := make(map[string]int, len(c.Metrics))
 	for i := range c.Metrics {
-		mt, path := &c.Metrics[i], fmt.Sprintf("metrics[%d]", i)
-		key := func(k string) string { return path + "." + k }
+		mt, path := &c.Metrics[i], d.x.item("metrics", i)
+		key := func(k string) string { return d.x.child(path, k) }
 		if !d.ok(path) {
 			continue
 		}
-		inherit(d.x, key("tolerance"), &mt.Tolerance, DefaultTolerance)
+		inherit(d.x, path, "tolerance", &mt.Tolerance, DefaultTolerance)
 		mt.Line = d.x.line(path)
 		d.id(key("id"), mt.ID, metricID, "lower-case letters, digits and \"_\"", "metric", first)
 		if strings.TrimSpace(mt.Label) == "" {
@@ -621,7 +637,7 @@ func (m *Metric) termsOf(list string) []string {
 // so that messages name the index the file shows.
 func (d *decoder) terms(path string, terms []string) []string {
 	for j, t := range terms {
-		item := fmt.Sprintf("%s[%d]", path, j)
+		item := d.x.item(path, j)
 		switch {
 		case strings.TrimSpace(t) == "":
 			d.errorf(item, "empty term")

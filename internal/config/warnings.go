@@ -73,9 +73,9 @@ func (d *decoder) warnings(cfg *Config, env environment) Errors {
 	w.storageDir(cfg.Storage.Path, env)
 	pdftotext := ""
 	for i, src := range cfg.Sources {
-		path := fmt.Sprintf("sources[%d]", i)
-		if d.x.set(path + ".schedule") {
-			w.frequent(path+".schedule", src.Schedule)
+		path := d.x.item("sources", i)
+		if sched := d.x.child(path, "schedule"); d.x.set(sched) {
+			w.frequent(sched, src.Schedule)
 		}
 		if src.Enabled && (src.Kind == KindPDF || src.Kind == KindListing) {
 			if pdftotext == "" {
@@ -85,10 +85,13 @@ func (d *decoder) warnings(cfg *Config, env environment) Errors {
 				}
 			}
 			if pdftotext == "missing" {
-				w.errorf(path+".kind", "pdftotext is not on PATH, so this %s source cannot read PDFs: install poppler-utils", src.Kind)
+				w.errorf(d.x.child(path, "kind"), "pdftotext is not on PATH, so this %s source cannot read PDFs: install poppler-utils", src.Kind)
 			}
 		}
-		w.urlSecrets(path+".url", src.URL)
+		if strings.Contains(src.URL, "?") {
+			// Without a query there is nothing to look at, nor to parse.
+			w.urlSecrets(d.x.child(path, "url"), src.URL)
+		}
 	}
 	for i, m := range cfg.Metrics {
 		for j, u := range m.Units {
