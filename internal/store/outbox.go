@@ -50,12 +50,19 @@ func (tx *Tx) Enqueue(a *Alert) error {
 
 // Alert returns the alert with the given ID, and whether there is one.
 func (tx *Tx) Alert(id uint64) (Alert, bool, error) {
-	var a Alert
-	ok, err := tx.get(bucketOutbox, itob(id), &a)
+	outbox := tx.tx.Bucket(bucketOutbox)
+	if outbox == nil {
+		return Alert{}, false, nil
+	}
+	raw := outbox.Get(itob(id))
+	if raw == nil {
+		return Alert{}, false, nil
+	}
+	a, err := tx.db.codec.decodeAlert(raw)
 	if err != nil {
 		return Alert{}, false, fmt.Errorf("read alert %d: %w", id, err)
 	}
-	return a, ok, nil
+	return a, true, nil
 }
 
 // PutAlert replaces the stored alert a.ID with a (status, attempts, next
@@ -75,6 +82,10 @@ func (tx *Tx) PutAlert(a Alert) error {
 	return nil
 }
 
+// outboxFill is how full the outbox's pages are packed when they split:
+// room for a sent alert's few more fields (sent_at, sent_ts), no more.
+const outboxFill = 0.9
+
 // putAlert stores a and keeps the status indexes and counts in step with
 // its status, in the same transaction, so that what the status page and
 // /metrics read never needs every alert decoded.
@@ -92,9 +103,13 @@ func (tx *Tx) putAlert(outbox *bolt.Bucket, a Alert) error {
 	if err != nil {
 		return err
 	}
+	// Alerts are appended in ID order and rarely rewritten after they
+	// are sent: pages split at bbolt's default half-full leave the outbox
+	// half empty for good.
+	outbox.FillPercent = outboxFill
 	key := itob(a.ID)
 	was := storedStatus(outbox, pending, failed, key)
-	raw, err := encode(a)
+	raw, err := tx.db.codec.encodeAlert(a)
 	if err != nil {
 		return err
 	}
@@ -187,8 +202,8 @@ func (tx *Tx) PendingAlerts(limit int) ([]Alert, error) {
 		if raw == nil {
 			continue // index entry of a pruned alert; harmless
 		}
-		var a Alert
-		if err := decode(raw, &a); err != nil {
+		a, err := tx.db.codec.decodeAlert(raw)
+		if err != nil {
 			return nil, fmt.Errorf("read alert %d: %w", btoi(k), err)
 		}
 		if a.Status != StatusPending {
@@ -208,8 +223,8 @@ func (tx *Tx) RecentAlerts(limit int) ([]Alert, error) {
 	var out []Alert
 	c := outbox.Cursor()
 	for k, raw := c.Last(); k != nil && len(out) < limit; k, raw = c.Prev() {
-		var a Alert
-		if err := decode(raw, &a); err != nil {
+		a, err := tx.db.codec.decodeAlert(raw)
+		if err != nil {
 			return nil, fmt.Errorf("read alert %d: %w", btoi(k), err)
 		}
 		out = append(out, a)
