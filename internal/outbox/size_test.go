@@ -116,6 +116,13 @@ func TestAlertsAreStoredSmall(t *testing.T) {
 	}
 	perAlert := float64(after-before) / n
 	t.Logf("%d alerts: %.0f B each in the file, payload JSON %d B each", n, perAlert, jsonBytes/n)
+	logged := map[diff.Kind]bool{}
+	for _, ev := range events {
+		if raw, err := encodePayload(payload{Event: ev}); err == nil && !logged[ev.Kind] {
+			logged[ev.Kind] = true
+			t.Logf("  %s: payload JSON %d B, %d figures", ev.Kind, len(raw), len(ev.Figures))
+		}
+	}
 	if perAlert > 2048 {
 		t.Errorf("%.0f bytes per alert in the file, want at most 2 KB", perAlert)
 	}
