@@ -197,7 +197,7 @@ func TestStatusPage(t *testing.T) {
 		{"metric without figures", "No official figure yet."},
 		{"chart", `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="480" height="120"`},
 		{"chart step line", `<path class="official"`},
-		{"chart claims", `<g class="press-points">`},
+		{"chart claims", `<g class="press-points" `},
 		{"legend", "press claims (2)"},
 		{"outbox counts", "<b>7</b> sent"},
 		{"alert error", "slack: channel_not_found"},
