@@ -545,3 +545,23 @@ func TestStatusPageSourceListingEdges(t *testing.T) {
 		})
 	}
 }
+
+// The page's size does not grow with healthy sources beyond a page of
+// them: 2,000 sources that need nothing cost the page what 200 do, give
+// or take the digits of the counts.
+func TestStatusPageSizeBoundedBySources(t *testing.T) {
+	t.Parallel()
+	size := func(n int) int {
+		st := manySources(n)
+		for i := range st.Sources {
+			st.Sources[i].Enabled = true
+			st.Sources[i].State = store.FetchState{LastStatus: 200, LastPoll: st.Now}
+		}
+		_, _, body := get(t, Handler(Options{Status: fixedProvider{st: st}}), "/")
+		return len(body)
+	}
+	small, large := size(200), size(2000)
+	if large-small > 100 {
+		t.Errorf("page of 2,000 healthy sources is %d bytes, of 200 %d: grows with them", large, small)
+	}
+}
