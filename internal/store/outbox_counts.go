@@ -123,8 +123,15 @@ func (db *DB) initOutboxCounts(btx *bolt.Tx) error {
 	}
 	failed := btx.Bucket(bucketFailed)
 	// An unreadable alert must not stop the daemon from starting: the
-	// delivery loop reports it when it reaches it.
-	skip := func(k []byte, err error) { db.log.Error("alert unreadable", "alert", btoi(k), "err", err) }
+	// delivery loop reports it when it reaches it. Its index entry stays
+	// as it was, and counts: a pending one is still pending.
+	unreadable := 0
+	skip := func(k []byte, err error) {
+		db.log.Error("alert unreadable", "alert", btoi(k), "err", err)
+		if pending.Get(k) != nil {
+			unreadable++
+		}
+	}
 	c, err := scanOutbox(outbox, skip, func(k []byte, status string) error {
 		if err := setIndex(pending, k, status == StatusPending); err != nil {
 			return err
@@ -134,6 +141,7 @@ func (db *DB) initOutboxCounts(btx *bolt.Tx) error {
 	if err != nil {
 		return fmt.Errorf("count outbox: %w", err)
 	}
+	c.pending += unreadable
 	// Index entries of alerts no longer stored (pruned by an older
 	// watcher) go too.
 	var stale [][]byte

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"log/slog"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -229,5 +231,48 @@ func mustPut(t *testing.T, b *bolt.Bucket, k []byte, v string) {
 	t.Helper()
 	if err := b.Put(k, []byte(v)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// An alert that cannot be decoded does not stop the open that counts the
+// outbox; pending, it stays pending, and the next open finds the counts
+// in step.
+func TestOutboxCountsWithAnUnreadableAlert(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "watcher.db")
+	db, err := Open(path, Options{Now: fixedClock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	update(t, db, func(tx *Tx) error {
+		for range 2 {
+			if err := tx.Enqueue(&Alert{Kind: "metric_new"}); err != nil {
+				return err
+			}
+		}
+		// A file from before the counts, with alert 2 damaged.
+		if err := tx.tx.DeleteBucket(bucketOutboxCounts); err != nil {
+			return err
+		}
+		return tx.tx.Bucket(bucketOutbox).Put(itob(2), []byte("garbage"))
+	})
+	db.Close()
+	for _, open := range []string{"first", "second"} {
+		var logs strings.Builder
+		db, err := Open(path, Options{Now: fixedClock, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		if err != nil {
+			t.Fatalf("%s open: %v", open, err)
+		}
+		view(t, db, func(tx *Tx) error {
+			if p, s, f, err := tx.OutboxStats(); err != nil || p != 2 || s+f != 0 {
+				t.Errorf("%s open: OutboxStats = %d %d %d %v, want 2 pending", open, p, s, f, err)
+			}
+			return nil
+		})
+		db.Close()
+		counted := strings.Contains(logs.String(), "alert unreadable")
+		if counted != (open == "first") {
+			t.Errorf("%s open: counted the outbox %v, want only at the first; logs:\n%s", open, counted, logs.String())
+		}
 	}
 }

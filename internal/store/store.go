@@ -103,7 +103,7 @@ type DB struct {
 	log           *slog.Logger
 	revisionLimit int
 	now           func() time.Time
-	codec         alertCodec // alert payloads, in outbox.go
+	codec         alertCodec // alert payloads, in alert_codec.go
 }
 
 // Bucket names. Nested buckets live under revisions (one per document) and
