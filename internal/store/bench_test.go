@@ -148,3 +148,44 @@ func BenchmarkReadSnapshot(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkOutboxStats reads the outbox's counts after 1 and after 30
+// changed cycles of issue #16's load (~190 alerts a cycle, payloads of
+// 2.5 KB), kept (what OutboxStats reads) and, for comparison, by decoding
+// every alert (what it did before the counts).
+func BenchmarkOutboxStats(b *testing.B) {
+	for _, cycles := range []int{1, 30} {
+		db := openTemp(b, Options{})
+		payload := bigPayload(2500)
+		update(b, db, func(tx *Tx) error {
+			for i := range cycles * 190 {
+				a := &Alert{Kind: "metric_changed", Payload: payload}
+				if err := tx.Enqueue(a); err != nil {
+					return err
+				}
+				if i%20 != 0 {
+					a.Status = StatusSent
+					if err := tx.PutAlert(*a); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		for _, how := range []string{"kept", "decoded"} {
+			b.Run(fmt.Sprintf("cycles=%d/%s", cycles, how), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					view(b, db, func(tx *Tx) error {
+						if how == "decoded" {
+							_, err := scanOutbox(tx.tx.Bucket(bucketOutbox), nil, nil)
+							return err
+						}
+						_, _, _, err := tx.OutboxStats()
+						return err
+					})
+				}
+			})
+		}
+	}
+}

@@ -29,6 +29,9 @@ func (tx *Tx) Enqueue(a *Alert) error {
 	if err != nil {
 		return fmt.Errorf("enqueue %s alert: %w", a.Kind, err)
 	}
+	if err := tx.noteSequence(id); err != nil {
+		return fmt.Errorf("enqueue %s alert: %w", a.Kind, err)
+	}
 	q := *a
 	q.ID = id
 	q.Status = StatusPending
@@ -47,12 +50,19 @@ func (tx *Tx) Enqueue(a *Alert) error {
 
 // Alert returns the alert with the given ID, and whether there is one.
 func (tx *Tx) Alert(id uint64) (Alert, bool, error) {
-	var a Alert
-	ok, err := tx.get(bucketOutbox, itob(id), &a)
+	outbox := tx.tx.Bucket(bucketOutbox)
+	if outbox == nil {
+		return Alert{}, false, nil
+	}
+	raw := outbox.Get(itob(id))
+	if raw == nil {
+		return Alert{}, false, nil
+	}
+	a, err := tx.db.codec.decodeAlert(raw)
 	if err != nil {
 		return Alert{}, false, fmt.Errorf("read alert %d: %w", id, err)
 	}
-	return a, ok, nil
+	return a, true, nil
 }
 
 // PutAlert replaces the stored alert a.ID with a (status, attempts, next
@@ -72,7 +82,13 @@ func (tx *Tx) PutAlert(a Alert) error {
 	return nil
 }
 
-// putAlert stores a and keeps the pending index in step with its status.
+// outboxFill is how full the outbox's pages are packed when they split:
+// room for a sent alert's few more fields (sent_at, sent_ts), no more.
+const outboxFill = 0.9
+
+// putAlert stores a and keeps the status indexes and counts in step with
+// its status, in the same transaction, so that what the status page and
+// /metrics read never needs every alert decoded.
 func (tx *Tx) putAlert(outbox *bolt.Bucket, a Alert) error {
 	switch a.Status {
 	case StatusPending, StatusSent, StatusFailed:
@@ -83,37 +99,92 @@ func (tx *Tx) putAlert(outbox *bolt.Bucket, a Alert) error {
 	if err != nil {
 		return err
 	}
-	raw, err := encode(a)
+	failed, err := tx.bucket(bucketFailed)
 	if err != nil {
 		return err
 	}
+	// Alerts are appended in ID order and rarely rewritten after they
+	// are sent: pages split at bbolt's default half-full leave the outbox
+	// half empty for good.
+	outbox.FillPercent = outboxFill
 	key := itob(a.ID)
+	was := storedStatus(outbox, pending, failed, key)
+	raw, err := tx.db.codec.encodeAlert(a)
+	if err != nil {
+		return err
+	}
 	if err := outbox.Put(key, raw); err != nil {
 		return err
 	}
-	if a.Status == StatusPending {
-		return pending.Put(key, []byte{})
+	if err := setIndex(pending, key, a.Status == StatusPending); err != nil {
+		return err
 	}
-	return pending.Delete(key)
+	if err := setIndex(failed, key, a.Status == StatusFailed); err != nil {
+		return err
+	}
+	if was == a.Status {
+		return nil
+	}
+	if was != "" {
+		if err := tx.addCount(was, -1); err != nil {
+			return err
+		}
+	}
+	return tx.addCount(a.Status, 1)
+}
+
+// storedStatus is the status of the alert stored under key, read from the
+// indexes alone: pending or failed when indexed so, sent when stored but
+// in neither, "" when there is no such alert.
+func storedStatus(outbox, pending, failed *bolt.Bucket, key []byte) string {
+	switch {
+	case outbox.Get(key) == nil:
+		return ""
+	case pending.Get(key) != nil:
+		return StatusPending
+	case failed.Get(key) != nil:
+		return StatusFailed
+	}
+	return StatusSent
+}
+
+// setIndex puts key in or takes it out of an index bucket.
+func setIndex(b *bolt.Bucket, key []byte, in bool) error {
+	if in {
+		return b.Put(key, []byte{})
+	}
+	return b.Delete(key)
+}
+
+// unindexAlert keeps the indexes and counts in step with the deletion of
+// the alert under key by retention, which deletes sent and failed alerts
+// only: a failed one is on the failed index, a sent one on none.
+func (tx *Tx) unindexAlert(key []byte) error {
+	status := StatusSent
+	if failed := tx.tx.Bucket(bucketFailed); failed != nil && failed.Get(key) != nil {
+		status = StatusFailed
+		if err := failed.Delete(key); err != nil {
+			return fmt.Errorf("unindex alert %d: %w", btoi(key), err)
+		}
+	}
+	if pending := tx.tx.Bucket(bucketPending); pending != nil && pending.Get(key) != nil {
+		status = StatusPending // never pruned, but an index must not outlive its alert
+		if err := pending.Delete(key); err != nil {
+			return fmt.Errorf("unindex alert %d: %w", btoi(key), err)
+		}
+	}
+	if err := tx.addCount(status, -1); err != nil {
+		return fmt.Errorf("unindex alert %d: %w", btoi(key), err)
+	}
+	return nil
 }
 
 // PendingCount is the number of alerts waiting to be delivered, read from
-// the pending index alone: a /metrics scrape must not decode every alert
-// the outbox has kept.
+// the outbox counts: a /metrics scrape must not decode every alert the
+// outbox has kept.
 func (tx *Tx) PendingCount() (int, error) {
-	pending := tx.tx.Bucket(bucketPending)
-	outbox := tx.tx.Bucket(bucketOutbox)
-	if pending == nil || outbox == nil {
-		return 0, nil
-	}
-	n := 0
-	c := pending.Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		if outbox.Get(k) != nil { // an index entry of a pruned alert does not count
-			n++
-		}
-	}
-	return n, nil
+	pending, _, _, err := tx.OutboxStats()
+	return pending, err
 }
 
 // PendingAlerts returns up to limit pending alerts (all when limit <= 0) in
@@ -131,8 +202,8 @@ func (tx *Tx) PendingAlerts(limit int) ([]Alert, error) {
 		if raw == nil {
 			continue // index entry of a pruned alert; harmless
 		}
-		var a Alert
-		if err := decode(raw, &a); err != nil {
+		a, err := tx.db.codec.decodeAlert(raw)
+		if err != nil {
 			return nil, fmt.Errorf("read alert %d: %w", btoi(k), err)
 		}
 		if a.Status != StatusPending {
@@ -152,8 +223,8 @@ func (tx *Tx) RecentAlerts(limit int) ([]Alert, error) {
 	var out []Alert
 	c := outbox.Cursor()
 	for k, raw := c.Last(); k != nil && len(out) < limit; k, raw = c.Prev() {
-		var a Alert
-		if err := decode(raw, &a); err != nil {
+		a, err := tx.db.codec.decodeAlert(raw)
+		if err != nil {
 			return nil, fmt.Errorf("read alert %d: %w", btoi(k), err)
 		}
 		out = append(out, a)
@@ -161,31 +232,16 @@ func (tx *Tx) RecentAlerts(limit int) ([]Alert, error) {
 	return out, nil
 }
 
-// OutboxStats counts the alerts in the outbox by status. It reads every
-// retained alert: call it for reports, not in a hot loop.
+// OutboxStats counts the alerts in the outbox by status. It reads the
+// counts kept with every change of an alert, so it costs the same whatever
+// the outbox holds; only a read-only open of a file written before there
+// were counts makes it read every alert.
 func (tx *Tx) OutboxStats() (pending, sent, failed int, err error) {
-	outbox := tx.tx.Bucket(bucketOutbox)
-	if outbox == nil {
-		return 0, 0, 0, nil
+	if counts := tx.tx.Bucket(bucketOutboxCounts); counts != nil {
+		return int(count(counts, StatusPending)), int(count(counts, StatusSent)), int(count(counts, StatusFailed)), nil
 	}
-	err = outbox.ForEach(func(k, v []byte) error {
-		var a struct {
-			Status string `json:"status"`
-		}
-		if err := decode(v, &a); err != nil {
-			return fmt.Errorf("read alert %d: %w", btoi(k), err)
-		}
-		switch a.Status {
-		case StatusPending:
-			pending++
-		case StatusSent:
-			sent++
-		case StatusFailed:
-			failed++
-		}
-		return nil
-	})
-	return pending, sent, failed, err
+	c, err := scanOutbox(tx.tx.Bucket(bucketOutbox), nil, nil)
+	return c.pending, c.sent, c.failed, err
 }
 
 // Thread returns the ts of the Slack message that anchors metric's thread in

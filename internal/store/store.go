@@ -104,6 +104,7 @@ type DB struct {
 	revisionLimit int
 	now           func() time.Time
 	group         groupCommit // see Batch
+	codec         alertCodec  // alert payloads, in alert_codec.go
 }
 
 // Bucket names. Nested buckets live under revisions (one per document) and
@@ -304,9 +305,11 @@ func (db *DB) initSchema(tx *bolt.Tx) error {
 		}
 	}
 	if v < SchemaVersion {
-		return db.migrate(tx, v)
+		if err := db.migrate(tx, v); err != nil {
+			return err
+		}
 	}
-	return nil
+	return db.initOutboxCounts(tx)
 }
 
 // checkSchema refuses a file without a schema version or with one this
@@ -483,14 +486,7 @@ func (db *DB) PruneSent(ctx context.Context, olderThan time.Time) (int, error) {
 			last = a.SentAt
 		}
 		return (a.Status == StatusSent || a.Status == StatusFailed) && last.Before(olderThan), nil
-	}, func(tx *Tx, k []byte) error {
-		if pending := tx.tx.Bucket(bucketPending); pending != nil {
-			if err := pending.Delete(k); err != nil {
-				return fmt.Errorf("unindex alert %d: %w", btoi(k), err)
-			}
-		}
-		return nil
-	})
+	}, func(tx *Tx, k []byte) error { return tx.unindexAlert(k) })
 	if err != nil {
 		return total, fmt.Errorf("prune outbox: %w", err)
 	}

@@ -32,8 +32,12 @@ func benchHistory(metric string, n int, start time.Time) []store.Observation {
 	return hist
 }
 
-// benchStatus is the status of a large deployment: 1,000 sources and 6
-// metrics of 200 observations each.
+// benchStatus is the status of a large deployment after 30 changed cycles
+// of issue #16's load (1,000 feeds following links, 5% changed a cycle,
+// ~190 alerts a cycle): 1,000 sources, a tenth of them failing; the 6
+// metrics of the shipped config, each with the 500 newest observations
+// the daemon reads for a status; the outbox's 20 newest alerts and its
+// counts.
 func benchStatus() Status {
 	now := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
 	st := testStatus()
@@ -46,15 +50,26 @@ func benchStatus() Status {
 		if i%10 == 0 {
 			fs.ConsecutiveFailures, fs.FailingSince, fs.LastError = 3, now.Add(-time.Hour), "GET https://example.com/: 503 Service Unavailable"
 		}
+		authority := "official"
+		if i%5 == 4 {
+			authority = "press"
+		}
 		st.Sources[i] = SourceStatus{ID: id, Name: "Source " + id, Kind: "feed", URL: "https://example.com/" + id + "/feed.xml",
-			Authority: "press", Enabled: true, State: fs, NextRun: now.Add(time.Duration(i%900) * time.Second)}
+			Authority: authority, Enabled: true, State: fs, NextRun: now.Add(time.Duration(i%900) * time.Second)}
 	}
 	st.Metrics = make([]MetricStatus, 6)
 	for i := range st.Metrics {
 		id := fmt.Sprintf("metric-%d", i)
-		hist := benchHistory(id, 200, now.Add(-200*24*time.Hour))
+		hist := benchHistory(id, 500, now.Add(-500*24*time.Hour))
 		cur := hist[len(hist)-2]
 		st.Metrics[i] = MetricStatus{ID: id, Label: "Metric " + id, Current: &cur, History: hist}
+	}
+	recent := st.Outbox.Recent
+	st.Outbox = OutboxStatus{Pending: 3, Sent: 30 * 190, Failed: 12}
+	for i := range 20 {
+		a := recent[i%len(recent)]
+		a.ID = uint64(30*190 + 15 - i)
+		st.Outbox.Recent = append(st.Outbox.Recent, a)
 	}
 	return st
 }

@@ -161,6 +161,11 @@ func (s *server) status(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("unknown format %q: want html or json", format), http.StatusBadRequest)
 		return
 	}
+	sq, err := parseSourceQuery(r.URL.Query())
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
 	if s.st == nil {
 		http.Error(w, "no status provider", http.StatusServiceUnavailable)
 		return
@@ -186,7 +191,7 @@ func (s *server) status(w http.ResponseWriter, r *http.Request) {
 	// Render fully before writing, so that a failure is a clean 500
 	// rather than half a page with a 200.
 	var buf bytes.Buffer
-	view := newPageView(st)
+	view := newPageView(st, sq)
 	if err := s.health(); err != nil {
 		view.Unhealthy = err.Error()
 	}
@@ -255,14 +260,18 @@ type pageView struct {
 	StoreFailures int
 	StoreError    string
 	StoreSince    timeView
-	Sources       []sourceView
-	Healthy       int
-	Failing       int
-	Never         int
-	Disabled      int
-	Metrics       []metricView
-	Outbox        OutboxStatus
-	Alerts        []alertView
+	// Sources are the rows of the sources table: every source, or when
+	// there are many the listing and page asked for (Listing says which).
+	Sources    []sourceView
+	Configured int
+	Listing    listingView
+	Healthy    int
+	Failing    int
+	Never      int
+	Disabled   int
+	Metrics    []metricView
+	Outbox     OutboxStatus
+	Alerts     []alertView
 }
 
 type timeView struct {
@@ -315,7 +324,7 @@ type alertView struct {
 	AckedAt timeView
 }
 
-func newPageView(st Status) pageView {
+func newPageView(st Status, sq sourceQuery) pageView {
 	now := st.Now
 	if now.IsZero() {
 		now = time.Now()
@@ -344,14 +353,32 @@ func newPageView(st Status) pageView {
 		StoreError:    st.Store.LastError,
 		StoreSince:    tv(st.Store.LastFailure),
 		Outbox:        st.Outbox,
-		Sources:       make([]sourceView, 0, len(st.Sources)),
+		Configured:    len(st.Sources),
 		Metrics:       make([]metricView, 0, len(st.Metrics)),
 		Alerts:        make([]alertView, 0, len(st.Outbox.Recent)),
 	}
 	if !st.Started.IsZero() {
 		v.Uptime = humanDuration(now.Sub(st.Started))
 	}
-	for _, src := range st.Sources {
+	classes := make([]string, len(st.Sources))
+	for i, src := range st.Sources {
+		classes[i] = sourceClass(src)
+		switch classes[i] {
+		case classDisabled:
+			v.Disabled++
+		case classFailing:
+			v.Failing++
+		case classNever:
+			v.Never++
+		default:
+			v.Healthy++
+		}
+	}
+	var rows []int
+	rows, v.Listing = selectSources(st.Sources, classes, sq)
+	v.Sources = make([]sourceView, 0, len(rows))
+	for _, i := range rows {
+		src := st.Sources[i]
 		fs := src.State
 		sv := sourceView{
 			ID: src.ID, Name: src.Name, Kind: src.Kind, Authority: src.Authority, URL: src.URL,
@@ -361,27 +388,24 @@ func newPageView(st Status) pageView {
 			LastPoll:    tv(fs.LastPoll),
 			LastSuccess: tv(fs.LastSuccess),
 			NextRun:     tv(src.NextRun),
+			Class:       classes[i],
 		}
 		if sv.Name == "" {
 			sv.Name = src.ID
 		}
-		switch {
-		case !src.Enabled:
-			sv.Class, sv.Text = "disabled", "disabled"
-			v.Disabled++
-		case fs.ConsecutiveFailures > 0:
+		switch sv.Class {
+		case classDisabled:
+			sv.Text = "disabled"
+		case classFailing:
 			since := fs.FailingSince
 			if since.IsZero() {
 				since = fs.LastPoll
 			}
-			sv.Class, sv.Text, sv.Since, sv.LastError = "failing", "failing", tv(since), fs.LastError
-			v.Failing++
-		case fs.LastPoll.IsZero():
-			sv.Class, sv.Text = "never", "never polled"
-			v.Never++
+			sv.Text, sv.Since, sv.LastError = "failing", tv(since), fs.LastError
+		case classNever:
+			sv.Text = "never polled"
 		default:
-			sv.Class, sv.Text = "healthy", "healthy"
-			v.Healthy++
+			sv.Text = "healthy"
 		}
 		v.Sources = append(v.Sources, sv)
 	}

@@ -167,19 +167,21 @@ func RenderSVG(history []store.Observation, w, h int) template.HTML {
 			n++
 		}
 		b.WriteString("H" + coord(right) + `" fill="none" stroke="` + colourOfficial + `" stroke-width="2" stroke-linejoin="round"/>`)
-		b.WriteString(`<g class="official-points">`)
+		// The markers' paint is the group's, said once: a chart of the
+		// 500 observations a status carries has as many markers.
+		b.WriteString(`<g class="official-points" fill="#fff" stroke="` + colourOfficial + `" stroke-width="1.5">`)
 		for _, o := range pts {
 			if o.Authority == "official" {
-				marker(&b, o, x(o), y(o.Value), y(o.High), `r="3" fill="#fff" stroke="`+colourOfficial+`" stroke-width="1.5"`, colourOfficial)
+				marker(&b, o, x(o), y(o.Value), y(o.High), `3`, colourOfficial)
 			}
 		}
 		b.WriteString(`</g>`)
 	}
 	if press > 0 {
-		b.WriteString(`<g class="press-points">`)
+		b.WriteString(`<g class="press-points" fill="` + colourPress + `" fill-opacity="0.85" stroke="#fff" stroke-width="1">`)
 		for _, o := range pts {
 			if o.Authority != "official" {
-				marker(&b, o, x(o), y(o.Value), y(o.High), `r="3.5" fill="`+colourPress+`" fill-opacity="0.85" stroke="#fff" stroke-width="1"`, colourPress)
+				marker(&b, o, x(o), y(o.Value), y(o.High), `3.5`, colourPress)
 			}
 		}
 		b.WriteString(`</g>`)
@@ -204,16 +206,17 @@ func label(b *strings.Builder, x, y float64, anchor, text string) {
 	b.WriteString(`</text>`)
 }
 
-// marker draws one observation: a circle (and a bar up to its upper bound
-// for a range) grouped with its tooltip, so hovering either shows it.
-func marker(b *strings.Builder, o store.Observation, x, y, yHigh float64, circleAttrs, colour string) {
+// marker draws one observation: a circle of radius r, painted by its
+// group, (and a bar up to its upper bound for a range) grouped with its
+// tooltip, so hovering either shows it.
+func marker(b *strings.Builder, o store.Observation, x, y, yHigh float64, r, colour string) {
 	b.WriteString(`<g><title>`)
 	b.WriteString(html.EscapeString(tooltip(o)))
 	b.WriteString(`</title>`)
 	if isRange(o) {
 		b.WriteString(`<path d="M` + coord(x) + ` ` + coord(y) + `V` + coord(yHigh) + `" stroke="` + colour + `" stroke-width="2"/>`)
 	}
-	b.WriteString(`<circle cx="` + coord(x) + `" cy="` + coord(y) + `" ` + circleAttrs + `/></g>`)
+	b.WriteString(`<circle cx="` + coord(x) + `" cy="` + coord(y) + `" r="` + r + `"/></g>`)
 }
 
 // tooltip is a marker's text: "official · over 291,000 jobs · 2024-05-03 ·

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +19,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/figwatch/watcher/internal/store"
 )
 
 // get fetches path from h and returns status, headers and body.
@@ -194,7 +197,7 @@ func TestStatusPage(t *testing.T) {
 		{"metric without figures", "No official figure yet."},
 		{"chart", `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="480" height="120"`},
 		{"chart step line", `<path class="official"`},
-		{"chart claims", `<g class="press-points">`},
+		{"chart claims", `<g class="press-points" `},
 		{"legend", "press claims (2)"},
 		{"outbox counts", "<b>7</b> sent"},
 		{"alert error", "slack: channel_not_found"},
@@ -416,5 +419,149 @@ func TestStatusPageMatchesGolden(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %q", want)
 		}
+	}
+}
+
+// manySources is a status of n sources in config order: every tenth
+// failing, every 25th never polled, every 50th disabled (before the
+// other two), the rest healthy; every fifth a press source, every third a
+// page.
+func manySources(n int) Status {
+	st := testStatus()
+	st.Sources = make([]SourceStatus, n)
+	for i := range st.Sources {
+		id := fmt.Sprintf("src-%03d", i)
+		s := SourceStatus{ID: id, Kind: "feed", Authority: "official", Enabled: true, URL: "https://example.com/" + id,
+			State: store.FetchState{Source: id, LastStatus: 200, LastPoll: st.Now.Add(-time.Minute)}}
+		if i%5 == 4 {
+			s.Authority = "press"
+		}
+		if i%3 == 2 {
+			s.Kind = "page"
+		}
+		switch {
+		case i%50 == 0:
+			s.Enabled = false
+		case i%10 == 0:
+			s.State.ConsecutiveFailures, s.State.LastError = 2, "503 from "+id
+		case i%25 == 0:
+			s.State = store.FetchState{}
+		}
+		st.Sources[i] = s
+	}
+	return st
+}
+
+// Beyond a page of sources the table lists those that need attention, and
+// counts the rest with links to every listing, page by page.
+func TestStatusPageListsSourcesThatNeedAttention(t *testing.T) {
+	t.Parallel()
+	// 250 sources: 5 disabled, 20 failing, 5 never polled (25, 75, 125,
+	// 175, 225), 220 healthy.
+	h := Handler(Options{Status: fixedProvider{st: manySources(250)}})
+	row := regexp.MustCompile(`<tr id="source-(src-\d+)">`)
+	for _, tc := range []struct {
+		name          string
+		query         string
+		first, last   string // ids of the first and last rows
+		rows          int
+		want, wantNot []string
+	}{
+		{"default: attention", "", "src-010", "src-240", 25, []string{
+			"250 configured · 220 healthy · 20 failing · 5 never polled · 5 disabled",
+			"By kind: 167 feed, 83 page · by authority: 200 official, 50 press",
+			`<b>need attention (25)</b> · <a href="?sources=failing#sources">failing (20)</a>`,
+			`<a href="?sources=healthy#sources">healthy (220)</a>`,
+			`<a href="?sources=all#sources">all (250)</a>`,
+			"Sources 1–25 of 25 that need attention (failing or never polled)",
+			`<span class="badge never">never polled</span>`, "503 from src-240",
+		}, []string{"next page", "previous page", `<span class="badge healthy">`}},
+		{"all, first page", "?sources=all", "src-000", "src-099", 100, []string{
+			"Sources 1–100 of 250 that are configured",
+			`<a href="?page=2&amp;sources=all#sources" rel="next">next page</a>`,
+		}, []string{"previous page"}},
+		{"all, last page", "?sources=all&page=3", "src-200", "src-249", 50, []string{
+			"Sources 201–250 of 250",
+			`<a href="?page=2&amp;sources=all#sources" rel="prev">previous page</a>`,
+		}, []string{"next page"}},
+		{"a page past the end shows the last", "?sources=healthy&page=9", "src-228", "src-249", 20, []string{
+			"Sources 201–220 of 220 that are healthy",
+		}, nil},
+		{"one class", "?sources=disabled", "src-000", "src-200", 5, []string{
+			"Sources 1–5 of 5 that are disabled", `<b>disabled (5)</b>`,
+		}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			status, _, body := get(t, h, "/"+tc.query)
+			if status != http.StatusOK {
+				t.Fatalf("GET %s = %d: %s", tc.query, status, body)
+			}
+			rows := row.FindAllStringSubmatch(body, -1)
+			if len(rows) != tc.rows || rows[0][1] != tc.first || rows[len(rows)-1][1] != tc.last {
+				t.Errorf("%d rows, %s to %s; want %d, %s to %s", len(rows), rows[0][1], rows[len(rows)-1][1], tc.rows, tc.first, tc.last)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("page lacks %q", w)
+				}
+			}
+			for _, w := range tc.wantNot {
+				if strings.Contains(body, w) {
+					t.Errorf("page has %q", w)
+				}
+			}
+		})
+	}
+}
+
+// A page's worth of sources or fewer is listed whole, as it always was;
+// nothing needing attention among many says so.
+func TestStatusPageSourceListingEdges(t *testing.T) {
+	t.Parallel()
+	healthy := manySources(300)
+	for i := range healthy.Sources {
+		healthy.Sources[i].Enabled = true
+		healthy.Sources[i].State = store.FetchState{LastStatus: 200, LastPoll: healthy.Now}
+	}
+	for _, tc := range []struct {
+		name, query string
+		st          Status
+		status      int
+		rows        int
+		want        string
+	}{
+		{"a page of sources is listed whole", "", manySources(sourcesPerPage), http.StatusOK, sourcesPerPage, "100 configured"},
+		{"nothing needs attention", "", healthy, http.StatusOK, 0, "No sources that need attention (failing or never polled)"},
+		{"unknown listing", "?sources=broken", healthy, http.StatusBadRequest, 0, `unknown sources "broken"`},
+		{"bad page", "?page=0", healthy, http.StatusBadRequest, 0, "page must be a number from 1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			status, _, body := get(t, Handler(Options{Status: fixedProvider{st: tc.st}}), "/"+tc.query)
+			if n := strings.Count(body, `<tr id="source-`); status != tc.status || n != tc.rows || !strings.Contains(body, tc.want) {
+				t.Errorf("GET /%s = %d with %d rows, want %d with %d rows and %q:\n%s", tc.query, status, n, tc.status, tc.rows, tc.want, body)
+			}
+		})
+	}
+}
+
+// The page's size does not grow with healthy sources beyond a page of
+// them: 2,000 sources that need nothing cost the page what 200 do, give
+// or take the digits of the counts.
+func TestStatusPageSizeBoundedBySources(t *testing.T) {
+	t.Parallel()
+	size := func(n int) int {
+		st := manySources(n)
+		for i := range st.Sources {
+			st.Sources[i].Enabled = true
+			st.Sources[i].State = store.FetchState{LastStatus: 200, LastPoll: st.Now}
+		}
+		_, _, body := get(t, Handler(Options{Status: fixedProvider{st: st}}), "/")
+		return len(body)
+	}
+	small, large := size(200), size(2000)
+	if large-small > 100 {
+		t.Errorf("page of 2,000 healthy sources is %d bytes, of 200 %d: grows with them", large, small)
 	}
 }
