@@ -189,3 +189,33 @@ func BenchmarkOutboxStats(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRecentObservations reads the newest 500 observations of a
+// metric, as the status page does for each metric's chart.
+func BenchmarkRecentObservations(b *testing.B) {
+	db := openTemp(b, Options{})
+	update(b, db, func(tx *Tx) error {
+		for i := range 600 {
+			o := Observation{
+				Metric: "uc_no_nta", Value: 291000 + float64(i), Unit: "children", Qualifier: "over", Text: "291,000",
+				Quote:  "ICE did not serve notices to appear to more than 291,000 children, the audit found, leaving them without court dates.",
+				Source: "press-wire", Authority: "press", DocID: "press-wire:" + strconv.Itoa(i), URL: "https://news.example.com/story/" + strconv.Itoa(i),
+				Title: "Audit: ICE lost track of migrant children", Published: t0, Observed: t0.Add(time.Duration(i) * time.Minute),
+			}
+			if err := tx.AddObservation(o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	b.ReportAllocs()
+	for b.Loop() {
+		view(b, db, func(tx *Tx) error {
+			hist, err := tx.RecentObservations("uc_no_nta", 500)
+			if err == nil && len(hist) != 500 {
+				b.Fatalf("%d observations, want 500", len(hist))
+			}
+			return err
+		})
+	}
+}

@@ -337,7 +337,17 @@ func decode(data []byte, v any) error {
 			return fmt.Errorf("decode record: record version %d unknown (this watcher reads %d)", *hdr.V, recordVersion)
 		}
 	}
-	if err := json.Unmarshal(data, v); err != nil {
+	// An Observation decodes itself (UnmarshalJSON); called through
+	// json.Unmarshal, the record would be scanned twice more before its
+	// own decoding, which reading a metric's history does thousands of
+	// times.
+	var err error
+	if o, ok := v.(*Observation); ok {
+		err = o.UnmarshalJSON(data)
+	} else {
+		err = json.Unmarshal(data, v)
+	}
+	if err != nil {
 		return fmt.Errorf("decode record: %w", err)
 	}
 	return nil
