@@ -24,11 +24,29 @@ func (tx *Tx) PutFetchState(fs FetchState) error {
 	if fs.Source == "" {
 		return errors.New("write fetch state: empty source id")
 	}
-	if err := tx.put(bucketSources, []byte(fs.Source), fs); err != nil {
+	b, err := tx.bucket(bucketSources)
+	if err != nil {
+		return fmt.Errorf("write fetch state of %s: %w", fs.Source, err)
+	}
+	// A cycle reads every source's state, each leaf page a page fault (and
+	// 64 KB of mapped file around it): packed 90% full when they split,
+	// rather than bbolt's half, the states of 10,000 sources take ~900
+	// pages instead of ~1,700. A state keeps its size from poll to poll,
+	// so full pages seldom split again.
+	b.FillPercent = sourcesFill
+	raw, err := encode(fs)
+	if err == nil {
+		err = b.Put([]byte(fs.Source), raw)
+	}
+	if err != nil {
 		return fmt.Errorf("write fetch state of %s: %w", fs.Source, err)
 	}
 	return nil
 }
+
+// sourcesFill is how full the fetch states' pages are packed when they
+// split.
+const sourcesFill = 0.9
 
 // Sources returns the fetch state of every source ever polled, ordered by
 // source id.
