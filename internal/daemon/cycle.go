@@ -38,13 +38,12 @@ func readCycle(ctx context.Context, db *store.DB, srcs []config.Source) (*cycle,
 	}
 	c := &cycle{states: make(map[string]store.FetchState, len(srcs))}
 	err := db.View(ctx, func(tx *store.Tx) error {
-		all, err := tx.Sources()
-		for _, st := range all {
+		return tx.EachSource(func(st store.FetchState) error {
 			if want[st.Source] {
 				c.states[st.Source] = st
 			}
-		}
-		return err
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read fetch states: %w", err)

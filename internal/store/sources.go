@@ -51,20 +51,29 @@ const sourcesFill = 0.9
 // Sources returns the fetch state of every source ever polled, ordered by
 // source id.
 func (tx *Tx) Sources() ([]FetchState, error) {
-	b := tx.tx.Bucket(bucketSources)
-	if b == nil {
-		return nil, nil
-	}
 	var out []FetchState
-	err := b.ForEach(func(k, v []byte) error {
-		var fs FetchState
-		if err := decode(v, &fs); err != nil {
-			return fmt.Errorf("read fetch state of %s: %w", k, err)
-		}
+	err := tx.EachSource(func(fs FetchState) error {
 		out = append(out, fs)
 		return nil
 	})
 	return out, err
+}
+
+// EachSource calls fn with the fetch state of every source ever polled,
+// in source id order, without holding them all; an error from fn stops
+// the walk and is returned.
+func (tx *Tx) EachSource(fn func(FetchState) error) error {
+	b := tx.tx.Bucket(bucketSources)
+	if b == nil {
+		return nil
+	}
+	return b.ForEach(func(k, v []byte) error {
+		var fs FetchState
+		if err := decode(v, &fs); err != nil {
+			return fmt.Errorf("read fetch state of %s: %w", k, err)
+		}
+		return fn(fs)
+	})
 }
 
 // Item returns the stored feed item key of source, and whether there is one.
