@@ -191,18 +191,7 @@ func TestOutboxCountsRemadeAfterAnOlderWatcher(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			path := filepath.Join(t.TempDir(), "watcher.db")
-			db, err := Open(path, Options{Now: fixedClock})
-			if err != nil {
-				t.Fatal(err)
-			}
-			update(t, db, func(tx *Tx) error {
-				for range 2 {
-					if err := tx.Enqueue(&Alert{Kind: "metric_new"}); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
+			db := openWithAlerts(t, path, 2)
 			db.Close()
 
 			raw, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
@@ -227,6 +216,24 @@ func TestOutboxCountsRemadeAfterAnOlderWatcher(t *testing.T) {
 	}
 }
 
+// openWithAlerts opens a new database at path holding n pending alerts.
+func openWithAlerts(t *testing.T, path string, n int) *DB {
+	t.Helper()
+	db, err := Open(path, Options{Now: fixedClock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	update(t, db, func(tx *Tx) error {
+		for range n {
+			if err := tx.Enqueue(&Alert{Kind: "metric_new"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return db
+}
+
 func mustPut(t *testing.T, b *bolt.Bucket, k []byte, v string) {
 	t.Helper()
 	if err := b.Put(k, []byte(v)); err != nil {
@@ -240,16 +247,8 @@ func mustPut(t *testing.T, b *bolt.Bucket, k []byte, v string) {
 func TestOutboxCountsWithAnUnreadableAlert(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "watcher.db")
-	db, err := Open(path, Options{Now: fixedClock})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openWithAlerts(t, path, 2)
 	update(t, db, func(tx *Tx) error {
-		for range 2 {
-			if err := tx.Enqueue(&Alert{Kind: "metric_new"}); err != nil {
-				return err
-			}
-		}
 		// A file from before the counts, with alert 2 damaged.
 		if err := tx.tx.DeleteBucket(bucketOutboxCounts); err != nil {
 			return err
