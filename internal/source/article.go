@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"time"
@@ -25,6 +26,10 @@ const MaxArticleElements = 50_000
 // selector, as MaxArticleElements does for articles. It is higher because
 // data pages are large: a table of 5,000 rows and 10 columns has 55,000.
 const MaxPageElements = 100_000
+
+// discardLogger is readability's logger: what it logs is for debugging
+// readability itself. It holds no state.
+var discardLogger = slog.New(slog.DiscardHandler)
 
 // ErrNoArticle is returned (wrapped with the URL) when a page has no text
 // that reads as an article: a bot wall, a JavaScript-only shell, an
@@ -79,6 +84,11 @@ func Article(pageURL string, body []byte) (ArticleDoc, error) {
 	// The tree is ours and used once: ParseAndMutate saves the copy that
 	// ParseDocument would make.
 	p := readability.NewParser()
+	// Its default logger is a text handler writing to io.Discard, which
+	// still formats every Info record and every logger With makes (one
+	// per node cleanConditionally looks at): a handler that is never
+	// enabled drops them unformatted.
+	p.Logger = discardLogger
 	art, err := p.ParseAndMutate(doc, base)
 	if err != nil {
 		return ArticleDoc{}, fmt.Errorf("read article %s: %w", pageURL, err)
