@@ -99,11 +99,17 @@ func Article(pageURL string, body []byte) (ArticleDoc, error) {
 		out.Published = t.UTC()
 	}
 	if art.Node != nil {
-		var buf bytes.Buffer
-		if err := xhtml.Render(&buf, art.Node); err != nil {
-			return ArticleDoc{}, fmt.Errorf("read article %s: render content: %w", pageURL, err)
+		text, ok := nodeText(art.Node)
+		if !ok {
+			// A tree the walk cannot read as its markup would be read:
+			// render the markup and read that.
+			var buf bytes.Buffer
+			if err := xhtml.Render(&buf, art.Node); err != nil {
+				return ArticleDoc{}, fmt.Errorf("read article %s: render content: %w", pageURL, err)
+			}
+			text = HTMLText(buf.String())
 		}
-		out.Text = RepairMojibake(HTMLText(buf.String()))
+		out.Text = RepairMojibake(text)
 	}
 	if out.Text == "" {
 		return ArticleDoc{}, fmt.Errorf("read article %s: %w (title %q)", pageURL, ErrNoArticle, out.Title)
