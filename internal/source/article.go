@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	readability "codeberg.org/readeck/go-readability/v2"
 	xhtml "golang.org/x/net/html"
@@ -140,7 +141,10 @@ func (m headMeta) outlet() string {
 // identity links and finding boilerplate.
 func scanHead(doc *xhtml.Node) headMeta {
 	var m headMeta
-	stack := []*xhtml.Node{doc}
+	// A page nests a few dozen deep; the stack holds one level's
+	// siblings each.
+	stack := make([]*xhtml.Node, 1, 128)
+	stack[0] = doc
 	for len(stack) > 0 {
 		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -209,30 +213,92 @@ func isBoilerplate(n *xhtml.Node) bool {
 	case atom.Html, atom.Head, atom.Body, atom.Main, atom.Article:
 		return false
 	}
-	names := attr(n, "class") + " " + attr(n, "id")
-	for tok := range strings.FieldsSeq(strings.ToLower(names)) {
-		tok = strings.ReplaceAll(tok, "_", "-")
-		switch {
-		case tok == "ad", tok == "ads", tok == "adsbygoogle", tok == "sponsored",
-			strings.HasPrefix(tok, "ad-") && !strings.HasPrefix(tok, "ad-free"),
-			strings.HasPrefix(tok, "ads-") && !strings.HasPrefix(tok, "ads-free"),
-			strings.HasPrefix(tok, "advert"), strings.HasPrefix(tok, "dfp"), strings.HasPrefix(tok, "gpt-ad"),
-			strings.HasSuffix(tok, "-ad"), strings.HasSuffix(tok, "-ads"), strings.HasSuffix(tok, "-advert"),
-			strings.HasPrefix(tok, "sponsor"), strings.HasSuffix(tok, "-sponsor"), strings.HasSuffix(tok, "-sponsored"),
-			strings.HasPrefix(tok, "cookie"), strings.HasPrefix(tok, "consent"), strings.HasPrefix(tok, "gdpr"),
-			strings.HasPrefix(tok, "onetrust"), strings.HasPrefix(tok, "newsletter"), strings.HasPrefix(tok, "paywall"):
-			return true
+	for _, names := range [2]string{attr(n, "class"), attr(n, "id")} {
+		for tok := range strings.FieldsSeq(names) {
+			if boilerplateName(tok) {
+				return true
+			}
 		}
 	}
 	// An ad label on its own: <span>Advertisement</span>. Only a short
 	// subtree is read, so the check stays cheap on large containers.
 	if c := n.FirstChild; c != nil && c == n.LastChild && c.Type == xhtml.TextNode {
-		switch strings.ToLower(strings.TrimSpace(c.Data)) {
-		case "advertisement", "advertisment", "sponsored", "sponsored content", "ad":
-			return true
-		}
+		return adLabel(strings.TrimSpace(c.Data))
 	}
 	return false
+}
+
+// adLabel reports whether an element's whole text is an ad label,
+// ignoring case. Most such texts are a paragraph or a link: ASCII text
+// longer than the longest label is answered without lower-casing it.
+func adLabel(text string) bool {
+	if isASCII(text) {
+		if len(text) > len("sponsored content") {
+			return false
+		}
+		for _, label := range [...]string{"advertisement", "advertisment", "sponsored", "sponsored content", "ad"} {
+			if len(text) == len(label) && strings.EqualFold(text, label) {
+				return true
+			}
+		}
+		return false
+	}
+	switch strings.ToLower(text) {
+	case "advertisement", "advertisment", "sponsored", "sponsored content", "ad":
+		return true
+	}
+	return false
+}
+
+// boilerplateName reports whether one class or id token names
+// boilerplate, as isBoilerplate says, ignoring case and reading "_" as
+// "-". An ASCII token is folded in a buffer on the stack: scanHead asks
+// this of every class and id of the page.
+func boilerplateName(tok string) bool {
+	var buf [64]byte
+	if len(tok) > len(buf) || !isASCII(tok) {
+		// Unicode case folding can make ASCII of other letters (the
+		// Kelvin sign folds to k).
+		return boilerplateFolded(strings.ReplaceAll(strings.ToLower(tok), "_", "-"))
+	}
+	b := buf[:len(tok)]
+	for i := range len(tok) {
+		switch c := tok[i]; {
+		case 'A' <= c && c <= 'Z':
+			b[i] = c + 'a' - 'A'
+		case c == '_':
+			b[i] = '-'
+		default:
+			b[i] = c
+		}
+	}
+	return boilerplateFolded(string(b)) // not copied to the heap up to 32 bytes
+}
+
+// boilerplateFolded is boilerplateName for a token already lower-cased,
+// with "-" for "_".
+func boilerplateFolded(tok string) bool {
+	switch {
+	case tok == "ad", tok == "ads", tok == "adsbygoogle", tok == "sponsored",
+		strings.HasPrefix(tok, "ad-") && !strings.HasPrefix(tok, "ad-free"),
+		strings.HasPrefix(tok, "ads-") && !strings.HasPrefix(tok, "ads-free"),
+		strings.HasPrefix(tok, "advert"), strings.HasPrefix(tok, "dfp"), strings.HasPrefix(tok, "gpt-ad"),
+		strings.HasSuffix(tok, "-ad"), strings.HasSuffix(tok, "-ads"), strings.HasSuffix(tok, "-advert"),
+		strings.HasPrefix(tok, "sponsor"), strings.HasSuffix(tok, "-sponsor"), strings.HasSuffix(tok, "-sponsored"),
+		strings.HasPrefix(tok, "cookie"), strings.HasPrefix(tok, "consent"), strings.HasPrefix(tok, "gdpr"),
+		strings.HasPrefix(tok, "onetrust"), strings.HasPrefix(tok, "newsletter"), strings.HasPrefix(tok, "paywall"):
+		return true
+	}
+	return false
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // canonicalLink picks the page's own name for itself: rel=canonical, else

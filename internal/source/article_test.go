@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	xhtml "golang.org/x/net/html"
 	"golang.org/x/text/encoding/charmap"
 )
 
@@ -353,6 +354,69 @@ func BenchmarkArticle(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
+
+func TestIsBoilerplate(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", 40)
+	tests := []struct {
+		name, tag, class, id, text string
+		want                       bool
+	}{
+		{name: "ad class", tag: "div", class: "story ad", want: true},
+		{name: "ad id, upper case", tag: "div", id: "AD-Slot-1", want: true},
+		{name: "underscore reads as hyphen", tag: "div", class: "top_ad", want: true},
+		{name: "ad-free is not an ad", tag: "div", class: "ad-free", want: false},
+		{name: "ads-free is not an ad", tag: "div", class: "Ads_Free", want: false},
+		{name: "adverse is not an ad", tag: "p", class: "adverse-events", want: false},
+		{name: "cookie banner", tag: "div", id: "cookie-banner", want: true},
+		{name: "consent, mixed case", tag: "section", class: "ConsentManager", want: true},
+		{name: "newsletter box", tag: "aside", class: "box newsletter_signup", want: true},
+		{name: "sponsored suffix", tag: "div", class: "post-sponsored", want: true},
+		{name: "a long token past the stack buffer", tag: "div", class: long + "-ad", want: true},
+		{name: "a token longer than 64 bytes", tag: "div", class: strings.Repeat("y", 70) + "-ads", want: true},
+		{name: "a long token that is no ad", tag: "div", class: long, want: false},
+		{name: "Kelvin sign folds to k", tag: "div", class: "coo\u212aie-bar", want: true},
+		{name: "non-ASCII token", tag: "div", class: "annonce-pub\u00e9", want: false},
+		{name: "structural elements stay", tag: "body", class: "ads-page", want: false},
+		{name: "article stays", tag: "article", class: "sponsored", want: false},
+		{name: "an ad label", tag: "span", text: "  Advertisement ", want: true},
+		{name: "a sponsored-content label", tag: "p", text: "SPONSORED CONTENT", want: true},
+		{name: "a label in a sentence", tag: "p", text: "Advertisement revenue fell", want: false},
+		{name: "a label with a non-ASCII space", tag: "p", text: "sponsored\u00a0content", want: false},
+		{name: "a label with the long s", tag: "p", text: "\u017fponsored", want: false},
+		{name: "no class, no id, text", tag: "p", text: "The audit found 43,000 children.", want: false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var attrs string
+			if tc.class != "" {
+				attrs += fmt.Sprintf(" class=%q", tc.class)
+			}
+			if tc.id != "" {
+				attrs += fmt.Sprintf(" id=%q", tc.id)
+			}
+			page := fmt.Sprintf("<html><head></head><body><figure><%s%s>%s</%s></figure></body></html>", tc.tag, attrs, tc.text, tc.tag)
+			if tc.tag == "body" {
+				page = fmt.Sprintf("<html><head></head><body%s>%s</body></html>", attrs, tc.text)
+			}
+			n := parsedHTML(t, page)
+			var el *xhtml.Node
+			for c := range n.Descendants() {
+				if c.Type == xhtml.ElementNode && c.Data == tc.tag {
+					el = c
+					break
+				}
+			}
+			if el == nil {
+				t.Fatalf("no <%s> in %s", tc.tag, page)
+			}
+			if got := isBoilerplate(el); got != tc.want {
+				t.Errorf("isBoilerplate(%s) = %v, want %v", page, got, tc.want)
+			}
 		})
 	}
 }
