@@ -90,6 +90,9 @@ func Article(pageURL string, body []byte) (ArticleDoc, error) {
 	// per node cleanConditionally looks at): a handler that is never
 	// enabled drops them unformatted.
 	p.Logger = discardLogger
+	// Without a JSON-LD script readability's search for one (a CSS
+	// selector compiled and run over the page) finds nothing.
+	p.DisableJSONLD = !meta.jsonLD
 	art, err := p.ParseAndMutate(doc, base)
 	if err != nil {
 		return ArticleDoc{}, fmt.Errorf("read article %s: %w", pageURL, err)
@@ -127,6 +130,10 @@ type headMeta struct {
 	publisher string // publisher name of the first JSON-LD block naming one
 	// boilerplate holds the outermost elements isBoilerplate names.
 	boilerplate []*xhtml.Node
+	// jsonLD is set when a script outside the boilerplate may be JSON-LD:
+	// its type mentions ld+json, in any case (readability reads only
+	// type="application/ld+json").
+	jsonLD bool
 }
 
 // outlet is the publisher the page names for itself.
@@ -153,6 +160,9 @@ func scanHead(doc *xhtml.Node) headMeta {
 				// Its subtree goes; nothing in it needs looking at.
 				m.boilerplate = append(m.boilerplate, n)
 				continue
+			}
+			if n.Data == "script" && containsFold(attr(n, "type"), "ld+json") {
+				m.jsonLD = true
 			}
 			switch n.DataAtom {
 			case atom.Link:

@@ -420,3 +420,39 @@ func TestIsBoilerplate(t *testing.T) {
 		})
 	}
 }
+
+func TestArticleReadsJSONLDMetadata(t *testing.T) {
+	t.Parallel()
+	const ld = `{"@context":"https://schema.org","@type":"NewsArticle","headline":"Watchdog finds 43,000 children missed hearings","author":{"@type":"Person","name":"Sam Poe"},"datePublished":"2025-03-26T09:30:00Z"}`
+	tests := []struct {
+		name, head            string
+		wantTitle, wantByline string
+		wantPublished         time.Time
+	}{
+		{name: "JSON-LD gives title, author and date",
+			head:      `<script type="application/ld+json">` + ld + `</script>`,
+			wantTitle: "Watchdog finds 43,000 children missed hearings", wantByline: "Sam Poe",
+			wantPublished: time.Date(2025, 3, 26, 9, 30, 0, 0, time.UTC)},
+		{name: "no JSON-LD: the page's title",
+			head:      `<meta name="author" content="Ann Lee">`,
+			wantTitle: "Story | Site", wantByline: "Ann Lee"},
+		{name: "a type readability does not match exactly is not read",
+			head:      `<script type="Application/LD+JSON">` + ld + `</script>`,
+			wantTitle: "Story | Site"},
+		{name: "JSON-LD in a cookie banner goes with the banner",
+			head:      `</head><body><div class="cookie-consent"><script type="application/ld+json">` + ld + `</script></div>`,
+			wantTitle: "Story | Site"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a, err := Article("https://news.example.com/story/42", articlePage(tc.head, "More than 43,000 children failed to appear."))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Title != tc.wantTitle || a.Byline != tc.wantByline || !a.Published.Equal(tc.wantPublished) {
+				t.Errorf("Title %q, Byline %q, Published %s; want %q, %q, %s", a.Title, a.Byline, a.Published, tc.wantTitle, tc.wantByline, tc.wantPublished)
+			}
+		})
+	}
+}
