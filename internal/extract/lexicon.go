@@ -386,6 +386,14 @@ func singular(w string) string {
 
 // multiplierWord reads "twice", "threefold", "tenfold": a multiplier.
 func multiplierWord(w string) (float64, bool) {
+	if len(w) < len("twice") {
+		// The shortest: most words are answered here, inline.
+		return 0, false
+	}
+	return multiplierWordLong(w)
+}
+
+func multiplierWordLong(w string) (float64, bool) {
 	switch w {
 	case "twice":
 		return 2, true
