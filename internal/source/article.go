@@ -239,9 +239,14 @@ func isBoilerplate(n *xhtml.Node) bool {
 }
 
 // adLabel reports whether an element's whole text is an ad label,
-// ignoring case. Most such texts are a paragraph or a link: ASCII text
-// longer than the longest label is answered without lower-casing it.
+// ignoring case. Most such texts are a paragraph or a link, answered
+// without lower-casing them: lower-casing shrinks a character to a third
+// of its bytes at most (the Kelvin sign to k), so a text three times the
+// longest label is none, and ASCII text keeps its length.
 func adLabel(text string) bool {
+	if len(text) > 3*len("sponsored content") {
+		return false
+	}
 	if isASCII(text) {
 		if len(text) > len("sponsored content") {
 			return false

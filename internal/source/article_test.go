@@ -387,6 +387,8 @@ func TestIsBoilerplate(t *testing.T) {
 		{name: "a label in a sentence", tag: "p", text: "Advertisement revenue fell", want: false},
 		{name: "a label with a non-ASCII space", tag: "p", text: "sponsored\u00a0content", want: false},
 		{name: "a label with the long s", tag: "p", text: "\u017fponsored", want: false},
+		{name: "a label with a dotted capital I", tag: "span", text: "Advert\u0130sement", want: true},
+		{name: "a long non-ASCII text", tag: "p", text: strings.Repeat("\u212a", 20), want: false},
 		{name: "no class, no id, text", tag: "p", text: "The audit found 43,000 children.", want: false},
 	}
 	for _, tc := range tests {
