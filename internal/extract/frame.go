@@ -284,8 +284,10 @@ func (d *doc) buildFrames(s span, items []item) {
 		if t.kind != tkWord {
 			continue
 		}
-		if c := d.referenceAt(k); !c.empty() {
-			d.refs = append(d.refs, c)
+		if d.mayReferAt(k) { // most words are no cue: spare them the call
+			if c := d.referenceAt(k); !c.empty() {
+				d.refs = append(d.refs, c)
+			}
 		}
 		if k >= nEnd && isUpper(d.c.text[t.s]) && !(k == s.a && d.isStarter(k)) && !monthWord(d.low(k)) {
 			e := k + 1
@@ -476,7 +478,7 @@ func (d *doc) referenceIn(own tspan, it *item) tspan {
 
 // referenceAt returns the reference cue starting at token k, if any.
 func (d *doc) referenceAt(k int) tspan {
-	if d.toks[k].kind != tkWord {
+	if !d.mayReferAt(k) {
 		return tspan{}
 	}
 	switch d.low(k) {
@@ -494,6 +496,16 @@ func (d *doc) referenceAt(k int) tspan {
 		}
 	}
 	return tspan{}
+}
+
+// mayReferAt is referenceAt's first test, which buildFrames makes inline
+// for every word of a sentence with figures: its cues are words of two to
+// four letters starting with o, s or t ("of", "such", "that", "this",
+// "the").
+func (d *doc) mayReferAt(k int) bool {
+	t := d.toks[k]
+	n := t.e - t.s
+	return t.kind == tkWord && n >= 2 && n <= 4 && (d.c.lower[t.s] == 'o' || d.c.lower[t.s] == 's' || d.c.lower[t.s] == 't')
 }
 
 // Period words: the part of a frame saying when or over what span the
