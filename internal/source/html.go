@@ -22,6 +22,21 @@ import (
 // keeps what it counts and when; other tables give one line per row with
 // " | " between cells.
 func HTMLText(s string) string {
+	if !strings.ContainsAny(s, "<&") {
+		// No tag and no entity, as most feed titles and summaries: the
+		// tokenizer would hand s over as one text token, unchanged but
+		// for "\r\n" and "\r" made "\n", which outside <pre> read as a
+		// space as they do. Its 4 KB buffer is not worth that.
+		w := &textWriter{}
+		w.main.b.Grow(len(s))
+		w.textNode(s)
+		return w.finish()
+	}
+	return tokenText(s)
+}
+
+// tokenText is HTMLText reading s through the tokenizer.
+func tokenText(s string) string {
 	z := html.NewTokenizer(strings.NewReader(s))
 	w := newTextWriter(len(s))
 	for {
