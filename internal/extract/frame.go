@@ -275,17 +275,21 @@ func (d *doc) buildFrames(s span, items []item) {
 	pEnd, nEnd := s.a, s.a
 	for k := s.a; k < s.b; k++ {
 		if k >= pEnd {
-			if p := d.periodAt(k, s.b, items); !p.empty() {
-				d.periods = append(d.periods, p)
-				pEnd = p.b
+			if d.mayLeadPeriod(k) { // most tokens lead no period: spare them the call
+				if p := d.periodAt(k, s.b, items); !p.empty() {
+					d.periods = append(d.periods, p)
+					pEnd = p.b
+				}
 			}
 		}
 		t := d.toks[k]
 		if t.kind != tkWord {
 			continue
 		}
-		if c := d.referenceAt(k); !c.empty() {
-			d.refs = append(d.refs, c)
+		if d.mayReferAt(k) { // most words are no cue: spare them the call
+			if c := d.referenceAt(k); !c.empty() {
+				d.refs = append(d.refs, c)
+			}
 		}
 		if k >= nEnd && isUpper(d.c.text[t.s]) && !(k == s.a && d.isStarter(k)) && !monthWord(d.low(k)) {
 			e := k + 1
@@ -476,7 +480,7 @@ func (d *doc) referenceIn(own tspan, it *item) tspan {
 
 // referenceAt returns the reference cue starting at token k, if any.
 func (d *doc) referenceAt(k int) tspan {
-	if d.toks[k].kind != tkWord {
+	if !d.mayReferAt(k) {
 		return tspan{}
 	}
 	switch d.low(k) {
@@ -494,6 +498,16 @@ func (d *doc) referenceAt(k int) tspan {
 		}
 	}
 	return tspan{}
+}
+
+// mayReferAt is referenceAt's first test, which buildFrames makes inline
+// for every word of a sentence with figures: its cues are words of two to
+// four letters starting with o, s or t ("of", "such", "that", "this",
+// "the").
+func (d *doc) mayReferAt(k int) bool {
+	t := d.toks[k]
+	n := t.e - t.s
+	return t.kind == tkWord && n >= 2 && n <= 4 && (d.c.lower[t.s] == 'o' || d.c.lower[t.s] == 's' || d.c.lower[t.s] == 't')
 }
 
 // Period words: the part of a frame saying when or over what span the
@@ -533,6 +547,29 @@ func (d *doc) periodWord(k int, items []item) bool {
 // end, or an empty span: a run of period words led by a period preposition
 // ("in fiscal year 2023", "since mid-May", "over the last 20 fiscal
 // years", "From May 2023 to December 31"), or a date or year item alone.
+// mayLeadPeriod is periodAt's first test, made inline for every token of
+// a sentence with figures: a period starts at a date or year, or at a
+// word of two to ten letters starting with a letter some lead word or
+// month starts with.
+func (d *doc) mayLeadPeriod(k int) bool {
+	switch t := d.toks[k]; t.kind {
+	case tkNum:
+		return d.when[k-d.sa]
+	case tkWord:
+		n := t.e - t.s
+		return n >= 2 && n <= 10 && periodLetter(d.c.lower[t.s])
+	}
+	return false
+}
+
+// periodLetter reports whether a period's lead word or month can start
+// with c.
+func periodLetter(c byte) bool {
+	const letters = 1<<('i'-'a') | 1<<('d'-'a') | 1<<('s'-'a') | 1<<('t'-'a') | 1<<('u'-'a') | 1<<('f'-'a') |
+		1<<('b'-'a') | 1<<('a'-'a') | 1<<('o'-'a') | 1<<('l'-'a') | 1<<('m'-'a') | 1<<('j'-'a') | 1<<('n'-'a')
+	return c-'a' < 26 && uint32(letters)&(1<<(c-'a')) != 0
+}
+
 func (d *doc) periodAt(k, end int, items []item) tspan {
 	switch d.toks[k].kind {
 	case tkNum:
@@ -545,13 +582,8 @@ func (d *doc) periodAt(k, end int, items []item) tspan {
 		return tspan{}
 	}
 	lead := d.low(k)
-	if len(lead) > 10 || len(lead) < 2 {
-		return tspan{} // no lead word or month is this long, or this short
-	}
-	switch lead[0] {
-	case 'i', 'd', 's', 't', 'u', 'f', 'b', 'a', 'o', 'l', 'm', 'j', 'n':
-	default:
-		return tspan{} // no lead word or month starts so
+	if len(lead) > 10 || len(lead) < 2 || !periodLetter(lead[0]) {
+		return tspan{} // no lead word or month is this long, this short, or starts so
 	}
 	if !periodPrep(lead) && !(lead == "last" || lead == "this" || lead == "mid") {
 		if monthWord(lead) {

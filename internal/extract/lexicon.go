@@ -71,12 +71,7 @@ func cardinalWord(w string) (float64, bool) {
 // numberWordStart is a fast filter for words that can begin a number in
 // words, a share or an ordinal.
 func numberWordStart(w string) bool {
-	if len(w) == 0 || len(w) > 10 {
-		return false
-	}
-	switch w[0] {
-	case 'a', 'b', 'd', 'e', 'f', 'h', 'm', 'n', 'o', 's', 't', 'z':
-	default:
+	if len(w) == 0 || len(w) > 10 || !numberLetter(w[0]) {
 		return false
 	}
 	switch w {
@@ -90,6 +85,17 @@ func numberWordStart(w string) bool {
 	}
 	return false
 }
+
+// numberLetter reports whether a number word can start with byte c: the
+// test numberWordStart begins with, which a caller asking it of every word
+// makes first, inline.
+func numberLetter(c byte) bool {
+	return c-'a' < 26 && numberFirsts&(1<<(c-'a')) != 0
+}
+
+// numberFirsts has bit c-'a' set for each letter c a number word starts with.
+const numberFirsts uint32 = 1<<('a'-'a') | 1<<('b'-'a') | 1<<('d'-'a') | 1<<('e'-'a') | 1<<('f'-'a') |
+	1<<('h'-'a') | 1<<('m'-'a') | 1<<('n'-'a') | 1<<('o'-'a') | 1<<('s'-'a') | 1<<('t'-'a') | 1<<('z'-'a')
 
 // scaleWord returns the multiplier of "thousand", "million", "bn", ...
 func scaleWord(w string) (exp int, ok bool) {
@@ -386,6 +392,14 @@ func singular(w string) string {
 
 // multiplierWord reads "twice", "threefold", "tenfold": a multiplier.
 func multiplierWord(w string) (float64, bool) {
+	if len(w) < len("twice") {
+		// The shortest: most words are answered here, inline.
+		return 0, false
+	}
+	return multiplierWordLong(w)
+}
+
+func multiplierWordLong(w string) (float64, bool) {
 	switch w {
 	case "twice":
 		return 2, true

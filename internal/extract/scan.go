@@ -115,14 +115,15 @@ func (d *doc) scanSentence(items []item) []item {
 			items = append(items, it)
 			k = it.tb
 		case tkWord:
-			if v, ok := multiplierWord(d.low(k)); ok {
+			lw := d.low(k)
+			if v, ok := multiplierWord(lw); ok {
 				it := item{ta: k, tb: k + 1, value: v, unit: UnitTimes}
 				d.finishWordFigure(&it, false)
 				items = append(items, it)
 				k++
 				continue
 			}
-			if !numberWordStart(firstSub(d.low(k))) {
+			if !numberLetter(lw[0]) || !numberWordStart(firstSub(lw)) {
 				k++
 				continue
 			}

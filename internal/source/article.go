@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	readability "codeberg.org/readeck/go-readability/v2"
 	xhtml "golang.org/x/net/html"
@@ -25,6 +27,10 @@ const MaxArticleElements = 50_000
 // selector, as MaxArticleElements does for articles. It is higher because
 // data pages are large: a table of 5,000 rows and 10 columns has 55,000.
 const MaxPageElements = 100_000
+
+// discardLogger is readability's logger: what it logs is for debugging
+// readability itself. It holds no state.
+var discardLogger = slog.New(slog.DiscardHandler)
 
 // ErrNoArticle is returned (wrapped with the URL) when a page has no text
 // that reads as an article: a bot wall, a JavaScript-only shell, an
@@ -79,6 +85,14 @@ func Article(pageURL string, body []byte) (ArticleDoc, error) {
 	// The tree is ours and used once: ParseAndMutate saves the copy that
 	// ParseDocument would make.
 	p := readability.NewParser()
+	// Its default logger is a text handler writing to io.Discard, which
+	// still formats every Info record and every logger With makes (one
+	// per node cleanConditionally looks at): a handler that is never
+	// enabled drops them unformatted.
+	p.Logger = discardLogger
+	// Without a JSON-LD script readability's search for one (a CSS
+	// selector compiled and run over the page) finds nothing.
+	p.DisableJSONLD = !meta.jsonLD
 	art, err := p.ParseAndMutate(doc, base)
 	if err != nil {
 		return ArticleDoc{}, fmt.Errorf("read article %s: %w", pageURL, err)
@@ -89,11 +103,17 @@ func Article(pageURL string, body []byte) (ArticleDoc, error) {
 		out.Published = t.UTC()
 	}
 	if art.Node != nil {
-		var buf bytes.Buffer
-		if err := xhtml.Render(&buf, art.Node); err != nil {
-			return ArticleDoc{}, fmt.Errorf("read article %s: render content: %w", pageURL, err)
+		text, ok := nodeText(art.Node)
+		if !ok {
+			// A tree the walk cannot read as its markup would be read:
+			// render the markup and read that.
+			var buf bytes.Buffer
+			if err := xhtml.Render(&buf, art.Node); err != nil {
+				return ArticleDoc{}, fmt.Errorf("read article %s: render content: %w", pageURL, err)
+			}
+			text = HTMLText(buf.String())
 		}
-		out.Text = RepairMojibake(HTMLText(buf.String()))
+		out.Text = RepairMojibake(text)
 	}
 	if out.Text == "" {
 		return ArticleDoc{}, fmt.Errorf("read article %s: %w (title %q)", pageURL, ErrNoArticle, out.Title)
@@ -110,6 +130,10 @@ type headMeta struct {
 	publisher string // publisher name of the first JSON-LD block naming one
 	// boilerplate holds the outermost elements isBoilerplate names.
 	boilerplate []*xhtml.Node
+	// jsonLD is set when a script outside the boilerplate may be JSON-LD:
+	// its type mentions ld+json, in any case (readability reads only
+	// type="application/ld+json").
+	jsonLD bool
 }
 
 // outlet is the publisher the page names for itself.
@@ -124,7 +148,10 @@ func (m headMeta) outlet() string {
 // identity links and finding boilerplate.
 func scanHead(doc *xhtml.Node) headMeta {
 	var m headMeta
-	stack := []*xhtml.Node{doc}
+	// A page nests a few dozen deep; the stack holds one level's
+	// siblings each.
+	stack := make([]*xhtml.Node, 1, 128)
+	stack[0] = doc
 	for len(stack) > 0 {
 		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -133,6 +160,9 @@ func scanHead(doc *xhtml.Node) headMeta {
 				// Its subtree goes; nothing in it needs looking at.
 				m.boilerplate = append(m.boilerplate, n)
 				continue
+			}
+			if n.Data == "script" && containsFold(attr(n, "type"), "ld+json") {
+				m.jsonLD = true
 			}
 			switch n.DataAtom {
 			case atom.Link:
@@ -193,30 +223,97 @@ func isBoilerplate(n *xhtml.Node) bool {
 	case atom.Html, atom.Head, atom.Body, atom.Main, atom.Article:
 		return false
 	}
-	names := attr(n, "class") + " " + attr(n, "id")
-	for tok := range strings.FieldsSeq(strings.ToLower(names)) {
-		tok = strings.ReplaceAll(tok, "_", "-")
-		switch {
-		case tok == "ad", tok == "ads", tok == "adsbygoogle", tok == "sponsored",
-			strings.HasPrefix(tok, "ad-") && !strings.HasPrefix(tok, "ad-free"),
-			strings.HasPrefix(tok, "ads-") && !strings.HasPrefix(tok, "ads-free"),
-			strings.HasPrefix(tok, "advert"), strings.HasPrefix(tok, "dfp"), strings.HasPrefix(tok, "gpt-ad"),
-			strings.HasSuffix(tok, "-ad"), strings.HasSuffix(tok, "-ads"), strings.HasSuffix(tok, "-advert"),
-			strings.HasPrefix(tok, "sponsor"), strings.HasSuffix(tok, "-sponsor"), strings.HasSuffix(tok, "-sponsored"),
-			strings.HasPrefix(tok, "cookie"), strings.HasPrefix(tok, "consent"), strings.HasPrefix(tok, "gdpr"),
-			strings.HasPrefix(tok, "onetrust"), strings.HasPrefix(tok, "newsletter"), strings.HasPrefix(tok, "paywall"):
-			return true
+	for _, names := range [2]string{attr(n, "class"), attr(n, "id")} {
+		for tok := range strings.FieldsSeq(names) {
+			if boilerplateName(tok) {
+				return true
+			}
 		}
 	}
 	// An ad label on its own: <span>Advertisement</span>. Only a short
 	// subtree is read, so the check stays cheap on large containers.
 	if c := n.FirstChild; c != nil && c == n.LastChild && c.Type == xhtml.TextNode {
-		switch strings.ToLower(strings.TrimSpace(c.Data)) {
-		case "advertisement", "advertisment", "sponsored", "sponsored content", "ad":
-			return true
-		}
+		return adLabel(strings.TrimSpace(c.Data))
 	}
 	return false
+}
+
+// adLabel reports whether an element's whole text is an ad label,
+// ignoring case. Most such texts are a paragraph or a link, answered
+// without lower-casing them: lower-casing shrinks a character to a third
+// of its bytes at most (the Kelvin sign to k), so a text three times the
+// longest label is none, and ASCII text keeps its length.
+func adLabel(text string) bool {
+	if len(text) > 3*len("sponsored content") {
+		return false
+	}
+	if isASCII(text) {
+		if len(text) > len("sponsored content") {
+			return false
+		}
+		for _, label := range [...]string{"advertisement", "advertisment", "sponsored", "sponsored content", "ad"} {
+			if len(text) == len(label) && strings.EqualFold(text, label) {
+				return true
+			}
+		}
+		return false
+	}
+	switch strings.ToLower(text) {
+	case "advertisement", "advertisment", "sponsored", "sponsored content", "ad":
+		return true
+	}
+	return false
+}
+
+// boilerplateName reports whether one class or id token names
+// boilerplate, as isBoilerplate says, ignoring case and reading "_" as
+// "-". An ASCII token is folded in a buffer on the stack: scanHead asks
+// this of every class and id of the page.
+func boilerplateName(tok string) bool {
+	var buf [64]byte
+	if len(tok) > len(buf) || !isASCII(tok) {
+		// Unicode case folding can make ASCII of other letters (the
+		// Kelvin sign folds to k).
+		return boilerplateFolded(strings.ReplaceAll(strings.ToLower(tok), "_", "-"))
+	}
+	b := buf[:len(tok)]
+	for i := range len(tok) {
+		switch c := tok[i]; {
+		case 'A' <= c && c <= 'Z':
+			b[i] = c + 'a' - 'A'
+		case c == '_':
+			b[i] = '-'
+		default:
+			b[i] = c
+		}
+	}
+	return boilerplateFolded(string(b)) // not copied to the heap up to 32 bytes
+}
+
+// boilerplateFolded is boilerplateName for a token already lower-cased,
+// with "-" for "_".
+func boilerplateFolded(tok string) bool {
+	switch {
+	case tok == "ad", tok == "ads", tok == "adsbygoogle", tok == "sponsored",
+		strings.HasPrefix(tok, "ad-") && !strings.HasPrefix(tok, "ad-free"),
+		strings.HasPrefix(tok, "ads-") && !strings.HasPrefix(tok, "ads-free"),
+		strings.HasPrefix(tok, "advert"), strings.HasPrefix(tok, "dfp"), strings.HasPrefix(tok, "gpt-ad"),
+		strings.HasSuffix(tok, "-ad"), strings.HasSuffix(tok, "-ads"), strings.HasSuffix(tok, "-advert"),
+		strings.HasPrefix(tok, "sponsor"), strings.HasSuffix(tok, "-sponsor"), strings.HasSuffix(tok, "-sponsored"),
+		strings.HasPrefix(tok, "cookie"), strings.HasPrefix(tok, "consent"), strings.HasPrefix(tok, "gdpr"),
+		strings.HasPrefix(tok, "onetrust"), strings.HasPrefix(tok, "newsletter"), strings.HasPrefix(tok, "paywall"):
+		return true
+	}
+	return false
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // canonicalLink picks the page's own name for itself: rel=canonical, else

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	xhtml "golang.org/x/net/html"
 	"golang.org/x/text/encoding/charmap"
 )
 
@@ -299,21 +300,161 @@ func benchArticle() []byte {
 	return []byte(b.String())
 }
 
+// BenchmarkArticle reads two pages: "report" is testdata/report.html, a
+// page of the shape bench/loadgen serves for every feed item (a
+// government report of ~6 KB: cookie banner, header, 12-link navigation,
+// breadcrumb, six paragraphs, three of them with figures, related links,
+// footer), the per-article cost of a cold `watcher once` with
+// follow_links; "news" is benchArticle, a 100 KB news page. cpu-ns/op is
+// the process's CPU time per page, the garbage collector's included: the
+// measure issue #16 sets its target in, and steadier than ns/op when other
+// processes share the machine.
 func BenchmarkArticle(b *testing.B) {
-	page := benchArticle()
-	a, err := Article("https://news.example.com/2025/03/25/ice-children-audit?utm_source=rss", page)
-	if err != nil {
-		b.Fatal(err)
+	pages := []struct {
+		name, url string
+		page      []byte
+		want      []string // in the text
+		notWant   []string // boilerplate that must not be
+	}{
+		{
+			name: "report", url: "http://127.0.0.1:8080/article/2/1011.html",
+			page:    readFixture(b, "report.html"),
+			want:    []string{"Of the children released to sponsors, 343,800 failed to appear", "callers may remain anonymous"},
+			notWant: []string{"cookies", "Related reports", "Murray Lane"},
+		},
+		{
+			name: "news", url: "https://news.example.com/2025/03/25/ice-children-audit?utm_source=rss",
+			page:    benchArticle(),
+			want:    []string{"Paragraph 59"},
+			notWant: []string{"600,000", "320,000"},
+		},
 	}
-	if strings.Contains(a.Text, "600,000") || strings.Contains(a.Text, "320,000") || !strings.Contains(a.Text, "Paragraph 59") {
-		b.Fatalf("the benchmark page is not read as expected:\n%s", a.Text)
+	for _, pg := range pages {
+		b.Run(pg.name, func(b *testing.B) {
+			a, err := Article(pg.url, pg.page)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, w := range pg.want {
+				if !strings.Contains(a.Text, w) {
+					b.Fatalf("the benchmark page is not read as expected: no %q in\n%s", w, a.Text)
+				}
+			}
+			for _, w := range pg.notWant {
+				if strings.Contains(a.Text, w) {
+					b.Fatalf("the benchmark page is not read as expected: %q in\n%s", w, a.Text)
+				}
+			}
+			b.SetBytes(int64(len(pg.page)))
+			b.ReportAllocs()
+			start := processCPU()
+			for b.Loop() {
+				if _, err := Article(pg.url, pg.page); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
+		})
 	}
-	b.Logf("page of %d bytes", len(page))
-	b.SetBytes(int64(len(page)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Article("https://news.example.com/2025/03/25/ice-children-audit?utm_source=rss", page); err != nil {
-			b.Fatal(err)
-		}
+}
+
+func TestIsBoilerplate(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", 40)
+	tests := []struct {
+		name, tag, class, id, text string
+		want                       bool
+	}{
+		{name: "ad class", tag: "div", class: "story ad", want: true},
+		{name: "ad id, upper case", tag: "div", id: "AD-Slot-1", want: true},
+		{name: "underscore reads as hyphen", tag: "div", class: "top_ad", want: true},
+		{name: "ad-free is not an ad", tag: "div", class: "ad-free", want: false},
+		{name: "ads-free is not an ad", tag: "div", class: "Ads_Free", want: false},
+		{name: "adverse is not an ad", tag: "p", class: "adverse-events", want: false},
+		{name: "cookie banner", tag: "div", id: "cookie-banner", want: true},
+		{name: "consent, mixed case", tag: "section", class: "ConsentManager", want: true},
+		{name: "newsletter box", tag: "aside", class: "box newsletter_signup", want: true},
+		{name: "sponsored suffix", tag: "div", class: "post-sponsored", want: true},
+		{name: "a long token past the stack buffer", tag: "div", class: long + "-ad", want: true},
+		{name: "a token longer than 64 bytes", tag: "div", class: strings.Repeat("y", 70) + "-ads", want: true},
+		{name: "a long token that is no ad", tag: "div", class: long, want: false},
+		{name: "Kelvin sign folds to k", tag: "div", class: "coo\u212aie-bar", want: true},
+		{name: "non-ASCII token", tag: "div", class: "annonce-pub\u00e9", want: false},
+		{name: "structural elements stay", tag: "body", class: "ads-page", want: false},
+		{name: "article stays", tag: "article", class: "sponsored", want: false},
+		{name: "an ad label", tag: "span", text: "  Advertisement ", want: true},
+		{name: "a sponsored-content label", tag: "p", text: "SPONSORED CONTENT", want: true},
+		{name: "a label in a sentence", tag: "p", text: "Advertisement revenue fell", want: false},
+		{name: "a label with a non-ASCII space", tag: "p", text: "sponsored\u00a0content", want: false},
+		{name: "a label with the long s", tag: "p", text: "\u017fponsored", want: false},
+		{name: "a label with a dotted capital I", tag: "span", text: "Advert\u0130sement", want: true},
+		{name: "a long non-ASCII text", tag: "p", text: strings.Repeat("\u212a", 20), want: false},
+		{name: "no class, no id, text", tag: "p", text: "The audit found 43,000 children.", want: false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var attrs string
+			if tc.class != "" {
+				attrs += fmt.Sprintf(" class=%q", tc.class)
+			}
+			if tc.id != "" {
+				attrs += fmt.Sprintf(" id=%q", tc.id)
+			}
+			page := fmt.Sprintf("<html><head></head><body><figure><%s%s>%s</%s></figure></body></html>", tc.tag, attrs, tc.text, tc.tag)
+			if tc.tag == "body" {
+				page = fmt.Sprintf("<html><head></head><body%s>%s</body></html>", attrs, tc.text)
+			}
+			n := parsedHTML(t, page)
+			var el *xhtml.Node
+			for c := range n.Descendants() {
+				if c.Type == xhtml.ElementNode && c.Data == tc.tag {
+					el = c
+					break
+				}
+			}
+			if el == nil {
+				t.Fatalf("no <%s> in %s", tc.tag, page)
+			}
+			if got := isBoilerplate(el); got != tc.want {
+				t.Errorf("isBoilerplate(%s) = %v, want %v", page, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestArticleReadsJSONLDMetadata(t *testing.T) {
+	t.Parallel()
+	const ld = `{"@context":"https://schema.org","@type":"NewsArticle","headline":"Watchdog finds 43,000 children missed hearings","author":{"@type":"Person","name":"Sam Poe"},"datePublished":"2025-03-26T09:30:00Z"}`
+	tests := []struct {
+		name, head            string
+		wantTitle, wantByline string
+		wantPublished         time.Time
+	}{
+		{name: "JSON-LD gives title, author and date",
+			head:      `<script type="application/ld+json">` + ld + `</script>`,
+			wantTitle: "Watchdog finds 43,000 children missed hearings", wantByline: "Sam Poe",
+			wantPublished: time.Date(2025, 3, 26, 9, 30, 0, 0, time.UTC)},
+		{name: "no JSON-LD: the page's title",
+			head:      `<meta name="author" content="Ann Lee">`,
+			wantTitle: "Story | Site", wantByline: "Ann Lee"},
+		{name: "a type readability does not match exactly is not read",
+			head:      `<script type="Application/LD+JSON">` + ld + `</script>`,
+			wantTitle: "Story | Site"},
+		{name: "JSON-LD in a cookie banner goes with the banner",
+			head:      `</head><body><div class="cookie-consent"><script type="application/ld+json">` + ld + `</script></div>`,
+			wantTitle: "Story | Site"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a, err := Article("https://news.example.com/story/42", articlePage(tc.head, "More than 43,000 children failed to appear."))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Title != tc.wantTitle || a.Byline != tc.wantByline || !a.Published.Equal(tc.wantPublished) {
+				t.Errorf("Title %q, Byline %q, Published %s; want %q, %q, %s", a.Title, a.Byline, a.Published, tc.wantTitle, tc.wantByline, tc.wantPublished)
+			}
+		})
 	}
 }

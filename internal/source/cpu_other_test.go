@@ -9,3 +9,8 @@ import "time"
 func threadCPU() time.Duration {
 	return time.Duration(time.Now().UnixNano())
 }
+
+// processCPU falls back to the monotonic clock too.
+func processCPU() time.Duration {
+	return time.Duration(time.Now().UnixNano())
+}

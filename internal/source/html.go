@@ -22,6 +22,21 @@ import (
 // keeps what it counts and when; other tables give one line per row with
 // " | " between cells.
 func HTMLText(s string) string {
+	if !strings.ContainsAny(s, "<&") {
+		// No tag and no entity, as most feed titles and summaries: the
+		// tokenizer would hand s over as one text token, unchanged but
+		// for "\r\n" and "\r" made "\n", which outside <pre> read as a
+		// space as they do. Its 4 KB buffer is not worth that.
+		w := &textWriter{}
+		w.main.b.Grow(len(s))
+		w.textNode(s)
+		return w.finish()
+	}
+	return tokenText(s)
+}
+
+// tokenText is HTMLText reading s through the tokenizer.
+func tokenText(s string) string {
 	z := html.NewTokenizer(strings.NewReader(s))
 	w := newTextWriter(len(s))
 	for {
@@ -96,6 +111,13 @@ func (w *textWriter) out() *textBuf {
 func (w *textWriter) textToken(p []byte) {
 	if w.skipDepth == 0 {
 		w.out().text(p, w.preDepth > 0)
+	}
+}
+
+// textNode is textToken for a text node's string.
+func (w *textWriter) textNode(s string) {
+	if w.skipDepth == 0 {
+		w.out().textString(s, w.preDepth > 0)
 	}
 }
 
@@ -351,46 +373,87 @@ func (w *textBuf) separator() {
 // line breaks.
 func (w *textBuf) text(p []byte, pre bool) {
 	for i := 0; i < len(p); {
-		c := p[i]
-		if c < utf8.RuneSelf {
+		if c := p[i]; c < utf8.RuneSelf {
 			i++
-			switch c {
-			case ' ', '\t', '\f', '\v':
-				w.space = true
-			case '\r':
-				if pre && !(i < len(p) && p[i] == '\n') {
-					w.lineBreak(-1)
-				} else {
-					w.space = true
-				}
-			case '\n':
-				if pre {
-					w.lineBreak(-1)
-				} else {
-					w.space = true
-				}
-			case 0:
-				// NUL is never text.
-			default:
+			if c > ' ' {
+				// Visible ASCII, most of any text.
 				if w.breaks > 0 || w.space {
 					w.flush()
 				}
 				w.b.WriteByte(c)
+			} else {
+				w.ascii(c, pre, i < len(p) && p[i] == '\n')
 			}
 			continue
 		}
 		r, size := utf8.DecodeRune(p[i:])
 		i += size
-		switch {
-		case isInvisible(r):
-		case unicode.IsSpace(r):
-			w.space = true
-		default:
-			if w.breaks > 0 || w.space {
-				w.flush()
+		w.char(r)
+	}
+}
+
+// textString is text for a string, which a tree walk has (nodeText) and
+// a []byte conversion would copy.
+func (w *textBuf) textString(s string, pre bool) {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			i++
+			if c > ' ' {
+				// Visible ASCII, most of any text.
+				if w.breaks > 0 || w.space {
+					w.flush()
+				}
+				w.b.WriteByte(c)
+			} else {
+				w.ascii(c, pre, i < len(s) && s[i] == '\n')
 			}
-			w.b.WriteRune(r)
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		w.char(r)
+	}
+}
+
+// ascii appends an ASCII character up to the space; lf says whether a
+// '\n' follows it.
+func (w *textBuf) ascii(c byte, pre, lf bool) {
+	switch c {
+	case ' ', '\t', '\f', '\v':
+		w.space = true
+	case '\r':
+		if pre && !lf {
+			w.lineBreak(-1)
+		} else {
+			w.space = true
+		}
+	case '\n':
+		if pre {
+			w.lineBreak(-1)
+		} else {
+			w.space = true
+		}
+	case 0:
+		// NUL is never text.
+	default:
+		if w.breaks > 0 || w.space {
+			w.flush()
+		}
+		w.b.WriteByte(c)
+	}
+}
+
+// char appends a character beyond ASCII.
+func (w *textBuf) char(r rune) {
+	switch {
+	case isInvisible(r):
+	case unicode.IsSpace(r):
+		w.space = true
+	default:
+		if w.breaks > 0 || w.space {
+			w.flush()
+		}
+		w.b.WriteRune(r)
 	}
 }
 

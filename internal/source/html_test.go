@@ -104,3 +104,23 @@ func FuzzHTMLText(f *testing.F) {
 		}
 	})
 }
+
+// FuzzHTMLTextPlain checks HTMLText's short cut for text without tags or
+// entities against the tokenizer it skips.
+func FuzzHTMLTextPlain(f *testing.F) {
+	for _, s := range []string{
+		"", "plain words", "a\r\nb\rc\n\nd", "tab\tand\vvertical\ffeed", "nul\x00byte",
+		"291,\u200b000 soft\u00adhyphen", "no\u00a0break\u2003em space", "bad \xff\xfe utf-8",
+		"  leading and trailing  ", "more than > 40,000",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if strings.ContainsAny(s, "<&") {
+			return
+		}
+		if got, want := HTMLText(s), tokenText(s); got != want {
+			t.Errorf("HTMLText(%q) = %q, the tokenizer reads %q", s, got, want)
+		}
+	})
+}
