@@ -116,6 +116,8 @@ type Daemon struct {
 	// cycle is Once's pass over the sources while it runs, nil
 	// otherwise (see cycle).
 	cycle atomic.Pointer[cycle]
+	// histories keeps the metric histories statuses read.
+	histories histories
 }
 
 // New checks the options and compiles the metric rules.

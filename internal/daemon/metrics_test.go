@@ -8,9 +8,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/figwatch/watcher/internal/config"
-
 	"github.com/figwatch/watcher/internal/buildinfo"
+	"github.com/figwatch/watcher/internal/config"
+	"github.com/figwatch/watcher/internal/store"
 )
 
 // maxSeriesPerSource is what /metrics may export per configured source by
@@ -297,5 +297,46 @@ func TestOutboxCountersAreServed(t *testing.T) {
 	}
 	if _, ok := fams["watcher_alerts_updated_total"]; ok {
 		t.Error("watcher_alerts_updated_total has a series though nothing was updated")
+	}
+}
+
+// A status reads each metric's history again only when it changed: two
+// statuses with no poll between share it; a poll that adds figures gives
+// the next status the new history.
+func TestStatusKeepsUnchangedHistories(t *testing.T) {
+	h := newHarness(t, []sourceYAML{{id: "oig", path: "/oig.xml", authority: "official"}}, "")
+	h.feeds.set("/oig.xml", feedResponse{etag: `"v1"`, body: rss("DHS OIG",
+		[4]string{"OIG-24-46", "ICE Cannot Monitor All Unaccompanied Migrant Children", aug2024, pubAug})})
+	if err := h.once(); err != nil {
+		t.Fatal(err)
+	}
+	history := func() []store.Observation {
+		t.Helper()
+		st, err := h.d.Status(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range st.Metrics {
+			if m.ID == "uc_no_nta" {
+				return m.History
+			}
+		}
+		t.Fatal("no uc_no_nta in the status")
+		return nil
+	}
+	first, again := history(), history()
+	if len(first) != 1 || len(again) != 1 || &first[0] != &again[0] {
+		t.Fatalf("two statuses with no poll between read the history twice (%d, %d observations)", len(first), len(again))
+	}
+
+	h.clock.Add(time.Hour)
+	h.feeds.set("/oig.xml", feedResponse{etag: `"v2"`, body: rss("DHS OIG",
+		[4]string{"OIG-25-21", "ICE Cannot Effectively Monitor the Location and Status of All Unaccompanied Alien Children", mar2025, pubMar},
+		[4]string{"OIG-24-46", "ICE Cannot Monitor All Unaccompanied Migrant Children", aug2024, pubAug})})
+	if err := h.once(); err != nil {
+		t.Fatal(err)
+	}
+	if after := history(); len(after) != 2 || after[1].Value != 233000 {
+		t.Errorf("after the 2025 report the status shows %d observations (%+v), want the 233,000 added", len(after), after)
 	}
 }

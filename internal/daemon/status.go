@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/figwatch/watcher/internal/buildinfo"
@@ -19,9 +20,50 @@ import (
 // page costs: 6 metrics × 500 were 94% of its CPU (issue #16).
 const statusHistory = 250
 
+// histories keeps what the last status read of each metric's history,
+// with the history's version: a status page asked for every few seconds
+// decodes a metric's newest observations again only when they changed
+// (decoding them was most of a page's cost). The slices are shared by
+// the statuses that carry them and must not be modified.
+type histories struct {
+	mu sync.Mutex
+	m  map[string]history
+}
+
+type history struct {
+	version uint64
+	obs     []store.Observation
+}
+
+// read returns metric's newest statusHistory observations, from the
+// cache when its version is current. h may be nil: no cache.
+func (h *histories) read(tx *store.Tx, metric string) ([]store.Observation, error) {
+	if h == nil {
+		return tx.RecentObservations(metric, statusHistory)
+	}
+	v := tx.HistoryVersion(metric)
+	h.mu.Lock()
+	c, ok := h.m[metric]
+	h.mu.Unlock()
+	if ok && c.version == v {
+		return c.obs, nil
+	}
+	obs, err := tx.RecentObservations(metric, statusHistory)
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	if h.m == nil {
+		h.m = map[string]history{}
+	}
+	h.m[metric] = history{version: v, obs: obs}
+	h.mu.Unlock()
+	return obs, nil
+}
+
 // Status is the daemon's web.StatusProvider.
 func (d *Daemon) Status(ctx context.Context) (web.Status, error) {
-	st, err := ReadStatus(ctx, d.db, d.conf(), d.now())
+	st, err := readStatus(ctx, d.db, d.conf(), d.now(), &d.histories)
 	st.Started = d.started
 	st.Store = d.writes.status()
 	if herr := d.Healthy(); herr != nil {
@@ -36,6 +78,10 @@ func (d *Daemon) Status(ctx context.Context) (web.Status, error) {
 // It works on a database opened read-only too (a backup, or the file of a
 // stopped daemon).
 func ReadStatus(ctx context.Context, db *store.DB, cfg *config.Config, now time.Time) (web.Status, error) {
+	return readStatus(ctx, db, cfg, now, nil)
+}
+
+func readStatus(ctx context.Context, db *store.DB, cfg *config.Config, now time.Time, hs *histories) (web.Status, error) {
 	out := web.Status{Now: now.In(cfg.Location), Version: buildinfo.Version()}
 	err := db.View(ctx, func(tx *store.Tx) error {
 		for _, src := range cfg.Sources {
@@ -59,7 +105,7 @@ func ReadStatus(ctx context.Context, db *store.DB, cfg *config.Config, now time.
 			// The newest few, read backwards from the end of the metric's
 			// bucket: a scrape costs the same after a year of history as
 			// after a day.
-			hist, err := tx.RecentObservations(m.ID, statusHistory)
+			hist, err := hs.read(tx, m.ID)
 			if err != nil {
 				return err
 			}

@@ -320,6 +320,9 @@ func (tx *Tx) Reattribute(docID, oldMetric, text, sentence, newMetric string) (i
 	if len(moved) == 0 {
 		return 0, nil
 	}
+	if _, err := b.NextSequence(); err != nil { // see HistoryVersion
+		return 0, fmt.Errorf("reattribute %s: %w", oldMetric, err)
+	}
 	if err := tx.reindexMetric(oldMetric, moved); err != nil {
 		return 0, fmt.Errorf("reattribute %s: %w", oldMetric, err)
 	}

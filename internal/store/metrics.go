@@ -246,6 +246,18 @@ func sortableFloat(f float64) []byte {
 }
 
 // metricBucket is the nested bucket of metric's observations, or nil.
+// HistoryVersion changes whenever metric's history does: an observation
+// added (whose key takes the bucket's next sequence number), or removed
+// (retention, a correction moving it to another metric, which take one
+// too). 0 for a metric without history. A reader may keep what it read
+// of a history for as long as the version stays the same.
+func (tx *Tx) HistoryVersion(metric string) uint64 {
+	if b := tx.metricBucket(metric); b != nil {
+		return b.Sequence()
+	}
+	return 0
+}
+
 func (tx *Tx) metricBucket(metric string) *bolt.Bucket {
 	metrics := tx.tx.Bucket(bucketMetrics)
 	if metrics == nil || metric == "" {

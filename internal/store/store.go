@@ -737,6 +737,9 @@ func (db *DB) PruneObservations(ctx context.Context, olderThan time.Time) (int, 
 			if n == 0 {
 				return nil
 			}
+			if _, err := b.NextSequence(); err != nil { // see HistoryVersion
+				return err
+			}
 			// The summary counts what is retained; the current value and
 			// the period index are kept (the period index holds one record
 			// per period, the values a series is compared with).

@@ -1594,3 +1594,69 @@ func TestSnapshotHash(t *testing.T) {
 		})
 	}
 }
+
+// HistoryVersion moves with every change to a metric's history, and
+// only then: a status may keep what it read while it stays the same.
+func TestHistoryVersion(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openTemp(t, Options{})
+	day := 24 * time.Hour
+	version := func() uint64 {
+		var v uint64
+		view(t, db, func(tx *Tx) error { v = tx.HistoryVersion("payrolls"); return nil })
+		return v
+	}
+	if v := version(); v != 0 {
+		t.Fatalf("version of a metric without history = %d, want 0", v)
+	}
+	add := func(o Observation) {
+		update(t, db, func(tx *Tx) error { return tx.AddObservation(o) })
+	}
+	old := sampleObservation("payrolls", "press", t0.Add(-500*day), 1)
+	old.DocID, old.Text = "wire:1", "1"
+	add(old)
+	add(sampleObservation("payrolls", "press", t0.Add(-5*day), 2))
+	add(sampleObservation("payrolls", "official", t0.Add(-4*day), 3))
+	steps := []struct {
+		name   string
+		change func()
+		moves  bool
+	}{
+		{"reading", func() {
+			view(t, db, func(tx *Tx) error { _, err := tx.RecentObservations("payrolls", 10); return err })
+		}, false},
+		{"adding", func() { add(sampleObservation("payrolls", "press", t0.Add(-day), 4)) }, true},
+		{"another metric", func() { add(sampleObservation("cpi", "official", t0, 5)) }, false},
+		{"retention", func() {
+			if n, err := db.PruneObservations(ctx, t0.Add(-365*day)); err != nil || n != 1 {
+				t.Fatalf("PruneObservations = %d, %v; want 1", n, err)
+			}
+		}, true},
+		{"a correction", func() {
+			add(sampleObservation("payrolls", "press", t0, 6))
+			before := version()
+			update(t, db, func(tx *Tx) error {
+				obs, err := tx.RecentObservations("payrolls", 1)
+				if err != nil || len(obs) != 1 {
+					return fmt.Errorf("newest: %v, %v", obs, err)
+				}
+				n, err := tx.Reattribute(obs[0].DocID, "payrolls", obs[0].Text, obs[0].Quote, "cpi")
+				if n != 1 {
+					return fmt.Errorf("reattributed %d, want 1 (%v)", n, err)
+				}
+				return err
+			})
+			if version() == before {
+				t.Error("a correction left the version as it was")
+			}
+		}, true},
+	}
+	for _, s := range steps {
+		before := version()
+		s.change()
+		if moved := version() != before; moved != s.moves {
+			t.Errorf("%s: version moved %v, want %v", s.name, moved, s.moves)
+		}
+	}
+}
