@@ -341,6 +341,7 @@ func (tx *Tx) Reattribute(docID, oldMetric, text, sentence, newMetric string) (i
 // observations were removed, and drops the official-value entries that
 // pointed at removed ones.
 func (tx *Tx) reindexMetric(metric string, removed []Observation) error {
+	tx.forgetIndexes()
 	latest, err := tx.bucket(bucketLatest)
 	if err != nil {
 		return err

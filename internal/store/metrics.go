@@ -82,9 +82,14 @@ func (tx *Tx) indexObservation(o Observation) error {
 // summarise counts o in its metric's summary, and makes it the current
 // official value when current.
 func (tx *Tx) summarise(o Observation, current bool) error {
-	var sum MetricSummary
-	if _, err := tx.get(bucketSummary, []byte(o.Metric), &sum); err != nil {
-		return err
+	sum, cached := MetricSummary{}, false
+	if tx.idx != nil {
+		sum, cached = tx.idx.sums[o.Metric]
+	}
+	if !cached {
+		if _, err := tx.get(bucketSummary, []byte(o.Metric), &sum); err != nil {
+			return err
+		}
 	}
 	sum.Metric = o.Metric
 	sum.Observations++
@@ -103,7 +108,13 @@ func (tx *Tx) summarise(o Observation, current bool) error {
 	// The current value itself is the metrics_latest record: the summary
 	// stays a few dozen bytes, rewritten at every observation.
 	sum.Current = nil
-	return tx.put(bucketSummary, []byte(o.Metric), sum)
+	if err := tx.put(bucketSummary, []byte(o.Metric), sum); err != nil {
+		tx.forgetIndexes()
+		return err
+	}
+	sum.First, sum.Last = sum.First.Round(0), sum.Last.Round(0) // as read back
+	tx.cache().sums[o.Metric] = sum
+	return nil
 }
 
 // periodKey orders a metric's periods of one kind by time: metric, NUL,

@@ -83,6 +83,7 @@ func (tx *Tx) migratePeriods() (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	tx.forgetIndexes()
 	for _, name := range [][]byte{bucketLatest, bucketPeriods, bucketSummary} {
 		if err := tx.tx.DeleteBucket(name); err != nil {
 			return 0, fmt.Errorf("reset %s: %w", name, err)
@@ -182,7 +183,7 @@ func (tx *Tx) reindex(o Observation) error {
 		current = !ok || o.supersedes(cur, true)
 	}
 	if current {
-		if err := tx.put(bucketLatest, lk, o); err != nil {
+		if err := tx.putTimes(bucketLatest, lk, o); err != nil {
 			return err
 		}
 	}
@@ -201,7 +202,7 @@ func (tx *Tx) reindex(o Observation) error {
 		return err
 	}
 	if !ok || o.supersedes(prev, false) {
-		return tx.put(bucketPeriods, pk, o)
+		return tx.putTimes(bucketPeriods, pk, o)
 	}
 	return nil
 }

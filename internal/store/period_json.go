@@ -131,14 +131,63 @@ type observationTimes struct {
 	Period    Period    `json:"period"`
 }
 
+// indexCache keeps, for one write transaction, the index records it has
+// written (a metric's current value, a period's official value, the
+// metric's summary) as values, so that the next observation of the same
+// metric compares with them without decoding the record it just encoded:
+// a poll adds dozens of observations of a few metrics, and those decodes
+// were the largest part of storing them (issue #16's cold cycle). Only
+// reindex and summarise use it; every other write to those buckets
+// forgets it (forgetIndexes).
+type indexCache struct {
+	times map[string]Observation   // bucket name, NUL, key → times
+	sums  map[string]MetricSummary // metric → summary
+}
+
+// forgetIndexes drops what the transaction remembers of the index
+// records, before a write to them that does not go through reindex and
+// summarise.
+func (tx *Tx) forgetIndexes() { tx.idx = nil }
+
+func (tx *Tx) cache() *indexCache {
+	if tx.idx == nil {
+		tx.idx = &indexCache{times: map[string]Observation{}, sums: map[string]MetricSummary{}}
+	}
+	return tx.idx
+}
+
+// putTimes writes o under key in the index bucket name, and remembers its
+// times as getTimes would read them back.
+func (tx *Tx) putTimes(name, key []byte, o Observation) error {
+	if err := tx.put(name, key, o); err != nil {
+		tx.forgetIndexes()
+		return err
+	}
+	tx.cache().times[string(name)+"\x00"+string(key)] = timesOf(observationTimes{
+		Published: o.Published.Round(0), Observed: o.Observed.Round(0), AsOf: o.AsOf.Round(0), Period: o.Period,
+	})
+	return nil
+}
+
 // getTimes reads the times of the observation stored under key in the
 // top-level bucket name, as an Observation holding only them.
 func (tx *Tx) getTimes(name, key []byte) (Observation, bool, error) {
+	if tx.idx != nil {
+		if o, ok := tx.idx.times[string(name)+"\x00"+string(key)]; ok {
+			return o, true, nil
+		}
+	}
 	var w observationTimes
 	ok, err := tx.get(name, key, &w)
 	if err != nil || !ok {
 		return Observation{}, ok, err
 	}
+	return timesOf(w), true, nil
+}
+
+// timesOf is w as the Observation getTimes returns: what the compact
+// encoding left out restored.
+func timesOf(w observationTimes) Observation {
 	o := Observation{Published: w.Published, Observed: w.Observed, AsOf: w.AsOf, Period: w.Period}
 	if day := documentDay(o); o.Period.Key == "" && o.Period.From == "document" && !day.IsZero() {
 		o.Period = DocumentPeriod(day)
@@ -146,5 +195,5 @@ func (tx *Tx) getTimes(name, key []byte) (Observation, bool, error) {
 	if o.AsOf.IsZero() && !o.Period.IsZero() {
 		o.AsOf = periodAsOf(o.Period)
 	}
-	return o, true, nil
+	return o
 }

@@ -749,6 +749,7 @@ func (db *DB) PruneObservations(ctx context.Context, olderThan time.Time) (int, 
 			}
 			sum.Observations = max(sum.Observations-n, 0)
 			sum.Official = max(sum.Official-official, 0)
+			tx.forgetIndexes()
 			return tx.put(bucketSummary, []byte(metric), sum)
 		})
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -1658,5 +1659,68 @@ func TestHistoryVersion(t *testing.T) {
 		if moved := version() != before; moved != s.moves {
 			t.Errorf("%s: version moved %v, want %v", s.name, moved, s.moves)
 		}
+	}
+}
+
+// Adding a poll's observations in one transaction, where the indexes are
+// compared with what the transaction itself wrote, leaves the same index
+// records as adding each in a transaction of its own.
+func TestIndexesOfOneTransactionMatchOnePerObservation(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(7, 16))
+	day := 24 * time.Hour
+	var obs []Observation
+	for i := range 300 {
+		metric := []string{"payrolls", "cpi"}[rng.IntN(2)]
+		auth := []string{"official", "press"}[rng.IntN(2)]
+		// Observed times repeat and go backwards, as figures of one poll
+		// and recaps of older documents do.
+		o := sampleObservation(metric, auth, t0.Add(time.Duration(rng.IntN(40))*time.Hour), float64(rng.IntN(5)))
+		if rng.IntN(3) > 0 {
+			start := time.Date(2024+rng.IntN(2), time.Month(1+rng.IntN(12)), 1, 0, 0, 0, 0, time.UTC)
+			o.Period = Period{Kind: "month", Start: start, End: start.AddDate(0, 1, 0), Key: start.Format("2006-01")}
+			o.AsOf = o.Period.End
+		}
+		if rng.IntN(4) == 0 {
+			o.Published = time.Time{}
+		} else {
+			o.Published = t0.Add(-time.Duration(rng.IntN(30)) * day)
+		}
+		o.DocID = fmt.Sprintf("doc-%d", i)
+		obs = append(obs, o)
+	}
+	together, apart := openTemp(t, Options{}), openTemp(t, Options{})
+	update(t, together, func(tx *Tx) error {
+		for _, o := range obs {
+			if err := tx.AddObservation(o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, o := range obs {
+		update(t, apart, func(tx *Tx) error { return tx.AddObservation(o) })
+	}
+	dump := func(db *DB) map[string]string {
+		out := map[string]string{}
+		view(t, db, func(tx *Tx) error {
+			for _, name := range [][]byte{bucketLatest, bucketPeriods, bucketSummary, bucketValues} {
+				if err := tx.tx.Bucket(name).ForEach(func(k, v []byte) error {
+					out[string(name)+"/"+string(k)] = string(v)
+					return nil
+				}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		return out
+	}
+	a, b := dump(together), dump(apart)
+	if len(a) < 10 {
+		t.Fatalf("only %d index records: the test adds too little", len(a))
+	}
+	if diff := cmp.Diff(b, a); diff != "" {
+		t.Errorf("index records (-one transaction per observation +one for all):\n%s", diff)
 	}
 }

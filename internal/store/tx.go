@@ -17,6 +17,8 @@ import (
 type Tx struct {
 	tx *bolt.Tx
 	db *DB
+	// idx holds the index records this transaction wrote, see indexCache.
+	idx *indexCache
 }
 
 // Writable reports whether tx is a read-write transaction.
