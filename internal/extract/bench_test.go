@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/figwatch/watcher/internal/cputime"
 )
 
 // benchArticle is a made-up wire story of about 6 KB in the style of the
@@ -66,14 +68,14 @@ func BenchmarkExtract(b *testing.B) {
 	text := benchArticle
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
-	start := processCPU()
+	start := cputime.Process()
 	for b.Loop() {
 		e.Extract(text)
 	}
 	// The process's CPU per call, the garbage collector's included: on a
 	// shared machine steadier than ns/op, which counts time spent waiting
 	// for a CPU.
-	b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(cputime.Process()-start)/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkExtractCorpus runs on the real scraped articles, when present.

@@ -11,6 +11,8 @@ import (
 
 	xhtml "golang.org/x/net/html"
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/figwatch/watcher/internal/cputime"
 )
 
 func TestArticleDropsBoilerplate(t *testing.T) {
@@ -181,7 +183,7 @@ func TestWindows1252Page(t *testing.T) {
 // every HTML reader, at two sizes four times apart. Each must return (an
 // error is fine, and expected for some) with work that grows linearly: a
 // quadratic path would do sixteen times the work at the larger size. The
-// work is the CPU time of the test's own thread (see threadCPU), which
+// work is the CPU time of the test's own thread (see cputime.Thread), which
 // other processes on a busy machine do not inflate, the least of a few
 // runs.
 func TestHostileNestedHTML(t *testing.T) {
@@ -253,9 +255,9 @@ func leastWork(runs int, f func()) time.Duration {
 	defer runtime.UnlockOSThread()
 	least := time.Duration(math.MaxInt64)
 	for range runs {
-		start := threadCPU()
+		start := cputime.Thread()
 		f()
-		least = min(least, threadCPU()-start)
+		least = min(least, cputime.Thread()-start)
 	}
 	return least
 }
@@ -347,13 +349,13 @@ func BenchmarkArticle(b *testing.B) {
 			}
 			b.SetBytes(int64(len(pg.page)))
 			b.ReportAllocs()
-			start := processCPU()
+			start := cputime.Process()
 			for b.Loop() {
 				if _, err := Article(pg.url, pg.page); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(cputime.Process()-start)/float64(b.N), "cpu-ns/op")
 		})
 	}
 }

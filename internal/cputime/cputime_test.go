@@ -1,0 +1,18 @@
+package cputime
+
+import "testing"
+
+// Spinning uses CPU time, which both clocks see.
+func TestClocksAdvanceWithWork(t *testing.T) {
+	p0, t0 := Process(), Thread()
+	x := 0
+	for i := range 20_000_000 {
+		x += i % 7
+	}
+	if x == 0 {
+		t.Fatal("the loop did nothing")
+	}
+	if Process() <= p0 || Thread() <= t0 {
+		t.Errorf("after 20 million iterations: process %v -> %v, thread %v -> %v", p0, Process(), t0, Thread())
+	}
+}
