@@ -1,9 +1,16 @@
 package cputime
 
-import "testing"
+import (
+	"runtime"
+	"testing"
+)
 
-// Spinning uses CPU time, which both clocks see.
+// Spinning uses CPU time, which both clocks see. The thread's clock is
+// read on one thread: a goroutine that moved between the two readings
+// would compare two threads' clocks.
 func TestClocksAdvanceWithWork(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	p0, t0 := Process(), Thread()
 	x := 0
 	for i := range 20_000_000 {
