@@ -19,7 +19,9 @@ import (
 
 // Once polls every enabled source once (concurrently; the fetcher bounds
 // how many requests are in flight), then delivers the outbox and enforces
-// retention. It returns an error naming every source that failed.
+// retention. It returns an error naming every source that failed. It is
+// the whole of `watcher once` (and the demo): it holds the cycle's fetch
+// states (see cycle), so it does not run alongside Run on one Daemon.
 func (d *Daemon) Once(ctx context.Context) error {
 	var (
 		mu   sync.Mutex
