@@ -14,6 +14,8 @@ import (
 // schema-1 code (main at d4d9eba), which the migration test opens. Run once
 // with `go test ./internal/store -run TestWriteFixture -write-fixture` at
 // that commit; later code must read the file it left, not rewrite it.
+// testdata/v2.db is the same records written by the schema-2 code (main at
+// 45bdfa5, with the path below changed to v2.db).
 var writeFixture = flag.Bool("write-fixture", false, "write testdata/v1.db with the current code")
 
 // fixtureTime is the clock of the fixture database.

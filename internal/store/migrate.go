@@ -53,6 +53,13 @@ func (db *DB) migrate(btx *bolt.Tx, from int) error {
 		}
 		db.log.Info("database migrated", "from", from, "to", 2, "observations", n)
 	}
+	if from < 3 {
+		// Schema 2 records read as they are; the outbox's counts and its
+		// failed index are made by initOutboxCounts, which runs after.
+		// The version is what changes: a watcher of schema 2 must refuse a
+		// file whose new alerts it would read without their payload.
+		db.log.Info("database migrated", "from", max(from, 2), "to", 3)
+	}
 	meta := btx.Bucket(bucketMeta)
 	if err := meta.Put(keySchemaVersion, []byte(strconv.Itoa(SchemaVersion))); err != nil {
 		return fmt.Errorf("write schema version: %w", err)

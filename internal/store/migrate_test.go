@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -16,7 +17,13 @@ import (
 // temporary directory.
 func copyFixture(t *testing.T) string {
 	t.Helper()
-	src, err := os.Open(filepath.Join("testdata", "v1.db"))
+	return copyFixtureFile(t, "v1.db")
+}
+
+// copyFixtureFile copies testdata/name into a temporary directory.
+func copyFixtureFile(t *testing.T, name string) string {
+	t.Helper()
+	src, err := os.Open(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,4 +298,101 @@ func TestObservationPeriodRoundTrip(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A file of schema 2 (testdata/v2.db, written by that code) is backed up,
+// given the schema-3 version, its outbox counts and failed index, and
+// otherwise left as it was: its alerts, snapshots and observations read
+// as before, and an alert rewritten now is stored the new way.
+func TestMigrateSchema2Fixture(t *testing.T) {
+	t.Parallel()
+	path := copyFixtureFile(t, "v2.db")
+	records := []string{"outbox", "outbox_pending", "threads", "claims", "items", "sources", "docs", "revisions", "metrics", "metrics_latest", "metrics_values", "metrics_periods", "metrics_summary"}
+	before := rawRecords(t, path, records...)
+	ctx := context.Background()
+
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatalf("Open of a schema-2 file: %v", err)
+	}
+	defer db.Close()
+	bak, err := Open(path+".bak-v2", Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("backup: %v", err)
+	}
+	bakVersion := 0
+	if err := bak.View(ctx, func(tx *Tx) error {
+		bakVersion, err = db.checkSchema(tx.tx)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	bak.Close()
+	if bakVersion != 2 {
+		t.Errorf("the backup has schema %d, want the file as it was (2)", bakVersion)
+	}
+
+	if err := db.View(ctx, func(tx *Tx) error {
+		if v, err := db.checkSchema(tx.tx); err != nil || v != 3 {
+			t.Errorf("schema after the migration %d (%v), want 3", v, err)
+		}
+		p, sent, failed, err := tx.OutboxStats()
+		if err != nil || p != 2 || sent != 1 || failed != 1 {
+			t.Errorf("outbox %d pending %d sent %d failed (%v), want 2 1 1", p, sent, failed, err)
+		}
+		pending, err := tx.PendingAlerts(0)
+		if err != nil || len(pending) != 2 || !strings.Contains(string(pending[0].Payload), `"kind":"metric_changed"`) {
+			t.Errorf("pending alerts %+v (%v), want 2 with their payloads", pending, err)
+		}
+		// A snapshot of schema 2 has its figures before LastSeen.
+		hash, seen, ok, err := tx.SnapshotHash("OIG-25-21")
+		if err != nil || !ok || hash != "h2b" || !seen.Equal(fixtureTime) {
+			t.Errorf("SnapshotHash of a schema-2 snapshot = %q %v %v %v, want h2b at %v", hash, seen, ok, err, fixtureTime)
+		}
+		cur, ok, err := tx.LatestObservation("uc_no_nta", "official")
+		if err != nil || !ok || cur.Value != 233000 {
+			t.Errorf("current official = %v %v %v, want 233,000", cur.Value, ok, err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	after := rawRecords(t, path, records...)
+	for k, v := range before {
+		if after[k] != v {
+			t.Errorf("record %q changed by the migration:\n%s\n%s", k, v, after[k])
+		}
+	}
+
+	// A long payload rewritten now is stored deflated, and reads back
+	// the same.
+	db, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	long := json.RawMessage(`{"event":{"kind":"metric_changed","metric":"uc_no_nta","note":"` + strings.Repeat("291,000 children ", 40) + `"}}`)
+	var id uint64
+	update(t, db, func(tx *Tx) error {
+		a, _, err := tx.Alert(3)
+		if err != nil {
+			return err
+		}
+		a.Payload, id = long, a.ID
+		return tx.PutAlert(a)
+	})
+	raw := string(rawAlert(t, db, id))
+	if !strings.Contains(raw, `"payload_z"`) || strings.Contains(raw, "291,000 children") {
+		t.Errorf("a long payload was not stored deflated: %.200s", raw)
+	}
+	view(t, db, func(tx *Tx) error {
+		a, _, err := tx.Alert(id)
+		if err != nil || string(a.Payload) != string(long) {
+			t.Errorf("payload read back %.80s (%v), want what was written", a.Payload, err)
+		}
+		return nil
+	})
 }

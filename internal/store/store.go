@@ -36,8 +36,12 @@ import (
 // migrates an older one (after backing it up).
 //
 // Versions: 1, the first; 2 gives observations a period and an as-of date,
-// indexes official values by period and keeps a summary per metric.
-const SchemaVersion = 2
+// indexes official values by period and keeps a summary per metric; 3
+// stores alert payloads deflated (payload_z), which a watcher of schema 2
+// would read as empty, keeps the outbox's counts and an index of failed
+// alerts, and writes a snapshot's figures after its other fields. Records
+// of schema 2 read as they are; the migration only counts the outbox.
+const SchemaVersion = 3
 
 // Defaults for Options.
 const (
