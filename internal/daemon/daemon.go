@@ -180,6 +180,10 @@ type runtime struct {
 	secrets map[string]map[string]config.Secret
 	// specs are the sources as internal/source reads them, by id.
 	specs map[string]source.Spec
+	// readWith is the digest of what reading a body depends on besides
+	// the body: the whole config and the watcher version (see
+	// contentHash); empty when it could not be made.
+	readWith []byte
 }
 
 func newRuntime(cfg *config.Config, n notify.Notifier, getenv func(string) string, log *slog.Logger) (*runtime, error) {
@@ -222,7 +226,8 @@ func newRuntime(cfg *config.Config, n notify.Notifier, getenv func(string) strin
 		}
 		metrics[m.ID] = dm
 	}
-	return &runtime{cfg: cfg, ext: ext, metrics: metrics, notifier: n, policy: outbox.NewPolicy(cfg), secrets: secrets, specs: specs}, nil
+	return &runtime{cfg: cfg, ext: ext, metrics: metrics, notifier: n, policy: outbox.NewPolicy(cfg), secrets: secrets, specs: specs,
+		readWith: readWith(cfg)}, nil
 }
 
 // conf is the config in force.

@@ -35,11 +35,24 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 		return err
 	}
 
-	r, err := d.read(ctx, src, prev, sourceFetcher{d: d, src: src, count: true}, nil)
+	f := sourceFetcher{d: d, src: src, count: true}
+	resp, err := f.Get(ctx, fetch.Request{
+		URL: src.URL, ETag: prev.ETag, LastModified: prev.LastModified,
+		Header: src.Headers, Source: src.ID,
+	})
+	if err != nil {
+		return d.failed(ctx, src, prev, 0, fmt.Errorf("poll %s: %w", src.ID, err))
+	}
+	// The same bytes as last read whole are read as a 304 (unchanged.go).
+	digest := contentHash(d.rt.Load(), resp)
+	if digest != "" && digest == prev.ContentHash {
+		resp = asNotModified(resp)
+	}
+	r, err := d.read(ctx, src, prev, f, resp)
 	if err != nil {
 		return d.failed(ctx, src, prev, r.status(), fmt.Errorf("poll %s: %w", src.ID, err))
 	}
-	resp, read, items, in, docs := r.resp, r.read, r.items, r.in, r.read.Docs
+	read, items, in, docs := r.read, r.items, r.in, r.read.Docs
 	if resp.NotModified && len(read.Docs) == 0 && len(read.Items) == 0 {
 		// In a cycle of Once, the 304's state is saved with the others
 		// when the cycle ends (cycle.save); a failing source's recovery
@@ -73,6 +86,9 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 	// old schedule, whose due items were not written.
 	next := prev
 	next.NextRevisit = items.nextRevisit(written)
+	if !resp.NotModified {
+		next.ContentHash = digest // kept by successState only if complete
+	}
 	res, err := d.commitPoll(ctx, src, next, resp, in, written, complete)
 	if err != nil {
 		return d.storeFailed(ctx, src, prev, resp.Status, err)
@@ -305,7 +321,7 @@ func successState(prev store.FetchState, resp *fetch.Response, complete bool, no
 	if complete {
 		st.ETag, st.LastModified = resp.ETag, resp.LastModified
 	} else {
-		st.ETag, st.LastModified = "", ""
+		st.ETag, st.LastModified, st.ContentHash = "", "", ""
 	}
 	st.LastStatus = resp.Status
 	st.LastPoll, st.LastSuccess = now, now

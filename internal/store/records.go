@@ -42,6 +42,10 @@ type FetchState struct {
 	// items, so a poll finds "nothing due" without reading them; zero when
 	// none is scheduled.
 	NextRevisit time.Time `json:"next_revisit,omitzero"`
+	// ContentHash is the digest of the last body read whole (and of the
+	// config and watcher version it was read with): a server that answers
+	// 200 with the same bytes again is handled as if it had said 304.
+	ContentHash string `json:"content_hash,omitempty"`
 }
 
 // Item is what watcher remembers of one feed item whose link it follows:
