@@ -39,8 +39,9 @@ import (
 // indexes official values by period and keeps a summary per metric; 3
 // stores alert payloads deflated (payload_z), which a watcher of schema 2
 // would read as empty, keeps the outbox's counts and an index of failed
-// alerts, and writes a snapshot's figures after its other fields. Records
-// of schema 2 read as they are; the migration only counts the outbox.
+// alerts, writes a snapshot's figures after its other fields and gives
+// fetch states the hash of the last body read whole. Records of schema 2
+// read as they are; the migration only counts the outbox.
 const SchemaVersion = 3
 
 // Defaults for Options.
