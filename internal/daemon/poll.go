@@ -44,7 +44,7 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 		return d.failed(ctx, src, prev, 0, fmt.Errorf("poll %s: %w", src.ID, err))
 	}
 	// The same bytes as last read whole are read as a 304 (unchanged.go).
-	digest := contentHash(d.rt.Load(), resp)
+	digest := contentHash(d.rt.Load(), src, resp)
 	if digest != "" && digest == prev.ContentHash {
 		resp = asNotModified(resp)
 	}

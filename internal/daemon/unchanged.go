@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"time"
 
 	"github.com/figwatch/watcher/internal/buildinfo"
 	"github.com/figwatch/watcher/internal/config"
@@ -18,14 +19,23 @@ import (
 // poll whose body has the digest of the last one read whole is handled as
 // a 304 instead: no document is read, due revisits still are, and the
 // source's documents count as listed as they do after a 304 (retention
-// goes by the last whole read). The digest covers the config and the
-// watcher version too, so that new rules or a new extractor read the
-// same page again.
+// goes by the last whole read). The digest covers the source's settings,
+// the settings all sources are read with and the watcher version too, so
+// that new rules or a new extractor read the same page again.
 
-// readWith is the digest of what reading a body depends on besides the
-// body; nil (no short cut) when the config cannot be encoded.
+// readWith is the digest of the settings every source is read and diffed
+// with (the metrics' rules, the fiscal year, the time zone, the feed and
+// follow caps) and of the watcher version; nil (no short cut) when they
+// cannot be encoded. A source's own settings are added per poll
+// (contentHash): encoding the whole config of 10,000 sources at every
+// start would cost 50 ms.
 func readWith(cfg *config.Config) []byte {
-	raw, err := json.Marshal(cfg)
+	raw, err := json.Marshal(struct {
+		Metrics             []config.Metric
+		FiscalYearStart     time.Month
+		Timezone            string
+		MaxItems, MaxFollow int
+	}{cfg.Metrics, cfg.FiscalYearStart, cfg.Timezone, cfg.Fetch.MaxItems, cfg.Fetch.MaxFollow})
 	if err != nil {
 		return nil
 	}
@@ -36,14 +46,20 @@ func readWith(cfg *config.Config) []byte {
 	return h.Sum(nil)
 }
 
-// contentHash is the digest of a 200's body read under rt, or "" when
-// there is none to compare (a 304, no digest of the config).
-func contentHash(rt *runtime, resp *fetch.Response) string {
+// contentHash is the digest of src's 200 body read under rt, or "" when
+// there is none to compare (a 304, no digest of the settings).
+func contentHash(rt *runtime, src config.Source, resp *fetch.Response) string {
 	if rt == nil || rt.readWith == nil || resp == nil || resp.NotModified || resp.Status != http.StatusOK {
+		return ""
+	}
+	own, err := json.Marshal(src)
+	if err != nil {
 		return ""
 	}
 	h := sha256.New()
 	h.Write(rt.readWith)
+	h.Write(own)
+	h.Write([]byte{0})
 	h.Write([]byte(resp.URL))
 	h.Write([]byte{0})
 	h.Write(resp.Body)

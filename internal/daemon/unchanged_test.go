@@ -9,7 +9,8 @@ import (
 // A server without validators answers 200 with the same bytes at every
 // poll: the second time they are read as a 304 (no document read, the
 // last whole read kept), and read whole again when they change, or when
-// the config they were read with does.
+// the config they were read with does (the rules, or the source's own
+// settings).
 func TestSameBodyIsReadAsNotModified(t *testing.T) {
 	h := newHarness(t, []sourceYAML{{id: "oig", path: "/oig.xml", authority: "official"}}, "")
 	report := [4]string{"OIG-24-46", "ICE Cannot Monitor All Unaccompanied Migrant Children", aug2024, pubAug}
@@ -58,8 +59,13 @@ func TestSameBodyIsReadAsNotModified(t *testing.T) {
 	// New rules read the same bytes again.
 	h.cfg.Metrics[0].Label += " (renamed)"
 	h.restart()
-	poll("the same bytes under another config", true)
+	poll("the same bytes under other metrics", true)
 	poll("the same bytes again", false)
+	// And so do the source's own settings.
+	h.cfg.Sources[0].Name = "DHS Office of Inspector General"
+	h.restart()
+	poll("the same bytes for a source set otherwise", true)
+	poll("the same bytes once more", false)
 
 	// New bytes are read whole, and alerted as ever.
 	h.feeds.set("/oig.xml", feedResponse{body: rss("DHS OIG",
