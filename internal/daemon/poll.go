@@ -36,10 +36,7 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 	}
 
 	f := sourceFetcher{d: d, src: src, count: true}
-	resp, err := f.Get(ctx, fetch.Request{
-		URL: src.URL, ETag: prev.ETag, LastModified: prev.LastModified,
-		Header: src.Headers, Source: src.ID,
-	})
+	resp, err := f.Get(ctx, sourceRequest(src, prev))
 	if err != nil {
 		return d.failed(ctx, src, prev, 0, fmt.Errorf("poll %s: %w", src.ID, err))
 	}
@@ -139,6 +136,15 @@ func (p polled) status() int {
 	return p.resp.Status
 }
 
+// sourceRequest is the conditional request for src's own URL, with the
+// validators of its last poll.
+func sourceRequest(src config.Source, prev store.FetchState) fetch.Request {
+	return fetch.Request{
+		URL: src.URL, ETag: prev.ETag, LastModified: prev.LastModified,
+		Header: src.Headers, Source: src.ID,
+	}
+}
+
 // read fetches src (conditionally, with prev's validators) unless resp is
 // given, reads its documents through f (articles, listing entries and
 // revisits go through f too) and extracts their figures into the input
@@ -149,10 +155,7 @@ func (d *Daemon) read(ctx context.Context, src config.Source, prev store.FetchSt
 	var p polled
 	if resp == nil {
 		var err error
-		resp, err = f.Get(ctx, fetch.Request{
-			URL: src.URL, ETag: prev.ETag, LastModified: prev.LastModified,
-			Header: src.Headers, Source: src.ID,
-		})
+		resp, err = f.Get(ctx, sourceRequest(src, prev))
 		if err != nil {
 			return p, err
 		}

@@ -140,11 +140,10 @@ func (r *retainer) documents(ctx context.Context, horizon time.Time, count func(
 	slack := 2 * touchInterval(r.conf())
 	fetched := map[string]time.Time{}
 	err := r.db.View(ctx, func(tx *store.Tx) error {
-		states, err := tx.Sources()
-		for _, st := range states {
+		return tx.EachSource(func(st store.FetchState) error {
 			fetched[st.Source] = st.LastFetched
-		}
-		return err
+			return nil
+		})
 	})
 	if err != nil {
 		return err

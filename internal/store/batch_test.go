@@ -16,16 +16,23 @@ func (db *DB) queued() int {
 	return len(db.group.queue)
 }
 
-// waitQueued yields until n calls wait in the queue, or fails the test
-// when ctx (the test's deadline) ends first.
-func waitQueued(ctx context.Context, t *testing.T, db *DB, n int) {
+// waitUntil yields until cond holds, or fails the test with what when
+// ctx (the test's deadline) ends first.
+func waitUntil(ctx context.Context, t *testing.T, cond func() bool, what func() string) {
 	t.Helper()
-	for db.queued() < n {
+	for !cond() {
 		if ctx.Err() != nil {
-			t.Fatalf("%d calls queued, want %d", db.queued(), n)
+			t.Fatal(what())
 		}
 		runtime.Gosched()
 	}
+}
+
+// waitQueued waits until n calls wait in the queue.
+func waitQueued(ctx context.Context, t *testing.T, db *DB, n int) {
+	t.Helper()
+	waitUntil(ctx, t, func() bool { return db.queued() >= n },
+		func() string { return fmt.Sprintf("%d calls queued, want %d", db.queued(), n) })
 }
 
 // holdWriter starts a writer that holds the lock until release is
@@ -48,18 +55,12 @@ func holdWriter(ctx context.Context, t *testing.T, db *DB, wg *sync.WaitGroup) (
 			t.Errorf("first call: %v", err)
 		}
 	})
-	for {
+	waitUntil(ctx, t, func() bool {
 		db.group.mu.Lock()
-		taken := db.group.running && len(db.group.queue) == 0
-		db.group.mu.Unlock()
-		if taken {
-			return release
-		}
-		if ctx.Err() != nil {
-			t.Fatal("the first Batch call was never taken by a committer")
-		}
-		runtime.Gosched()
-	}
+		defer db.group.mu.Unlock()
+		return db.group.running && len(db.group.queue) == 0
+	}, func() string { return "the first Batch call was never taken by a committer" })
+	return release
 }
 
 // TestBatchSharesCommits is the point of Batch: calls that arrive while a
