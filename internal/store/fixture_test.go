@@ -15,7 +15,8 @@ import (
 // with `go test ./internal/store -run TestWriteFixture -write-fixture` at
 // that commit; later code must read the file it left, not rewrite it.
 // testdata/v2.db is the same records written by the schema-2 code (main at
-// 45bdfa5, with the path below changed to v2.db).
+// 45bdfa5, with the path below changed to v2.db), and testdata/v3.db by the
+// schema-3 code (main at 2e335ec, likewise).
 var writeFixture = flag.Bool("write-fixture", false, "write testdata/v1.db with the current code")
 
 // fixtureTime is the clock of the fixture database.

@@ -60,11 +60,59 @@ func (db *DB) migrate(btx *bolt.Tx, from int) error {
 		// file whose new alerts it would read without their payload.
 		db.log.Info("database migrated", "from", max(from, 2), "to", 3)
 	}
+	if from < 4 {
+		n, err := tx.migrateFetchStates()
+		if err != nil {
+			return fmt.Errorf("migrate schema %d to 4: %w", max(from, 3), err)
+		}
+		db.log.Info("database migrated", "from", max(from, 3), "to", 4, "fetch_states", n)
+	}
 	meta := btx.Bucket(bucketMeta)
 	if err := meta.Put(keySchemaVersion, []byte(strconv.Itoa(SchemaVersion))); err != nil {
 		return fmt.Errorf("write schema version: %w", err)
 	}
 	return nil
+}
+
+// migrateFetchStates rewrites every fetch state in its binary form
+// (fetchstate_codec.go). The bucket is made anew, the states put in key
+// order with the fill PutFetchState uses, so that they start out on as
+// few pages as they need rather than on the JSON's pages a third full.
+func (tx *Tx) migrateFetchStates() (int, error) {
+	old := tx.tx.Bucket(bucketSources)
+	if old == nil {
+		return 0, nil
+	}
+	type rec struct{ k, v []byte }
+	var recs []rec
+	if err := old.ForEach(func(k, v []byte) error {
+		fs, err := decodeFetchState(k, v)
+		if err != nil {
+			return fmt.Errorf("read fetch state of %s: %w", k, err)
+		}
+		raw, err := encodeFetchState(fs)
+		if err != nil {
+			return err
+		}
+		recs = append(recs, rec{append([]byte(nil), k...), raw})
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	if err := tx.tx.DeleteBucket(bucketSources); err != nil {
+		return 0, fmt.Errorf("reset %s: %w", bucketSources, err)
+	}
+	b, err := tx.tx.CreateBucket(bucketSources)
+	if err != nil {
+		return 0, fmt.Errorf("reset %s: %w", bucketSources, err)
+	}
+	b.FillPercent = sourcesFill
+	for _, r := range recs {
+		if err := b.Put(r.k, r.v); err != nil {
+			return 0, fmt.Errorf("write fetch state of %s: %w", r.k, err)
+		}
+	}
+	return len(recs), nil
 }
 
 // DocumentPeriod is the period of a figure that states none: an as-of date

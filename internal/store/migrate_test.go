@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -43,7 +44,9 @@ func copyFixtureFile(t *testing.T, name string) string {
 }
 
 // rawRecords reads every record of a top-level bucket (nested buckets
-// included, by path) as stored, without this package's decoding.
+// included, by path) as stored, without this package's decoding; but a
+// fetch state ("sources/...") is given as the JSON of what it decodes to,
+// since schema 4 changed its form and not its content.
 func rawRecords(t *testing.T, path string, names ...string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
@@ -58,6 +61,17 @@ func rawRecords(t *testing.T, path string, names ...string) map[string]string {
 			return b.ForEach(func(k, v []byte) error {
 				if v == nil {
 					return walk(prefix+string(k)+"/", b.Bucket(k))
+				}
+				if prefix == "sources/" {
+					fs, err := decodeFetchState(k, v)
+					if err != nil {
+						return err
+					}
+					j, err := json.Marshal(fs)
+					if err != nil {
+						return err
+					}
+					v = j
 				}
 				out[prefix+string(k)] = string(v)
 				return nil
@@ -333,8 +347,8 @@ func TestMigrateSchema2Fixture(t *testing.T) {
 	}
 
 	if err := db.View(ctx, func(tx *Tx) error {
-		if v, err := db.checkSchema(tx.tx); err != nil || v != 3 {
-			t.Errorf("schema after the migration %d (%v), want 3", v, err)
+		if v, err := db.checkSchema(tx.tx); err != nil || v != SchemaVersion {
+			t.Errorf("schema after the migration %d (%v), want %d", v, err, SchemaVersion)
 		}
 		p, sent, failed, err := tx.OutboxStats()
 		if err != nil || p != 2 || sent != 1 || failed != 1 {
@@ -395,4 +409,72 @@ func TestMigrateSchema2Fixture(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// A file of schema 3 (testdata/v3.db, written by that code) is backed up
+// and its fetch states rewritten in the binary form: each reads back as it
+// was, and every other record is left byte for byte.
+func TestMigrateSchema3Fixture(t *testing.T) {
+	t.Parallel()
+	path := copyFixtureFile(t, "v3.db")
+	records := []string{"outbox", "outbox_pending", "outbox_failed", "outbox_counts", "threads", "claims", "items", "sources", "docs", "revisions", "metrics", "metrics_latest", "metrics_values", "metrics_periods", "metrics_summary"}
+	before := rawRecords(t, path, records...)
+	if len(before) == 0 || before["sources/oig"] == "" {
+		t.Fatalf("fixture has no fetch state of oig: %v", before)
+	}
+
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatalf("Open of a schema-3 file: %v", err)
+	}
+	defer db.Close()
+	bak, err := Open(path+".bak-v3", Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("backup: %v", err)
+	}
+	var bakVersion int
+	if err := bak.View(context.Background(), func(tx *Tx) error {
+		bakVersion, err = db.checkSchema(tx.tx)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	bak.Close()
+	if bakVersion != 3 {
+		t.Errorf("the backup has schema %d, want the file as it was (3)", bakVersion)
+	}
+	want := []FetchState{
+		{Source: "daily", LastStatus: 503, LastPoll: fixtureTime, LastError: "503 Service Unavailable", ConsecutiveFailures: 2, FailingSince: fixtureTime.Add(-time.Hour), Polls: 1},
+		{Source: "oig", ETag: `"abc"`, LastStatus: 200, LastPoll: fixtureTime, LastSuccess: fixtureTime, LastFetched: fixtureTime, Polls: 3},
+	}
+	view(t, db, func(tx *Tx) error {
+		if v, err := db.checkSchema(tx.tx); err != nil || v != SchemaVersion {
+			t.Errorf("schema after the migration %d (%v), want %d", v, err, SchemaVersion)
+		}
+		got, err := tx.Sources()
+		if err != nil {
+			return err
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("fetch states after the migration (-want +got):\n%s", diff)
+		}
+		for _, fs := range want {
+			if raw := tx.tx.Bucket(bucketSources).Get([]byte(fs.Source)); len(raw) == 0 || raw[0] != fetchStateMarker {
+				t.Errorf("fetch state of %s still stored as %q", fs.Source, raw)
+			}
+		}
+		return nil
+	})
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	after := rawRecords(t, path, records...)
+	if len(after) != len(before) {
+		t.Errorf("%d records after the migration, %d before", len(after), len(before))
+	}
+	for k, v := range before {
+		if after[k] != v {
+			t.Errorf("record %q changed by the migration:\n%s\n%s", k, v, after[k])
+		}
+	}
 }

@@ -994,47 +994,58 @@ func TestSourcesListsFetchStates(t *testing.T) {
 	}
 }
 
+// JSON records start with their record version, and a record of another
+// version (or none) is refused rather than half read. The fetch state has
+// its own binary form (fetchstate_codec_test.go); an item stands for the
+// JSON records here.
 func TestRecordsCarryVersion(t *testing.T) {
 	t.Parallel()
 	db := openTemp(t, Options{})
-	fillAll(t, db)
+	put := func() {
+		t.Helper()
+		update(t, db, func(tx *Tx) error { return tx.PutItem(Item{Source: "bls", Key: "k1", Hash: "h3"}) })
+	}
+	put()
 	for _, tc := range []struct {
-		name      string
-		stored    string // replaces the fetch state of "bls"
-		wantErr   bool
-		wantPolls int
+		name     string
+		stored   string // replaces the record of item k1 of "bls"
+		wantErr  bool
+		wantHash string
 	}{
-		{name: "as written", wantPolls: 3},
-		{name: "version not first", stored: `{"source":"bls","polls":7,"v":1}`, wantPolls: 7},
-		{name: "newer record version", stored: `{"v":2,"source":"bls"}`, wantErr: true},
-		{name: "version 10 is not 1", stored: `{"v":10,"source":"bls"}`, wantErr: true},
-		{name: "no version", stored: `{"source":"bls"}`, wantErr: true},
+		{name: "as written", wantHash: "h3"},
+		{name: "version not first", stored: `{"source":"bls","key":"k1","hash":"h7","v":1}`, wantHash: "h7"},
+		{name: "newer record version", stored: `{"v":2,"source":"bls","key":"k1"}`, wantErr: true},
+		{name: "version 10 is not 1", stored: `{"v":10,"source":"bls","key":"k1"}`, wantErr: true},
+		{name: "no version", stored: `{"source":"bls","key":"k1"}`, wantErr: true},
 		{name: "not JSON", stored: `garbage`, wantErr: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// Sequential: the cases share the record.
 			err := db.bolt.Update(func(tx *bolt.Tx) error {
-				b := tx.Bucket(bucketSources)
-				raw := b.Get([]byte("bls"))
+				b := tx.Bucket(bucketItems)
+				raw := b.Get(itemKey("bls", "k1"))
 				if !bytes.HasPrefix(raw, []byte(`{"v":1,`)) {
 					t.Errorf("stored record %s does not start with the version", raw)
 				}
 				if tc.stored == "" {
 					return nil
 				}
-				return b.Put([]byte("bls"), []byte(tc.stored))
+				return b.Put(itemKey("bls", "k1"), []byte(tc.stored))
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			fs, _, err := db.FetchState(context.Background(), "bls")
-			if (err != nil) != tc.wantErr || (err == nil && fs.Polls != tc.wantPolls) {
-				t.Errorf("FetchState = %+v, %v; want polls %d, error %v", fs, err, tc.wantPolls, tc.wantErr)
+			var it Item
+			var ok bool
+			err = db.View(context.Background(), func(tx *Tx) error {
+				var err error
+				it, ok, err = tx.Item("bls", "k1")
+				return err
+			})
+			if (err != nil) != tc.wantErr || (err == nil && (!ok || it.Hash != tc.wantHash)) {
+				t.Errorf("Item = %+v %v, %v; want hash %q, error %v", it, ok, err, tc.wantHash, tc.wantErr)
 			}
-			// Put it back as the store writes it.
-			if err := db.PutFetchState(context.Background(), FetchState{Source: "bls", Polls: 3}); err != nil {
-				t.Fatal(err)
-			}
+			put() // back as the store writes it
 		})
 	}
 }
