@@ -485,7 +485,21 @@ func UserAgent(version string) string {
 
 // EnabledSources returns the sources with enabled: true, in file order.
 func (c *Config) EnabledSources() []Source {
-	var out []Source
+	n := 0
+	for i := range c.Sources {
+		if c.Sources[i].Enabled {
+			n++
+		}
+	}
+	// All enabled, the usual case: the config's own slice, since a copy
+	// of 10,000 sources is 3.4 MB that a warm `watcher once` holds for
+	// its whole cycle. A config is not changed once loaded (a reload
+	// builds a new one), so sharing it is safe; capped, so an append by
+	// the caller cannot write into it.
+	if n == len(c.Sources) {
+		return c.Sources[:n:n]
+	}
+	out := make([]Source, 0, n)
 	for _, s := range c.Sources {
 		if s.Enabled {
 			out = append(out, s)

@@ -163,7 +163,7 @@ func (d *Daemon) read(ctx context.Context, src config.Source, prev store.FetchSt
 	p.resp = resp
 	rt := d.rt.Load()
 	spec, ok := rt.specs[src.ID]
-	if !ok { // a source the runtime's config does not have (a test's)
+	if !ok { // nothing compiled (compiledSpec), or a source the config lacks (a test's)
 		var err error
 		if spec, err = sourceSpec(rt.cfg, src); err != nil {
 			return p, err

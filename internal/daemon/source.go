@@ -35,9 +35,12 @@ func sourceSpec(cfg *config.Config, src config.Source) (source.Spec, error) {
 		}
 		discover = re
 	}
-	labels := make(map[string]string, len(cfg.Metrics))
-	for _, m := range cfg.Metrics {
-		labels[m.ID] = m.Label
+	labels := func() map[string]string {
+		out := make(map[string]string, len(cfg.Metrics))
+		for _, m := range cfg.Metrics {
+			out[m.ID] = m.Label
+		}
+		return out
 	}
 	switch src.Kind {
 	case config.KindCSV:
@@ -45,6 +48,7 @@ func sourceSpec(cfg *config.Config, src config.Source) (source.Spec, error) {
 			return spec, fmt.Errorf("csv source without csv:")
 		}
 		cs := &source.CSVSpec{Value: src.CSV.Value, Discover: discover}
+		labels := labels()
 		p := src.CSV.Period
 		for _, col := range []string{p.FiscalYear, p.Year, p.Month, p.Date} {
 			if col != "" {
@@ -64,9 +68,16 @@ func sourceSpec(cfg *config.Config, src config.Source) (source.Spec, error) {
 		if err != nil {
 			return spec, err
 		}
-		spec.JQ, spec.Labels = code, labels
+		spec.JQ, spec.Labels = code, labels()
 	}
 	return spec, nil
+}
+
+// compiledSpec reports whether src's spec holds something compiled from
+// the config (a CSV mapping, a jq or discover expression), which the
+// runtime builds once; any other source's spec is built when needed.
+func compiledSpec(src config.Source) bool {
+	return src.Kind == config.KindCSV || src.Kind == config.KindJSON || src.Discover != ""
 }
 
 // sourceFetcher counts the fetches made while reading a source (articles,
