@@ -134,11 +134,10 @@ func periodKey(metric string, p Period) []byte {
 // statement of the newest document stating it), and whether there is one.
 // One indexed read, however long the history.
 func (tx *Tx) OfficialForPeriod(metric string, p Period) (Observation, bool, error) {
-	var o Observation
 	if p.IsZero() {
-		return o, false, nil
+		return Observation{}, false, nil
 	}
-	ok, err := tx.get(bucketPeriods, periodKey(metric, p), &o)
+	o, ok, err := tx.getObservation(bucketPeriods, periodKey(metric, p))
 	if err != nil {
 		return o, false, fmt.Errorf("read official %s for %s: %w", metric, p.Key, err)
 	}
@@ -162,8 +161,8 @@ func (tx *Tx) OfficialBefore(metric string, p Period) (Observation, bool, error)
 		k, v = c.Prev()
 	}
 	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
-		var o Observation
-		if err := decode(v, &o); err != nil {
+		o, err := tx.db.obs.observation(v)
+		if err != nil {
 			return o, false, fmt.Errorf("read official %s before %s: %w", metric, p.Key, err)
 		}
 		if o.Period.Start.Before(p.Start) {
@@ -183,8 +182,7 @@ func (tx *Tx) MetricSummary(metric string) (MetricSummary, bool, error) {
 	if !ok {
 		return sum, false, nil
 	}
-	var cur Observation
-	found, err := tx.get(bucketLatest, []byte(metric+"\x00official"), &cur)
+	cur, found, err := tx.getObservation(bucketLatest, []byte(metric+"\x00official"))
 	if err != nil {
 		return sum, false, fmt.Errorf("read summary of %s: %w", metric, err)
 	}
@@ -234,8 +232,8 @@ func (tx *Tx) OfficialValuesNear(metric string, value, tol float64) ([]Observati
 	var out []Observation
 	c := b.Cursor()
 	for k, v := c.Seek(from); k != nil && bytes.HasPrefix(k, prefix) && bytes.Compare(k[:len(until)], until) <= 0; k, v = c.Next() {
-		var o Observation
-		if err := decode(v, &o); err != nil {
+		o, err := tx.db.obs.observation(v)
+		if err != nil {
 			return nil, fmt.Errorf("read official values of %s: %w", metric, err)
 		}
 		out = append(out, o)
@@ -283,8 +281,7 @@ func (tx *Tx) metricBucket(metric string) *bolt.Bucket {
 // document), for others the most recently observed.
 func (tx *Tx) LatestObservation(metric, authority string) (Observation, bool, error) {
 	if authority != "" {
-		var o Observation
-		ok, err := tx.get(bucketLatest, []byte(metric+"\x00"+authority), &o)
+		o, ok, err := tx.getObservation(bucketLatest, []byte(metric+"\x00"+authority))
 		if err != nil {
 			return o, false, fmt.Errorf("read latest %s observation of %s: %w", authority, metric, err)
 		}

@@ -177,12 +177,11 @@ func (tx *Tx) getTimes(name, key []byte) (Observation, bool, error) {
 			return o, true, nil
 		}
 	}
-	var w observationTimes
-	ok, err := tx.get(name, key, &w)
+	o, ok, err := tx.getObservation(name, key)
 	if err != nil || !ok {
 		return Observation{}, ok, err
 	}
-	return timesOf(w), true, nil
+	return timesOf(observationTimes{Published: o.Published, Observed: o.Observed, AsOf: o.AsOf, Period: o.Period}), true, nil
 }
 
 // timesOf is w as the Observation getTimes returns: what the compact

@@ -113,6 +113,7 @@ type DB struct {
 	now           func() time.Time
 	group         groupCommit // see Batch
 	codec         alertCodec  // alert payloads, in alert_codec.go
+	obs           obsCache    // decoded index records, in obscache.go
 }
 
 // Bucket names. Nested buckets live under revisions (one per document) and
