@@ -42,6 +42,9 @@ func (tx *Tx) SnapshotHash(docID string) (hash string, lastSeen time.Time, ok bo
 	// `,"figures":` is where they start. Records written before they came
 	// last have last_seen after them, and are read whole.
 	if i := bytes.Index(raw, []byte(`,"figures":`)); i > 0 {
+		if hash, seen, ok := scanSnapshotHead(raw[:i]); ok {
+			return hash, seen, true, nil
+		}
 		prefix := append(raw[:i:i], '}')
 		if err := decode(prefix, &head); err == nil && !head.LastSeen.IsZero() {
 			return head.Hash, head.LastSeen, true, nil
@@ -52,6 +55,46 @@ func (tx *Tx) SnapshotHash(docID string) (hash string, lastSeen time.Time, ok bo
 		return "", time.Time{}, false, fmt.Errorf("read snapshot %s: %w", docID, err)
 	}
 	return head.Hash, head.LastSeen, true, nil
+}
+
+// scanSnapshotHead reads the hash and last_seen members of head, the
+// part of a snapshot record before its figures, without a JSON decoder:
+// a changed feed checks each of its items against its stored hash, and
+// decoding the head was most of the cost. Every member of head is a
+// string or a number (the figures, the only nested member, are cut off),
+// and inside a JSON string a quote is always escaped, so `,"hash":"` is
+// found only where the member is. Anything unusual (an escape in either
+// value, a member missing, a time that does not parse) reports !ok, and
+// the caller decodes the head properly.
+func scanSnapshotHead(head []byte) (hash string, lastSeen time.Time, ok bool) {
+	str := func(key string) (string, bool) {
+		i := bytes.Index(head, []byte(key))
+		if i < 0 {
+			return "", false
+		}
+		v := head[i+len(key):]
+		end := bytes.IndexByte(v, '"')
+		if end < 0 || bytes.IndexByte(v[:end], '\\') >= 0 {
+			return "", false
+		}
+		return string(v[:end]), true
+	}
+	if !bytes.HasPrefix(head, versionPrefix) {
+		return "", time.Time{}, false
+	}
+	hash, ok = str(`,"hash":"`)
+	if !ok {
+		return "", time.Time{}, false
+	}
+	seen, ok := str(`,"last_seen":"`)
+	if !ok {
+		return "", time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, seen)
+	if err != nil || t.IsZero() {
+		return "", time.Time{}, false
+	}
+	return hash, t, true
 }
 
 // PutSnapshot stores s as the latest version of s.DocID. The store keeps the

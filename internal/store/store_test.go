@@ -1583,6 +1583,11 @@ func TestSnapshotHash(t *testing.T) {
 		if err != nil || !ok || hash != whole.Hash || !seen.Equal(whole.LastSeen) || hash != "sha256:abc" {
 			t.Errorf("SnapshotHash = %q, %v, %v, %v; want %q, %v, true", hash, seen, ok, err, whole.Hash, whole.LastSeen)
 		}
+		// A record as the store writes it takes the scan, not the decoder.
+		raw := tx.tx.Bucket(bucketDocs).Get([]byte("doc-1"))
+		if h, _, ok := scanSnapshotHead(raw[:bytes.Index(raw, []byte(`,"figures":`))]); !ok || h != "sha256:abc" {
+			t.Errorf("scanSnapshotHead of a plain record = %q, %v; want the hash", h, ok)
+		}
 		if _, _, ok, err := tx.SnapshotHash("doc-2"); ok || err != nil {
 			t.Errorf("SnapshotHash of a missing document: ok %v, err %v", ok, err)
 		}
@@ -1734,4 +1739,34 @@ func TestIndexesOfOneTransactionMatchOnePerObservation(t *testing.T) {
 	if diff := cmp.Diff(b, a); diff != "" {
 		t.Errorf("index records (-one transaction per observation +one for all):\n%s", diff)
 	}
+}
+
+// scanSnapshotHead reads what decoding the head reads, or declines.
+func FuzzScanSnapshotHead(f *testing.F) {
+	f.Add("OIG-24-46", "A title", "sha256:abc", int64(1742893200), 5)
+	f.Add("x", `a ,"hash":"evil", \"b\"`, `h"q`, int64(0), 0)
+	f.Add("id", `,"last_seen":"2020-01-01T00:00:00Z"`, "h\\u0041", int64(-5), 999)
+	f.Fuzz(func(t *testing.T, id, title, hash string, sec int64, nsec int) {
+		s := Snapshot{DocID: id, Title: title, Hash: hash, LastSeen: time.Unix(sec, int64(nsec)%1e9).UTC(), Revision: 1,
+			Figures: []Figure{{Value: 1, Text: `1 ,"hash":"no"`}}}
+		raw, err := encode(s)
+		if err != nil {
+			return
+		}
+		i := bytes.Index(raw, []byte(`,"figures":`))
+		if i < 0 {
+			t.Fatalf("no figures in %s", raw)
+		}
+		h, seen, ok := scanSnapshotHead(raw[:i])
+		if !ok {
+			return // declined: the caller decodes
+		}
+		var want Snapshot
+		if err := decode(raw, &want); err != nil {
+			t.Fatalf("record does not decode: %v", err)
+		}
+		if h != want.Hash || !seen.Equal(want.LastSeen) {
+			t.Errorf("scan of %s = %q %v, decode = %q %v", raw[:i], h, seen, want.Hash, want.LastSeen)
+		}
+	})
 }
