@@ -67,7 +67,7 @@ func ParseFeed(sourceID, feedURL string, body []byte) ([]Document, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, fmt.Errorf("parse feed %s: body is empty", feedURL)
 	}
-	body = xmlToUTF8(body)
+	body = numericFeedDates(xmlToUTF8(body))
 
 	// A parser per call: gofeed parsers are cheap, and sharing one would be
 	// package state. The image scan is off because Documents carry no
