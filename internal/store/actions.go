@@ -376,7 +376,7 @@ func (tx *Tx) reindexMetric(metric string, removed []Observation) error {
 			return err
 		}
 		if ok {
-			if err := tx.put(bucketLatest, []byte(metric+"\x00"+auth), o); err != nil {
+			if err := tx.putObservation(bucketLatest, []byte(metric+"\x00"+auth), o); err != nil {
 				return err
 			}
 		}

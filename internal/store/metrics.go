@@ -42,7 +42,7 @@ func (tx *Tx) AddObservation(o Observation) error {
 	if err != nil {
 		return fmt.Errorf("add observation of %s: %w", o.Metric, err)
 	}
-	raw, err := encode(o)
+	raw, err := encodeObservation(o)
 	if err != nil {
 		return fmt.Errorf("add observation of %s: %w", o.Metric, err)
 	}
@@ -73,7 +73,7 @@ func (tx *Tx) indexObservation(o Observation) error {
 	if b := tx.tx.Bucket(bucketValues); b != nil && b.Get(vk) != nil {
 		return nil
 	}
-	if err := tx.put(bucketValues, vk, o); err != nil {
+	if err := tx.putObservation(bucketValues, vk, o); err != nil {
 		return fmt.Errorf("add observation of %s: index value: %w", o.Metric, err)
 	}
 	return nil

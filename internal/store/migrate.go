@@ -167,7 +167,7 @@ func (tx *Tx) migratePeriods() (int, error) {
 		return 0, err
 	}
 	for _, e := range entries {
-		if err := tx.put(bucketValues, e.k, withDocumentPeriod(e.o)); err != nil {
+		if err := tx.putObservation(bucketValues, e.k, withDocumentPeriod(e.o)); err != nil {
 			return 0, fmt.Errorf("rewrite official value %x: %w", e.k, err)
 		}
 	}
@@ -191,7 +191,7 @@ func (tx *Tx) migratePeriods() (int, error) {
 		}
 		for _, r := range recs {
 			o := withDocumentPeriod(r.o)
-			raw, err := encode(o)
+			raw, err := encodeObservation(o)
 			if err != nil {
 				return total, fmt.Errorf("encode observation %s/%x: %w", metric, r.k, err)
 			}

@@ -84,7 +84,8 @@ func compactObservation(o Observation) observationJSON {
 	if !w.Period.IsZero() && w.AsOf.Equal(periodAsOf(w.Period)) {
 		w.AsOf = time.Time{}
 	}
-	if day := documentDay(o); !day.IsZero() && w.Period == DocumentPeriod(day) {
+	// (DocumentPeriod formats two strings: compared only when it can be.)
+	if day := documentDay(o); !day.IsZero() && w.Period.From == "document" && w.Period == DocumentPeriod(day) {
 		w.Period = Period{From: "document"} // written as "period":"document"
 	}
 	return w
@@ -159,7 +160,7 @@ func (tx *Tx) cache() *indexCache {
 // putTimes writes o under key in the index bucket name, and remembers its
 // times as getTimes would read them back.
 func (tx *Tx) putTimes(name, key []byte, o Observation) error {
-	if err := tx.put(name, key, o); err != nil {
+	if err := tx.putObservation(name, key, o); err != nil {
 		tx.forgetIndexes()
 		return err
 	}

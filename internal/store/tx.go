@@ -65,6 +65,19 @@ func (tx *Tx) put(name, key []byte, v any) error {
 	return b.Put(key, raw)
 }
 
+// putObservation is put of an observation (see encodeObservation).
+func (tx *Tx) putObservation(name, key []byte, o Observation) error {
+	b, err := tx.bucket(name)
+	if err != nil {
+		return err
+	}
+	raw, err := encodeObservation(o)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, raw)
+}
+
 // validName checks an id used in a key.
 func validName(s string) error {
 	switch {
