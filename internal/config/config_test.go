@@ -558,3 +558,30 @@ func TestShortTimeoutLowersDefaultConnectTimeout(t *testing.T) {
 		t.Errorf("connect timeout = %s, want 2s (capped by timeout)", cfg.Fetch.ConnectTimeout)
 	}
 }
+
+// EnabledSources keeps file order whether or not it can hand out the
+// config's own slice, and what it returns cannot be appended into the
+// config's sources.
+func TestEnabledSourcesShares(t *testing.T) {
+	t.Parallel()
+	srcs := make([]config.Source, 2, 4) // room to grow in place
+	srcs[0], srcs[1] = config.Source{ID: "a", Enabled: true}, config.Source{ID: "b", Enabled: true}
+	all := &config.Config{Sources: srcs}
+	got := all.EnabledSources()
+	if len(got) != 2 || got[0].ID != "a" || got[1].ID != "b" {
+		t.Fatalf("EnabledSources() = %+v, want a, b", got)
+	}
+	_ = append(got, config.Source{ID: "c"})
+	if spare := all.Sources[:3]; spare[2].ID == "c" {
+		t.Error("an append to the result wrote into the config's sources")
+	}
+	some := &config.Config{Sources: []config.Source{{ID: "a", Enabled: true}, {ID: "b"}, {ID: "c", Enabled: true}}}
+	got = some.EnabledSources()
+	if len(got) != 2 || got[0].ID != "a" || got[1].ID != "c" {
+		t.Errorf("EnabledSources() = %+v, want a, c", got)
+	}
+	got[0].ID = "changed"
+	if some.Sources[0].ID != "a" {
+		t.Error("a partial list shares the config's sources")
+	}
+}
