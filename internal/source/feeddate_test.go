@@ -91,17 +91,3 @@ func TestNumericFeedDatesLeavesOthersAlone(t *testing.T) {
 		}
 	}
 }
-
-// BenchmarkParseFeedNamedZones is BenchmarkParseFeed's feed with the
-// dates in GMT, as RSS 2.0 writes them.
-func BenchmarkParseFeedNamedZones(b *testing.B) {
-	body := []byte(strings.ReplaceAll(string(benchFeed()), "14:30:00 -0500", "19:30:00 GMT"))
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		docs, err := ParseFeed("gao", "https://www.gao.gov/rss/reports.xml", body)
-		if err != nil || len(docs) != 20 {
-			b.Fatalf("ParseFeed = %d docs, %v", len(docs), err)
-		}
-	}
-}
