@@ -25,7 +25,7 @@ import (
 // (validate.go).
 type decoder struct {
 	file string
-	x    *index
+	x    *tree
 	errs Errors
 	// bad holds the paths that already have an error: a value is reported
 	// once, and nothing is reported below a value that could not be decoded.
@@ -113,7 +113,7 @@ func (d *decoder) decode(cfg *file, data []byte) bool {
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
 		root = doc.Content[0]
 	}
-	d.x = newIndex(root, d)
+	d.x = newTree(root, d)
 	if root == nil || d.bad[""] {
 		// Nothing to decode, or yaml.v3 would decode nothing: the top
 		// level has a duplicate key, or aliases expand too far.
@@ -139,12 +139,13 @@ func (d *decoder) decode(cfg *file, data []byte) bool {
 		reports = te.Errors
 	}
 	d.report(reports, unknownFields(root, &d.types))
-	d.realign(reflect.ValueOf(cfg).Elem(), make([]byte, 0, 64))
+	d.realign(reflect.ValueOf(cfg).Elem(), root, make([]byte, 0, 64))
 	return true
 }
 
-// realign undoes two things yaml.v3 does to a decoded value, walking it
-// with the paths of its keys.
+// realign undoes two things yaml.v3 does to a decoded value v, walking it
+// with the paths of its keys and n, the node at path (nil when the file
+// leaves it out).
 //
 // It leaves out of a decoded list every item it could not decode (null,
 // the wrong kind, a mapping with a duplicate key), which would shift the
@@ -155,46 +156,37 @@ func (d *decoder) decode(cfg *file, data []byte) bool {
 // It converts scalars: "yes" and "on" (YAML 1.1) to true, 2.5 to the int 2.
 // Only true and false are booleans here, and only whole numbers ints.
 //
-// The path is built in one buffer as the walk goes down, and looked up
-// without being made a string (m[string(b)] does not allocate): a string
-// is made only for a message. realign returns the buffer, which may have
-// grown, cut back to the path it was given.
-func (d *decoder) realign(v reflect.Value, path []byte) []byte {
-	if d.types.decodesItself(v.Type()) {
-		return path // the unit types check their own values
-	}
+// The path is built in one buffer as the walk goes down: a string is made
+// only for a message. realign returns the buffer, which may have grown,
+// cut back to the path it was given.
+func (d *decoder) realign(v reflect.Value, n *yaml.Node, path []byte) []byte {
 	switch v.Kind() {
 	case reflect.Bool, reflect.Int:
 		want, what := "!!bool", "true or false"
 		if v.Kind() == reflect.Int {
 			want, what = "!!int", "a whole number"
 		}
-		if i, ok := d.x.byPath[string(path)]; ok {
-			if n := d.x.order[i].val; isSet(n) && n.ShortTag() != want {
-				d.errorf(string(path), "expected %s, found %s", what, describe(n))
-			}
+		if isSet(n) && n.ShortTag() != want {
+			d.errorf(string(path), "expected %s, found %s", what, describe(n))
 		}
 	case reflect.Pointer:
 		if !v.IsNil() {
-			path = d.realign(v.Elem(), path)
+			path = d.realign(v.Elem(), n, path)
 		}
 	case reflect.Struct:
 		for _, f := range d.types.of(v.Type()).walk {
-			if f.inline {
-				path = d.realign(v.Field(f.index), path)
-				continue
+			switch {
+			case f.inline:
+				path = d.realign(v.Field(f.index), n, path)
+			case f.realigned:
+				mark := len(path)
+				path = appendKey(path, f.name)
+				path = d.realign(v.Field(f.index), d.x.fieldAt(n, f.name, path), path)
+				path = path[:mark]
 			}
-			mark := len(path)
-			path = d.realign(v.Field(f.index), appendKey(path, f.name))
-			path = path[:mark]
 		}
 	case reflect.Slice:
-		i, ok := d.x.byPath[string(path)]
-		if !ok {
-			return path
-		}
-		n := d.x.order[i].val
-		if n.Kind != yaml.SequenceNode {
+		if n == nil || n.Kind != yaml.SequenceNode {
 			return path
 		}
 		mark := len(path)
@@ -218,8 +210,12 @@ func (d *decoder) realign(v reflect.Value, path []byte) []byte {
 			}
 			v.Set(out)
 		}
+		if !d.types.realigned(v.Type().Elem()) {
+			return path
+		}
 		for i := range v.Len() {
-			path = d.realign(v.Index(i), appendIndex(path[:mark], i))
+			path = appendIndex(path[:mark], i)
+			path = d.realign(v.Index(i), d.x.itemAt(n, i, path), path)
 		}
 		path = path[:mark]
 	}
@@ -297,7 +293,7 @@ func valueError(n *yaml.Node, err error) error {
 // that comes after it in the file's walk.
 func (d *decoder) report(reports []string, unknown []unknownField) {
 	rank := func(path string) int {
-		if i, ok := d.x.byPath[path]; ok {
+		if i, ok := d.x.index().byPath[path]; ok {
 			return int(i)
 		}
 		return math.MaxInt
@@ -337,8 +333,8 @@ func (d *decoder) report(reports []string, unknown []unknownField) {
 func (d *decoder) translate(msg string) (e Error, at int, ok bool) {
 	if m := atPosition.FindStringSubmatch(msg); m != nil {
 		line, col := atoi(m[1]), atoi(m[2])
-		if x := d.x.at(line, col); x != nil {
-			return Error{Line: line, Key: x.path, Msg: m[3]}, d.x.pos(x), true
+		if x := d.x.index().at(line, col); x != nil {
+			return Error{Line: line, Key: x.path, Msg: m[3]}, d.x.index().pos(x), true
 		}
 		return Error{Line: line, Msg: m[3]}, -1, true
 	}
@@ -356,8 +352,8 @@ func (d *decoder) translate(msg string) (e Error, at int, ok bool) {
 			// Most likely a key that is not a string, which has no entry
 			// of its own: its mapping entry places it among the others.
 			at := -1
-			for i := range d.x.order {
-				if k := d.x.order[i].key; k != nil && k.Line == line && k.ShortTag() == tag && into == "string" {
+			for i := range d.x.index().order {
+				if k := d.x.index().order[i].key; k != nil && k.Line == line && k.ShortTag() == tag && into == "string" {
 					at = i
 					break
 				}
@@ -365,9 +361,9 @@ func (d *decoder) translate(msg string) (e Error, at int, ok bool) {
 			return Error{Line: line, Msg: fmt.Sprintf("expected %s, found a %s value", expectation(into), strings.TrimPrefix(tag, "!!"))}, at, true
 		case x.path == "":
 			d.bad[""] = true
-			return Error{Line: line, Msg: "expected a mapping of settings at the top level, found " + describe(x.val)}, d.x.pos(x), true
+			return Error{Line: line, Msg: "expected a mapping of settings at the top level, found " + describe(x.val)}, d.x.index().pos(x), true
 		}
-		return Error{Line: line, Key: x.path, Msg: fmt.Sprintf("expected %s, found %s", expectation(into), describe(x.val))}, d.x.pos(x), true
+		return Error{Line: line, Key: x.path, Msg: fmt.Sprintf("expected %s, found %s", expectation(into), describe(x.val))}, d.x.index().pos(x), true
 	}
 	// A report this version of yaml.v3 words differently: shown as is,
 	// without the value it may quote.
@@ -377,8 +373,9 @@ func (d *decoder) translate(msg string) (e Error, at int, ok bool) {
 // find returns the first index entry, in file order, that matches and has
 // not been matched before: one line can hold several keys in a flow mapping.
 func (d *decoder) find(match func(*entry) bool) *entry {
-	for i := range d.x.order {
-		if e := &d.x.order[i]; !d.used[e] && match(e) {
+	x := d.x.index()
+	for i := range x.order {
+		if e := &x.order[i]; !d.used[e] && match(e) {
 			d.used[e] = true
 			return e
 		}

@@ -332,11 +332,11 @@ func (c *Config) validateSources(d *decoder) {
 		inherit(d.x, path, "enabled", &src.Enabled, true)
 		src.Line = d.x.line(path)
 
-		d.id(key("id"), src.ID, sourceID, "lower-case letters, digits, \"_\" and \"-\", starting with a letter or digit", "source", first)
+		d.id(path, "id", src.ID, sourceID, "lower-case letters, digits, \"_\" and \"-\", starting with a letter or digit", "source", first)
 		if strings.TrimSpace(src.Name) == "" {
 			src.Name = src.ID
 		}
-		kindOK := d.enum(key("kind"), src.Kind, Kinds()...)
+		kindOK := d.enumChild(path, "kind", src.Kind, Kinds()...)
 		if src.URL == "" {
 			d.required(key("url"))
 		} else if msg := checkURL(src.URL); msg != "" {
@@ -347,7 +347,7 @@ func (c *Config) validateSources(d *decoder) {
 		if d.x.setChild(path, "schedule") {
 			d.schedule(key("schedule"), src.Schedule)
 		}
-		d.enum(key("authority"), src.Authority, AuthorityOfficial, AuthorityPress)
+		d.enumChild(path, "authority", src.Authority, AuthorityOfficial, AuthorityPress)
 		if len(src.Headers) > 0 || len(src.SecretHeaders) > 0 {
 			src.Headers = d.headers(key("headers"), src.Headers)
 			src.SecretHeaders = d.secretHeaders(key("secret_headers"), src.SecretHeaders, src.Headers)
@@ -506,7 +506,7 @@ func checkJQ(expr string) error {
 
 // inherit sets *dst to def when the file leaves the key out of the
 // mapping at path.
-func inherit[T any](x *index, path, key string, dst *T, def T) {
+func inherit[T any](x *tree, path, key string, dst *T, def T) {
 	if !x.setChild(path, key) {
 		*dst = def
 	}
@@ -593,7 +593,7 @@ func (c *Config) validateMetrics(d *decoder) {
 		}
 		inherit(d.x, path, "tolerance", &mt.Tolerance, DefaultTolerance)
 		mt.Line = d.x.line(path)
-		d.id(key("id"), mt.ID, metricID, "lower-case letters, digits and \"_\"", "metric", first)
+		d.id(path, "id", mt.ID, metricID, "lower-case letters, digits and \"_\"", "metric", first)
 		if strings.TrimSpace(mt.Label) == "" {
 			mt.Label = mt.ID
 		}
@@ -653,19 +653,21 @@ func (d *decoder) terms(path string, terms []string) []string {
 // the extractor matches them.
 func normTerm(t string) string { return strings.ToLower(strings.Join(strings.Fields(t), " ")) }
 
-// id checks a required id and that it is unique among its kind.
-func (d *decoder) id(path, v string, re *regexp.Regexp, allowed, what string, first map[string]int) {
+// id checks a required id, the value of key in the mapping at path, and
+// that it is unique among its kind. The key's path is made only for a
+// message: a newsroom's file has thousands of ids.
+func (d *decoder) id(path, key, v string, re *regexp.Regexp, allowed, what string, first map[string]int) {
 	switch {
 	case v == "":
-		d.required(path)
+		d.required(d.x.child(path, key))
 	case len(v) > maxIDLen:
-		d.errorf(path, "id is longer than %d characters", maxIDLen)
+		d.errorf(d.x.child(path, key), "id is longer than %d characters", maxIDLen)
 	case !re.MatchString(v):
-		d.errorf(path, "bad id %q: use %s", v, allowed)
+		d.errorf(d.x.child(path, key), "bad id %q: use %s", v, allowed)
 	case first[v] > 0:
-		d.errorf(path, "duplicate %s id %q (first on line %d)", what, v, first[v])
+		d.errorf(d.x.child(path, key), "duplicate %s id %q (first on line %d)", what, v, first[v])
 	default:
-		first[v] = d.x.line(path)
+		first[v] = d.x.childLine(path, key)
 	}
 }
 
@@ -723,6 +725,15 @@ func (d *decoder) enum(path, v string, allowed ...string) bool {
 	}
 	d.errorf(path, "%s", msg)
 	return false
+}
+
+// enumChild is enum for the value of key in the mapping at path, whose
+// path is made only when there is something to say about it.
+func (d *decoder) enumChild(path, key, v string, allowed ...string) bool {
+	if slices.Contains(allowed, v) && len(d.bad) == 0 {
+		return true // d.ok, with nothing bad anywhere
+	}
+	return d.enum(d.x.child(path, key), v, allowed...)
 }
 
 // positive checks a duration or size that must be more than 0.
