@@ -635,6 +635,29 @@ func (t *tree) childLine(path, key string) int {
 	return t.line(t.child(path, key))
 }
 
+// setKeys is setChild for each of keys, bit i for keys[i], in one pass
+// over the mapping's keys for a plain file.
+func (t *tree) setKeys(path string, keys []string) (set uint64) {
+	if !t.plain {
+		for i, k := range keys {
+			if t.table.setChild(path, k) {
+				set |= 1 << i
+			}
+		}
+		return set
+	}
+	n := t.parentNode(path)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return 0
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if j := slices.Index(keys, n.Content[i].Value); j >= 0 && isSet(n.Content[i+1]) {
+			set |= 1 << j
+		}
+	}
+	return set
+}
+
 // setChild is set(joinKey(path, key)), without building the path.
 func (t *tree) setChild(path, key string) bool {
 	if !t.plain {

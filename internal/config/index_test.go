@@ -116,6 +116,15 @@ func compareTreeAndIndex(t *testing.T, name string, data []byte) bool {
 				t.Errorf("%s: child(%q, %q) = %q, index says %q", name, p, key, a, b)
 			}
 		}
+		var want uint64
+		for i, key := range sourceSetKeys {
+			if x.setChild(p, key) {
+				want |= 1 << i
+			}
+		}
+		if got := tr.setKeys(p, sourceSetKeys); got != want {
+			t.Errorf("%s: setKeys(%q) = %b, index says %b", name, p, got, want)
+		}
 		if a, b := tr.item(p, 3), x.item(p, 3); a != b {
 			t.Errorf("%s: item(%q, 3) = %q, index says %q", name, p, a, b)
 		}

@@ -323,13 +323,15 @@ func (c *Config) validateSources(d *decoder) {
 			continue
 		}
 		// Settings left out come from defaults; yaml.v3 cannot tell a key
-		// left out from one set to its zero value, the index can.
-		inherit(d.x, path, "kind", &src.Kind, KindFeed)
-		inherit(d.x, path, "schedule", &src.Schedule, c.Defaults.Schedule)
-		inherit(d.x, path, "authority", &src.Authority, c.Defaults.Authority)
-		inherit(d.x, path, "alert_on_first_poll", &src.AlertOnFirstPoll, c.Defaults.AlertOnFirstPoll)
-		inherit(d.x, path, "alert_after", &src.AlertAfter, c.Defaults.AlertAfter)
-		inherit(d.x, path, "enabled", &src.Enabled, true)
+		// left out from one set to its zero value, the node tree can. One
+		// pass over the source's keys answers for all of them.
+		set := d.x.setKeys(path, sourceSetKeys)
+		inheritIf(set&setKind == 0, &src.Kind, KindFeed)
+		inheritIf(set&setSchedule == 0, &src.Schedule, c.Defaults.Schedule)
+		inheritIf(set&setAuthority == 0, &src.Authority, c.Defaults.Authority)
+		inheritIf(set&setAlertOnFirstPoll == 0, &src.AlertOnFirstPoll, c.Defaults.AlertOnFirstPoll)
+		inheritIf(set&setAlertAfter == 0, &src.AlertAfter, c.Defaults.AlertAfter)
+		inheritIf(set&setEnabled == 0, &src.Enabled, true)
 		src.Line = d.x.line(path)
 
 		d.id(path, "id", src.ID, sourceID, "lower-case letters, digits, \"_\" and \"-\", starting with a letter or digit", "source", first)
@@ -344,7 +346,7 @@ func (c *Config) validateSources(d *decoder) {
 		}
 		// Keys a source leaves out are tested without building their
 		// paths: a newsroom's file has thousands of sources.
-		if d.x.setChild(path, "schedule") {
+		if set&setSchedule != 0 {
 			d.schedule(key("schedule"), src.Schedule)
 		}
 		d.enumChild(path, "authority", src.Authority, AuthorityOfficial, AuthorityPress)
@@ -354,21 +356,21 @@ func (c *Config) validateSources(d *decoder) {
 		} else {
 			src.Headers, src.SecretHeaders = nil, nil
 		}
-		if d.x.setChild(path, "alert_after") {
+		if set&setAlertAfter != 0 {
 			nonNegative(d, key("alert_after"), src.AlertAfter)
 		}
 		if src.Channel != "" {
 			d.channel(key("channel"), src.Channel)
 		}
 		if kindOK {
-			src.validateKindOptions(d, c, path)
+			src.validateKindOptions(d, c, path, set&setRevisit != 0)
 		}
 	}
 }
 
 // validateKindOptions checks the keys that only some kinds of source take, and
 // sets their defaults.
-func (src *Source) validateKindOptions(d *decoder, cfg *Config, path string) {
+func (src *Source) validateKindOptions(d *decoder, cfg *Config, path string, revisitSet bool) {
 	key := func(k string) string { return d.x.child(path, k) }
 	if src.FollowLinks && src.Kind != KindFeed {
 		d.errorf(key("follow_links"), "only feed sources follow links (this source is kind %q)", src.Kind)
@@ -388,7 +390,7 @@ func (src *Source) validateKindOptions(d *decoder, cfg *Config, path string) {
 
 	revisits := src.Kind == KindListing || src.Kind == KindFeed && src.FollowLinks
 	switch {
-	case !d.x.setChild(path, "revisit"):
+	case !revisitSet:
 		if revisits {
 			src.Revisit = DefaultRevisit()
 		}
@@ -507,10 +509,28 @@ func checkJQ(expr string) error {
 // inherit sets *dst to def when the file leaves the key out of the
 // mapping at path.
 func inherit[T any](x *tree, path, key string, dst *T, def T) {
-	if !x.setChild(path, key) {
+	inheritIf(!x.setChild(path, key), dst, def)
+}
+
+func inheritIf[T any](left bool, dst *T, def T) {
+	if left {
 		*dst = def
 	}
 }
+
+// sourceSetKeys are the keys of a source whose being left out matters, in
+// the order of the bits setKeys reports them by.
+var sourceSetKeys = []string{"kind", "schedule", "authority", "alert_on_first_poll", "alert_after", "enabled", "revisit"}
+
+const (
+	setKind = 1 << iota
+	setSchedule
+	setAuthority
+	setAlertOnFirstPoll
+	setAlertAfter
+	setEnabled
+	setRevisit
+)
 
 // Headers the fetcher sets itself; a per-source value would break
 // conditional GET, redirects or body framing.
