@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -125,7 +126,7 @@ func (d *decoder) decode(cfg *file, data []byte) bool {
 		// yaml.v3 stops at the first error of any other kind: an
 		// alias that contains itself, or excessive aliasing.
 		line, path, msg := root.Line, "", strings.TrimPrefix(err.Error(), "yaml: ")
-		if m := selfAlias.FindStringSubmatch(msg); m != nil {
+		if m := selfAlias().FindStringSubmatch(msg); m != nil {
 			msg = fmt.Sprintf("alias *%s refers to the value that contains it", m[1])
 			if e := d.find(func(e *entry) bool { return e.val.Anchor == m[1] }); e != nil {
 				line, path = e.val.Line, e.path
@@ -227,9 +228,17 @@ func isSet(n *yaml.Node) bool {
 	return n != nil && !(n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
 }
 
+// lazyRegexp compiles expr on first use. Most of the package's
+// expressions read yaml.v3's error messages or values that are rarely
+// written; a process that never meets one (watcher once with a valid
+// file) does not compile it at start.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
 var (
-	yamlLine      = regexp.MustCompile(`^yaml: line ([0-9]+): (.*)$`)
-	unknownAnchor = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
+	yamlLine      = lazyRegexp(`^yaml: line ([0-9]+): (.*)$`)
+	unknownAnchor = lazyRegexp(`^yaml: unknown anchor '(.*)' referenced$`)
 )
 
 // yamlParserProblems are the messages of yaml.v3's parser (as opposed to
@@ -252,14 +261,14 @@ var yamlParserProblems = []string{
 func (d *decoder) syntaxError(data []byte, err error) {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	line := 0
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+	if m := yamlLine().FindStringSubmatch(err.Error()); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
 	}
 	if slices.Contains(yamlParserProblems, msg) {
 		line++
 	}
-	if m := unknownAnchor.FindStringSubmatch(err.Error()); m != nil {
+	if m := unknownAnchor().FindStringSubmatch(err.Error()); m != nil {
 		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
 			line = bytes.Count(data[:i], []byte("\n")) + 1
 		}
@@ -272,11 +281,11 @@ func (d *decoder) syntaxError(data []byte, err error) {
 // the first mapping that has one), and the one the unit types make
 // (valueError).
 var (
-	cannotDecode = regexp.MustCompile("^line ([0-9]+): cannot unmarshal (!!\\w+)(?: `(.*)`)? into (.+)$")
-	duplicateKey = regexp.MustCompile(`^line ([0-9]+): mapping key .* already defined at line [0-9]+$`)
-	atPosition   = regexp.MustCompile(`(?s)^at ([0-9]+):([0-9]+): (.*)$`)
-	selfAlias    = regexp.MustCompile(`^anchor '(.*)' value contains itself$`)
-	quotedValue  = regexp.MustCompile("`[^`]*`")
+	cannotDecode = lazyRegexp("^line ([0-9]+): cannot unmarshal (!!\\w+)(?: `(.*)`)? into (.+)$")
+	duplicateKey = lazyRegexp(`^line ([0-9]+): mapping key .* already defined at line [0-9]+$`)
+	atPosition   = lazyRegexp(`(?s)^at ([0-9]+):([0-9]+): (.*)$`)
+	selfAlias    = lazyRegexp(`^anchor '(.*)' value contains itself$`)
+	quotedValue  = lazyRegexp("`[^`]*`")
 )
 
 // valueError reports a bad value from an UnmarshalYAML method. It is a
@@ -331,17 +340,17 @@ func (d *decoder) report(reports []string, unknown []unknownField) {
 // dotted path, and the place in the index of the value it is about (-1:
 // none); false for a report that is left out.
 func (d *decoder) translate(msg string) (e Error, at int, ok bool) {
-	if m := atPosition.FindStringSubmatch(msg); m != nil {
+	if m := atPosition().FindStringSubmatch(msg); m != nil {
 		line, col := atoi(m[1]), atoi(m[2])
 		if x := d.x.index().at(line, col); x != nil {
 			return Error{Line: line, Key: x.path, Msg: m[3]}, d.x.index().pos(x), true
 		}
 		return Error{Line: line, Msg: m[3]}, -1, true
 	}
-	if duplicateKey.MatchString(msg) {
+	if duplicateKey().MatchString(msg) {
 		return Error{}, 0, false
 	}
-	if m := cannotDecode.FindStringSubmatch(msg); m != nil {
+	if m := cannotDecode().FindStringSubmatch(msg); m != nil {
 		line, tag, short, into := atoi(m[1]), m[2], m[3], m[4]
 		x := d.find(func(e *entry) bool {
 			return e.val.Line == line && e.val.ShortTag() == tag && (short == "" || yamlShort(e.val.Value) == short) &&
@@ -367,7 +376,7 @@ func (d *decoder) translate(msg string) (e Error, at int, ok bool) {
 	}
 	// A report this version of yaml.v3 words differently: shown as is,
 	// without the value it may quote.
-	return Error{Msg: quotedValue.ReplaceAllString(msg, "a value")}, -1, true
+	return Error{Msg: quotedValue().ReplaceAllString(msg, "a value")}, -1, true
 }
 
 // find returns the first index entry, in file order, that matches and has

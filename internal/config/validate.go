@@ -103,11 +103,36 @@ func (df *Defaults) validate(d *decoder) {
 	nonNegative(d, "defaults.alert_after", df.AlertAfter)
 }
 
-var (
-	envName       = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	slashCommand  = regexp.MustCompile(`^/[a-z0-9_-]{1,31}$`)
-	slackOperator = regexp.MustCompile(`^[UWS][A-Z0-9]{2,}$`)
-)
+var slackOperator = lazyRegexp(`^[UWS][A-Z0-9]{2,}$`)
+
+// isEnvName reports whether v is a variable name: a letter or "_", then
+// letters, digits and "_" (^[A-Za-z_][A-Za-z0-9_]*$).
+func isEnvName(v string) bool {
+	for i := range len(v) {
+		c := v[i]
+		if !(c == '_' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || i > 0 && '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return v != ""
+}
+
+// isSlashCommand reports whether v is "/" and then 1 to 31 lower-case
+// letters, digits, "_" or "-" (^/[a-z0-9_-]{1,31}$).
+func isSlashCommand(v string) bool {
+	if len(v) < 2 || len(v) > 32 || v[0] != '/' {
+		return false
+	}
+	for _, c := range []byte(v[1:]) {
+		if !isIDByte(c) && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// isIDByte is [a-z0-9_].
+func isIDByte(c byte) bool { return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' }
 
 func (s *Slack) validate(d *decoder) {
 	if v := s.Channel; d.x.set("slack.channel") {
@@ -124,11 +149,11 @@ func (s *Slack) validate(d *decoder) {
 	d.filePath("slack.webhook_url_file", s.WebhookURLFile)
 	d.envName("slack.app_token_env", s.AppTokenEnv)
 	d.filePath("slack.app_token_file", s.AppTokenFile)
-	if !slashCommand.MatchString(s.Command) {
+	if !isSlashCommand(s.Command) {
 		d.errorf("slack.command", "%q must be a slash command: / then up to 31 lower-case letters, digits, - or _", s.Command)
 	}
 	for i, op := range s.Operators {
-		if !slackOperator.MatchString(op) {
+		if !slackOperator().MatchString(op) {
 			d.errorf(fmt.Sprintf("slack.operators[%d]", i), "%q must be a Slack user id (U…, W…) or user group id (S…)", op)
 		}
 	}
@@ -143,7 +168,7 @@ func (s *Slack) validate(d *decoder) {
 
 // envName checks a key naming an environment variable.
 func (d *decoder) envName(path, v string) {
-	if v != "" && !envName.MatchString(v) {
+	if v != "" && !isEnvName(v) {
 		// The value is not echoed: a misplaced secret is the likely
 		// reason it is not a variable name.
 		d.errorf(path, "must be the name of an environment variable (letters, digits and _), not the secret itself")
@@ -302,10 +327,25 @@ func (r *Retention) validate(d *decoder) {
 	positive(d, "retention.interval", r.Interval)
 }
 
-var (
-	sourceID = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
-	metricID = regexp.MustCompile(`^[a-z0-9_]+$`)
-)
+// isSourceID is ^[a-z0-9][a-z0-9_-]*$, and isMetricID ^[a-z0-9_]+$: every
+// source's id is checked, so without a regexp.
+func isSourceID(v string) bool {
+	for i := range len(v) {
+		if c := v[i]; !(isIDByte(c) && (i > 0 || c != '_') || i > 0 && c == '-') {
+			return false
+		}
+	}
+	return v != ""
+}
+
+func isMetricID(v string) bool {
+	for i := range len(v) {
+		if !isIDByte(v[i]) {
+			return false
+		}
+	}
+	return v != ""
+}
 
 // maxIDLen bounds ids, which become database keys and log fields.
 const maxIDLen = 64
@@ -334,7 +374,7 @@ func (c *Config) validateSources(d *decoder) {
 		inheritIf(set&setEnabled == 0, &src.Enabled, true)
 		src.Line = d.x.line(path)
 
-		d.id(path, "id", src.ID, sourceID, "lower-case letters, digits, \"_\" and \"-\", starting with a letter or digit", "source", first)
+		d.id(path, "id", src.ID, isSourceID, "lower-case letters, digits, \"_\" and \"-\", starting with a letter or digit", "source", first)
 		if strings.TrimSpace(src.Name) == "" {
 			src.Name = src.ID
 		}
@@ -613,7 +653,7 @@ func (c *Config) validateMetrics(d *decoder) {
 		}
 		inherit(d.x, path, "tolerance", &mt.Tolerance, DefaultTolerance)
 		mt.Line = d.x.line(path)
-		d.id(path, "id", mt.ID, metricID, "lower-case letters, digits and \"_\"", "metric", first)
+		d.id(path, "id", mt.ID, isMetricID, "lower-case letters, digits and \"_\"", "metric", first)
 		if strings.TrimSpace(mt.Label) == "" {
 			mt.Label = mt.ID
 		}
@@ -676,13 +716,13 @@ func normTerm(t string) string { return strings.ToLower(strings.Join(strings.Fie
 // id checks a required id, the value of key in the mapping at path, and
 // that it is unique among its kind. The key's path is made only for a
 // message: a newsroom's file has thousands of ids.
-func (d *decoder) id(path, key, v string, re *regexp.Regexp, allowed, what string, first map[string]int) {
+func (d *decoder) id(path, key, v string, valid func(string) bool, allowed, what string, first map[string]int) {
 	switch {
 	case v == "":
 		d.required(d.x.child(path, key))
 	case len(v) > maxIDLen:
 		d.errorf(d.x.child(path, key), "id is longer than %d characters", maxIDLen)
-	case !re.MatchString(v):
+	case !valid(v):
 		d.errorf(d.x.child(path, key), "bad id %q: use %s", v, allowed)
 	case first[v] > 0:
 		d.errorf(d.x.child(path, key), "duplicate %s id %q (first on line %d)", what, v, first[v])
