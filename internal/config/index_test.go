@@ -112,6 +112,9 @@ func compareTreeAndIndex(t *testing.T, name string, data []byte) bool {
 			if a, b := tr.setChild(p, key), x.setChild(p, key); a != b {
 				t.Errorf("%s: setChild(%q, %q) = %v, index says %v", name, p, key, a, b)
 			}
+			if a, b := tr.childLine(p, key), x.line(x.child(p, key)); a != b {
+				t.Errorf("%s: childLine(%q, %q) = %d, index says %d", name, p, key, a, b)
+			}
 			if a, b := tr.child(p, key), x.child(p, key); a != b {
 				t.Errorf("%s: child(%q, %q) = %q, index says %q", name, p, key, a, b)
 			}
