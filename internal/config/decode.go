@@ -17,8 +17,8 @@ import (
 )
 
 // decoder turns a file into a Config in three steps. yaml.v3 parses it
-// into a node tree (syntax errors, a second document), and an index of that
-// tree gives every dotted key its line. yaml.v3 then decodes that same tree
+// into a node tree (syntax errors, a second document), in which a tree
+// (index.go) finds every dotted key and its line. yaml.v3 then decodes that same tree
 // into the tagged Config, which reports every mistyped value at once, and a
 // walk of the tree finds the keys the schema does not have (unknown.go),
 // as KnownFields would; those reports are rewritten here with the key's

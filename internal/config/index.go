@@ -13,9 +13,12 @@ import (
 // a key set to its zero value. Keys brought in by a merge key ("<<") are
 // indexed under the mapping that merges them, as yaml.v3 decodes them.
 //
-// A 10,000-source file has some 60,000 values, so the index is built with
-// few allocations: the entries in one slice, and their paths written end
-// to end in one strings.Builder, each path a substring of what it holds.
+// The decoder asks a tree (below), which builds the index only for a file
+// it cannot walk by path: one with aliases, merge keys or repeated keys,
+// or an error that needs the file order. A 10,000-source file has some
+// 60,000 values, so the index is built with few allocations: the entries
+// in one slice, and their paths written end to end in one strings.Builder,
+// each path a substring of what it holds.
 type index struct {
 	root   *yaml.Node
 	byPath map[string]int32 // path -> position in order
