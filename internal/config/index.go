@@ -602,27 +602,45 @@ func (t *tree) child(path, key string) string {
 	if !t.plain {
 		return t.table.child(path, key)
 	}
-	start := t.paths.Len()
+	b := t.arena(len(path) + 1 + len(key))
+	start := b.Len()
 	if path != "" {
-		t.paths.WriteString(path)
-		t.paths.WriteByte('.')
+		b.WriteString(path)
+		b.WriteByte('.')
 	}
-	t.paths.WriteString(key)
-	return t.paths.String()[start:]
+	b.WriteString(key)
+	return b.String()[start:]
 }
 
 func (t *tree) item(path string, i int) string {
 	if !t.plain {
 		return t.table.item(path, i)
 	}
-	start := t.paths.Len()
-	t.paths.WriteString(path)
-	t.paths.WriteByte('[')
 	var digits [20]byte
-	t.paths.Write(strconv.AppendInt(digits[:0], int64(i), 10))
-	t.paths.WriteByte(']')
-	return t.paths.String()[start:]
+	n := strconv.AppendInt(digits[:0], int64(i), 10)
+	b := t.arena(len(path) + len(n) + 2)
+	start := b.Len()
+	b.WriteString(path)
+	b.WriteByte('[')
+	b.Write(n)
+	b.WriteByte(']')
+	return b.String()[start:]
 }
+
+// arena returns the builder the next path of n bytes is written to. A
+// full one is left to the strings made from it, and a new one started:
+// growing it in place would copy every path made so far each time.
+func (t *tree) arena(n int) *strings.Builder {
+	if t.paths.Cap()-t.paths.Len() < n {
+		t.paths = strings.Builder{}
+		t.paths.Grow(max(n, arenaChunk))
+	}
+	return &t.paths
+}
+
+// arenaChunk is the size of each of the tree's path buffers: a few
+// hundred source paths.
+const arenaChunk = 8 << 10
 
 // childLine is line(joinKey(path, key)), without building the path when
 // the file has that key.
