@@ -72,8 +72,8 @@ func (d *decoder) warnings(cfg *Config, env environment) Errors {
 	}
 	w.storageDir(cfg.Storage.Path, env)
 	pdftotext := ""
-	for i, src := range cfg.Sources {
-		path := d.x.item("sources", i)
+	for i := range cfg.Sources {
+		src, path := &cfg.Sources[i], d.x.item("sources", i)
 		if d.x.setChild(path, "schedule") {
 			w.frequent(d.x.child(path, "schedule"), src.Schedule)
 		}
