@@ -402,7 +402,15 @@ func Parse(path string, data []byte) (*Config, error) {
 }
 
 func parse(path string, data []byte, env environment) (*Config, error) {
-	d := &decoder{file: path, bad: map[string]bool{}, used: map[*entry]bool{}}
+	return newDecoder(path).parse(data, env)
+}
+
+func newDecoder(path string) *decoder {
+	return &decoder{file: path, bad: map[string]bool{}, used: map[*entry]bool{}}
+}
+
+func (d *decoder) parse(data []byte, env environment) (*Config, error) {
+	path := d.file
 	f := &file{Config: *newDefaults(), FiscalYearStart: month(DefaultFiscalYear)}
 	if d.decode(f, data) {
 		f.Config.FiscalYearStart = time.Month(f.FiscalYearStart)

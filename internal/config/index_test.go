@@ -150,3 +150,37 @@ func compareTreeAndIndex(t *testing.T, name string, data []byte) bool {
 	}
 	return true
 }
+
+// TestOnlyOddFilesBuildTheIndex: a file written out plainly is parsed
+// without the index of every path, an unknown key included; aliases,
+// merge keys and repeated keys build it at once, and a report of
+// yaml.v3's, which names a line and not a key, builds it to find the key.
+func TestOnlyOddFilesBuildTheIndex(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		doc   string
+		ok    bool
+		index bool
+	}{
+		{"plain", string(benchConfig(t, 200)), true, false},
+		{"plain with an unknown key", "sources:\n  - {id: a, url: 'https://example.org/', colour: red}\n", false, false},
+		{"plain with a value of the wrong type", "sources:\n  - {id: a, url: 'https://example.org/', enabled: [3]}\n", false, true},
+		{"alias", "x: &u 'https://example.org/'\nsources:\n  - {id: a, url: *u}\n", false, true},
+		{"merge key", "sources:\n  - &s {id: a, url: 'https://example.org/'}\n  - {<<: *s, id: b}\n", true, true},
+		{"repeated key", "sources:\n  - {id: a, id: b, url: 'https://example.org/'}\n", false, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			d := newDecoder("odd.yaml")
+			_, err := d.parse([]byte(tc.doc), fakeEnvironment())
+			if (err == nil) != tc.ok {
+				t.Fatalf("err = %v, want ok %v", err, tc.ok)
+			}
+			if built := d.x.table != nil; built != tc.index {
+				t.Errorf("index built: %v, want %v (err %v)", built, tc.index, err)
+			}
+		})
+	}
+}
