@@ -40,7 +40,12 @@ cp packaging/watcher.env dist/watcher.env
 dist/watcher completion bash >dist/completions/watcher.bash
 dist/watcher completion zsh >dist/completions/_watcher
 dist/watcher completion fish >dist/completions/watcher.fish
-dist/watcher man dist/man
+# The man pages come from a build with the manpages tag, the one that has
+# the `man` command (cmd/watcher/man.go): the packaged binary does not carry
+# the generator. Same command tree, same version stamp.
+go run -tags manpages -trimpath -buildvcs=false \
+	-ldflags "-X github.com/figwatch/watcher/internal/buildinfo.version=$VERSION" \
+	./cmd/watcher man dist/man
 gzip -9n dist/man/*.1
 
 printf 'watcher (%s) unstable; urgency=medium\n\n  * Built from %s.\n\n -- watcher maintainers <maintainers@users.noreply.github.com>  %s\n' \

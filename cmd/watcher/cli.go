@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/cobra/doc"
 	"github.com/spf13/pflag"
 
 	"github.com/figwatch/watcher/internal/buildinfo"
@@ -125,8 +124,13 @@ flag, metric or source, a wrong number of arguments, a bad config file).`,
 		runCommand(g), onceCommand(g), checkCommand(g), validateCommand(g), extractCommand(g),
 		testAlertCommand(g), demoCommand(g),
 		statusCommand(g), historyCommand(g), correctionsCommand(g), exportCommand(g), backupCommand(g), compactCommand(g),
-		versionCommand(), completionCommand(root), manCommand(root),
+		versionCommand(), completionCommand(root),
 	)
+	// `man` exists only in the packaging build (man.go): the daemon does
+	// not carry the man page generator.
+	if man := manCommand(root); man != nil {
+		root.AddCommand(man)
+	}
 	root.SetHelpCommand(helpCommand(root))
 	// Cobra adds the help command, and each command's --help, when it
 	// executes. Added now, `help CMD` and `CMD --help` print the same
@@ -497,31 +501,6 @@ completed, and so are the metric ids of history and the source ids of
 			}
 			if err != nil {
 				fmt.Fprintf(c.ErrOrStderr(), "watcher completion %s: %v\n", args[0], err)
-				return exitError{exitFailure}
-			}
-			return nil
-		},
-	}
-}
-
-// manCommand writes the man pages, at build time: packaging/build-deb.sh
-// runs `watcher man dist/man`. Hidden, as it is for packagers.
-func manCommand(root *cobra.Command) *cobra.Command {
-	return &cobra.Command{
-		Use:    "man DIR",
-		Short:  "write the man pages (watcher.1, watcher-CMD.1) into DIR",
-		Hidden: true,
-		Args:   positionals("DIR"),
-		RunE: func(c *cobra.Command, args []string) error {
-			// The date comes from SOURCE_DATE_EPOCH when set (cobra/doc),
-			// so a package build is reproducible.
-			if err := os.MkdirAll(args[0], 0o755); err != nil {
-				fmt.Fprintf(c.ErrOrStderr(), "watcher man: %v\n", err)
-				return exitError{exitFailure}
-			}
-			header := &doc.GenManHeader{Title: "WATCHER", Section: "1", Source: "watcher " + root.Version, Manual: "watcher manual"}
-			if err := doc.GenManTree(root, header, args[0]); err != nil {
-				fmt.Fprintf(c.ErrOrStderr(), "watcher man: %v\n", err)
 				return exitError{exitFailure}
 			}
 			return nil

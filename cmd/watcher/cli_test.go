@@ -102,7 +102,6 @@ func TestFlagsBeforeAndAfterPositionals(t *testing.T) {
 	// `run` with its port taken stops before polling: it shows that the
 	// flags reached it without running a daemon.
 	runCfg := runConfig(t, filepath.Join(t.TempDir(), "w.db"), taken.Addr().String())
-	manDir := t.TempDir()
 	for _, tc := range []struct {
 		name    string
 		orders  [][]string
@@ -156,8 +155,6 @@ func TestFlagsBeforeAndAfterPositionals(t *testing.T) {
 			{"version"}, {"--version"}, {"version", "--config", f.config}}},
 		{name: "help", code: exitOK, stdout: "watcher history METRIC", orders: [][]string{
 			{"help", "history"}, {"help", "history", "--config", f.config}, {"--config", f.config, "help", "history"}}},
-		{name: "man", code: exitOK, outFile: filepath.Join(manDir, "watcher-history.1"), orders: [][]string{
-			{"man", manDir}, {"--config", f.config, "man", manDir}}},
 	} {
 		for i, args := range tc.orders {
 			t.Run(fmt.Sprintf("%s/%d", tc.name, i), func(t *testing.T) {
@@ -404,41 +401,6 @@ func TestCompletionFromConfig(t *testing.T) {
 				t.Errorf("completion %s: exit %d, stderr %q, script lacks %q or __complete", shell, code, stderr, want)
 			}
 		})
-	}
-}
-
-// TestManWritesPages: `watcher man DIR` writes watcher.1 and one page per
-// command, dated by SOURCE_DATE_EPOCH for reproducible packages.
-func TestManWritesPages(t *testing.T) {
-	t.Setenv("SOURCE_DATE_EPOCH", "1767225600") // 2026-01-01
-	dir := filepath.Join(t.TempDir(), "dist", "man")
-	if code, _, stderr := runCLI("man", dir); code != exitOK {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	var want []string
-	want = append(want, "watcher.1")
-	for _, c := range newRoot(nil, nil, nil).Commands() {
-		if c.IsAvailableCommand() {
-			want = append(want, "watcher-"+c.Name()+".1")
-		}
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, e := range entries {
-		got = append(got, e.Name())
-	}
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("pages %v, want %v", got, want)
-	}
-	page := mustRead(t, filepath.Join(dir, "watcher-history.1"))
-	for _, w := range []string{`.TH "WATCHER" "1" "Jan 2026"`, "watcher history METRIC", `\fB--source\fP`, `\fB--config\fP`, "uc_no_nta"} {
-		if !strings.Contains(page, w) {
-			t.Errorf("watcher-history.1 lacks %q:\n%s", w, page)
-		}
 	}
 }
 

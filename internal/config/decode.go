@@ -11,13 +11,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
 
 // decoder turns a file into a Config in three steps. yaml.v3 parses it
-// into a node tree (syntax errors, a second document), and an index of that
-// tree gives every dotted key its line. yaml.v3 then decodes that same tree
+// into a node tree (syntax errors, a second document), in which a tree
+// (index.go) finds every dotted key and its line. yaml.v3 then decodes that same tree
 // into the tagged Config, which reports every mistyped value at once, and a
 // walk of the tree finds the keys the schema does not have (unknown.go),
 // as KnownFields would; those reports are rewritten here with the key's
@@ -25,7 +26,7 @@ import (
 // (validate.go).
 type decoder struct {
 	file string
-	x    *index
+	x    *tree
 	errs Errors
 	// bad holds the paths that already have an error: a value is reported
 	// once, and nothing is reported below a value that could not be decoded.
@@ -113,7 +114,7 @@ func (d *decoder) decode(cfg *file, data []byte) bool {
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
 		root = doc.Content[0]
 	}
-	d.x = newIndex(root, d)
+	d.x = newTree(root, d)
 	if root == nil || d.bad[""] {
 		// Nothing to decode, or yaml.v3 would decode nothing: the top
 		// level has a duplicate key, or aliases expand too far.
@@ -125,7 +126,7 @@ func (d *decoder) decode(cfg *file, data []byte) bool {
 		// yaml.v3 stops at the first error of any other kind: an
 		// alias that contains itself, or excessive aliasing.
 		line, path, msg := root.Line, "", strings.TrimPrefix(err.Error(), "yaml: ")
-		if m := selfAlias.FindStringSubmatch(msg); m != nil {
+		if m := selfAlias().FindStringSubmatch(msg); m != nil {
 			msg = fmt.Sprintf("alias *%s refers to the value that contains it", m[1])
 			if e := d.find(func(e *entry) bool { return e.val.Anchor == m[1] }); e != nil {
 				line, path = e.val.Line, e.path
@@ -139,12 +140,13 @@ func (d *decoder) decode(cfg *file, data []byte) bool {
 		reports = te.Errors
 	}
 	d.report(reports, unknownFields(root, &d.types))
-	d.realign(reflect.ValueOf(cfg).Elem(), make([]byte, 0, 64))
+	d.realign(reflect.ValueOf(cfg).Elem(), root, make([]byte, 0, 64))
 	return true
 }
 
-// realign undoes two things yaml.v3 does to a decoded value, walking it
-// with the paths of its keys.
+// realign undoes two things yaml.v3 does to a decoded value v, walking it
+// with the paths of its keys and n, the node at path (nil when the file
+// leaves it out).
 //
 // It leaves out of a decoded list every item it could not decode (null,
 // the wrong kind, a mapping with a duplicate key), which would shift the
@@ -155,46 +157,37 @@ func (d *decoder) decode(cfg *file, data []byte) bool {
 // It converts scalars: "yes" and "on" (YAML 1.1) to true, 2.5 to the int 2.
 // Only true and false are booleans here, and only whole numbers ints.
 //
-// The path is built in one buffer as the walk goes down, and looked up
-// without being made a string (m[string(b)] does not allocate): a string
-// is made only for a message. realign returns the buffer, which may have
-// grown, cut back to the path it was given.
-func (d *decoder) realign(v reflect.Value, path []byte) []byte {
-	if d.types.decodesItself(v.Type()) {
-		return path // the unit types check their own values
-	}
+// The path is built in one buffer as the walk goes down: a string is made
+// only for a message. realign returns the buffer, which may have grown,
+// cut back to the path it was given.
+func (d *decoder) realign(v reflect.Value, n *yaml.Node, path []byte) []byte {
 	switch v.Kind() {
 	case reflect.Bool, reflect.Int:
 		want, what := "!!bool", "true or false"
 		if v.Kind() == reflect.Int {
 			want, what = "!!int", "a whole number"
 		}
-		if i, ok := d.x.byPath[string(path)]; ok {
-			if n := d.x.order[i].val; isSet(n) && n.ShortTag() != want {
-				d.errorf(string(path), "expected %s, found %s", what, describe(n))
-			}
+		if isSet(n) && n.ShortTag() != want {
+			d.errorf(string(path), "expected %s, found %s", what, describe(n))
 		}
 	case reflect.Pointer:
 		if !v.IsNil() {
-			path = d.realign(v.Elem(), path)
+			path = d.realign(v.Elem(), n, path)
 		}
 	case reflect.Struct:
 		for _, f := range d.types.of(v.Type()).walk {
-			if f.inline {
-				path = d.realign(v.Field(f.index), path)
-				continue
+			switch {
+			case f.inline:
+				path = d.realign(v.Field(f.index), n, path)
+			case f.realigned:
+				mark := len(path)
+				path = appendKey(path, f.name)
+				path = d.realign(v.Field(f.index), d.x.fieldAt(n, f.name, path), path)
+				path = path[:mark]
 			}
-			mark := len(path)
-			path = d.realign(v.Field(f.index), appendKey(path, f.name))
-			path = path[:mark]
 		}
 	case reflect.Slice:
-		i, ok := d.x.byPath[string(path)]
-		if !ok {
-			return path
-		}
-		n := d.x.order[i].val
-		if n.Kind != yaml.SequenceNode {
+		if n == nil || n.Kind != yaml.SequenceNode {
 			return path
 		}
 		mark := len(path)
@@ -218,8 +211,12 @@ func (d *decoder) realign(v reflect.Value, path []byte) []byte {
 			}
 			v.Set(out)
 		}
+		if !d.types.realigned(v.Type().Elem()) {
+			return path
+		}
 		for i := range v.Len() {
-			path = d.realign(v.Index(i), appendIndex(path[:mark], i))
+			path = appendIndex(path[:mark], i)
+			path = d.realign(v.Index(i), d.x.itemAt(n, i, path), path)
 		}
 		path = path[:mark]
 	}
@@ -231,9 +228,17 @@ func isSet(n *yaml.Node) bool {
 	return n != nil && !(n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
 }
 
+// lazyRegexp compiles expr on first use. Most of the package's
+// expressions read yaml.v3's error messages or values that are rarely
+// written; a process that never meets one (watcher once with a valid
+// file) does not compile it at start.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
 var (
-	yamlLine      = regexp.MustCompile(`^yaml: line ([0-9]+): (.*)$`)
-	unknownAnchor = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
+	yamlLine      = lazyRegexp(`^yaml: line ([0-9]+): (.*)$`)
+	unknownAnchor = lazyRegexp(`^yaml: unknown anchor '(.*)' referenced$`)
 )
 
 // yamlParserProblems are the messages of yaml.v3's parser (as opposed to
@@ -256,14 +261,14 @@ var yamlParserProblems = []string{
 func (d *decoder) syntaxError(data []byte, err error) {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	line := 0
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+	if m := yamlLine().FindStringSubmatch(err.Error()); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
 	}
 	if slices.Contains(yamlParserProblems, msg) {
 		line++
 	}
-	if m := unknownAnchor.FindStringSubmatch(err.Error()); m != nil {
+	if m := unknownAnchor().FindStringSubmatch(err.Error()); m != nil {
 		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
 			line = bytes.Count(data[:i], []byte("\n")) + 1
 		}
@@ -276,11 +281,11 @@ func (d *decoder) syntaxError(data []byte, err error) {
 // the first mapping that has one), and the one the unit types make
 // (valueError).
 var (
-	cannotDecode = regexp.MustCompile("^line ([0-9]+): cannot unmarshal (!!\\w+)(?: `(.*)`)? into (.+)$")
-	duplicateKey = regexp.MustCompile(`^line ([0-9]+): mapping key .* already defined at line [0-9]+$`)
-	atPosition   = regexp.MustCompile(`(?s)^at ([0-9]+):([0-9]+): (.*)$`)
-	selfAlias    = regexp.MustCompile(`^anchor '(.*)' value contains itself$`)
-	quotedValue  = regexp.MustCompile("`[^`]*`")
+	cannotDecode = lazyRegexp("^line ([0-9]+): cannot unmarshal (!!\\w+)(?: `(.*)`)? into (.+)$")
+	duplicateKey = lazyRegexp(`^line ([0-9]+): mapping key .* already defined at line [0-9]+$`)
+	atPosition   = lazyRegexp(`(?s)^at ([0-9]+):([0-9]+): (.*)$`)
+	selfAlias    = lazyRegexp(`^anchor '(.*)' value contains itself$`)
+	quotedValue  = lazyRegexp("`[^`]*`")
 )
 
 // valueError reports a bad value from an UnmarshalYAML method. It is a
@@ -297,7 +302,7 @@ func valueError(n *yaml.Node, err error) error {
 // that comes after it in the file's walk.
 func (d *decoder) report(reports []string, unknown []unknownField) {
 	rank := func(path string) int {
-		if i, ok := d.x.byPath[path]; ok {
+		if i, ok := d.x.index().byPath[path]; ok {
 			return int(i)
 		}
 		return math.MaxInt
@@ -335,17 +340,17 @@ func (d *decoder) report(reports []string, unknown []unknownField) {
 // dotted path, and the place in the index of the value it is about (-1:
 // none); false for a report that is left out.
 func (d *decoder) translate(msg string) (e Error, at int, ok bool) {
-	if m := atPosition.FindStringSubmatch(msg); m != nil {
+	if m := atPosition().FindStringSubmatch(msg); m != nil {
 		line, col := atoi(m[1]), atoi(m[2])
-		if x := d.x.at(line, col); x != nil {
-			return Error{Line: line, Key: x.path, Msg: m[3]}, d.x.pos(x), true
+		if x := d.x.index().at(line, col); x != nil {
+			return Error{Line: line, Key: x.path, Msg: m[3]}, d.x.index().pos(x), true
 		}
 		return Error{Line: line, Msg: m[3]}, -1, true
 	}
-	if duplicateKey.MatchString(msg) {
+	if duplicateKey().MatchString(msg) {
 		return Error{}, 0, false
 	}
-	if m := cannotDecode.FindStringSubmatch(msg); m != nil {
+	if m := cannotDecode().FindStringSubmatch(msg); m != nil {
 		line, tag, short, into := atoi(m[1]), m[2], m[3], m[4]
 		x := d.find(func(e *entry) bool {
 			return e.val.Line == line && e.val.ShortTag() == tag && (short == "" || yamlShort(e.val.Value) == short) &&
@@ -356,8 +361,8 @@ func (d *decoder) translate(msg string) (e Error, at int, ok bool) {
 			// Most likely a key that is not a string, which has no entry
 			// of its own: its mapping entry places it among the others.
 			at := -1
-			for i := range d.x.order {
-				if k := d.x.order[i].key; k != nil && k.Line == line && k.ShortTag() == tag && into == "string" {
+			for i := range d.x.index().order {
+				if k := d.x.index().order[i].key; k != nil && k.Line == line && k.ShortTag() == tag && into == "string" {
 					at = i
 					break
 				}
@@ -365,20 +370,21 @@ func (d *decoder) translate(msg string) (e Error, at int, ok bool) {
 			return Error{Line: line, Msg: fmt.Sprintf("expected %s, found a %s value", expectation(into), strings.TrimPrefix(tag, "!!"))}, at, true
 		case x.path == "":
 			d.bad[""] = true
-			return Error{Line: line, Msg: "expected a mapping of settings at the top level, found " + describe(x.val)}, d.x.pos(x), true
+			return Error{Line: line, Msg: "expected a mapping of settings at the top level, found " + describe(x.val)}, d.x.index().pos(x), true
 		}
-		return Error{Line: line, Key: x.path, Msg: fmt.Sprintf("expected %s, found %s", expectation(into), describe(x.val))}, d.x.pos(x), true
+		return Error{Line: line, Key: x.path, Msg: fmt.Sprintf("expected %s, found %s", expectation(into), describe(x.val))}, d.x.index().pos(x), true
 	}
 	// A report this version of yaml.v3 words differently: shown as is,
 	// without the value it may quote.
-	return Error{Msg: quotedValue.ReplaceAllString(msg, "a value")}, -1, true
+	return Error{Msg: quotedValue().ReplaceAllString(msg, "a value")}, -1, true
 }
 
 // find returns the first index entry, in file order, that matches and has
 // not been matched before: one line can hold several keys in a flow mapping.
 func (d *decoder) find(match func(*entry) bool) *entry {
-	for i := range d.x.order {
-		if e := &d.x.order[i]; !d.used[e] && match(e) {
+	x := d.x.index()
+	for i := range x.order {
+		if e := &x.order[i]; !d.used[e] && match(e) {
 			d.used[e] = true
 			return e
 		}

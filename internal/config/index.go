@@ -13,9 +13,12 @@ import (
 // a key set to its zero value. Keys brought in by a merge key ("<<") are
 // indexed under the mapping that merges them, as yaml.v3 decodes them.
 //
-// A 10,000-source file has some 60,000 values, so the index is built with
-// few allocations: the entries in one slice, and their paths written end
-// to end in one strings.Builder, each path a substring of what it holds.
+// The decoder asks a tree (below), which builds the index only for a file
+// it cannot walk by path: one with aliases, merge keys or repeated keys,
+// or an error that needs the file order. A 10,000-source file has some
+// 60,000 values, so the index is built with few allocations: the entries
+// in one slice, and their paths written end to end in one strings.Builder,
+// each path a substring of what it holds.
 type index struct {
 	root   *yaml.Node
 	byPath map[string]int32 // path -> position in order
@@ -334,4 +337,364 @@ func joinKey(path, key string) string {
 		return key
 	}
 	return path + "." + key
+}
+
+// tree answers the decoder's questions about where a value is written
+// ("sources[2].url": which node, on which line) without indexing every
+// path when it need not.
+//
+// A plain file (no alias, no merge key, no repeated key, and no key that
+// is empty, is not a scalar, or holds "." or "[") names every node by one
+// path and every path one node: a path is then looked up by walking down
+// the node tree from the path's parent, which a small memo of recent
+// parents makes a search among a source's few keys. A valid 10,000-source
+// file so pays for no table of 60,000 paths. Any other file gets the
+// index of every path at once, as the walk that builds it also reports
+// the repeated keys and bounds the aliases; and the questions only a file
+// with errors asks (which value is at a line and column, which comes
+// first in the file) build that index on first use. For a plain file the
+// two answer alike: TestTreeLookupsMatchIndex and FuzzTreeMatchesIndex.
+type tree struct {
+	root  *yaml.Node
+	plain bool
+	table *index // every path; built at once for a file that is not plain
+	// big holds the keys of a large mapping by text, built on first
+	// lookup: a mapping's keys are otherwise searched one by one.
+	big   map[*yaml.Node]map[string]int
+	memo  [4]memoEntry
+	next  int             // memo entry to replace next
+	paths strings.Builder // the paths child and item make, end to end
+}
+
+type memoEntry struct {
+	path string
+	node *yaml.Node
+}
+
+// newTree returns the tree of root, reporting to d what the index
+// reports for a file that is not plain.
+func newTree(root *yaml.Node, d *decoder) *tree {
+	t := &tree{root: root}
+	if root != nil && isPlain(root) {
+		t.plain = true
+		return t
+	}
+	t.table = newIndex(root, d)
+	return t
+}
+
+// isPlain reports whether n is written out plainly, in the sense of tree.
+func isPlain(n *yaml.Node) bool {
+	switch n.Kind {
+	case yaml.AliasNode:
+		return false
+	case yaml.MappingNode:
+		var seen map[string]bool // for a large mapping; a small one is searched
+		if len(n.Content) > 2*smallMapping {
+			seen = make(map[string]bool, len(n.Content)/2)
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode || k.Value == "" || strings.ContainsAny(k.Value, ".[") || k.ShortTag() == "!!merge" {
+				return false
+			}
+			if seen != nil {
+				if seen[k.Value] {
+					return false
+				}
+				seen[k.Value] = true
+			} else if _, dup := firstKey(n, i); dup {
+				return false
+			}
+			if !isPlain(n.Content[i+1]) {
+				return false
+			}
+		}
+	default:
+		for _, c := range n.Content {
+			if !isPlain(c) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// index returns the index of every path, building it on first use.
+func (t *tree) index() *index {
+	if t.table == nil {
+		// A plain file has no repeated keys to report.
+		t.table = newIndex(t.root, nil)
+	}
+	return t.table
+}
+
+// lookup returns the value at path and its key (nil for a list item and
+// the root); nil, nil when the file leaves it out.
+func (t *tree) lookup(path string) (key, val *yaml.Node) {
+	if !t.plain {
+		if e := t.table.entry(path); e != nil {
+			return e.key, e.val
+		}
+		return nil, nil
+	}
+	if path == "" {
+		return nil, t.root
+	}
+	i := strings.LastIndexAny(path, ".[")
+	parent := t.parentNode(path[:max(i, 0)])
+	if parent == nil {
+		return nil, nil
+	}
+	if i >= 0 && path[i] == '[' {
+		return nil, itemOf(parent, path[i+1:])
+	}
+	return t.field(parent, path[i+1:])
+}
+
+// parentNode is lookup's value, remembered for the next paths under it:
+// a source's checks look up its keys one after another.
+func (t *tree) parentNode(path string) *yaml.Node {
+	for i := range t.memo {
+		if m := &t.memo[i]; m.node != nil && m.path == path {
+			return m.node
+		}
+	}
+	_, n := t.lookup(path)
+	if n != nil {
+		t.memo[t.next] = memoEntry{path: path, node: n}
+		t.next = (t.next + 1) % len(t.memo)
+	}
+	return n
+}
+
+// itemOf is the item of the list n that seg ("12]") names, or nil.
+func itemOf(n *yaml.Node, seg string) *yaml.Node {
+	digits, ok := strings.CutSuffix(seg, "]")
+	if !ok || n.Kind != yaml.SequenceNode || digits == "" || len(digits) > 1 && digits[0] == '0' {
+		return nil
+	}
+	i := 0
+	for _, c := range []byte(digits) {
+		if c < '0' || c > '9' || i > len(n.Content) {
+			return nil
+		}
+		i = 10*i + int(c-'0')
+	}
+	if i >= len(n.Content) {
+		return nil
+	}
+	return n.Content[i]
+}
+
+// field returns the key and value of name in the mapping n of a plain
+// file, where each key is written once.
+func (t *tree) field(n *yaml.Node, name string) (key, val *yaml.Node) {
+	if n.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	if len(n.Content) <= 2*smallMapping {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == name {
+				return n.Content[i], n.Content[i+1]
+			}
+		}
+		return nil, nil
+	}
+	keys := t.big[n]
+	if keys == nil {
+		if t.big == nil {
+			t.big = map[*yaml.Node]map[string]int{}
+		}
+		keys = make(map[string]int, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			keys[n.Content[i].Value] = i
+		}
+		t.big[n] = keys
+	}
+	if i, ok := keys[name]; ok {
+		return n.Content[i], n.Content[i+1]
+	}
+	return nil, nil
+}
+
+// fieldAt is the value of the key name of the mapping parent, which is the
+// value at path's parent; path ends in that key. Walks decoding values
+// pass the parent down so a plain file's lookup is one search of its keys.
+func (t *tree) fieldAt(parent *yaml.Node, name string, path []byte) *yaml.Node {
+	if !t.plain {
+		return t.table.nodeBytes(path)
+	}
+	if parent == nil {
+		return nil
+	}
+	_, v := t.field(parent, name)
+	return v
+}
+
+// itemAt is fieldAt for the i-th item of a list.
+func (t *tree) itemAt(parent *yaml.Node, i int, path []byte) *yaml.Node {
+	if !t.plain {
+		return t.table.nodeBytes(path)
+	}
+	if parent == nil || parent.Kind != yaml.SequenceNode || i >= len(parent.Content) {
+		return nil
+	}
+	return parent.Content[i]
+}
+
+// node returns the value at path, or nil when the file leaves it out.
+func (t *tree) node(path string) *yaml.Node {
+	_, v := t.lookup(path)
+	return v
+}
+
+// set reports whether the file gives path a value other than null.
+func (t *tree) set(path string) bool { return isSet(t.node(path)) }
+
+// raw is the value at path as written, for messages.
+func (t *tree) raw(path string) string {
+	if n := t.node(path); n != nil {
+		return n.Value
+	}
+	return ""
+}
+
+// keys returns the keys of the mapping at path, merged ones included, in
+// file order.
+func (t *tree) keys(path string) []string {
+	if !t.plain {
+		return t.table.keys(path)
+	}
+	n := t.node(path)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	out := make([]string, 0, len(n.Content)/2)
+	for i := 0; i < len(n.Content); i += 2 {
+		out = append(out, n.Content[i].Value)
+	}
+	return out
+}
+
+// line is the line of the key at path (of the value for a list item) or,
+// when the file leaves it out, of the nearest value that holds it. For a
+// scalar the key and the value share a line; a block mapping or list starts
+// on the line after its key, where the key is what the reader looks for.
+func (t *tree) line(path string) int {
+	if k, _ := t.lookup(path); k != nil {
+		return k.Line
+	}
+	for p := path; ; p = parent(p) {
+		if n := t.node(p); n != nil {
+			return n.Line
+		}
+		if p == "" {
+			return 0
+		}
+	}
+}
+
+// child is joinKey(path, key), and item is path+"[i]", written end to end
+// with the other paths made here (or the index's own string), so that
+// checking a source's keys does not allocate a string for each.
+func (t *tree) child(path, key string) string {
+	if !t.plain {
+		return t.table.child(path, key)
+	}
+	b := t.arena(len(path) + 1 + len(key))
+	start := b.Len()
+	if path != "" {
+		b.WriteString(path)
+		b.WriteByte('.')
+	}
+	b.WriteString(key)
+	return b.String()[start:]
+}
+
+func (t *tree) item(path string, i int) string {
+	if !t.plain {
+		return t.table.item(path, i)
+	}
+	var digits [20]byte
+	n := strconv.AppendInt(digits[:0], int64(i), 10)
+	b := t.arena(len(path) + len(n) + 2)
+	start := b.Len()
+	b.WriteString(path)
+	b.WriteByte('[')
+	b.Write(n)
+	b.WriteByte(']')
+	return b.String()[start:]
+}
+
+// arena returns the builder the next path of n bytes is written to. A
+// full one is left to the strings made from it, and a new one started:
+// growing it in place would copy every path made so far each time.
+func (t *tree) arena(n int) *strings.Builder {
+	if t.paths.Cap()-t.paths.Len() < n {
+		t.paths = strings.Builder{}
+		t.paths.Grow(max(n, arenaChunk))
+	}
+	return &t.paths
+}
+
+// arenaChunk is the size of each of the tree's path buffers: a few
+// hundred source paths.
+const arenaChunk = 8 << 10
+
+// childLine is line(joinKey(path, key)), without building the path when
+// the file has that key.
+func (t *tree) childLine(path, key string) int {
+	if !t.plain {
+		return t.table.line(t.table.child(path, key))
+	}
+	if n := t.parentNode(path); n != nil {
+		if k, _ := t.field(n, key); k != nil {
+			return k.Line
+		}
+	}
+	return t.line(t.child(path, key))
+}
+
+// setKeys is setChild for each of keys, bit i for keys[i], in one pass
+// over the mapping's keys for a plain file.
+func (t *tree) setKeys(path string, keys []string) (set uint64) {
+	if !t.plain {
+		for i, k := range keys {
+			if t.table.setChild(path, k) {
+				set |= 1 << i
+			}
+		}
+		return set
+	}
+	n := t.parentNode(path)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return 0
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if j := slices.Index(keys, n.Content[i].Value); j >= 0 && isSet(n.Content[i+1]) {
+			set |= 1 << j
+		}
+	}
+	return set
+}
+
+// setChild is set(joinKey(path, key)), without building the path.
+func (t *tree) setChild(path, key string) bool {
+	if !t.plain {
+		return t.table.setChild(path, key)
+	}
+	if n := t.parentNode(path); n != nil {
+		_, v := t.field(n, key)
+		return isSet(v)
+	}
+	return false
+}
+
+// nodeBytes is node for a path held in a buffer.
+func (x *index) nodeBytes(path []byte) *yaml.Node {
+	if i, ok := x.byPath[string(path)]; ok {
+		return x.order[i].val
+	}
+	return nil
 }

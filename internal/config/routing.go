@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -105,7 +104,7 @@ func formatClock(mins int) string { return fmt.Sprintf("%02d:%02d", mins/60, min
 
 // slackID matches Slack conversation IDs: public (C), private (G) and
 // direct-message (D) channels.
-var slackID = regexp.MustCompile(`^[CGD][A-Z0-9]+$`)
+var slackID = lazyRegexp(`^[CGD][A-Z0-9]+$`)
 
 // maxChannelName is Slack's limit on channel names.
 const maxChannelName = 80
@@ -113,7 +112,7 @@ const maxChannelName = 80
 // checkChannel returns what is wrong with an alert destination, or "": it
 // must be "#name" with Slack's channel-name characters, or a channel ID.
 func checkChannel(v string) string {
-	if slackID.MatchString(v) {
+	if slackID().MatchString(v) {
 		return ""
 	}
 	if len(v) < 2 || v[0] != '#' {

@@ -191,7 +191,8 @@ func (c *Config) SourceSecrets(getenv func(string) string) (map[string]map[strin
 		out  map[string]map[string]Secret
 		errs []error
 	)
-	for _, src := range c.Sources {
+	for i := range c.Sources {
+		src := &c.Sources[i] // not a copy of each: there can be thousands
 		if !src.Enabled || len(src.SecretHeaders) == 0 {
 			continue
 		}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -34,7 +33,7 @@ func (d Duration) String() string {
 	return s
 }
 
-var daysPrefix = regexp.MustCompile(`^([0-9]+)d`)
+var daysPrefix = lazyRegexp(`^([0-9]+)d`)
 
 // ParseDuration parses a duration such as "30s", "15m", "72h" or "3d".
 // A bare number other than 0 is rejected: "30" could mean seconds or
@@ -44,7 +43,7 @@ func ParseDuration(s string) (Duration, error) {
 	if in == "" {
 		return 0, errors.New("empty duration")
 	}
-	if rest, neg := strings.CutPrefix(in, "-"); neg && daysPrefix.MatchString(rest) {
+	if rest, neg := strings.CutPrefix(in, "-"); neg && daysPrefix().MatchString(rest) {
 		// time.ParseDuration takes a sign but knows no days; parse the
 		// magnitude so "-30d" is a negative duration, which callers
 		// reject with a clearer message than a syntax error.
@@ -55,7 +54,7 @@ func ParseDuration(s string) (Duration, error) {
 		return -d, nil
 	}
 	var days time.Duration
-	if m := daysPrefix.FindStringSubmatch(in); m != nil {
+	if m := daysPrefix().FindStringSubmatch(in); m != nil {
 		n, err := strconv.ParseInt(m[1], 10, 64)
 		if err != nil || n > int64(math.MaxInt64/(24*time.Hour)) {
 			return 0, fmt.Errorf("duration %q is too long", s)
@@ -134,13 +133,13 @@ var sizeUnits = map[string]int64{
 	"tib": 1 << 40,
 }
 
-var sizeSyntax = regexp.MustCompile(`^([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)$`)
+var sizeSyntax = lazyRegexp(`^([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)$`)
 
 // ParseSize parses a size such as "10MiB", "1.5 GB" or "4096". Units are
 // B, KB, KiB, MB, MiB, GB, GiB, TB and TiB, in any letter case; KB is 1000
 // bytes and KiB 1024, as the SI and IEC prefixes say.
 func ParseSize(s string) (Size, error) {
-	m := sizeSyntax.FindStringSubmatch(strings.TrimSpace(s))
+	m := sizeSyntax().FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {
 		return 0, fmt.Errorf("bad size %q: write it like 512KiB, 10MiB or 1GB", s)
 	}

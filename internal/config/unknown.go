@@ -225,6 +225,9 @@ type structField struct {
 	index  int
 	name   string
 	inline bool
+	// realigned: the decoder's realign has something to do with the
+	// field's value (see schema.realigned).
+	realigned bool
 }
 
 func (s *schema) of(t reflect.Type) *structKeys {
@@ -244,11 +247,28 @@ func (s *schema) of(t reflect.Type) *structKeys {
 		case opts == "inline":
 			sk.walk = append(sk.walk, structField{index: i, inline: true})
 		case name != "" && name != "-":
-			sk.walk = append(sk.walk, structField{index: i, name: name})
+			sk.walk = append(sk.walk, structField{index: i, name: name, realigned: s.realigned(t.Field(i).Type)})
 		}
 	}
 	s.structs[t] = sk
 	return sk
+}
+
+// realigned reports whether decoder.realign has anything to do with a
+// value of type t: a bool or int, a list, or a struct or pointer that may
+// hold one, unless the type decodes itself.
+func (s *schema) realigned(t reflect.Type) bool {
+	for !s.decodesItself(t) {
+		switch t.Kind() {
+		case reflect.Bool, reflect.Int, reflect.Slice, reflect.Struct:
+			return true
+		case reflect.Pointer:
+			t = t.Elem()
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 // decodesItself reports whether values of type t have an UnmarshalYAML.

@@ -83,7 +83,7 @@ func FuzzUnknownKeysMatchKnownFields(f *testing.F) {
 	})
 }
 
-var notFound = regexp.MustCompile(`^line ([0-9]+): field (.*) not found in type \S+$`)
+var notFound = regexp.MustCompile(`(?s)^line ([0-9]+): field (.*) not found in type \S+$`)
 
 // compareUnknownKeys compares the two for one document, reporting whether
 // it could: a document yaml.v3 cannot decode has no unknown keys to compare.

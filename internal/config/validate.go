@@ -103,11 +103,36 @@ func (df *Defaults) validate(d *decoder) {
 	nonNegative(d, "defaults.alert_after", df.AlertAfter)
 }
 
-var (
-	envName       = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	slashCommand  = regexp.MustCompile(`^/[a-z0-9_-]{1,31}$`)
-	slackOperator = regexp.MustCompile(`^[UWS][A-Z0-9]{2,}$`)
-)
+var slackOperator = lazyRegexp(`^[UWS][A-Z0-9]{2,}$`)
+
+// isEnvName reports whether v is a variable name: a letter or "_", then
+// letters, digits and "_" (^[A-Za-z_][A-Za-z0-9_]*$).
+func isEnvName(v string) bool {
+	for i := range len(v) {
+		c := v[i]
+		if !(c == '_' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || i > 0 && '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return v != ""
+}
+
+// isSlashCommand reports whether v is "/" and then 1 to 31 lower-case
+// letters, digits, "_" or "-" (^/[a-z0-9_-]{1,31}$).
+func isSlashCommand(v string) bool {
+	if len(v) < 2 || len(v) > 32 || v[0] != '/' {
+		return false
+	}
+	for _, c := range []byte(v[1:]) {
+		if !isIDByte(c) && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// isIDByte is [a-z0-9_].
+func isIDByte(c byte) bool { return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' }
 
 func (s *Slack) validate(d *decoder) {
 	if v := s.Channel; d.x.set("slack.channel") {
@@ -124,11 +149,11 @@ func (s *Slack) validate(d *decoder) {
 	d.filePath("slack.webhook_url_file", s.WebhookURLFile)
 	d.envName("slack.app_token_env", s.AppTokenEnv)
 	d.filePath("slack.app_token_file", s.AppTokenFile)
-	if !slashCommand.MatchString(s.Command) {
+	if !isSlashCommand(s.Command) {
 		d.errorf("slack.command", "%q must be a slash command: / then up to 31 lower-case letters, digits, - or _", s.Command)
 	}
 	for i, op := range s.Operators {
-		if !slackOperator.MatchString(op) {
+		if !slackOperator().MatchString(op) {
 			d.errorf(fmt.Sprintf("slack.operators[%d]", i), "%q must be a Slack user id (U…, W…) or user group id (S…)", op)
 		}
 	}
@@ -143,7 +168,7 @@ func (s *Slack) validate(d *decoder) {
 
 // envName checks a key naming an environment variable.
 func (d *decoder) envName(path, v string) {
-	if v != "" && !envName.MatchString(v) {
+	if v != "" && !isEnvName(v) {
 		// The value is not echoed: a misplaced secret is the likely
 		// reason it is not a variable name.
 		d.errorf(path, "must be the name of an environment variable (letters, digits and _), not the secret itself")
@@ -302,10 +327,25 @@ func (r *Retention) validate(d *decoder) {
 	positive(d, "retention.interval", r.Interval)
 }
 
-var (
-	sourceID = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
-	metricID = regexp.MustCompile(`^[a-z0-9_]+$`)
-)
+// isSourceID is ^[a-z0-9][a-z0-9_-]*$, and isMetricID ^[a-z0-9_]+$: every
+// source's id is checked, so without a regexp.
+func isSourceID(v string) bool {
+	for i := range len(v) {
+		if c := v[i]; !(isIDByte(c) && (i > 0 || c != '_') || i > 0 && c == '-') {
+			return false
+		}
+	}
+	return v != ""
+}
+
+func isMetricID(v string) bool {
+	for i := range len(v) {
+		if !isIDByte(v[i]) {
+			return false
+		}
+	}
+	return v != ""
+}
 
 // maxIDLen bounds ids, which become database keys and log fields.
 const maxIDLen = 64
@@ -323,20 +363,22 @@ func (c *Config) validateSources(d *decoder) {
 			continue
 		}
 		// Settings left out come from defaults; yaml.v3 cannot tell a key
-		// left out from one set to its zero value, the index can.
-		inherit(d.x, path, "kind", &src.Kind, KindFeed)
-		inherit(d.x, path, "schedule", &src.Schedule, c.Defaults.Schedule)
-		inherit(d.x, path, "authority", &src.Authority, c.Defaults.Authority)
-		inherit(d.x, path, "alert_on_first_poll", &src.AlertOnFirstPoll, c.Defaults.AlertOnFirstPoll)
-		inherit(d.x, path, "alert_after", &src.AlertAfter, c.Defaults.AlertAfter)
-		inherit(d.x, path, "enabled", &src.Enabled, true)
+		// left out from one set to its zero value, the node tree can. One
+		// pass over the source's keys answers for all of them.
+		set := d.x.setKeys(path, sourceSetKeys)
+		inheritIf(set&setKind == 0, &src.Kind, KindFeed)
+		inheritIf(set&setSchedule == 0, &src.Schedule, c.Defaults.Schedule)
+		inheritIf(set&setAuthority == 0, &src.Authority, c.Defaults.Authority)
+		inheritIf(set&setAlertOnFirstPoll == 0, &src.AlertOnFirstPoll, c.Defaults.AlertOnFirstPoll)
+		inheritIf(set&setAlertAfter == 0, &src.AlertAfter, c.Defaults.AlertAfter)
+		inheritIf(set&setEnabled == 0, &src.Enabled, true)
 		src.Line = d.x.line(path)
 
-		d.id(key("id"), src.ID, sourceID, "lower-case letters, digits, \"_\" and \"-\", starting with a letter or digit", "source", first)
+		d.id(path, "id", src.ID, isSourceID, "lower-case letters, digits, \"_\" and \"-\", starting with a letter or digit", "source", first)
 		if strings.TrimSpace(src.Name) == "" {
 			src.Name = src.ID
 		}
-		kindOK := d.enum(key("kind"), src.Kind, Kinds()...)
+		kindOK := d.enumChild(path, "kind", src.Kind, Kinds()...)
 		if src.URL == "" {
 			d.required(key("url"))
 		} else if msg := checkURL(src.URL); msg != "" {
@@ -344,31 +386,31 @@ func (c *Config) validateSources(d *decoder) {
 		}
 		// Keys a source leaves out are tested without building their
 		// paths: a newsroom's file has thousands of sources.
-		if d.x.setChild(path, "schedule") {
+		if set&setSchedule != 0 {
 			d.schedule(key("schedule"), src.Schedule)
 		}
-		d.enum(key("authority"), src.Authority, AuthorityOfficial, AuthorityPress)
+		d.enumChild(path, "authority", src.Authority, AuthorityOfficial, AuthorityPress)
 		if len(src.Headers) > 0 || len(src.SecretHeaders) > 0 {
 			src.Headers = d.headers(key("headers"), src.Headers)
 			src.SecretHeaders = d.secretHeaders(key("secret_headers"), src.SecretHeaders, src.Headers)
 		} else {
 			src.Headers, src.SecretHeaders = nil, nil
 		}
-		if d.x.setChild(path, "alert_after") {
+		if set&setAlertAfter != 0 {
 			nonNegative(d, key("alert_after"), src.AlertAfter)
 		}
 		if src.Channel != "" {
 			d.channel(key("channel"), src.Channel)
 		}
 		if kindOK {
-			src.validateKindOptions(d, c, path)
+			src.validateKindOptions(d, c, path, set&setRevisit != 0)
 		}
 	}
 }
 
 // validateKindOptions checks the keys that only some kinds of source take, and
 // sets their defaults.
-func (src *Source) validateKindOptions(d *decoder, cfg *Config, path string) {
+func (src *Source) validateKindOptions(d *decoder, cfg *Config, path string, revisitSet bool) {
 	key := func(k string) string { return d.x.child(path, k) }
 	if src.FollowLinks && src.Kind != KindFeed {
 		d.errorf(key("follow_links"), "only feed sources follow links (this source is kind %q)", src.Kind)
@@ -388,7 +430,7 @@ func (src *Source) validateKindOptions(d *decoder, cfg *Config, path string) {
 
 	revisits := src.Kind == KindListing || src.Kind == KindFeed && src.FollowLinks
 	switch {
-	case !d.x.setChild(path, "revisit"):
+	case !revisitSet:
 		if revisits {
 			src.Revisit = DefaultRevisit()
 		}
@@ -506,11 +548,29 @@ func checkJQ(expr string) error {
 
 // inherit sets *dst to def when the file leaves the key out of the
 // mapping at path.
-func inherit[T any](x *index, path, key string, dst *T, def T) {
-	if !x.setChild(path, key) {
+func inherit[T any](x *tree, path, key string, dst *T, def T) {
+	inheritIf(!x.setChild(path, key), dst, def)
+}
+
+func inheritIf[T any](left bool, dst *T, def T) {
+	if left {
 		*dst = def
 	}
 }
+
+// sourceSetKeys are the keys of a source whose being left out matters, in
+// the order of the bits setKeys reports them by.
+var sourceSetKeys = []string{"kind", "schedule", "authority", "alert_on_first_poll", "alert_after", "enabled", "revisit"}
+
+const (
+	setKind = 1 << iota
+	setSchedule
+	setAuthority
+	setAlertOnFirstPoll
+	setAlertAfter
+	setEnabled
+	setRevisit
+)
 
 // Headers the fetcher sets itself; a per-source value would break
 // conditional GET, redirects or body framing.
@@ -593,7 +653,7 @@ func (c *Config) validateMetrics(d *decoder) {
 		}
 		inherit(d.x, path, "tolerance", &mt.Tolerance, DefaultTolerance)
 		mt.Line = d.x.line(path)
-		d.id(key("id"), mt.ID, metricID, "lower-case letters, digits and \"_\"", "metric", first)
+		d.id(path, "id", mt.ID, isMetricID, "lower-case letters, digits and \"_\"", "metric", first)
 		if strings.TrimSpace(mt.Label) == "" {
 			mt.Label = mt.ID
 		}
@@ -653,19 +713,21 @@ func (d *decoder) terms(path string, terms []string) []string {
 // the extractor matches them.
 func normTerm(t string) string { return strings.ToLower(strings.Join(strings.Fields(t), " ")) }
 
-// id checks a required id and that it is unique among its kind.
-func (d *decoder) id(path, v string, re *regexp.Regexp, allowed, what string, first map[string]int) {
+// id checks a required id, the value of key in the mapping at path, and
+// that it is unique among its kind. The key's path is made only for a
+// message: a newsroom's file has thousands of ids.
+func (d *decoder) id(path, key, v string, valid func(string) bool, allowed, what string, first map[string]int) {
 	switch {
 	case v == "":
-		d.required(path)
+		d.required(d.x.child(path, key))
 	case len(v) > maxIDLen:
-		d.errorf(path, "id is longer than %d characters", maxIDLen)
-	case !re.MatchString(v):
-		d.errorf(path, "bad id %q: use %s", v, allowed)
+		d.errorf(d.x.child(path, key), "id is longer than %d characters", maxIDLen)
+	case !valid(v):
+		d.errorf(d.x.child(path, key), "bad id %q: use %s", v, allowed)
 	case first[v] > 0:
-		d.errorf(path, "duplicate %s id %q (first on line %d)", what, v, first[v])
+		d.errorf(d.x.child(path, key), "duplicate %s id %q (first on line %d)", what, v, first[v])
 	default:
-		first[v] = d.x.line(path)
+		first[v] = d.x.childLine(path, key)
 	}
 }
 
@@ -723,6 +785,15 @@ func (d *decoder) enum(path, v string, allowed ...string) bool {
 	}
 	d.errorf(path, "%s", msg)
 	return false
+}
+
+// enumChild is enum for the value of key in the mapping at path, whose
+// path is made only when there is something to say about it.
+func (d *decoder) enumChild(path, key, v string, allowed ...string) bool {
+	if slices.Contains(allowed, v) && len(d.bad) == 0 {
+		return true // d.ok, with nothing bad anywhere
+	}
+	return d.enum(d.x.child(path, key), v, allowed...)
 }
 
 // positive checks a duration or size that must be more than 0.

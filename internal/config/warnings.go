@@ -72,10 +72,10 @@ func (d *decoder) warnings(cfg *Config, env environment) Errors {
 	}
 	w.storageDir(cfg.Storage.Path, env)
 	pdftotext := ""
-	for i, src := range cfg.Sources {
-		path := d.x.item("sources", i)
-		if sched := d.x.child(path, "schedule"); d.x.set(sched) {
-			w.frequent(sched, src.Schedule)
+	for i := range cfg.Sources {
+		src, path := &cfg.Sources[i], d.x.item("sources", i)
+		if d.x.setChild(path, "schedule") {
+			w.frequent(d.x.child(path, "schedule"), src.Schedule)
 		}
 		if src.Enabled && (src.Kind == KindPDF || src.Kind == KindListing) {
 			if pdftotext == "" {
