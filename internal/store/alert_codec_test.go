@@ -228,3 +228,45 @@ func BenchmarkAlertCodec(b *testing.B) {
 		}
 	})
 }
+
+// An alert written again with the same payload (marked sent, retried)
+// reuses the bytes deflated the first time, and never another payload's.
+func TestAlertPayloadPackedOnce(t *testing.T) {
+	t.Parallel()
+	var c alertCodec
+	a := Alert{ID: 1, Kind: "metric_changed", Payload: bigPayload(2500), Created: t0}
+	b := Alert{ID: 2, Kind: "metric_changed", Payload: bigPayload(4000), Created: t0}
+	first, err := c.encodeAlert(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Status, a.SentTS = StatusSent, "1700000000.000100"
+	again, err := c.encodeAlert(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := c.encodeAlert(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(c.recent); n != 2 {
+		t.Errorf("%d payloads deflated for 3 writes of 2 payloads, want 2", n)
+	}
+	for _, tc := range []struct {
+		raw  []byte
+		want Alert
+	}{{first, Alert{ID: 1, Payload: a.Payload}}, {again, a}, {other, b}} {
+		got, err := c.decodeAlert(tc.raw)
+		if err != nil || string(got.Payload) != string(tc.want.Payload) || got.ID != tc.want.ID || got.Status != tc.want.Status {
+			t.Errorf("alert %d read back as %d %q (%v), payload %d bytes, want %d", tc.want.ID, got.ID, got.Status, err, len(got.Payload), len(tc.want.Payload))
+		}
+	}
+	for i := range packRecent + 5 {
+		if _, err := c.pack(json.RawMessage(fmt.Sprintf(`{"event":{"n":%d,"pad":%q}}`, i, strings.Repeat("figures ", 40)))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(c.recent); n > packRecent {
+		t.Errorf("%d payloads kept, want at most %d", n, packRecent)
+	}
+}
