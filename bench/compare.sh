@@ -33,7 +33,8 @@ trap 'rm -rf "$tmp"' EXIT
 if [ -n "${WATCHER_BIN:-}" ]; then
 	cp "$WATCHER_BIN" "$tmp/watcher"
 else
-	go build -o "$tmp/watcher" ./cmd/watcher
+	# Built as the package builds it (packaging/build-deb.sh): static, no cgo.
+	CGO_ENABLED=0 go build -trimpath -o "$tmp/watcher" ./cmd/watcher
 fi
 # The harness is a module of its own (bench/go.mod).
 go -C bench build -o "$tmp/loadgen" ./loadgen

@@ -22,7 +22,8 @@ trap 'rm -rf "$tmp"' EXIT
 if [ -n "${WATCHER_BIN:-}" ]; then
 	cp "$WATCHER_BIN" "$tmp/watcher"
 else
-	go build -o "$tmp/watcher" ./cmd/watcher
+	# Built as the package builds it (packaging/build-deb.sh): static, no cgo.
+	CGO_ENABLED=0 go build -trimpath -o "$tmp/watcher" ./cmd/watcher
 fi
 go -C bench build -o "$tmp/loadgen" ./loadgen
 lg() { "$tmp/loadgen" -watcher "$tmp/watcher" "$@"; }
