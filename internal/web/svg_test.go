@@ -215,3 +215,14 @@ func TestChartPlacesFiguresByTheirPeriod(t *testing.T) {
 		t.Errorf("chart axis not by the dates the figures are for:\n%s", svg)
 	}
 }
+
+func FuzzOneLine(f *testing.F) {
+	for _, s := range []string{"", "a", "one line", " lead", "trail ", "two  spaces", "tab\there", "nl\nx", "nbsp\u00a0x", "em\u2003x", "“quoted” — dash", "\x85", "\xff bad"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := oneLine(s), strings.Join(strings.Fields(s), " "); got != want {
+			t.Errorf("oneLine(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
