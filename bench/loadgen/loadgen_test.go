@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func get(t *testing.T, url string, header map[string]string) (*http.Response, string) {
@@ -198,6 +201,34 @@ func TestMedian(t *testing.T) {
 			t.Parallel()
 			if got := median(tc.in); got != tc.want {
 				t.Errorf("median(%v) = %d, want %d", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+// WaitIdle tells an idle process from a busy one.
+func TestWaitIdle(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc")
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		idle bool
+	}{
+		{"sleeping", []string{"sleep", "30"}, true},
+		{"spinning", []string{"sh", "-c", "while :; do :; done"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command(tc.args[0], tc.args[1:]...)
+			if err := cmd.Start(); err != nil {
+				t.Skipf("start %s: %v", tc.args[0], err)
+			}
+			defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+			d := &Daemon{cmd: cmd}
+			idle, err := d.WaitIdle(context.Background(), 200*time.Millisecond, 2*time.Second)
+			if err != nil || idle != tc.idle {
+				t.Errorf("WaitIdle = %v, %v; want %v", idle, err, tc.idle)
 			}
 		})
 	}

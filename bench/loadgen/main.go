@@ -332,9 +332,13 @@ func runDaemon(ctx context.Context, log *slog.Logger, out io.Writer, srv *Server
 			s.Items = srv.ItemsServed()
 			samples = append(samples, s)
 			if scrapeAt[c] {
-				// A moment for the cycle's alerts to go out, so that the
-				// daemon's CPU time during a scrape is the scrape's.
-				time.Sleep(time.Second)
+				// The cycle's alerts out and the daemon idle, so that its
+				// CPU time during a scrape is the scrape's.
+				if idle, err := d.WaitIdle(ctx, 500*time.Millisecond, 10*time.Second); err != nil {
+					return fmt.Errorf("cycle %d: %w", c, err)
+				} else if !idle {
+					log.Warn("daemon still busy 10 s after the cycle: the scrapes' CPU times include other work", "cycle", c)
+				}
 				for _, path := range []string{"/metrics", "/"} {
 					var reps []Scrape
 					for range max(o.ScrapeRepeat, 1) {

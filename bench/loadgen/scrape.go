@@ -79,6 +79,43 @@ func (d *Daemon) Scrape(ctx context.Context, base, path string, sources int) (Sc
 	return s, nil
 }
 
+// WaitIdle returns once the daemon has used no CPU for quiet (read from
+// /proc every tenth of that), or after limit, reporting which. A cycle's
+// end is not its work's: alerts go out, the status cache is refreshed,
+// retention may run. Measured before the daemon is idle, a scrape's CPU
+// time would be theirs too, and only after cycles that raise alerts
+// (cycle 1, a baseline, raises none).
+func (d *Daemon) WaitIdle(ctx context.Context, quiet, limit time.Duration) (bool, error) {
+	pid := d.cmd.Process.Pid
+	step := quiet / 10
+	deadline := time.Now().Add(limit)
+	last, err := procCPU(pid)
+	if err != nil {
+		return false, err
+	}
+	still := time.Duration(0)
+	for time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(step):
+		}
+		cur, err := procCPU(pid)
+		if err != nil {
+			return false, err
+		}
+		if cur == last {
+			still += step
+			if still >= quiet {
+				return true, nil
+			}
+		} else {
+			still, last = 0, cur
+		}
+	}
+	return false, nil
+}
+
 // countSeries counts the samples of a Prometheus text exposition, and
 // those labelled with a source.
 func countSeries(body []byte) (all, perSource int) {
