@@ -116,8 +116,9 @@ type Daemon struct {
 	// cycle is Once's pass over the sources while it runs, nil
 	// otherwise (see cycle).
 	cycle atomic.Pointer[cycle]
-	// histories keeps the metric histories statuses read.
-	histories histories
+	// statusCache keeps the metric histories and alert descriptions
+	// statuses read.
+	statusCache statusCache
 }
 
 // New checks the options and compiles the metric rules.

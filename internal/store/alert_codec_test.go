@@ -261,6 +261,20 @@ func TestAlertPayloadPackedOnce(t *testing.T) {
 			t.Errorf("alert %d read back as %d %q (%v), payload %d bytes, want %d", tc.want.ID, got.ID, got.Status, err, len(got.Payload), len(tc.want.Payload))
 		}
 	}
+	// Read twice, a payload is inflated once, and what a reader does to
+	// its copy is not what the next reader gets.
+	one, err := c.decodeAlert(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one.Payload[0] = 'X'
+	two, err := c.decodeAlert(other)
+	if err != nil || string(two.Payload) != string(b.Payload) {
+		t.Errorf("second read of alert 2: %.40q (%v), want its payload", two.Payload, err)
+	}
+	if n := len(c.read); n != 2 {
+		t.Errorf("%d payloads inflated for 4 reads of 2 records, want 2", n)
+	}
 	for i := range packRecent + 5 {
 		if _, err := c.pack(json.RawMessage(fmt.Sprintf(`{"event":{"n":%d,"pad":%q}}`, i, strings.Repeat("figures ", 40)))); err != nil {
 			t.Fatal(err)

@@ -90,6 +90,10 @@ type MetricStatus struct {
 	Current *store.Observation `json:"current,omitempty"`
 	// History holds official and press observations, oldest first.
 	History []store.Observation `json:"history,omitempty"`
+	// HistoryVersion, when not 0, changes whenever History does (the
+	// store's HistoryVersion): the page draws a metric's chart again only
+	// when it changed.
+	HistoryVersion uint64 `json:"-"`
 }
 
 // OutboxStatus counts the outbox by alert status.

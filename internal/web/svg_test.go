@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -225,4 +226,37 @@ func FuzzOneLine(f *testing.F) {
 			t.Errorf("oneLine(%q) = %q, want %q", s, got, want)
 		}
 	})
+}
+
+// The page draws a chart again when its metric's history version moves,
+// and reuses it while it stays.
+func TestChartsFollowHistoryVersion(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2025, 3, 25, 0, 0, 0, 0, time.UTC)
+	hist := func(v float64) []store.Observation {
+		return []store.Observation{{Metric: "m", Value: v, Authority: "official", Quote: fmt.Sprintf("The value was %v.", v), Published: at, Observed: at}}
+	}
+	var c charts
+	m := MetricStatus{ID: "m", History: hist(291000), HistoryVersion: 1}
+	first := c.render(m, 600, 200)
+	if !strings.Contains(string(first), "291,000") {
+		t.Fatalf("chart of version 1 lacks its value:\n%s", first)
+	}
+	if again := c.render(m, 600, 200); again != first {
+		t.Error("the same version drew a different chart")
+	}
+	m.History, m.HistoryVersion = hist(233000), 2
+	second := c.render(m, 600, 200)
+	if !strings.Contains(string(second), "233,000") || strings.Contains(string(second), "291,000") {
+		t.Errorf("chart of version 2 is not its history's:\n%s", second)
+	}
+	if n := len(c.m); n != 1 {
+		t.Errorf("%d charts kept for one metric, want 1", n)
+	}
+	// Without a version (a status read without the daemon's cache) the
+	// chart is drawn from the history every time.
+	m.History, m.HistoryVersion = hist(43000), 0
+	if got := c.render(m, 600, 200); !strings.Contains(string(got), "43,000") {
+		t.Errorf("an unversioned history was not drawn:\n%s", got)
+	}
 }
