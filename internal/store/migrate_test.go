@@ -478,3 +478,28 @@ func TestMigrateSchema3Fixture(t *testing.T) {
 		}
 	}
 }
+
+// A read-only open of a schema-3 file (`watcher status` on a stopped
+// daemon's file, a backup) reads its JSON fetch states as they are.
+func TestReadOnlyOpenOfSchema3(t *testing.T) {
+	t.Parallel()
+	path := copyFixtureFile(t, "v3.db")
+	db, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only open of a schema-3 file: %v", err)
+	}
+	defer db.Close()
+	view(t, db, func(tx *Tx) error {
+		fs, ok, err := tx.FetchState("oig")
+		if err != nil || !ok || fs.ETag != `"abc"` || fs.Polls != 3 || !fs.LastPoll.Equal(fixtureTime) {
+			t.Errorf("FetchState(oig) = %+v %v %v", fs, ok, err)
+		}
+		if v, err := db.checkSchema(tx.tx); err != nil || v != 3 {
+			t.Errorf("schema %d (%v), want the file left at 3", v, err)
+		}
+		return nil
+	})
+	if _, err := os.Stat(path + ".bak-v3"); !os.IsNotExist(err) {
+		t.Errorf("a read-only open wrote a backup: %v", err)
+	}
+}
