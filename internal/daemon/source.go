@@ -35,7 +35,7 @@ func sourceSpec(cfg *config.Config, src config.Source) (source.Spec, error) {
 		}
 		discover = re
 	}
-	labels := func() map[string]string {
+	metricLabels := func() map[string]string { // only CSV and JSON sources show them
 		out := make(map[string]string, len(cfg.Metrics))
 		for _, m := range cfg.Metrics {
 			out[m.ID] = m.Label
@@ -48,7 +48,7 @@ func sourceSpec(cfg *config.Config, src config.Source) (source.Spec, error) {
 			return spec, fmt.Errorf("csv source without csv:")
 		}
 		cs := &source.CSVSpec{Value: src.CSV.Value, Discover: discover}
-		labels := labels()
+		labels := metricLabels()
 		p := src.CSV.Period
 		for _, col := range []string{p.FiscalYear, p.Year, p.Month, p.Date} {
 			if col != "" {
@@ -68,7 +68,7 @@ func sourceSpec(cfg *config.Config, src config.Source) (source.Spec, error) {
 		if err != nil {
 			return spec, err
 		}
-		spec.JQ, spec.Labels = code, labels()
+		spec.JQ, spec.Labels = code, metricLabels()
 	}
 	return spec, nil
 }
