@@ -374,14 +374,20 @@ func (w *textBuf) separator() {
 func (w *textBuf) text(p []byte, pre bool) {
 	for i := 0; i < len(p); {
 		if c := p[i]; c < utf8.RuneSelf {
-			i++
 			if c > ' ' {
-				// Visible ASCII, most of any text.
+				// Visible ASCII, most of any text: written a word at a
+				// time.
+				j := i + 1
+				for j < len(p) && p[j] > ' ' && p[j] < utf8.RuneSelf {
+					j++
+				}
 				if w.breaks > 0 || w.space {
 					w.flush()
 				}
-				w.b.WriteByte(c)
+				w.b.Write(p[i:j])
+				i = j
 			} else {
+				i++
 				w.ascii(c, pre, i < len(p) && p[i] == '\n')
 			}
 			continue
@@ -397,14 +403,20 @@ func (w *textBuf) text(p []byte, pre bool) {
 func (w *textBuf) textString(s string, pre bool) {
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			i++
 			if c > ' ' {
-				// Visible ASCII, most of any text.
+				// Visible ASCII, most of any text: written a word at a
+				// time.
+				j := i + 1
+				for j < len(s) && s[j] > ' ' && s[j] < utf8.RuneSelf {
+					j++
+				}
 				if w.breaks > 0 || w.space {
 					w.flush()
 				}
-				w.b.WriteByte(c)
+				w.b.WriteString(s[i:j])
+				i = j
 			} else {
+				i++
 				w.ascii(c, pre, i < len(s) && s[i] == '\n')
 			}
 			continue
