@@ -31,7 +31,9 @@ import (
 func (r *reader) follow(ctx context.Context, res *Result) error {
 	items := res.Docs
 	res.Docs = nil
-	var work []followJob
+	// A job holds a Document and an Item (~500 bytes): the slice is sized
+	// once rather than grown, since on a cold poll every item is one.
+	work := make([]followJob, 0, len(items))
 	for _, it := range items {
 		key := strings.TrimPrefix(it.ID, r.spec.ID+":")
 		prev, ok, err := r.env.Items.Item(ctx, key)
@@ -105,6 +107,9 @@ func (r *reader) pdfText(ctx context.Context, resp *fetch.Response) (string, err
 // per host too) and adds their documents and item records to res. At most
 // followWorkers goroutines read them, taking the jobs in order.
 func (r *reader) run(ctx context.Context, jobs []followJob, res *Result, read readFunc) {
+	// Every job adds at most one item and one document.
+	res.Items = slices.Grow(res.Items, len(jobs))
+	res.Docs = slices.Grow(res.Docs, len(jobs))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	var next atomic.Int64
