@@ -44,6 +44,10 @@ const (
 const defaultAccept = "application/rss+xml, application/atom+xml, application/feed+json, " +
 	"application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, application/pdf;q=0.8, */*;q=0.5"
 
+// presizeBytes bounds the buffer allocated for a body on the strength of
+// its Content-Length alone; a larger body grows it as it arrives.
+const presizeBytes = 1 << 20
+
 // drainBytes is how much of an error response's body is read and discarded so
 // that the connection can go back to the idle pool.
 const drainBytes = 64 << 10
@@ -583,7 +587,11 @@ func (c *Client) readBody(r io.Reader, hresp *http.Response) ([]byte, error) {
 		return nil, fmt.Errorf("unsupported Content-Encoding %q", enc)
 	}
 
-	br := bufio.NewReader(r)
+	// The smallest buffer bufio allows: Peek fills it, and the reads after
+	// it go straight into the body, so the body is not copied through a
+	// 4 KB buffer.
+	br := bufio.NewReaderSize(r, 16)
+	size := 0
 	if isGzip(br) {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
@@ -596,10 +604,16 @@ func (c *Client) readBody(r io.Reader, hresp *http.Response) ([]byte, error) {
 		if hresp.ContentLength > limit {
 			return nil, fmt.Errorf("declared length %d exceeds %d bytes: %w", hresp.ContentLength, limit, ErrTooLarge)
 		}
+		// A declared length is the body's size (net/http reads no more),
+		// so the body is read into one allocation, not grown to it. Up to
+		// a point: a length declared is not yet a length sent.
+		if hresp.ContentLength > 0 {
+			size = int(min(hresp.ContentLength, presizeBytes))
+		}
 		r = br
 	}
 
-	body, err := io.ReadAll(io.LimitReader(r, limit+1))
+	body, err := readAll(io.LimitReader(r, limit+1), size)
 	if err != nil {
 		return nil, fmt.Errorf("read body: %w", err)
 	}
@@ -607,6 +621,25 @@ func (c *Client) readBody(r io.Reader, hresp *http.Response) ([]byte, error) {
 		return nil, fmt.Errorf("body exceeds %d bytes: %w", limit, ErrTooLarge)
 	}
 	return body, nil
+}
+
+// readAll is io.ReadAll reading into a buffer of size bytes first: one
+// byte more, so that the read which finds the end needs no larger one.
+func readAll(r io.Reader, size int) ([]byte, error) {
+	b := make([]byte, 0, max(size+1, 512))
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return b, nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // grow as append does
+		}
+	}
 }
 
 // isGzip reports whether br starts with the gzip magic number and the

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
@@ -944,4 +945,44 @@ func TestToUTF8(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestReadAllReadsWholeBodyWhateverItsSizeHint checks the body reader
+// against bodies shorter than, as long as and longer than the size it
+// was told to expect, read in small pieces (iotest.HalfReader) as a
+// network connection delivers them.
+func TestReadAllReadsWholeBodyWhateverItsSizeHint(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name       string
+		body, hint int
+	}{
+		{"empty, no hint", 0, 0},
+		{"empty, hinted", 0, 100},
+		{"no hint", 5000, 0},
+		{"exact hint", 5000, 5000},
+		{"hint too small", 5000, 100},
+		{"hint too large", 100, 5000},
+		{"at the first buffer's size", 512, 0},
+		{"one over it", 513, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			want := bytes.Repeat([]byte("0123456789"), tc.body/10+1)[:tc.body]
+			got, err := readAll(iotest.HalfReader(bytes.NewReader(want)), tc.hint)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("read %d bytes, want the %d written", len(got), len(want))
+			}
+		})
+	}
+	t.Run("error", func(t *testing.T) {
+		t.Parallel()
+		_, err := readAll(iotest.TimeoutReader(strings.NewReader(strings.Repeat("x", 600))), 10)
+		if !errors.Is(err, iotest.ErrTimeout) {
+			t.Fatalf("err %v, want the reader's %v", err, iotest.ErrTimeout)
+		}
+	})
 }

@@ -374,14 +374,27 @@ func (w *textBuf) separator() {
 func (w *textBuf) text(p []byte, pre bool) {
 	for i := 0; i < len(p); {
 		if c := p[i]; c < utf8.RuneSelf {
-			i++
 			if c > ' ' {
-				// Visible ASCII, most of any text.
+				// Visible ASCII, most of any text: written a run of
+				// words at a time, the single spaces between them
+				// included, which collapsing would write as they are.
+				j := i + 1
+				for j < len(p) {
+					if c := p[j]; c > ' ' && c < utf8.RuneSelf {
+						j++
+					} else if c == ' ' && j+1 < len(p) && p[j+1] > ' ' && p[j+1] < utf8.RuneSelf {
+						j += 2
+					} else {
+						break
+					}
+				}
 				if w.breaks > 0 || w.space {
 					w.flush()
 				}
-				w.b.WriteByte(c)
+				w.b.Write(p[i:j])
+				i = j
 			} else {
+				i++
 				w.ascii(c, pre, i < len(p) && p[i] == '\n')
 			}
 			continue
@@ -397,14 +410,27 @@ func (w *textBuf) text(p []byte, pre bool) {
 func (w *textBuf) textString(s string, pre bool) {
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			i++
 			if c > ' ' {
-				// Visible ASCII, most of any text.
+				// Visible ASCII, most of any text: written a run of
+				// words at a time, the single spaces between them
+				// included, which collapsing would write as they are.
+				j := i + 1
+				for j < len(s) {
+					if c := s[j]; c > ' ' && c < utf8.RuneSelf {
+						j++
+					} else if c == ' ' && j+1 < len(s) && s[j+1] > ' ' && s[j+1] < utf8.RuneSelf {
+						j += 2
+					} else {
+						break
+					}
+				}
 				if w.breaks > 0 || w.space {
 					w.flush()
 				}
-				w.b.WriteByte(c)
+				w.b.WriteString(s[i:j])
+				i = j
 			} else {
+				i++
 				w.ascii(c, pre, i < len(s) && s[i] == '\n')
 			}
 			continue

@@ -37,14 +37,21 @@ func RepairMojibake(s string) string {
 
 // mayBeMojibake reports whether s holds a character that can start a
 // mis-decoded UTF-8 sequence (Â through ô, the lead bytes C2 to F4), the
-// cheap test that lets correct text through without a copy.
+// cheap test that lets correct text through without a copy. In UTF-8
+// those characters are C3 82 through C3 B4, and C3 is never a
+// continuation byte, so the search runs at memchr speed over the bytes
+// rather than decoding every character of a text that is mostly ASCII.
 func mayBeMojibake(s string) bool {
-	for _, r := range s {
-		if r >= 0xC2 && r <= 0xF4 {
+	for {
+		i := strings.IndexByte(s, 0xC3)
+		if i < 0 || i+1 >= len(s) {
+			return false
+		}
+		if c := s[i+1]; c >= 0x82 && c <= 0xB4 {
 			return true
 		}
+		s = s[i+1:]
 	}
-	return false
 }
 
 func repairPass(s string) (string, bool) {

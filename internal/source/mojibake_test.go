@@ -105,3 +105,31 @@ func FuzzRepairMojibake(f *testing.F) {
 		}
 	})
 }
+
+// TestMayBeMojibakeMatchesItsDefinition checks the byte search against
+// what it stands for: some character of s, decoded, is Â through ô.
+func TestMayBeMojibakeMatchesItsDefinition(t *testing.T) {
+	t.Parallel()
+	byDefinition := func(s string) bool {
+		for _, r := range s {
+			if r >= 0xC2 && r <= 0xF4 {
+				return true
+			}
+		}
+		return false
+	}
+	cases := []string{
+		"", "plain ASCII", "Â", "ô", "Á", "õ", "Ã¼ber", "caf\u00e9", "\u00c1\u00f5",
+		"\xc3", "x\xc3", "\xc3\x82", "\xc3\xb4", "\xc3\x81", "\xc3\xb5", "\xe2\xc3\x82",
+		"\xc3\xc3\x82", "\xe2\x80\xc3\x9c", "\xf0\x9f\x98\x80 emoji", "\xc2\xa0nbsp", "ÂÂ",
+	}
+	// Every pair of bytes around C3, in a short text.
+	for b := range 256 {
+		cases = append(cases, "a\xc3"+string([]byte{byte(b)})+"z", string([]byte{byte(b)})+"\xc3\x90")
+	}
+	for _, s := range cases {
+		if got, want := mayBeMojibake(s), byDefinition(s); got != want {
+			t.Errorf("mayBeMojibake(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
