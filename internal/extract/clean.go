@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"encoding/binary"
 	"html"
 	"strings"
 	"unicode/utf8"
@@ -104,23 +105,41 @@ func asciiLower(s string) string {
 	}
 	// A Builder hands its buffer over as the string without a copy, which
 	// the unsafe.String used here before did by hand: the benchmark showed
-	// no difference between the two.
+	// no difference between the two. The rest is lowered eight bytes at a
+	// time in a stack block: a capital every few bytes made the run-by-run
+	// copy of before a call per word.
 	var b strings.Builder
 	b.Grow(len(s))
 	b.WriteString(s[:i])
+	var blk [512]byte
 	for i < len(s) {
-		j := i
-		for j < len(s) && s[j]-'A' >= 26 {
-			j++
+		n := copy(blk[:], s[i:])
+		k := 0
+		for ; k+8 <= n; k += 8 {
+			binary.LittleEndian.PutUint64(blk[k:], lower8(binary.LittleEndian.Uint64(blk[k:])))
 		}
-		b.WriteString(s[i:j])
-		if j < len(s) {
-			b.WriteByte(s[j] + ('a' - 'A'))
-			j++
+		for ; k < n; k++ {
+			if blk[k]-'A' < 26 {
+				blk[k] += 'a' - 'A'
+			}
 		}
-		i = j
+		b.Write(blk[:n])
+		i += n
 	}
 	return b.String()
+}
+
+// lower8 lower-cases the ASCII capitals among the eight bytes of x and
+// leaves every other byte, UTF-8 ones included, as it is. Each byte's low
+// seven bits are compared with 'A' and 'Z' by adding to them, so that the
+// sum's high bit holds the answer and no carry reaches the next byte.
+func lower8(x uint64) uint64 {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	low7 := x &^ high
+	geA := low7 + (0x80-'A')*ones   // high bit set where the byte is at least 'A'
+	gtZ := low7 + (0x80-'Z'-1)*ones // high bit set where the byte is past 'Z'
+	upper := geA &^ gtZ &^ x & high // and the byte is ASCII
+	return x | upper>>2             // 0x80>>2 is the case bit 0x20
 }
 
 type cleaner struct {

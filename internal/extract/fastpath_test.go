@@ -1,0 +1,85 @@
+package extract
+
+import (
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// The tests in this file hold each shortcut taken for speed to the plain
+// code it replaces, on every text the package is tested with: a fast path
+// that changes a result fails here, not in a score three packages away.
+
+// fastPathTexts returns the texts fast paths are compared on: the
+// benchmark article, the fuzz seeds and hand-picked edge cases, and the
+// labelled corpus when it is present.
+func fastPathTexts(t *testing.T) map[string]string {
+	t.Helper()
+	texts := map[string]string{
+		"bench article":      benchArticle,
+		"empty":              "",
+		"capitals only":      "ICE HHS DHS OIG ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+		"around the letters": "@AZ[`az{ \x40\x41\x5a\x5b\x60\x61\x7a\x7b",
+		"utf-8 and capitals": "ÀÉÎ Ünited Çity \u2019S ZÜRICH Æ \xc3\x81Z\xe2\x80\x99A",
+		"entities":           "&amp;#8217; &mdash; &ldquo;Quoted&rdquo; &#8217;s &#x2014; &nbsp;291&nbsp;000 &bogus; &#99999999;",
+		"invalid utf-8":      "\xff\xfe\x80ABC\xc0Z",
+	}
+	for i, s := range []string{
+		"More than 291,000 children never received a notice to appear.", "between 30,000 and 40,000",
+		"$2.5 billion", "85K", "1.2M", "two-thirds", "one in five", "half a million", "Veronica Marquez, 36,",
+		"OIG-24-46-Aug24", "H.R. 2", "(202) 555-0143", "https://t.co/x1y2", "@handle", "10:30 a.m.",
+		"August 20, 2024", "FY2023 2019-2023", "291\u2009000", "\u00e2\u20ac\u2122", "\u00c2\u00a0", "U.S.",
+	} {
+		texts["seed "+string(rune('a'+i))] = s
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range 20 {
+		b := make([]byte, 1+r.IntN(1300))
+		for j := range b {
+			b[j] = byte(r.IntN(256))
+		}
+		texts["random "+string(rune('a'+i))] = string(b)
+	}
+	if dir := corpusDir(); dir != "" {
+		paths, _ := filepath.Glob(filepath.Join(dir, "*.txt"))
+		for _, p := range paths {
+			raw, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			texts[filepath.Base(p)] = string(raw)
+		}
+	}
+	return texts
+}
+
+// lowerByByte is asciiLower as plainly as it can be written.
+func lowerByByte(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+func TestASCIILowerMatchesByteLoop(t *testing.T) {
+	t.Parallel()
+	texts := fastPathTexts(t)
+	// Every byte value at every offset of an eight-byte word, and runs
+	// that end inside one.
+	for c := range 256 {
+		for off := range 17 {
+			b := []byte("xxxxxxxxxxxxxxxxxxxxxxxx")
+			b[off] = byte(c)
+			texts["byte "+string(rune(c))+" at "+string(rune('a'+off))] = string(b[:off+1+c%7])
+		}
+	}
+	for name, s := range texts {
+		if got, want := asciiLower(s), lowerByByte(s); got != want {
+			t.Errorf("%s: asciiLower differs from the byte loop:\n got %q\nwant %q", name, got, want)
+		}
+	}
+}
