@@ -144,61 +144,81 @@ func (e *Extractor) run(text string, all bool, ex *[]Explanation, work *int) []F
 		return nil
 	}
 	d.sents = d.sentences(d.sents[:0])
-	// Figures and their frames gather in reused scratch and leave in blocks
-	// of the exact size: growing the result by appending allocated three
-	// times as much, and a block per sentence cost an allocation each.
-	out := d.out[:0]
-	d.frameBuf, d.listBuf, d.strBuf = d.frameBuf[:0], d.listBuf[:0], d.strBuf[:0]
-	defer func() {
-		clear(out) // do not keep the caller's figures and text alive in the pool
-		d.out = out[:0]
-		clear(d.frameBuf)
-		clear(d.strBuf)
-	}()
-	items := d.items[:0]
-	defer func() { d.items = items[:0] }()
-	for si, s := range d.sents {
+	// First pass: the items of every sentence, to know how many figures
+	// leave. They and their frames are then written where they leave, in
+	// blocks of the exact size: growing the result by appending allocated
+	// three times as much, and gathering them in scratch first cost a copy
+	// of each, with the garbage collector's barriers on every pointer.
+	items, bounds := d.items[:0], d.bounds[:0]
+	defer func() { d.items, d.bounds = items[:0], bounds[:0] }()
+	nfig := 0
+	for _, s := range d.sents {
+		bounds = append(bounds, int32(len(items)))
 		d.sa, d.sb = s.a, s.b
 		d.work += s.b - s.a
-		items = d.scanSentence(items[:0])
-		figs := 0
-		for i := range items {
+		from := len(items)
+		items = d.scanSentence(items)
+		for i := from; i < len(items); i++ {
 			if items[i].kind == "" {
+				nfig++
+			}
+		}
+	}
+	bounds = append(bounds, int32(len(items)))
+	n := nfig
+	if all {
+		n = len(items)
+	}
+	if n == 0 {
+		return nil
+	}
+	res := make([]Figure, n)
+	var frames []Frame
+	if nfig > 0 {
+		frames = make([]Frame, nfig)
+	}
+	d.listBuf, d.strBuf = d.listBuf[:0], d.strBuf[:0]
+	defer func() { clear(d.strBuf) }() // do not keep the caller's text alive in the pool
+	j, fj := 0, 0
+	for si, s := range d.sents {
+		its := items[bounds[si]:bounds[si+1]]
+		figs := 0
+		for i := range its {
+			if its[i].kind == "" {
 				figs++
 			}
 		}
-		if figs == 0 && (!all || len(items) == 0) {
+		if figs == 0 && (!all || len(its) == 0) {
 			continue
 		}
+		d.sa, d.sb = s.a, s.b
 		if figs > 0 {
 			d.prepareTerms(s)
-			d.buildFrames(s, items)
+			d.buildFrames(s, its)
 		}
 		sentence := d.sentenceText(s)
 		sentStart := d.c.origStart(int(d.toks[s.a].s))
-		for i := range items {
-			it := &items[i]
+		for i := range its {
+			it := &its[i]
 			if it.kind != "" && !all {
 				continue
 			}
-			f := d.figure(it)
+			f := &res[j]
+			j++
+			d.figure(f, it)
 			f.Sentence, f.SentenceStart = sentence, sentStart
 			f.tier, f.headline = tierNone, si == 0 && len(d.sents) > 1
 			if it.kind == "" {
 				var tier int
-				f.Metric, f.Ambiguous, tier = d.assignMetric(s, si, items, i)
+				f.Metric, f.Ambiguous, tier = d.assignMetric(s, si, its, i)
 				f.tier = int8(tier)
-				d.frameBuf = append(d.frameBuf, Frame{})
-				d.listBuf = append(d.listBuf, d.fillFrame(&d.frameBuf[len(d.frameBuf)-1], s, items, i, &d.strBuf))
+				d.listBuf = append(d.listBuf, d.fillFrame(&frames[fj], s, its, i, &d.strBuf))
+				f.Frame = &frames[fj]
+				fj++
 			}
-			out = append(out, f)
 		}
 	}
-	if len(out) == 0 {
-		return nil
-	}
-	res := slices.Clone(out)
-	d.attachFrames(res)
+	d.frameLists(frames)
 	d.known = propagateMetrics(res, d.known)
 	clear(d.known) // do not keep the caller's strings alive in the pool
 
@@ -209,13 +229,12 @@ func (e *Extractor) run(text string, all bool, ex *[]Explanation, work *int) []F
 	return res
 }
 
-// attachFrames gives the figures of figs (in the order their frames were
-// rendered) their frames, copied out of the scratch into one block.
-func (d *doc) attachFrames(figs []Figure) {
-	if len(d.frameBuf) == 0 {
+// frameLists gives frames (in the order they were rendered) their lists,
+// cut from one copy of the call's string block.
+func (d *doc) frameLists(frames []Frame) {
+	if len(d.strBuf) == 0 {
 		return
 	}
-	frames := slices.Clone(d.frameBuf)
 	strs := slices.Clone(d.strBuf)
 	cut := func(r [2]int32) []string {
 		if r[0] == r[1] {
@@ -223,24 +242,18 @@ func (d *doc) attachFrames(figs []Figure) {
 		}
 		return strs[r[0]:r[1]:r[1]]
 	}
-	j := 0
-	for i := range figs {
-		if figs[i].Kind != "" || j >= len(frames) {
-			continue
-		}
-		fr := &frames[j]
-		fr.Modifiers, fr.Attached = cut(d.listBuf[j].mod), cut(d.listBuf[j].att)
-		figs[i].Frame = fr
-		j++
+	for j := range frames {
+		frames[j].Modifiers, frames[j].Attached = cut(d.listBuf[j].mod), cut(d.listBuf[j].att)
 	}
 }
 
-func (d *doc) figure(it *item) Figure {
+// figure writes item it into f, which is zero.
+func (d *doc) figure(f *Figure, it *item) {
 	cs, ce := int(d.toks[it.ta].s), int(d.toks[it.tb-1].e)
 	start, end := d.c.origStart(cs), d.c.origEnd(ce)
-	f := Figure{Value: it.value, Text: d.c.orig[start:end], Start: start, End: end, Kind: it.kind}
+	f.Value, f.Text, f.Start, f.End, f.Kind = it.value, d.c.orig[start:end], start, end, it.kind
 	if it.kind != "" {
-		return f
+		return
 	}
 	f.High, f.Unit, f.Qualifier = it.high, it.unit, it.qual
 	if it.qa < it.qb {
@@ -249,7 +262,6 @@ func (d *doc) figure(it *item) Figure {
 	if it.fraction {
 		f.Value = roundShare(f.Value)
 	}
-	return f
 }
 
 // roundShare rounds a share to four places: "two-thirds" is 0.6667.

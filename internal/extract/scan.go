@@ -13,6 +13,7 @@ type doc struct {
 	edits  []edit
 	sents  []span
 	items  []item
+	bounds []int32 // where each sentence's items start in items, and where the last ends
 	sw     []subword
 	clause []int32
 	tt     []ttok
@@ -35,15 +36,13 @@ type doc struct {
 	ctstart []int32
 	cocc    []occurrence
 
-	out   []Figure   // scratch for the figures of one call
 	work  int        // steps taken in this call: tests hold it linear in the input
 	known []restated // scratch for propagateMetrics
 
-	// Frames of the call before they leave in one block: the frames, where
-	// their lists lie, and the lists' strings.
-	frameBuf []Frame
-	listBuf  []frameLists
-	strBuf   []string
+	// Where the lists of the call's frames lie, and the lists' strings,
+	// before they leave in one block.
+	listBuf []frameLists
+	strBuf  []string
 
 	ex *[]Explanation // when explaining: where each figure's explanation goes
 }
