@@ -76,13 +76,13 @@ func (c *cleaned) origEnd(i int) int {
 func newCleaned(s string, buf []byte, edits []edit) (cleaned, []byte) {
 	c := cleaned{orig: s}
 	if !needsCleaning(s) {
-		c.text = s
-	} else {
-		b := cleaner{src: s, out: buf[:0], edits: edits[:0]}
-		b.run()
-		c.text, c.edits, buf = string(b.out), b.edits, b.out
+		c.text, c.lower = s, asciiLower(s)
+		return c, buf
 	}
-	c.lower = asciiLower(c.text)
+	b := cleaner{src: s, out: buf[:0], edits: edits[:0]}
+	b.run()
+	c.edits, buf = b.edits, b.out
+	c.text, c.lower = textAndLower(b.out)
 	return c, buf
 }
 
@@ -96,23 +96,53 @@ func needsCleaning(s string) bool {
 }
 
 func asciiLower(s string) string {
-	i := 0
-	for i < len(s) && s[i]-'A' >= 26 {
-		i++
-	}
+	i := firstUpper(s)
 	if i == len(s) {
 		return s
 	}
 	// A Builder hands its buffer over as the string without a copy, which
 	// the unsafe.String used here before did by hand: the benchmark showed
-	// no difference between the two. The rest is lowered eight bytes at a
-	// time in a stack block: a capital every few bytes made the run-by-run
-	// copy of before a call per word.
+	// no difference between the two.
 	var b strings.Builder
 	b.Grow(len(s))
 	b.WriteString(s[:i])
+	writeLower(&b, s[i:])
+	return b.String()
+}
+
+// textAndLower returns the cleaned text t as a string and its lower-case
+// form, both cut from one allocation: they live exactly as long as each
+// other (figures hold pieces of both).
+func textAndLower(t []byte) (string, string) {
+	i := firstUpper(t)
+	if i == len(t) {
+		s := string(t)
+		return s, s
+	}
+	var b strings.Builder
+	b.Grow(2 * len(t))
+	b.Write(t)
+	b.Write(t[:i])
+	writeLower(&b, t[i:])
+	s := b.String()
+	return s[:len(t)], s[len(t):]
+}
+
+// firstUpper returns the index of the first ASCII capital in s, or len(s).
+func firstUpper[T string | []byte](s T) int {
+	i := 0
+	for i < len(s) && s[i]-'A' >= 26 {
+		i++
+	}
+	return i
+}
+
+// writeLower writes s to b with its ASCII capitals lower-cased, eight
+// bytes at a time in a stack block: a capital every few bytes made a
+// copy run by run between them a call per word.
+func writeLower[T string | []byte](b *strings.Builder, s T) {
 	var blk [512]byte
-	for i < len(s) {
+	for i := 0; i < len(s); {
 		n := copy(blk[:], s[i:])
 		k := 0
 		for ; k+8 <= n; k += 8 {
@@ -126,7 +156,6 @@ func asciiLower(s string) string {
 		b.Write(blk[:n])
 		i += n
 	}
-	return b.String()
 }
 
 // lower8 lower-cases the ASCII capitals among the eight bytes of x and

@@ -83,3 +83,13 @@ func TestASCIILowerMatchesByteLoop(t *testing.T) {
 		}
 	}
 }
+
+func TestTextAndLowerMatchesTwoCopies(t *testing.T) {
+	t.Parallel()
+	for name, s := range fastPathTexts(t) {
+		text, lower := textAndLower([]byte(s))
+		if text != s || lower != lowerByByte(s) {
+			t.Errorf("%s: textAndLower = %q, %q; want %q, %q", name, text, lower, s, lowerByByte(s))
+		}
+	}
+}
