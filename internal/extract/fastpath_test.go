@@ -1,6 +1,8 @@
 package extract
 
 import (
+	"fmt"
+	"html"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -91,5 +93,43 @@ func TestTextAndLowerMatchesTwoCopies(t *testing.T) {
 		if text != s || lower != lowerByByte(s) {
 			t.Errorf("%s: textAndLower = %q, %q; want %q, %q", name, text, lower, s, lowerByByte(s))
 		}
+	}
+}
+
+func TestCommonEntityMatchesHTML(t *testing.T) {
+	t.Parallel()
+	var raws []string
+	for _, name := range []string{
+		"amp", "quot", "apos", "lt", "gt", "nbsp", "mdash", "ndash", "lsquo", "rsquo", "ldquo", "rdquo", "hellip",
+		"middot", "bull", "AMP", "Amp", "eacute", "copy", "x", "ampx", "#", "#x", "#X", "#;", "#a", "#x1g", "#12a",
+		"#xffffffff", "#99999999", "#00000065", "#0000000065",
+	} {
+		raws = append(raws, "&"+name+";")
+	}
+	for x := 0; x <= 0x110010; x++ {
+		if x > 0x3000 && x%251 != 0 && !(0xD7F0 <= x && x <= 0xE010) && x < 0x10FFF0 {
+			continue // all of the low planes, the edges, and a sample between
+		}
+		raws = append(raws, fmt.Sprintf("&#%d;", x), fmt.Sprintf("&#x%x;", x), fmt.Sprintf("&#X%X;", x), fmt.Sprintf("&#0%d;", x))
+	}
+	fast := 0
+	for _, raw := range raws {
+		r, ok := commonEntity(raw)
+		if !ok {
+			continue
+		}
+		fast++
+		if got, want := string(r), html.UnescapeString(raw); got != want {
+			t.Errorf("commonEntity(%q) = %q, html says %q", raw, got, want)
+		}
+	}
+	// The fast path must be taken for what news text is made of.
+	for _, raw := range []string{"&#8217;", "&#x2014;", "&mdash;", "&rsquo;", "&amp;", "&nbsp;"} {
+		if _, ok := commonEntity(raw); !ok {
+			t.Errorf("commonEntity(%q) left to html", raw)
+		}
+	}
+	if fast < 1000 {
+		t.Errorf("only %d references took the fast path", fast)
 	}
 }
