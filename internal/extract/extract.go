@@ -139,11 +139,11 @@ func (e *Extractor) run(text string, all bool, ex *[]Explanation, work *int) []F
 	d.c, d.buf = newCleaned(text, d.buf, d.edits)
 	d.edits = d.c.edits
 	d.w = words{lower: d.c.lower, alt: d.w.alt[:0]}
-	d.toks = tokenize(d.c.text, d.c.lower, d.toks[:0])
+	d.toks, d.breaks = tokenize(d.c.text, d.c.lower, d.toks[:0], d.breaks[:0])
 	if len(d.toks) == 0 {
 		return nil
 	}
-	d.sents = d.sentences(d.sents[:0])
+	d.sents = d.sentences(d.sents[:0], d.breaks)
 	// First pass: the items of every sentence, to know how many figures
 	// leave. They and their frames are then written where they leave, in
 	// blocks of the exact size: growing the result by appending allocated

@@ -6,6 +6,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -131,5 +134,46 @@ func TestCommonEntityMatchesHTML(t *testing.T) {
 	}
 	if fast < 1000 {
 		t.Errorf("only %d references took the fast path", fast)
+	}
+}
+
+// sentencesByToken is sentences as it was before tokenize listed the
+// tokens that may start one: every token is asked.
+func (d *doc) sentencesByToken() []span {
+	var out []span
+	start := 0
+	for k := 1; k < len(d.toks); k++ {
+		t := d.toks[k]
+		may := t.nl > 0 || t.sp && d.toks[k-1].kind == tkPunct
+		if may && d.breakBefore(k) || k-start >= maxSentenceTokens {
+			out = append(out, span{start, k})
+			start = k
+		}
+	}
+	if start < len(d.toks) {
+		out = append(out, span{start, len(d.toks)})
+	}
+	return out
+}
+
+func TestSentencesFromBreaksMatchEveryToken(t *testing.T) {
+	t.Parallel()
+	texts := fastPathTexts(t)
+	// Long runs without a break, to reach the bound on a sentence's tokens.
+	texts["no punctuation"] = strings.Repeat("word 12 ", 450)
+	for _, n := range []int{199, 200, 201, 399, 400, 401} {
+		texts["words: "+strconv.Itoa(n)] = strings.Repeat("w ", n)
+	}
+	texts["bound then break"] = strings.Repeat("w ", 199) + ". The " + strings.Repeat("x ", 401) + "\n\nEnd. " + strings.Repeat("y ", 200)
+	for name, s := range texts {
+		var d doc
+		d.c, _ = newCleaned(s, nil, nil)
+		d.toks, d.breaks = tokenize(d.c.text, d.c.lower, nil, nil)
+		if len(d.toks) == 0 {
+			continue
+		}
+		if got, want := d.sentences(nil, d.breaks), d.sentencesByToken(); !slices.Equal(got, want) {
+			t.Errorf("%s: sentences\n got %v\nwant %v", name, got, want)
+		}
 	}
 }

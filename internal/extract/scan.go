@@ -12,6 +12,7 @@ type doc struct {
 	buf    []byte
 	edits  []edit
 	sents  []span
+	breaks []int32 // tokens that may start a sentence
 	items  []item
 	bounds []int32 // where each sentence's items start in items, and where the last ends
 	sw     []subword

@@ -76,10 +76,14 @@ func urlEnd(s string, i int) int {
 	return j
 }
 
-func tokenize(text, lower string, toks []token) []token {
+// tokenize appends the tokens of text to toks, and to breaks the index of
+// every token that may start a sentence: on the same line, only a token
+// after punctuation can. sentences then looks at those alone instead of
+// at every token.
+func tokenize(text, lower string, toks []token, breaks []int32) ([]token, []int32) {
 	n := len(text)
 	var nl uint8
-	sp := false
+	sp, prevPunct := false, false
 	for i := 0; i < n; {
 		c := text[i]
 		switch c {
@@ -128,12 +132,15 @@ func tokenize(text, lower string, toks []token) []token {
 		// Filled in place: a token built whole on the stack is read back
 		// in one load over its byte fields' separate stores, which the
 		// CPU cannot forward, and that stall cost a third of tokenize.
+		if len(toks) > 0 && (nl > 0 || sp && prevPunct) {
+			breaks = append(breaks, int32(len(toks)))
+		}
 		toks = append(toks, token{})
 		t := &toks[len(toks)-1]
 		t.s, t.e, t.kind, t.nl, t.sp = int32(start), int32(i), kind, nl, sp
-		nl, sp = 0, false
+		nl, sp, prevPunct = 0, false, kind == tkPunct
 	}
-	return toks
+	return toks, breaks
 }
 
 // chunkEnd reads a word or number chunk: letters and digits, joined by the
@@ -262,27 +269,29 @@ type span struct{ a, b int }
 // input when a page has no punctuation at all.
 const maxSentenceTokens = 200
 
-// sentences splits the tokens into sentences.
-func (d *doc) sentences(out []span) []span {
+// sentences splits the tokens into sentences. breaks are the tokens that
+// may start one, in order (see tokenize).
+func (d *doc) sentences(out []span, breaks []int32) []span {
 	start := 0
-	for k := 1; k < len(d.toks); k++ {
-		if d.mayBreakBefore(k) && d.breakBefore(k) || k-start >= maxSentenceTokens {
+	for _, b := range breaks {
+		k := int(b)
+		for start+maxSentenceTokens < k {
+			out = append(out, span{start, start + maxSentenceTokens})
+			start += maxSentenceTokens
+		}
+		if d.breakBefore(k) || k-start >= maxSentenceTokens {
 			out = append(out, span{start, k})
 			start = k
 		}
+	}
+	for start+maxSentenceTokens < len(d.toks) {
+		out = append(out, span{start, start + maxSentenceTokens})
+		start += maxSentenceTokens
 	}
 	if start < len(d.toks) {
 		out = append(out, span{start, len(d.toks)})
 	}
 	return out
-}
-
-// mayBreakBefore is breakBefore's first test, made inline for every
-// token: on the same line, only a token after punctuation can start a
-// sentence.
-func (d *doc) mayBreakBefore(k int) bool {
-	t := d.toks[k]
-	return t.nl > 0 || t.sp && d.toks[k-1].kind == tkPunct
 }
 
 func (d *doc) breakBefore(k int) bool {
