@@ -177,3 +177,54 @@ func TestSentencesFromBreaksMatchEveryToken(t *testing.T) {
 		}
 	}
 }
+
+// TestFramePrefiltersMatchAskingEveryToken holds buildFrames' inline tests
+// of which tokens may lead a period or a reference cue to periodAt and
+// referenceAt asked of every token, sentence by sentence.
+func TestFramePrefiltersMatchAskingEveryToken(t *testing.T) {
+	t.Parallel()
+	e, err := New(loadRules(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for name, text := range fastPathTexts(t) {
+		d := &doc{e: e, ctxFor: -1}
+		d.c, _ = newCleaned(text, nil, nil)
+		d.w = words{lower: d.c.lower}
+		d.toks, d.breaks = tokenize(d.c.text, d.c.lower, nil, nil)
+		if len(d.toks) == 0 {
+			continue
+		}
+		for _, s := range d.sentences(nil, d.breaks) {
+			d.sa, d.sb = s.a, s.b
+			items := d.scanSentence(nil)
+			if !slices.ContainsFunc(items, func(it item) bool { return it.kind == "" }) {
+				continue
+			}
+			d.prepareTerms(s)
+			d.buildFrames(s, items)
+			var periods, refs []tspan
+			pEnd := s.a
+			for k := s.a; k < s.b; k++ {
+				if k >= pEnd {
+					if p := d.periodAt(k, s.b, items); !p.empty() {
+						periods, pEnd = append(periods, p), p.b
+					}
+				}
+				if d.toks[k].kind == tkWord {
+					if c := d.referenceAt(k); !c.empty() {
+						refs = append(refs, c)
+					}
+				}
+			}
+			if !slices.Equal(d.periods, periods) || !slices.Equal(d.refs, refs) {
+				t.Errorf("%s: sentence %v: periods %v refs %v; asking every token: %v %v", name, s, d.periods, d.refs, periods, refs)
+			}
+			checked += len(periods) + len(refs)
+		}
+	}
+	if checked == 0 {
+		t.Error("no period or reference found in any text")
+	}
+}
