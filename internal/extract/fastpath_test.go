@@ -228,3 +228,39 @@ func TestFramePrefiltersMatchAskingEveryToken(t *testing.T) {
 		t.Error("no period or reference found in any text")
 	}
 }
+
+// TestPlainWordEndsAsChunkEnd holds tokenize's reading of plain words to
+// chunkEnd: wherever a run of letters ends at a plainWordEnd byte (or the
+// text's end), chunkEnd started there ends there too, with a word.
+func TestPlainWordEndsAsChunkEnd(t *testing.T) {
+	t.Parallel()
+	texts := fastPathTexts(t)
+	for _, c := range []byte(" \n\r\t,;)\"!?") {
+		for _, w := range []string{"a", "US", "word", "http", "www", "e", "com"} {
+			texts["word then "+string(c)+" "+w] = w + string(c) + "1" + w + string(c) + "a" + w + string(c)
+		}
+	}
+	fired := 0
+	for name, text := range texts {
+		c, _ := newCleaned(text, nil, nil)
+		for i := 0; i < len(c.text); i++ {
+			if !isLetter(c.text[i]) {
+				continue
+			}
+			j := i + 1
+			for j < len(c.text) && isLetter(c.text[j]) {
+				j++
+			}
+			if j < len(c.text) && !plainWordEnd(c.text[j]) {
+				continue
+			}
+			fired++
+			if end, kind := chunkEnd(c.text, c.lower, i); end != j || kind != tkWord {
+				t.Errorf("%s: at %d %q: chunkEnd reads to %d kind %d, the plain-word path to %d", name, i, c.text[i:j], end, kind, j)
+			}
+		}
+	}
+	if fired == 0 {
+		t.Error("the plain-word path never applied")
+	}
+}

@@ -117,7 +117,20 @@ func tokenize(text, lower string, toks []token, breaks []int32) ([]token, []int3
 		case (c == '$' || c == '#') && i+1 < n && isDigit(text[i+1]):
 			i, kind = chunkEnd(text, lower, i)
 		case c < 0x80:
-			if isAlnum(c) {
+			if isLetter(c) {
+				// Most chunks are plain words ended by a space or a
+				// mark that never joins after a letter: read them here,
+				// and leave the rest to chunkEnd, from the start.
+				j := i + 1
+				for j < n && isLetter(text[j]) {
+					j++
+				}
+				if j == n || plainWordEnd(text[j]) {
+					i, kind = j, tkWord
+				} else {
+					i, kind = chunkEnd(text, lower, i)
+				}
+			} else if isDigit(c) {
 				i, kind = chunkEnd(text, lower, i)
 			} else {
 				i++
@@ -141,6 +154,17 @@ func tokenize(text, lower string, toks []token, breaks []int32) ([]token, []int3
 		nl, sp, prevPunct = 0, false, kind == tkPunct
 	}
 	return toks, breaks
+}
+
+// plainWordEnd reports whether byte c, after a run of ASCII letters, ends
+// the chunk whatever follows: chunkEnd joins none of these to a letter
+// (TestPlainWordEndsAsChunkEnd).
+func plainWordEnd(c byte) bool {
+	switch c {
+	case ' ', '\n', '\r', '\t', ',', ';', ')', '"', '!', '?':
+		return true
+	}
+	return false
 }
 
 // chunkEnd reads a word or number chunk: letters and digits, joined by the
