@@ -2,6 +2,9 @@ package extract
 
 import (
 	"fmt"
+	"go/ast"
+	"go/parser"
+	gotoken "go/token"
 	"html"
 	"math/rand/v2"
 	"os"
@@ -262,5 +265,95 @@ func TestPlainWordEndsAsChunkEnd(t *testing.T) {
 	}
 	if fired == 0 {
 		t.Error("the plain-word path never applied")
+	}
+}
+
+// TestPeriodPairAdmitsEveryLead reads the words periodAt accepts as a
+// period's lead from the source (periodPrep's and monthWord's cases, the
+// words periodAt compares lead with), so that a word added there and not
+// to periodPair fails here.
+func TestPeriodPairAdmitsEveryLead(t *testing.T) {
+	t.Parallel()
+	fset := gotoken.NewFileSet()
+	var leads []string
+	for _, file := range []string{"frame.go", "lexicon.go"} {
+		f, err := parser.ParseFile(fset, file, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, decl := range f.Decls {
+			fn, ok := decl.(*ast.FuncDecl)
+			if !ok {
+				continue
+			}
+			switch fn.Name.Name {
+			case "periodPrep", "monthWord":
+				ast.Inspect(fn, func(n ast.Node) bool {
+					if cc, ok := n.(*ast.CaseClause); ok {
+						for _, e := range cc.List {
+							if lit, ok := e.(*ast.BasicLit); ok {
+								leads = append(leads, lit.Value)
+							}
+						}
+					}
+					return true
+				})
+			case "periodAt":
+				ast.Inspect(fn, func(n ast.Node) bool {
+					if be, ok := n.(*ast.BinaryExpr); ok && be.Op == gotoken.EQL {
+						if id, ok := be.X.(*ast.Ident); ok && id.Name == "lead" {
+							if lit, ok := be.Y.(*ast.BasicLit); ok {
+								leads = append(leads, lit.Value)
+							}
+						}
+					}
+					return true
+				})
+			}
+		}
+	}
+	if len(leads) < 30 {
+		t.Fatalf("found only %d lead words in the source: %v", len(leads), leads)
+	}
+	for _, q := range leads {
+		w, err := strconv.Unquote(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(w) >= 2 && !periodPair(w[0], w[1]) {
+			t.Errorf("periodPair turns away the lead word %q", w)
+		}
+	}
+}
+
+// TestMultiplierWordPrefilter holds multiplierWord's inline test of a
+// word's last letter to the full lookup, on every word of the fast-path
+// texts and the multipliers themselves.
+func TestMultiplierWordPrefilter(t *testing.T) {
+	t.Parallel()
+	ws := []string{"twice", "thrice", "twofold", "two-fold", "tenfold", "threefold", "hundredfold", "manifold", "fold", "folds"}
+	for _, text := range fastPathTexts(t) {
+		c, _ := newCleaned(text, nil, nil)
+		toks, _ := tokenize(c.text, c.lower, nil, nil)
+		for _, tk := range toks {
+			ws = append(ws, c.lower[tk.s:tk.e])
+		}
+	}
+	hits := 0
+	for _, w := range ws {
+		if len(w) < len("twice") {
+			continue
+		}
+		v, ok := multiplierWord(w)
+		lv, lok := multiplierWordLong(w)
+		if v != lv || ok != lok {
+			t.Errorf("multiplierWord(%q) = %v, %v; the full lookup says %v, %v", w, v, ok, lv, lok)
+		}
+		if ok {
+			hits++
+		}
+	}
+	if hits < 5 {
+		t.Errorf("only %d multipliers recognised", hits)
 	}
 }

@@ -292,7 +292,7 @@ func (d *doc) buildFrames(s span, items []item) {
 		// of mayLeadPeriod and mayReferAt, on the token in hand, spare
 		// them the calls.
 		n, c0 := t.e-t.s, lower[t.s]
-		if k >= pEnd && n >= 2 && n <= 10 && periodLetter(c0) {
+		if k >= pEnd && n >= 2 && n <= 10 && periodPair(c0, lower[t.s+1]) {
 			if p := d.periodAt(k, s.b, items); !p.empty() {
 				d.periods = append(d.periods, p)
 				pEnd = p.b
@@ -569,7 +569,44 @@ func periodLetter(c byte) bool {
 // years", "From May 2023 to December 31"), or a date or year item alone.
 // buildFrames tests on the token in hand whether a period may start
 // there: at a date or year, or at a word of two to ten letters starting
-// with a letter some lead word or month starts with.
+// with two letters some lead word or month starts with.
+// periodPair reports whether a period's lead word (periodPrep, "last",
+// "this", "mid") or a month (monthWord) can start with c0, c1: most words
+// of a sentence do not, "the" and "of" among them.
+func periodPair(c0, c1 byte) bool {
+	const a = 'a'
+	var m uint32 // the second letters allowed after c0
+	switch c0 {
+	case 'a':
+		m = 1<<('s'-a) | 1<<('f'-a) | 1<<('p'-a) | 1<<('u'-a)
+	case 'b':
+		m = 1 << ('e' - a)
+	case 'd':
+		m = 1<<('u'-a) | 1<<('e'-a)
+	case 'f':
+		m = 1<<('o'-a) | 1<<('r'-a) | 1<<('e'-a)
+	case 'i':
+		m = 1 << ('n' - a)
+	case 'j':
+		m = 1<<('a'-a) | 1<<('u'-a)
+	case 'l':
+		m = 1 << ('a' - a)
+	case 'm':
+		m = 1<<('i'-a) | 1<<('a'-a)
+	case 'n':
+		m = 1 << ('o' - a)
+	case 'o':
+		m = 1<<('v'-a) | 1<<('c'-a)
+	case 's':
+		m = 1<<('i'-a) | 1<<('e'-a)
+	case 't':
+		m = 1 << ('h' - a)
+	case 'u':
+		m = 1 << ('n' - a)
+	}
+	return c1-a < 26 && m&(1<<(c1-a)) != 0
+}
+
 func (d *doc) periodAt(k, end int, items []item) tspan {
 	switch d.toks[k].kind {
 	case tkNum:

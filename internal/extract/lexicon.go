@@ -392,8 +392,9 @@ func singular(w string) string {
 
 // multiplierWord reads "twice", "threefold", "tenfold": a multiplier.
 func multiplierWord(w string) (float64, bool) {
-	if len(w) < len("twice") {
-		// The shortest: most words are answered here, inline.
+	if len(w) < len("twice") || w[len(w)-1] != 'e' && w[len(w)-1] != 'd' {
+		// Shorter than the shortest, or not ending as "twice", "thrice"
+		// and "-fold" do: most words are answered here, inline.
 		return 0, false
 	}
 	return multiplierWordLong(w)

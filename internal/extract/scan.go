@@ -102,8 +102,9 @@ func (d *doc) numAt(k int) (chunkInfo, bool) {
 }
 
 func (d *doc) scanSentence(items []item) []item {
-	for k := d.sa; k < d.sb; {
-		switch d.toks[k].kind {
+	toks, lower := d.toks[:d.sb], d.c.lower
+	for k := d.sa; k < len(toks); {
+		switch toks[k].kind {
 		case tkURL:
 			items = append(items, item{ta: k, tb: k + 1, kind: KindURL})
 			k++
@@ -115,7 +116,7 @@ func (d *doc) scanSentence(items []item) []item {
 			items = append(items, it)
 			k = it.tb
 		case tkWord:
-			lw := d.low(k)
+			lw := lower[toks[k].s:toks[k].e]
 			if v, ok := multiplierWord(lw); ok {
 				it := item{ta: k, tb: k + 1, value: v, unit: UnitTimes}
 				d.finishWordFigure(&it, false)
