@@ -357,3 +357,47 @@ func TestMultiplierWordPrefilter(t *testing.T) {
 		t.Errorf("only %d multipliers recognised", hits)
 	}
 }
+
+// TestNormaliseShortcutMatchesFullRun holds normalise, which leaves runs
+// without a negation or "yet" as split made them, to normaliseRun on every
+// run of words between punctuation in the fast-path texts and in
+// sentences full of negations.
+func TestNormaliseShortcutMatchesFullRun(t *testing.T) {
+	t.Parallel()
+	texts := fastPathTexts(t)
+	texts["negations"] = "They did not appear. Officials didn't serve them, couldn't reach them and have yet to be " +
+		"scheduled; no longer accounted for, never served, cannot be found, nor located. Isn't it yet? " +
+		"Was not. Won't t n't can't. The yet to be named."
+	skipped, full := 0, 0
+	for name, text := range texts {
+		c, _ := newCleaned(text, nil, nil)
+		toks, _ := tokenize(c.text, c.lower, nil, nil)
+		src := words{lower: c.lower}
+		for a := 0; a < len(toks); {
+			if toks[a].kind != tkWord && toks[a].kind != tkNum {
+				a++
+				continue
+			}
+			var tt []ttok
+			b := a
+			for ; b < len(toks) && (toks[b].kind == tkWord || toks[b].kind == tkNum); b++ {
+				tt = src.split(int(toks[b].s), int(toks[b].e), tt, ttok{})
+			}
+			a = b
+			want := slices.Clone(tt)
+			src.normaliseRun(want)
+			src.normalise(tt)
+			if !slices.Equal(tt, want) {
+				t.Errorf("%s: run %q: normalise differs from normaliseRun", name, c.text[tt[0].s:tt[len(tt)-1].e])
+			}
+			if slices.Equal(tt, want) && !slices.ContainsFunc(tt, func(x ttok) bool { return mayNegate(src.raw(&x)) }) {
+				skipped++
+			} else {
+				full++
+			}
+		}
+	}
+	if skipped == 0 || full == 0 {
+		t.Errorf("runs skipped %d, normalised in full %d: both paths must be tested", skipped, full)
+	}
+}
