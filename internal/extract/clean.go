@@ -16,6 +16,7 @@ type cleaned struct {
 	text  string // hygiene applied: entities decoded, quotes and dashes folded, mojibake repaired
 	lower string // text with ASCII letters lower-cased; same length as text
 	edits []edit // replaced units in order; between them text and orig differ by a constant shift
+	near  int    // the edit editAt found last: offsets are asked for in runs close together
 }
 
 // edit records that clean bytes [cs,ce) came from original bytes [os,oe).
@@ -24,6 +25,17 @@ type edit struct{ cs, ce, os, oe int32 }
 
 // editAt returns the index of the last edit with cs <= i, or -1.
 func (c *cleaned) editAt(i int) int {
+	// A figure's offsets, then its frame's, then the next figure's: most
+	// questions fall between the same two edits as the one before.
+	if k := c.near; k < len(c.edits) && (k < 0 || int(c.edits[k].cs) <= i) && (k+1 == len(c.edits) || int(c.edits[k+1].cs) > i) {
+		return k
+	}
+	c.near = c.searchEdit(i)
+	return c.near
+}
+
+// searchEdit is editAt by binary search.
+func (c *cleaned) searchEdit(i int) int {
 	lo, hi := 0, len(c.edits)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)

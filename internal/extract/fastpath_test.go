@@ -401,3 +401,38 @@ func TestNormaliseShortcutMatchesFullRun(t *testing.T) {
 		t.Errorf("runs skipped %d, normalised in full %d: both paths must be tested", skipped, full)
 	}
 }
+
+// TestEditAtNearMatchesSearch holds editAt's reuse of the edit it found
+// last to the binary search, for offsets asked in order, in reverse and at
+// random, on every fast-path text that needed cleaning.
+func TestEditAtNearMatchesSearch(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(3, 4))
+	cleanedTexts := 0
+	for name, text := range fastPathTexts(t) {
+		c, _ := newCleaned(text, nil, nil)
+		if len(c.edits) == 0 {
+			continue
+		}
+		cleanedTexts++
+		n := len(c.text)
+		var order []int
+		for i := 0; i <= n; i++ {
+			order = append(order, i)
+		}
+		for i := n; i >= 0; i-- {
+			order = append(order, i)
+		}
+		for range 2 * n {
+			order = append(order, r.IntN(n+1))
+		}
+		for _, i := range order {
+			if got, want := c.editAt(i), c.searchEdit(i); got != want {
+				t.Fatalf("%s: editAt(%d) = %d after %d, search says %d", name, i, got, c.near, want)
+			}
+		}
+	}
+	if cleanedTexts == 0 {
+		t.Error("no text needed cleaning")
+	}
+}
