@@ -274,52 +274,33 @@ func TestPlainWordEndsAsChunkEnd(t *testing.T) {
 // to periodPair fails here.
 func TestPeriodPairAdmitsEveryLead(t *testing.T) {
 	t.Parallel()
-	fset := gotoken.NewFileSet()
-	var leads []string
-	for _, file := range []string{"frame.go", "lexicon.go"} {
-		f, err := parser.ParseFile(fset, file, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, decl := range f.Decls {
-			fn, ok := decl.(*ast.FuncDecl)
-			if !ok {
-				continue
-			}
-			switch fn.Name.Name {
-			case "periodPrep", "monthWord":
-				ast.Inspect(fn, func(n ast.Node) bool {
-					if cc, ok := n.(*ast.CaseClause); ok {
-						for _, e := range cc.List {
-							if lit, ok := e.(*ast.BasicLit); ok {
-								leads = append(leads, lit.Value)
-							}
-						}
-					}
-					return true
-				})
-			case "periodAt":
-				ast.Inspect(fn, func(n ast.Node) bool {
-					if be, ok := n.(*ast.BinaryExpr); ok && be.Op == gotoken.EQL {
-						if id, ok := be.X.(*ast.Ident); ok && id.Name == "lead" {
-							if lit, ok := be.Y.(*ast.BasicLit); ok {
-								leads = append(leads, lit.Value)
-							}
-						}
-					}
-					return true
-				})
-			}
-		}
+	leads := append(caseWords(t, "frame.go", "periodPrep"), caseWords(t, "lexicon.go", "monthWord")...)
+	// The words periodAt compares its lead with.
+	f, err := parser.ParseFile(gotoken.NewFileSet(), "frame.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
 	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		if fd, ok := n.(*ast.FuncDecl); ok && fd.Name.Name != "periodAt" {
+			return false
+		}
+		if be, ok := n.(*ast.BinaryExpr); ok && be.Op == gotoken.EQL {
+			if id, ok := be.X.(*ast.Ident); ok && id.Name == "lead" {
+				if lit, ok := be.Y.(*ast.BasicLit); ok {
+					w, err := strconv.Unquote(lit.Value)
+					if err != nil {
+						t.Fatal(err)
+					}
+					leads = append(leads, w)
+				}
+			}
+		}
+		return true
+	})
 	if len(leads) < 30 {
 		t.Fatalf("found only %d lead words in the source: %v", len(leads), leads)
 	}
-	for _, q := range leads {
-		w, err := strconv.Unquote(q)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, w := range leads {
 		if len(w) >= 2 && !periodPair(w[0], w[1]) {
 			t.Errorf("periodPair turns away the lead word %q", w)
 		}
@@ -434,5 +415,86 @@ func TestEditAtNearMatchesSearch(t *testing.T) {
 	}
 	if cleanedTexts == 0 {
 		t.Error("no text needed cleaning")
+	}
+}
+
+// caseWords returns the string cases of function fn in file, unquoted.
+func caseWords(t *testing.T, file, fn string) []string {
+	t.Helper()
+	f, err := parser.ParseFile(gotoken.NewFileSet(), file, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, decl := range f.Decls {
+		fd, ok := decl.(*ast.FuncDecl)
+		if !ok || fd.Name.Name != fn {
+			continue
+		}
+		ast.Inspect(fd, func(n ast.Node) bool {
+			if cc, ok := n.(*ast.CaseClause); ok {
+				for _, e := range cc.List {
+					if lit, ok := e.(*ast.BasicLit); ok && lit.Kind == gotoken.STRING {
+						w, err := strconv.Unquote(lit.Value)
+						if err != nil {
+							t.Fatal(err)
+						}
+						out = append(out, w)
+					}
+				}
+			}
+			return true
+		})
+	}
+	if len(out) == 0 {
+		t.Fatalf("no cases of %s in %s", fn, file)
+	}
+	return out
+}
+
+// TestNumberPairAdmitsEveryNumberWord reads numberWordStart's words from
+// the source and requires numberPair to admit each, alone and before a
+// hyphen; and on every word of the fast-path texts, that numberPair admits
+// whatever numberWordStart accepts.
+func TestNumberPairAdmitsEveryNumberWord(t *testing.T) {
+	t.Parallel()
+	for _, w := range caseWords(t, "lexicon.go", "numberWordStart") {
+		if !numberPair(w) || !numberPair(w+"-fold") {
+			t.Errorf("numberPair turns away the number word %q", w)
+		}
+	}
+	for name, text := range fastPathTexts(t) {
+		c, _ := newCleaned(text, nil, nil)
+		toks, _ := tokenize(c.text, c.lower, nil, nil)
+		for _, tk := range toks {
+			if lw := c.lower[tk.s:tk.e]; tk.kind == tkWord && numberWordStart(firstSub(lw)) && !numberPair(lw) {
+				t.Errorf("%s: numberPair turns away %q", name, lw)
+			}
+		}
+	}
+}
+
+// TestURLPrefixTestImpliedByURLAt holds tokenize's test of the two letters
+// before urlAt to urlAt itself, at every offset of the fast-path texts.
+func TestURLPrefixTestImpliedByURLAt(t *testing.T) {
+	t.Parallel()
+	texts := fastPathTexts(t)
+	texts["urls"] = "http://a.b HTTPS://X.Y www.example.org WWW.EXAMPLE.ORG hhttp://x wwww.x ht tp www.a"
+	urls := 0
+	for name, text := range texts {
+		c, _ := newCleaned(text, nil, nil)
+		for i := range len(c.text) {
+			ch, n := c.text[i], len(c.text)
+			pre := ch|0x20 == 'h' && i+1 < n && c.lower[i+1] == 't' || ch|0x20 == 'w' && i+1 < n && c.lower[i+1] == 'w'
+			if urlAt(c.lower, i) {
+				urls++
+				if !pre {
+					t.Errorf("%s: a URL at %d that the prefix test turns away: %q", name, i, c.text[i:min(n, i+12)])
+				}
+			}
+		}
+	}
+	if urls == 0 {
+		t.Error("no URL in any text")
 	}
 }

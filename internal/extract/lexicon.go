@@ -93,6 +93,47 @@ func numberLetter(c byte) bool {
 	return c-'a' < 26 && numberFirsts&(1<<(c-'a')) != 0
 }
 
+// numberPair reports whether the first two letters of lw's part before a
+// hyphen can start a number word (numberWordStart): the test scanSentence
+// makes of every word before the lookup. "the" passes, "of", "said" and
+// "have" do not.
+func numberPair(lw string) bool {
+	c0 := lw[0]
+	if len(lw) == 1 || lw[1] == '-' {
+		return c0 == 'a'
+	}
+	const a = 'a'
+	var m uint32 // the second letters allowed after c0
+	switch c0 {
+	case 'a':
+		m = 1 << ('n' - a)
+	case 'b':
+		m = 1 << ('i' - a)
+	case 'd':
+		m = 1 << ('o' - a)
+	case 'e':
+		m = 1<<('i'-a) | 1<<('l'-a)
+	case 'f':
+		m = 1<<('i'-a) | 1<<('o'-a)
+	case 'h':
+		m = 1<<('a'-a) | 1<<('u'-a)
+	case 'm':
+		m = 1 << ('i' - a)
+	case 'n':
+		m = 1 << ('i' - a)
+	case 'o':
+		m = 1 << ('n' - a)
+	case 's':
+		m = 1<<('i'-a) | 1<<('e'-a) | 1<<('c'-a)
+	case 't':
+		m = 1<<('w'-a) | 1<<('h'-a) | 1<<('e'-a) | 1<<('r'-a)
+	case 'z':
+		m = 1 << ('e' - a)
+	}
+	c1 := lw[1]
+	return c1-a < 26 && m&(1<<(c1-a)) != 0
+}
+
 // numberFirsts has bit c-'a' set for each letter c a number word starts with.
 const numberFirsts uint32 = 1<<('a'-'a') | 1<<('b'-'a') | 1<<('d'-'a') | 1<<('e'-'a') | 1<<('f'-'a') |
 	1<<('h'-'a') | 1<<('m'-'a') | 1<<('n'-'a') | 1<<('o'-'a') | 1<<('s'-'a') | 1<<('t'-'a') | 1<<('z'-'a')

@@ -124,7 +124,7 @@ func (d *doc) scanSentence(items []item) []item {
 				k++
 				continue
 			}
-			if !numberLetter(lw[0]) || !numberWordStart(firstSub(lw)) {
+			if !numberLetter(lw[0]) || !numberPair(lw) || !numberWordStart(firstSub(lw)) {
 				k++
 				continue
 			}

@@ -105,7 +105,9 @@ func tokenize(text, lower string, toks []token, breaks []int32) ([]token, []int3
 		start := i
 		kind := tkPunct
 		switch {
-		case (c == 'h' || c == 'H' || c == 'w' || c == 'W') && urlAt(lower, i) && (i == 0 || !isAlnum(text[i-1])):
+		case (c|0x20 == 'h' && i+1 < n && lower[i+1] == 't' || c|0x20 == 'w' && i+1 < n && lower[i+1] == 'w') &&
+			urlAt(lower, i) && (i == 0 || !isAlnum(text[i-1])):
+			// "ht" or "ww": urlAt's prefixes, told before the call.
 			i = urlEnd(text, i)
 			kind = tkURL
 		case c == '@' && i+1 < n && (isAlnum(text[i+1]) || text[i+1] == '_') && (i == 0 || !isAlnum(text[i-1])):
