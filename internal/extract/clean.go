@@ -98,13 +98,25 @@ func newCleaned(s string, buf []byte, edits []edit) (cleaned, []byte) {
 	return c, buf
 }
 
-func needsCleaning(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if b := s[i]; b >= 0x80 || b == '&' {
-			return true
+func needsCleaning(s string) bool { return plainRunEnd(s, 0) < len(s) }
+
+// plainRunEnd returns the index of the first byte at or after i that is
+// not plain ASCII (at least 0x80, or '&'), or len(s). It reads eight bytes
+// at a time where it can: runs are long, and a byte loop over a whole
+// article cost more than the cleaning it decided.
+func plainRunEnd(s string, i int) int {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(s); i += 8 {
+		x := binary.LittleEndian.Uint64([]byte(s[i : i+8]))
+		amp := x ^ '&'*ones // a zero byte where x holds '&'
+		if x&high != 0 || (amp-ones)&^amp&high != 0 {
+			break
 		}
 	}
-	return false
+	for i < len(s) && s[i] < 0x80 && s[i] != '&' {
+		i++
+	}
+	return i
 }
 
 func asciiLower(s string) string {
@@ -222,10 +234,7 @@ func (b *cleaner) run() {
 				continue
 			}
 			// Copy the run of plain ASCII unchanged: no edit needed.
-			j := i + 1
-			for j < len(s) && s[j] < 0x80 && s[j] != '&' {
-				j++
-			}
+			j := plainRunEnd(s, i+1)
 			b.out = append(b.out, s[i:j]...)
 			i = j
 			continue

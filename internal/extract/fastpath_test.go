@@ -498,3 +498,33 @@ func TestURLPrefixTestImpliedByURLAt(t *testing.T) {
 		t.Error("no URL in any text")
 	}
 }
+
+// TestPlainRunEndMatchesByteLoop holds plainRunEnd's eight-byte reads to
+// a byte loop, from every offset of the fast-path texts and of words with
+// '&' or a high byte at each position.
+func TestPlainRunEndMatchesByteLoop(t *testing.T) {
+	t.Parallel()
+	texts := fastPathTexts(t)
+	for pos := range 20 {
+		for _, c := range []byte{'&', 0x80, 0xff, '%', '\'', 0x7f, 0x26 ^ 0x80} {
+			b := []byte("abcdefghijklmnopqrstuvwxyz")
+			b[pos] = c
+			texts["byte "+strconv.Itoa(int(c))+" at "+strconv.Itoa(pos)] = string(b)
+		}
+	}
+	for name, s := range texts {
+		// The byte loop's answer from every offset, in one pass backwards.
+		next := make([]int, len(s)+1)
+		next[len(s)] = len(s)
+		for i := len(s) - 1; i >= 0; i-- {
+			if next[i] = next[i+1]; s[i] >= 0x80 || s[i] == '&' {
+				next[i] = i
+			}
+		}
+		for i := 0; i <= len(s); i++ {
+			if got, want := plainRunEnd(s, i), next[i]; got != want {
+				t.Fatalf("%s: plainRunEnd from %d = %d, the byte loop says %d", name, i, got, want)
+			}
+		}
+	}
+}
