@@ -528,3 +528,30 @@ func TestPlainRunEndMatchesByteLoop(t *testing.T) {
 		}
 	}
 }
+
+// TestPlainTokensAreOneWord holds tokenize's plain mark, which lets
+// splitTerms take a token as one word without looking at its bytes, to
+// what split finds in it.
+func TestPlainTokensAreOneWord(t *testing.T) {
+	t.Parallel()
+	plain := 0
+	for name, text := range fastPathTexts(t) {
+		c, _ := newCleaned(text, nil, nil)
+		toks, _ := tokenize(c.text, c.lower, nil, nil)
+		for _, tk := range toks {
+			if !tk.plain {
+				continue
+			}
+			plain++
+			src := words{lower: c.lower}
+			tt := src.split(int(tk.s), int(tk.e), nil, ttok{})
+			want := appendTtok(nil, &ttok{}, tk.s, tk.e)
+			if tk.kind != tkWord || !slices.Equal(tt, want) || len(src.alt) != 0 {
+				t.Errorf("%s: token %q is marked plain, split finds %v", name, c.text[tk.s:tk.e], tt)
+			}
+		}
+	}
+	if plain == 0 {
+		t.Error("no token marked plain")
+	}
+}

@@ -257,7 +257,12 @@ func (d *doc) splitTerms(s span, tt []ttok, tstart []int32, clause []int32) ([]t
 		}
 		switch t.kind {
 		case tkWord, tkNum:
-			tt = d.w.split(int(t.s), int(t.e), tt, ttok{tok: int32(k), clause: cl})
+			if t.plain {
+				// One word, as split would find: tokenize read it whole.
+				tt = appendTtok(tt, &ttok{tok: int32(k), clause: cl}, t.s, t.e)
+			} else {
+				tt = d.w.split(int(t.s), int(t.e), tt, ttok{tok: int32(k), clause: cl})
+			}
 		case tkPunct:
 			switch d.text(k) {
 			case "\"", "'":

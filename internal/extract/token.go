@@ -18,10 +18,11 @@ const (
 
 // token is a span of the cleaned text.
 type token struct {
-	s, e int32
-	kind tokKind
-	nl   uint8 // line breaks in the whitespace before the token, capped at 2
-	sp   bool  // whitespace before the token
+	s, e  int32
+	kind  tokKind
+	nl    uint8 // line breaks in the whitespace before the token, capped at 2
+	sp    bool  // whitespace before the token
+	plain bool  // a word of ASCII letters alone, read by tokenize itself: one word for term matching
 }
 
 // Character classes by unsigned arithmetic: one compare each.
@@ -103,7 +104,7 @@ func tokenize(text, lower string, toks []token, breaks []int32) ([]token, []int3
 			continue
 		}
 		start := i
-		kind := tkPunct
+		kind, plain := tkPunct, false
 		switch {
 		case (c|0x20 == 'h' && i+1 < n && lower[i+1] == 't' || c|0x20 == 'w' && i+1 < n && lower[i+1] == 'w') &&
 			urlAt(lower, i) && (i == 0 || !isAlnum(text[i-1])):
@@ -128,7 +129,7 @@ func tokenize(text, lower string, toks []token, breaks []int32) ([]token, []int3
 					j++
 				}
 				if j == n || plainWordEnd(text[j]) {
-					i, kind = j, tkWord
+					i, kind, plain = j, tkWord, true
 				} else {
 					i, kind = chunkEnd(text, lower, i)
 				}
@@ -152,7 +153,7 @@ func tokenize(text, lower string, toks []token, breaks []int32) ([]token, []int3
 		}
 		toks = append(toks, token{})
 		t := &toks[len(toks)-1]
-		t.s, t.e, t.kind, t.nl, t.sp = int32(start), int32(i), kind, nl, sp
+		t.s, t.e, t.kind, t.nl, t.sp, t.plain = int32(start), int32(i), kind, nl, sp, plain
 		nl, sp, prevPunct = 0, false, kind == tkPunct
 	}
 	return toks, breaks
