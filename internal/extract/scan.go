@@ -117,12 +117,14 @@ func (d *doc) scanSentence(items []item) []item {
 			k = it.tb
 		case tkWord:
 			lw := lower[toks[k].s:toks[k].e]
-			if v, ok := multiplierWord(lw); ok {
-				it := item{ta: k, tb: k + 1, value: v, unit: UnitTimes}
-				d.finishWordFigure(&it, false)
-				items = append(items, it)
-				k++
-				continue
+			if mayMultiply(lw) { // most words are no multiplier: spare them the call
+				if v, ok := multiplierWordLong(lw); ok {
+					it := item{ta: k, tb: k + 1, value: v, unit: UnitTimes}
+					d.finishWordFigure(&it, false)
+					items = append(items, it)
+					k++
+					continue
+				}
 			}
 			if !numberLetter(lw[0]) || !numberPair(lw) || !numberWordStart(firstSub(lw)) {
 				k++
