@@ -15,6 +15,7 @@ package extract
 
 import (
 	"cmp"
+	"encoding/binary"
 	"slices"
 	"strings"
 	"sync"
@@ -281,14 +282,7 @@ func (d *doc) sentenceText(s span) string {
 
 // collapseSpace turns every run of whitespace into one space.
 func collapseSpace(s string) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c <= ' ' && (c != ' ' || i+1 < len(s) && s[i+1] == ' ') {
-			clean = false
-			break
-		}
-	}
-	if clean {
+	if !needsCollapse(s) {
 		return s
 	}
 	var b strings.Builder
@@ -307,6 +301,33 @@ func collapseSpace(s string) string {
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// needsCollapse reports whether s holds whitespace other than single
+// spaces: a control byte (line breaks and tabs among them) or two spaces
+// in a row. Every sentence with a figure is asked, so it reads eight bytes
+// at a time, the windows overlapping by one byte so that no pair of
+// neighbours falls between two.
+func needsCollapse(s string) bool {
+	const low7 = 0x7f7f7f7f7f7f7f7f
+	// zero has the high bit set in each byte of y that is zero, and only
+	// there (no borrow runs between bytes).
+	zero := func(y uint64) uint64 { return ^((y&low7 + low7) | y | low7) }
+	i := 0
+	for ; i+8 <= len(s); i += 7 {
+		x := binary.LittleEndian.Uint64([]byte(s[i : i+8]))
+		ctl := zero(x & 0xe0e0e0e0e0e0e0e0) // bytes below ' '
+		sp := zero(x ^ 0x2020202020202020)  // spaces
+		if ctl|sp&(sp>>8) != 0 {
+			return true
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c <= ' ' && (c != ' ' || i+1 < len(s) && s[i+1] == ' ') {
+			return true
+		}
+	}
+	return false
 }
 
 // propagateMetrics settles a figure restated elsewhere in the document

@@ -507,3 +507,45 @@ func TestSortOnlyWhenOutOfOrder(t *testing.T) {
 	}
 	t.Logf("%d of the texts' figure lists needed sorting", unsorted)
 }
+
+// collapseByByte is needsCollapse as a byte loop.
+func collapseByByte(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' && (c != ' ' || i+1 < len(s) && s[i+1] == ' ') {
+			return true
+		}
+	}
+	return false
+}
+
+// TestNeedsCollapseMatchesByteLoop holds needsCollapse's eight-byte reads
+// to the byte loop: on every window of up to 24 bytes of the fast-path
+// texts, on the texts whole, and on a pair of spaces and each control
+// byte at every position of a line.
+func TestNeedsCollapseMatchesByteLoop(t *testing.T) {
+	t.Parallel()
+	texts := fastPathTexts(t)
+	line := "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJ"
+	for pos := range len(line) - 1 {
+		b := []byte(line)
+		b[pos], b[pos+1] = ' ', ' '
+		texts["two spaces at "+strconv.Itoa(pos)] = string(b)
+		for _, c := range []byte{0, '\t', '\n', '\r', 0x1f, ' ', '!', 0xa0, 0xe0, 0x80} {
+			b := []byte(line)
+			b[pos] = c
+			texts["byte "+strconv.Itoa(int(c))+" at "+strconv.Itoa(pos)] = string(b)
+		}
+	}
+	for name, s := range texts {
+		if got, want := needsCollapse(s), collapseByByte(s); got != want {
+			t.Errorf("%s: needsCollapse = %v, the byte loop says %v", name, got, want)
+		}
+		for i := range len(s) {
+			for n := 0; n <= 24 && i+n <= len(s); n++ {
+				if w := s[i : i+n]; needsCollapse(w) != collapseByByte(w) {
+					t.Fatalf("%s: needsCollapse(%q) = %v, the byte loop says %v", name, w, needsCollapse(w), collapseByByte(w))
+				}
+			}
+		}
+	}
+}
