@@ -549,3 +549,52 @@ func TestNeedsCollapseMatchesByteLoop(t *testing.T) {
 		}
 	}
 }
+
+// TestWordTableMatchesMap holds findTerms' table of first words to the map
+// it is built from, for the rules of the shipped config and the examples:
+// every key, and every word and stem of the fast-path texts.
+func TestWordTableMatchesMap(t *testing.T) {
+	t.Parallel()
+	var probes []string
+	for _, text := range fastPathTexts(t) {
+		c, _ := newCleaned(text, nil, nil)
+		for _, w := range wordSpans(c.lower, 0, len(c.lower), nil) {
+			raw := rawWord(c.lower, w)
+			probes = append(probes, raw, stem(raw))
+		}
+	}
+	probes = append(probes, negWord, "a", "zz", "not")
+	for _, config := range []string{shippedConfig, "../../config/examples/improper_payments.yaml", "../../config/examples/border_encounters.yaml"} {
+		rules, err := readRules(config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := New(rules)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := 0
+		for w, ids := range e.first {
+			if got := e.firstTab.lookup(w); !slices.Equal(got, ids) {
+				t.Errorf("%s: lookup(%q) = %v, the map says %v", config, w, got, ids)
+			}
+			found++
+		}
+		for _, w := range probes {
+			if w == "" {
+				continue
+			}
+			if got, want := e.firstTab.lookup(w), e.first[w]; !slices.Equal(got, want) {
+				t.Errorf("%s: lookup(%q) = %v, the map says %v", config, w, got, want)
+			}
+		}
+		if found == 0 {
+			t.Errorf("%s: no first words", config)
+		}
+	}
+	// A table with no words answers nothing.
+	empty := newWordTable(nil)
+	if got := empty.lookup("word"); got != nil {
+		t.Errorf("empty table: lookup = %v", got)
+	}
+}
