@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"encoding/binary"
 	"html"
 	"strings"
 	"unicode/utf8"
@@ -15,6 +16,7 @@ type cleaned struct {
 	text  string // hygiene applied: entities decoded, quotes and dashes folded, mojibake repaired
 	lower string // text with ASCII letters lower-cased; same length as text
 	edits []edit // replaced units in order; between them text and orig differ by a constant shift
+	near  int    // the edit editAt found last: offsets are asked for in runs close together
 }
 
 // edit records that clean bytes [cs,ce) came from original bytes [os,oe).
@@ -23,6 +25,17 @@ type edit struct{ cs, ce, os, oe int32 }
 
 // editAt returns the index of the last edit with cs <= i, or -1.
 func (c *cleaned) editAt(i int) int {
+	// A figure's offsets, then its frame's, then the next figure's: most
+	// questions fall between the same two edits as the one before.
+	if k := c.near; k < len(c.edits) && (k < 0 || int(c.edits[k].cs) <= i) && (k+1 == len(c.edits) || int(c.edits[k+1].cs) > i) {
+		return k
+	}
+	c.near = c.searchEdit(i)
+	return c.near
+}
+
+// searchEdit is editAt by binary search.
+func (c *cleaned) searchEdit(i int) int {
 	lo, hi := 0, len(c.edits)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
@@ -75,30 +88,39 @@ func (c *cleaned) origEnd(i int) int {
 func newCleaned(s string, buf []byte, edits []edit) (cleaned, []byte) {
 	c := cleaned{orig: s}
 	if !needsCleaning(s) {
-		c.text = s
-	} else {
-		b := cleaner{src: s, out: buf[:0], edits: edits[:0]}
-		b.run()
-		c.text, c.edits, buf = string(b.out), b.edits, b.out
+		c.text, c.lower = s, asciiLower(s)
+		return c, buf
 	}
-	c.lower = asciiLower(c.text)
+	b := cleaner{src: s, out: buf[:0], edits: edits[:0]}
+	b.run()
+	c.edits, buf = b.edits, b.out
+	c.text, c.lower = textAndLower(b.out)
 	return c, buf
 }
 
-func needsCleaning(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if b := s[i]; b >= 0x80 || b == '&' {
-			return true
+func needsCleaning(s string) bool { return plainRunEnd(s, 0) < len(s) }
+
+// plainRunEnd returns the index of the first byte at or after i that is
+// not plain ASCII (at least 0x80, or '&'), or len(s). It reads eight bytes
+// at a time where it can: runs are long, and a byte loop over a whole
+// article cost more than the cleaning it decided.
+func plainRunEnd(s string, i int) int {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(s); i += 8 {
+		x := binary.LittleEndian.Uint64([]byte(s[i : i+8]))
+		amp := x ^ '&'*ones // a zero byte where x holds '&'
+		if x&high != 0 || (amp-ones)&^amp&high != 0 {
+			break
 		}
 	}
-	return false
+	for i < len(s) && s[i] < 0x80 && s[i] != '&' {
+		i++
+	}
+	return i
 }
 
 func asciiLower(s string) string {
-	i := 0
-	for i < len(s) && s[i]-'A' >= 26 {
-		i++
-	}
+	i := firstUpper(s)
 	if i == len(s) {
 		return s
 	}
@@ -108,19 +130,69 @@ func asciiLower(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	b.WriteString(s[:i])
-	for i < len(s) {
-		j := i
-		for j < len(s) && s[j]-'A' >= 26 {
-			j++
-		}
-		b.WriteString(s[i:j])
-		if j < len(s) {
-			b.WriteByte(s[j] + ('a' - 'A'))
-			j++
-		}
-		i = j
-	}
+	writeLower(&b, s[i:])
 	return b.String()
+}
+
+// textAndLower returns the cleaned text t as a string and its lower-case
+// form, both cut from one allocation: they live exactly as long as each
+// other (figures hold pieces of both).
+func textAndLower(t []byte) (string, string) {
+	i := firstUpper(t)
+	if i == len(t) {
+		s := string(t)
+		return s, s
+	}
+	var b strings.Builder
+	b.Grow(2 * len(t))
+	b.Write(t)
+	b.Write(t[:i])
+	writeLower(&b, t[i:])
+	s := b.String()
+	return s[:len(t)], s[len(t):]
+}
+
+// firstUpper returns the index of the first ASCII capital in s, or len(s).
+func firstUpper[T string | []byte](s T) int {
+	i := 0
+	for i < len(s) && s[i]-'A' >= 26 {
+		i++
+	}
+	return i
+}
+
+// writeLower writes s to b with its ASCII capitals lower-cased, eight
+// bytes at a time in a stack block: a capital every few bytes made a
+// copy run by run between them a call per word.
+func writeLower[T string | []byte](b *strings.Builder, s T) {
+	var blk [512]byte
+	for i := 0; i < len(s); {
+		n := copy(blk[:], s[i:])
+		k := 0
+		for ; k+8 <= n; k += 8 {
+			binary.LittleEndian.PutUint64(blk[k:], lower8(binary.LittleEndian.Uint64(blk[k:])))
+		}
+		for ; k < n; k++ {
+			if blk[k]-'A' < 26 {
+				blk[k] += 'a' - 'A'
+			}
+		}
+		b.Write(blk[:n])
+		i += n
+	}
+}
+
+// lower8 lower-cases the ASCII capitals among the eight bytes of x and
+// leaves every other byte, UTF-8 ones included, as it is. Each byte's low
+// seven bits are compared with 'A' and 'Z' by adding to them, so that the
+// sum's high bit holds the answer and no carry reaches the next byte.
+func lower8(x uint64) uint64 {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	low7 := x &^ high
+	geA := low7 + (0x80-'A')*ones   // high bit set where the byte is at least 'A'
+	gtZ := low7 + (0x80-'Z'-1)*ones // high bit set where the byte is past 'Z'
+	upper := geA &^ gtZ &^ x & high // and the byte is ASCII
+	return x | upper>>2             // 0x80>>2 is the case bit 0x20
 }
 
 type cleaner struct {
@@ -162,10 +234,7 @@ func (b *cleaner) run() {
 				continue
 			}
 			// Copy the run of plain ASCII unchanged: no edit needed.
-			j := i + 1
-			for j < len(s) && s[j] < 0x80 && s[j] != '&' {
-				j++
-			}
+			j := plainRunEnd(s, i+1)
 			b.out = append(b.out, s[i:j]...)
 			i = j
 			continue
@@ -198,8 +267,13 @@ func (b *cleaner) entity(i int) int {
 		return 0
 	}
 	raw := s[i : j+1]
-	dec := html.UnescapeString(raw)
-	if dec == raw {
+	var dec string
+	if r, ok := commonEntity(raw); ok && r != '&' {
+		b.emitRune(r, i, j+1)
+		return j + 1 - i
+	} else if ok {
+		dec = "&"
+	} else if dec = html.UnescapeString(raw); dec == raw {
 		return 0
 	}
 	if dec == "&" {
@@ -215,6 +289,78 @@ func (b *cleaner) entity(i int) int {
 		b.emitRune(r, i, j+1)
 	}
 	return j + 1 - i
+}
+
+// commonEntity decodes, without html.UnescapeString's allocation and
+// table lookup, the references that make up nearly all of those in news
+// text: the named ones below and a numeric reference to a plain code
+// point ("&#8217;", "&#x2014;"). raw is "&", letters, digits or '#', and
+// ";". For anything else it reports false and the caller asks html,
+// whose answer for these it equals (TestCommonEntityMatchesHTML).
+func commonEntity(raw string) (rune, bool) {
+	body := raw[1 : len(raw)-1]
+	if len(body) < 2 || body[0] != '#' {
+		switch body {
+		case "amp":
+			return '&', true
+		case "quot":
+			return '"', true
+		case "apos":
+			return '\'', true
+		case "lt":
+			return '<', true
+		case "gt":
+			return '>', true
+		case "nbsp":
+			return '\u00a0', true
+		case "mdash":
+			return '\u2014', true
+		case "ndash":
+			return '\u2013', true
+		case "lsquo":
+			return '\u2018', true
+		case "rsquo":
+			return '\u2019', true
+		case "ldquo":
+			return '\u201c', true
+		case "rdquo":
+			return '\u201d', true
+		case "hellip":
+			return '\u2026', true
+		case "middot":
+			return '\u00b7', true
+		case "bull":
+			return '\u2022', true
+		}
+		return 0, false
+	}
+	digits, base := body[1:], rune(10)
+	if digits[0] == 'x' || digits[0] == 'X' {
+		digits, base = digits[1:], 16
+	}
+	if len(digits) == 0 || len(digits) > 7 {
+		return 0, false
+	}
+	var x rune
+	for i := 0; i < len(digits); i++ {
+		c := digits[i]
+		var v rune
+		switch {
+		case isDigit(c):
+			v = rune(c - '0')
+		case base == 16 && (c|0x20)-'a' < 6:
+			v = rune((c|0x20)-'a') + 10
+		default:
+			return 0, false
+		}
+		x = x*base + v
+	}
+	// html replaces NUL, the Windows-1252 block, surrogates and values
+	// past Unicode: left to it.
+	if x == 0 || 0x80 <= x && x <= 0x9F || 0xD800 <= x && x <= 0xDFFF || x > 0x10FFFF {
+		return 0, false
+	}
+	return x, true
 }
 
 // entityEnd returns the index of the ';' closing an entity starting at s[i].

@@ -15,6 +15,7 @@ package extract
 
 import (
 	"cmp"
+	"encoding/binary"
 	"slices"
 	"strings"
 	"sync"
@@ -91,6 +92,7 @@ type Extractor struct {
 	rules     []compiledRule
 	terms     []term
 	first     map[string][]int32 // term indices by their first word
+	firstTab  wordTable          // first, laid out for lookups by findTerms
 	firstMask [256]uint64        // bit min(len,63) set for each first word, by its first byte: a cheap pre-filter
 	lastMask  [256]uint64        // the same by its last byte
 	firstPair [1024]uint64       // bit b0<<8|b1 set when a term's first word starts with those two bytes
@@ -139,83 +141,108 @@ func (e *Extractor) run(text string, all bool, ex *[]Explanation, work *int) []F
 	d.c, d.buf = newCleaned(text, d.buf, d.edits)
 	d.edits = d.c.edits
 	d.w = words{lower: d.c.lower, alt: d.w.alt[:0]}
-	d.toks = tokenize(d.c.text, d.c.lower, d.toks[:0])
+	d.toks, d.breaks = tokenize(d.c.text, d.c.lower, d.toks[:0], d.breaks[:0])
 	if len(d.toks) == 0 {
 		return nil
 	}
-	d.sents = d.sentences(d.sents[:0])
-	// Figures and their frames gather in reused scratch and leave in blocks
-	// of the exact size: growing the result by appending allocated three
-	// times as much, and a block per sentence cost an allocation each.
-	out := d.out[:0]
-	d.frameBuf, d.listBuf, d.strBuf = d.frameBuf[:0], d.listBuf[:0], d.strBuf[:0]
-	defer func() {
-		clear(out) // do not keep the caller's figures and text alive in the pool
-		d.out = out[:0]
-		clear(d.frameBuf)
-		clear(d.strBuf)
-	}()
-	items := d.items[:0]
-	defer func() { d.items = items[:0] }()
-	for si, s := range d.sents {
+	d.sents = d.sentences(d.sents[:0], d.breaks)
+	// First pass: the items of every sentence, to know how many figures
+	// leave. They and their frames are then written where they leave, in
+	// blocks of the exact size: growing the result by appending allocated
+	// three times as much, and gathering them in scratch first cost a copy
+	// of each, with the garbage collector's barriers on every pointer.
+	items, bounds := d.items[:0], d.bounds[:0]
+	defer func() { d.items, d.bounds = items[:0], bounds[:0] }()
+	nfig := 0
+	for _, s := range d.sents {
+		bounds = append(bounds, int32(len(items)))
 		d.sa, d.sb = s.a, s.b
 		d.work += s.b - s.a
-		items = d.scanSentence(items[:0])
-		figs := 0
-		for i := range items {
+		from := len(items)
+		items = d.scanSentence(items)
+		for i := from; i < len(items); i++ {
 			if items[i].kind == "" {
+				nfig++
+			}
+		}
+	}
+	bounds = append(bounds, int32(len(items)))
+	n := nfig
+	if all {
+		n = len(items)
+	}
+	if n == 0 {
+		return nil
+	}
+	res := make([]Figure, n)
+	var frames []Frame
+	if nfig > 0 {
+		frames = make([]Frame, nfig)
+	}
+	d.listBuf, d.strBuf = d.listBuf[:0], d.strBuf[:0]
+	defer func() { clear(d.strBuf) }() // do not keep the caller's text alive in the pool
+	j, fj := 0, 0
+	for si, s := range d.sents {
+		its := items[bounds[si]:bounds[si+1]]
+		figs := 0
+		for i := range its {
+			if its[i].kind == "" {
 				figs++
 			}
 		}
-		if figs == 0 && (!all || len(items) == 0) {
+		if figs == 0 && (!all || len(its) == 0) {
 			continue
 		}
+		d.sa, d.sb = s.a, s.b
 		if figs > 0 {
 			d.prepareTerms(s)
-			d.buildFrames(s, items)
+			d.buildFrames(s, its)
 		}
 		sentence := d.sentenceText(s)
 		sentStart := d.c.origStart(int(d.toks[s.a].s))
-		for i := range items {
-			it := &items[i]
+		for i := range its {
+			it := &its[i]
 			if it.kind != "" && !all {
 				continue
 			}
-			f := d.figure(it)
+			f := &res[j]
+			j++
+			d.figure(f, it)
 			f.Sentence, f.SentenceStart = sentence, sentStart
 			f.tier, f.headline = tierNone, si == 0 && len(d.sents) > 1
 			if it.kind == "" {
 				var tier int
-				f.Metric, f.Ambiguous, tier = d.assignMetric(s, si, items, i)
+				f.Metric, f.Ambiguous, tier = d.assignMetric(s, si, its, i)
 				f.tier = int8(tier)
-				d.frameBuf = append(d.frameBuf, Frame{})
-				d.listBuf = append(d.listBuf, d.fillFrame(&d.frameBuf[len(d.frameBuf)-1], s, items, i, &d.strBuf))
+				d.listBuf = append(d.listBuf, d.fillFrame(&frames[fj], s, its, i, &d.strBuf))
+				f.Frame = &frames[fj]
+				fj++
 			}
-			out = append(out, f)
 		}
 	}
-	if len(out) == 0 {
-		return nil
-	}
-	res := slices.Clone(out)
-	d.attachFrames(res)
+	d.frameLists(frames)
 	d.known = propagateMetrics(res, d.known)
 	clear(d.known) // do not keep the caller's strings alive in the pool
 
 	if ex != nil {
 		return res // explanations are in this order
 	}
-	slices.SortStableFunc(res, func(a, b Figure) int { return cmp.Compare(a.Start, b.Start) })
+	// Figures come out of the scan in order, all but a few; the sort moves
+	// 192-byte structs through a comparison closure even when nothing is
+	// out of place, so it runs only when something is.
+	byStart := func(a, b Figure) int { return cmp.Compare(a.Start, b.Start) }
+	if !slices.IsSortedFunc(res, byStart) {
+		slices.SortStableFunc(res, byStart)
+	}
 	return res
 }
 
-// attachFrames gives the figures of figs (in the order their frames were
-// rendered) their frames, copied out of the scratch into one block.
-func (d *doc) attachFrames(figs []Figure) {
-	if len(d.frameBuf) == 0 {
+// frameLists gives frames (in the order they were rendered) their lists,
+// cut from one copy of the call's string block.
+func (d *doc) frameLists(frames []Frame) {
+	if len(d.strBuf) == 0 {
 		return
 	}
-	frames := slices.Clone(d.frameBuf)
 	strs := slices.Clone(d.strBuf)
 	cut := func(r [2]int32) []string {
 		if r[0] == r[1] {
@@ -223,24 +250,18 @@ func (d *doc) attachFrames(figs []Figure) {
 		}
 		return strs[r[0]:r[1]:r[1]]
 	}
-	j := 0
-	for i := range figs {
-		if figs[i].Kind != "" || j >= len(frames) {
-			continue
-		}
-		fr := &frames[j]
-		fr.Modifiers, fr.Attached = cut(d.listBuf[j].mod), cut(d.listBuf[j].att)
-		figs[i].Frame = fr
-		j++
+	for j := range frames {
+		frames[j].Modifiers, frames[j].Attached = cut(d.listBuf[j].mod), cut(d.listBuf[j].att)
 	}
 }
 
-func (d *doc) figure(it *item) Figure {
+// figure writes item it into f, which is zero.
+func (d *doc) figure(f *Figure, it *item) {
 	cs, ce := int(d.toks[it.ta].s), int(d.toks[it.tb-1].e)
 	start, end := d.c.origStart(cs), d.c.origEnd(ce)
-	f := Figure{Value: it.value, Text: d.c.orig[start:end], Start: start, End: end, Kind: it.kind}
+	f.Value, f.Text, f.Start, f.End, f.Kind = it.value, d.c.orig[start:end], start, end, it.kind
 	if it.kind != "" {
-		return f
+		return
 	}
 	f.High, f.Unit, f.Qualifier = it.high, it.unit, it.qual
 	if it.qa < it.qb {
@@ -249,7 +270,6 @@ func (d *doc) figure(it *item) Figure {
 	if it.fraction {
 		f.Value = roundShare(f.Value)
 	}
-	return f
 }
 
 // roundShare rounds a share to four places: "two-thirds" is 0.6667.
@@ -263,14 +283,7 @@ func (d *doc) sentenceText(s span) string {
 
 // collapseSpace turns every run of whitespace into one space.
 func collapseSpace(s string) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c <= ' ' && (c != ' ' || i+1 < len(s) && s[i+1] == ' ') {
-			clean = false
-			break
-		}
-	}
-	if clean {
+	if !needsCollapse(s) {
 		return s
 	}
 	var b strings.Builder
@@ -289,6 +302,33 @@ func collapseSpace(s string) string {
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// needsCollapse reports whether s holds whitespace other than single
+// spaces: a control byte (line breaks and tabs among them) or two spaces
+// in a row. Every sentence with a figure is asked, so it reads eight bytes
+// at a time, the windows overlapping by one byte so that no pair of
+// neighbours falls between two.
+func needsCollapse(s string) bool {
+	const low7 = 0x7f7f7f7f7f7f7f7f
+	// zero has the high bit set in each byte of y that is zero, and only
+	// there (no borrow runs between bytes).
+	zero := func(y uint64) uint64 { return ^((y&low7 + low7) | y | low7) }
+	i := 0
+	for ; i+8 <= len(s); i += 7 {
+		x := binary.LittleEndian.Uint64([]byte(s[i : i+8]))
+		ctl := zero(x & 0xe0e0e0e0e0e0e0e0) // bytes below ' '
+		sp := zero(x ^ 0x2020202020202020)  // spaces
+		if ctl|sp&(sp>>8) != 0 {
+			return true
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c <= ' ' && (c != ' ' || i+1 < len(s) && s[i+1] == ' ') {
+			return true
+		}
+	}
+	return false
 }
 
 // propagateMetrics settles a figure restated elsewhere in the document

@@ -273,20 +273,32 @@ func (d *doc) buildFrames(s span, items []item) {
 	// for all its figures.
 	d.periods, d.names, d.refs = d.periods[:0], d.names[:0], d.refs[:0]
 	pEnd, nEnd := s.a, s.a
-	for k := s.a; k < s.b; k++ {
-		if k >= pEnd {
-			if d.mayLeadPeriod(k) { // most tokens lead no period: spare them the call
-				if p := d.periodAt(k, s.b, items); !p.empty() {
-					d.periods = append(d.periods, p)
-					pEnd = p.b
-				}
+	toks, lower := d.toks[:s.b], d.c.lower
+	for k := s.a; k < len(toks); k++ {
+		t := toks[k]
+		switch t.kind {
+		case tkNum:
+			// A year or date is a period by itself (periodAt).
+			if k >= pEnd && d.when[k-s.a] {
+				d.periods = append(d.periods, tspan{k, k + 1})
+				pEnd = k + 1
 			}
-		}
-		t := d.toks[k]
-		if t.kind != tkWord {
+			continue
+		case tkWord:
+		default:
 			continue
 		}
-		if d.mayReferAt(k) { // most words are no cue: spare them the call
+		// Most words lead no period and are no reference cue: the tests
+		// of mayLeadPeriod and mayReferAt, on the token in hand, spare
+		// them the calls.
+		n, c0 := t.e-t.s, lower[t.s]
+		if k >= pEnd && n >= 2 && n <= 10 && periodPair(c0, lower[t.s+1]) {
+			if p := d.periodAt(k, s.b, items); !p.empty() {
+				d.periods = append(d.periods, p)
+				pEnd = p.b
+			}
+		}
+		if n >= 2 && n <= 4 && (c0 == 'o' || c0 == 's' || c0 == 't') {
 			if c := d.referenceAt(k); !c.empty() {
 				d.refs = append(d.refs, c)
 			}
@@ -500,8 +512,8 @@ func (d *doc) referenceAt(k int) tspan {
 	return tspan{}
 }
 
-// mayReferAt is referenceAt's first test, which buildFrames makes inline
-// for every word of a sentence with figures: its cues are words of two to
+// mayReferAt is referenceAt's first test, which buildFrames makes on the
+// token in hand for every word of a sentence with figures: its cues are words of two to
 // four letters starting with o, s or t ("of", "such", "that", "this",
 // "the").
 func (d *doc) mayReferAt(k int) bool {
@@ -543,31 +555,56 @@ func (d *doc) periodWord(k int, items []item) bool {
 	return false
 }
 
-// periodAt returns the period phrase starting at token k and ending by
-// end, or an empty span: a run of period words led by a period preposition
-// ("in fiscal year 2023", "since mid-May", "over the last 20 fiscal
-// years", "From May 2023 to December 31"), or a date or year item alone.
-// mayLeadPeriod is periodAt's first test, made inline for every token of
-// a sentence with figures: a period starts at a date or year, or at a
-// word of two to ten letters starting with a letter some lead word or
-// month starts with.
-func (d *doc) mayLeadPeriod(k int) bool {
-	switch t := d.toks[k]; t.kind {
-	case tkNum:
-		return d.when[k-d.sa]
-	case tkWord:
-		n := t.e - t.s
-		return n >= 2 && n <= 10 && periodLetter(d.c.lower[t.s])
-	}
-	return false
-}
-
 // periodLetter reports whether a period's lead word or month can start
 // with c.
 func periodLetter(c byte) bool {
 	const letters = 1<<('i'-'a') | 1<<('d'-'a') | 1<<('s'-'a') | 1<<('t'-'a') | 1<<('u'-'a') | 1<<('f'-'a') |
 		1<<('b'-'a') | 1<<('a'-'a') | 1<<('o'-'a') | 1<<('l'-'a') | 1<<('m'-'a') | 1<<('j'-'a') | 1<<('n'-'a')
 	return c-'a' < 26 && uint32(letters)&(1<<(c-'a')) != 0
+}
+
+// periodAt returns the period phrase starting at token k and ending by
+// end, or an empty span: a run of period words led by a period preposition
+// ("in fiscal year 2023", "since mid-May", "over the last 20 fiscal
+// years", "From May 2023 to December 31"), or a date or year item alone.
+// buildFrames tests on the token in hand whether a period may start
+// there: at a date or year, or at a word of two to ten letters starting
+// with two letters some lead word or month starts with.
+// periodPair reports whether a period's lead word (periodPrep, "last",
+// "this", "mid") or a month (monthWord) can start with c0, c1: most words
+// of a sentence do not, "the" and "of" among them.
+func periodPair(c0, c1 byte) bool {
+	const a = 'a'
+	var m uint32 // the second letters allowed after c0
+	switch c0 {
+	case 'a':
+		m = 1<<('s'-a) | 1<<('f'-a) | 1<<('p'-a) | 1<<('u'-a)
+	case 'b':
+		m = 1 << ('e' - a)
+	case 'd':
+		m = 1<<('u'-a) | 1<<('e'-a)
+	case 'f':
+		m = 1<<('o'-a) | 1<<('r'-a) | 1<<('e'-a)
+	case 'i':
+		m = 1 << ('n' - a)
+	case 'j':
+		m = 1<<('a'-a) | 1<<('u'-a)
+	case 'l':
+		m = 1 << ('a' - a)
+	case 'm':
+		m = 1<<('i'-a) | 1<<('a'-a)
+	case 'n':
+		m = 1 << ('o' - a)
+	case 'o':
+		m = 1<<('v'-a) | 1<<('c'-a)
+	case 's':
+		m = 1<<('i'-a) | 1<<('e'-a)
+	case 't':
+		m = 1 << ('h' - a)
+	case 'u':
+		m = 1 << ('n' - a)
+	}
+	return c1-a < 26 && m&(1<<(c1-a)) != 0
 }
 
 func (d *doc) periodAt(k, end int, items []item) tspan {

@@ -93,6 +93,39 @@ func numberLetter(c byte) bool {
 	return c-'a' < 26 && numberFirsts&(1<<(c-'a')) != 0
 }
 
+// numberPair reports whether the first two letters of lw's part before a
+// hyphen can start a number word (numberWordStart): the test scanSentence
+// makes of every word before the lookup. "the" passes, "of", "said" and
+// "have" do not. lw starts with a lower-case letter.
+func numberPair(lw string) bool {
+	c0, c1 := lw[0]-'a', byte('-')
+	if len(lw) > 1 {
+		c1 = lw[1]
+	}
+	if c1 == '-' {
+		return c0 == 0 // "a"
+	}
+	c1 -= 'a'
+	return c0 < 26 && c1 < 26 && numberPairs[c0]&(1<<c1) != 0
+}
+
+// numberPairs holds, by a number word's first letter, the bits of the
+// second letters that follow it. It is never written.
+var numberPairs = [26]uint32{
+	'a' - 'a': 1 << ('n' - 'a'),
+	'b' - 'a': 1 << ('i' - 'a'),
+	'd' - 'a': 1 << ('o' - 'a'),
+	'e' - 'a': 1<<('i'-'a') | 1<<('l'-'a'),
+	'f' - 'a': 1<<('i'-'a') | 1<<('o'-'a'),
+	'h' - 'a': 1<<('a'-'a') | 1<<('u'-'a'),
+	'm' - 'a': 1 << ('i' - 'a'),
+	'n' - 'a': 1 << ('i' - 'a'),
+	'o' - 'a': 1 << ('n' - 'a'),
+	's' - 'a': 1<<('i'-'a') | 1<<('e'-'a') | 1<<('c'-'a'),
+	't' - 'a': 1<<('w'-'a') | 1<<('h'-'a') | 1<<('e'-'a') | 1<<('r'-'a'),
+	'z' - 'a': 1 << ('e' - 'a'),
+}
+
 // numberFirsts has bit c-'a' set for each letter c a number word starts with.
 const numberFirsts uint32 = 1<<('a'-'a') | 1<<('b'-'a') | 1<<('d'-'a') | 1<<('e'-'a') | 1<<('f'-'a') |
 	1<<('h'-'a') | 1<<('m'-'a') | 1<<('n'-'a') | 1<<('o'-'a') | 1<<('s'-'a') | 1<<('t'-'a') | 1<<('z'-'a')
@@ -390,15 +423,15 @@ func singular(w string) string {
 	return w
 }
 
-// multiplierWord reads "twice", "threefold", "tenfold": a multiplier.
-func multiplierWord(w string) (float64, bool) {
-	if len(w) < len("twice") {
-		// The shortest: most words are answered here, inline.
-		return 0, false
-	}
-	return multiplierWordLong(w)
+// mayMultiply is multiplierWordLong's first test, which scanSentence
+// makes inline for every word: the shortest multiplier has five letters, and
+// each is "t…e" ("twice", "thrice") or "…ld" ("-fold").
+func mayMultiply(w string) bool {
+	n := len(w)
+	return n >= len("twice") && (w[0] == 't' && w[n-1] == 'e' || w[n-2] == 'l' && w[n-1] == 'd')
 }
 
+// multiplierWordLong reads "twice", "threefold", "tenfold": a multiplier.
 func multiplierWordLong(w string) (float64, bool) {
 	switch w {
 	case "twice":

@@ -148,6 +148,29 @@ func (w *words) norm(t *ttok) string {
 // folded to negWord, auxiliaries around a negation skipped. It is the
 // single definition used for rule terms and for sentences.
 func (src *words) normalise(tt []ttok) {
+	// Only a negation or "yet" changes a word's form (normaliseRun's cases
+	// all start from one); most runs have neither and are left as split
+	// made them, stems computed on demand.
+	for i := range tt {
+		if w := src.raw(&tt[i]); len(w) <= len("cannot") && mayNegate(w) {
+			src.normaliseRun(tt)
+			return
+		}
+	}
+}
+
+// mayNegate reports the words normaliseRun's cases start from: the
+// negators ("t" whatever precedes it) and "yet".
+func mayNegate(w string) bool {
+	switch w {
+	case "not", "never", "no", "cannot", "nor", "t", "yet":
+		return true
+	}
+	return false
+}
+
+// normaliseRun is normalise for a run that holds a negation or "yet".
+func (src *words) normaliseRun(tt []ttok) {
 	prevRaw := ""
 	for i := range tt {
 		t := &tt[i]

@@ -196,7 +196,59 @@ func New(rules []Rule) (*Extractor, error) {
 			}
 		}
 	}
+	e.firstTab = newWordTable(e.first)
 	return e, nil
+}
+
+// wordTable finds the terms starting with a word: the map e.first laid
+// out for findTerms, which asks it of most words of a sentence with a
+// figure. Open addressing on a hash of a word's length and three of its
+// letters costs a fraction of the map's hash of every byte.
+type wordTable struct {
+	slots []wordSlot // a power of two in length, at most half full
+	shift uint       // 32 minus the bits of an index
+}
+
+type wordSlot struct {
+	word string // "" for an empty slot
+	ids  []int32
+}
+
+func newWordTable(m map[string][]int32) wordTable {
+	bits := uint(4)
+	for 1<<bits < 2*len(m) {
+		bits++
+	}
+	t := wordTable{slots: make([]wordSlot, 1<<bits), shift: 32 - bits}
+	for w, ids := range m {
+		i := t.home(w)
+		for t.slots[i].word != "" {
+			i = (i + 1) & (len(t.slots) - 1)
+		}
+		t.slots[i] = wordSlot{w, ids}
+	}
+	return t
+}
+
+// home is the slot where the search for w starts. w is not empty.
+func (t *wordTable) home(w string) int {
+	h := uint32(len(w))<<24 ^ uint32(w[0])<<16 ^ uint32(w[len(w)/2])<<8 ^ uint32(w[len(w)-1])
+	return int((h * 0x9e3779b1) >> t.shift)
+}
+
+// lookup returns the terms whose first word is w (not empty).
+func (t *wordTable) lookup(w string) []int32 {
+	if len(t.slots) == 0 {
+		return nil
+	}
+	for i := t.home(w); ; i = (i + 1) & (len(t.slots) - 1) {
+		switch s := &t.slots[i]; s.word {
+		case w:
+			return s.ids
+		case "":
+			return nil
+		}
+	}
 }
 
 // rawTermWords splits a term into lower-case words without normalising:
@@ -257,7 +309,12 @@ func (d *doc) splitTerms(s span, tt []ttok, tstart []int32, clause []int32) ([]t
 		}
 		switch t.kind {
 		case tkWord, tkNum:
-			tt = d.w.split(int(t.s), int(t.e), tt, ttok{tok: int32(k), clause: cl})
+			if t.plain {
+				// One word, as split would find: tokenize read it whole.
+				tt = appendTtok(tt, &ttok{tok: int32(k), clause: cl}, t.s, t.e)
+			} else {
+				tt = d.w.split(int(t.s), int(t.e), tt, ttok{tok: int32(k), clause: cl})
+			}
 		case tkPunct:
 			switch d.text(k) {
 			case "\"", "'":
@@ -320,7 +377,7 @@ func (d *doc) findTerms(tt []ttok, occ []occurrence) []occurrence {
 			continue
 		}
 		next, nextDone := "", false
-		for _, id := range d.e.first[w] {
+		for _, id := range d.e.firstTab.lookup(w) {
 			words := d.e.terms[id].words
 			if len(words) > 1 {
 				// Most terms sharing a first word part at the second.

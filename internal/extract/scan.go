@@ -12,7 +12,9 @@ type doc struct {
 	buf    []byte
 	edits  []edit
 	sents  []span
+	breaks []int32 // tokens that may start a sentence
 	items  []item
+	bounds []int32 // where each sentence's items start in items, and where the last ends
 	sw     []subword
 	clause []int32
 	tt     []ttok
@@ -35,15 +37,13 @@ type doc struct {
 	ctstart []int32
 	cocc    []occurrence
 
-	out   []Figure   // scratch for the figures of one call
 	work  int        // steps taken in this call: tests hold it linear in the input
 	known []restated // scratch for propagateMetrics
 
-	// Frames of the call before they leave in one block: the frames, where
-	// their lists lie, and the lists' strings.
-	frameBuf []Frame
-	listBuf  []frameLists
-	strBuf   []string
+	// Where the lists of the call's frames lie, and the lists' strings,
+	// before they leave in one block.
+	listBuf []frameLists
+	strBuf  []string
 
 	ex *[]Explanation // when explaining: where each figure's explanation goes
 }
@@ -102,8 +102,9 @@ func (d *doc) numAt(k int) (chunkInfo, bool) {
 }
 
 func (d *doc) scanSentence(items []item) []item {
-	for k := d.sa; k < d.sb; {
-		switch d.toks[k].kind {
+	toks, lower := d.toks[:d.sb], d.c.lower
+	for k := d.sa; k < len(toks); {
+		switch toks[k].kind {
 		case tkURL:
 			items = append(items, item{ta: k, tb: k + 1, kind: KindURL})
 			k++
@@ -115,15 +116,17 @@ func (d *doc) scanSentence(items []item) []item {
 			items = append(items, it)
 			k = it.tb
 		case tkWord:
-			lw := d.low(k)
-			if v, ok := multiplierWord(lw); ok {
-				it := item{ta: k, tb: k + 1, value: v, unit: UnitTimes}
-				d.finishWordFigure(&it, false)
-				items = append(items, it)
-				k++
-				continue
+			lw := lower[toks[k].s:toks[k].e]
+			if mayMultiply(lw) { // most words are no multiplier: spare them the call
+				if v, ok := multiplierWordLong(lw); ok {
+					it := item{ta: k, tb: k + 1, value: v, unit: UnitTimes}
+					d.finishWordFigure(&it, false)
+					items = append(items, it)
+					k++
+					continue
+				}
 			}
-			if !numberLetter(lw[0]) || !numberWordStart(firstSub(lw)) {
+			if !numberLetter(lw[0]) || !numberPair(lw) || !numberWordStart(firstSub(lw)) {
 				k++
 				continue
 			}

@@ -18,10 +18,11 @@ const (
 
 // token is a span of the cleaned text.
 type token struct {
-	s, e int32
-	kind tokKind
-	nl   uint8 // line breaks in the whitespace before the token, capped at 2
-	sp   bool  // whitespace before the token
+	s, e  int32
+	kind  tokKind
+	nl    uint8 // line breaks in the whitespace before the token, capped at 2
+	sp    bool  // whitespace before the token
+	plain bool  // a word of ASCII letters alone, read by tokenize itself: one word for term matching
 }
 
 // Character classes by unsigned arithmetic: one compare each.
@@ -76,10 +77,14 @@ func urlEnd(s string, i int) int {
 	return j
 }
 
-func tokenize(text, lower string, toks []token) []token {
+// tokenize appends the tokens of text to toks, and to breaks the index of
+// every token that may start a sentence: on the same line, only a token
+// after punctuation can. sentences then looks at those alone instead of
+// at every token.
+func tokenize(text, lower string, toks []token, breaks []int32) ([]token, []int32) {
 	n := len(text)
 	var nl uint8
-	sp := false
+	sp, prevPunct := false, false
 	for i := 0; i < n; {
 		c := text[i]
 		switch c {
@@ -99,9 +104,11 @@ func tokenize(text, lower string, toks []token) []token {
 			continue
 		}
 		start := i
-		kind := tkPunct
+		kind, plain := tkPunct, false
 		switch {
-		case (c == 'h' || c == 'H' || c == 'w' || c == 'W') && urlAt(lower, i) && (i == 0 || !isAlnum(text[i-1])):
+		case (c|0x20 == 'h' && i+1 < n && lower[i+1] == 't' || c|0x20 == 'w' && i+1 < n && lower[i+1] == 'w') &&
+			urlAt(lower, i) && (i == 0 || !isAlnum(text[i-1])):
+			// "ht" or "ww": urlAt's prefixes, told before the call.
 			i = urlEnd(text, i)
 			kind = tkURL
 		case c == '@' && i+1 < n && (isAlnum(text[i+1]) || text[i+1] == '_') && (i == 0 || !isAlnum(text[i-1])):
@@ -113,7 +120,20 @@ func tokenize(text, lower string, toks []token) []token {
 		case (c == '$' || c == '#') && i+1 < n && isDigit(text[i+1]):
 			i, kind = chunkEnd(text, lower, i)
 		case c < 0x80:
-			if isAlnum(c) {
+			if isLetter(c) {
+				// Most chunks are plain words ended by a space or a
+				// mark that never joins after a letter: read them here,
+				// and leave the rest to chunkEnd, from the start.
+				j := i + 1
+				for j < n && isLetter(text[j]) {
+					j++
+				}
+				if j == n || plainWordEnd(text[j]) {
+					i, kind, plain = j, tkWord, true
+				} else {
+					i, kind = chunkEnd(text, lower, i)
+				}
+			} else if isDigit(c) {
 				i, kind = chunkEnd(text, lower, i)
 			} else {
 				i++
@@ -128,12 +148,26 @@ func tokenize(text, lower string, toks []token) []token {
 		// Filled in place: a token built whole on the stack is read back
 		// in one load over its byte fields' separate stores, which the
 		// CPU cannot forward, and that stall cost a third of tokenize.
+		if len(toks) > 0 && (nl > 0 || sp && prevPunct) {
+			breaks = append(breaks, int32(len(toks)))
+		}
 		toks = append(toks, token{})
 		t := &toks[len(toks)-1]
-		t.s, t.e, t.kind, t.nl, t.sp = int32(start), int32(i), kind, nl, sp
-		nl, sp = 0, false
+		t.s, t.e, t.kind, t.nl, t.sp, t.plain = int32(start), int32(i), kind, nl, sp, plain
+		nl, sp, prevPunct = 0, false, kind == tkPunct
 	}
-	return toks
+	return toks, breaks
+}
+
+// plainWordEnd reports whether byte c, after a run of ASCII letters, ends
+// the chunk whatever follows: chunkEnd joins none of these to a letter
+// (TestPlainWordEndsAsChunkEnd).
+func plainWordEnd(c byte) bool {
+	switch c {
+	case ' ', '\n', '\r', '\t', ',', ';', ')', '"', '!', '?':
+		return true
+	}
+	return false
 }
 
 // chunkEnd reads a word or number chunk: letters and digits, joined by the
@@ -262,27 +296,29 @@ type span struct{ a, b int }
 // input when a page has no punctuation at all.
 const maxSentenceTokens = 200
 
-// sentences splits the tokens into sentences.
-func (d *doc) sentences(out []span) []span {
+// sentences splits the tokens into sentences. breaks are the tokens that
+// may start one, in order (see tokenize).
+func (d *doc) sentences(out []span, breaks []int32) []span {
 	start := 0
-	for k := 1; k < len(d.toks); k++ {
-		if d.mayBreakBefore(k) && d.breakBefore(k) || k-start >= maxSentenceTokens {
+	for _, b := range breaks {
+		k := int(b)
+		for start+maxSentenceTokens < k {
+			out = append(out, span{start, start + maxSentenceTokens})
+			start += maxSentenceTokens
+		}
+		if d.breakBefore(k) || k-start >= maxSentenceTokens {
 			out = append(out, span{start, k})
 			start = k
 		}
+	}
+	for start+maxSentenceTokens < len(d.toks) {
+		out = append(out, span{start, start + maxSentenceTokens})
+		start += maxSentenceTokens
 	}
 	if start < len(d.toks) {
 		out = append(out, span{start, len(d.toks)})
 	}
 	return out
-}
-
-// mayBreakBefore is breakBefore's first test, made inline for every
-// token: on the same line, only a token after punctuation can start a
-// sentence.
-func (d *doc) mayBreakBefore(k int) bool {
-	t := d.toks[k]
-	return t.nl > 0 || t.sp && d.toks[k-1].kind == tkPunct
 }
 
 func (d *doc) breakBefore(k int) bool {
