@@ -46,7 +46,9 @@ func TestTreeLookupsMatchIndex(t *testing.T) {
 	}
 }
 
-func FuzzTreeMatchesIndex(f *testing.F) {
+// addTestdataSeeds adds every testdata/*.yaml file as a fuzz seed.
+func addTestdataSeeds(f *testing.F) {
+	f.Helper()
 	seeds, _ := filepath.Glob("testdata/*.yaml")
 	for _, p := range seeds {
 		data, err := os.ReadFile(p)
@@ -55,6 +57,10 @@ func FuzzTreeMatchesIndex(f *testing.F) {
 		}
 		f.Add(data)
 	}
+}
+
+func FuzzTreeMatchesIndex(f *testing.F) {
+	addTestdataSeeds(f)
 	f.Add([]byte("a: [[1, 2], [3, {b: [4]}]]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		compareTreeAndIndex(t, "fuzz", data)

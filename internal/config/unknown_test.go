@@ -70,14 +70,7 @@ func FuzzUnknownKeysMatchKnownFields(f *testing.F) {
 	for _, doc := range trickyKeys {
 		f.Add([]byte(doc))
 	}
-	seeds, _ := filepath.Glob("testdata/*.yaml")
-	for _, p := range seeds {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
+	addTestdataSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		compareUnknownKeys(t, "fuzz", data)
 	})

@@ -92,14 +92,7 @@ func testCorpusStory(t *testing.T, story, config string) {
 	if err := json.Unmarshal(raw, &gold); err != nil {
 		t.Fatalf("parse gold.json: %v", err)
 	}
-	rules, err := readRules(config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := New(rules)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := configExtractor(t, config)
 	names := make([]string, 0, len(gold.Docs))
 	for name := range gold.Docs {
 		names = append(names, name)

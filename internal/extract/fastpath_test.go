@@ -565,14 +565,7 @@ func TestWordTableMatchesMap(t *testing.T) {
 	}
 	probes = append(probes, negWord, "a", "zz", "not")
 	for _, config := range []string{shippedConfig, "../../config/examples/improper_payments.yaml", "../../config/examples/border_encounters.yaml"} {
-		rules, err := readRules(config)
-		if err != nil {
-			t.Fatal(err)
-		}
-		e, err := New(rules)
-		if err != nil {
-			t.Fatal(err)
-		}
+		e := configExtractor(t, config)
 		found := 0
 		for w, ids := range e.first {
 			if got := e.firstTab.lookup(w); !slices.Equal(got, ids) {

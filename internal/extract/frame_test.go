@@ -14,14 +14,7 @@ func exampleExtractor(t *testing.T, name string) *Extractor {
 	if e, ok := exampleExtractors.Load(name); ok {
 		return e.(*Extractor)
 	}
-	rules, err := readRules("../../config/examples/" + name + ".yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := New(rules)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := configExtractor(t, "../../config/examples/"+name+".yaml")
 	exampleExtractors.Store(name, e)
 	return e
 }

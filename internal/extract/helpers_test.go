@@ -30,6 +30,21 @@ const shippedConfig = "../../config/watcher.yaml"
 func readShippedRules() ([]Rule, error) { return readRules(shippedConfig) }
 
 // readRules reads the metrics section of a configuration file.
+// configExtractor is an Extractor of the metric rules of the config at
+// path.
+func configExtractor(t testing.TB, path string) *Extractor {
+	t.Helper()
+	rules, err := readRules(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 func readRules(path string) ([]Rule, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {

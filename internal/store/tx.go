@@ -54,24 +54,25 @@ func (tx *Tx) get(name, key []byte, v any) (bool, error) {
 
 // put encodes v under key in the top-level bucket name.
 func (tx *Tx) put(name, key []byte, v any) error {
-	b, err := tx.bucket(name)
-	if err != nil {
-		return err
-	}
 	raw, err := encode(v)
 	if err != nil {
 		return err
 	}
-	return b.Put(key, raw)
+	return tx.putRaw(name, key, raw)
 }
 
 // putObservation is put of an observation (see encodeObservation).
 func (tx *Tx) putObservation(name, key []byte, o Observation) error {
-	b, err := tx.bucket(name)
+	raw, err := encodeObservation(o)
 	if err != nil {
 		return err
 	}
-	raw, err := encodeObservation(o)
+	return tx.putRaw(name, key, raw)
+}
+
+// putRaw stores an encoded record under key in the top-level bucket name.
+func (tx *Tx) putRaw(name, key, raw []byte) error {
+	b, err := tx.bucket(name)
 	if err != nil {
 		return err
 	}
