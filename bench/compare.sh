@@ -28,16 +28,7 @@ urlwatch_bin=$(command -v urlwatch)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# WATCHER_BIN measures a given build (an older commit, say) instead of
-# the working tree's.
-if [ -n "${WATCHER_BIN:-}" ]; then
-	cp "$WATCHER_BIN" "$tmp/watcher"
-else
-	# Built as the package builds it (packaging/build-deb.sh): static, no cgo.
-	CGO_ENABLED=0 go build -trimpath -o "$tmp/watcher" ./cmd/watcher
-fi
-# The harness is a module of its own (bench/go.mod).
-go -C bench build -o "$tmp/loadgen" ./loadgen
+. bench/build.sh
 
 echo "watcher $("$tmp/watcher" version 2>/dev/null || true), $("$urlwatch_bin" --version), $(nproc) cores" >&2
 # Later flags win, so the caller's override these defaults.

@@ -19,13 +19,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-if [ -n "${WATCHER_BIN:-}" ]; then
-	cp "$WATCHER_BIN" "$tmp/watcher"
-else
-	# Built as the package builds it (packaging/build-deb.sh): static, no cgo.
-	CGO_ENABLED=0 go build -trimpath -o "$tmp/watcher" ./cmd/watcher
-fi
-go -C bench build -o "$tmp/loadgen" ./loadgen
+. bench/build.sh
 lg() { "$tmp/loadgen" -watcher "$tmp/watcher" "$@"; }
 
 echo "## 1. N=1,000, feeds only"
