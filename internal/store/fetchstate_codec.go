@@ -52,53 +52,28 @@ func encodeFetchState(fs FetchState) ([]byte, error) {
 	if fs.LastStatus < 0 || fs.ConsecutiveFailures < 0 || fs.Polls < 0 {
 		return nil, fmt.Errorf("encode fetch state of %s: negative count", fs.Source)
 	}
+	// Each field sets its flag as it is written: what is present is what
+	// the flags say, with no second list to keep in step.
 	var flags uint64
-	set := func(bit uint64, present bool) {
-		if present {
-			flags |= bit
-		}
-	}
-	set(fsETag, fs.ETag != "")
-	set(fsLastModified, fs.LastModified != "")
-	set(fsLastStatus, fs.LastStatus != 0)
-	set(fsLastPoll, !fs.LastPoll.IsZero())
-	set(fsLastSuccess, !fs.LastSuccess.IsZero())
-	set(fsLastFetched, !fs.LastFetched.IsZero())
-	set(fsLastError, fs.LastError != "")
-	set(fsConsecutiveFailures, fs.ConsecutiveFailures != 0)
-	set(fsFailingSince, !fs.FailingSince.IsZero())
-	set(fsPolls, fs.Polls != 0)
-	set(fsNextPoll, !fs.NextPoll.IsZero())
-	set(fsFailingAlerted, fs.FailingAlerted)
-	set(fsNextRevisit, !fs.NextRevisit.IsZero())
-	var digest [32]byte
-	if fs.ContentHash != "" {
-		if isLowerHexDigest(fs.ContentHash) {
-			hex.Decode(digest[:], []byte(fs.ContentHash))
-			flags |= fsContentHashHex
-		} else {
-			flags |= fsContentHash
-		}
-	}
-
-	out := make([]byte, 0, 48+len(fs.ETag)+len(fs.LastModified)+len(fs.LastError)+len(fs.ContentHash))
-	out = append(out, fetchStateMarker)
-	out = binary.AppendUvarint(out, flags)
+	body := make([]byte, 0, 48+len(fs.ETag)+len(fs.LastModified)+len(fs.LastError)+len(fs.ContentHash))
 	str := func(bit uint64, s string) {
-		if flags&bit != 0 {
-			out = binary.AppendUvarint(out, uint64(len(s)))
-			out = append(out, s...)
+		if s != "" {
+			flags |= bit
+			body = binary.AppendUvarint(body, uint64(len(s)))
+			body = append(body, s...)
 		}
 	}
 	count := func(bit uint64, n int) {
-		if flags&bit != 0 {
-			out = binary.AppendUvarint(out, uint64(n))
+		if n != 0 {
+			flags |= bit
+			body = binary.AppendUvarint(body, uint64(n))
 		}
 	}
 	when := func(bit uint64, t time.Time) {
-		if flags&bit != 0 {
-			out = binary.AppendVarint(out, t.Unix())
-			out = binary.AppendUvarint(out, uint64(t.Nanosecond()))
+		if !t.IsZero() {
+			flags |= bit
+			body = binary.AppendVarint(body, t.Unix())
+			body = binary.AppendUvarint(body, uint64(t.Nanosecond()))
 		}
 	}
 	str(fsETag, fs.ETag)
@@ -112,12 +87,21 @@ func encodeFetchState(fs FetchState) ([]byte, error) {
 	when(fsFailingSince, fs.FailingSince)
 	count(fsPolls, fs.Polls)
 	when(fsNextPoll, fs.NextPoll)
-	when(fsNextRevisit, fs.NextRevisit)
-	str(fsContentHash, fs.ContentHash)
-	if flags&fsContentHashHex != 0 {
-		out = append(out, digest[:]...)
+	if fs.FailingAlerted {
+		flags |= fsFailingAlerted // the flag is the whole field
 	}
-	return out, nil
+	when(fsNextRevisit, fs.NextRevisit)
+	if isLowerHexDigest(fs.ContentHash) {
+		flags |= fsContentHashHex
+		body, _ = hex.AppendDecode(body, []byte(fs.ContentHash)) // checked: lowercase hex
+	} else {
+		str(fsContentHash, fs.ContentHash)
+	}
+
+	out := make([]byte, 0, 1+binary.MaxVarintLen64+len(body))
+	out = append(out, fetchStateMarker)
+	out = binary.AppendUvarint(out, flags)
+	return append(out, body...), nil
 }
 
 // decodeFetchState reads the record of source's fetch state: the binary
