@@ -9,13 +9,6 @@ import (
 	"testing"
 )
 
-// queued is how many Batch calls wait for the committer.
-func (db *DB) queued() int {
-	db.group.mu.Lock()
-	defer db.group.mu.Unlock()
-	return len(db.group.queue)
-}
-
 // waitUntil yields until cond holds, or fails the test with what when
 // ctx (the test's deadline) ends first.
 func waitUntil(ctx context.Context, t *testing.T, cond func() bool, what func() string) {
@@ -31,8 +24,8 @@ func waitUntil(ctx context.Context, t *testing.T, cond func() bool, what func() 
 // waitQueued waits until n calls wait in the queue.
 func waitQueued(ctx context.Context, t *testing.T, db *DB, n int) {
 	t.Helper()
-	waitUntil(ctx, t, func() bool { return db.queued() >= n },
-		func() string { return fmt.Sprintf("%d calls queued, want %d", db.queued(), n) })
+	waitUntil(ctx, t, func() bool { return db.group.len() >= n },
+		func() string { return fmt.Sprintf("%d calls queued, want %d", db.group.len(), n) })
 }
 
 // holdWriter starts a writer that holds the lock until release is

@@ -25,36 +25,40 @@ func (tx *Tx) Snapshot(docID string) (Snapshot, bool, error) {
 // poll needs of the documents it finds unchanged, which are most of them
 // (19 of a changed feed's 20 items).
 func (tx *Tx) SnapshotHash(docID string) (hash string, lastSeen time.Time, ok bool, err error) {
-	var head struct {
-		Hash     string    `json:"hash"`
-		LastSeen time.Time `json:"last_seen"`
-	}
-	b := tx.tx.Bucket(bucketDocs)
-	if b == nil {
-		return "", time.Time{}, false, nil
-	}
-	raw := b.Get([]byte(docID))
+	raw := tx.getRaw(bucketDocs, []byte(docID))
 	if raw == nil {
 		return "", time.Time{}, false, nil
 	}
-	// The figures are the record's last field and its only nested one,
-	// and no string in JSON holds an unescaped quote: the first
-	// `,"figures":` is where they start. Records written before they came
-	// last have last_seen after them, and are read whole.
 	if i := bytes.Index(raw, []byte(`,"figures":`)); i > 0 {
 		if hash, seen, ok := scanSnapshotHead(raw[:i]); ok {
 			return hash, seen, true, nil
 		}
-		prefix := append(raw[:i:i], '}')
-		if err := decode(prefix, &head); err == nil && !head.LastSeen.IsZero() {
-			return head.Hash, head.LastSeen, true, nil
-		}
-		head.Hash, head.LastSeen = "", time.Time{}
 	}
-	if err := decode(raw, &head); err != nil {
+	head, err := snapshotHead(raw)
+	if err != nil {
 		return "", time.Time{}, false, fmt.Errorf("read snapshot %s: %w", docID, err)
 	}
 	return head.Hash, head.LastSeen, true, nil
+}
+
+// snapshotHead decodes a snapshot record without its figures. The
+// figures are the record's last field and its only nested one, and no
+// string in JSON holds an unescaped quote: the first `,"figures":` is
+// where they start. Records written before they came last have last_seen
+// after them, and are decoded whole.
+func snapshotHead(raw []byte) (Snapshot, error) {
+	var head Snapshot
+	if i := bytes.Index(raw, []byte(`,"figures":`)); i > 0 {
+		if err := decode(append(raw[:i:i], '}'), &head); err == nil && !head.LastSeen.IsZero() {
+			return head, nil
+		}
+		head = Snapshot{}
+	}
+	if err := decode(raw, &head); err != nil {
+		return Snapshot{}, err
+	}
+	head.Figures = nil
+	return head, nil
 }
 
 // scanSnapshotHead reads the hash and last_seen members of head, the
@@ -135,8 +139,10 @@ func (tx *Tx) putSnapshot(s Snapshot) error {
 		return tx.put(bucketDocs, key, s)
 	}
 
-	var prev Snapshot
-	if err := decode(prevRaw, &prev); err != nil {
+	// Its bookkeeping only: the previous figures go to the revisions as
+	// the record they are.
+	prev, err := snapshotHead(prevRaw)
+	if err != nil {
 		return fmt.Errorf("read previous version: %w", err)
 	}
 	if !prev.FirstSeen.IsZero() {

@@ -254,7 +254,6 @@ func sortableFloat(f float64) []byte {
 	return binary.BigEndian.AppendUint64(nil, u)
 }
 
-// metricBucket is the nested bucket of metric's observations, or nil.
 // HistoryVersion changes whenever metric's history does: an observation
 // added (whose key takes the bucket's next sequence number), or removed
 // (retention, a correction moving it to another metric, which take one
@@ -267,6 +266,7 @@ func (tx *Tx) HistoryVersion(metric string) uint64 {
 	return 0
 }
 
+// metricBucket is the nested bucket of metric's observations, or nil.
 func (tx *Tx) metricBucket(metric string) *bolt.Bucket {
 	metrics := tx.tx.Bucket(bucketMetrics)
 	if metrics == nil || metric == "" {

@@ -79,40 +79,25 @@ func (db *DB) migrate(btx *bolt.Tx, from int) error {
 // order with the fill PutFetchState uses, so that they start out on as
 // few pages as they need rather than on the JSON's pages a third full.
 func (tx *Tx) migrateFetchStates() (int, error) {
-	old := tx.tx.Bucket(bucketSources)
-	if old == nil {
+	if tx.tx.Bucket(bucketSources) == nil {
 		return 0, nil
 	}
-	type rec struct{ k, v []byte }
-	var recs []rec
-	if err := old.ForEach(func(k, v []byte) error {
-		fs, err := decodeFetchState(k, v)
-		if err != nil {
-			return fmt.Errorf("read fetch state of %s: %w", k, err)
-		}
-		raw, err := encodeFetchState(fs)
-		if err != nil {
-			return err
-		}
-		recs = append(recs, rec{append([]byte(nil), k...), raw})
-		return nil
-	}); err != nil {
+	states, err := tx.Sources() // read whole: the bucket is about to go
+	if err != nil {
 		return 0, err
 	}
 	if err := tx.tx.DeleteBucket(bucketSources); err != nil {
 		return 0, fmt.Errorf("reset %s: %w", bucketSources, err)
 	}
-	b, err := tx.tx.CreateBucket(bucketSources)
-	if err != nil {
+	if _, err := tx.tx.CreateBucket(bucketSources); err != nil {
 		return 0, fmt.Errorf("reset %s: %w", bucketSources, err)
 	}
-	b.FillPercent = sourcesFill
-	for _, r := range recs {
-		if err := b.Put(r.k, r.v); err != nil {
-			return 0, fmt.Errorf("write fetch state of %s: %w", r.k, err)
+	for _, fs := range states { // in key order, as Sources reads them
+		if err := tx.PutFetchState(fs); err != nil {
+			return 0, err
 		}
 	}
-	return len(recs), nil
+	return len(states), nil
 }
 
 // DocumentPeriod is the period of a figure that states none: an as-of date

@@ -51,11 +51,7 @@ func (c *obsCache) observation(raw []byte) (Observation, error) {
 // getObservation reads the observation stored under key in the top-level
 // bucket name through the cache.
 func (tx *Tx) getObservation(name, key []byte) (Observation, bool, error) {
-	b := tx.tx.Bucket(name)
-	if b == nil {
-		return Observation{}, false, nil
-	}
-	raw := b.Get(key)
+	raw := tx.getRaw(name, key)
 	if raw == nil {
 		return Observation{}, false, nil
 	}

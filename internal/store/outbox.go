@@ -50,11 +50,7 @@ func (tx *Tx) Enqueue(a *Alert) error {
 
 // Alert returns the alert with the given ID, and whether there is one.
 func (tx *Tx) Alert(id uint64) (Alert, bool, error) {
-	outbox := tx.tx.Bucket(bucketOutbox)
-	if outbox == nil {
-		return Alert{}, false, nil
-	}
-	raw := outbox.Get(itob(id))
+	raw := tx.getRaw(bucketOutbox, itob(id))
 	if raw == nil {
 		return Alert{}, false, nil
 	}

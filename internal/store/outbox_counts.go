@@ -98,8 +98,9 @@ func scanOutbox(outbox *bolt.Bucket, skip func(k []byte, err error), each func(k
 
 // initOutboxCounts makes the counts and the failed index at open when the
 // file has none (written before them) or when they no longer match the
-// outbox (an older watcher ran on the file since): one pass over the
-// outbox, in the opening transaction. Otherwise it reads a few keys and
+// outbox (a schema-2 watcher wrote to the file after a schema-3 one had
+// counted it; from schema 3 on an older watcher refuses the file): one
+// pass over the outbox, in the opening transaction. Otherwise it reads a few keys and
 // the two indexes.
 func (db *DB) initOutboxCounts(btx *bolt.Tx) error {
 	tx := &Tx{tx: btx, db: db}

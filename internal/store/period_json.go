@@ -96,13 +96,19 @@ func (o *Observation) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, (*observationJSON)(o)); err != nil {
 		return err
 	}
+	o.restoreCompact()
+	return nil
+}
+
+// restoreCompact fills in what compactObservation leaves out of a record:
+// the document's date as period, the period's end as as-of date.
+func (o *Observation) restoreCompact() {
 	if day := documentDay(*o); o.Period.Key == "" && o.Period.From == "document" && !day.IsZero() {
 		o.Period = DocumentPeriod(day)
 	}
 	if o.AsOf.IsZero() && !o.Period.IsZero() {
 		o.AsOf = periodAsOf(o.Period)
 	}
-	return nil
 }
 
 // documentDay is the date of o's document: published, else observed.
@@ -120,16 +126,6 @@ func periodAsOf(p Period) time.Time {
 		return p.Start
 	}
 	return p.End
-}
-
-// observationTimes is the part of a stored observation the indexes
-// compare: decoding only it skips the quote, title and URL strings of a
-// record read at every observation.
-type observationTimes struct {
-	Published time.Time `json:"published"`
-	Observed  time.Time `json:"observed"`
-	AsOf      time.Time `json:"as_of"`
-	Period    Period    `json:"period"`
 }
 
 // indexCache keeps, for one write transaction, the index records it has
@@ -164,9 +160,11 @@ func (tx *Tx) putTimes(name, key []byte, o Observation) error {
 		tx.forgetIndexes()
 		return err
 	}
-	tx.cache().times[string(name)+"\x00"+string(key)] = timesOf(observationTimes{
-		Published: o.Published.Round(0), Observed: o.Observed.Round(0), AsOf: o.AsOf.Round(0), Period: o.Period,
-	})
+	// As getTimes would read it back: no monotonic clock, and what the
+	// compact record leaves out restored.
+	t := timesOf(Observation{Published: o.Published.Round(0), Observed: o.Observed.Round(0), AsOf: o.AsOf.Round(0), Period: o.Period})
+	t.restoreCompact()
+	tx.cache().times[string(name)+"\x00"+string(key)] = t
 	return nil
 }
 
@@ -178,22 +176,15 @@ func (tx *Tx) getTimes(name, key []byte) (Observation, bool, error) {
 			return o, true, nil
 		}
 	}
-	o, ok, err := tx.getObservation(name, key)
+	o, ok, err := tx.getObservation(name, key) // decoded and restored
 	if err != nil || !ok {
 		return Observation{}, ok, err
 	}
-	return timesOf(observationTimes{Published: o.Published, Observed: o.Observed, AsOf: o.AsOf, Period: o.Period}), true, nil
+	return timesOf(o), true, nil
 }
 
-// timesOf is w as the Observation getTimes returns: what the compact
-// encoding left out restored.
-func timesOf(w observationTimes) Observation {
-	o := Observation{Published: w.Published, Observed: w.Observed, AsOf: w.AsOf, Period: w.Period}
-	if day := documentDay(o); o.Period.Key == "" && o.Period.From == "document" && !day.IsZero() {
-		o.Period = DocumentPeriod(day)
-	}
-	if o.AsOf.IsZero() && !o.Period.IsZero() {
-		o.AsOf = periodAsOf(o.Period)
-	}
-	return o
+// timesOf is o as getTimes returns it: its times and period only, the
+// same whether read from the record or from what the transaction wrote.
+func timesOf(o Observation) Observation {
+	return Observation{Published: o.Published, Observed: o.Observed, AsOf: o.AsOf, Period: o.Period}
 }

@@ -11,11 +11,7 @@ import (
 // FetchState returns the stored fetch state of source, and whether there was
 // one.
 func (tx *Tx) FetchState(source string) (FetchState, bool, error) {
-	b := tx.tx.Bucket(bucketSources)
-	if b == nil {
-		return FetchState{}, false, nil
-	}
-	raw := b.Get([]byte(source))
+	raw := tx.getRaw(bucketSources, []byte(source))
 	if raw == nil {
 		return FetchState{}, false, nil
 	}

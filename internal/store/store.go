@@ -9,7 +9,10 @@
 // observations and alerts are committed in a single transaction.
 //
 // Records are JSON objects carrying a record version ("v":1), so the file can
-// be read by `watcher export` and by bbolt's own tooling.
+// be read by `watcher export` and by bbolt's own tooling; except fetch
+// states (a compact binary form, fetchstate_codec.go), the outbox counts
+// (big-endian integers), and large alert payloads, deflated inside their
+// JSON record (alert_codec.go).
 package store
 
 import (

@@ -1650,9 +1650,10 @@ func TestHistoryVersion(t *testing.T) {
 				t.Fatalf("PruneObservations = %d, %v; want 1", n, err)
 			}
 		}, true},
-		{"a correction", func() {
+		{"adding the one to correct", func() {
 			add(sampleObservation("payrolls", "press", t0, 6))
-			before := version()
+		}, true},
+		{"a correction", func() {
 			update(t, db, func(tx *Tx) error {
 				obs, err := tx.RecentObservations("payrolls", 1)
 				if err != nil || len(obs) != 1 {
@@ -1664,9 +1665,6 @@ func TestHistoryVersion(t *testing.T) {
 				}
 				return err
 			})
-			if version() == before {
-				t.Error("a correction left the version as it was")
-			}
 		}, true},
 	}
 	for _, s := range steps {

@@ -41,15 +41,21 @@ func (tx *Tx) bucket(name []byte) (*bolt.Bucket, error) {
 // A missing bucket reads as empty, so a read-only open of an older file
 // works.
 func (tx *Tx) get(name, key []byte, v any) (bool, error) {
-	b := tx.tx.Bucket(name)
-	if b == nil {
-		return false, nil
-	}
-	raw := b.Get(key)
+	raw := tx.getRaw(name, key)
 	if raw == nil {
 		return false, nil
 	}
 	return true, decode(raw, v)
+}
+
+// getRaw is the record under key in the top-level bucket name as stored,
+// nil when there is none (a missing bucket reads as empty). It is valid
+// only for the transaction's life.
+func (tx *Tx) getRaw(name, key []byte) []byte {
+	if b := tx.tx.Bucket(name); b != nil {
+		return b.Get(key)
+	}
+	return nil
 }
 
 // put encodes v under key in the top-level bucket name.
