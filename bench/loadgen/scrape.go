@@ -81,8 +81,7 @@ func (d *Daemon) Scrape(ctx context.Context, base, path string, sources int) (Sc
 
 // WaitIdle returns once the daemon has used no CPU for quiet (read from
 // /proc every tenth of that), or after limit, reporting which. A cycle's
-// end is not its work's: alerts go out, the status cache is refreshed,
-// retention may run. Measured before the daemon is idle, a scrape's CPU
+// end is not its work's: alerts go out, retention may run. Measured before the daemon is idle, a scrape's CPU
 // time would be theirs too, and only after cycles that raise alerts
 // (cycle 1, a baseline, raises none).
 func (d *Daemon) WaitIdle(ctx context.Context, quiet, limit time.Duration) (bool, error) {

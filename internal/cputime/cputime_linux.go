@@ -5,30 +5,24 @@
 package cputime
 
 import (
-	"syscall"
 	"time"
-	"unsafe"
-)
 
-// Linux clock ids (clock_gettime(2)); getrusage counts in scheduler
-// ticks, too coarse for a few milliseconds.
-const (
-	clockProcessCPUTimeID = 2
-	clockThreadCPUTimeID  = 3
+	"golang.org/x/sys/unix"
 )
 
 // Process is the CPU time the whole process has used, every thread
 // counted: a benchmark's CPU per operation, with the garbage collector's
-// background work in it.
-func Process() time.Duration { return clock(clockProcessCPUTimeID) }
+// background work in it. (getrusage counts in scheduler ticks, too
+// coarse for a few milliseconds.)
+func Process() time.Duration { return clock(unix.CLOCK_PROCESS_CPUTIME_ID) }
 
 // Thread is the CPU time the calling OS thread has used, to the
 // nanosecond: a test's own work, when it runs locked to its thread.
-func Thread() time.Duration { return clock(clockThreadCPUTimeID) }
+func Thread() time.Duration { return clock(unix.CLOCK_THREAD_CPUTIME_ID) }
 
-func clock(id uintptr) time.Duration {
-	var ts syscall.Timespec
-	if _, _, errno := syscall.Syscall(syscall.SYS_CLOCK_GETTIME, id, uintptr(unsafe.Pointer(&ts)), 0); errno != 0 {
+func clock(id int32) time.Duration {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(id, &ts); err != nil {
 		return time.Duration(time.Now().UnixNano())
 	}
 	return time.Duration(ts.Nano())

@@ -1,7 +1,8 @@
 //go:build !linux
 
-// Package cputime reads the CPU time a process or a thread has used; see
-// cputime_linux.go. Elsewhere it falls back to the monotonic clock.
+// Where CPU time is not at hand (cputime_linux.go reads it), the
+// monotonic clock stands in.
+
 package cputime
 
 import "time"

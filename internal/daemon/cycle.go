@@ -32,16 +32,17 @@ type cycle struct {
 
 // readCycle reads the stored fetch state of every source in srcs.
 func readCycle(ctx context.Context, db *store.DB, srcs []config.Source) (*cycle, error) {
-	want := make(map[string]bool, len(srcs))
-	for _, src := range srcs {
-		want[src.ID] = true
-	}
 	// later is sized for a cycle of 304s, the usual warm cycle: grown by
 	// appends, its copies of 10,000 states were 4% of a warm once.
 	c := &cycle{states: make(map[string]store.FetchState, len(srcs)), later: make([]notModified, 0, len(srcs))}
+	// A source never polled has the empty state fetchState would read
+	// for it, so a cold cycle needs no read per source either.
+	for _, src := range srcs {
+		c.states[src.ID] = store.FetchState{Source: src.ID}
+	}
 	err := db.View(ctx, func(tx *store.Tx) error {
 		return tx.EachSource(func(st store.FetchState) error {
-			if want[st.Source] {
+			if _, ok := c.states[st.Source]; ok {
 				c.states[st.Source] = st
 			}
 			return nil

@@ -181,9 +181,10 @@ type runtime struct {
 	secrets map[string]map[string]config.Secret
 	// specs are the sources as internal/source reads them, by id.
 	specs map[string]source.Spec
-	// readWith is the digest of what reading a body depends on besides
-	// the body: the whole config and the watcher version (see
-	// contentHash); empty when it could not be made.
+	// readWith is the digest of the settings every source is read with
+	// (metric rules, fiscal year, time zone, feed caps) and the watcher
+	// version (see readWith; contentHash adds the source's own); empty
+	// when it could not be made.
 	readWith []byte
 }
 
@@ -202,9 +203,9 @@ func newRuntime(cfg *config.Config, n notify.Notifier, getenv func(string) strin
 	// What internal/source needs of the sources with jq or discover
 	// expressions or CSV mappings, compiled once per config rather than
 	// at every poll (and checked here, so that a bad one stops the start).
-	// The other sources' specs are a few fields of the config, built by
-	// the poll that reads a body: held for all of 10,000 sources they were
-	// 3 MB that a warm cycle, which reads no body, never used.
+	// The other sources' specs are a few fields of the config, nothing
+	// compiled, built by each poll: held for all of 10,000 sources they
+	// were 3 MB for the whole of a cycle.
 	specs := make(map[string]source.Spec)
 	for _, src := range cfg.Sources {
 		if !compiledSpec(src) {

@@ -80,8 +80,9 @@ func (s *slots) run(ctx context.Context, src config.Source, poll func(context.Co
 // cycle's CPU). poll runs with the claim and the slot held; done gets
 // each source's result (errSkipped for one already being polled, ctx's
 // error for those never started) and may be nil. each returns when every
-// poll it started has ended. (The schedule's dispatch does the same for
-// sources that cron and the catch-up queue.)
+// poll it started has ended. (The schedule's dispatch does the same
+// claim-then-slot for the sources cron and the catch-up queue start,
+// with a goroutine per poll.)
 func (s *slots) each(ctx context.Context, srcs []config.Source,
 	poll func(context.Context, config.Source) error, done func(config.Source, error)) {
 	report := func(src config.Source, err error) {

@@ -35,7 +35,7 @@ func benchHistory(metric string, n int, start time.Time) []store.Observation {
 // benchStatus is the status of a large deployment after 30 changed cycles
 // of issue #16's load (1,000 feeds following links, 5% changed a cycle,
 // ~190 alerts a cycle): 1,000 sources, a tenth of them failing; the 6
-// metrics of the shipped config, each with the 500 newest observations
+// metrics of the shipped config, each with the 250 newest observations
 // the daemon reads for a status; the outbox's 20 newest alerts and its
 // counts.
 func benchStatus() Status {
@@ -60,7 +60,7 @@ func benchStatus() Status {
 	st.Metrics = make([]MetricStatus, 6)
 	for i := range st.Metrics {
 		id := fmt.Sprintf("metric-%d", i)
-		hist := benchHistory(id, 500, now.Add(-500*24*time.Hour))
+		hist := benchHistory(id, 250, now.Add(-250*24*time.Hour))
 		cur := hist[len(hist)-2]
 		st.Metrics[i] = MetricStatus{ID: id, Label: "Metric " + id, Current: &cur, History: hist}
 	}

@@ -159,11 +159,15 @@ func selectSources(srcs []SourceStatus, classes []string, q sourceQuery) ([]int,
 	if page < pages {
 		lv.Next = sourcePageURL(filter, page+1)
 	}
-	count := func(class string) int {
+	perClass := map[string]int{} // one pass over the sources, not one per filter
+	for _, c := range classes {
+		perClass[c]++
+	}
+	count := func(filter string) int {
 		n := 0
-		for _, c := range classes {
-			if listed(class, c) {
-				n++
+		for c, k := range perClass {
+			if listed(filter, c) {
+				n += k
 			}
 		}
 		return n

@@ -171,7 +171,7 @@ func RenderSVG(history []store.Observation, w, h int) template.HTML {
 		}
 		b.WriteString("H" + coord(right) + `" fill="none" stroke="` + colourOfficial + `" stroke-width="2" stroke-linejoin="round"/>`)
 		// The markers' paint is the group's, said once: a chart of the
-		// 500 observations a status carries has as many markers.
+		// 250 observations a status carries has as many markers.
 		b.WriteString(`<g class="official-points" fill="#fff" stroke="` + colourOfficial + `" stroke-width="1.5">`)
 		for _, o := range pts {
 			if o.Authority == "official" {
