@@ -173,7 +173,7 @@ func (d *Daemon) read(ctx context.Context, src config.Source, prev store.FetchSt
 	var err error
 	p.read, err = source.Documents(ctx, source.Env{
 		Fetch: f, Items: p.items,
-		Now: d.now, Log: d.log, Touch: touchInterval(d.conf()),
+		Now: d.now, Log: d.log, Touch: touchInterval(d.conf()), Workers: rt.cfg.Fetch.Concurrency,
 	}, spec, resp)
 	if err != nil {
 		return p, err

@@ -91,13 +91,12 @@ type Figure struct {
 type Extractor struct {
 	rules     []compiledRule
 	terms     []term
-	first     map[string][]int32 // term indices by their first word
-	firstTab  wordTable          // first, laid out for lookups by findTerms
-	firstMask [256]uint64        // bit min(len,63) set for each first word, by its first byte: a cheap pre-filter
-	lastMask  [256]uint64        // the same by its last byte
-	firstPair [1024]uint64       // bit b0<<8|b1 set when a term's first word starts with those two bytes
-	firstByte [256]bool          // some term's first word is this one byte
-	scratch   sync.Pool          // *doc buffers reused across calls
+	firstTab  wordTable    // term indices by their first word, for findTerms
+	firstMask [256]uint64  // bit min(len,63) set for each first word, by its first byte: a cheap pre-filter
+	lastMask  [256]uint64  // the same by its last byte
+	firstPair [1024]uint64 // bit b0<<8|b1 set when a term's first word starts with those two bytes
+	firstByte [256]bool    // some term's first word is this one byte
+	scratch   sync.Pool    // *doc buffers reused across calls
 }
 
 // Extract returns the figures in text, in order of Start. Safe for concurrent use.

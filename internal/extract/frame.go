@@ -289,8 +289,8 @@ func (d *doc) buildFrames(s span, items []item) {
 			continue
 		}
 		// Most words lead no period and are no reference cue: the tests
-		// of mayLeadPeriod and mayReferAt, on the token in hand, spare
-		// them the calls.
+		// of periodPair and mayRefer, on the token in hand, spare them the
+		// calls.
 		n, c0 := t.e-t.s, lower[t.s]
 		if k >= pEnd && n >= 2 && n <= 10 && periodPair(c0, lower[t.s+1]) {
 			if p := d.periodAt(k, s.b, items); !p.empty() {
@@ -298,7 +298,7 @@ func (d *doc) buildFrames(s span, items []item) {
 				pEnd = p.b
 			}
 		}
-		if n >= 2 && n <= 4 && (c0 == 'o' || c0 == 's' || c0 == 't') {
+		if mayRefer(t, lower) {
 			if c := d.referenceAt(k); !c.empty() {
 				d.refs = append(d.refs, c)
 			}
@@ -492,7 +492,7 @@ func (d *doc) referenceIn(own tspan, it *item) tspan {
 
 // referenceAt returns the reference cue starting at token k, if any.
 func (d *doc) referenceAt(k int) tspan {
-	if !d.mayReferAt(k) {
+	if !mayRefer(d.toks[k], d.c.lower) {
 		return tspan{}
 	}
 	switch d.low(k) {
@@ -512,14 +512,13 @@ func (d *doc) referenceAt(k int) tspan {
 	return tspan{}
 }
 
-// mayReferAt is referenceAt's first test, which buildFrames makes on the
-// token in hand for every word of a sentence with figures: its cues are words of two to
-// four letters starting with o, s or t ("of", "such", "that", "this",
-// "the").
-func (d *doc) mayReferAt(k int) bool {
-	t := d.toks[k]
+// mayRefer is referenceAt's first test, which buildFrames makes on the
+// token in hand for every word of a sentence with figures: its cues are
+// words of two to four letters starting with o, s or t ("of", "such",
+// "that", "this", "the"). lower is the text t indexes.
+func mayRefer(t token, lower string) bool {
 	n := t.e - t.s
-	return t.kind == tkWord && n >= 2 && n <= 4 && (d.c.lower[t.s] == 'o' || d.c.lower[t.s] == 's' || d.c.lower[t.s] == 't')
+	return t.kind == tkWord && n >= 2 && n <= 4 && (lower[t.s] == 'o' || lower[t.s] == 's' || lower[t.s] == 't')
 }
 
 // Period words: the part of a frame saying when or over what span the
@@ -555,21 +554,6 @@ func (d *doc) periodWord(k int, items []item) bool {
 	return false
 }
 
-// periodLetter reports whether a period's lead word or month can start
-// with c.
-func periodLetter(c byte) bool {
-	const letters = 1<<('i'-'a') | 1<<('d'-'a') | 1<<('s'-'a') | 1<<('t'-'a') | 1<<('u'-'a') | 1<<('f'-'a') |
-		1<<('b'-'a') | 1<<('a'-'a') | 1<<('o'-'a') | 1<<('l'-'a') | 1<<('m'-'a') | 1<<('j'-'a') | 1<<('n'-'a')
-	return c-'a' < 26 && uint32(letters)&(1<<(c-'a')) != 0
-}
-
-// periodAt returns the period phrase starting at token k and ending by
-// end, or an empty span: a run of period words led by a period preposition
-// ("in fiscal year 2023", "since mid-May", "over the last 20 fiscal
-// years", "From May 2023 to December 31"), or a date or year item alone.
-// buildFrames tests on the token in hand whether a period may start
-// there: at a date or year, or at a word of two to ten letters starting
-// with two letters some lead word or month starts with.
 // periodPair reports whether a period's lead word (periodPrep, "last",
 // "this", "mid") or a month (monthWord) can start with c0, c1: most words
 // of a sentence do not, "the" and "of" among them.
@@ -607,6 +591,13 @@ func periodPair(c0, c1 byte) bool {
 	return c1-a < 26 && m&(1<<(c1-a)) != 0
 }
 
+// periodAt returns the period phrase starting at token k and ending by
+// end, or an empty span: a run of period words led by a period preposition
+// ("in fiscal year 2023", "since mid-May", "over the last 20 fiscal
+// years", "From May 2023 to December 31"), or a date or year item alone.
+// buildFrames tests on the token in hand whether a period may start
+// there: at a date or year, or at a word of two to ten letters starting
+// with two letters some lead word or month starts with.
 func (d *doc) periodAt(k, end int, items []item) tspan {
 	switch d.toks[k].kind {
 	case tkNum:
@@ -619,7 +610,7 @@ func (d *doc) periodAt(k, end int, items []item) tspan {
 		return tspan{}
 	}
 	lead := d.low(k)
-	if len(lead) > 10 || len(lead) < 2 || !periodLetter(lead[0]) {
+	if len(lead) > 10 || len(lead) < 2 || !periodPair(lead[0], lead[1]) {
 		return tspan{} // no lead word or month is this long, this short, or starts so
 	}
 	if !periodPrep(lead) && !(lead == "last" || lead == "this" || lead == "mid") {

@@ -29,7 +29,6 @@ const shippedConfig = "../../config/watcher.yaml"
 
 func readShippedRules() ([]Rule, error) { return readRules(shippedConfig) }
 
-// readRules reads the metrics section of a configuration file.
 // configExtractor is an Extractor of the metric rules of the config at
 // path.
 func configExtractor(t testing.TB, path string) *Extractor {
@@ -45,6 +44,7 @@ func configExtractor(t testing.TB, path string) *Extractor {
 	return e
 }
 
+// readRules reads the metrics section of a configuration file.
 func readRules(path string) ([]Rule, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {

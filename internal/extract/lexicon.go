@@ -90,7 +90,7 @@ func numberWordStart(w string) bool {
 // test numberWordStart begins with, which a caller asking it of every word
 // makes first, inline.
 func numberLetter(c byte) bool {
-	return c-'a' < 26 && numberFirsts&(1<<(c-'a')) != 0
+	return c-'a' < 26 && numberPairs[c-'a'] != 0
 }
 
 // numberPair reports whether the first two letters of lw's part before a
@@ -125,10 +125,6 @@ var numberPairs = [26]uint32{
 	't' - 'a': 1<<('w'-'a') | 1<<('h'-'a') | 1<<('e'-'a') | 1<<('r'-'a'),
 	'z' - 'a': 1 << ('e' - 'a'),
 }
-
-// numberFirsts has bit c-'a' set for each letter c a number word starts with.
-const numberFirsts uint32 = 1<<('a'-'a') | 1<<('b'-'a') | 1<<('d'-'a') | 1<<('e'-'a') | 1<<('f'-'a') |
-	1<<('h'-'a') | 1<<('m'-'a') | 1<<('n'-'a') | 1<<('o'-'a') | 1<<('s'-'a') | 1<<('t'-'a') | 1<<('z'-'a')
 
 // scaleWord returns the multiplier of "thousand", "million", "bn", ...
 func scaleWord(w string) (exp int, ok bool) {

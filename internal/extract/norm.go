@@ -162,11 +162,7 @@ func (src *words) normalise(tt []ttok) {
 // mayNegate reports the words normaliseRun's cases start from: the
 // negators ("t" whatever precedes it) and "yet".
 func mayNegate(w string) bool {
-	switch w {
-	case "not", "never", "no", "cannot", "nor", "t", "yet":
-		return true
-	}
-	return false
+	return w == "t" || w == "yet" || negator(w, "")
 }
 
 // normaliseRun is normalise for a run that holds a negation or "yet".

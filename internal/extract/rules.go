@@ -154,7 +154,8 @@ func New(rules []Rule) (*Extractor, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	e := &Extractor{first: make(map[string][]int32)}
+	e := &Extractor{}
+	first := map[string][]int32{} // term indices by their first word, laid out as e.firstTab
 	for i, r := range rules {
 		cr := compiledRule{id: r.Metric, allSrc: r.All, noneSrc: r.None}
 		for _, t := range r.All {
@@ -185,7 +186,7 @@ func New(rules []Rule) (*Extractor, error) {
 			had = append(had, w)
 			id := int32(len(e.terms))
 			e.terms = append(e.terms, term{words: w, src: t, rule: i})
-			e.first[w[0]] = append(e.first[w[0]], id)
+			first[w[0]] = append(first[w[0]], id)
 			e.firstMask[w[0][0]] |= 1 << min(len(w[0]), 63)
 			e.lastMask[w[0][len(w[0])-1]] |= 1 << min(len(w[0]), 63)
 			if len(w[0]) == 1 {
@@ -196,11 +197,11 @@ func New(rules []Rule) (*Extractor, error) {
 			}
 		}
 	}
-	e.firstTab = newWordTable(e.first)
+	e.firstTab = newWordTable(first)
 	return e, nil
 }
 
-// wordTable finds the terms starting with a word: the map e.first laid
+// wordTable finds the terms starting with a word: a map of first words laid
 // out for findTerms, which asks it of most words of a sentence with a
 // figure. Open addressing on a hash of a word's length and three of its
 // letters costs a fraction of the map's hash of every byte.

@@ -126,7 +126,7 @@ func (d *doc) scanSentence(items []item) []item {
 					continue
 				}
 			}
-			if !numberLetter(lw[0]) || !numberPair(lw) || !numberWordStart(firstSub(lw)) {
+			if !numberPair(lw) || !numberWordStart(firstSub(lw)) { // numberPair implies numberLetter
 				k++
 				continue
 			}

@@ -593,7 +593,9 @@ func (c *Client) readBody(r io.Reader, hresp *http.Response) ([]byte, error) {
 	br := bufio.NewReaderSize(r, 16)
 	size := 0
 	if isGzip(br) {
-		zr, err := gzip.NewReader(br)
+		// gzip reads a byte at a time from a bufio.Reader as it is: given
+		// br's 16 bytes it would read the body 16 bytes at a time.
+		zr, err := gzip.NewReader(bufio.NewReader(br))
 		if err != nil {
 			return nil, fmt.Errorf("read gzip body: %w", err)
 		}

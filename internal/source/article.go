@@ -161,9 +161,6 @@ func scanHead(doc *xhtml.Node) headMeta {
 				m.boilerplate = append(m.boilerplate, n)
 				continue
 			}
-			if n.Data == "script" && containsFold(attr(n, "type"), "ld+json") {
-				m.jsonLD = true
-			}
 			switch n.DataAtom {
 			case atom.Link:
 				if m.canonical == "" && hasToken(attr(n, "rel"), "canonical") {
@@ -177,7 +174,11 @@ func scanHead(doc *xhtml.Node) headMeta {
 					m.siteName = strings.Join(strings.Fields(attr(n, "content")), " ")
 				}
 			case atom.Script:
-				if m.publisher == "" && n.FirstChild != nil && strings.EqualFold(strings.TrimSpace(attr(n, "type")), "application/ld+json") {
+				typ := attr(n, "type")
+				if containsFold(typ, "ld+json") {
+					m.jsonLD = true
+				}
+				if m.publisher == "" && n.FirstChild != nil && strings.EqualFold(strings.TrimSpace(typ), "application/ld+json") {
 					m.publisher = ldPublisher(n.FirstChild.Data)
 				}
 			}

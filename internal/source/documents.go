@@ -143,6 +143,18 @@ type Env struct {
 	// Touch is how stale an unchanged item's Seen may grow before it is
 	// written again, so retention keeps it; 0 writes it every poll.
 	Touch time.Duration
+	// Workers bounds the goroutines a poll reads its articles, listing
+	// entries and revisits with: more than the fetcher lets run at once
+	// would only wait for its slots (fetch.concurrency).
+	// 0 is fetch.DefaultConcurrency.
+	Workers int
+}
+
+func (e Env) workers() int {
+	if e.Workers <= 0 {
+		return fetch.DefaultConcurrency
+	}
+	return e.Workers
 }
 
 func (e Env) now() time.Time {

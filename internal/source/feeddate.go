@@ -83,12 +83,13 @@ var feedZones = map[string]int{
 // numericDate returns v, an RFC 1123 date with a named zone gofeed knows,
 // with that zone's offset instead.
 func numericDate(v []byte) ([]byte, bool) {
-	s := string(bytes.TrimSpace(v))
-	// The cheap test first: most dates end in a digit (a numeric zone)
-	// or are ISO 8601, and are left alone.
-	if n := len(s); n < 26 || s[n-1] < 'A' || s[n-1] > 'Z' || s[3] != ',' {
+	v = bytes.TrimSpace(v)
+	// The cheap test first, before any copy: most dates end in a digit
+	// (a numeric zone) or are ISO 8601, and are left alone.
+	if n := len(v); n < 26 || v[n-1] < 'A' || v[n-1] > 'Z' || v[3] != ',' {
 		return nil, false
 	}
+	s := string(v)
 	sp := len(s) - 1
 	for sp > 0 && s[sp] != ' ' {
 		sp--

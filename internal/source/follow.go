@@ -105,7 +105,10 @@ func (r *reader) pdfText(ctx context.Context, resp *fetch.Response) (string, err
 
 // run reads the jobs concurrently (the fetcher bounds requests in flight,
 // per host too) and adds their documents and item records to res. At most
-// followWorkers goroutines read them, taking the jobs in order.
+// Env.Workers goroutines read them, taking the jobs in order: a goroutine
+// per job parked 20 per feed poll (640 in a cold cycle's 32 polls) on the
+// fetcher's slots, every one a stack the garbage collector scans at each
+// cycle.
 func (r *reader) run(ctx context.Context, jobs []followJob, res *Result, read readFunc) {
 	// Every job adds at most one item and one document.
 	res.Items = slices.Grow(res.Items, len(jobs))
@@ -113,7 +116,7 @@ func (r *reader) run(ctx context.Context, jobs []followJob, res *Result, read re
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	var next atomic.Int64
-	for range min(len(jobs), followWorkers) {
+	for range min(len(jobs), r.env.workers()) {
 		wg.Go(func() {
 			for i := next.Add(1) - 1; i < int64(len(jobs)); i = next.Add(1) - 1 {
 				r.runOne(ctx, jobs[i], res, read, &mu)
@@ -122,13 +125,6 @@ func (r *reader) run(ctx context.Context, jobs []followJob, res *Result, read re
 	}
 	wg.Wait()
 }
-
-// followWorkers bounds the goroutines one poll reads its jobs with. A
-// goroutine per job parked 20 per feed poll (640 in a cold cycle's 32
-// polls) on the fetcher's slots, every one a stack the garbage collector
-// scans at each cycle; more workers than the fetcher's default
-// concurrency (fetch.DefaultConcurrency) would only wait for its slots.
-const followWorkers = fetch.DefaultConcurrency
 
 // runOne reads one job and adds its outcome to res under mu.
 func (r *reader) runOne(ctx context.Context, j followJob, res *Result, read readFunc, mu *sync.Mutex) {

@@ -7,10 +7,12 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/figwatch/watcher/internal/fetch"
 )
 
 // TestRunReadsWithBoundedGoroutines checks that a poll reads its jobs with
-// at most followWorkers goroutines, every job once, whatever their number.
+// at most Env.Workers goroutines (fetch.DefaultConcurrency when unset), every job once, whatever their number.
 // Each read sleeps on synctest's clock, so every goroutine that could read
 // at once does.
 func TestRunReadsWithBoundedGoroutines(t *testing.T) {
@@ -21,8 +23,8 @@ func TestRunReadsWithBoundedGoroutines(t *testing.T) {
 		wantInFlight int
 	}{
 		{"fewer jobs than workers", 3, 3},
-		{"as many as workers", followWorkers, followWorkers},
-		{"a cold feed's worth", 50, followWorkers},
+		{"as many as workers", fetch.DefaultConcurrency, fetch.DefaultConcurrency},
+		{"a cold feed's worth", 50, fetch.DefaultConcurrency},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
