@@ -17,10 +17,12 @@ else
 fi
 DEB_ARCH=${DEB_ARCH:-$(go env GOARCH)}
 export VERSION DEB_ARCH
+# The version stamp, the same in the packaged binary and the man pages.
+STAMP="-X github.com/figwatch/watcher/internal/buildinfo.version=$VERSION"
 
 rm -rf dist && mkdir -p dist/completions dist/man
 CGO_ENABLED=0 GOOS=linux GOARCH="$DEB_ARCH" go build -trimpath -buildvcs=false \
-	-ldflags "-s -w -X github.com/figwatch/watcher/internal/buildinfo.version=$VERSION" \
+	-ldflags "-s -w $STAMP" \
 	-o dist/watcher ./cmd/watcher
 
 # The unit runs the packaged binary; everything else is the repository's.
@@ -44,7 +46,7 @@ dist/watcher completion fish >dist/completions/watcher.fish
 # the `man` command (cmd/watcher/man.go): the packaged binary does not carry
 # the generator. Same command tree, same version stamp.
 go run -tags manpages -trimpath -buildvcs=false \
-	-ldflags "-X github.com/figwatch/watcher/internal/buildinfo.version=$VERSION" \
+	-ldflags "$STAMP" \
 	./cmd/watcher man dist/man
 gzip -9n dist/man/*.1
 

@@ -7,8 +7,10 @@ import (
 	"testing"
 )
 
-// The shipped binary carries no test machinery: net/http/httptest once
-// came in through the demo's feed server.
+// The shipped binary carries no test machinery (net/http/httptest once
+// came in through the demo's feed server), and no man page generator:
+// cobra/doc brings go-md2man and blackfriday, whose init runs at every
+// start; the pages come from the packaging build (-tags manpages, man.go).
 func TestBinaryLinksNoTestPackages(t *testing.T) {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
@@ -24,44 +26,25 @@ func TestBinaryLinksNoTestPackages(t *testing.T) {
 	}
 	for _, p := range deps {
 		if p == "net/http/httptest" || p == "testing" || strings.HasSuffix(p, "/fakeslack") ||
-			strings.HasSuffix(p, "/notifytest") || strings.HasSuffix(p, "/pdftest") || strings.HasSuffix(p, "/cputime") {
+			strings.HasSuffix(p, "/notifytest") || strings.HasSuffix(p, "/pdftest") || strings.HasSuffix(p, "/cputime") ||
+			strings.HasSuffix(p, "/cobra/doc") || strings.Contains(p, "blackfriday") || strings.Contains(p, "go-md2man") {
 			t.Errorf("the watcher binary links %s", p)
 		}
 	}
 }
 
-// The daemon does not carry the man page generator: cobra/doc brings
-// go-md2man and blackfriday, whose init runs at every start. The pages
-// come from the packaging build (-tags manpages, man.go).
-func TestBinaryLinksNoManGenerator(t *testing.T) {
+// The packaging build (-tags manpages) does carry the generator, which
+// writes the man pages.
+func TestPackagingBuildLinksManGenerator(t *testing.T) {
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("no go command to list the binary's packages")
 	}
-	for _, tc := range []struct {
-		name string
-		tags []string
-		want bool
-	}{
-		{"daemon", nil, false},
-		{"packaging build", []string{"-tags", "manpages"}, true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			out, err := exec.Command(gobin, append(append([]string{"list", "-deps"}, tc.tags...), ".")...).Output()
-			if err != nil {
-				t.Fatalf("go list -deps: %v", err)
-			}
-			deps := strings.Fields(string(out))
-			if got := slices.Contains(deps, "github.com/spf13/cobra/doc"); got != tc.want {
-				t.Errorf("links cobra/doc: %v, want %v", got, tc.want)
-			}
-			if !tc.want {
-				for _, p := range deps {
-					if strings.Contains(p, "blackfriday") || strings.Contains(p, "go-md2man") {
-						t.Errorf("the watcher binary links %s", p)
-					}
-				}
-			}
-		})
+	out, err := exec.Command(gobin, "list", "-deps", "-tags", "manpages", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	if !slices.Contains(strings.Fields(string(out)), "github.com/spf13/cobra/doc") {
+		t.Error("the manpages build does not link cobra/doc")
 	}
 }

@@ -69,7 +69,7 @@ func cmdHistory(ctx context.Context, o historyFlags, metric string, stdout, stde
 	return inspectCmd(ctx, "history", o.inspectFlags, []string{metric}, stderr, func(ctx context.Context, env inspectEnv, args []string) error {
 		// An id the config does not have is a typo: say so before
 		// reading any database.
-		ids, _ := metricIDs(env.cfg)
+		ids := env.cfg.MetricIDs()
 		if err := checkID("metric", args[0], ids); err != nil {
 			return err
 		}

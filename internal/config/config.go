@@ -492,6 +492,7 @@ func UserAgent(version string) string {
 }
 
 // EnabledSources returns the sources with enabled: true, in file order.
+// The result may be the config's own slice: do not modify its elements.
 func (c *Config) EnabledSources() []Source {
 	n := c.enabled()
 	// All enabled, the usual case: the config's own slice, since a copy

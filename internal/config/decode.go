@@ -68,6 +68,9 @@ func (d *decoder) drop(path string) {
 // ok reports whether neither the value at path nor any value holding it has
 // an error.
 func (d *decoder) ok(path string) bool {
+	if len(d.bad) == 0 {
+		return true // the usual case, asked for every source's every key
+	}
 	for p := path; ; p = parent(p) {
 		if d.bad[p] {
 			return false
@@ -361,10 +364,13 @@ func (d *decoder) translate(msg string) (e Error, at int, ok bool) {
 			// Most likely a key that is not a string, which has no entry
 			// of its own: its mapping entry places it among the others.
 			at := -1
-			for i := range d.x.index().order {
-				if k := d.x.index().order[i].key; k != nil && k.Line == line && k.ShortTag() == tag && into == "string" {
-					at = i
-					break
+			if into == "string" {
+				order := d.x.index().order
+				for i := range order {
+					if k := order[i].key; k != nil && k.Line == line && k.ShortTag() == tag {
+						at = i
+						break
+					}
 				}
 			}
 			return Error{Line: line, Msg: fmt.Sprintf("expected %s, found a %s value", expectation(into), strings.TrimPrefix(tag, "!!"))}, at, true

@@ -244,19 +244,6 @@ func (x *index) keys(path string) []string {
 	return out
 }
 
-// set reports whether the file gives path a value other than null.
-func (x *index) set(path string) bool {
-	return isSet(x.node(path))
-}
-
-// raw is the value at path as written, for messages.
-func (x *index) raw(path string) string {
-	if n := x.node(path); n != nil {
-		return n.Value
-	}
-	return ""
-}
-
 // line is the line of the key at path (of the value for a list item) or,
 // when the file leaves it out, of the nearest value that holds it. For a
 // scalar the key and the value share a line; a block mapping or list starts

@@ -50,13 +50,16 @@ func (w *keyWalk) value(n *yaml.Node, t reflect.Type) {
 		}
 		n = n.Alias
 	}
+	if n.Kind == yaml.ScalarNode {
+		return // only mappings and lists hold keys
+	}
 	if n.ShortTag() != "!!null" {
 		// A null leaves pointers alone and calls no UnmarshalYAML.
 		for {
 			if t.Kind() == reflect.Pointer {
 				t = t.Elem()
 			}
-			if reflect.PointerTo(t).Implements(unmarshalerType) {
+			if w.types.decodesItself(t) {
 				return // it decodes itself, unknown keys and all
 			}
 			if t.Kind() != reflect.Pointer {

@@ -791,7 +791,7 @@ func (d *decoder) enum(path, v string, allowed ...string) bool {
 // path is made only when there is something to say about it.
 func (d *decoder) enumChild(path, key, v string, allowed ...string) bool {
 	if slices.Contains(allowed, v) && len(d.bad) == 0 {
-		return true // d.ok, with nothing bad anywhere
+		return true // what enum says when d.ok's short way holds, without the path
 	}
 	return d.enum(d.x.child(path, key), v, allowed...)
 }
