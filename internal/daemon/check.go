@@ -85,10 +85,15 @@ func (d *Daemon) Check(ctx context.Context, id string, opts CheckOptions) (Check
 	// The stored validators would make the fetch conditional: a dry run
 	// wants the body, whatever the daemon saw last.
 	prev.ETag, prev.LastModified = "", ""
-	p, err := d.read(ctx, src, prev, sourceFetcher{d: d, src: src}, opts.Body)
-	if p.resp != nil {
-		res.URL, res.Status = p.resp.URL, p.resp.Status
+	f := sourceFetcher{d: d, src: src}
+	resp := opts.Body
+	if resp == nil {
+		if resp, err = f.Get(ctx, sourceRequest(src, prev)); err != nil {
+			return res, fmt.Errorf("check %s: %w", src.ID, err)
+		}
 	}
+	res.URL, res.Status = resp.URL, resp.Status
+	p, err := d.read(ctx, src, prev, f, resp)
 	if err != nil {
 		return res, fmt.Errorf("check %s: %w", src.ID, err)
 	}

@@ -47,7 +47,7 @@ func (d *Daemon) Poll(ctx context.Context, src config.Source) error {
 	}
 	r, err := d.read(ctx, src, prev, f, resp)
 	if err != nil {
-		return d.failed(ctx, src, prev, r.status(), fmt.Errorf("poll %s: %w", src.ID, err))
+		return d.failed(ctx, src, prev, resp.Status, fmt.Errorf("poll %s: %w", src.ID, err))
 	}
 	read, items, in, docs := r.read, r.items, r.in, r.read.Docs
 	if resp.NotModified && len(read.Docs) == 0 && len(read.Items) == 0 {
@@ -128,14 +128,6 @@ type polled struct {
 	figures int
 }
 
-// status is the fetch's HTTP status, 0 when there was no response.
-func (p polled) status() int {
-	if p.resp == nil {
-		return 0
-	}
-	return p.resp.Status
-}
-
 // sourceRequest is the conditional request for src's own URL, with the
 // validators of its last poll.
 func sourceRequest(src config.Source, prev store.FetchState) fetch.Request {
@@ -145,21 +137,13 @@ func sourceRequest(src config.Source, prev store.FetchState) fetch.Request {
 	}
 }
 
-// read fetches src (conditionally, with prev's validators) unless resp is
-// given, reads its documents through f (articles, listing entries and
-// revisits go through f too) and extracts their figures into the input
-// of diff. It reads the store only in short read transactions and writes
+// read reads the documents of resp, src's response (articles, listing
+// entries and revisits are fetched through f), and extracts their figures
+// into the input of diff. It reads the store only in short read transactions and writes
 // nothing: a real poll and a dry run (Check) share it, so what check
 // shows is what a poll would diff.
 func (d *Daemon) read(ctx context.Context, src config.Source, prev store.FetchState, f Fetcher, resp *fetch.Response) (polled, error) {
 	var p polled
-	if resp == nil {
-		var err error
-		resp, err = f.Get(ctx, sourceRequest(src, prev))
-		if err != nil {
-			return p, err
-		}
-	}
 	p.resp = resp
 	rt := d.rt.Load()
 	spec, ok := rt.specs[src.ID]
