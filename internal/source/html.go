@@ -375,19 +375,7 @@ func (w *textBuf) text(p []byte, pre bool) {
 	for i := 0; i < len(p); {
 		if c := p[i]; c < utf8.RuneSelf {
 			if c > ' ' {
-				// Visible ASCII, most of any text: written a run of
-				// words at a time, the single spaces between them
-				// included, which collapsing would write as they are.
-				j := i + 1
-				for j < len(p) {
-					if c := p[j]; c > ' ' && c < utf8.RuneSelf {
-						j++
-					} else if c == ' ' && j+1 < len(p) && p[j+1] > ' ' && p[j+1] < utf8.RuneSelf {
-						j += 2
-					} else {
-						break
-					}
-				}
+				j := visibleRunEnd(p, i)
 				if w.breaks > 0 || w.space {
 					w.flush()
 				}
@@ -405,25 +393,31 @@ func (w *textBuf) text(p []byte, pre bool) {
 	}
 }
 
+// visibleRunEnd is the end of the run of visible ASCII starting at i,
+// single spaces between its words included: most of any text, written a
+// run at a time, since collapsing whitespace would write those spaces as
+// they are.
+func visibleRunEnd[T string | []byte](p T, i int) int {
+	j := i + 1
+	for j < len(p) {
+		if c := p[j]; c > ' ' && c < utf8.RuneSelf {
+			j++
+		} else if c == ' ' && j+1 < len(p) && p[j+1] > ' ' && p[j+1] < utf8.RuneSelf {
+			j += 2
+		} else {
+			break
+		}
+	}
+	return j
+}
+
 // textString is text for a string, which a tree walk has (nodeText) and
 // a []byte conversion would copy.
 func (w *textBuf) textString(s string, pre bool) {
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
 			if c > ' ' {
-				// Visible ASCII, most of any text: written a run of
-				// words at a time, the single spaces between them
-				// included, which collapsing would write as they are.
-				j := i + 1
-				for j < len(s) {
-					if c := s[j]; c > ' ' && c < utf8.RuneSelf {
-						j++
-					} else if c == ' ' && j+1 < len(s) && s[j+1] > ' ' && s[j+1] < utf8.RuneSelf {
-						j += 2
-					} else {
-						break
-					}
-				}
+				j := visibleRunEnd(s, i)
 				if w.breaks > 0 || w.space {
 					w.flush()
 				}
