@@ -376,21 +376,12 @@ func isPlain(n *yaml.Node) bool {
 	case yaml.AliasNode:
 		return false
 	case yaml.MappingNode:
-		var seen map[string]bool // for a large mapping; a small one is searched
-		if len(n.Content) > 2*smallMapping {
-			seen = make(map[string]bool, len(n.Content)/2)
+		if repeatsKey(n) {
+			return false
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
 			if k.Kind != yaml.ScalarNode || k.Value == "" || strings.ContainsAny(k.Value, ".[") || k.ShortTag() == "!!merge" {
-				return false
-			}
-			if seen != nil {
-				if seen[k.Value] {
-					return false
-				}
-				seen[k.Value] = true
-			} else if _, dup := firstKey(n, i); dup {
 				return false
 			}
 			if !isPlain(n.Content[i+1]) {

@@ -196,8 +196,24 @@ func keyName(k *yaml.Node) (string, bool) {
 }
 
 // repeatsKey is yaml.v3's test for a mapping it refuses: two keys of the
-// same kind and text.
+// same kind and text. A large mapping is checked with a map, a small one
+// by comparing its keys.
 func repeatsKey(n *yaml.Node) bool {
+	if len(n.Content) > 2*smallMapping {
+		type kindValue struct {
+			kind  yaml.Kind
+			value string
+		}
+		seen := make(map[kindValue]bool, len(n.Content)/2)
+		for i := 0; i < len(n.Content); i += 2 {
+			k := kindValue{n.Content[i].Kind, n.Content[i].Value}
+			if seen[k] {
+				return true
+			}
+			seen[k] = true
+		}
+		return false
+	}
 	for i := 0; i < len(n.Content); i += 2 {
 		for j := i + 2; j < len(n.Content); j += 2 {
 			if n.Content[i].Kind == n.Content[j].Kind && n.Content[i].Value == n.Content[j].Value {
