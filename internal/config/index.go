@@ -278,29 +278,35 @@ func (x *index) at(line, col int) *entry {
 // allocates a path only for the keys it leaves out.
 func (x *index) child(path, key string) string {
 	var buf [64]byte
-	b := appendKey(append(buf[:0], path...), key)
-	if i, ok := x.byPath[string(b)]; ok {
-		return x.order[i].path
-	}
-	return string(b)
+	return x.pathOf(appendKey(append(buf[:0], path...), key))
 }
 
 // setChild is set(joinKey(path, key)), without building the path.
 func (x *index) setChild(path, key string) bool {
 	var buf [64]byte
-	if i, ok := x.byPath[string(appendKey(append(buf[:0], path...), key))]; ok {
-		return isSet(x.order[i].val)
-	}
-	return false
+	return isSet(x.nodeBytes(appendKey(append(buf[:0], path...), key)))
 }
 
 func (x *index) item(path string, i int) string {
 	var buf [64]byte
-	b := appendIndex(append(buf[:0], path...), i)
-	if j, ok := x.byPath[string(b)]; ok {
-		return x.order[j].path
+	return x.pathOf(appendIndex(append(buf[:0], path...), i))
+}
+
+// pathOf is the index's own string for the path in b when the file has
+// that value, else a new one.
+func (x *index) pathOf(b []byte) string {
+	if e := x.entryBytes(b); e != nil {
+		return e.path
 	}
 	return string(b)
+}
+
+// entryBytes is the entry of a path held in a buffer, or nil.
+func (x *index) entryBytes(b []byte) *entry {
+	if i, ok := x.byPath[string(b)]; ok {
+		return &x.order[i]
+	}
+	return nil
 }
 
 // isKeyOf reports whether p is joinKey(path, key), without building it.
@@ -671,8 +677,8 @@ func (t *tree) setChild(path, key string) bool {
 
 // nodeBytes is node for a path held in a buffer.
 func (x *index) nodeBytes(path []byte) *yaml.Node {
-	if i, ok := x.byPath[string(path)]; ok {
-		return x.order[i].val
+	if e := x.entryBytes(path); e != nil {
+		return e.val
 	}
 	return nil
 }
