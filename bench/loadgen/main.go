@@ -34,7 +34,7 @@ type Options struct {
 	Follow, Daemon, Keep     bool
 	Interval, Timeout, Serve time.Duration
 	// Floor runs the floor client (floor.go) before watcher in every
-	// cycle; Startup times `watcher validate` (config load alone) in
+	// cycle; Startup times `watcher validate` (a full config parse) in
 	// every run.
 	Floor, Startup bool
 	// AllowPrivate writes fetch.allow_private: [127.0.0.1/32], without
@@ -82,7 +82,7 @@ func run() int {
 	flag.DurationVar(&o.Retain, "retain", 0, "retention ages (alerts, observations, documents) and interval in the generated config, e.g. 2m (0: the defaults, days)")
 	flag.DurationVar(&o.Serve, "serve", 0, "only serve the feeds for this long (admin: /_admin/change?pct=5, /_admin/stats?reset=1)")
 	flag.BoolVar(&o.Floor, "floor", true, "run the floor client (only the N conditional GETs) before watcher in every cycle, for ratios to the floor")
-	flag.BoolVar(&o.Startup, "startup", true, "time `watcher validate` (config load alone) in every run")
+	flag.BoolVar(&o.Startup, "startup", true, "time `watcher validate` (a full config parse, which `once` skips when its config cache is current) in every run")
 	flag.BoolVar(&o.AllowPrivate, "allow-private", true, "write fetch.allow_private: [127.0.0.1/32] (left out when the build rejects the key)")
 	flag.StringVar(&o.ScrapeAt, "scrape-at", "1,30", "daemon mode: cycles after which /metrics and the status page are measured (empty: none)")
 	flag.IntVar(&o.ScrapeRepeat, "scrape-repeat", 3, "daemon mode: scrapes of each path per -scrape-at cycle; the table gives medians")

@@ -12,8 +12,10 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"runtime/metrics"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -69,15 +71,48 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitUsage
 }
 
-// loadConfig loads path, printing every error of it to stderr when it
-// does not load.
+// loadConfig loads path through the config cache, printing every error
+// of it to stderr when it does not load.
 func loadConfig(path string, stderr io.Writer) (*config.Config, bool) {
-	cfg, err := config.Load(path)
+	cfg, _, ok := loadCachedConfig(path, stderr)
+	return cfg, ok
+}
+
+// loadCachedConfig is loadConfig with what the cache did, for commands
+// that log it once their logger exists.
+func loadCachedConfig(path string, stderr io.Writer) (*config.Config, config.CacheStatus, bool) {
+	cfg, st, err := configCache().Load(path)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		return nil, false
+		return nil, st, false
 	}
-	return cfg, true
+	return cfg, st, true
+}
+
+// configCache is where large config files are kept decoded between runs
+// (config.Cache): systemd's CacheDirectory= when the unit sets one, else
+// the user's cache directory ($XDG_CACHE_HOME or ~/.cache); none when
+// neither is known.
+func configCache() config.Cache {
+	dir, _, _ := strings.Cut(os.Getenv("CACHE_DIRECTORY"), ":")
+	if dir == "" {
+		if base, err := os.UserCacheDir(); err == nil {
+			dir = filepath.Join(base, "watcher")
+		}
+	}
+	return config.Cache{Dir: dir, MinSize: config.DefaultCacheMinSize}
+}
+
+// logCache says in the log what the config cache did: at debug level, or
+// as a warning when its entry could not be read or written, which costs
+// a full parse at every start.
+func logCache(path string, st config.CacheStatus, log *slog.Logger) {
+	switch {
+	case st.Err != nil:
+		log.Warn("config cache", "config", path, "err", st.Err)
+	case st.Used:
+		log.Debug("config cache", "config", path, "hit", st.Hit)
+	}
 }
 
 // validateFlags are validate's flags.
@@ -88,8 +123,11 @@ type validateFlags struct {
 }
 
 func cmdValidate(o validateFlags, stdout, stderr io.Writer) int {
-	cfg, ok := loadConfig(o.config, stderr)
-	if !ok {
+	// validate always parses: it is how to see the file as it is, and it
+	// leaves the cache alone.
+	cfg, err := config.Load(o.config)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
 	for _, w := range cfg.Warnings {
@@ -206,7 +244,7 @@ func cmdRun(ctx context.Context, o runFlags, stdout, stderr io.Writer) int {
 // the logger and the notifier. false: the error is printed and the exit
 // is exitUsage.
 func setup(path string, stdout, stderr io.Writer, app appControls) (*config.Config, *slog.Logger, notify.Notifier, bool) {
-	cfg, ok := loadConfig(path, stderr)
+	cfg, cached, ok := loadCachedConfig(path, stderr)
 	if !ok {
 		return nil, nil, nil, false
 	}
@@ -220,6 +258,7 @@ func setup(path string, stdout, stderr io.Writer, app appControls) (*config.Conf
 		debug.FreeOSMemory()
 	}
 	log := newLogger(cfg, stderr)
+	logCache(path, cached, log)
 	logWarnings(cfg, log)
 	secrets, err := cfg.Secrets(os.Getenv)
 	if err != nil {
@@ -262,10 +301,11 @@ func logWarnings(cfg *config.Config, log *slog.Logger) {
 // loader reloads the config at path and its notifier, for SIGHUP.
 func loader(path string, stdout io.Writer, log *slog.Logger) daemon.Loader {
 	return func() (*config.Config, notify.Notifier, error) {
-		cfg, err := config.Load(path)
+		cfg, cached, err := configCache().Load(path)
 		if err != nil {
 			return nil, nil, err
 		}
+		logCache(path, cached, log)
 		logWarnings(cfg, log)
 		secrets, err := cfg.Secrets(os.Getenv)
 		if err != nil {

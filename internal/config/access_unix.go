@@ -2,11 +2,24 @@
 
 package config
 
-import "syscall"
+import (
+	"fmt"
+	"io/fs"
+	"syscall"
+)
 
 // dirWritable asks the kernel whether this process may create files in dir
 // (access(2) with W_OK: permissions, ACLs and read-only mounts included).
 func dirWritable(dir string) error {
 	const wOK = 0x2
 	return syscall.Access(dir, wOK)
+}
+
+// fileID is the device and inode of a file: with its size and time, what
+// tells one build of the executable from the next.
+func fileID(info fs.FileInfo) string {
+	if st, ok := info.Sys().(*syscall.Stat_t); ok {
+		return fmt.Sprintf("%d:%d", st.Dev, st.Ino)
+	}
+	return ""
 }

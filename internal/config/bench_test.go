@@ -59,3 +59,26 @@ func shippedMetrics(tb testing.TB) string {
 	}
 	return s[i+1:]
 }
+
+// BenchmarkCacheHit is loading the same configs from a current cache
+// entry, as a `watcher once` does after the first since the file changed:
+// compare with BenchmarkParse.
+func BenchmarkCacheHit(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			data := benchConfig(b, n)
+			c := Cache{Dir: b.TempDir(), MinSize: DefaultCacheMinSize}
+			env := osEnvironment()
+			if _, st, err := c.parse("bench.yaml", data, env); err != nil || st.Err != nil {
+				b.Fatal(err, st.Err)
+			}
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, st, err := c.parse("bench.yaml", data, env); err != nil || !st.Hit {
+					b.Fatal(err, st)
+				}
+			}
+		})
+	}
+}

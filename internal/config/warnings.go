@@ -20,10 +20,11 @@ type environment struct {
 	getenv   func(string) string
 	lookPath func(file string) (string, error)
 	writable func(dir string) error // nil when the process may create files in dir
+	stat     func(name string) (fs.FileInfo, error)
 }
 
 func osEnvironment() environment {
-	return environment{getenv: os.Getenv, lookPath: exec.LookPath, writable: dirWritable}
+	return environment{getenv: os.Getenv, lookPath: exec.LookPath, writable: dirWritable, stat: os.Stat}
 }
 
 // firstDir is the first of the colon-separated directories systemd puts in
@@ -140,7 +141,7 @@ func (d *decoder) storageDir(dbPath string, env environment) {
 	dir := filepath.Dir(dbPath)
 	existing := dir
 	for {
-		info, err := os.Stat(existing)
+		info, err := env.stat(existing)
 		if err == nil && !info.IsDir() && existing == dir {
 			d.errorf("storage.path", "%s is a file, not a directory: the database cannot be created in it", dir)
 			return

@@ -19,6 +19,7 @@ func fakeEnvironment() environment {
 		getenv:   func(string) string { return "" },
 		lookPath: func(f string) (string, error) { return "/usr/bin/" + f, nil },
 		writable: func(string) error { return nil },
+		stat:     os.Stat,
 	}
 }
 

@@ -1,0 +1,277 @@
+package config
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// sameConfig compares time zones by name: *time.Location's fields are
+// unexported, and a zone loaded twice is two values.
+// An entry gives back empty lists and maps as nil (gob sends no empty
+// value), which no reader of a Config tells apart: nothing compares a
+// config's list or map with nil.
+var sameConfig = cmp.Options{
+	cmp.Comparer(func(a, b *time.Location) bool { return a.String() == b.String() }),
+	cmpopts.EquateEmpty(),
+}
+
+// cacheFiles are every config the package's tests and the shipped ones
+// hold, good and bad.
+func cacheFiles(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("testdata/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shipped, err := filepath.Glob("../../config/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(files, shipped...)
+}
+
+// TestCacheSameAsParse loads every config twice through the cache, the
+// second time from its entry, and compares both with a parse: the same
+// config, warnings and errors, field for field.
+func TestCacheSameAsParse(t *testing.T) {
+	t.Parallel()
+	for _, file := range cacheFiles(t) {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			t.Parallel()
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			env := fakeEnvironment()
+			want, wantErr := parse(file, data, env)
+			c := Cache{Dir: t.TempDir()}
+			for i, hit := range []bool{false, wantErr == nil} {
+				got, st, err := c.parse(file, data, env)
+				if st.Err != nil {
+					t.Fatalf("load %d: cache: %v", i+1, st.Err)
+				}
+				if !st.Used || st.Hit != hit {
+					t.Errorf("load %d: %+v, want used and hit %v", i+1, st, hit)
+				}
+				if wantErr != nil {
+					if err == nil || err.Error() != wantErr.Error() {
+						t.Fatalf("load %d: err %v, want %v", i+1, err, wantErr)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("load %d: %v", i+1, err)
+				}
+				if diff := cmp.Diff(want, got, sameConfig); diff != "" {
+					t.Errorf("load %d differs from a parse (-parse +cache):\n%s", i+1, diff)
+				}
+			}
+			entries, _ := os.ReadDir(c.Dir)
+			if wantErr != nil && len(entries) > 0 {
+				t.Errorf("a file with errors left %d entries", len(entries))
+			}
+			if wantErr == nil && len(entries) != 1 {
+				t.Errorf("%d entries, want 1", len(entries))
+			}
+		})
+	}
+}
+
+// TestCacheBenchConfig is the same for the config the harness writes, at
+// the size the cache is for.
+func TestCacheBenchConfig(t *testing.T) {
+	t.Parallel()
+	data := benchConfig(t, 2000)
+	if len(data) < DefaultCacheMinSize {
+		t.Fatalf("%d bytes: too small to be cached", len(data))
+	}
+	env := fakeEnvironment()
+	want, err := parse("bench.yaml", data, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Cache{Dir: t.TempDir(), MinSize: DefaultCacheMinSize}
+	for i, hit := range []bool{false, true, true} {
+		got, st, err := c.parse("bench.yaml", data, env)
+		if err != nil || st.Err != nil {
+			t.Fatalf("load %d: %v, cache: %v", i+1, err, st.Err)
+		}
+		if st.Hit != hit {
+			t.Errorf("load %d: hit %v, want %v", i+1, st.Hit, hit)
+		}
+		if diff := cmp.Diff(want, got, sameConfig); diff != "" {
+			t.Errorf("load %d differs from a parse (-parse +cache):\n%s", i+1, diff)
+		}
+	}
+}
+
+// TestCacheInvalidation changes, one at a time, each thing a parse reads
+// besides the file, and the file itself: each change is a miss, and the
+// config is the one a parse gives in the new environment.
+func TestCacheInvalidation(t *testing.T) {
+	t.Parallel()
+	pdf, err := os.ReadFile("testdata/warn_pdftotext.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		change func(data []byte, env *environment) []byte
+	}{
+		{"file edited", func(data []byte, _ *environment) []byte {
+			return []byte(strings.Replace(string(data), "- id: m\n", "- id: mm\n", 1))
+		}},
+		{"STATE_DIRECTORY set", func(data []byte, env *environment) []byte {
+			env.getenv = func(name string) string {
+				if name == "STATE_DIRECTORY" {
+					return "/var/lib/watcher"
+				}
+				return ""
+			}
+			return data
+		}},
+		{"RUNTIME_DIRECTORY set", func(data []byte, env *environment) []byte {
+			env.getenv = func(name string) string {
+				if name == "RUNTIME_DIRECTORY" {
+					return "/run/watcher"
+				}
+				return ""
+			}
+			return data
+		}},
+		{"pdftotext removed", func(data []byte, env *environment) []byte {
+			env.lookPath = func(string) (string, error) { return "", errors.New("not found") }
+			return data
+		}},
+		{"storage read-only", func(data []byte, env *environment) []byte {
+			env.writable = func(string) error { return fs.ErrPermission }
+			return data
+		}},
+		{"storage directory is a file", func(data []byte, env *environment) []byte {
+			env.stat = func(name string) (fs.FileInfo, error) { return os.Stat("testdata/warn_pdftotext.yaml") }
+			return data
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			const path = "testdata/warn_pdftotext.yaml"
+			c := Cache{Dir: t.TempDir()}
+			if _, _, err := c.parse(path, pdf, fakeEnvironment()); err != nil {
+				t.Fatal(err)
+			}
+			env := fakeEnvironment()
+			data := tc.change(pdf, &env)
+			want, err := parse(path, data, env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, st, err := c.parse(path, data, env)
+			if err != nil || st.Err != nil {
+				t.Fatalf("%v, cache: %v", err, st.Err)
+			}
+			if st.Hit {
+				t.Error("a hit after the change")
+			}
+			if diff := cmp.Diff(want, got, sameConfig); diff != "" {
+				t.Errorf("differs from a parse (-parse +cache):\n%s", diff)
+			}
+			if diff := cmp.Diff(fakeParse(t, path, pdf), want, sameConfig); diff == "" {
+				t.Error("the change changes nothing: the case tests nothing")
+			}
+			// The new entry serves the new environment.
+			if _, st, _ := c.parse(path, data, env); !st.Hit {
+				t.Error("no hit on the second load after the change")
+			}
+		})
+	}
+}
+
+func fakeParse(t *testing.T, path string, data []byte) *Config {
+	t.Helper()
+	cfg, err := parse(path, data, fakeEnvironment())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// TestCacheFaults: an entry that cannot be read or written costs a parse,
+// says why in CacheStatus.Err, and never a wrong or missing config.
+func TestCacheFaults(t *testing.T) {
+	t.Parallel()
+	const path = "../../config/watcher.yaml"
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fakeParse(t, path, data)
+
+	t.Run("corrupt entry", func(t *testing.T) {
+		t.Parallel()
+		c := Cache{Dir: t.TempDir()}
+		if _, _, err := c.parse(path, data, fakeEnvironment()); err != nil {
+			t.Fatal(err)
+		}
+		entries, err := filepath.Glob(filepath.Join(c.Dir, "config-*.gob"))
+		if err != nil || len(entries) != 1 {
+			t.Fatalf("entries %v, %v", entries, err)
+		}
+		if err := os.WriteFile(entries[0], []byte("not a gob stream"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, st, err := c.parse(path, data, fakeEnvironment())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Hit || st.Err == nil || !strings.Contains(st.Err.Error(), entries[0]) {
+			t.Errorf("status %+v: want a miss whose error names %s", st, entries[0])
+		}
+		if diff := cmp.Diff(want, got, sameConfig); diff != "" {
+			t.Errorf("(-parse +cache):\n%s", diff)
+		}
+		if _, st, _ := c.parse(path, data, fakeEnvironment()); !st.Hit || st.Err != nil {
+			t.Errorf("status %+v after the entry was rewritten, want a hit", st)
+		}
+	})
+	t.Run("directory cannot be made", func(t *testing.T) {
+		t.Parallel()
+		file := filepath.Join(t.TempDir(), "file")
+		if err := os.WriteFile(file, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c := Cache{Dir: filepath.Join(file, "cache")}
+		got, st, err := c.parse(path, data, fakeEnvironment())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Hit || st.Err == nil {
+			t.Errorf("status %+v, want a miss with an error", st)
+		}
+		if diff := cmp.Diff(want, got, sameConfig); diff != "" {
+			t.Errorf("(-parse +cache):\n%s", diff)
+		}
+	})
+	t.Run("small file", func(t *testing.T) {
+		t.Parallel()
+		c := Cache{Dir: t.TempDir(), MinSize: len(data) + 1}
+		_, st, err := c.parse(path, data, fakeEnvironment())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Used || st.Hit || st.Err != nil {
+			t.Errorf("status %+v, want the cache unused", st)
+		}
+		if entries, _ := os.ReadDir(c.Dir); len(entries) != 0 {
+			t.Errorf("%d entries for a file below MinSize", len(entries))
+		}
+	})
+}
