@@ -237,7 +237,9 @@ func validateCommand(g *globalFlags) *cobra.Command {
 with its file, line and key (and a "did you mean" for a misspelt key), and
 exits 2. Risky settings (a listener open to the network, a schedule that
 hammers a site, the placeholder contact address...) are printed as
-warnings on stderr; with --strict they fail the check too.`,
+warnings on stderr; with --strict they fail the check too. It always parses
+the file in full, where the other commands read a large config from the
+config cache when nothing it depends on has changed.`,
 		Example: "  watcher validate --config my.yaml\n  watcher validate --strict --config my.yaml   # in a newsroom's CI",
 		Args:    noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
