@@ -130,21 +130,11 @@ func TestCacheInvalidation(t *testing.T) {
 			return []byte(strings.Replace(string(data), "- id: m\n", "- id: mm\n", 1))
 		}},
 		{"STATE_DIRECTORY set", func(data []byte, env *environment) []byte {
-			env.getenv = func(name string) string {
-				if name == "STATE_DIRECTORY" {
-					return "/var/lib/watcher"
-				}
-				return ""
-			}
+			env.getenv = oneVar("STATE_DIRECTORY", "/var/lib/watcher")
 			return data
 		}},
 		{"RUNTIME_DIRECTORY set", func(data []byte, env *environment) []byte {
-			env.getenv = func(name string) string {
-				if name == "RUNTIME_DIRECTORY" {
-					return "/run/watcher"
-				}
-				return ""
-			}
+			env.getenv = oneVar("RUNTIME_DIRECTORY", "/run/watcher")
 			return data
 		}},
 		{"pdftotext removed", func(data []byte, env *environment) []byte {
@@ -192,6 +182,16 @@ func TestCacheInvalidation(t *testing.T) {
 				t.Error("no hit on the second load after the change")
 			}
 		})
+	}
+}
+
+// oneVar is an environment with one variable set.
+func oneVar(name, value string) func(string) string {
+	return func(n string) string {
+		if n == name {
+			return value
+		}
+		return ""
 	}
 }
 
