@@ -21,6 +21,7 @@ func TestMain(m *testing.M) {
 	}
 	os.Setenv("XDG_CACHE_HOME", dir)
 	os.Unsetenv("CACHE_DIRECTORY")
+	os.Unsetenv(config.CacheOffEnv)
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -42,25 +43,6 @@ func largeConfig(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-func TestConfigCacheDir(t *testing.T) {
-	tests := []struct {
-		name, cacheDirectory, xdg, want string
-	}{
-		{"systemd CacheDirectory=", "/var/cache/watcher", "/home/u/.cache", "/var/cache/watcher"},
-		{"systemd, several directories", "/var/cache/watcher:/var/cache/other", "", "/var/cache/watcher"},
-		{"the user's cache", "", "/home/u/.cache", "/home/u/.cache/watcher"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv("CACHE_DIRECTORY", tc.cacheDirectory)
-			t.Setenv("XDG_CACHE_HOME", tc.xdg)
-			if got := configCache().Dir; got != tc.want {
-				t.Errorf("dir %q, want %q", got, tc.want)
-			}
-		})
-	}
 }
 
 // TestConfigCacheCommands: validate parses and writes nothing; the

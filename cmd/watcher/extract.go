@@ -81,7 +81,7 @@ func cmdExtract(o extractFlags, in string, stdin io.Reader, stdout, stderr io.Wr
 // not given and the default file is absent (extract run outside a checkout),
 // figures are still printed, without metrics.
 func extractConfig(path string, explicit bool, stderr io.Writer) (*config.Config, error) {
-	cfg, _, err := configCache().Load(path)
+	cfg, _, err := config.DefaultCache().Load(path)
 	if err != nil && !explicit && errors.Is(err, fs.ErrNotExist) {
 		fmt.Fprintf(stderr, "watcher extract: %s not found: figures are printed without metrics (use --config)\n", path)
 		return &config.Config{Path: path}, nil

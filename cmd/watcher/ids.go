@@ -32,7 +32,7 @@ func sourceIDs(cfg *config.Config) (ids, labels []string) {
 // that does not load completes nothing: the shell has no place to show why.
 func completeIDs(g *globalFlags, list func(*config.Config) (ids, labels []string)) cobra.CompletionFunc {
 	return func(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		cfg, _, err := configCache().Load(g.path())
+		cfg, _, err := config.DefaultCache().Load(g.path())
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}

@@ -12,10 +12,8 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime/debug"
 	"runtime/metrics"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -81,26 +79,12 @@ func loadConfig(path string, stderr io.Writer) (*config.Config, bool) {
 // loadCachedConfig is loadConfig with what the cache did, for commands
 // that log it once their logger exists.
 func loadCachedConfig(path string, stderr io.Writer) (*config.Config, config.CacheStatus, bool) {
-	cfg, st, err := configCache().Load(path)
+	cfg, st, err := config.DefaultCache().Load(path)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return nil, st, false
 	}
 	return cfg, st, true
-}
-
-// configCache is where large config files are kept decoded between runs
-// (config.Cache): systemd's CacheDirectory= when the unit sets one, else
-// the user's cache directory ($XDG_CACHE_HOME or ~/.cache); none when
-// neither is known.
-func configCache() config.Cache {
-	dir, _, _ := strings.Cut(os.Getenv("CACHE_DIRECTORY"), ":")
-	if dir == "" {
-		if base, err := os.UserCacheDir(); err == nil {
-			dir = filepath.Join(base, "watcher")
-		}
-	}
-	return config.Cache{Dir: dir, MinSize: config.DefaultCacheMinSize}
 }
 
 // logCache says in the log what the config cache did: at debug level, or
@@ -109,7 +93,8 @@ func configCache() config.Cache {
 func logCache(path string, st config.CacheStatus, log *slog.Logger) {
 	switch {
 	case st.Err != nil:
-		log.Warn("config cache", "config", path, "err", st.Err)
+		log.Warn("config cache", "config", path, "err", st.Err,
+			"help", "the config is parsed in full at each start; give the cache a writable directory (CacheDirectory=watcher in a systemd unit) or set "+config.CacheOffEnv+"=off")
 	case st.Used:
 		log.Debug("config cache", "config", path, "hit", st.Hit)
 	}
@@ -301,7 +286,7 @@ func logWarnings(cfg *config.Config, log *slog.Logger) {
 // loader reloads the config at path and its notifier, for SIGHUP.
 func loader(path string, stdout io.Writer, log *slog.Logger) daemon.Loader {
 	return func() (*config.Config, notify.Notifier, error) {
-		cfg, cached, err := configCache().Load(path)
+		cfg, cached, err := config.DefaultCache().Load(path)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -5,6 +5,7 @@ package config
 import (
 	"fmt"
 	"io/fs"
+	"os"
 	"syscall"
 )
 
@@ -22,4 +23,11 @@ func fileID(info fs.FileInfo) string {
 		return fmt.Sprintf("%d:%d", st.Dev, st.Ino)
 	}
 	return ""
+}
+
+// ownFile reports whether this process's user owns the file and no one
+// else may write it.
+func ownFile(info fs.FileInfo) bool {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == os.Geteuid() && info.Mode().Perm()&0o022 == 0
 }

@@ -7,11 +7,16 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
+	"sync"
 	"time"
+
+	"github.com/figwatch/watcher/internal/buildinfo"
 )
 
 // DefaultCacheMinSize is the smallest file Cache keeps: below it a file
@@ -39,6 +44,28 @@ const cacheVersion = 1
 type Cache struct {
 	Dir     string // where entries are kept, one per config file; "" = no cache
 	MinSize int    // files smaller than this are always parsed
+}
+
+// CacheOffEnv is the environment variable that turns the cache off, set to
+// "off", for a host where no cache directory can be written.
+const CacheOffEnv = "WATCHER_CONFIG_CACHE"
+
+// DefaultCache is the cache the commands use: in systemd's
+// CacheDirectory= ($CACHE_DIRECTORY) when the unit sets one, else in the
+// user's cache directory ($XDG_CACHE_HOME/watcher or ~/.cache/watcher);
+// none when $WATCHER_CONFIG_CACHE is "off" or no directory is known.
+func DefaultCache() Cache {
+	c := Cache{MinSize: DefaultCacheMinSize}
+	switch {
+	case os.Getenv(CacheOffEnv) == "off":
+	case firstDir(os.Getenv, "CACHE_DIRECTORY") != "":
+		c.Dir = firstDir(os.Getenv, "CACHE_DIRECTORY")
+	default:
+		if base, err := os.UserCacheDir(); err == nil {
+			c.Dir = filepath.Join(base, "watcher")
+		}
+	}
+	return c
 }
 
 // CacheStatus is what Cache.Load did with its entry.
@@ -70,7 +97,13 @@ func (c Cache) parse(path string, data []byte, env environment) (*Config, CacheS
 		cfg, err := parse(path, data, env)
 		return cfg, st, err
 	}
-	name := filepath.Join(c.Dir, key.entryName())
+	base, err := entryName(path)
+	if err != nil {
+		st.Err = err
+		cfg, err := parse(path, data, env)
+		return cfg, st, err
+	}
+	name := filepath.Join(c.Dir, base)
 	cfg, err := readEntry(name, key, env)
 	if err == nil {
 		st.Hit = true
@@ -93,52 +126,47 @@ func (c Cache) parse(path string, data []byte, env environment) (*Config, CacheS
 // cacheKey is what an entry must match before its answers are asked.
 type cacheKey struct {
 	Version int
-	Binary  string // the running executable: path, size, modification time
+	Binary  string // the running build: its version and executable file
 	Path    string // the config path as given: it is Config.Path
-	WorkDir string // a relative path is resolved against it
 	Sum     [sha256.Size]byte
 }
 
 func newCacheKey(path string, data []byte) (cacheKey, error) {
-	binary, err := binaryID()
+	binary, err := runningBinary()
 	if err != nil {
 		return cacheKey{}, fmt.Errorf("config cache: %w", err)
 	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return cacheKey{}, fmt.Errorf("config cache: working directory: %w", err)
-	}
-	return cacheKey{Version: cacheVersion, Binary: binary, Path: path, WorkDir: wd, Sum: sha256.Sum256(data)}, nil
+	return cacheKey{Version: cacheVersion, Binary: binary, Path: path, Sum: sha256.Sum256(data)}, nil
 }
 
-// binaryID names the running executable's file: a new build or an
-// upgrade is a new file. It is the file the process runs, not the one at
-// its path now: a daemon reloading after its binary was replaced (before
-// its restart) must not write entries under the new binary's name.
-func binaryID() (string, error) {
+// runningBinary names the build this process runs: a new build or an
+// upgrade is a new file. It is found once, at the first load, which is at
+// start: a daemon reloading after its binary was replaced must not write
+// entries under the new binary's name, which the new binary would trust.
+var runningBinary = sync.OnceValues(func() (string, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return "", fmt.Errorf("find the executable: %w", err)
 	}
-	info, err := os.Stat("/proc/self/exe") // the running file, even deleted
+	info, err := os.Stat("/proc/self/exe") // the running file, even when replaced
 	if err != nil {
 		info, err = os.Stat(exe)
 	}
 	if err != nil {
 		return "", fmt.Errorf("the executable: %w", err)
 	}
-	return fmt.Sprintf("%s %d %d %s", exe, info.Size(), info.ModTime().UnixNano(), fileID(info)), nil
-}
+	return fmt.Sprintf("%s %s %d %d %s", buildinfo.Version(), exe, info.Size(), info.ModTime().UnixNano(), fileID(info)), nil
+})
 
 // entryName names the entry after the file's absolute path, so that the
 // directory holds one entry per config, which each change overwrites.
-func (k cacheKey) entryName() string {
-	abs := k.Path
-	if !filepath.IsAbs(abs) {
-		abs = filepath.Join(k.WorkDir, abs)
+func entryName(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("config cache: %w", err)
 	}
 	h := sha256.Sum256([]byte(abs))
-	return "config-" + hex.EncodeToString(h[:12]) + ".gob"
+	return "config-" + hex.EncodeToString(h[:12]) + ".gob", nil
 }
 
 // errStale is an entry of another version of the file, binary or
@@ -146,7 +174,7 @@ func (k cacheKey) entryName() string {
 var errStale = errors.New("config cache entry is stale")
 
 func readEntry(name string, key cacheKey, env environment) (*Config, error) {
-	data, err := os.ReadFile(name)
+	data, err := readOwn(name)
 	if err != nil {
 		return nil, err
 	}
@@ -174,12 +202,59 @@ func readEntry(name string, key cacheKey, env environment) (*Config, error) {
 			return nil, fmt.Errorf("read config cache %s: %s: %w", name, v.Type().Field(i).Name, err)
 		}
 	}
-	// The zone is read again rather than kept: *time.Location has no
-	// exported fields, and a parse would load it now too.
-	if cfg.Location, err = loadLocation(cfg.Timezone); err != nil {
+	// The zones are loaded again, as a parse would now: the zone database
+	// may have changed. *time.Location has no exported fields to keep.
+	if cfg.Location, err = loadLocation(cfg.Timezone); err != nil || !zonesLoad(cfg) {
 		return nil, errStale
 	}
 	return cfg, nil
+}
+
+// zonesLoad reports whether every zone the schedules name (CRON_TZ=…)
+// still loads: a parse checks them, so a hit must too.
+func zonesLoad(cfg *Config) bool {
+	checked := map[string]bool{}
+	check := func(spec string) bool {
+		zone, _, ok := cutZone(strings.TrimSpace(spec))
+		if !ok || checked[zone] {
+			return true
+		}
+		checked[zone] = true
+		_, err := loadLocation(zone)
+		return err == nil
+	}
+	if !check(cfg.Defaults.Schedule) {
+		return false
+	}
+	for i := range cfg.Sources {
+		if !check(cfg.Sources[i].Schedule) {
+			return false
+		}
+	}
+	return true
+}
+
+// readOwn reads an entry written by this user and writable by no one
+// else: an entry is used without validation, so one another user could
+// have written is refused (errStale: it is replaced by a parse).
+func readOwn(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read config cache: %w", err)
+	}
+	if !ownFile(info) {
+		return nil, errStale
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("read config cache: %w", err)
+	}
+	return data, nil
 }
 
 // writeEntry replaces the entry at once (a temporary file renamed over
@@ -202,6 +277,7 @@ func writeEntry(dir, name string, key cacheKey, answers []envAnswer, cfg *Config
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("write config cache: %w", err)
 	}
+	removeStaleTemps(dir)
 	f, err := os.CreateTemp(dir, ".config-*.tmp")
 	if err != nil {
 		return fmt.Errorf("write config cache: %w", err)
@@ -218,6 +294,17 @@ func writeEntry(dir, name string, key cacheKey, answers []envAnswer, cfg *Config
 		return fmt.Errorf("write config cache %s: %w", name, err)
 	}
 	return nil
+}
+
+// removeStaleTemps removes what writers killed between writing and
+// renaming left: temporary files older than any write takes.
+func removeStaleTemps(dir string) {
+	temps, _ := filepath.Glob(filepath.Join(dir, ".config-*.tmp"))
+	for _, t := range temps {
+		if info, err := os.Stat(t); err == nil && time.Since(info.ModTime()) > time.Hour {
+			os.Remove(t)
+		}
+	}
 }
 
 // cachedFields are the indexes of Config's fields an entry holds: all but
@@ -237,7 +324,7 @@ func cachedFields() []int {
 
 // envQuestion is one thing the parse asked the environment.
 type envQuestion struct {
-	Ask byte // askEnv, askPath, askWritable or askStat
+	Ask byte // askEnv, askPath, askWritable, askStat or askWd
 	Arg string
 }
 
@@ -246,6 +333,7 @@ const (
 	askPath     = 'p' // lookPath(Arg)
 	askWritable = 'w' // writable(Arg)
 	askStat     = 's' // stat(Arg)
+	askWd       = 'd' // getwd()
 )
 
 // envAnswer is a question and its answer, in a form that compares.
@@ -265,6 +353,8 @@ func ask(env environment, q envQuestion) string {
 		return errAnswer(env.writable(q.Arg))
 	case askStat:
 		return statAnswer(env.stat(q.Arg))
+	case askWd:
+		return pathAnswer(env.getwd())
 	}
 	// A question this binary does not know cannot be answered the same.
 	return "\x00unknown"
@@ -327,6 +417,11 @@ func (r *recorder) environment() environment {
 			info, err := r.env.stat(name)
 			r.add(askStat, name, statAnswer(info, err))
 			return info, err
+		},
+		getwd: func() (string, error) {
+			wd, err := r.env.getwd()
+			r.add(askWd, "", pathAnswer(wd, err))
+			return wd, err
 		},
 	}
 }

@@ -145,6 +145,11 @@ func TestCacheInvalidation(t *testing.T) {
 			env.writable = func(string) error { return fs.ErrPermission }
 			return data
 		}},
+		{"working directory changed", func(data []byte, env *environment) []byte {
+			// The path is relative, and so is the default storage.path.
+			env.getwd = func() (string, error) { return "/elsewhere", nil }
+			return data
+		}},
 		{"storage directory is a file", func(data []byte, env *environment) []byte {
 			env.stat = func(name string) (fs.FileInfo, error) { return os.Stat("testdata/warn_pdftotext.yaml") }
 			return data
@@ -274,4 +279,143 @@ func TestCacheFaults(t *testing.T) {
 			t.Errorf("%d entries for a file below MinSize", len(entries))
 		}
 	})
+}
+
+// TestCacheAbsolutePath: with an absolute config path and an absolute
+// storage.path, the working directory plays no part, so a command run
+// from another directory uses the entry.
+func TestCacheAbsolutePath(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "watcher.yaml")
+	data := []byte("storage:\n  path: " + filepath.Join(dir, "w.db") + "\nsources:\n  - id: a\n    url: https://example.org/a.xml\nmetrics:\n  - id: m\n    any: [x]\n")
+	c := Cache{Dir: t.TempDir()}
+	if _, _, err := c.parse(path, data, fakeEnvironment()); err != nil {
+		t.Fatal(err)
+	}
+	env := fakeEnvironment()
+	env.getwd = func() (string, error) { return "/elsewhere", nil }
+	if _, st, err := c.parse(path, data, env); err != nil || !st.Hit {
+		t.Errorf("status %+v, err %v: want a hit from another directory", st, err)
+	}
+}
+
+// TestCacheZoneRemoved: a zone a schedule names is loaded again on a hit,
+// so a zone gone from the zone database fails the load with the parse's
+// error, as it would without the cache.
+func TestCacheZoneRemoved(t *testing.T) {
+	zone, err := os.ReadFile("/usr/share/zoneinfo/America/New_York")
+	if err != nil {
+		t.Skip("no system zone database to copy a zone from:", err)
+	}
+	zoneinfo := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(zoneinfo, "Custom"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	zoneFile := filepath.Join(zoneinfo, "Custom", "Zone")
+	if err := os.WriteFile(zoneFile, zone, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("ZONEINFO", zoneinfo)
+	const path = "cron_tz.yaml"
+	data := []byte("sources:\n  - id: a\n    url: https://example.org/a.xml\n    schedule: \"CRON_TZ=Custom/Zone 0 9 * * *\"\nmetrics:\n  - id: m\n    any: [x]\n")
+	c := Cache{Dir: t.TempDir()}
+	if _, _, err := c.parse(path, data, fakeEnvironment()); err != nil {
+		t.Fatal(err)
+	}
+	if _, st, err := c.parse(path, data, fakeEnvironment()); err != nil || !st.Hit {
+		t.Fatalf("status %+v, err %v: want a hit while the zone exists", st, err)
+	}
+	if err := os.Remove(zoneFile); err != nil {
+		t.Fatal(err)
+	}
+	_, wantErr := parse(path, data, fakeEnvironment())
+	if wantErr == nil {
+		t.Fatal("the parse accepts the removed zone: the case tests nothing")
+	}
+	_, st, err := c.parse(path, data, fakeEnvironment())
+	if st.Hit || err == nil || err.Error() != wantErr.Error() {
+		t.Errorf("status %+v, err %v: want the parse's error %v", st, err, wantErr)
+	}
+}
+
+// TestCacheEntryOwnership: an entry others may write is not trusted (it
+// is used without validation); it is replaced by one of the user's own.
+func TestCacheEntryOwnership(t *testing.T) {
+	t.Parallel()
+	const path = "../../config/watcher.yaml"
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Cache{Dir: t.TempDir()}
+	if _, _, err := c.parse(path, data, fakeEnvironment()); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := filepath.Glob(filepath.Join(c.Dir, "config-*.gob"))
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("entries %v, %v", entries, err)
+	}
+	if err := os.Chmod(entries[0], 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if _, st, err := c.parse(path, data, fakeEnvironment()); err != nil || st.Hit || st.Err != nil {
+		t.Errorf("status %+v, err %v: want a quiet miss for a world-writable entry", st, err)
+	}
+	if _, st, _ := c.parse(path, data, fakeEnvironment()); !st.Hit {
+		t.Errorf("status %+v: want a hit from the rewritten entry", st)
+	}
+}
+
+// TestCacheRemovesStaleTemps: a writer killed before its rename leaves a
+// temporary file; the next write removes it once it is an hour old.
+func TestCacheRemovesStaleTemps(t *testing.T) {
+	t.Parallel()
+	c := Cache{Dir: t.TempDir()}
+	old, fresh := filepath.Join(c.Dir, ".config-1.tmp"), filepath.Join(c.Dir, ".config-2.tmp")
+	for _, f := range []string{old, fresh} {
+		if err := os.WriteFile(f, []byte("partial"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	long := time.Now().Add(-2 * time.Hour)
+	if err := os.Chtimes(old, long, long); err != nil {
+		t.Fatal(err)
+	}
+	const path = "../../config/watcher.yaml"
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, st, err := c.parse(path, data, fakeEnvironment()); err != nil || st.Err != nil {
+		t.Fatal(err, st.Err)
+	}
+	if _, err := os.Stat(old); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the old temporary file is still there (%v)", err)
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("the fresh temporary file, maybe another writer's, was removed: %v", err)
+	}
+}
+
+func TestDefaultCache(t *testing.T) {
+	tests := []struct {
+		name, off, cacheDirectory, xdg, want string
+	}{
+		{"systemd CacheDirectory=", "", "/var/cache/watcher", "/home/u/.cache", "/var/cache/watcher"},
+		{"systemd, several directories", "", "/var/cache/watcher:/var/cache/other", "", "/var/cache/watcher"},
+		{"the user's cache", "", "", "/home/u/.cache", "/home/u/.cache/watcher"},
+		{"off", "off", "/var/cache/watcher", "/home/u/.cache", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(CacheOffEnv, tc.off)
+			t.Setenv("CACHE_DIRECTORY", tc.cacheDirectory)
+			t.Setenv("XDG_CACHE_HOME", tc.xdg)
+			c := DefaultCache()
+			if c.Dir != tc.want || c.MinSize != DefaultCacheMinSize {
+				t.Errorf("%+v, want dir %q", c, tc.want)
+			}
+		})
+	}
 }

@@ -30,9 +30,8 @@ func ParseSchedule(spec string) (sched cron.Schedule, err error) {
 	if body == "" {
 		return nil, errors.New("empty spec")
 	}
-	if strings.HasPrefix(body, "TZ=") || strings.HasPrefix(body, "CRON_TZ=") {
-		zone, rest, ok := strings.Cut(body[strings.Index(body, "=")+1:], " ")
-		if !ok || strings.TrimSpace(rest) == "" {
+	if zone, rest, ok := cutZone(body); ok {
+		if strings.TrimSpace(rest) == "" {
 			return nil, errors.New("a time zone prefix must be followed by a schedule")
 		}
 		if _, err := loadLocation(zone); err != nil {
@@ -59,6 +58,16 @@ func ParseSchedule(spec string) (sched cron.Schedule, err error) {
 		}
 	}
 	return cronParser.Parse(strings.TrimSpace(spec))
+}
+
+// cutZone splits a "CRON_TZ=Zone rest" or "TZ=Zone rest" spec; ok is
+// whether it has the prefix. rest is "" when nothing follows the zone.
+func cutZone(spec string) (zone, rest string, ok bool) {
+	if !strings.HasPrefix(spec, "TZ=") && !strings.HasPrefix(spec, "CRON_TZ=") {
+		return "", "", false
+	}
+	zone, rest, _ = strings.Cut(spec[strings.Index(spec, "=")+1:], " ")
+	return zone, rest, true
 }
 
 // loadLocation is time.LoadLocation with a message that names the zone once.

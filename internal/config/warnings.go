@@ -21,10 +21,11 @@ type environment struct {
 	lookPath func(file string) (string, error)
 	writable func(dir string) error // nil when the process may create files in dir
 	stat     func(name string) (fs.FileInfo, error)
+	getwd    func() (string, error) // a relative path is read against it
 }
 
 func osEnvironment() environment {
-	return environment{getenv: os.Getenv, lookPath: exec.LookPath, writable: dirWritable, stat: os.Stat}
+	return environment{getenv: os.Getenv, lookPath: exec.LookPath, writable: dirWritable, stat: os.Stat, getwd: os.Getwd}
 }
 
 // firstDir is the first of the colon-separated directories systemd puts in
@@ -44,8 +45,12 @@ func (d *decoder) resolvePaths(cfg *Config, env environment) {
 		if base == "" {
 			base = filepath.Dir(d.file)
 		}
-		if abs, err := filepath.Abs(filepath.Join(base, p)); err == nil {
+		// filepath.Abs, with the working directory asked of env.
+		abs := filepath.Join(base, p)
+		if filepath.IsAbs(abs) {
 			cfg.Storage.Path = abs
+		} else if wd, err := env.getwd(); err == nil {
+			cfg.Storage.Path = filepath.Join(wd, abs)
 		}
 	}
 	if dir := firstDir(env.getenv, "RUNTIME_DIRECTORY"); dir != "" && d.x.node("http.socket") == nil {

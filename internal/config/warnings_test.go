@@ -20,6 +20,7 @@ func fakeEnvironment() environment {
 		lookPath: func(f string) (string, error) { return "/usr/bin/" + f, nil },
 		writable: func(string) error { return nil },
 		stat:     os.Stat,
+		getwd:    os.Getwd,
 	}
 }
 
