@@ -245,14 +245,14 @@ func readOwn(name string) ([]byte, error) {
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("read config cache: %w", err)
+		return nil, fmt.Errorf("read config cache %s: %w", name, err)
 	}
 	if !ownFile(info) {
 		return nil, errStale
 	}
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return nil, fmt.Errorf("read config cache: %w", err)
+	data := make([]byte, info.Size())
+	if _, err := io.ReadFull(f, data); err != nil {
+		return nil, fmt.Errorf("read config cache %s: %w", name, err)
 	}
 	return data, nil
 }
