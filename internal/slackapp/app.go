@@ -235,16 +235,19 @@ func (a *App) event(ctx context.Context, sm *socketmode.Client, evt socketmode.E
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
+		// The work outlives a shutdown that starts meanwhile, bounded: a
+		// click acknowledged is a click done, also when it was still
+		// waiting for a free handler.
+		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultHandlerTimeout)
+		defer cancel()
 		select {
 		case a.sem <- struct{}{}:
 			defer func() { <-a.sem }()
-		case <-ctx.Done():
+		case <-hctx.Done():
+			a.log.Error("slack app: no free handler in time", "envelope", evt.Request.EnvelopeID, "type", typ)
+			a.stats.envelope(typ, OutcomeFailed)
 			return
 		}
-		// The work outlives a shutdown that starts meanwhile, bounded: a
-		// click acknowledged is a click done.
-		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultHandlerTimeout)
-		defer cancel()
 		defer func() {
 			if r := recover(); r != nil {
 				a.log.Error("slack app handler panicked", "envelope", evt.Request.EnvelopeID, "panic", r)
