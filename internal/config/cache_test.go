@@ -190,6 +190,20 @@ func TestCacheInvalidation(t *testing.T) {
 	}
 }
 
+// writeOneEntry loads data through c, which must write the one entry of
+// the directory, and returns the entry's path.
+func writeOneEntry(t *testing.T, c Cache, path string, data []byte) string {
+	t.Helper()
+	if _, _, err := c.parse(path, data, fakeEnvironment()); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := filepath.Glob(filepath.Join(c.Dir, "config-*.gob"))
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("entries %v, %v: want one", entries, err)
+	}
+	return entries[0]
+}
+
 // oneVar is an environment with one variable set.
 func oneVar(name, value string) func(string) string {
 	return func(n string) string {
@@ -223,22 +237,16 @@ func TestCacheFaults(t *testing.T) {
 	t.Run("corrupt entry", func(t *testing.T) {
 		t.Parallel()
 		c := Cache{Dir: t.TempDir()}
-		if _, _, err := c.parse(path, data, fakeEnvironment()); err != nil {
-			t.Fatal(err)
-		}
-		entries, err := filepath.Glob(filepath.Join(c.Dir, "config-*.gob"))
-		if err != nil || len(entries) != 1 {
-			t.Fatalf("entries %v, %v", entries, err)
-		}
-		if err := os.WriteFile(entries[0], []byte("not a gob stream"), 0o600); err != nil {
+		entry := writeOneEntry(t, c, path, data)
+		if err := os.WriteFile(entry, []byte("not a gob stream"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		got, st, err := c.parse(path, data, fakeEnvironment())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.Hit || st.Err == nil || !strings.Contains(st.Err.Error(), entries[0]) {
-			t.Errorf("status %+v: want a miss whose error names %s", st, entries[0])
+		if st.Hit || st.Err == nil || !strings.Contains(st.Err.Error(), entry) {
+			t.Errorf("status %+v: want a miss whose error names %s", st, entry)
 		}
 		if diff := cmp.Diff(want, got, sameConfig); diff != "" {
 			t.Errorf("(-parse +cache):\n%s", diff)
@@ -349,14 +357,7 @@ func TestCacheEntryOwnership(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := Cache{Dir: t.TempDir()}
-	if _, _, err := c.parse(path, data, fakeEnvironment()); err != nil {
-		t.Fatal(err)
-	}
-	entries, err := filepath.Glob(filepath.Join(c.Dir, "config-*.gob"))
-	if err != nil || len(entries) != 1 {
-		t.Fatalf("entries %v, %v", entries, err)
-	}
-	if err := os.Chmod(entries[0], 0o666); err != nil {
+	if err := os.Chmod(writeOneEntry(t, c, path, data), 0o666); err != nil {
 		t.Fatal(err)
 	}
 	if _, st, err := c.parse(path, data, fakeEnvironment()); err != nil || st.Hit || st.Err != nil {
