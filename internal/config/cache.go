@@ -91,13 +91,7 @@ func (c Cache) parse(path string, data []byte, env environment) (*Config, CacheS
 		return cfg, CacheStatus{}, err
 	}
 	st := CacheStatus{Used: true}
-	key, err := newCacheKey(path, data)
-	if err != nil {
-		st.Err = err
-		cfg, err := parse(path, data, env)
-		return cfg, st, err
-	}
-	base, err := entryName(path)
+	key, base, err := newCacheKey(path, data)
 	if err != nil {
 		st.Err = err
 		cfg, err := parse(path, data, env)
@@ -131,12 +125,18 @@ type cacheKey struct {
 	Sum     [sha256.Size]byte
 }
 
-func newCacheKey(path string, data []byte) (cacheKey, error) {
+// newCacheKey returns the key of the file at path, holding data, and the
+// name of its entry.
+func newCacheKey(path string, data []byte) (cacheKey, string, error) {
 	binary, err := runningBinary()
 	if err != nil {
-		return cacheKey{}, fmt.Errorf("config cache: %w", err)
+		return cacheKey{}, "", fmt.Errorf("config cache: %w", err)
 	}
-	return cacheKey{Version: cacheVersion, Binary: binary, Path: path, Sum: sha256.Sum256(data)}, nil
+	name, err := entryName(path)
+	if err != nil {
+		return cacheKey{}, "", err
+	}
+	return cacheKey{Version: cacheVersion, Binary: binary, Path: path, Sum: sha256.Sum256(data)}, name, nil
 }
 
 // runningBinary names the build this process runs: a new build or an
