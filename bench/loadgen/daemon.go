@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -39,8 +38,7 @@ type DaemonSample struct {
 // with env added to its environment.
 func StartDaemon(ctx context.Context, bin, cfg string, env ...string) (*Daemon, error) {
 	cmd := exec.Command(bin, "run", "--config", cfg)
-	// The config cache in the work directory, as for `once`.
-	cmd.Env = childEnv(append([]string{"CACHE_DIRECTORY=" + filepath.Join(filepath.Dir(cfg), "cache")}, env...)...)
+	cmd.Env = childEnv(append([]string{cacheEnv(cfg)}, env...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, fmt.Errorf("watcher run: stderr pipe: %w", err)

@@ -310,7 +310,7 @@ type Watcher struct {
 // watcher exit 1; that is recorded in the log counts, not returned, so a
 // slow run still reports what it did.
 func (w Watcher) Once(ctx context.Context) (Result, error) {
-	wall, cpu, peak, stderr, err := runMeasured(ctx, w.Timeout, childEnv(w.cacheEnv()), w.Bin, "once", "--config", w.Config)
+	wall, cpu, peak, stderr, err := runMeasured(ctx, w.Timeout, childEnv(cacheEnv(w.Config)), w.Bin, "once", "--config", w.Config)
 	logc, perr := ParseLog(bytes.NewReader(stderr))
 	if perr != nil {
 		return Result{}, fmt.Errorf("read watcher log: %w", perr)
@@ -331,17 +331,18 @@ func (w Watcher) Once(ctx context.Context) (Result, error) {
 	return r, nil
 }
 
-// cacheEnv puts watcher's config cache in the work directory, so that a
-// run neither reads nor leaves entries in the user's cache.
-func (w Watcher) cacheEnv() string {
-	return "CACHE_DIRECTORY=" + filepath.Join(filepath.Dir(w.Config), "cache")
+// cacheEnv puts watcher's config cache beside the config cfg, in the work
+// directory, so that a run neither reads nor leaves entries in the user's
+// cache.
+func cacheEnv(cfg string) string {
+	return "CACHE_DIRECTORY=" + filepath.Join(filepath.Dir(cfg), "cache")
 }
 
 // Validate runs `watcher validate`, which parses and checks the config and
 // nothing else: what a `watcher once` start-up costs when the config
 // cache has no current entry (the first run after an edit).
 func (w Watcher) Validate(ctx context.Context) (Result, error) {
-	wall, cpu, peak, _, err := runMeasured(ctx, w.Timeout, childEnv(w.cacheEnv()), w.Bin, "validate", "--config", w.Config)
+	wall, cpu, peak, _, err := runMeasured(ctx, w.Timeout, childEnv(cacheEnv(w.Config)), w.Bin, "validate", "--config", w.Config)
 	if err != nil {
 		return Result{}, err
 	}
